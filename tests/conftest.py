@@ -1,0 +1,77 @@
+import os
+from io import BytesIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from PIL import Image
+
+from tests.fakestripe_process import FakeStripeProcess
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls
+# from that thread are safe here because each test owns its database.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+WEBHOOK_SECRET = "whsec_jobwizard_tests"
+
+
+@pytest.fixture(scope="session")
+def fakestripe_server():
+    server = FakeStripeProcess(webhook_secret=WEBHOOK_SECRET, webhook_retry_delays=(0.1, 0.2, 0.4))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fakestripe(fakestripe_server, settings):
+    """A clean fakestripe, with the app's settings pointing at it; webhooks go nowhere."""
+    fakestripe_server.reset()
+    fakestripe_server.configure(webhook_url=None, webhook_secret=WEBHOOK_SECRET)
+    settings.STRIPE_SECRET_KEY = "sk_test_jobwizard_tests"
+    settings.STRIPE_API_BASE = fakestripe_server.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    return fakestripe_server
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def run_tasks():
+    """Run every queued task to completion, as `manage.py db_worker` would."""
+
+    def run():
+        call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+
+    return run
+
+
+def image_bytes(fmt="PNG", size=(64, 48), color=(20, 80, 200)):
+    buffer = BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+VALID_DETAILS = {
+    "company_name": "Acme Corp",
+    "title": "Senior Django Engineer",
+    "location": "Berlin, Germany",
+    "remote": "on",
+    "employment_type": "full_time",
+    "salary_min": "70000",
+    "salary_max": "90000",
+    "salary_currency": "eur",
+    "description": "Build reliable things with Django.",
+    "apply_url": "https://acme.example/jobs/42",
+    "apply_email": "",
+    "contact_email": "hiring@acme.example",
+}
+
+
+def step_url(name, posting):
+    return reverse(f"wizard:{name}", args=[posting.pk])

@@ -1,0 +1,28 @@
+"""Postings at a given point of the flow, made directly in the database."""
+
+from wizard.models import JobPosting, Status
+from wizard.ownership import SESSION_KEY
+
+DETAILS = {
+    "company_name": "Acme Corp",
+    "title": "Senior Django Engineer",
+    "location": "Berlin, Germany",
+    "remote": True,
+    "employment_type": "full_time",
+    "description": "Build reliable things with Django.",
+    "apply_url": "https://acme.example/jobs/42",
+    "contact_email": "hiring@acme.example",
+}
+
+
+def posting_at(status=Status.DRAFT, **fields):
+    if Status(status).reached(Status.DETAILS_READY):
+        fields = {**DETAILS, **fields}
+    return JobPosting.objects.create(status=status, **fields)
+
+
+def own(client, *postings):
+    """Let the test client's browser session reach these postings."""
+    session = client.session
+    session[SESSION_KEY] = [*session.get(SESSION_KEY, []), *(str(p.pk) for p in postings)]
+    session.save()

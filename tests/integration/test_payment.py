@@ -1,0 +1,282 @@
+"""Paying through the real stripe SDK against fakestripe, with the test client."""
+
+import json
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import stripe
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from tests.conftest import VALID_DETAILS, step_url
+from tests.factories import own, posting_at
+from wizard.models import JobPosting, Status, TransitionLog
+from wizard.payments.checkout import idempotency_key
+from wizard.payments.client import stripe_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def posting(client):
+    posting = posting_at(Status.DETAILS_READY)
+    own(client, posting)
+    return posting
+
+
+def press_pay(client, posting):
+    response = client.post(step_url("payment", posting))
+    assert response.status_code == 302, response.content
+    return response["Location"]
+
+
+def session_id_from(checkout_url):
+    return urlparse(checkout_url).path.rstrip("/").split("/")[-1]
+
+
+def return_path(location):
+    """The app-relative part of fakestripe's redirect to success_url."""
+    parsed = urlparse(location)
+    return f"{parsed.path}?{parsed.query}"
+
+
+def pay_and_return(client, posting, fakestripe, card="4242424242424242"):
+    checkout_url = press_pay(client, posting)
+    status, location = fakestripe.pay(session_id_from(checkout_url), card)
+    assert status == 303, location
+    return client.get(return_path(location))
+
+
+def test_the_payment_page_reviews_the_posting_and_its_price(client, posting, settings):
+    settings.POSTING_PRICE_AMOUNT = 12345
+    response = client.get(step_url("payment", posting))
+    assert b"Senior Django Engineer" in response.content
+    assert b"USD 123.45" in response.content
+
+
+def test_pay_creates_a_checkout_session_from_settings_and_redirects_to_it(
+    client, posting, fakestripe, settings
+):
+    settings.POSTING_PRICE_AMOUNT = 4900
+    settings.POSTING_PRICE_CURRENCY = "eur"
+    checkout_url = press_pay(client, posting, )
+    assert checkout_url.startswith(fakestripe.url + "/checkout/cs_")
+
+    session = stripe_client().v1.checkout.sessions.retrieve(session_id_from(checkout_url))
+    posting.refresh_from_db()
+    assert posting.status == Status.AWAITING_PAYMENT
+    assert posting.checkout_session_id == session.id
+    assert (posting.price_amount, posting.price_currency, posting.payment_attempt) == (4900, "eur", 1)
+    assert (session.mode, session.amount_total, session.currency) == ("payment", 4900, "eur")
+    assert session.client_reference_id == str(posting.pk)
+    assert session.metadata.to_dict() == {"posting_id": str(posting.pk), "attempt": "1"}
+    lifetime = session.expires_at - time.time()
+    assert 30 * 60 <= lifetime <= 31 * 60 + 5
+    assert session.success_url.endswith(
+        reverse("wizard:payment_return", args=[posting.pk]) + "?session_id={CHECKOUT_SESSION_ID}"
+    )
+    assert session.cancel_url.endswith(step_url("payment", posting) + "?cancelled=1")
+
+
+def test_the_client_cannot_choose_the_amount(client, posting, fakestripe):
+    response = client.post(step_url("payment", posting), {"amount": "1", "price_amount": "1"})
+    session = stripe_client().v1.checkout.sessions.retrieve(session_id_from(response["Location"]))
+    assert session.amount_total == 9900
+
+
+def test_the_create_request_is_keyed_by_posting_and_attempt(client, posting, fakestripe):
+    session_id = session_id_from(press_pay(client, posting))
+    posting.refresh_from_db()
+    # Replaying the app's request with its key returns the same session, not a new one.
+    key = idempotency_key(posting.pk, posting.payment_attempt)
+    assert key == f"jobwizard-checkout-{posting.pk}-1"
+    with pytest.raises(stripe.IdempotencyError):
+        stripe_client().v1.checkout.sessions.create(
+            params={"mode": "payment", "success_url": "http://x/", "cancel_url": "http://x/",
+                    "line_items": [{"quantity": 1, "price_data": {"currency": "usd", "unit_amount": 1,
+                                    "product_data": {"name": "other"}}}]},
+            options={"idempotency_key": key},
+        )
+    assert JobPosting.objects.get().checkout_session_id == session_id
+
+
+def test_pressing_pay_again_reuses_the_open_session(client, posting, fakestripe):
+    first = press_pay(client, posting)
+    second = press_pay(client, posting)
+    assert first == second
+    assert JobPosting.objects.get().payment_attempt == 1
+
+
+def test_an_expired_session_starts_a_new_attempt(client, posting, fakestripe):
+    first = session_id_from(press_pay(client, posting))
+    stripe_client().v1.checkout.sessions.expire(first)
+    second = session_id_from(press_pay(client, posting))
+    assert second != first
+    posting.refresh_from_db()
+    assert (posting.payment_attempt, posting.checkout_session_id) == (2, second)
+
+
+def test_paying_and_returning_marks_the_posting_paid_once_and_queues_the_email(
+    client, posting, fakestripe
+):
+    response = pay_and_return(client, posting, fakestripe)
+    assert response.status_code == 302
+    assert response["Location"] == step_url("confirmation", posting)
+    posting.refresh_from_db()
+    assert posting.status == Status.PAID
+    assert posting.payment_intent_id.startswith("pi_")
+    assert DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+
+    # The return URL reloaded is a no-op.
+    session_id = posting.checkout_session_id
+    again = client.get(reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={session_id}")
+    assert again["Location"] == step_url("confirmation", posting)
+    assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_the_worker_sends_the_confirmation_and_confirms(client, posting, fakestripe, run_tasks):
+    pay_and_return(client, posting, fakestripe)
+    assert mail.outbox == []
+    run_tasks()
+    posting.refresh_from_db()
+    assert posting.status == Status.CONFIRMED
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == ["hiring@acme.example"]
+    assert "Senior Django Engineer" in email.subject
+    assert "USD 99.00" in email.body and str(posting.pk) in email.body
+    assert list(TransitionLog.objects.values_list("target", "actor")) == [
+        ("awaiting_payment", "employer"), ("paid", "employer"), ("confirmed", "system"),
+    ]
+    # Running the queue again sends nothing more.
+    run_tasks()
+    assert len(mail.outbox) == 1
+
+
+def test_a_failing_mailer_keeps_the_posting_paid_and_records_the_error(
+    client, posting, fakestripe, run_tasks, settings
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.integration.test_payment.BrokenMailer"}}
+    pay_and_return(client, posting, fakestripe)
+    run_tasks()
+    posting.refresh_from_db()
+    assert posting.status == Status.PAID
+    assert "could not email" in posting.last_error_message
+    assert "SMTP is down" in posting.last_error_detail
+    assert DBTaskResult.objects.get().status == "FAILED"
+
+
+class BrokenMailer:
+    def __init__(self, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionError("SMTP is down")
+
+
+def test_the_return_url_with_an_unpaid_session_changes_nothing(client, posting, fakestripe):
+    session_id = session_id_from(press_pay(client, posting))
+    response = client.get(reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={session_id}")
+    assert response["Location"] == step_url("payment", posting)
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+    assert not DBTaskResult.objects.exists()
+
+
+def test_the_return_url_with_a_foreign_paid_session_changes_nothing(client, posting, fakestripe):
+    other = posting_at(Status.DETAILS_READY)
+    own(client, other)
+    other_session = session_id_from(press_pay(client, other))
+    fakestripe.pay(other_session)
+    press_pay(client, posting)
+
+    response = client.get(reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={other_session}")
+    assert response["Location"] == step_url("payment", posting)
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.AWAITING_PAYMENT
+    assert JobPosting.objects.get(pk=other.pk).status == Status.AWAITING_PAYMENT
+
+
+@pytest.mark.parametrize("session_id", ["cs_test_doesnotexist", "", "../../v1/refunds"])
+def test_the_return_url_with_a_made_up_session_changes_nothing(client, posting, fakestripe, session_id):
+    press_pay(client, posting)
+    response = client.get(reverse("wizard:payment_return", args=[posting.pk]), {"session_id": session_id})
+    assert response["Location"] == step_url("payment", posting)
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+
+
+def test_a_declined_card_leaves_the_posting_ready_for_another_try(client, posting, fakestripe):
+    session_id = session_id_from(press_pay(client, posting))
+    status, body = fakestripe.pay(session_id, "4000000000000002")
+    assert status == 402 and "declined" in body
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+    status, location = fakestripe.pay(session_id)
+    assert client.get(return_path(location))["Location"] == step_url("confirmation", posting)
+
+
+def test_cancelling_at_the_hosted_page_returns_to_payment_with_a_message(client, posting, fakestripe):
+    session_id = session_id_from(press_pay(client, posting))
+    session = stripe_client().v1.checkout.sessions.retrieve(session_id)
+    response = client.get(return_path(session.cancel_url), follow=True)
+    assert b"Payment cancelled. You have not been charged." in response.content
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+
+
+def test_editing_details_while_a_checkout_is_open_expires_it(client, posting, fakestripe):
+    session_id = session_id_from(press_pay(client, posting))
+    response = client.post(step_url("details", posting), {**VALID_DETAILS, "title": "Changed"})
+    assert response["Location"] == step_url("payment", posting)
+    posting.refresh_from_db()
+    assert (posting.status, posting.title) == (Status.DETAILS_READY, "Changed")
+    assert stripe_client().v1.checkout.sessions.retrieve(session_id).status == "expired"
+    # The old session can no longer be paid; paying again opens a new attempt.
+    assert fakestripe.pay(session_id)[0] == 400
+    assert session_id_from(press_pay(client, posting)) != session_id
+
+
+def test_editing_after_the_session_was_paid_goes_to_confirmation(client, posting, fakestripe):
+    session_id = session_id_from(press_pay(client, posting))
+    fakestripe.pay(session_id)  # paid, but the employer never came back through the return URL
+    response = client.post(step_url("details", posting), {**VALID_DETAILS, "title": "Changed"})
+    assert response["Location"] == step_url("confirmation", posting)
+    posting.refresh_from_db()
+    assert (posting.status, posting.title) == (Status.PAID, "Senior Django Engineer")
+
+
+def test_payment_provider_down_shows_a_friendly_error_and_changes_nothing(client, posting, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    response = client.post(step_url("payment", posting))
+    assert response.status_code == 503
+    assert b"payment provider is unavailable" in response.content
+    posting.refresh_from_db()
+    assert posting.status == Status.DETAILS_READY
+    assert not posting.checkout_session_id
+
+
+def test_a_reservation_is_reused_when_the_create_response_was_lost(client, posting, fakestripe, settings):
+    good_base = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    client.post(step_url("payment", posting))
+    posting.refresh_from_db()
+    assert (posting.payment_attempt, posting.checkout_session_id) == (1, "")
+    settings.STRIPE_API_BASE = good_base
+    press_pay(client, posting)
+    posting.refresh_from_db()
+    assert posting.payment_attempt == 1
+    assert posting.checkout_session_id
+
+
+def test_a_stale_reservation_is_replaced(client, posting, fakestripe, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    client.post(step_url("payment", posting))
+    JobPosting.objects.filter(pk=posting.pk).update(
+        checkout_expires_at=timezone.now() + timedelta(minutes=29)
+    )
+    settings.STRIPE_API_BASE = fakestripe.url
+    session_id = session_id_from(press_pay(client, posting))
+    session = stripe_client().v1.checkout.sessions.retrieve(session_id)
+    assert session.metadata["attempt"] == "2"

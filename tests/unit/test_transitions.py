@@ -1,0 +1,110 @@
+"""The model refuses every status change the wizard would never offer, and logs the rest."""
+
+import pytest
+from django.db import transaction
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from tests.factories import posting_at
+from wizard.models import Actor, JobPosting, Status, TransitionLog
+
+pytestmark = pytest.mark.django_db
+
+EMPLOYER = Actor.employer()
+
+
+def apply(posting, method, **kwargs):
+    with transaction.atomic():
+        getattr(posting, method)(by=EMPLOYER, why="test", **kwargs)
+        posting.save()
+
+
+def test_the_happy_path_moves_through_every_state_in_order():
+    posting = posting_at(Status.DRAFT)
+    apply(posting, "complete_logo_step")
+    for field, value in {
+        "company_name": "Acme", "title": "Engineer", "employment_type": "full_time",
+        "description": "Build", "apply_email": "jobs@acme.example",
+        "contact_email": "boss@acme.example",
+    }.items():
+        setattr(posting, field, value)
+    apply(posting, "complete_details_step")
+    apply(posting, "open_checkout", session_id="cs_test_1")
+    apply(posting, "mark_paid", payment_intent_id="pi_1")
+    apply(posting, "confirm")
+    posting.refresh_from_db()
+    assert posting.status == Status.CONFIRMED
+    assert posting.paid_at and posting.confirmed_at
+    assert list(TransitionLog.objects.values_list("source", "target")) == [
+        ("draft", "logo_ready"),
+        ("logo_ready", "details_ready"),
+        ("details_ready", "awaiting_payment"),
+        ("awaiting_payment", "paid"),
+        ("paid", "confirmed"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "status,method,kwargs",
+    [
+        (Status.DRAFT, "complete_details_step", {}),
+        (Status.DRAFT, "open_checkout", {"session_id": "cs_test_x"}),
+        (Status.DRAFT, "mark_paid", {"payment_intent_id": "pi_x"}),
+        (Status.LOGO_READY, "mark_paid", {"payment_intent_id": "pi_x"}),
+        (Status.DETAILS_READY, "mark_paid", {"payment_intent_id": "pi_x"}),
+        (Status.DETAILS_READY, "confirm", {}),
+        (Status.AWAITING_PAYMENT, "confirm", {}),
+        (Status.PAID, "complete_logo_step", {}),
+        (Status.PAID, "reopen_for_editing", {}),
+        (Status.CONFIRMED, "mark_paid", {"payment_intent_id": "pi_x"}),
+    ],
+)
+def test_skipping_a_step_is_refused_and_changes_nothing(status, method, kwargs):
+    posting = posting_at(status)
+    with pytest.raises(TransitionNotAllowed):
+        apply(posting, method, **kwargs)
+    posting.refresh_from_db()
+    assert posting.status == status
+    assert not TransitionLog.objects.exists()
+
+
+def test_checkout_needs_complete_details():
+    posting = posting_at(Status.DETAILS_READY, title="")
+    with pytest.raises(TransitionNotAllowed):
+        apply(posting, "open_checkout", session_id="cs_test_1")
+
+
+def test_status_cannot_be_assigned_directly():
+    posting = posting_at(Status.DRAFT)
+    with pytest.raises(AttributeError):
+        posting.status = Status.PAID
+
+
+def test_the_log_records_who_and_why():
+    posting = posting_at(Status.AWAITING_PAYMENT, checkout_session_id="cs_test_1")
+    with transaction.atomic():
+        posting.mark_paid(payment_intent_id="pi_1", by=Actor.system(), why="Webhook said so")
+        posting.save()
+    entry = TransitionLog.objects.get()
+    assert (entry.posting_id, entry.transition, entry.actor, entry.user, entry.reason) == (
+        posting.pk, "mark_paid", "system", None, "Webhook said so",
+    )
+    assert entry.at is not None
+
+
+def test_a_transition_outside_a_transaction_is_refused(transactional_db):
+    posting = posting_at(Status.DRAFT)
+    with pytest.raises(RuntimeError, match="atomic"):
+        posting.complete_logo_step(by=EMPLOYER, why="no transaction")
+    assert JobPosting.objects.get().status == Status.DRAFT
+    assert not TransitionLog.objects.exists()
+
+
+def test_a_stale_copy_cannot_overwrite_a_newer_transition():
+    posting = posting_at(Status.AWAITING_PAYMENT, checkout_session_id="cs_test_1")
+    stale = JobPosting.objects.get(pk=posting.pk)
+    apply(posting, "mark_paid", payment_intent_id="pi_1")
+    with pytest.raises(ConcurrentTransition):
+        apply(stale, "reopen_for_editing")
+    posting.refresh_from_db()
+    assert posting.status == Status.PAID
+    assert TransitionLog.objects.count() == 1

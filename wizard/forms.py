@@ -1,0 +1,81 @@
+from django import forms
+
+from . import logos
+from .models import JobPosting
+
+
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label="Company logo",
+        help_text="PNG, JPEG or WebP, up to 2 MB. We resize it to fit 512 × 512 pixels.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+
+    def clean_logo(self):
+        upload = self.cleaned_data["logo"]
+        self.png_bytes = logos.reencode_logo(upload)
+        return upload
+
+
+class DetailsForm(forms.ModelForm):
+    class Meta:
+        model = JobPosting
+        fields = [
+            "company_name",
+            "title",
+            "location",
+            "remote",
+            "employment_type",
+            "salary_min",
+            "salary_max",
+            "salary_currency",
+            "description",
+            "apply_url",
+            "apply_email",
+            "contact_email",
+        ]
+        labels = {
+            "title": "Job title",
+            "remote": "Remote work possible",
+            "salary_min": "Salary from",
+            "salary_max": "Salary to",
+            "apply_url": "Apply by URL",
+            "apply_email": "Apply by email",
+            "contact_email": "Your email (for the receipt)",
+        }
+        help_texts = {
+            "location": "City and country, or leave empty for fully remote jobs.",
+            "salary_min": "Yearly, optional.",
+            "apply_url": "An http:// or https:// address.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 8})}
+
+    REQUIRED = ["company_name", "title", "employment_type", "description", "contact_email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.REQUIRED:
+            self.fields[name].required = True
+        self.fields["employment_type"].choices = [("", "Choose…")] + list(
+            self.fields["employment_type"].choices
+        )[1:]
+        for name, field in self.fields.items():
+            if name in self.REQUIRED:
+                field.widget.attrs["required"] = True
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("salary_min"), data.get("salary_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("salary_max", "The upper salary must not be below the lower one.")
+        if (low is not None or high is not None) and not data.get("salary_currency"):
+            self.add_error("salary_currency", "Choose the salary's currency.")
+        if not data.get("apply_url") and not data.get("apply_email") and not (
+            self.has_error("apply_url") or self.has_error("apply_email")
+        ):
+            self.add_error(
+                "apply_url", "Give a URL or an email address (or both) where candidates apply."
+            )
+        return data
+
+

@@ -1,0 +1,39 @@
+"""Responses shared by the step views: full pages without JavaScript, panels with htmx."""
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+
+def redirect_to(request, url):
+    """A 302, or HX-Redirect for htmx so that the browser loads the whole page."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def render_step(request, posting, step, context=None, status=200):
+    from .flow import FLOW
+
+    context = {
+        "posting": posting,
+        "step": step,
+        "step_url": reverse(step.url_name, args=[posting.pk]),
+        "step_number": FLOW.number(step),
+        "step_count": len(FLOW),
+        "progress": FLOW.progress(posting, current=step),
+        **(context or {}),
+    }
+    template = "wizard/step.html#panel" if request.htmx else "wizard/step.html"
+    response = render(request, template, context, status=status)
+    if request.htmx:
+        response["HX-Push-Url"] = context["step_url"]
+    return response
+
+
+def go_to_step(request, posting, step):
+    """After a successful POST: redirect (PRG), or for htmx render the step and push its URL."""
+    if request.htmx:
+        posting.refresh_from_db()
+        return step.get(request, posting)
+    return redirect(reverse(step.url_name, args=[posting.pk]))

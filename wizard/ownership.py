@@ -1,0 +1,22 @@
+"""A draft belongs to the browser session that created it; everyone else gets a 404."""
+
+from django.http import Http404
+
+from .models import JobPosting
+
+SESSION_KEY = "owned_postings"
+
+
+def claim(request, posting):
+    owned = request.session.get(SESSION_KEY, [])
+    if str(posting.pk) not in owned:
+        request.session[SESSION_KEY] = [*owned, str(posting.pk)]
+
+
+def owned_posting(request, posting_id):
+    if str(posting_id) not in request.session.get(SESSION_KEY, []):
+        raise Http404("No such posting.")
+    try:
+        return JobPosting.objects.get(pk=posting_id)
+    except JobPosting.DoesNotExist:
+        raise Http404("No such posting.") from None

@@ -1,0 +1,73 @@
+"""Inbound Stripe webhooks: verify, store, then process.
+
+A delivery is answered 2xx only once its effects are committed, and 5xx when
+processing failed, so that Stripe delivers it again.
+"""
+
+import logging
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ..models import Actor, StripeEvent
+from .fulfilment import fulfil
+
+logger = logging.getLogger(__name__)
+
+
+def _fulfil_session(event):
+    fulfil(event["data"]["object"]["id"], by=Actor.system())
+
+
+HANDLERS = {
+    "checkout.session.completed": _fulfil_session,
+    "checkout.session.async_payment_succeeded": _fulfil_session,
+}
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    try:
+        event = stripe.Webhook.construct_event(
+            request.body,
+            request.headers.get("Stripe-Signature", ""),
+            settings.STRIPE_WEBHOOK_SECRET,
+        )
+    except (ValueError, stripe.SignatureVerificationError) as exc:
+        logger.warning("Rejected a Stripe webhook: %s", exc)
+        return HttpResponseBadRequest("Invalid payload or signature.")
+
+    stored = _store(event)
+    if stored.processed_at:
+        return HttpResponse("Already processed.")
+    return process(stored)
+
+
+def _store(event):
+    try:
+        with transaction.atomic():
+            return StripeEvent.objects.create(
+                event_id=event["id"], type=event["type"], payload=event.to_dict()
+            )
+    except IntegrityError:
+        return StripeEvent.objects.get(event_id=event["id"])
+
+
+def process(stored):
+    """Run the handler for a stored event and record the result on it."""
+    handler = HANDLERS.get(stored.type)
+    try:
+        if handler is not None:
+            handler(stored.payload)
+    except Exception as exc:
+        logger.exception("Processing Stripe event %s failed", stored.event_id)
+        StripeEvent.objects.filter(pk=stored.pk).update(error=f"{type(exc).__name__}: {exc}")
+        return HttpResponse("Processing failed; please retry.", status=500)
+    StripeEvent.objects.filter(pk=stored.pk).update(processed_at=timezone.now(), error="")
+    return HttpResponse("Processed." if handler else "Ignored: unhandled event type.")

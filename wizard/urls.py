@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+from .flow import FLOW
+from .payments.webhooks import stripe_webhook
+
+app_name = "wizard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("post/", views.start, name="start"),
+    *(
+        path(
+            f"post/<uuid:posting_id>/{step.name}/",
+            views.step,
+            {"step_name": step.name},
+            name=step.name,
+        )
+        for step in FLOW
+    ),
+    path("post/<uuid:posting_id>/payment/return/", views.payment_return, name="payment_return"),
+    path("post/<uuid:posting_id>/status/", views.status, name="status"),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+]

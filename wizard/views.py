@@ -1,0 +1,85 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import services
+from .flow import FLOW
+from .models import Actor, JobPosting
+from .navigation import redirect_to
+from .ownership import claim, owned_posting
+from .payments.exceptions import PaymentProviderUnavailable
+from .payments.fulfilment import FulfilOutcome, fulfil
+
+# HTTP 286 tells htmx to stop polling.
+STOP_POLLING = 286
+
+
+@require_GET
+def home(request):
+    return render(request, "wizard/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def start(request):
+    if request.method == "POST":
+        posting = services.create_draft()
+        claim(request, posting)
+        return redirect_to(request, FLOW.first_incomplete(posting).url(posting))
+    return render(request, "wizard/start.html", {"price": JobPosting().price_display})
+
+
+@require_http_methods(["GET", "POST"])
+def step(request, posting_id, step_name):
+    """The one dispatcher for every step: ownership, then order, then the step itself."""
+    posting = owned_posting(request, posting_id)
+    requested = FLOW[step_name]
+    if posting.is_paid and requested.locked_once_paid:
+        return redirect_to(request, FLOW.after_payment().url(posting))
+    blocking = FLOW.blocking_step(requested, posting)
+    if blocking is not None:
+        messages.warning(request, f"Please complete “{blocking.title}” first.")
+        return redirect_to(request, blocking.url(posting))
+    if request.method == "POST":
+        return requested.post(request, posting)
+    return requested.get(request, posting)
+
+
+@require_GET
+def payment_return(request, posting_id):
+    """Stripe's success_url. The query string proves nothing: fulfil asks Stripe."""
+    posting = owned_posting(request, posting_id)
+    payment = FLOW["payment"]
+    session_id = request.GET.get("session_id", "")
+    if not session_id:
+        return redirect_to(request, payment.url(posting))
+    try:
+        outcome = fulfil(session_id, by=Actor.employer(), expected_posting_id=posting.pk)
+    except PaymentProviderUnavailable:
+        messages.warning(
+            request,
+            "We could not confirm your payment with the provider yet. If you paid, "
+            "this page will update by itself shortly; you will not be charged twice.",
+        )
+        return redirect_to(request, payment.url(posting))
+    if outcome.settled:
+        return redirect_to(request, FLOW.after_payment().url(posting))
+    if outcome is FulfilOutcome.NOT_PAID:
+        messages.warning(request, "We have not received your payment yet.")
+    elif outcome is FulfilOutcome.MISMATCH:
+        messages.error(request, "We could not match that payment to this posting. Staff will look into it.")
+    else:
+        messages.error(request, "That payment does not belong to this posting.")
+    return redirect_to(request, payment.url(posting))
+
+
+@require_GET
+def status(request, posting_id):
+    """The progress partial the confirmation page polls."""
+    posting = owned_posting(request, posting_id)
+    settled = FLOW.first_incomplete(posting) is None
+    return render(
+        request,
+        "wizard/status.html",
+        {"posting": posting, "progress": FLOW.progress(posting), "settled": settled},
+        status=STOP_POLLING if settled and request.htmx else 200,
+    )
