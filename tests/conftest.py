@@ -75,3 +75,14 @@ VALID_DETAILS = {
 
 def step_url(name, posting):
     return reverse(f"wizard:{name}", args=[posting.pk])
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """Give SQLite test runs a file database, so the live server, the task worker
+    and the test each use their own connection, as they do on PostgreSQL."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")

@@ -151,3 +151,8 @@ class ConfirmationStep(Step):
 
     def is_complete(self, posting):
         return posting.state.reached(Status.CONFIRMED)
+
+    def context(self, posting):
+        from .flow import FLOW
+
+        return {"settled": FLOW.is_settled(posting)}

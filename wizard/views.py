@@ -76,7 +76,7 @@ def payment_return(request, posting_id):
 def status(request, posting_id):
     """The progress partial the confirmation page polls."""
     posting = owned_posting(request, posting_id)
-    settled = FLOW.first_incomplete(posting) is None
+    settled = FLOW.is_settled(posting)
     return render(
         request,
         "wizard/status.html",

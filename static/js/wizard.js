@@ -1,5 +1,6 @@
 // Move keyboard focus to the first invalid field, on page load and after htmx swaps.
 (function () {
+  document.documentElement.classList.add("js");
   function focusFirstError(root) {
     var field = (root || document).querySelector('[aria-invalid="true"]');
     if (field) field.focus();

@@ -1,0 +1,66 @@
+import shutil
+import threading
+
+import pytest
+from django.db import connections
+from django_tasks_db.management.commands.db_worker import Worker
+
+SYSTEM_CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium when it is there (no browser download is possible here)."""
+    args = {
+        **browser_type_launch_args,
+        "args": [
+            "--no-sandbox",
+            "--headless",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+    if shutil.which(SYSTEM_CHROMIUM):
+        args["executable_path"] = SYSTEM_CHROMIUM
+    return args
+
+
+@pytest.fixture
+def app(live_server, fakestripe, settings):
+    """The app on a live server, with fakestripe delivering its webhooks to it."""
+    fakestripe.configure(webhook_url=f"{live_server.url}/stripe/webhook/")
+    settings.SECURE_CSP = {
+        **settings.SECURE_CSP,
+        "form-action": ["'self'", fakestripe.url],
+    }
+    return live_server
+
+
+@pytest.fixture
+def task_worker(transactional_db):
+    """A real db_worker loop in a thread of this process, so its email lands in mail.outbox."""
+    worker = Worker(
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="e2e-worker",
+        excluded_queue_names=[],
+    )
+
+    def run():
+        try:
+            worker.run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(timeout=10)

@@ -1,0 +1,130 @@
+"""A person posts a job in Chromium: every page, htmx swap and redirect is real."""
+
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from tests.conftest import image_bytes
+from wizard.models import JobPosting, Status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CARD_OK = "4242 4242 4242 4242"
+CARD_DECLINED = "4000 0000 0000 0002"
+
+
+def start_posting(page, app):
+    page.goto(app.url + "/")
+    page.get_by_role("link", name="Post a job").click()
+    page.get_by_role("button", name="Start my posting").click()
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+
+
+def upload_logo(page):
+    page.get_by_label("Company logo").set_input_files(
+        {"name": "logo.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}
+    )
+    page.get_by_role("button", name="Upload and continue").click()
+    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+
+
+def fill_details(page, title="Senior Django Engineer"):
+    page.get_by_label("Company name").fill("Acme Corp")
+    page.get_by_label("Job title").fill(title)
+    page.get_by_label("Employment type").select_option("full_time")
+    page.get_by_label("Location").fill("Berlin, Germany")
+    page.get_by_label("Remote work possible").check()
+    page.get_by_label("Description").fill("Build reliable things with Django.")
+    page.get_by_label("Apply by URL").fill("https://acme.example/jobs/42")
+    page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
+
+
+def pay(page, card):
+    page.get_by_label("Card number").fill(card)
+    page.get_by_role("button", name="Pay").click()
+
+
+def test_happy_path_ends_confirmed_with_the_email_sent(page, app, task_worker):
+    start_posting(page, app)
+    upload_logo(page)
+    expect(page).to_have_url(re.compile(r"/details/$"))  # the URL follows the htmx swap
+    fill_details(page)
+    expect(page).to_have_url(re.compile(r"/payment/$"))
+    expect(page.get_by_text("Senior Django Engineer")).to_be_visible()
+
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    expect(page).to_have_url(re.compile(r"/checkout/cs_"))
+    pay(page, CARD_OK)
+
+    expect(page).to_have_url(re.compile(r"/confirmation/$"))
+    # The page polls the status partial until the worker has sent the email.
+    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    posting = JobPosting.objects.get()
+    assert posting.status == Status.CONFIRMED
+    assert posting.logo.name.endswith(".png")
+    assert [email.to for email in mail.outbox] == [["hiring@acme.example"]]
+
+
+def test_a_declined_card_then_a_successful_retry(page, app, task_worker):
+    start_posting(page, app)
+    page.get_by_role("button", name="Continue without a logo").click()
+    fill_details(page)
+    page.get_by_role("button", name="Pay USD 99.00").click()
+
+    pay(page, CARD_DECLINED)
+    expect(page.get_by_role("alert")).to_contain_text("Your card was declined.")
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+
+    pay(page, CARD_OK)
+    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    assert JobPosting.objects.get().status == Status.CONFIRMED
+    assert len(mail.outbox) == 1
+
+
+def test_going_back_to_edit_the_details_before_paying(page, app, task_worker):
+    start_posting(page, app)
+    page.get_by_role("button", name="Continue without a logo").click()
+    fill_details(page, title="Django Engineer")
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    first_session = JobPosting.objects.get().checkout_session_id
+
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_text("Payment cancelled. You have not been charged.")).to_be_visible()
+    page.get_by_role("link", name="Edit details").click()
+    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+    page.get_by_label("Job title").fill("Staff Django Engineer")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Staff Django Engineer")).to_be_visible()
+
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    pay(page, CARD_OK)
+    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    posting = JobPosting.objects.get()
+    assert (posting.title, posting.status, posting.payment_attempt) == (
+        "Staff Django Engineer", Status.CONFIRMED, 2,
+    )
+    assert posting.checkout_session_id != first_session
+
+
+def test_every_step_works_without_javascript(browser, app, task_worker):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    start_posting(page, app)
+    upload_logo(page)
+    page.get_by_role("button", name="Save and continue").click()  # an empty form
+    expect(page.get_by_text("This field is required.").first).to_be_visible()
+    fill_details(page)
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    pay(page, CARD_OK)
+    expect(page).to_have_url(re.compile(r"/confirmation/$"))
+    for _ in range(50):
+        if JobPosting.objects.get().status == Status.CONFIRMED:
+            break
+        page.wait_for_timeout(200)
+    page.reload()
+    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible()
+    context.close()
