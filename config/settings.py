@@ -121,12 +121,13 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 if AWS_STORAGE_BUCKET_NAME:
-    # django-storages also reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-    # AWS_S3_REGION_NAME from the environment through boto3.
+    # boto3 reads the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
+    # from the environment itself.
     default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
             "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
             "file_overwrite": False,

@@ -1,5 +1,6 @@
 import os
 from io import BytesIO
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -46,7 +47,12 @@ def run_tasks():
     """Run every queued task to completion, as `manage.py db_worker` would."""
 
     def run():
-        call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+        # The worker closes "old" connections between tasks; inside a test's
+        # transaction that would close the test's own connection.
+        with mock.patch(
+            "django_tasks_db.management.commands.db_worker.close_old_connections"
+        ):
+            call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
 
     return run
 
