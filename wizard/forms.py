@@ -1,7 +1,7 @@
 from django import forms
 
 from . import logos
-from .models import JobPosting
+from .models import Currency, EmploymentType, JobPosting
 
 
 class LogoForm(forms.Form):
@@ -10,6 +10,9 @@ class LogoForm(forms.Form):
         help_text="PNG, JPEG or WebP, up to 2 MB. We resize it to fit 512 × 512 pixels.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
 
     def clean_logo(self):
         upload = self.cleaned_data["logo"]
@@ -53,12 +56,11 @@ class DetailsForm(forms.ModelForm):
     REQUIRED = ["company_name", "title", "employment_type", "description", "contact_email"]
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         for name in self.REQUIRED:
             self.fields[name].required = True
-        self.fields["employment_type"].choices = [("", "Choose…")] + list(
-            self.fields["employment_type"].choices
-        )[1:]
+        self.fields["employment_type"].choices = [("", "Choose…"), *EmploymentType.choices]
+        self.fields["salary_currency"].choices = [("", "—"), *Currency.choices]
         for name, field in self.fields.items():
             if name in self.REQUIRED:
                 field.widget.attrs["required"] = True
