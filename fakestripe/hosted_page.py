@@ -1,0 +1,91 @@
+"""Server-rendered HTML for the hosted Checkout page. No JavaScript."""
+
+from html import escape
+
+# Currencies whose amounts Stripe expresses in whole units, not cents.
+ZERO_DECIMAL_CURRENCIES = {
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
+    "vnd", "vuv", "xaf", "xof", "xpf",
+}
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """4900, "usd" -> "USD 49.00" """
+    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
+        return f"{currency.upper()} {amount}"
+    return f"{currency.upper()} {amount // 100}.{amount % 100:02d}"
+
+
+def checkout_page(session: dict, line_items: list[dict], error_message: str | None = None) -> str:
+    """The payment form for an open session, or a notice for a closed one."""
+    session_id = escape(session["id"])
+    items = "\n".join(_line_item_html(item) for item in line_items)
+    total = format_amount(session["amount_total"], session["currency"])
+    summary = f"""
+  <h2>Order summary</h2>
+  <ul>{items}</ul>
+  <p>Total due: <strong class="amount-total">{total}</strong></p>"""
+
+    if session["status"] == "complete":
+        body = f"""
+  <p role="status">This checkout session is already paid.</p>
+  <p><a href="{escape(success_redirect_url(session))}">Continue</a></p>"""
+    elif session["status"] == "expired":
+        body = """
+  <p role="status">This checkout session has expired. Please start again.</p>"""
+    else:
+        alert = ""
+        if error_message:
+            alert = f'\n  <p role="alert" class="error">{escape(error_message)}</p>'
+        body = f"""{alert}
+  <form method="post" action="/checkout/{session_id}/pay">
+    <p>
+      <label for="card_number">Card number</label>
+      <input id="card_number" name="card_number" inputmode="numeric"
+             autocomplete="cc-number" required>
+    </p>
+    <p>
+      <label for="card_expiry">Expiry (MM / YY)</label>
+      <input id="card_expiry" name="card_expiry" autocomplete="cc-exp">
+    </p>
+    <p>
+      <label for="card_cvc">CVC</label>
+      <input id="card_cvc" name="card_cvc" inputmode="numeric" autocomplete="cc-csc">
+    </p>
+    <button type="submit">Pay</button>
+  </form>
+  <p><a href="/checkout/{session_id}/cancel">Cancel</a></p>
+  <p class="hint">Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.</p>"""
+    return _page("Checkout", summary + body)
+
+
+def _line_item_html(item: dict) -> str:
+    quantity = f" × {item['quantity']}" if item["quantity"] > 1 else ""
+    amount = format_amount(item["unit_amount"] * item["quantity"], item["currency"])
+    return f'<li><span class="product-name">{escape(item["name"])}</span>{quantity} — {amount}</li>'
+
+
+def message_page(title: str, message: str) -> str:
+    return _page(title, f'\n  <p role="alert">{escape(message)}</p>')
+
+
+def success_redirect_url(session: dict) -> str:
+    return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+
+
+def _page(title: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{escape(title)} · fakestripe</title>
+</head>
+<body>
+<main>
+  <h1>{escape(title)}</h1>
+  <p><em>fakestripe test mode — no real payment is made.</em></p>{body}
+</main>
+</body>
+</html>
+"""

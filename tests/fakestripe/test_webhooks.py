@@ -1,0 +1,61 @@
+import json
+
+import stripe
+
+
+def test_events_are_stored_but_not_delivered_without_a_url(api, make_session, proc):
+    session = make_session()
+    proc.pay(session.id)
+
+    [event] = api.v1.events.list().data
+    assert api.v1.events.retrieve(event.id).type == "checkout.session.completed"
+    assert event.pending_webhooks == 0
+    assert proc.deliveries() == []
+
+
+def test_delivery_is_signed_like_stripe(api, make_session, proc, receiver):
+    proc.configure(webhook_url=receiver.url)
+    session = make_session()
+    proc.pay(session.id)
+
+    [(headers, body)] = receiver.wait_for(1)
+    assert headers["Content-Type"].startswith("application/json")
+    event = stripe.Webhook.construct_event(body, headers["Stripe-Signature"], proc.webhook_secret)
+    assert event.type == "checkout.session.completed"
+    assert event.data.object.id == session.id
+    assert event.pending_webhooks == 1
+    assert event.request.to_dict() == {"id": None, "idempotency_key": None}
+
+    [attempt] = proc.wait_for_deliveries(1)
+    assert (attempt["event_id"], attempt["attempt"], attempt["status"]) == (event.id, 1, 200)
+
+
+def test_failed_delivery_is_retried_and_resigned(make_session, proc, receiver):
+    receiver.statuses = [500]
+    proc.configure(webhook_url=receiver.url)
+    proc.pay(make_session().id)
+
+    requests = receiver.wait_for(2)
+    assert json.loads(requests[0][1]) == json.loads(requests[1][1])
+    for headers, body in requests:
+        stripe.Webhook.construct_event(body, headers["Stripe-Signature"], proc.webhook_secret)
+    attempts = proc.wait_for_deliveries(2)
+    assert [(a["attempt"], a["status"], a["succeeded"]) for a in attempts] == [
+        (1, 500, False), (2, 200, True)]
+
+
+def test_unreachable_endpoint_gives_up_after_the_configured_retries(make_session, proc):
+    proc.configure(webhook_url="http://127.0.0.1:9/unreachable", webhook_retry_delays=[0.01, 0.01])
+    proc.pay(make_session().id)
+
+    attempts = proc.wait_for_deliveries(3)
+    assert [a["attempt"] for a in attempts] == [1, 2, 3]
+    assert all(a["status"] is None and a["error"] for a in attempts)
+    assert proc.pending_deliveries() == 0
+
+
+def test_reset_clears_objects_events_and_deliveries(api, make_session, proc):
+    make_session()
+    proc.reset()
+    assert api.v1.checkout.sessions.list().data == []
+    assert api.v1.events.list().data == []
