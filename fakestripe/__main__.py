@@ -4,6 +4,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 
 from .server import FakeStripeApp, FakeStripeServer
 from .webhooks import DEFAULT_RETRY_DELAYS, WebhookDispatcher
@@ -37,10 +38,6 @@ def _parse_delays(text: str) -> tuple[float, ...]:
         raise argparse.ArgumentTypeError(f"expected seconds like 0.5,1,2, got {text!r}")
 
 
-def _stop(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     webhooks = WebhookDispatcher(args.webhook_url, args.webhook_secret,
@@ -50,19 +47,24 @@ def main(argv=None) -> int:
     host, port = server.server_address[:2]
     app.base_url = (args.public_url or f"http://{host}:{port}").rstrip("/")
     webhooks.start()
+
+    def stop(signum, frame):
+        # shutdown() waits for serve_forever() to return, so it cannot run in this (the main) thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
     # Set SIGINT too: a shell starting us in the background (cmd &) ignores it by default.
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     destination = args.webhook_url or "none (events stored, not delivered)"
     print(f"fakestripe listening on {app.base_url}, webhooks -> {destination}", flush=True)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.server_close()
         webhooks.stop()
-    return 0
+    sys.stdout.flush()
+    # All state is in memory: exit now rather than wait for a request or delivery in flight.
+    os._exit(0)
 
 
 if __name__ == "__main__":
