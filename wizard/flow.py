@@ -8,8 +8,6 @@ generated from it. Adding a step means writing one class and listing it here.
 
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from .steps import ConfirmationStep, DetailsStep, LogoStep, PaymentStep
 
 
@@ -32,6 +30,8 @@ class StepProgress:
 class Flow:
     def __init__(self, steps):
         self.steps = list(steps)
+        for step in self.steps:
+            step.flow = self
         self._by_name = {step.name: step for step in self.steps}
 
     def __iter__(self):
@@ -81,7 +81,7 @@ class Flow:
                     complete=step.is_complete(posting),
                     current=step is current,
                     reachable=reachable,
-                    url=reverse(step.url_name, args=[posting.pk]),
+                    url=step.url(posting),
                 )
             )
         return items

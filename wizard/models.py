@@ -183,6 +183,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=Status.PAID, target=Status.CONFIRMED)
     def confirm(self, *, by, why):
         self.confirmed_at = timezone.now()
+        self.clear_error()
 
     @property
     def has_details(self):

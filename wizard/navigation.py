@@ -1,7 +1,6 @@
 """Responses shared by the step views: full pages without JavaScript, panels with htmx."""
 
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -13,15 +12,14 @@ def redirect_to(request, url):
 
 
 def render_step(request, posting, step, context=None, status=200):
-    from .flow import FLOW
-
+    flow = step.flow
     context = {
         "posting": posting,
         "step": step,
-        "step_url": reverse(step.url_name, args=[posting.pk]),
-        "step_number": FLOW.number(step),
-        "step_count": len(FLOW),
-        "progress": FLOW.progress(posting, current=step),
+        "step_url": step.url(posting),
+        "step_number": flow.number(step),
+        "step_count": len(flow),
+        "progress": flow.progress(posting, current=step),
         **(context or {}),
     }
     template = "wizard/step.html#panel" if request.htmx else "wizard/step.html"
@@ -36,4 +34,4 @@ def go_to_step(request, posting, step):
     if request.htmx:
         posting.refresh_from_db()
         return step.get(request, posting)
-    return redirect(reverse(step.url_name, args=[posting.pk]))
+    return redirect(step.url(posting))

@@ -13,11 +13,16 @@ from .payments.exceptions import AlreadyPaid, PaymentError
 
 
 class Step:
+    """One page of the wizard. `flow` is set when the step is listed in a Flow."""
+
+    flow = None
     name = ""
     title = ""
     template_name = ""
     # Steps that change what is paid for are closed once the posting is paid.
     locked_once_paid = True
+    # The status from which on this step counts as complete.
+    complete_from = None
 
     @property
     def url_name(self):
@@ -27,7 +32,7 @@ class Step:
         return reverse(self.url_name, args=[posting.pk])
 
     def is_complete(self, posting):
-        raise NotImplementedError
+        return posting.state.reached(self.complete_from)
 
     def get(self, request, posting):
         return render_step(request, posting, self, self.context(posting))
@@ -38,63 +43,59 @@ class Step:
     def context(self, posting, **extra):
         return extra
 
-    def next(self):
-        from .flow import FLOW
-
-        return FLOW.next_step(self)
-
     def locked_response(self, request, posting):
         """Where a request lands when the posting is paid before an edit could apply."""
-        from .flow import FLOW
-
         messages.info(request, "This posting is paid, so it can no longer be edited.")
-        return redirect_to(request, FLOW.after_payment().url(posting))
+        return redirect_to(request, self.flow.after_payment().url(posting))
 
-    def payment_error_response(self, request, posting, error):
-        messages.error(request, error.message)
-        return render_step(request, posting, self, self.context(posting), status=503)
+    def apply_edit(self, request, posting, edit, done_message=None):
+        """Run an edit service; on success go to the next step, else explain the refusal."""
+        try:
+            edit()
+        except services.PostingLocked:
+            return self.locked_response(request, posting)
+        except PaymentError as error:
+            messages.error(request, error.message)
+            return render_step(request, posting, self, self.context(posting), status=503)
+        if done_message:
+            messages.success(request, done_message)
+        return go_to_step(request, posting, self.flow.next_step(self))
 
 
 class LogoStep(Step):
     name = "logo"
     title = "Logo"
     template_name = "wizard/steps/logo.html"
-
-    def is_complete(self, posting):
-        return posting.state.reached(Status.LOGO_READY)
+    complete_from = Status.LOGO_READY
 
     def context(self, posting, form=None):
         return {"form": form or LogoForm()}
 
     def post(self, request, posting):
+        if "skip" in request.POST:
+            return self.apply_edit(request, posting, lambda: services.skip_logo(posting.pk))
         form = LogoForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render_step(request, posting, self, self.context(posting, form), 422)
         try:
-            if "skip" in request.POST:
-                services.skip_logo(posting.pk)
-            elif not form.is_valid():
-                return render_step(request, posting, self, self.context(posting, form), 422)
-            else:
-                services.attach_logo(posting.pk, form.png_bytes)
-                messages.success(request, "Logo saved.")
+            return self.apply_edit(
+                request,
+                posting,
+                lambda: services.attach_logo(posting.pk, form.png_bytes),
+                done_message="Logo saved.",
+            )
         except LogoStorageError:
             form.add_error(
                 None, "We could not store your logo just now. Nothing was changed; please try again."
             )
             return render_step(request, posting, self, self.context(posting, form), 503)
-        except services.PostingLocked:
-            return self.locked_response(request, posting)
-        except PaymentError as error:
-            return self.payment_error_response(request, posting, error)
-        return go_to_step(request, posting, self.next())
 
 
 class DetailsStep(Step):
     name = "details"
     title = "Details"
     template_name = "wizard/steps/details.html"
-
-    def is_complete(self, posting):
-        return posting.state.reached(Status.DETAILS_READY)
+    complete_from = Status.DETAILS_READY
 
     def context(self, posting, form=None):
         return {"form": form or DetailsForm(instance=posting)}
@@ -105,23 +106,19 @@ class DetailsStep(Step):
         form = DetailsForm(request.POST, instance=JobPosting.objects.get(pk=posting.pk))
         if not form.is_valid():
             return render_step(request, posting, self, self.context(posting, form), 422)
-        try:
-            services.save_details(posting.pk, form.cleaned_data)
-        except services.PostingLocked:
-            return self.locked_response(request, posting)
-        except PaymentError as error:
-            return self.payment_error_response(request, posting, error)
-        messages.success(request, "Details saved.")
-        return go_to_step(request, posting, self.next())
+        return self.apply_edit(
+            request,
+            posting,
+            lambda: services.save_details(posting.pk, form.cleaned_data),
+            done_message="Details saved.",
+        )
 
 
 class PaymentStep(Step):
     name = "payment"
     title = "Payment"
     template_name = "wizard/steps/payment.html"
-
-    def is_complete(self, posting):
-        return posting.is_paid
+    complete_from = Status.PAID
 
     def context(self, posting):
         return {"price": posting.price_display}
@@ -139,7 +136,8 @@ class PaymentStep(Step):
         except AlreadyPaid:
             return self.locked_response(request, posting)
         except PaymentError as error:
-            return self.payment_error_response(request, posting, error)
+            messages.error(request, error.message)
+            return render_step(request, posting, self, self.context(posting), status=503)
         return redirect_to(request, checkout_url)
 
 
@@ -148,11 +146,7 @@ class ConfirmationStep(Step):
     title = "Confirmation"
     template_name = "wizard/steps/confirmation.html"
     locked_once_paid = False
-
-    def is_complete(self, posting):
-        return posting.state.reached(Status.CONFIRMED)
+    complete_from = Status.CONFIRMED
 
     def context(self, posting):
-        from .flow import FLOW
-
-        return {"settled": FLOW.is_settled(posting)}
+        return {"settled": self.flow.is_settled(posting)}

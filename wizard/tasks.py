@@ -30,6 +30,5 @@ def send_confirmation_email(posting_id):
     with locked_posting(posting_id) as posting:
         if posting.status == Status.PAID:
             posting.confirm(by=Actor.system(), why="Confirmation email sent")
-            posting.clear_error()
             posting.save()
     return "sent"
