@@ -193,6 +193,8 @@ STRIPE_WEBHOOK_SECRET = os.environ.get(
     "STRIPE_WEBHOOK_SECRET", "whsec_jobwizard_development_only"
 )
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+STRIPE_RATE_LIMIT_RETRIES = int(os.environ.get("STRIPE_RATE_LIMIT_RETRIES", "2"))
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10"))
 
 # --- The product ------------------------------------------------------------
 POSTING_PRICE_AMOUNT = int(os.environ.get("POSTING_PRICE_AMOUNT", "9900"))  # minor units
@@ -229,3 +231,8 @@ LOGGING = {
 }
 # Absolute links in emails.
 SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
+
+# Periodic maintenance (see wizard.tasks.run_maintenance): how often, and how far
+# back the payment reconciler looks at Stripe's Checkout Sessions.
+MAINTENANCE_INTERVAL_SECONDS = int(os.environ.get("MAINTENANCE_INTERVAL_SECONDS", "60"))
+RECONCILE_LOOKBACK_DAYS = int(os.environ.get("RECONCILE_LOOKBACK_DAYS", "3"))

@@ -3,6 +3,7 @@ from io import BytesIO
 from unittest import mock
 
 import pytest
+import stripe
 from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
@@ -77,6 +78,15 @@ VALID_DETAILS = {
     "apply_email": "",
     "contact_email": "hiring@acme.example",
 }
+
+
+def stripe_api():
+    """The tests' own Stripe client, pointed where the app's settings point (fakestripe)."""
+    from django.conf import settings
+
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY, base_addresses={"api": settings.STRIPE_API_BASE}
+    )
 
 
 def step_url(name, posting):

@@ -11,24 +11,34 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class Status(models.TextChoices):
-    # Declared in the order a posting moves through them.
     DRAFT = "draft", "Draft"
     LOGO_READY = "logo_ready", "Logo ready"
     DETAILS_READY = "details_ready", "Details ready"
     AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
     PAID = "paid", "Paid"
     CONFIRMED = "confirmed", "Confirmed"
-
-    @property
-    def rank(self):
-        return list(Status).index(self)
+    REFUNDED = "refunded", "Refunded"
+    ABANDONED = "abandoned", "Abandoned"
 
     def reached(self, other):
-        """True when this status is `other` or lies beyond it."""
-        return self.rank >= Status(other).rank
+        """True when this status is `other` or lies beyond it on the way to publication."""
+        return _PROGRESS[self] >= _PROGRESS[Status(other)]
 
 
-EDITABLE_STATES = [Status.DRAFT, Status.LOGO_READY, Status.DETAILS_READY]
+# How far along each status is. Refunded postings were paid; abandoned ones
+# never will be, and count as having reached nothing.
+_PROGRESS = {
+    Status.ABANDONED: -1,
+    Status.DRAFT: 0,
+    Status.LOGO_READY: 1,
+    Status.DETAILS_READY: 2,
+    Status.AWAITING_PAYMENT: 3,
+    Status.PAID: 4,
+    Status.CONFIRMED: 5,
+    Status.REFUNDED: 6,
+}
+BEFORE_PAYMENT = [Status.DRAFT, Status.LOGO_READY, Status.DETAILS_READY, Status.AWAITING_PAYMENT]
+REFUNDABLE = [Status.PAID, Status.CONFIRMED]
 
 
 class EmploymentType(models.TextChoices):
@@ -111,6 +121,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     # The last failure: a friendly sentence for the employer, the detail for staff.
     last_error_message = models.CharField(max_length=255, blank=True)
@@ -120,6 +131,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "updated_at"])]
+        permissions = [("refund_posting", "Can refund a posting's payment")]
 
     def __str__(self):
         title = self.title or "Untitled posting"
@@ -171,8 +183,8 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         self.payment_intent_id = ""
 
     @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.DETAILS_READY)
-    def reopen_for_editing(self, *, by, why):
-        """The employer edits again after starting to pay; the checkout was expired first."""
+    def close_checkout(self, *, by, why):
+        """Back to the payment step: the session expired, failed, or the employer edits again."""
 
     @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.PAID)
     def mark_paid(self, *, payment_intent_id, by, why):
@@ -184,6 +196,14 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     def confirm(self, *, by, why):
         self.confirmed_at = timezone.now()
         self.clear_error()
+
+    @transition(field=status, source=REFUNDABLE, target=Status.REFUNDED)
+    def mark_refunded(self, *, by, why):
+        self.refunded_at = timezone.now()
+
+    @transition(field=status, source=BEFORE_PAYMENT, target=Status.ABANDONED)
+    def abandon(self, *, by, why):
+        pass
 
     @property
     def has_details(self):
@@ -219,6 +239,48 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.source} → {self.target} by {self.user or self.actor}"
+
+
+class Refund(models.Model):
+    """A refund of one payment (PaymentIntent), recorded before Stripe is asked for it."""
+
+    class Reason(models.TextChoices):
+        SUPERSEDED = "superseded", "Payment for a session that was no longer current"
+        MISMATCH = "mismatch", "Amount, currency or posting did not match"
+        ABANDONED = "abandoned", "Payment for an abandoned posting"
+        STAFF = "staff", "Refunded by staff"
+        EXTERNAL = "external", "Refunded outside Jobwizard (Stripe dashboard)"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    posting = models.ForeignKey(JobPosting, on_delete=models.PROTECT, related_name="refunds")
+    payment_intent_id = models.CharField(max_length=255, unique=True)
+    checkout_session_id = models.CharField(max_length=255, blank=True)
+    amount = models.PositiveIntegerField(help_text="Minor units.")
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Refund of {self.payment_intent_id} ({self.get_state_display()})"
+
+    @property
+    def amount_display(self):
+        return f"{self.currency.upper()} {self.amount / 100:,.2f}"
 
 
 class StripeEvent(models.Model):

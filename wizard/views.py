@@ -4,7 +4,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import services
 from .flow import FLOW
-from .models import Actor, JobPosting
+from .models import Actor, JobPosting, Status
 from .navigation import redirect_to
 from .ownership import claim, owned_posting
 from .payments.exceptions import PaymentProviderUnavailable
@@ -32,6 +32,8 @@ def start(request):
 def step(request, posting_id, step_name):
     """The one dispatcher for every step: ownership, then order, then the step itself."""
     posting = owned_posting(request, posting_id)
+    if posting.status == Status.ABANDONED:
+        return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
     requested = FLOW[step_name]
     if posting.is_paid and requested.locked_once_paid:
         return redirect_to(request, FLOW.after_payment().url(posting))
@@ -65,8 +67,8 @@ def payment_return(request, posting_id):
         return redirect_to(request, FLOW.after_payment().url(posting))
     if outcome is FulfilOutcome.NOT_PAID:
         messages.warning(request, "We have not received your payment yet.")
-    elif outcome is FulfilOutcome.MISMATCH:
-        messages.error(request, "We could not match that payment to this posting. Staff will look into it.")
+    elif outcome.refund_reason:
+        messages.error(request, "We could not use that payment for this posting, so we are refunding it.")
     else:
         messages.error(request, "That payment does not belong to this posting.")
     return redirect_to(request, payment.url(posting))

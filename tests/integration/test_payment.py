@@ -12,11 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import VALID_DETAILS, step_url
+from tests.conftest import stripe_api, VALID_DETAILS, step_url
 from tests.factories import own, posting_at
 from wizard.models import JobPosting, Status, TransitionLog
 from wizard.payments.checkout import idempotency_key
-from wizard.payments.client import stripe_client
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +65,7 @@ def test_pay_creates_a_checkout_session_from_settings_and_redirects_to_it(
     checkout_url = press_pay(client, posting, )
     assert checkout_url.startswith(fakestripe.url + "/checkout/cs_")
 
-    session = stripe_client().v1.checkout.sessions.retrieve(session_id_from(checkout_url))
+    session = stripe_api().v1.checkout.sessions.retrieve(session_id_from(checkout_url))
     posting.refresh_from_db()
     assert posting.status == Status.AWAITING_PAYMENT
     assert posting.checkout_session_id == session.id
@@ -84,7 +83,7 @@ def test_pay_creates_a_checkout_session_from_settings_and_redirects_to_it(
 
 def test_the_client_cannot_choose_the_amount(client, posting, fakestripe):
     response = client.post(step_url("payment", posting), {"amount": "1", "price_amount": "1"})
-    session = stripe_client().v1.checkout.sessions.retrieve(session_id_from(response["Location"]))
+    session = stripe_api().v1.checkout.sessions.retrieve(session_id_from(response["Location"]))
     assert session.amount_total == 9900
 
 
@@ -95,7 +94,7 @@ def test_the_create_request_is_keyed_by_posting_and_attempt(client, posting, fak
     key = idempotency_key(posting.pk, posting.payment_attempt)
     assert key == f"jobwizard-checkout-{posting.pk}-1"
     with pytest.raises(stripe.IdempotencyError):
-        stripe_client().v1.checkout.sessions.create(
+        stripe_api().v1.checkout.sessions.create(
             params={"mode": "payment", "success_url": "http://x/", "cancel_url": "http://x/",
                     "line_items": [{"quantity": 1, "price_data": {"currency": "usd", "unit_amount": 1,
                                     "product_data": {"name": "other"}}}]},
@@ -113,7 +112,7 @@ def test_pressing_pay_again_reuses_the_open_session(client, posting, fakestripe)
 
 def test_an_expired_session_starts_a_new_attempt(client, posting, fakestripe):
     first = session_id_from(press_pay(client, posting))
-    stripe_client().v1.checkout.sessions.expire(first)
+    stripe_api().v1.checkout.sessions.expire(first)
     second = session_id_from(press_pay(client, posting))
     assert second != first
     posting.refresh_from_db()
@@ -219,7 +218,7 @@ def test_a_declined_card_leaves_the_posting_ready_for_another_try(client, postin
 
 def test_cancelling_at_the_hosted_page_returns_to_payment_with_a_message(client, posting, fakestripe):
     session_id = session_id_from(press_pay(client, posting))
-    session = stripe_client().v1.checkout.sessions.retrieve(session_id)
+    session = stripe_api().v1.checkout.sessions.retrieve(session_id)
     response = client.get(return_path(session.cancel_url), follow=True)
     assert b"Payment cancelled. You have not been charged." in response.content
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
@@ -231,7 +230,7 @@ def test_editing_details_while_a_checkout_is_open_expires_it(client, posting, fa
     assert response["Location"] == step_url("payment", posting)
     posting.refresh_from_db()
     assert (posting.status, posting.title) == (Status.DETAILS_READY, "Changed")
-    assert stripe_client().v1.checkout.sessions.retrieve(session_id).status == "expired"
+    assert stripe_api().v1.checkout.sessions.retrieve(session_id).status == "expired"
     # The old session can no longer be paid; paying again opens a new attempt.
     assert fakestripe.pay(session_id)[0] == 400
     assert session_id_from(press_pay(client, posting)) != session_id
@@ -278,5 +277,5 @@ def test_a_stale_reservation_is_replaced(client, posting, fakestripe, settings):
     )
     settings.STRIPE_API_BASE = fakestripe.url
     session_id = session_id_from(press_pay(client, posting))
-    session = stripe_client().v1.checkout.sessions.retrieve(session_id)
+    session = stripe_api().v1.checkout.sessions.retrieve(session_id)
     assert session.metadata["attempt"] == "2"

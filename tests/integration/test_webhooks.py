@@ -6,12 +6,11 @@ import time
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import WEBHOOK_SECRET
+from tests.conftest import stripe_api, WEBHOOK_SECRET
 from tests.factories import own, posting_at
 from tests.fakestripe_process import sign_webhook
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.models import JobPosting, Status, StripeEvent, TransitionLog
-from wizard.payments.client import stripe_client
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ def paid_event(client, fakestripe):
     own(client, posting)
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.pay(session_id)
-    events = stripe_client().v1.events.list(params={"type": "checkout.session.completed"})
+    events = stripe_api().v1.events.list(params={"type": "checkout.session.completed"})
     event = events.data[0].to_dict()
     assert event["data"]["object"]["id"] == session_id
     return posting, event

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from ..models import Actor, JobPosting, Status
 from ..transitions import locked_posting
-from .client import provider_errors, stripe_client
+from .client import call
 from .exceptions import AlreadyPaid, CheckoutConflict, NotReadyForPayment
-from .fulfilment import fulfil
+from .fulfilment import fulfil, posting_for, retrieve_session
 
 # Stripe wants expires_at at least 30 minutes after the session is created; the
 # headroom keeps a retried create request valid for a minute after reservation.
@@ -35,10 +35,10 @@ def start_checkout(posting_id, *, success_url, cancel_url):
     if posting.is_paid:
         raise AlreadyPaid()
     if posting.status == Status.AWAITING_PAYMENT and posting.checkout_session_id:
-        session = _retrieve(posting.checkout_session_id)
-        if session.status == "open":
+        session = retrieve_session(posting.checkout_session_id)
+        if session and session.status == "open":
             return session.url
-        if session.status == "complete":
+        if session and session.status == "complete":
             if fulfil(session.id, by=Actor.employer()).settled:
                 raise AlreadyPaid()
 
@@ -52,11 +52,6 @@ def start_checkout(posting_id, *, success_url, cancel_url):
         session = _create_session(posting, success_url, cancel_url)
     _record_session(posting_id, posting.payment_attempt, session.id)
     return session.url
-
-
-def _retrieve(session_id):
-    with provider_errors():
-        return stripe_client().v1.checkout.sessions.retrieve(session_id)
 
 
 def _reserve_attempt(posting_id, *, force_new=False):
@@ -106,11 +101,12 @@ def _create_session(posting, success_url, cancel_url):
         "success_url": f"{success_url}?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": cancel_url,
     }
-    with provider_errors():
-        return stripe_client().v1.checkout.sessions.create(
-            params=params,
-            options={"idempotency_key": idempotency_key(posting.pk, posting.payment_attempt)},
+    key = idempotency_key(posting.pk, posting.payment_attempt)
+    return call(
+        lambda stripe_api: stripe_api.v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": key}
         )
+    )
 
 
 def _record_session(posting_id, attempt, session_id):
@@ -139,14 +135,13 @@ def release_checkout(posting_id):
     if posting.status != Status.AWAITING_PAYMENT:
         return not posting.is_paid
     session_id = posting.checkout_session_id
-    if session_id:
-        session = _retrieve(session_id)
+    session = retrieve_session(session_id) if session_id else None
+    if session is not None:
         if session.status == "open":
             try:
-                with provider_errors():
-                    session = stripe_client().v1.checkout.sessions.expire(session_id)
+                session = call(lambda stripe_api: stripe_api.v1.checkout.sessions.expire(session_id))
             except stripe.InvalidRequestError:
-                session = _retrieve(session_id)  # it completed or expired meanwhile
+                session = retrieve_session(session_id)  # it completed or expired meanwhile
         if session.status == "complete":
             if fulfil(session_id, by=Actor.employer()).settled:
                 return False
@@ -155,6 +150,45 @@ def release_checkout(posting_id):
             return not posting.is_paid
         if posting.checkout_session_id != session_id:
             raise CheckoutConflict()
-        posting.reopen_for_editing(by=Actor.employer(), why="Employer went back to edit")
+        posting.close_checkout(by=Actor.employer(), why="Employer went back to edit")
         posting.save()
     return True
+
+
+FAILED_INTENT_STATES = {"requires_payment_method", "canceled"}
+
+
+def close_ended_checkout(session_id):
+    """Send the employer back to the payment step when the current session can no longer pay.
+
+    Called for checkout.session.expired and async_payment_failed events and by the
+    reconciler. Stripe is asked, not the event: a session that turns out paid is
+    fulfilled instead. Returns True when the posting went back to the payment step.
+    """
+    session = retrieve_session(session_id)
+    posting = posting_for(session) if session else None
+    if posting is None:
+        return False
+    if session.status == "complete" and session.payment_status == "paid":
+        fulfil(session_id, by=Actor.system())
+        return False
+    if session.status == "expired":
+        why, message = "Checkout session expired", "Your checkout expired. Press Pay to start again."
+    elif session.status == "complete" and _payment_failed(session):
+        why, message = "Payment failed", "Your payment did not go through. Please try again."
+    else:
+        return False
+    with locked_posting(posting.pk) as posting:
+        if posting.status != Status.AWAITING_PAYMENT or posting.checkout_session_id != session.id:
+            return False  # already moved on: events may come late or twice
+        posting.close_checkout(by=Actor.system(), why=why)
+        posting.record_error(message, f"{why}: {session.id}")
+        posting.save()
+    return True
+
+
+def _payment_failed(session):
+    if not session.payment_intent:
+        return False
+    intent = call(lambda stripe_api: stripe_api.v1.payment_intents.retrieve(session.payment_intent))
+    return intent.status in FAILED_INTENT_STATES

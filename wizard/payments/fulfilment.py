@@ -1,9 +1,11 @@
-"""The one path by which a posting becomes paid.
+"""The one path by which a posting becomes paid, and by which stray payments are returned.
 
-The return URL, the webhook and (later) the reconciler all call `fulfil`. It
-re-fetches the Checkout Session from Stripe, because a redirect's query string
-or a webhook's payload is not proof of payment, then locks the row and applies
-the payment at most once.
+The return URL, the webhook and the reconciler all call `fulfil`. It re-fetches
+the Checkout Session from Stripe, because a redirect's query string or a
+webhook's payload is not proof of payment, then locks the row, decides, and
+applies the payment at most once. Money that arrives but cannot be honoured (a
+superseded attempt, a mismatched amount, an abandoned posting) is recorded as a
+refund in the same transaction and refunded after the commit.
 """
 
 import enum
@@ -11,10 +13,11 @@ import logging
 
 import stripe
 
-from ..models import JobPosting, Status
+from ..models import Actor, JobPosting, Refund, Status
 from ..tasks import send_confirmation_email
 from ..transitions import locked_posting
-from .client import provider_errors, stripe_client
+from . import refunds
+from .client import call
 
 logger = logging.getLogger(__name__)
 
@@ -24,72 +27,85 @@ class FulfilOutcome(enum.Enum):
     ALREADY_PAID = "already_paid"  # an earlier call did
     NOT_PAID = "not_paid"  # the session exists but has not been paid (yet)
     UNKNOWN_SESSION = "unknown_session"  # Stripe does not know the id
-    FOREIGN_SESSION = "foreign_session"  # the session belongs to another posting
-    SUPERSEDED = "superseded"  # not the posting's current session
-    MISMATCH = "mismatch"  # amount, currency or metadata disagree with the posting
+    FOREIGN_SESSION = "foreign_session"  # the session belongs to another posting, or none here
+    SUPERSEDED = "superseded"  # paid, but not the posting's current session: refunded
+    MISMATCH = "mismatch"  # paid, but amount, currency or metadata disagree: refunded
+    ABANDONED = "abandoned"  # paid for a posting that was abandoned: refunded
 
     @property
     def settled(self):
         """The posting is paid, by this call or an earlier one."""
         return self in (FulfilOutcome.PAID, FulfilOutcome.ALREADY_PAID)
 
+    @property
+    def refund_reason(self):
+        return {
+            FulfilOutcome.SUPERSEDED: Refund.Reason.SUPERSEDED,
+            FulfilOutcome.MISMATCH: Refund.Reason.MISMATCH,
+            FulfilOutcome.ABANDONED: Refund.Reason.ABANDONED,
+        }.get(self)
+
+
+def retrieve_session(session_id):
+    """The session as Stripe has it now, or None when Stripe does not know it."""
+    try:
+        return call(lambda stripe_api: stripe_api.v1.checkout.sessions.retrieve(session_id))
+    except stripe.InvalidRequestError:
+        return None
+
 
 def fulfil(session_id, *, by, expected_posting_id=None):
-    """Apply a paid Checkout Session to its posting, idempotently.
+    """Apply a Checkout Session to its posting, idempotently.
 
     Raises PaymentProviderUnavailable when Stripe cannot be asked; callers decide
     whether that means "try later" (return URL) or a 5xx (webhook).
     """
-    try:
-        with provider_errors():
-            session = stripe_client().v1.checkout.sessions.retrieve(session_id)
-    except stripe.InvalidRequestError:
+    session = retrieve_session(session_id)
+    if session is None:
         return FulfilOutcome.UNKNOWN_SESSION
-
-    posting_id = session.client_reference_id
-    if expected_posting_id is not None and posting_id != str(expected_posting_id):
+    if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
+    posting = posting_for(session)
+    if posting is None:
+        logger.error("Checkout session %s names no posting here", session.id)
+        return FulfilOutcome.FOREIGN_SESSION
+
+    with locked_posting(posting.pk) as posting:
+        outcome = decide(posting, session)
+        if outcome is FulfilOutcome.PAID:
+            _mark_paid(posting, session, by)
+        elif outcome.refund_reason:
+            record = _record_stray_payment(posting, session, outcome, by)
+    if outcome.refund_reason:
+        refunds.execute(record, by=Actor.system())  # after the commit, outside the lock
+    return outcome
+
+
+def posting_for(session):
     try:
-        with locked_posting(posting_id) as posting:
-            return _apply(posting, session, by)
-    except (JobPosting.DoesNotExist, ValueError):
-        logger.error("Checkout session %s names no posting here (%r)", session.id, posting_id)
-        return FulfilOutcome.FOREIGN_SESSION
+        return JobPosting.objects.get(pk=session.client_reference_id)
+    except (JobPosting.DoesNotExist, ValueError, TypeError):
+        return None
 
 
-def _apply(posting, session, by):
-    if posting.checkout_session_id != session.id:
-        return FulfilOutcome.SUPERSEDED
-    if posting.is_paid:
+def decide(posting, session):
+    """What a session means for its (locked) posting. Pure: changes nothing."""
+    paid = session.status == "complete" and session.payment_status == "paid"
+    current = posting.checkout_session_id == session.id
+    if current and posting.is_paid:
         return FulfilOutcome.ALREADY_PAID
-    if session.status != "complete" or session.payment_status != "paid":
+    if not paid:
         return FulfilOutcome.NOT_PAID
-    if posting.status != Status.AWAITING_PAYMENT:
+    if posting.status == Status.ABANDONED:
+        return FulfilOutcome.ABANDONED
+    if not current or posting.status != Status.AWAITING_PAYMENT:
         return FulfilOutcome.SUPERSEDED
-
-    mismatches = _mismatches(posting, session)
-    if mismatches:
-        detail = f"Checkout session {session.id} disagrees with the posting: {'; '.join(mismatches)}"
-        logger.error(detail)
-        posting.record_error(
-            "We received a payment we could not match to this posting. Our staff will sort it out.",
-            detail,
-        )
-        posting.save()
+    if mismatches(posting, session):
         return FulfilOutcome.MISMATCH
-
-    posting.mark_paid(
-        payment_intent_id=session.payment_intent or "",
-        by=by,
-        why=f"Checkout session {session.id} paid",
-    )
-    posting.save()
-    # Enqueued in this transaction: the task exists if and only if the payment is recorded.
-    send_confirmation_email.enqueue(str(posting.pk))
     return FulfilOutcome.PAID
 
 
-def _mismatches(posting, session):
+def mismatches(posting, session):
     metadata = session.metadata.to_dict() if session.metadata else {}
     checks = [
         ("amount", session.amount_total, posting.price_amount),
@@ -98,3 +114,37 @@ def _mismatches(posting, session):
         ("metadata attempt", metadata.get("attempt"), str(posting.payment_attempt)),
     ]
     return [f"{name} {got!r} != {want!r}" for name, got, want in checks if got != want]
+
+
+def _mark_paid(posting, session, by):
+    posting.mark_paid(
+        payment_intent_id=session.payment_intent or "",
+        by=by,
+        why=f"Checkout session {session.id} paid",
+    )
+    posting.save()
+    # Enqueued in this transaction: the task exists if and only if the payment is recorded.
+    send_confirmation_email.enqueue(str(posting.pk))
+
+
+def _record_stray_payment(posting, session, outcome, by):
+    detail = f"Checkout session {session.id} was paid but cannot be honoured ({outcome.value})"
+    if outcome is FulfilOutcome.MISMATCH:
+        detail += ": " + "; ".join(mismatches(posting, session))
+    logger.warning(detail)
+    if not posting.is_paid:
+        posting.record_error(
+            "We received a payment we could not use for this posting, so we are refunding it.",
+            detail,
+        )
+        posting.save()
+    return refunds.record_refund(
+        posting,
+        payment_intent_id=session.payment_intent,
+        session_id=session.id,
+        amount=session.amount_total,
+        currency=(session.currency or "").lower(),
+        reason=outcome.refund_reason,
+        note=detail,
+        by=by,
+    )

@@ -15,18 +15,38 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ..models import Actor, StripeEvent
+from .checkout import close_ended_checkout
 from .fulfilment import fulfil
+from .refunds import record_external_refund
 
 logger = logging.getLogger(__name__)
 
 
 def _fulfil_session(event):
-    fulfil(event["data"]["object"]["id"], by=Actor.system())
+    fulfil(_object_id(event), by=Actor.system())
+
+
+def _close_session(event):
+    close_ended_checkout(_object_id(event))
+
+
+def _charge_refunded(event):
+    record_external_refund(_object_id(event), by=Actor.system())
+
+
+def _object_id(event):
+    # Only the id is read from the payload; the handlers ask Stripe for the rest.
+    return event["data"]["object"]["id"]
 
 
 HANDLERS = {
+    # completed with payment_status "unpaid" (a delayed method) is a no-op in fulfil;
+    # async_payment_succeeded follows when the money arrives.
     "checkout.session.completed": _fulfil_session,
     "checkout.session.async_payment_succeeded": _fulfil_session,
+    "checkout.session.async_payment_failed": _close_session,
+    "checkout.session.expired": _close_session,
+    "charge.refunded": _charge_refunded,
 }
 
 

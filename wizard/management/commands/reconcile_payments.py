@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from wizard.payments.reconcile import reconcile
+
+
+class Command(BaseCommand):
+    help = "Compare Stripe's Checkout Sessions with the postings and repair the differences."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Print the differences without repairing them."
+        )
+
+    def handle(self, *args, dry_run=False, **options):
+        differences = reconcile(dry_run=dry_run)
+        for difference in differences:
+            self.stdout.write(str(difference))
+        summary = f"{len(differences)} difference(s)"
+        if dry_run:
+            summary += "; dry run, nothing changed"
+        self.stdout.write(summary)

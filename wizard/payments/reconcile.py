@@ -1,0 +1,112 @@
+"""Compare Stripe with the database and repair what a lost webhook or a crash left behind.
+
+Safe to run concurrently and repeatedly: every repair goes through `fulfil`,
+`close_ended_checkout` or the refund service, which lock the posting, re-check
+and do nothing when the work is already done.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..models import Actor, JobPosting, Refund, Status
+from . import refunds
+from .checkout import close_ended_checkout
+from .client import call
+from .exceptions import PaymentError
+from .fulfilment import FulfilOutcome, decide, fulfil, posting_for, retrieve_session
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = {
+    FulfilOutcome.PAID: "fulfilled",
+    FulfilOutcome.SUPERSEDED: "refunded (superseded attempt)",
+    FulfilOutcome.MISMATCH: "refunded (amount, currency or posting mismatch)",
+    FulfilOutcome.ABANDONED: "refunded (posting abandoned)",
+}
+
+
+@dataclass
+class Difference:
+    what: str
+    session_id: str
+    posting_id: str
+    action: str
+
+    def __str__(self):
+        return f"{self.what:<34} session {self.session_id}  posting {self.posting_id or '-'}  -> {self.action}"
+
+
+def reconcile(*, dry_run=False):
+    """Return the differences found; unless dry_run, repair them."""
+    differences = []
+    differences += _paid_at_stripe_not_here(dry_run)
+    differences += _expired_at_stripe_awaiting_here(dry_run)
+    differences += _pending_refunds(dry_run)
+    for difference in differences:
+        logger.info("reconcile%s: %s", " (dry run)" if dry_run else "", difference)
+    return differences
+
+
+def _paid_at_stripe_not_here(dry_run):
+    since = int((timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)).timestamp())
+    sessions = call(
+        lambda stripe_api: stripe_api.v1.checkout.sessions.list(
+            params={"status": "complete", "created": {"gte": since}, "limit": 100}
+        )
+    )
+    found = []
+    for session in sessions.auto_paging_iter():
+        if session.payment_status != "paid":
+            continue
+        posting = posting_for(session)
+        if posting is None:
+            found.append(Difference("payment with no posting here", session.id, "", "reported"))
+            continue
+        if Refund.objects.filter(payment_intent_id=session.payment_intent).exists():
+            continue  # already being refunded (see _pending_refunds)
+        outcome = decide(posting, session)
+        if outcome in (FulfilOutcome.ALREADY_PAID, FulfilOutcome.NOT_PAID):
+            continue
+        if not dry_run:
+            outcome = _attempt(lambda: fulfil(session.id, by=Actor.system()), outcome)
+        found.append(Difference("paid at Stripe, not applied here", session.id, str(posting.pk),
+                                ACTIONS.get(outcome, outcome.value)))
+    return found
+
+
+def _expired_at_stripe_awaiting_here(dry_run):
+    found = []
+    awaiting = JobPosting.objects.filter(status=Status.AWAITING_PAYMENT).exclude(checkout_session_id="")
+    for posting in awaiting:
+        session = retrieve_session(posting.checkout_session_id)
+        if session is None or session.status != "expired":
+            continue
+        action = "back to the payment step"
+        if not dry_run and not _attempt(lambda: close_ended_checkout(session.id), False):
+            action = "already handled"
+        found.append(Difference("expired at Stripe, awaiting here", session.id, str(posting.pk), action))
+    return found
+
+
+def _pending_refunds(dry_run):
+    found = []
+    for record in Refund.objects.filter(state=Refund.State.PENDING):
+        action = "refund retried"
+        if not dry_run and _attempt(lambda: refunds.execute(record, by=Actor.system()), None) is None:
+            action = "refund still pending"
+        found.append(Difference("refund not yet made", record.checkout_session_id,
+                                str(record.posting_id), action))
+    return found
+
+
+def _attempt(repair, failed):
+    """One repair failing (Stripe down for a moment) must not stop the others."""
+    try:
+        return repair()
+    except PaymentError as exc:
+        logger.warning("reconcile: repair failed, will retry next run: %s", exc)
+        return failed

@@ -1,0 +1,154 @@
+"""Refunds: recorded first, then asked of Stripe with a key per payment, then applied.
+
+A refund row is unique per PaymentIntent, so asking twice (a retried webhook, the
+reconciler, a second staff click) never refunds twice; Stripe's Idempotency-Key
+makes the create request itself safe to repeat.
+"""
+
+import logging
+
+import stripe
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..models import REFUNDABLE, JobPosting, Refund
+from ..transitions import locked_posting
+from .client import call
+from .exceptions import PaymentError
+
+logger = logging.getLogger(__name__)
+
+# Stripe's refund reasons; ours are finer and go in the metadata.
+STRIPE_REASON = {
+    Refund.Reason.SUPERSEDED: "duplicate",
+    Refund.Reason.MISMATCH: "requested_by_customer",
+    Refund.Reason.ABANDONED: "requested_by_customer",
+    Refund.Reason.STAFF: "requested_by_customer",
+}
+
+
+class RefundFailed(PaymentError):
+    message = "The refund could not be made. Staff have been told."
+
+
+class NothingToRefund(PaymentError):
+    message = "This posting has no payment to refund."
+
+
+def refund(posting, reason, *, by, note=""):
+    """Refund the posting's own payment and move it to refunded."""
+    if posting.status not in REFUNDABLE or not posting.payment_intent_id:
+        raise NothingToRefund()
+    record = record_refund(
+        posting,
+        payment_intent_id=posting.payment_intent_id,
+        session_id=posting.checkout_session_id,
+        amount=posting.price_amount,
+        currency=posting.price_currency,
+        reason=reason,
+        note=note,
+        by=by,
+    )
+    return execute(record, by=by)
+
+
+def record_refund(posting, *, payment_intent_id, session_id, amount, currency, reason, by, note=""):
+    """The intent to refund, as a row; returns the existing row for an already known payment."""
+    try:
+        with transaction.atomic():
+            return Refund.objects.create(
+                posting=posting,
+                payment_intent_id=payment_intent_id,
+                checkout_session_id=session_id,
+                amount=amount,
+                currency=currency,
+                reason=reason,
+                note=note,
+                requested_by=by.user,
+            )
+    except IntegrityError:
+        return Refund.objects.get(payment_intent_id=payment_intent_id)
+
+
+def execute(record, *, by):
+    """Ask Stripe for a recorded refund (outside any lock), then apply the result."""
+    if record.state == Refund.State.SUCCEEDED:
+        return record
+    try:
+        stripe_refund = call(
+            lambda stripe_api: stripe_api.v1.refunds.create(
+                params={
+                    "payment_intent": record.payment_intent_id,
+                    "reason": STRIPE_REASON.get(record.reason, "requested_by_customer"),
+                    "metadata": {"posting_id": str(record.posting_id), "reason": record.reason},
+                },
+                options={"idempotency_key": f"jobwizard-refund-{record.payment_intent_id}"},
+            )
+        )
+    except stripe.InvalidRequestError as exc:
+        if exc.code != "charge_already_refunded":
+            Refund.objects.filter(pk=record.pk).update(state=Refund.State.FAILED, error=str(exc))
+            logger.error("Refund of %s refused by Stripe: %s", record.payment_intent_id, exc)
+            raise RefundFailed(str(exc)) from exc
+        stripe_refund = None  # refunded already, by us earlier or in Stripe's dashboard
+    except PaymentError as exc:
+        Refund.objects.filter(pk=record.pk).update(error=str(exc))  # stays pending: retried
+        raise
+    return apply_refunded(
+        record.posting_id,
+        record.payment_intent_id,
+        stripe_refund_id=stripe_refund.id if stripe_refund else "",
+        by=by,
+    )
+
+
+def apply_refunded(posting_id, payment_intent_id, *, stripe_refund_id, by):
+    """Record that Stripe refunded a payment; a refunded posting's own payment ends it."""
+    with locked_posting(posting_id) as posting:
+        record = Refund.objects.select_for_update().get(payment_intent_id=payment_intent_id)
+        if record.state != Refund.State.SUCCEEDED:
+            record.state = Refund.State.SUCCEEDED
+            record.stripe_refund_id = record.stripe_refund_id or stripe_refund_id
+            record.error = ""
+            record.completed_at = timezone.now()
+            record.save()
+        if posting.payment_intent_id == payment_intent_id and posting.status in REFUNDABLE:
+            posting.mark_refunded(by=by, why=f"Refunded: {record.get_reason_display()}")
+            posting.save()
+    return record
+
+
+def retry_pending(*, by):
+    """Ask again for refunds that were recorded but not (yet) made. Returns those retried."""
+    retried = []
+    for record in Refund.objects.filter(state=Refund.State.PENDING):
+        try:
+            retried.append(execute(record, by=by))
+        except PaymentError:
+            logger.warning("Refund %s still pending", record.payment_intent_id)
+    return retried
+
+
+
+
+def record_external_refund(charge_id, *, by):
+    """charge.refunded: a payment was refunded at Stripe, perhaps from its dashboard."""
+    charge = call(lambda stripe_api: stripe_api.v1.charges.retrieve(charge_id))
+    if not charge.refunded or not charge.payment_intent:
+        return None  # a partial refund: staff handle those by hand
+    known = Refund.objects.filter(payment_intent_id=charge.payment_intent).first()
+    if known is None:
+        posting = JobPosting.objects.filter(payment_intent_id=charge.payment_intent).first()
+        if posting is None:
+            logger.error("Charge %s refunded at Stripe matches no posting", charge_id)
+            return None
+        known = record_refund(
+            posting,
+            payment_intent_id=charge.payment_intent,
+            session_id=posting.checkout_session_id,
+            amount=charge.amount_refunded,
+            currency=charge.currency,
+            reason=Refund.Reason.EXTERNAL,
+            by=by,
+        )
+    return apply_refunded(known.posting_id, charge.payment_intent, stripe_refund_id="", by=by)
