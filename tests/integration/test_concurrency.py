@@ -55,3 +55,83 @@ def test_concurrent_fulfils_mark_the_posting_paid_exactly_once(client, fakestrip
     assert JobPosting.objects.get().status == Status.PAID
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
     assert DBTaskResult.objects.count() == 1
+
+
+def paid_at_stripe_with_event(client, fakestripe):
+    from tests.conftest import stripe_api
+
+    posting = posting_at(Status.DETAILS_READY)
+    own(client, posting)
+    session_id = session_id_from(press_pay(client, posting))
+    fakestripe.pay(session_id)
+    event = stripe_api().v1.events.list(params={"type": "checkout.session.completed"}).data[0]
+    return posting, session_id, event.to_dict()
+
+
+def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fakestripe):
+    from django.test import Client
+
+    from tests.integration.test_webhooks import deliver
+
+    posting, session_id, event = paid_at_stripe_with_event(client, fakestripe)
+    cookies = client.cookies
+
+    def one_delivery():
+        return deliver(Client(), event).status_code
+
+    def return_url():
+        browser = Client()
+        browser.cookies = cookies
+        return browser.get(f"/post/{posting.pk}/payment/return/?session_id={session_id}").status_code
+
+    calls = [one_delivery] * 10 + [return_url]
+    barrier_calls = iter(calls)
+    lock = threading.Lock()
+
+    def next_call():
+        with lock:
+            call = next(barrier_calls)
+        return call()
+
+    statuses = run_at_once(len(calls), next_call)
+
+    assert sorted(statuses) == [200] * 10 + [302]
+    assert JobPosting.objects.get().status == Status.PAID
+    assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+
+
+def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing(client, fakestripe):
+    """The payment wins (Stripe already took the money); the edit is refused cleanly."""
+    from django.test import Client
+
+    from tests.conftest import VALID_DETAILS
+    from tests.integration.test_webhooks import deliver
+
+    posting, session_id, event = paid_at_stripe_with_event(client, fakestripe)
+    cookies = client.cookies
+
+    def edit():
+        browser = Client()
+        browser.cookies = cookies
+        response = browser.post(f"/post/{posting.pk}/details/", {**VALID_DETAILS, "title": "Edited"})
+        return ("edit", response.status_code, response.get("Location", ""))
+
+    def webhook():
+        return ("webhook", deliver(Client(), event).status_code, "")
+
+    calls = iter([edit, webhook])
+    lock = threading.Lock()
+
+    def next_call():
+        with lock:
+            call = next(calls)
+        return call()
+
+    results = dict((name, (status, location)) for name, status, location in run_at_once(2, next_call))
+
+    assert results["webhook"][0] == 200
+    assert results["edit"] == (302, f"/post/{posting.pk}/confirmation/")
+    posting.refresh_from_db()
+    assert (posting.status, posting.title) == (Status.PAID, "Senior Django Engineer")
+    assert TransitionLog.objects.filter(target=Status.PAID).count() == 1

@@ -12,6 +12,7 @@ import enum
 import logging
 
 import stripe
+from django.core.exceptions import ValidationError
 
 from ..models import Actor, JobPosting, Refund, Status
 from ..tasks import send_confirmation_email
@@ -84,7 +85,7 @@ def fulfil(session_id, *, by, expected_posting_id=None):
 def posting_for(session):
     try:
         return JobPosting.objects.get(pk=session.client_reference_id)
-    except (JobPosting.DoesNotExist, ValueError, TypeError):
+    except (JobPosting.DoesNotExist, ValidationError, ValueError, TypeError):
         return None
 
 
