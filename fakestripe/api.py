@@ -186,7 +186,7 @@ class Api:
         if digits not in (SUCCESS_CARD, DECLINE_CARD):
             raise StripeError(400, "Your card number is invalid.", type="card_error",
                               code="invalid_number", param="number")
-        payment_intent = self._session_payment_intent(session)
+        payment_intent = self.session_payment_intent(session)
         if digits == DECLINE_CARD:
             payment_intent["status"] = "requires_payment_method"
             payment_intent["last_payment_error"] = {
@@ -198,15 +198,23 @@ class Api:
             raise StripeError(402, "Your card was declined.", type="card_error",
                               code="card_declined", decline_code="generic_decline")
 
+        self.succeed_payment(payment_intent)
+        self.mark_session_complete(session, payment_status="paid")
+        return session
+
+    def succeed_payment(self, payment_intent: dict) -> dict:
         charge = self._create_charge(payment_intent)
         payment_intent.update(status="succeeded", amount_received=payment_intent["amount"],
                               latest_charge=charge["id"], last_payment_error=None)
-        session.update(status="complete", payment_status="paid", url=None,
+        return charge
+
+    def mark_session_complete(self, session: dict, payment_status: str):
+        session.update(status="complete", payment_status=payment_status, url=None,
                        customer_details={"email": session["customer_email"]})
         self.store.record_event("checkout.session.completed", session)
-        return session
 
-    def _session_payment_intent(self, session: dict) -> dict:
+    def session_payment_intent(self, session: dict) -> dict:
+        """The session's PaymentIntent, created on first use (as when the customer pays)."""
         if session["payment_intent"]:
             return self.store.payment_intents[session["payment_intent"]]
         intent_id = new_id("pi_")
@@ -318,6 +326,17 @@ class Api:
         if refund is None:
             raise resource_missing("refund", refund_id, param="refund")
         return refund
+
+    def list_refunds(self, params: dict) -> dict:
+        _reject_unknown(params, {"payment_intent", "charge", "created", "limit",
+                                 "starting_after", "expand"})
+        equal_filters = {key: params[key] for key in ("payment_intent", "charge") if params.get(key)}
+        refunds = [
+            refund for refund in reversed(list(self.store.refunds.values()))
+            if all(refund[key] == value for key, value in equal_filters.items())
+            and _created_matches(refund["created"], params.get("created"))
+        ]
+        return _paginate(refunds, params, "/v1/refunds")
 
     def _refundable_charge(self, params: dict) -> dict:
         if params.get("charge"):

@@ -1,6 +1,10 @@
 """Stripe-shaped API errors: {"error": {"type", "code", "message", "param"}}."""
 
 
+class ControlRequestError(ValueError):
+    """A /_fakestripe control request we cannot act on (answered 400)."""
+
+
 class StripeError(Exception):
     def __init__(self, status, message, *, type="invalid_request_error", code=None,
                  param=None, decline_code=None):

@@ -4,14 +4,16 @@ import base64
 import json
 import re
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
-from . import hosted_page
+from . import checkout_hooks, hosted_page
 from .api import Api
-from .errors import StripeError, invalid_request
+from .errors import ControlRequestError, StripeError, invalid_request
+from .faults import FaultQueue, parse_api_fault, parse_webhook_fault
 from .forms import FormDecodeError, decode_form
 from .store import API_VERSION, SavedResponse, Store, new_id
 from .webhooks import WebhookDispatcher
@@ -32,6 +34,10 @@ class Response:
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict = field(default_factory=dict)
+    drop_connection: bool = False  # close the socket without answering at all
+
+
+NO_RESPONSE = Response(0, drop_connection=True)
 
 
 def json_response(status: int, data, headers: dict | None = None) -> Response:
@@ -58,12 +64,21 @@ _API_ROUTES = [
     ("GET", rf"/v1/payment_intents/{_ID}", lambda api, p, id: api.retrieve_payment_intent(id, p)),
     ("GET", rf"/v1/charges/{_ID}", lambda api, p, id: api.retrieve_charge(id)),
     ("POST", r"/v1/refunds", lambda api, p: api.create_refund(p)),
+    ("GET", r"/v1/refunds", lambda api, p: api.list_refunds(p)),
     ("GET", rf"/v1/refunds/{_ID}", lambda api, p, id: api.retrieve_refund(id)),
     ("GET", r"/v1/events", lambda api, p: api.list_events(p)),
     ("GET", rf"/v1/events/{_ID}", lambda api, p, id: api.retrieve_event(id)),
 ]
 _API_ROUTES = [(method, re.compile(pattern), handler) for method, pattern, handler in _API_ROUTES]
 _CHECKOUT_PAGE = re.compile(r"/checkout/(?P<id>[^/]+)(?P<action>/pay|/cancel)?/?")
+_CHECKOUT_HOOK = re.compile(r"/_fakestripe/checkout/(?P<id>[^/]+)/(?P<hook>complete|async_result)")
+_INJECTED_ERRORS = {
+    "500": StripeError(500, "An unknown error occurred (injected by fakestripe).",
+                       type="api_error"),
+    # Real Stripe answers 429 with this type and code; the SDK maps any 429 to RateLimitError.
+    "429": StripeError(429, "Request rate limit exceeded (injected by fakestripe).",
+                       code="rate_limit"),
+}
 
 
 class FakeStripeApp:
@@ -71,6 +86,21 @@ class FakeStripeApp:
         self.webhooks = webhooks
         self.store = Store(publish_event=self._publish_event)
         self.api = Api(self.store, base_url)
+        self.api_faults = FaultQueue()
+        self._reset_signal = threading.Event()  # set (and replaced) by each reset
+        self._control_routes = {
+            ("GET", "/_fakestripe/health"): lambda request: {"ok": True},
+            ("GET", "/_fakestripe/config"): lambda request: self.webhooks.settings(),
+            ("POST", "/_fakestripe/config"): self._configure,
+            ("POST", "/_fakestripe/reset"): self._reset,
+            ("GET", "/_fakestripe/deliveries"): self._deliveries,
+            ("POST", "/_fakestripe/clock"): self._advance_clock,
+            ("GET", "/_fakestripe/faults"): self._api_fault_list,
+            ("POST", "/_fakestripe/faults"): self._add_api_fault,
+            ("GET", "/_fakestripe/webhook_faults"): self._webhook_fault_list,
+            ("POST", "/_fakestripe/webhook_faults"): self._add_webhook_fault,
+            ("POST", "/_fakestripe/webhooks/release"): self._release_webhooks,
+        }
 
     @property
     def base_url(self) -> str:
@@ -81,10 +111,10 @@ class FakeStripeApp:
         self.api.base_url = value
 
     def handle(self, request: Request) -> Response:
-        """Every HTTP request passes through here (the place to add fault injection)."""
+        """Every HTTP request passes through here."""
         try:
             if request.path.startswith("/v1/"):
-                return self._handle_api(request)
+                return self._handle_api_with_faults(request)
             if request.path.startswith("/checkout/"):
                 return self._handle_checkout_page(request)
             if request.path.startswith("/_fakestripe/"):
@@ -102,8 +132,24 @@ class FakeStripeApp:
 
     # ---- /v1 API ---------------------------------------------------------------
 
+    def _handle_api_with_faults(self, request: Request) -> Response:
+        fault = self.api_faults.take(request.method, request.path)
+        if fault is None:
+            return self._handle_api(request)
+        if fault.kind in _INJECTED_ERRORS:
+            error = _INJECTED_ERRORS[fault.kind]
+            return json_response(error.status, error.to_json(), _api_headers())
+        if fault.kind == "timeout":
+            # Wait without the store lock, so other requests go on; a reset abandons us.
+            if self._reset_signal.wait(fault.delay):
+                return NO_RESPONSE
+            return self._handle_api(request)
+        # lost_response: the work is done (and saved for idempotent replay), the answer lost.
+        self._handle_api(request)
+        return NO_RESPONSE
+
     def _handle_api(self, request: Request) -> Response:
-        headers = {"Request-Id": new_id("req_", 14), "Stripe-Version": API_VERSION}
+        headers = _api_headers()
         try:
             api_key = _authenticate(request)
             handler, path_args = _match_api_route(request)
@@ -189,38 +235,92 @@ class FakeStripeApp:
     # ---- /_fakestripe control endpoints ---------------------------------------
 
     def _handle_control(self, request: Request) -> Response:
-        route = (request.method, request.path.rstrip("/"))
-        if route == ("GET", "/_fakestripe/health"):
-            return json_response(200, {"ok": True})
-        if route == ("GET", "/_fakestripe/config"):
-            return json_response(200, self.webhooks.settings())
-        if route == ("POST", "/_fakestripe/config"):
-            body = _json_body(request)
-            self.webhooks.configure(**{
-                name: body[key] for name, key in (
-                    ("url", "webhook_url"), ("secret", "webhook_secret"),
-                    ("retry_delays", "webhook_retry_delays"))
-                if key in body})
-            return json_response(200, self.webhooks.settings())
-        if route == ("POST", "/_fakestripe/reset"):
-            with self.store.lock:
-                self.store.reset()
-                self.webhooks.reset()
-            return json_response(200, {"ok": True})
-        if route == ("GET", "/_fakestripe/deliveries"):
-            return json_response(200, {"data": self.webhooks.attempts(),
-                                       "pending": self.webhooks.pending_count()})
-        if route == ("POST", "/_fakestripe/clock"):
-            seconds = int(_json_body(request).get("advance_seconds", 0))
-            with self.store.lock:
-                self.store.clock_offset_seconds += seconds
-                return json_response(200, {"now": self.store.now(),
-                                           "offset_seconds": self.store.clock_offset_seconds})
-        return json_response(404, {"error": f"Unknown control endpoint {route[0]} {route[1]}"})
+        path = request.path.rstrip("/")
+        handler = self._control_routes.get((request.method, path))
+        hook = _CHECKOUT_HOOK.fullmatch(path)
+        try:
+            if handler is not None:
+                return json_response(200, handler(request))
+            if hook and request.method == "POST":
+                return json_response(200, self._run_checkout_hook(
+                    unquote(hook["id"]), hook["hook"], _json_body(request)))
+        except ControlRequestError as exc:
+            return json_response(400, {"error": str(exc)})
+        except StripeError as error:
+            return json_response(error.status, error.to_json())
+        return json_response(404, {"error": f"Unknown control endpoint {request.method} {path}"})
+
+    def _configure(self, request: Request) -> dict:
+        body = _json_body(request)
+        self.webhooks.configure(**{
+            name: body[key] for name, key in (
+                ("url", "webhook_url"), ("secret", "webhook_secret"),
+                ("retry_delays", "webhook_retry_delays"))
+            if key in body})
+        return self.webhooks.settings()
+
+    def _reset(self, request: Request) -> dict:
+        with self.store.lock:
+            self.store.reset()
+            self.webhooks.reset()
+            self.api_faults.clear()
+            sleeping_requests, self._reset_signal = self._reset_signal, threading.Event()
+            sleeping_requests.set()
+        return {"ok": True}
+
+    def _deliveries(self, request: Request) -> dict:
+        return {"data": self.webhooks.attempts(), "pending": self.webhooks.pending_count(),
+                "held": self.webhooks.held_event_ids()}
+
+    def _advance_clock(self, request: Request) -> dict:
+        seconds = int(_json_body(request).get("advance_seconds", 0))
+        with self.store.lock:
+            self.store.clock_offset_seconds += seconds
+            return {"now": self.store.now(), "offset_seconds": self.store.clock_offset_seconds}
+
+    def _api_fault_list(self, request: Request) -> dict:
+        return {"data": self.api_faults.pending()}
+
+    def _add_api_fault(self, request: Request) -> dict:
+        self.api_faults.add(parse_api_fault(_json_body(request)))
+        return self._api_fault_list(request)
+
+    def _webhook_fault_list(self, request: Request) -> dict:
+        return {"data": self.webhooks.faults.pending(), "held": self.webhooks.held_event_ids()}
+
+    def _add_webhook_fault(self, request: Request) -> dict:
+        self.webhooks.faults.add(parse_webhook_fault(_json_body(request)))
+        return self._webhook_fault_list(request)
+
+    def _release_webhooks(self, request: Request) -> dict:
+        order = _json_body(request).get("order")
+        if order is not None and not isinstance(order, list):
+            raise ControlRequestError("order must be a list of held event ids")
+        return {"released": self.webhooks.release_held(order)}
+
+    def _run_checkout_hook(self, session_id: str, hook: str, body: dict) -> dict:
+        with self.store.lock:
+            if hook == "complete":
+                return checkout_hooks.complete_session(
+                    self.api, session_id, body.get("payment_status", "paid"),
+                    force=bool(body.get("force", False)), amount_total=body.get("amount_total"))
+            if not isinstance(body.get("succeeded"), bool):
+                raise ControlRequestError('async_result needs {"succeeded": true|false}')
+            return checkout_hooks.settle_async_payment(self.api, session_id, body["succeeded"])
+
+
+def _api_headers() -> dict:
+    return {"Request-Id": new_id("req_", 14), "Stripe-Version": API_VERSION}
 
 
 def _json_body(request: Request) -> dict:
-    return json.loads(request.body or b"{}")
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise ControlRequestError(f"body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ControlRequestError("body must be a JSON object")
+    return body
 
 
 def _authenticate(request: Request) -> str:
@@ -266,13 +366,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         response = self.server.app.handle(Request(self.command, path, query, self.headers, body))
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(response.body)
+        self.close_connection = response.drop_connection or self.close_connection
+        if response.drop_connection:
+            return
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (e.g. timed out during an injected delay)
 
     def log_message(self, format, *args):
         if self.server.verbose:

@@ -10,6 +10,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from .errors import ControlRequestError
+from .faults import FaultQueue, WebhookFault
+
 DEFAULT_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 16, 32)
 DELIVERY_TIMEOUT_SECONDS = 10
 
@@ -57,6 +60,8 @@ class WebhookDispatcher:
         self._attempts: list[dict] = []
         self._generation = 0  # bumped by reset() so in-flight attempts are forgotten
         self._in_flight = 0
+        self._held: list[_PendingDelivery] = []  # by "hold" faults, oldest first
+        self.faults = FaultQueue()  # of WebhookFault
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="fakestripe-webhooks",
                                         daemon=True)
@@ -88,16 +93,55 @@ class WebhookDispatcher:
         return 1 if self.url else 0
 
     def publish(self, event: dict, payload: bytes):
-        """Queue an event for delivery, if a webhook URL is configured."""
+        """Queue an event for delivery, if a webhook URL is configured.
+
+        Webhook faults are only used up by events that would be delivered.
+        """
         with self._condition:
-            if self.url:
-                self._schedule(_PendingDelivery(event["id"], event["type"], payload, 1,
-                                                self._generation), due=time.monotonic())
+            if not self.url:
+                return
+            delivery = _PendingDelivery(event["id"], event["type"], payload, 1, self._generation)
+            fault: WebhookFault | None = self.faults.take(event["type"])
+            now = time.monotonic()
+            if fault is None:
+                self._schedule(delivery, due=now)
+            elif fault.kind == "duplicate":
+                for _ in range(fault.times):  # each copy retries on its own
+                    self._schedule(_PendingDelivery(**vars(delivery)), due=now)
+            elif fault.kind == "delay":
+                self._schedule(delivery, due=now + fault.delay)
+            elif fault.kind == "hold":
+                self._held.append(delivery)
+            # "drop": the event stays in /v1/events but is never sent
+
+    def held_event_ids(self) -> list[str]:
+        with self._condition:
+            return [delivery.event_id for delivery in self._held]
+
+    def release_held(self, order: list[str] | None = None) -> list[str]:
+        """Deliver held events newest first, or those listed in order (others stay held)."""
+        with self._condition:
+            if order is None:
+                released = list(reversed(self._held))
+            else:
+                by_id = {delivery.event_id: delivery for delivery in self._held}
+                unknown = [event_id for event_id in order if event_id not in by_id]
+                if unknown or len(set(order)) != len(order):
+                    raise ControlRequestError(f"order must list distinct held event ids; "
+                                         f"not held: {unknown}, held: {list(by_id)}")
+                released = [by_id[event_id] for event_id in order]
+            now = time.monotonic()
+            for delivery in released:  # equal due times go out in scheduling order
+                self._held.remove(delivery)
+                self._schedule(delivery, due=now)
+            return [delivery.event_id for delivery in released]
 
     def reset(self):
         with self._condition:
             self._queue.clear()
             self._attempts.clear()
+            self._held.clear()
+            self.faults.clear()
             self._generation += 1
 
     def attempts(self) -> list[dict]:

@@ -148,6 +148,60 @@ class FakeStripeProcess:
         """Move fakestripe's clock forward (e.g. past a session's expires_at)."""
         return self._control("POST", "/_fakestripe/clock", {"advance_seconds": seconds})
 
+    # ---- fault injection (reset() clears all of it) ----------------------------
+
+    def inject_fault(self, kind, count=1, method=None, path=None, delay=None) -> list[dict]:
+        """Make the next count /v1 requests matching method and path (a regex searched in
+        the request path) fail: "500", "429", "timeout" (answer only after delay seconds,
+        default 30, doing the work after the wait) or "lost_response" (do the work, then
+        close the connection unanswered). Returns the pending faults."""
+        spec = {"kind": kind, "count": count, "method": method, "path": path, "delay": delay}
+        return self._control("POST", "/_fakestripe/faults", _without_none(spec))["data"]
+
+    def faults(self) -> list[dict]:
+        """Pending API faults, next first: kind, count (uses left), method, path, delay."""
+        return self._control("GET", "/_fakestripe/faults")["data"]
+
+    def inject_webhook_fault(self, kind, count=1, event_type=None, delay=None,
+                             times=None) -> list[dict]:
+        """Alter delivery of the next count events (of event_type, if given) emitted while a
+        webhook URL is set: "duplicate" (send times copies, default 3), "delay" (send after
+        delay seconds), "drop" (never send) or "hold" (send on release_webhooks())."""
+        spec = {"kind": kind, "count": count, "event_type": event_type, "delay": delay,
+                "times": times}
+        return self._control("POST", "/_fakestripe/webhook_faults", _without_none(spec))["data"]
+
+    def webhook_faults(self) -> list[dict]:
+        """Pending webhook faults, next first: kind, count, event_type, delay, times."""
+        return self._control("GET", "/_fakestripe/webhook_faults")["data"]
+
+    def held_webhooks(self) -> list[str]:
+        """Ids of events held by "hold" faults, oldest first."""
+        return self._control("GET", "/_fakestripe/webhook_faults")["held"]
+
+    def release_webhooks(self, order=None) -> list[str]:
+        """Deliver held events newest first, or just those in order (a list of event ids,
+        delivered in that order; the rest stay held). Returns the released ids."""
+        payload = {} if order is None else {"order": list(order)}
+        return self._control("POST", "/_fakestripe/webhooks/release", payload)["released"]
+
+    # ---- checkout session test hooks -------------------------------------------
+
+    def complete_session(self, session_id, payment_status="paid", force=False,
+                         amount_total=None) -> dict:
+        """Complete an open session: "paid" as by card 4242, or "unpaid" as by a delayed
+        payment method (settle it with async_result). force also completes an expired
+        session; amount_total changes what the session and its payment show. Returns the
+        session; raises RuntimeError if fakestripe refuses."""
+        payload = _without_none({"payment_status": payment_status, "force": force,
+                                 "amount_total": amount_total})
+        return self._control("POST", f"/_fakestripe/checkout/{session_id}/complete", payload)
+
+    def async_result(self, session_id, succeeded: bool) -> dict:
+        """Settle a session completed with payment_status "unpaid"; returns the session."""
+        return self._control("POST", f"/_fakestripe/checkout/{session_id}/async_result",
+                             {"succeeded": succeeded})
+
     # ---- hosted checkout page ------------------------------------------------
 
     def checkout_url_for(self, session_id: str) -> str:
@@ -186,3 +240,7 @@ class FakeStripeProcess:
         except urllib.error.HTTPError as error:
             with error:
                 return error.code, error.headers, error.read()
+
+
+def _without_none(values: dict) -> dict:
+    return {key: value for key, value in values.items() if value is not None}

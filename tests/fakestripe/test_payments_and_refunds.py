@@ -69,3 +69,37 @@ def test_expand_payment_intent_and_latest_charge(api, paid_session):
                                                 params={"expand": ["latest_charge"]})
     assert intent.latest_charge.object == "charge"
     assert intent.latest_charge.amount == 9900
+
+
+def test_list_refunds_by_payment_intent(api, paid_session, make_session, proc):
+    other = make_session()
+    proc.pay(other.id)
+    other_intent = api.v1.checkout.sessions.retrieve(other.id).payment_intent
+    api.v1.refunds.create(params={"payment_intent": other_intent})
+    first = api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent,
+                                          "amount": 100})
+    second = api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent,
+                                           "amount": 200})
+
+    refunds = api.v1.refunds.list(params={"payment_intent": paid_session.payment_intent})
+    assert refunds.object == "list"
+    assert [refund.id for refund in refunds.data] == [second.id, first.id]
+    assert len(api.v1.refunds.list().data) == 3
+
+
+def test_refund_with_the_same_idempotency_key_is_replayed(api, paid_session):
+    params = {"payment_intent": paid_session.payment_intent, "amount": 1000}
+    first = api.v1.refunds.create(params=params, options={"idempotency_key": "refund-1"})
+    again = api.v1.refunds.create(params=params, options={"idempotency_key": "refund-1"})
+
+    assert again.id == first.id
+    assert again.last_response.headers.get("Idempotent-Replayed") == "true"
+    assert api.v1.charges.retrieve(first.charge).amount_refunded == 1000
+
+
+def test_refunding_a_fully_refunded_payment_intent_again(api, paid_session):
+    api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent})
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent},
+                              options={"idempotency_key": "second-try"})
+    assert (excinfo.value.http_status, excinfo.value.code) == (400, "charge_already_refunded")

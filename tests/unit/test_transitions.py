@@ -54,7 +54,7 @@ def test_the_happy_path_moves_through_every_state_in_order():
         (Status.DETAILS_READY, "confirm", {}),
         (Status.AWAITING_PAYMENT, "confirm", {}),
         (Status.PAID, "complete_logo_step", {}),
-        (Status.PAID, "reopen_for_editing", {}),
+        (Status.PAID, "close_checkout", {}),
         (Status.CONFIRMED, "mark_paid", {"payment_intent_id": "pi_x"}),
     ],
 )
@@ -104,7 +104,7 @@ def test_a_stale_copy_cannot_overwrite_a_newer_transition():
     stale = JobPosting.objects.get(pk=posting.pk)
     apply(posting, "mark_paid", payment_intent_id="pi_1")
     with pytest.raises(ConcurrentTransition):
-        apply(stale, "reopen_for_editing")
+        apply(stale, "close_checkout")
     posting.refresh_from_db()
     assert posting.status == Status.PAID
     assert TransitionLog.objects.count() == 1
