@@ -128,3 +128,20 @@ def test_every_step_works_without_javascript(browser, app, task_worker):
     page.reload()
     expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible()
     context.close()
+
+
+def test_cancelling_at_the_hosted_page_then_paying(page, app, task_worker):
+    start_posting(page, app)
+    page.get_by_role("button", name="Continue without a logo").click()
+    fill_details(page)
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_text("Payment cancelled. You have not been charged.")).to_be_visible()
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+
+    page.get_by_role("button", name="Pay USD 99.00").click()  # the same open session again
+    pay(page, CARD_OK)
+    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    posting = JobPosting.objects.get()
+    assert (posting.status, posting.payment_attempt) == (Status.CONFIRMED, 1)
+    assert len(mail.outbox) == 1
