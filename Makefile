@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # The first Python >= 3.12 on PATH, else the newest under pyenv's versions folder.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test install migrate browser clean
+.PHONY: run test lint install migrate browser clean
 
 install: $(VENV)/.synced
 
@@ -28,7 +28,11 @@ run: migrate
 browser: install
 	@scripts/ensure-browser
 
-test: install browser
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install browser lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 clean:

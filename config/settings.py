@@ -189,9 +189,7 @@ else:
     STRIPE_SECRET_KEY = "sk_test_jobwizard_fakestripe"
     STRIPE_API_BASE = FAKESTRIPE_URL
     STRIPE_CHECKOUT_ORIGIN = FAKESTRIPE_URL
-STRIPE_WEBHOOK_SECRET = os.environ.get(
-    "STRIPE_WEBHOOK_SECRET", "whsec_jobwizard_development_only"
-)
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_jobwizard_development_only")
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_RATE_LIMIT_RETRIES = int(os.environ.get("STRIPE_RATE_LIMIT_RETRIES", "2"))
 STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10"))

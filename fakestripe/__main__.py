@@ -13,20 +13,29 @@ DEFAULT_WEBHOOK_SECRET = "whsec_jobwizard_development_only"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m fakestripe",
-                                     description="Local Stripe API emulator (test mode only).")
+    parser = argparse.ArgumentParser(
+        prog="python -m fakestripe", description="Local Stripe API emulator (test mode only)."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("FAKESTRIPE_PORT", 12111)))
-    parser.add_argument("--webhook-url", default=os.environ.get("FAKESTRIPE_WEBHOOK_URL") or None,
-                        help="where to POST events; if unset they are only stored")
-    parser.add_argument("--webhook-secret",
-                        default=os.environ.get("STRIPE_WEBHOOK_SECRET") or DEFAULT_WEBHOOK_SECRET)
-    parser.add_argument("--webhook-retry-delays", type=_parse_delays,
-                        default=DEFAULT_RETRY_DELAYS,
-                        help="comma-separated seconds between delivery attempts "
-                             "(default: %(default)s)")
-    parser.add_argument("--public-url",
-                        help="base URL for hosted checkout links (default http://HOST:PORT)")
+    parser.add_argument(
+        "--webhook-url",
+        default=os.environ.get("FAKESTRIPE_WEBHOOK_URL") or None,
+        help="where to POST events; if unset they are only stored",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("STRIPE_WEBHOOK_SECRET") or DEFAULT_WEBHOOK_SECRET,
+    )
+    parser.add_argument(
+        "--webhook-retry-delays",
+        type=_parse_delays,
+        default=DEFAULT_RETRY_DELAYS,
+        help="comma-separated seconds between delivery attempts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--public-url", help="base URL for hosted checkout links (default http://HOST:PORT)"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
 
@@ -35,13 +44,12 @@ def _parse_delays(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds like 0.5,1,2, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected seconds like 0.5,1,2, got {text!r}") from None
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    webhooks = WebhookDispatcher(args.webhook_url, args.webhook_secret,
-                                 args.webhook_retry_delays)
+    webhooks = WebhookDispatcher(args.webhook_url, args.webhook_secret, args.webhook_retry_delays)
     app = FakeStripeApp(webhooks)
     server = FakeStripeServer(args.host, args.port, app, verbose=args.verbose)
     host, port = server.server_address[:2]
@@ -49,7 +57,7 @@ def main(argv=None) -> int:
     webhooks.start()
 
     def stop(signum, frame):
-        # shutdown() waits for serve_forever() to return, so it cannot run in this (the main) thread.
+        # shutdown() waits for serve_forever() to return: it cannot run in the main thread.
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     # Set SIGINT too: a shell starting us in the background (cmd &) ignores it by default.

@@ -17,13 +17,29 @@ DECLINE_CARD = "4000000000000002"
 
 # Real Stripe parameters we accept but do not emulate, so an app using them still works.
 _IGNORED_SESSION_PARAMS = {
-    "payment_method_types", "locale", "submit_type", "allow_promotion_codes",
-    "billing_address_collection", "customer_creation", "invoice_creation",
-    "phone_number_collection", "custom_text", "automatic_tax", "consent_collection",
+    "payment_method_types",
+    "locale",
+    "submit_type",
+    "allow_promotion_codes",
+    "billing_address_collection",
+    "customer_creation",
+    "invoice_creation",
+    "phone_number_collection",
+    "custom_text",
+    "automatic_tax",
+    "consent_collection",
 }
 _SESSION_PARAMS = {
-    "mode", "success_url", "cancel_url", "line_items", "client_reference_id",
-    "metadata", "customer_email", "expires_at", "payment_intent_data", "expand",
+    "mode",
+    "success_url",
+    "cancel_url",
+    "line_items",
+    "client_reference_id",
+    "metadata",
+    "customer_email",
+    "expires_at",
+    "payment_intent_data",
+    "expand",
 } | _IGNORED_SESSION_PARAMS
 
 
@@ -39,31 +55,38 @@ class Api:
         now = self.store.now()
         mode = _required(params, "mode")
         if mode != "payment":
-            raise invalid_request(f"fakestripe only emulates mode=payment, not {mode!r}.",
-                                  param="mode")
+            raise invalid_request(
+                f"fakestripe only emulates mode=payment, not {mode!r}.", param="mode"
+            )
         success_url = _required(params, "success_url")
         cancel_url = _required(params, "cancel_url")
         line_items = _parse_line_items(params.get("line_items"))
         currencies = {item["currency"] for item in line_items}
         if len(currencies) > 1:
-            raise invalid_request("All line items must use the same currency.",
-                                  param="line_items")
+            raise invalid_request("All line items must use the same currency.", param="line_items")
         expires_at = now + MAX_SESSION_LIFETIME
         if "expires_at" in params:
             expires_at = _parse_int(params["expires_at"], "expires_at")
             if expires_at - now < MIN_SESSION_LIFETIME:
                 raise invalid_request(
                     "The `expires_at` timestamp must be at least 30 minutes from "
-                    "Checkout Session creation.", param="expires_at")
+                    "Checkout Session creation.",
+                    param="expires_at",
+                )
             if expires_at - now > MAX_SESSION_LIFETIME:
                 raise invalid_request(
                     "The `expires_at` timestamp must be less than 24 hours from "
-                    "Checkout Session creation.", param="expires_at")
+                    "Checkout Session creation.",
+                    param="expires_at",
+                )
         payment_intent_data = params.get("payment_intent_data") or {}
         if not isinstance(payment_intent_data, dict):
             raise invalid_request("Invalid payment_intent_data.", param="payment_intent_data")
-        _reject_unknown(payment_intent_data, {"metadata", "description", "receipt_email"},
-                        prefix="payment_intent_data")
+        _reject_unknown(
+            payment_intent_data,
+            {"metadata", "description", "receipt_email"},
+            prefix="payment_intent_data",
+        )
 
         total = sum(item["unit_amount"] * item["quantity"] for item in line_items)
         session_id = new_id("cs_test_", 58)
@@ -92,7 +115,8 @@ class Api:
         self.store.session_details[session_id] = SessionDetails(
             line_items=line_items,
             payment_intent_metadata=_parse_metadata(
-                payment_intent_data.get("metadata"), "payment_intent_data[metadata]"),
+                payment_intent_data.get("metadata"), "payment_intent_data[metadata]"
+            ),
         )
         return session
 
@@ -101,9 +125,12 @@ class Api:
         return self._expand_session(session, params.get("expand") or [])
 
     def list_checkout_sessions(self, params: dict) -> dict:
-        _reject_unknown(params, {"payment_intent", "status", "created", "limit",
-                                 "starting_after", "expand"})
-        equal_filters = {key: params[key] for key in ("payment_intent", "status") if params.get(key)}
+        _reject_unknown(
+            params, {"payment_intent", "status", "created", "limit", "starting_after", "expand"}
+        )
+        equal_filters = {
+            key: params[key] for key in ("payment_intent", "status") if params.get(key)
+        }
         sessions = []
         for session in reversed(list(self.store.checkout_sessions.values())):
             self._expire_if_past(session)
@@ -119,7 +146,9 @@ class Api:
         if session["status"] != "open":
             raise invalid_request(
                 "You can only expire sessions that are open. This session has status "
-                f"`{session['status']}`.", param="session")
+                f"`{session['status']}`.",
+                param="session",
+            )
         self._expire(session)
         return session
 
@@ -152,27 +181,39 @@ class Api:
             elif field == "line_items":
                 expanded["line_items"] = self._line_items_list(session)
             else:
-                raise invalid_request(f"This property cannot be expanded ({field}).",
-                                      param="expand")
+                raise invalid_request(
+                    f"This property cannot be expanded ({field}).", param="expand"
+                )
         if intent_expand is not None and session["payment_intent"]:
             expanded["payment_intent"] = self.retrieve_payment_intent(
-                session["payment_intent"], {"expand": intent_expand})
+                session["payment_intent"], {"expand": intent_expand}
+            )
         return expanded
 
     def _line_items_list(self, session: dict) -> dict:
-        data = [{
-            "id": f"li_{session['id'][8:32]}{index}",
-            "object": "item",
-            "amount_subtotal": item["unit_amount"] * item["quantity"],
-            "amount_total": item["unit_amount"] * item["quantity"],
-            "currency": item["currency"],
-            "description": item["name"],
-            "quantity": item["quantity"],
-            "price": {"object": "price", "currency": item["currency"],
-                      "unit_amount": item["unit_amount"]},
-        } for index, item in enumerate(self.store.session_details[session["id"]].line_items)]
-        return {"object": "list", "data": data, "has_more": False,
-                "url": f"/v1/checkout/sessions/{session['id']}/line_items"}
+        data = [
+            {
+                "id": f"li_{session['id'][8:32]}{index}",
+                "object": "item",
+                "amount_subtotal": item["unit_amount"] * item["quantity"],
+                "amount_total": item["unit_amount"] * item["quantity"],
+                "currency": item["currency"],
+                "description": item["name"],
+                "quantity": item["quantity"],
+                "price": {
+                    "object": "price",
+                    "currency": item["currency"],
+                    "unit_amount": item["unit_amount"],
+                },
+            }
+            for index, item in enumerate(self.store.session_details[session["id"]].line_items)
+        ]
+        return {
+            "object": "list",
+            "data": data,
+            "has_more": False,
+            "url": f"/v1/checkout/sessions/{session['id']}/line_items",
+        }
 
     # ---- Hosted page payment -----------------------------------------------
 
@@ -181,11 +222,17 @@ class Api:
         session = self.get_session(session_id)
         if session["status"] != "open":
             raise invalid_request(
-                f"This Checkout Session is {session['status']} and can no longer be paid.")
+                f"This Checkout Session is {session['status']} and can no longer be paid."
+            )
         digits = "".join(card_number.split())
         if digits not in (SUCCESS_CARD, DECLINE_CARD):
-            raise StripeError(400, "Your card number is invalid.", type="card_error",
-                              code="invalid_number", param="number")
+            raise StripeError(
+                400,
+                "Your card number is invalid.",
+                type="card_error",
+                code="invalid_number",
+                param="number",
+            )
         payment_intent = self.session_payment_intent(session)
         if digits == DECLINE_CARD:
             payment_intent["status"] = "requires_payment_method"
@@ -195,8 +242,13 @@ class Api:
                 "message": "Your card was declined.",
                 "type": "card_error",
             }
-            raise StripeError(402, "Your card was declined.", type="card_error",
-                              code="card_declined", decline_code="generic_decline")
+            raise StripeError(
+                402,
+                "Your card was declined.",
+                type="card_error",
+                code="card_declined",
+                decline_code="generic_decline",
+            )
 
         self.succeed_payment(payment_intent)
         self.mark_session_complete(session, payment_status="paid")
@@ -204,13 +256,21 @@ class Api:
 
     def succeed_payment(self, payment_intent: dict) -> dict:
         charge = self._create_charge(payment_intent)
-        payment_intent.update(status="succeeded", amount_received=payment_intent["amount"],
-                              latest_charge=charge["id"], last_payment_error=None)
+        payment_intent.update(
+            status="succeeded",
+            amount_received=payment_intent["amount"],
+            latest_charge=charge["id"],
+            last_payment_error=None,
+        )
         return charge
 
     def mark_session_complete(self, session: dict, payment_status: str):
-        session.update(status="complete", payment_status=payment_status, url=None,
-                       customer_details={"email": session["customer_email"]})
+        session.update(
+            status="complete",
+            payment_status=payment_status,
+            url=None,
+            customer_details={"email": session["customer_email"]},
+        )
         self.store.record_event("checkout.session.completed", session)
 
     def session_payment_intent(self, session: dict) -> dict:
@@ -265,8 +325,7 @@ class Api:
             raise resource_missing("payment_intent", intent_id, param="intent")
         expand = params.get("expand") or []
         if any(field != "latest_charge" for field in expand):
-            raise invalid_request(f"This property cannot be expanded ({expand}).",
-                                  param="expand")
+            raise invalid_request(f"This property cannot be expanded ({expand}).", param="expand")
         if expand and payment_intent["latest_charge"]:
             expanded = copy.deepcopy(payment_intent)
             expanded["latest_charge"] = self.store.charges[payment_intent["latest_charge"]]
@@ -282,27 +341,32 @@ class Api:
     # ---- Refunds -----------------------------------------------------------
 
     def create_refund(self, params: dict) -> dict:
-        _reject_unknown(params, {"payment_intent", "charge", "amount", "reason",
-                                 "metadata", "expand"})
+        _reject_unknown(
+            params, {"payment_intent", "charge", "amount", "reason", "metadata", "expand"}
+        )
         charge = self._refundable_charge(params)
         remaining = charge["amount"] - charge["amount_refunded"]
         if remaining <= 0:
-            raise invalid_request(f"Charge {charge['id']} has already been refunded.",
-                                  code="charge_already_refunded")
+            raise invalid_request(
+                f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded"
+            )
         amount = remaining
         if "amount" in params:
             amount = _parse_int(params["amount"], "amount")
             if amount < 1:
-                raise invalid_request("Refund amount must be a positive integer.",
-                                      param="amount")
+                raise invalid_request("Refund amount must be a positive integer.", param="amount")
             if amount > remaining:
                 raise invalid_request(
                     f"Refund amount ({amount}) is greater than unrefunded amount on "
-                    f"charge ({remaining})", param="amount", code="amount_too_large")
+                    f"charge ({remaining})",
+                    param="amount",
+                    code="amount_too_large",
+                )
         reason = params.get("reason") or None
         if reason is not None and reason not in REFUND_REASONS:
-            raise invalid_request(f"Invalid reason: must be one of {sorted(REFUND_REASONS)}",
-                                  param="reason")
+            raise invalid_request(
+                f"Invalid reason: must be one of {sorted(REFUND_REASONS)}", param="reason"
+            )
         refund = {
             "id": new_id("re_"),
             "object": "refund",
@@ -328,11 +392,15 @@ class Api:
         return refund
 
     def list_refunds(self, params: dict) -> dict:
-        _reject_unknown(params, {"payment_intent", "charge", "created", "limit",
-                                 "starting_after", "expand"})
-        equal_filters = {key: params[key] for key in ("payment_intent", "charge") if params.get(key)}
+        _reject_unknown(
+            params, {"payment_intent", "charge", "created", "limit", "starting_after", "expand"}
+        )
+        equal_filters = {
+            key: params[key] for key in ("payment_intent", "charge") if params.get(key)
+        }
         refunds = [
-            refund for refund in reversed(list(self.store.refunds.values()))
+            refund
+            for refund in reversed(list(self.store.refunds.values()))
             if all(refund[key] == value for key, value in equal_filters.items())
             and _created_matches(refund["created"], params.get("created"))
         ]
@@ -345,14 +413,18 @@ class Api:
         if not intent_id:
             raise invalid_request(
                 "One of the following params should be provided for this request: "
-                "payment_intent or charge.", param="payment_intent")
+                "payment_intent or charge.",
+                param="payment_intent",
+            )
         payment_intent = self.store.payment_intents.get(intent_id)
         if payment_intent is None:
             raise resource_missing("payment_intent", intent_id, param="payment_intent")
         if payment_intent["status"] != "succeeded" or not payment_intent["latest_charge"]:
             raise invalid_request(
-                f"This PaymentIntent ({intent_id}) does not have a successful charge to "
-                "refund.", param="payment_intent", code="payment_intent_unexpected_state")
+                f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
+                param="payment_intent",
+                code="payment_intent_unexpected_state",
+            )
         return self.store.charges[payment_intent["latest_charge"]]
 
     # ---- Events --------------------------------------------------------------
@@ -361,7 +433,8 @@ class Api:
         _reject_unknown(params, {"type", "types", "created", "limit", "starting_after"})
         patterns = params.get("types") or ([params["type"]] if params.get("type") else [])
         events = [
-            event for event in reversed(list(self.store.events.values()))
+            event
+            for event in reversed(list(self.store.events.values()))
             if (not patterns or any(fnmatch.fnmatchcase(event["type"], p) for p in patterns))
             and _created_matches(event["created"], params.get("created"))
         ]
@@ -375,6 +448,7 @@ class Api:
 
 
 # ---- parameter helpers -------------------------------------------------------
+
 
 def _reject_unknown(params: dict, allowed: set, prefix: str = ""):
     for key in params:
@@ -410,7 +484,8 @@ def _parse_metadata(value, param: str) -> dict:
         if len(key) > 40 or len(item) > 500:
             raise invalid_request(
                 "Metadata keys are limited to 40 characters and values to 500.",
-                param=f"{param}[{key}]")
+                param=f"{param}[{key}]",
+            )
     return dict(value)
 
 
@@ -426,20 +501,24 @@ def _parse_line_items(value) -> list[dict]:
             raise invalid_request("Invalid object", param=param)
         _reject_unknown(raw, {"price_data", "quantity", "price"}, prefix=param)
         if "price" in raw:
-            raise invalid_request("fakestripe only emulates price_data, not price ids.",
-                                  param=f"{param}[price]")
+            raise invalid_request(
+                "fakestripe only emulates price_data, not price ids.", param=f"{param}[price]"
+            )
         price_data = raw.get("price_data")
         if not isinstance(price_data, dict):
             raise missing_param(f"{param}[price_data]")
-        _reject_unknown(price_data, {"currency", "unit_amount", "product_data"},
-                        prefix=f"{param}[price_data]")
+        _reject_unknown(
+            price_data, {"currency", "unit_amount", "product_data"}, prefix=f"{param}[price_data]"
+        )
         currency = _required_nested(price_data, "currency", f"{param}[price_data]")
         unit_amount = _parse_int(
             _required_nested(price_data, "unit_amount", f"{param}[price_data]"),
-            f"{param}[price_data][unit_amount]")
+            f"{param}[price_data][unit_amount]",
+        )
         if unit_amount < 0:
-            raise invalid_request("unit_amount must be non-negative.",
-                                  param=f"{param}[price_data][unit_amount]")
+            raise invalid_request(
+                "unit_amount must be non-negative.", param=f"{param}[price_data][unit_amount]"
+            )
         product_data = price_data.get("product_data")
         if not isinstance(product_data, dict):
             raise missing_param(f"{param}[price_data][product_data]")
@@ -447,8 +526,14 @@ def _parse_line_items(value) -> list[dict]:
         quantity = _parse_int(_required_nested(raw, "quantity", param), f"{param}[quantity]")
         if quantity < 1:
             raise invalid_request("Quantity must be at least 1.", param=f"{param}[quantity]")
-        items.append({"name": name, "currency": currency.lower(),
-                      "unit_amount": unit_amount, "quantity": quantity})
+        items.append(
+            {
+                "name": name,
+                "currency": currency.lower(),
+                "unit_amount": unit_amount,
+                "quantity": quantity,
+            }
+        )
     return items
 
 
@@ -464,12 +549,17 @@ def _created_matches(created: int, condition) -> bool:
         return True
     if not isinstance(condition, dict):
         return created == _parse_int(condition, "created")
-    checks = {"gt": created.__gt__, "gte": created.__ge__,
-              "lt": created.__lt__, "lte": created.__le__}
+    checks = {
+        "gt": created.__gt__,
+        "gte": created.__ge__,
+        "lt": created.__lt__,
+        "lte": created.__le__,
+    }
     for op, bound in condition.items():
         if op not in checks:
-            raise invalid_request(f"Received unknown parameter: created[{op}]",
-                                  param=f"created[{op}]")
+            raise invalid_request(
+                f"Received unknown parameter: created[{op}]", param=f"created[{op}]"
+            )
         if not checks[op](_parse_int(bound, f"created[{op}]")):
             return False
     return True
@@ -485,6 +575,10 @@ def _paginate(objects_newest_first: list, params: dict, url: str) -> dict:
         if params["starting_after"] not in ids:
             raise resource_missing("object", params["starting_after"], param="starting_after")
         start = ids.index(params["starting_after"]) + 1
-    page = objects_newest_first[start:start + limit]
-    return {"object": "list", "data": page,
-            "has_more": start + limit < len(objects_newest_first), "url": url}
+    page = objects_newest_first[start : start + limit]
+    return {
+        "object": "list",
+        "data": page,
+        "has_more": start + limit < len(objects_newest_first),
+        "url": url,
+    }

@@ -10,24 +10,32 @@ from .errors import invalid_request
 PAYMENT_STATUSES = ("paid", "unpaid")
 
 
-def complete_session(api: Api, session_id: str, payment_status: str = "paid",
-                     force: bool = False, amount_total: int | None = None) -> dict:
+def complete_session(
+    api: Api,
+    session_id: str,
+    payment_status: str = "paid",
+    force: bool = False,
+    amount_total: int | None = None,
+) -> dict:
     """Complete as if paid by card ("paid") or by a delayed method still processing ("unpaid").
 
     force also completes an expired session; amount_total overrides what was charged.
     """
     if payment_status not in PAYMENT_STATUSES:
-        raise invalid_request(f"payment_status must be one of {list(PAYMENT_STATUSES)}.",
-                              param="payment_status")
+        raise invalid_request(
+            f"payment_status must be one of {list(PAYMENT_STATUSES)}.", param="payment_status"
+        )
     session = api.get_session(session_id)
     if not (session["status"] == "open" or (force and session["status"] == "expired")):
         hint = " (pass force to complete an expired one)" if session["status"] == "expired" else ""
         raise invalid_request(
-            f"This Checkout Session is {session['status']} and can no longer be paid{hint}.")
+            f"This Checkout Session is {session['status']} and can no longer be paid{hint}."
+        )
     if amount_total is not None:
         if isinstance(amount_total, bool) or not isinstance(amount_total, int) or amount_total < 0:
-            raise invalid_request("amount_total must be a non-negative integer.",
-                                  param="amount_total")
+            raise invalid_request(
+                "amount_total must be a non-negative integer.", param="amount_total"
+            )
         session["amount_total"] = amount_total
     payment_intent = api.session_payment_intent(session)
     payment_intent["amount"] = session["amount_total"]
@@ -42,21 +50,30 @@ def complete_session(api: Api, session_id: str, payment_status: str = "paid",
 def settle_async_payment(api: Api, session_id: str, succeeded: bool) -> dict:
     """The outcome of a delayed payment started by complete_session(..., "unpaid")."""
     session = api.get_session(session_id)
-    payment_intent = (api.store.payment_intents.get(session["payment_intent"])
-                      if session["payment_intent"] else None)
+    payment_intent = (
+        api.store.payment_intents.get(session["payment_intent"])
+        if session["payment_intent"]
+        else None
+    )
     if (session["status"], session["payment_status"]) != ("complete", "unpaid") or (
-            payment_intent is None or payment_intent["status"] != "processing"):
-        raise invalid_request("This Checkout Session has no payment awaiting an async result; "
-                              "complete it with payment_status unpaid first.")
+        payment_intent is None or payment_intent["status"] != "processing"
+    ):
+        raise invalid_request(
+            "This Checkout Session has no payment awaiting an async result; "
+            "complete it with payment_status unpaid first."
+        )
     if succeeded:
         api.succeed_payment(payment_intent)
         session["payment_status"] = "paid"
         api.store.record_event("checkout.session.async_payment_succeeded", session)
     else:
-        payment_intent.update(status="requires_payment_method", last_payment_error={
-            "code": "payment_method_provider_decline",
-            "message": "The payment was declined by the payment method provider.",
-            "type": "invalid_request_error",
-        })
+        payment_intent.update(
+            status="requires_payment_method",
+            last_payment_error={
+                "code": "payment_method_provider_decline",
+                "message": "The payment was declined by the payment method provider.",
+                "type": "invalid_request_error",
+            },
+        )
         api.store.record_event("checkout.session.async_payment_failed", session)
     return session

@@ -6,8 +6,16 @@ class ControlRequestError(ValueError):
 
 
 class StripeError(Exception):
-    def __init__(self, status, message, *, type="invalid_request_error", code=None,
-                 param=None, decline_code=None):
+    def __init__(
+        self,
+        status,
+        message,
+        *,
+        type="invalid_request_error",
+        code=None,
+        param=None,
+        decline_code=None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -17,8 +25,7 @@ class StripeError(Exception):
         self.decline_code = decline_code
 
     def to_json(self) -> dict:
-        error = {"type": self.type, "code": self.code, "message": self.message,
-                 "param": self.param}
+        error = {"type": self.type, "code": self.code, "message": self.message, "param": self.param}
         if self.decline_code:
             error["decline_code"] = self.decline_code
         return {"error": error}
@@ -29,10 +36,10 @@ def invalid_request(message, param=None, code=None):
 
 
 def missing_param(param):
-    return invalid_request(f"Missing required param: {param}.", param=param,
-                           code="parameter_missing")
+    return invalid_request(
+        f"Missing required param: {param}.", param=param, code="parameter_missing"
+    )
 
 
 def resource_missing(kind, object_id, param="id"):
-    return StripeError(404, f"No such {kind}: '{object_id}'", code="resource_missing",
-                       param=param)
+    return StripeError(404, f"No such {kind}: '{object_id}'", code="resource_missing", param=param)

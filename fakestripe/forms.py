@@ -24,7 +24,7 @@ def decode_pairs(pairs) -> dict:
     for key, value in pairs:
         path = _split_key(key)
         node = root
-        for part, next_part in zip(path, path[1:]):
+        for part in path[:-1]:
             if part == "":
                 # "a[][b]" style: each new "[]" opens a new element
                 part = str(len(node))

@@ -57,10 +57,16 @@ _ID = r"(?P<id>[^/]+)"
 _API_ROUTES = [
     ("GET", r"/v1/checkout/sessions", lambda api, p: api.list_checkout_sessions(p)),
     ("POST", r"/v1/checkout/sessions", lambda api, p: api.create_checkout_session(p)),
-    ("GET", rf"/v1/checkout/sessions/{_ID}",
-     lambda api, p, id: api.retrieve_checkout_session(id, p)),
-    ("POST", rf"/v1/checkout/sessions/{_ID}/expire",
-     lambda api, p, id: api.expire_checkout_session(id)),
+    (
+        "GET",
+        rf"/v1/checkout/sessions/{_ID}",
+        lambda api, p, id: api.retrieve_checkout_session(id, p),
+    ),
+    (
+        "POST",
+        rf"/v1/checkout/sessions/{_ID}/expire",
+        lambda api, p, id: api.expire_checkout_session(id),
+    ),
     ("GET", rf"/v1/payment_intents/{_ID}", lambda api, p, id: api.retrieve_payment_intent(id, p)),
     ("GET", rf"/v1/charges/{_ID}", lambda api, p, id: api.retrieve_charge(id)),
     ("POST", r"/v1/refunds", lambda api, p: api.create_refund(p)),
@@ -73,11 +79,13 @@ _API_ROUTES = [(method, re.compile(pattern), handler) for method, pattern, handl
 _CHECKOUT_PAGE = re.compile(r"/checkout/(?P<id>[^/]+)(?P<action>/pay|/cancel)?/?")
 _CHECKOUT_HOOK = re.compile(r"/_fakestripe/checkout/(?P<id>[^/]+)/(?P<hook>complete|async_result)")
 _INJECTED_ERRORS = {
-    "500": StripeError(500, "An unknown error occurred (injected by fakestripe).",
-                       type="api_error"),
+    "500": StripeError(
+        500, "An unknown error occurred (injected by fakestripe).", type="api_error"
+    ),
     # Real Stripe answers 429 with this type and code; the SDK maps any 429 to RateLimitError.
-    "429": StripeError(429, "Request rate limit exceeded (injected by fakestripe).",
-                       code="rate_limit"),
+    "429": StripeError(
+        429, "Request rate limit exceeded (injected by fakestripe).", code="rate_limit"
+    ),
 }
 
 
@@ -122,9 +130,17 @@ class FakeStripeApp:
             return html_response(404, hosted_page.message_page("Not found", "Page not found."))
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            return json_response(500, {"error": {
-                "type": "api_error", "code": None, "param": None,
-                "message": "fakestripe crashed handling this request (see its stderr)."}})
+            return json_response(
+                500,
+                {
+                    "error": {
+                        "type": "api_error",
+                        "code": None,
+                        "param": None,
+                        "message": "fakestripe crashed handling this request (see its stderr).",
+                    }
+                },
+            )
 
     def _publish_event(self, event: dict):
         event["pending_webhooks"] = self.webhooks.endpoint_count()
@@ -169,8 +185,7 @@ class FakeStripeApp:
             with self.store.lock:
                 if request.method == "POST" and idempotency_key:
                     headers["Idempotency-Key"] = idempotency_key
-                    response = self._replay_or_run(request, (api_key, idempotency_key),
-                                                   params, run)
+                    response = self._replay_or_run(request, (api_key, idempotency_key), params, run)
                 else:
                     response = run()
         except StripeError as error:
@@ -183,19 +198,26 @@ class FakeStripeApp:
         saved = self.store.idempotent_responses.get(cache_key)
         if saved is not None:
             if (saved.method, saved.path, saved.params_fingerprint) != (
-                    request.method, request.path, fingerprint):
+                request.method,
+                request.path,
+                fingerprint,
+            ):
                 raise StripeError(
-                    400, "Keys for idempotent requests can only be used with the same "
+                    400,
+                    "Keys for idempotent requests can only be used with the same "
                     "parameters they were first used with. Try using a key other than "
                     f"'{cache_key[1]}' if you meant to execute a different request.",
-                    type="idempotency_error")
-            return Response(saved.status, saved.body, "application/json",
-                            {"Idempotent-Replayed": "true"})
+                    type="idempotency_error",
+                )
+            return Response(
+                saved.status, saved.body, "application/json", {"Idempotent-Replayed": "true"}
+            )
         response = run()
         # Like Stripe, a request rejected by validation (400) leaves nothing to replay.
         if response.status not in (400, 401) and response.status < 500:
             self.store.idempotent_responses[cache_key] = SavedResponse(
-                request.method, request.path, fingerprint, response.status, response.body)
+                request.method, request.path, fingerprint, response.status, response.body
+            )
         return response
 
     # ---- hosted Checkout page ------------------------------------------------
@@ -207,14 +229,22 @@ class FakeStripeApp:
         session_id, action = unquote(match["id"]), match["action"]
         expected_method = "POST" if action == "/pay" else "GET"
         if request.method != expected_method:
-            return html_response(405, hosted_page.message_page(
-                "Method not allowed", f"Use {expected_method} for this page."))
+            return html_response(
+                405,
+                hosted_page.message_page(
+                    "Method not allowed", f"Use {expected_method} for this page."
+                ),
+            )
         with self.store.lock:
             try:
                 session = self.api.get_session(session_id)
             except StripeError:
-                return html_response(404, hosted_page.message_page(
-                    "Checkout session not found", "This checkout session does not exist."))
+                return html_response(
+                    404,
+                    hosted_page.message_page(
+                        "Checkout session not found", "This checkout session does not exist."
+                    ),
+                )
             line_items = self.store.session_details[session_id].line_items
             if action == "/cancel":
                 return redirect(session["cancel_url"])
@@ -226,10 +256,14 @@ class FakeStripeApp:
                 self.api.pay_checkout_session(session_id, card_number)
             except StripeError as error:
                 if error.type != "card_error":
-                    return html_response(error.status, hosted_page.message_page(
-                        "Payment not possible", error.message))
-                return html_response(error.status, hosted_page.checkout_page(
-                    session, line_items, error_message=error.message))
+                    return html_response(
+                        error.status,
+                        hosted_page.message_page("Payment not possible", error.message),
+                    )
+                return html_response(
+                    error.status,
+                    hosted_page.checkout_page(session, line_items, error_message=error.message),
+                )
             return redirect(hosted_page.success_redirect_url(session))
 
     # ---- /_fakestripe control endpoints ---------------------------------------
@@ -242,8 +276,10 @@ class FakeStripeApp:
             if handler is not None:
                 return json_response(200, handler(request))
             if hook and request.method == "POST":
-                return json_response(200, self._run_checkout_hook(
-                    unquote(hook["id"]), hook["hook"], _json_body(request)))
+                return json_response(
+                    200,
+                    self._run_checkout_hook(unquote(hook["id"]), hook["hook"], _json_body(request)),
+                )
         except ControlRequestError as exc:
             return json_response(400, {"error": str(exc)})
         except StripeError as error:
@@ -252,11 +288,17 @@ class FakeStripeApp:
 
     def _configure(self, request: Request) -> dict:
         body = _json_body(request)
-        self.webhooks.configure(**{
-            name: body[key] for name, key in (
-                ("url", "webhook_url"), ("secret", "webhook_secret"),
-                ("retry_delays", "webhook_retry_delays"))
-            if key in body})
+        self.webhooks.configure(
+            **{
+                name: body[key]
+                for name, key in (
+                    ("url", "webhook_url"),
+                    ("secret", "webhook_secret"),
+                    ("retry_delays", "webhook_retry_delays"),
+                )
+                if key in body
+            }
+        )
         return self.webhooks.settings()
 
     def _reset(self, request: Request) -> dict:
@@ -269,8 +311,11 @@ class FakeStripeApp:
         return {"ok": True}
 
     def _deliveries(self, request: Request) -> dict:
-        return {"data": self.webhooks.attempts(), "pending": self.webhooks.pending_count(),
-                "held": self.webhooks.held_event_ids()}
+        return {
+            "data": self.webhooks.attempts(),
+            "pending": self.webhooks.pending_count(),
+            "held": self.webhooks.held_event_ids(),
+        }
 
     def _advance_clock(self, request: Request) -> dict:
         seconds = int(_json_body(request).get("advance_seconds", 0))
@@ -302,8 +347,12 @@ class FakeStripeApp:
         with self.store.lock:
             if hook == "complete":
                 return checkout_hooks.complete_session(
-                    self.api, session_id, body.get("payment_status", "paid"),
-                    force=bool(body.get("force", False)), amount_total=body.get("amount_total"))
+                    self.api,
+                    session_id,
+                    body.get("payment_status", "paid"),
+                    force=bool(body.get("force", False)),
+                    amount_total=body.get("amount_total"),
+                )
             if not isinstance(body.get("succeeded"), bool):
                 raise ControlRequestError('async_result needs {"succeeded": true|false}')
             return checkout_hooks.settle_async_payment(self.api, session_id, body["succeeded"])
@@ -332,9 +381,12 @@ def _authenticate(request: Request) -> str:
     elif scheme.lower() == "basic":  # curl -u sk_test_...:
         key = base64.b64decode(credentials).decode(errors="replace").partition(":")[0]
     if not key:
-        raise StripeError(401, "You did not provide an API key. You need to provide your API "
-                          "key in the Authorization header, using Bearer auth (e.g. "
-                          "'Authorization: Bearer YOUR_SECRET_KEY').")
+        raise StripeError(
+            401,
+            "You did not provide an API key. You need to provide your API "
+            "key in the Authorization header, using Bearer auth (e.g. "
+            "'Authorization: Bearer YOUR_SECRET_KEY').",
+        )
     if not key.startswith("sk_test_"):
         masked = key[:8] + "*" * max(len(key) - 12, 0) + key[-4:] if len(key) > 12 else key
         raise StripeError(401, f"Invalid API Key provided: {masked}")

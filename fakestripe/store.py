@@ -18,6 +18,7 @@ def new_id(prefix: str, length: int = 24) -> str:
 @dataclass
 class SessionDetails:
     """Checkout Session data that Stripe does not return on the object itself."""
+
     line_items: list
     payment_intent_metadata: dict = field(default_factory=dict)
 

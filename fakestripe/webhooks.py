@@ -63,8 +63,7 @@ class WebhookDispatcher:
         self._held: list[_PendingDelivery] = []  # by "hold" faults, oldest first
         self.faults = FaultQueue()  # of WebhookFault
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="fakestripe-webhooks",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="fakestripe-webhooks", daemon=True)
 
     def start(self):
         self._thread.start()
@@ -86,8 +85,11 @@ class WebhookDispatcher:
 
     def settings(self) -> dict:
         with self._condition:
-            return {"webhook_url": self.url, "webhook_secret": self.secret,
-                    "webhook_retry_delays": list(self.retry_delays)}
+            return {
+                "webhook_url": self.url,
+                "webhook_secret": self.secret,
+                "webhook_retry_delays": list(self.retry_delays),
+            }
 
     def endpoint_count(self) -> int:
         return 1 if self.url else 0
@@ -127,8 +129,10 @@ class WebhookDispatcher:
                 by_id = {delivery.event_id: delivery for delivery in self._held}
                 unknown = [event_id for event_id in order if event_id not in by_id]
                 if unknown or len(set(order)) != len(order):
-                    raise ControlRequestError(f"order must list distinct held event ids; "
-                                         f"not held: {unknown}, held: {list(by_id)}")
+                    raise ControlRequestError(
+                        f"order must list distinct held event ids; "
+                        f"not held: {unknown}, held: {list(by_id)}"
+                    )
                 released = [by_id[event_id] for event_id in order]
             now = time.monotonic()
             for delivery in released:  # equal due times go out in scheduling order
@@ -182,11 +186,16 @@ class WebhookDispatcher:
     def _post(self, delivery: _PendingDelivery, url: str, secret: str):
         """One delivery attempt; returns (HTTP status or None, error text or None)."""
         timestamp = int(time.time())  # fresh signature on every attempt, like Stripe
-        request = urllib.request.Request(url, data=delivery.payload, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "Stripe-Signature": sign_payload(delivery.payload, secret, timestamp),
-            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-        })
+        request = urllib.request.Request(
+            url,
+            data=delivery.payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Stripe-Signature": sign_payload(delivery.payload, secret, timestamp),
+                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            },
+        )
         try:
             with _opener.open(request, timeout=DELIVERY_TIMEOUT_SECONDS) as response:
                 return response.status, None
@@ -198,16 +207,18 @@ class WebhookDispatcher:
 
     def _record_and_maybe_retry(self, delivery: _PendingDelivery, url, status, error):
         succeeded = status is not None and 200 <= status < 300
-        self._attempts.append({
-            "event_id": delivery.event_id,
-            "event_type": delivery.event_type,
-            "attempt": delivery.attempt,
-            "url": url,
-            "status": status,
-            "error": error,
-            "succeeded": succeeded,
-            "at": time.time(),
-        })
+        self._attempts.append(
+            {
+                "event_id": delivery.event_id,
+                "event_type": delivery.event_type,
+                "attempt": delivery.attempt,
+                "url": url,
+                "status": status,
+                "error": error,
+                "succeeded": succeeded,
+                "at": time.time(),
+            }
+        )
         if not succeeded and delivery.attempt <= len(self.retry_delays):
             delay = self.retry_delays[delivery.attempt - 1]
             delivery.attempt += 1

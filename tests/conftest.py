@@ -50,9 +50,7 @@ def run_tasks():
     def run():
         # The worker closes "old" connections between tasks; inside a test's
         # transaction that would close the test's own connection.
-        with mock.patch(
-            "django_tasks_db.management.commands.db_worker.close_old_connections"
-        ):
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
             call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
 
     return run
@@ -101,4 +99,6 @@ def django_db_modify_db_settings(tmp_path_factory):
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )

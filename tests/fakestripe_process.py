@@ -1,10 +1,10 @@
 """Run fakestripe as a subprocess for tests, and sign hand-made webhook payloads.
 
-    proc = FakeStripeProcess()
-    proc.start()
-    client = stripe.StripeClient("sk_test_x", base_addresses={"api": proc.url})
-    ...
-    proc.stop()
+proc = FakeStripeProcess()
+proc.start()
+client = stripe.StripeClient("sk_test_x", base_addresses={"api": proc.url})
+...
+proc.stop()
 """
 
 import hashlib
@@ -49,8 +49,12 @@ def _free_port() -> int:
 
 
 class FakeStripeProcess:
-    def __init__(self, webhook_secret="whsec_test_secret", webhook_url=None,
-                 webhook_retry_delays=(0.1, 0.2, 0.4, 0.8)):
+    def __init__(
+        self,
+        webhook_secret="whsec_test_secret",
+        webhook_url=None,
+        webhook_retry_delays=(0.1, 0.2, 0.4, 0.8),
+    ):
         self.webhook_secret = webhook_secret
         self.webhook_url = webhook_url
         self.webhook_retry_delays = webhook_retry_delays
@@ -65,14 +69,23 @@ class FakeStripeProcess:
     def start(self):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "fakestripe", "--port", str(self.port),
-                   "--webhook-secret", self.webhook_secret,
-                   "--webhook-retry-delays", ",".join(map(str, self.webhook_retry_delays))]
+        command = [
+            sys.executable,
+            "-m",
+            "fakestripe",
+            "--port",
+            str(self.port),
+            "--webhook-secret",
+            self.webhook_secret,
+            "--webhook-retry-delays",
+            ",".join(map(str, self.webhook_retry_delays)),
+        ]
         if self.webhook_url:
             command += ["--webhook-url", self.webhook_url]
         self._output = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=self._output,
-                                         stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, stdout=self._output, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -162,13 +175,19 @@ class FakeStripeProcess:
         """Pending API faults, next first: kind, count (uses left), method, path, delay."""
         return self._control("GET", "/_fakestripe/faults")["data"]
 
-    def inject_webhook_fault(self, kind, count=1, event_type=None, delay=None,
-                             times=None) -> list[dict]:
+    def inject_webhook_fault(
+        self, kind, count=1, event_type=None, delay=None, times=None
+    ) -> list[dict]:
         """Alter delivery of the next count events (of event_type, if given) emitted while a
         webhook URL is set: "duplicate" (send times copies, default 3), "delay" (send after
         delay seconds), "drop" (never send) or "hold" (send on release_webhooks())."""
-        spec = {"kind": kind, "count": count, "event_type": event_type, "delay": delay,
-                "times": times}
+        spec = {
+            "kind": kind,
+            "count": count,
+            "event_type": event_type,
+            "delay": delay,
+            "times": times,
+        }
         return self._control("POST", "/_fakestripe/webhook_faults", _without_none(spec))["data"]
 
     def webhook_faults(self) -> list[dict]:
@@ -187,20 +206,23 @@ class FakeStripeProcess:
 
     # ---- checkout session test hooks -------------------------------------------
 
-    def complete_session(self, session_id, payment_status="paid", force=False,
-                         amount_total=None) -> dict:
+    def complete_session(
+        self, session_id, payment_status="paid", force=False, amount_total=None
+    ) -> dict:
         """Complete an open session: "paid" as by card 4242, or "unpaid" as by a delayed
         payment method (settle it with async_result). force also completes an expired
         session; amount_total changes what the session and its payment show. Returns the
         session; raises RuntimeError if fakestripe refuses."""
-        payload = _without_none({"payment_status": payment_status, "force": force,
-                                 "amount_total": amount_total})
+        payload = _without_none(
+            {"payment_status": payment_status, "force": force, "amount_total": amount_total}
+        )
         return self._control("POST", f"/_fakestripe/checkout/{session_id}/complete", payload)
 
     def async_result(self, session_id, succeeded: bool) -> dict:
         """Settle a session completed with payment_status "unpaid"; returns the session."""
-        return self._control("POST", f"/_fakestripe/checkout/{session_id}/async_result",
-                             {"succeeded": succeeded})
+        return self._control(
+            "POST", f"/_fakestripe/checkout/{session_id}/async_result", {"succeeded": succeeded}
+        )
 
     # ---- hosted checkout page ------------------------------------------------
 
@@ -215,8 +237,11 @@ class FakeStripeProcess:
         otherwise (status, html body)."""
         body = urllib.parse.urlencode({"card_number": card}).encode()
         status, headers, content = self._request(
-            "POST", f"/checkout/{session_id}/pay", body,
-            {"Content-Type": "application/x-www-form-urlencoded"})
+            "POST",
+            f"/checkout/{session_id}/pay",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
         if 300 <= status < 400:
             return status, headers.get("Location", "")
         return status, content.decode()
@@ -225,15 +250,15 @@ class FakeStripeProcess:
 
     def _control(self, method, path, payload=None):
         body = None if payload is None else json.dumps(payload).encode()
-        status, _, content = self._request(method, path, body,
-                                           {"Content-Type": "application/json"})
+        status, _, content = self._request(method, path, body, {"Content-Type": "application/json"})
         if status != 200:
             raise RuntimeError(f"{method} {path} -> {status}: {content!r}")
         return json.loads(content)
 
     def _request(self, method, path, body=None, headers=None):
-        request = urllib.request.Request(self.url + path, data=body, method=method,
-                                         headers=headers or {})
+        request = urllib.request.Request(
+            self.url + path, data=body, method=method, headers=headers or {}
+        )
         try:
             with _opener.open(request, timeout=10) as response:
                 return response.status, response.headers, response.read()

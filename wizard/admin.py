@@ -22,8 +22,16 @@ class TransitionLogInline(admin.TabularInline):
 
 class RefundInline(admin.TabularInline):
     model = Refund
-    fields = ["created_at", "amount_display", "reason", "state", "stripe_refund_id",
-              "payment_intent_id", "requested_by", "error"]
+    fields = [
+        "created_at",
+        "amount_display",
+        "reason",
+        "state",
+        "stripe_refund_id",
+        "payment_intent_id",
+        "requested_by",
+        "error",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -44,7 +52,14 @@ class RefundForm(forms.Form):
 class JobPostingAdmin(admin.ModelAdmin):
     list_display = ["__str__", "company_name", "status", "contact_email", "created_at", "paid_at"]
     list_filter = ["status", "employment_type", "remote"]
-    search_fields = ["id", "title", "company_name", "contact_email", "checkout_session_id", "payment_intent_id"]
+    search_fields = [
+        "id",
+        "title",
+        "company_name",
+        "contact_email",
+        "checkout_session_id",
+        "payment_intent_id",
+    ]
     date_hierarchy = "created_at"
     inlines = [TransitionLogInline, RefundInline]
     actions = ["refund_payments"]
@@ -72,9 +87,17 @@ class JobPostingAdmin(admin.ModelAdmin):
             "Posting",
             {
                 "fields": [
-                    "company_name", "logo", "title", "location", "remote", "employment_type",
-                    ("salary_min", "salary_max", "salary_currency"), "description",
-                    "apply_url", "apply_email", "contact_email",
+                    "company_name",
+                    "logo",
+                    "title",
+                    "location",
+                    "remote",
+                    "employment_type",
+                    ("salary_min", "salary_max", "salary_currency"),
+                    "description",
+                    "apply_url",
+                    "apply_email",
+                    "contact_email",
                 ]
             },
         ),
@@ -82,8 +105,11 @@ class JobPostingAdmin(admin.ModelAdmin):
             "Payment",
             {
                 "fields": [
-                    ("price_amount", "price_currency"), "payment_attempt", "checkout_expires_at",
-                    "checkout_session_id", "payment_intent_id",
+                    ("price_amount", "price_currency"),
+                    "payment_attempt",
+                    "checkout_expires_at",
+                    "checkout_session_id",
+                    "payment_intent_id",
                 ]
             },
         ),
@@ -93,7 +119,6 @@ class JobPostingAdmin(admin.ModelAdmin):
         ),
         ("Last error", {"fields": ["last_error_message", "last_error_detail", "last_error_at"]}),
     ]
-
 
     @admin.action(description="Refund the payment of selected postings…")
     def refund_payments(self, request, queryset):
@@ -121,8 +146,10 @@ class JobPostingAdmin(admin.ModelAdmin):
         for posting in refundable:
             try:
                 refunds.refund(
-                    posting, refunds.Refund.Reason.STAFF,
-                    by=Actor.staff(request.user), note=form.cleaned_data["reason"],
+                    posting,
+                    refunds.Refund.Reason.STAFF,
+                    by=Actor.staff(request.user),
+                    note=form.cleaned_data["reason"],
                 )
                 done += 1
             except PaymentError as exc:
@@ -133,7 +160,14 @@ class JobPostingAdmin(admin.ModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(admin.ModelAdmin):
-    list_display = ["payment_intent_id", "posting", "amount_display", "reason", "state", "created_at"]
+    list_display = [
+        "payment_intent_id",
+        "posting",
+        "amount_display",
+        "reason",
+        "state",
+        "created_at",
+    ]
     list_filter = ["state", "reason"]
     search_fields = ["payment_intent_id", "checkout_session_id", "posting__id"]
     readonly_fields = [f.name for f in Refund._meta.fields]

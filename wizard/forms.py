@@ -72,12 +72,12 @@ class DetailsForm(forms.ModelForm):
             self.add_error("salary_max", "The upper salary must not be below the lower one.")
         if (low is not None or high is not None) and not data.get("salary_currency"):
             self.add_error("salary_currency", "Choose the salary's currency.")
-        if not data.get("apply_url") and not data.get("apply_email") and not (
-            self.has_error("apply_url") or self.has_error("apply_email")
+        if (
+            not data.get("apply_url")
+            and not data.get("apply_email")
+            and not (self.has_error("apply_url") or self.has_error("apply_email"))
         ):
             self.add_error(
                 "apply_url", "Give a URL or an email address (or both) where candidates apply."
             )
         return data
-
-

@@ -147,7 +147,9 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
 
     @property
     def price_display(self):
-        amount = self.price_amount if self.price_amount is not None else settings.POSTING_PRICE_AMOUNT
+        amount = (
+            self.price_amount if self.price_amount is not None else settings.POSTING_PRICE_AMOUNT
+        )
         currency = self.price_currency or settings.POSTING_PRICE_CURRENCY
         return f"{currency.upper()} {amount / 100:,.2f}"
 

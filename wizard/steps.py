@@ -86,7 +86,8 @@ class LogoStep(Step):
             )
         except LogoStorageError:
             form.add_error(
-                None, "We could not store your logo just now. Nothing was changed; please try again."
+                None,
+                "We could not store your logo just now. Nothing was changed; please try again.",
             )
             return render_step(request, posting, self, self.context(posting, form), 503)
 

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import services
@@ -68,7 +68,9 @@ def payment_return(request, posting_id):
     if outcome is FulfilOutcome.NOT_PAID:
         messages.warning(request, "We have not received your payment yet.")
     elif outcome.refund_reason:
-        messages.error(request, "We could not use that payment for this posting, so we are refunding it.")
+        messages.error(
+            request, "We could not use that payment for this posting, so we are refunding it."
+        )
     else:
         messages.error(request, "That payment does not belong to this posting.")
     return redirect_to(request, payment.url(posting))

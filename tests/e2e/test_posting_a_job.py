@@ -105,7 +105,9 @@ def test_going_back_to_edit_the_details_before_paying(page, app, task_worker):
     expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
     posting = JobPosting.objects.get()
     assert (posting.title, posting.status, posting.payment_attempt) == (
-        "Staff Django Engineer", Status.CONFIRMED, 2,
+        "Staff Django Engineer",
+        Status.CONFIRMED,
+        2,
     )
     assert posting.checkout_session_id != first_session
 

@@ -8,7 +8,6 @@ import stripe
 from tests.conftest import WEBHOOK_SECRET
 
 
-
 @pytest.fixture
 def proc(fakestripe_server):
     """The suite's running fakestripe, emptied, with no webhook URL and short retry delays."""
@@ -21,8 +20,7 @@ def proc(fakestripe_server):
 
 @pytest.fixture
 def api(proc):
-    return stripe.StripeClient("sk_test_x", base_addresses={"api": proc.url},
-                               max_network_retries=0)
+    return stripe.StripeClient("sk_test_x", base_addresses={"api": proc.url}, max_network_retries=0)
 
 
 @pytest.fixture
@@ -32,17 +30,23 @@ def make_session(api):
             "mode": "payment",
             "success_url": "http://app.test/success?session_id={CHECKOUT_SESSION_ID}",
             "cancel_url": "http://app.test/cancel",
-            "line_items": [{
-                "price_data": {"currency": "USD", "unit_amount": 9900,
-                               "product_data": {"name": "Job posting"}},
-                "quantity": 1,
-            }],
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "USD",
+                        "unit_amount": 9900,
+                        "product_data": {"name": "Job posting"},
+                    },
+                    "quantity": 1,
+                }
+            ],
             "client_reference_id": "job-42",
             "metadata": {"job_id": "42"},
             "payment_intent_data": {"metadata": {"job_id": "42"}},
         }
         params.update(overrides)
         return api.v1.checkout.sessions.create(params=params)
+
     return make
 
 
@@ -71,8 +75,9 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stripe/webhook/"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def wait_for(self, count, timeout=5.0):
         with self._received:

@@ -59,12 +59,23 @@ def test_bad_fault_spec_is_rejected(proc):
 
 
 def test_timeout_does_the_work_only_after_the_delay(api, make_session, proc):
-    impatient = client(proc, http_client=stripe.RequestsClient(timeout=0.2),
-                       max_network_retries=0)
+    impatient = client(proc, http_client=stripe.RequestsClient(timeout=0.2), max_network_retries=0)
     proc.inject_fault("timeout", method="POST", path=SESSIONS_PATH, delay=0.5)
-    params = {"mode": "payment", "success_url": "http://a/s", "cancel_url": "http://a/c",
-              "line_items": [{"price_data": {"currency": "usd", "unit_amount": 100,
-                                             "product_data": {"name": "X"}}, "quantity": 1}]}
+    params = {
+        "mode": "payment",
+        "success_url": "http://a/s",
+        "cancel_url": "http://a/c",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": "usd",
+                    "unit_amount": 100,
+                    "product_data": {"name": "X"},
+                },
+                "quantity": 1,
+            }
+        ],
+    }
 
     started = time.monotonic()
     with pytest.raises(stripe.APIConnectionError):
@@ -87,8 +98,10 @@ def test_reset_abandons_a_sleeping_request(api, proc):
 
     def post():
         request = urllib.request.Request(
-            f"{proc.url}/v1/checkout/sessions", data=b"mode=payment",
-            headers={"Authorization": "Bearer sk_test_x"})
+            f"{proc.url}/v1/checkout/sessions",
+            data=b"mode=payment",
+            headers={"Authorization": "Bearer sk_test_x"},
+        )
         try:
             urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=5)
         except Exception as exc:
@@ -110,17 +123,31 @@ def test_lost_response_is_replayed_to_the_sdks_retry(proc):
     retrying = client(proc, max_network_retries=2)
     proc.inject_fault("lost_response", method="POST", path=SESSIONS_PATH)
 
-    session = retrying.v1.checkout.sessions.create(params={
-        "mode": "payment", "success_url": "http://a/s", "cancel_url": "http://a/c",
-        "line_items": [{"price_data": {"currency": "usd", "unit_amount": 100,
-                                       "product_data": {"name": "X"}}, "quantity": 1}]})
+    session = retrying.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "success_url": "http://a/s",
+            "cancel_url": "http://a/c",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": 100,
+                        "product_data": {"name": "X"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+        }
+    )
 
     assert session.last_response.headers.get("Idempotent-Replayed") == "true"
     assert [s.id for s in retrying.v1.checkout.sessions.list().data] == [session.id]
 
 
 def test_lost_response_without_retries_is_a_connection_error_but_the_work_is_done(
-        api, make_session, proc):
+    api, make_session, proc
+):
     proc.inject_fault("lost_response")
     with pytest.raises(stripe.APIConnectionError):
         make_session()

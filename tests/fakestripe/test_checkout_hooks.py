@@ -9,8 +9,9 @@ def test_complete_paid_is_like_paying_by_card(api, make_session, proc):
     session = proc.complete_session(make_session().id)
 
     assert (session["status"], session["payment_status"]) == ("complete", "paid")
-    intent = api.v1.payment_intents.retrieve(session["payment_intent"],
-                                             params={"expand": ["latest_charge"]})
+    intent = api.v1.payment_intents.retrieve(
+        session["payment_intent"], params={"expand": ["latest_charge"]}
+    )
     assert (intent.status, intent.amount_received) == ("succeeded", 9900)
     assert intent.latest_charge.amount == 9900
     assert event_types(api) == ["checkout.session.completed"]
@@ -20,8 +21,9 @@ def test_complete_with_a_different_amount(api, make_session, proc):
     session = proc.complete_session(make_session().id, amount_total=5000)
 
     assert session["amount_total"] == 5000
-    intent = api.v1.payment_intents.retrieve(session["payment_intent"],
-                                             params={"expand": ["latest_charge"]})
+    intent = api.v1.payment_intents.retrieve(
+        session["payment_intent"], params={"expand": ["latest_charge"]}
+    )
     assert (intent.amount, intent.latest_charge.amount) == (5000, 5000)
     [event] = api.v1.events.list().data
     assert event.data.object.amount_total == 5000
@@ -50,8 +52,10 @@ def test_unpaid_then_async_success(api, make_session, proc):
     assert settled["payment_status"] == "paid"
     intent = api.v1.payment_intents.retrieve(session["payment_intent"])
     assert intent.status == "succeeded" and intent.latest_charge.startswith("ch_")
-    assert event_types(api) == ["checkout.session.completed",
-                                "checkout.session.async_payment_succeeded"]
+    assert event_types(api) == [
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+    ]
     assert api.v1.refunds.create(params={"payment_intent": intent.id}).amount == 9900
 
 
@@ -63,8 +67,10 @@ def test_unpaid_then_async_failure(api, make_session, proc):
     intent = api.v1.payment_intents.retrieve(session["payment_intent"])
     assert intent.status == "requires_payment_method"
     assert intent.last_payment_error.message
-    assert event_types(api) == ["checkout.session.completed",
-                                "checkout.session.async_payment_failed"]
+    assert event_types(api) == [
+        "checkout.session.completed",
+        "checkout.session.async_payment_failed",
+    ]
     with pytest.raises(RuntimeError, match="400"):
         proc.async_result(session["id"], succeeded=True)  # nothing is processing any more
 

@@ -22,12 +22,26 @@ def test_create_returns_an_open_unpaid_session(make_session, proc):
 
 
 def test_amount_total_sums_line_items(make_session):
-    session = make_session(line_items=[
-        {"price_data": {"currency": "eur", "unit_amount": 1000,
-                        "product_data": {"name": "A"}}, "quantity": 3},
-        {"price_data": {"currency": "eur", "unit_amount": 250,
-                        "product_data": {"name": "B"}}, "quantity": 2},
-    ])
+    session = make_session(
+        line_items=[
+            {
+                "price_data": {
+                    "currency": "eur",
+                    "unit_amount": 1000,
+                    "product_data": {"name": "A"},
+                },
+                "quantity": 3,
+            },
+            {
+                "price_data": {
+                    "currency": "eur",
+                    "unit_amount": 250,
+                    "product_data": {"name": "B"},
+                },
+                "quantity": 2,
+            },
+        ]
+    )
     assert session.amount_total == 3500
     assert session.currency == "eur"
 
@@ -55,9 +69,15 @@ def test_unknown_parameter_is_rejected(make_session):
         make_session(colour="blue")
 
 
-@pytest.mark.parametrize("lifetime, accepted", [
-    (29 * 60, False), (31 * 60, True), (23 * 3600, True), (25 * 3600, False),
-])
+@pytest.mark.parametrize(
+    "lifetime, accepted",
+    [
+        (29 * 60, False),
+        (31 * 60, True),
+        (23 * 3600, True),
+        (25 * 3600, False),
+    ],
+)
 def test_expires_at_bounds(make_session, lifetime, accepted):
     expires_at = int(time.time()) + lifetime
     if accepted:
@@ -112,7 +132,8 @@ def test_list_newest_first_with_filters_and_pagination(api, make_session, proc):
 
 
 def test_bad_api_key_is_an_authentication_error(proc):
-    live_client = stripe.StripeClient("sk_live_nope", base_addresses={"api": proc.url},
-                                      max_network_retries=0)
+    live_client = stripe.StripeClient(
+        "sk_live_nope", base_addresses={"api": proc.url}, max_network_retries=0
+    )
     with pytest.raises(stripe.AuthenticationError, match="Invalid API Key"):
         live_client.v1.checkout.sessions.list()

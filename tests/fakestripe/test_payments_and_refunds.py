@@ -24,17 +24,23 @@ def test_payment_intent_of_a_paid_session(api, paid_session):
 
 
 def test_partial_then_full_refund_then_nothing_left(api, paid_session):
-    partial = api.v1.refunds.create(params={
-        "payment_intent": paid_session.payment_intent, "amount": 1000,
-        "reason": "requested_by_customer", "metadata": {"why": "test"}})
+    partial = api.v1.refunds.create(
+        params={
+            "payment_intent": paid_session.payment_intent,
+            "amount": 1000,
+            "reason": "requested_by_customer",
+            "metadata": {"why": "test"},
+        }
+    )
     assert partial.id.startswith("re_")
     assert (partial.object, partial.amount, partial.status) == ("refund", 1000, "succeeded")
     assert partial.payment_intent == paid_session.payment_intent
     assert partial.charge.startswith("ch_")
 
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
-        api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent,
-                                         "amount": 9000})
+        api.v1.refunds.create(
+            params={"payment_intent": paid_session.payment_intent, "amount": 9000}
+        )
     assert excinfo.value.param == "amount"
 
     rest = api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent})
@@ -60,13 +66,15 @@ def test_refunding_an_unpaid_session_is_rejected(api, make_session, proc):
 
 def test_expand_payment_intent_and_latest_charge(api, paid_session):
     session = api.v1.checkout.sessions.retrieve(
-        paid_session.id, params={"expand": ["payment_intent.latest_charge", "line_items"]})
+        paid_session.id, params={"expand": ["payment_intent.latest_charge", "line_items"]}
+    )
     assert session.payment_intent.object == "payment_intent"
     assert session.payment_intent.latest_charge.object == "charge"
     assert session.line_items.data[0].description == "Job posting"
 
-    intent = api.v1.payment_intents.retrieve(paid_session.payment_intent,
-                                                params={"expand": ["latest_charge"]})
+    intent = api.v1.payment_intents.retrieve(
+        paid_session.payment_intent, params={"expand": ["latest_charge"]}
+    )
     assert intent.latest_charge.object == "charge"
     assert intent.latest_charge.amount == 9900
 
@@ -76,10 +84,12 @@ def test_list_refunds_by_payment_intent(api, paid_session, make_session, proc):
     proc.pay(other.id)
     other_intent = api.v1.checkout.sessions.retrieve(other.id).payment_intent
     api.v1.refunds.create(params={"payment_intent": other_intent})
-    first = api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent,
-                                          "amount": 100})
-    second = api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent,
-                                           "amount": 200})
+    first = api.v1.refunds.create(
+        params={"payment_intent": paid_session.payment_intent, "amount": 100}
+    )
+    second = api.v1.refunds.create(
+        params={"payment_intent": paid_session.payment_intent, "amount": 200}
+    )
 
     refunds = api.v1.refunds.list(params={"payment_intent": paid_session.payment_intent})
     assert refunds.object == "list"
@@ -100,6 +110,8 @@ def test_refund_with_the_same_idempotency_key_is_replayed(api, paid_session):
 def test_refunding_a_fully_refunded_payment_intent_again(api, paid_session):
     api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent})
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
-        api.v1.refunds.create(params={"payment_intent": paid_session.payment_intent},
-                              options={"idempotency_key": "second-try"})
+        api.v1.refunds.create(
+            params={"payment_intent": paid_session.payment_intent},
+            options={"idempotency_key": "second-try"},
+        )
     assert (excinfo.value.http_status, excinfo.value.code) == (400, "charge_already_refunded")

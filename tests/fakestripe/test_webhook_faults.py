@@ -35,7 +35,9 @@ def test_delay_lets_later_events_overtake(api, make_session, delivering, receive
 
     receiver.wait_for(2)
     assert [event["type"] for event in receiver.events()] == [
-        "checkout.session.expired", "checkout.session.completed"]
+        "checkout.session.expired",
+        "checkout.session.completed",
+    ]
     assert time.monotonic() - started >= 0.3
 
 

@@ -41,7 +41,9 @@ def test_failed_delivery_is_retried_and_resigned(make_session, proc, receiver):
         stripe.Webhook.construct_event(body, headers["Stripe-Signature"], proc.webhook_secret)
     attempts = proc.wait_for_deliveries(2)
     assert [(a["attempt"], a["status"], a["succeeded"]) for a in attempts] == [
-        (1, 500, False), (2, 200, True)]
+        (1, 500, False),
+        (2, 200, True),
+    ]
 
 
 def test_unreachable_endpoint_gives_up_after_the_configured_retries(make_session, proc):

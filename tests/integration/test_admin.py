@@ -27,7 +27,9 @@ def test_the_list_filters_by_status_and_searches(admin_client, paid_posting):
     assert list(response.context["cl"].result_list) == [paid_posting]
 
 
-def test_the_change_page_shows_the_transition_log_and_keeps_status_read_only(admin_client, paid_posting):
+def test_the_change_page_shows_the_transition_log_and_keeps_status_read_only(
+    admin_client, paid_posting
+):
     url = f"/admin/wizard/jobposting/{paid_posting.pk}/change/"
     response = admin_client.get(url)
     assert response.status_code == 200
@@ -50,11 +52,19 @@ def change_form_data(response):
     data = {name: form[name].value() or "" for name in form.fields}
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
-        data.update({f"{formset.prefix}-{key}": value
-                     for key, value in formset.management_form.initial.items()})
+        data.update(
+            {
+                f"{formset.prefix}-{key}": value
+                for key, value in formset.management_form.initial.items()
+            }
+        )
         for child in formset.forms:
-            data.update({child.add_prefix(name): child[name].value() or ""
-                         for name in ("id", formset.fk.name)})
+            data.update(
+                {
+                    child.add_prefix(name): child[name].value() or ""
+                    for name in ("id", formset.fk.name)
+                }
+            )
     return data
 
 

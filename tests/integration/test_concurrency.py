@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def postgresql_only():
     if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests need PostgreSQL row locks; CI runs them with DATABASE_URL set")
+        pytest.skip(
+            "concurrency tests need PostgreSQL row locks; CI runs them with DATABASE_URL set"
+        )
 
 
 def run_at_once(count, target):
@@ -82,7 +84,9 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
     def return_url():
         browser = Client()
         browser.cookies = cookies
-        return browser.get(f"/post/{posting.pk}/payment/return/?session_id={session_id}").status_code
+        return browser.get(
+            f"/post/{posting.pk}/payment/return/?session_id={session_id}"
+        ).status_code
 
     calls = [one_delivery] * 10 + [return_url]
     barrier_calls = iter(calls)
@@ -98,10 +102,14 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
     assert sorted(statuses) == [200] * 10 + [302]
     assert JobPosting.objects.get().status == Status.PAID
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+    assert (
+        DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+    )
 
 
-def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing(client, fakestripe):
+def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing(
+    client, fakestripe
+):
     """The payment wins (Stripe already took the money); the edit is refused cleanly."""
     from django.test import Client
 
@@ -114,7 +122,9 @@ def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing
     def edit():
         browser = Client()
         browser.cookies = cookies
-        response = browser.post(f"/post/{posting.pk}/details/", {**VALID_DETAILS, "title": "Edited"})
+        response = browser.post(
+            f"/post/{posting.pk}/details/", {**VALID_DETAILS, "title": "Edited"}
+        )
         return ("edit", response.status_code, response.get("Location", ""))
 
     def webhook():
@@ -128,7 +138,9 @@ def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing
             call = next(calls)
         return call()
 
-    results = dict((name, (status, location)) for name, status, location in run_at_once(2, next_call))
+    results = dict(
+        (name, (status, location)) for name, status, location in run_at_once(2, next_call)
+    )
 
     assert results["webhook"][0] == 200
     assert results["edit"] == (302, f"/post/{posting.pk}/confirmation/")

@@ -1,9 +1,8 @@
 """Paying through the real stripe SDK against fakestripe, with the test client."""
 
-import json
 import time
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 import stripe
@@ -12,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import stripe_api, VALID_DETAILS, step_url
+from tests.conftest import VALID_DETAILS, step_url, stripe_api
 from tests.factories import own, posting_at
 from wizard.models import JobPosting, Status, TransitionLog
 from wizard.payments.checkout import idempotency_key
@@ -62,14 +61,21 @@ def test_pay_creates_a_checkout_session_from_settings_and_redirects_to_it(
 ):
     settings.POSTING_PRICE_AMOUNT = 4900
     settings.POSTING_PRICE_CURRENCY = "eur"
-    checkout_url = press_pay(client, posting, )
+    checkout_url = press_pay(
+        client,
+        posting,
+    )
     assert checkout_url.startswith(fakestripe.url + "/checkout/cs_")
 
     session = stripe_api().v1.checkout.sessions.retrieve(session_id_from(checkout_url))
     posting.refresh_from_db()
     assert posting.status == Status.AWAITING_PAYMENT
     assert posting.checkout_session_id == session.id
-    assert (posting.price_amount, posting.price_currency, posting.payment_attempt) == (4900, "eur", 1)
+    assert (posting.price_amount, posting.price_currency, posting.payment_attempt) == (
+        4900,
+        "eur",
+        1,
+    )
     assert (session.mode, session.amount_total, session.currency) == ("payment", 4900, "eur")
     assert session.client_reference_id == str(posting.pk)
     assert session.metadata.to_dict() == {"posting_id": str(posting.pk), "attempt": "1"}
@@ -95,9 +101,21 @@ def test_the_create_request_is_keyed_by_posting_and_attempt(client, posting, fak
     assert key == f"jobwizard-checkout-{posting.pk}-1"
     with pytest.raises(stripe.IdempotencyError):
         stripe_api().v1.checkout.sessions.create(
-            params={"mode": "payment", "success_url": "http://x/", "cancel_url": "http://x/",
-                    "line_items": [{"quantity": 1, "price_data": {"currency": "usd", "unit_amount": 1,
-                                    "product_data": {"name": "other"}}}]},
+            params={
+                "mode": "payment",
+                "success_url": "http://x/",
+                "cancel_url": "http://x/",
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": "usd",
+                            "unit_amount": 1,
+                            "product_data": {"name": "other"},
+                        },
+                    }
+                ],
+            },
             options={"idempotency_key": key},
         )
     assert JobPosting.objects.get().checkout_session_id == session_id
@@ -128,11 +146,15 @@ def test_paying_and_returning_marks_the_posting_paid_once_and_queues_the_email(
     posting.refresh_from_db()
     assert posting.status == Status.PAID
     assert posting.payment_intent_id.startswith("pi_")
-    assert DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+    assert (
+        DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+    )
 
     # The return URL reloaded is a no-op.
     session_id = posting.checkout_session_id
-    again = client.get(reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={session_id}")
+    again = client.get(
+        reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={session_id}"
+    )
     assert again["Location"] == step_url("confirmation", posting)
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
     assert DBTaskResult.objects.count() == 1
@@ -150,7 +172,9 @@ def test_the_worker_sends_the_confirmation_and_confirms(client, posting, fakestr
     assert "Senior Django Engineer" in email.subject
     assert "USD 99.00" in email.body and str(posting.pk) in email.body
     assert list(TransitionLog.objects.values_list("target", "actor")) == [
-        ("awaiting_payment", "employer"), ("paid", "employer"), ("confirmed", "system"),
+        ("awaiting_payment", "employer"),
+        ("paid", "employer"),
+        ("confirmed", "system"),
     ]
     # Running the queue again sends nothing more.
     run_tasks()
@@ -180,7 +204,9 @@ class BrokenMailer:
 
 def test_the_return_url_with_an_unpaid_session_changes_nothing(client, posting, fakestripe):
     session_id = session_id_from(press_pay(client, posting))
-    response = client.get(reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={session_id}")
+    response = client.get(
+        reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={session_id}"
+    )
     assert response["Location"] == step_url("payment", posting)
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
     assert not DBTaskResult.objects.exists()
@@ -193,16 +219,22 @@ def test_the_return_url_with_a_foreign_paid_session_changes_nothing(client, post
     fakestripe.pay(other_session)
     press_pay(client, posting)
 
-    response = client.get(reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={other_session}")
+    response = client.get(
+        reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={other_session}"
+    )
     assert response["Location"] == step_url("payment", posting)
     assert JobPosting.objects.get(pk=posting.pk).status == Status.AWAITING_PAYMENT
     assert JobPosting.objects.get(pk=other.pk).status == Status.AWAITING_PAYMENT
 
 
 @pytest.mark.parametrize("session_id", ["cs_test_doesnotexist", "", "../../v1/refunds"])
-def test_the_return_url_with_a_made_up_session_changes_nothing(client, posting, fakestripe, session_id):
+def test_the_return_url_with_a_made_up_session_changes_nothing(
+    client, posting, fakestripe, session_id
+):
     press_pay(client, posting)
-    response = client.get(reverse("wizard:payment_return", args=[posting.pk]), {"session_id": session_id})
+    response = client.get(
+        reverse("wizard:payment_return", args=[posting.pk]), {"session_id": session_id}
+    )
     assert response["Location"] == step_url("payment", posting)
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
@@ -216,7 +248,9 @@ def test_a_declined_card_leaves_the_posting_ready_for_another_try(client, postin
     assert client.get(return_path(location))["Location"] == step_url("confirmation", posting)
 
 
-def test_cancelling_at_the_hosted_page_returns_to_payment_with_a_message(client, posting, fakestripe):
+def test_cancelling_at_the_hosted_page_returns_to_payment_with_a_message(
+    client, posting, fakestripe
+):
     session_id = session_id_from(press_pay(client, posting))
     session = stripe_api().v1.checkout.sessions.retrieve(session_id)
     response = client.get(return_path(session.cancel_url), follow=True)
@@ -245,7 +279,9 @@ def test_editing_after_the_session_was_paid_goes_to_confirmation(client, posting
     assert (posting.status, posting.title) == (Status.PAID, "Senior Django Engineer")
 
 
-def test_payment_provider_down_shows_a_friendly_error_and_changes_nothing(client, posting, settings):
+def test_payment_provider_down_shows_a_friendly_error_and_changes_nothing(
+    client, posting, settings
+):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     response = client.post(step_url("payment", posting))
@@ -256,7 +292,9 @@ def test_payment_provider_down_shows_a_friendly_error_and_changes_nothing(client
     assert not posting.checkout_session_id
 
 
-def test_a_reservation_is_reused_when_the_create_response_was_lost(client, posting, fakestripe, settings):
+def test_a_reservation_is_reused_when_the_create_response_was_lost(
+    client, posting, fakestripe, settings
+):
     good_base = settings.STRIPE_API_BASE
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     client.post(step_url("payment", posting))

@@ -57,7 +57,9 @@ def test_a_timed_out_create_gives_a_friendly_error_and_the_retry_gets_the_same_s
 
 
 @pytest.mark.parametrize("kind", ["500", "429"])
-def test_transient_errors_are_retried_with_the_same_key(client, posting, fakestripe, settings, kind):
+def test_transient_errors_are_retried_with_the_same_key(
+    client, posting, fakestripe, settings, kind
+):
     settings.STRIPE_MAX_NETWORK_RETRIES = 2
     settings.STRIPE_RATE_LIMIT_RETRIES = 2
     fakestripe.inject_fault(kind, count=2, method="POST", path=CREATE_SESSION)
@@ -67,7 +69,9 @@ def test_transient_errors_are_retried_with_the_same_key(client, posting, fakestr
 
 
 @pytest.mark.parametrize("kind", ["500", "429"])
-def test_a_provider_that_keeps_failing_gets_a_friendly_message(client, posting, fakestripe, settings, kind):
+def test_a_provider_that_keeps_failing_gets_a_friendly_message(
+    client, posting, fakestripe, settings, kind
+):
     settings.STRIPE_MAX_NETWORK_RETRIES = 1
     settings.STRIPE_RATE_LIMIT_RETRIES = 1
     fakestripe.inject_fault(kind, count=5, method="POST", path=CREATE_SESSION)
@@ -92,12 +96,18 @@ def test_a_late_completed_event_for_an_expired_attempt_is_refunded(client, posti
     posting.refresh_from_db()
     assert (posting.status, posting.checkout_session_id) == (Status.AWAITING_PAYMENT, second)
     record = Refund.objects.get()
-    assert (record.checkout_session_id, record.reason, record.state) == (first, "superseded", "succeeded")
+    assert (record.checkout_session_id, record.reason, record.state) == (
+        first,
+        "superseded",
+        "succeeded",
+    )
     assert stripe_api().v1.refunds.list(params={"payment_intent": record.payment_intent_id}).data
     assert not DBTaskResult.objects.exists()
 
 
-def test_a_mismatched_amount_from_stripe_is_refunded_and_never_fulfilled(client, posting, fakestripe):
+def test_a_mismatched_amount_from_stripe_is_refunded_and_never_fulfilled(
+    client, posting, fakestripe
+):
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.complete_session(session_id, amount_total=100)
     assert deliver(client, latest_event("checkout.session.completed")).status_code == 200
@@ -114,7 +124,9 @@ def test_a_delayed_payment_method_pays_when_the_money_arrives(client, posting, f
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT  # completed, but unpaid
 
     fakestripe.async_result(session_id, succeeded=True)
-    assert deliver(client, latest_event("checkout.session.async_payment_succeeded")).status_code == 200
+    assert (
+        deliver(client, latest_event("checkout.session.async_payment_succeeded")).status_code == 200
+    )
     assert JobPosting.objects.get().status == Status.PAID
 
 
@@ -163,7 +175,8 @@ def test_events_delivered_in_reverse_order_still_end_paid(live_server, client, p
     fakestripe.async_result(session_id, succeeded=True)
     released = fakestripe.release_webhooks()  # newest first
     assert [stripe_api().v1.events.retrieve(i).type for i in released] == [
-        "checkout.session.async_payment_succeeded", "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.completed",
     ]
     assert wait_for(lambda: len([d for d in fakestripe.deliveries() if d["succeeded"]]) == 2)
     assert JobPosting.objects.get().status == Status.PAID

@@ -41,7 +41,9 @@ def test_a_payment_whose_webhook_never_came_is_fulfilled(paying, fakestripe):
     output = reconcile_command()
     assert "paid at Stripe, not applied here" in output and "-> fulfilled" in output
     assert JobPosting.objects.get().status == Status.PAID
-    assert DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+    assert (
+        DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+    )
 
     assert reconcile_command().strip() == "0 difference(s)"  # repeated: nothing left to do
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
@@ -56,12 +58,24 @@ def test_an_expired_session_sends_the_posting_back_to_the_payment_step(paying):
 
 
 def test_a_payment_with_no_posting_here_is_reported_and_left_alone(fakestripe):
-    session = stripe_api().v1.checkout.sessions.create(params={
-        "mode": "payment", "success_url": "http://elsewhere.example/ok",
-        "cancel_url": "http://elsewhere.example/cancel", "client_reference_id": "not-ours",
-        "line_items": [{"quantity": 1, "price_data": {"currency": "usd", "unit_amount": 500,
-                        "product_data": {"name": "Something else"}}}],
-    })
+    session = stripe_api().v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "success_url": "http://elsewhere.example/ok",
+            "cancel_url": "http://elsewhere.example/cancel",
+            "client_reference_id": "not-ours",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": 500,
+                        "product_data": {"name": "Something else"},
+                    },
+                }
+            ],
+        }
+    )
     fakestripe.pay(session.id)
     output = reconcile_command()
     assert f"payment with no posting here       session {session.id}" in output
@@ -69,7 +83,9 @@ def test_a_payment_with_no_posting_here_is_reported_and_left_alone(fakestripe):
     assert not Refund.objects.exists()
 
 
-def test_maintenance_runs_the_reconciler_and_reschedules_itself(paying, fakestripe, run_tasks, settings):
+def test_maintenance_runs_the_reconciler_and_reschedules_itself(
+    paying, fakestripe, run_tasks, settings
+):
     posting, session_id = paying
     fakestripe.pay(session_id)
     assert ensure_scheduled() is True
@@ -85,5 +101,11 @@ def test_maintenance_reschedules_itself_even_when_a_job_fails(fakestripe, run_ta
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     ensure_scheduled()
     run_tasks()
-    assert DBTaskResult.objects.filter(task_path=run_maintenance.module_path, status="FAILED").count() == 1
-    assert DBTaskResult.objects.filter(task_path=run_maintenance.module_path, status="READY").count() == 1
+    assert (
+        DBTaskResult.objects.filter(task_path=run_maintenance.module_path, status="FAILED").count()
+        == 1
+    )
+    assert (
+        DBTaskResult.objects.filter(task_path=run_maintenance.module_path, status="READY").count()
+        == 1
+    )

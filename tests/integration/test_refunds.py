@@ -1,7 +1,5 @@
 """Money that cannot be honoured goes back; the posting's state never goes backwards."""
 
-import json
-
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import transaction
@@ -167,7 +165,9 @@ def test_late_and_repeated_events_never_move_the_state_backwards(client, paying,
     posting.refresh_from_db()
     assert posting.status == Status.REFUNDED
     assert list(TransitionLog.objects.values_list("target", flat=True)) == [
-        "awaiting_payment", "paid", "refunded",
+        "awaiting_payment",
+        "paid",
+        "refunded",
     ]
 
 
@@ -177,7 +177,9 @@ def test_late_and_repeated_events_never_move_the_state_backwards(client, paying,
 @pytest.fixture
 def staff_client(client, db):
     user = User.objects.create_user("staff", password="pw", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_jobposting", "change_jobposting"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_jobposting", "change_jobposting"])
+    )
     client.force_login(user)
     return client, user
 
@@ -190,14 +192,22 @@ def test_staff_refund_needs_a_confirmation_with_a_reason(client, paying, fakestr
     assert b"will be refunded in full" in page.content
     assert JobPosting.objects.get().status == Status.PAID  # nothing happens before confirming
 
-    missing_reason = admin_client.post("/admin/wizard/jobposting/", {**action, "confirm": "yes", "reason": ""})
+    missing_reason = admin_client.post(
+        "/admin/wizard/jobposting/", {**action, "confirm": "yes", "reason": ""}
+    )
     assert b"This field is required" in missing_reason.content
     assert not Refund.objects.exists()
 
-    done = admin_client.post("/admin/wizard/jobposting/", {**action, "confirm": "yes", "reason": "Asked by phone"})
+    done = admin_client.post(
+        "/admin/wizard/jobposting/", {**action, "confirm": "yes", "reason": "Asked by phone"}
+    )
     assert done.status_code == 302
     record = Refund.objects.get()
-    assert (record.reason, record.note, record.requested_by.username) == ("staff", "Asked by phone", "admin")
+    assert (record.reason, record.note, record.requested_by.username) == (
+        "staff",
+        "Asked by phone",
+        "admin",
+    )
     assert JobPosting.objects.get().status == Status.REFUNDED
     entry = TransitionLog.objects.get(target=Status.REFUNDED)
     assert (entry.actor, entry.user.username) == ("staff", "admin")
@@ -206,8 +216,10 @@ def test_staff_refund_needs_a_confirmation_with_a_reason(client, paying, fakestr
 def test_staff_without_the_refund_permission_get_a_403(paying, staff_client, fakestripe):
     posting, _ = paying
     client, _ = staff_client
-    response = client.post("/admin/wizard/jobposting/",
-                           {"action": "refund_payments", "_selected_action": [str(posting.pk)]})
+    response = client.post(
+        "/admin/wizard/jobposting/",
+        {"action": "refund_payments", "_selected_action": [str(posting.pk)]},
+    )
     assert response.status_code == 403
     assert not Refund.objects.exists()
 
@@ -223,8 +235,9 @@ def test_staff_can_reprocess_a_failed_webhook(client, paying, fakestripe, settin
     from wizard.models import StripeEvent
 
     stored = StripeEvent.objects.get()
-    response = admin_client.post("/admin/wizard/stripeevent/",
-                                 {"action": "reprocess", "_selected_action": [stored.pk]})
+    response = admin_client.post(
+        "/admin/wizard/stripeevent/", {"action": "reprocess", "_selected_action": [stored.pk]}
+    )
     assert response.status_code == 302
     stored.refresh_from_db()
     assert stored.processed_at and not stored.error

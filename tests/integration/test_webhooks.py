@@ -6,7 +6,7 @@ import time
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import stripe_api, WEBHOOK_SECRET
+from tests.conftest import WEBHOOK_SECRET, stripe_api
 from tests.factories import own, posting_at
 from tests.fakestripe_process import sign_webhook
 from tests.integration.test_payment import press_pay, session_id_from
@@ -72,9 +72,17 @@ def test_the_payload_is_not_trusted(client, fakestripe):
     own(client, posting)
     session_id = session_id_from(press_pay(client, posting))
     forged = {
-        "id": "evt_forged", "object": "event", "type": "checkout.session.completed",
-        "data": {"object": {"id": session_id, "object": "checkout.session",
-                            "payment_status": "paid", "status": "complete"}},
+        "id": "evt_forged",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {
+            "object": {
+                "id": session_id,
+                "object": "checkout.session",
+                "payment_status": "paid",
+                "status": "complete",
+            }
+        },
     }
     assert deliver(client, forged).status_code == 200
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
@@ -106,14 +114,20 @@ def test_a_bad_signature_gets_a_400_and_writes_nothing(client, paid_event, tampe
 
 
 def test_unknown_event_types_are_acknowledged_and_ignored(client, fakestripe):
-    event = {"id": "evt_unknown", "object": "event", "type": "customer.created",
-             "data": {"object": {"id": "cus_1", "object": "customer"}}}
+    event = {
+        "id": "evt_unknown",
+        "object": "event",
+        "type": "customer.created",
+        "data": {"object": {"id": "cus_1", "object": "customer"}},
+    }
     response = deliver(client, event)
     assert response.status_code == 200
     assert StripeEvent.objects.get().processed_at is not None
 
 
-def test_a_processing_failure_answers_500_and_a_redelivery_succeeds(client, paid_event, settings, fakestripe):
+def test_a_processing_failure_answers_500_and_a_redelivery_succeeds(
+    client, paid_event, settings, fakestripe
+):
     posting, event = paid_event
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # Stripe unreachable while re-fetching
     response = deliver(client, event)
@@ -141,5 +155,7 @@ def test_fakestripe_delivers_signed_webhooks_the_app_accepts(live_server, fakest
     while time.monotonic() < deadline and JobPosting.objects.get().status != Status.PAID:
         time.sleep(0.05)
     assert JobPosting.objects.get().status == Status.PAID
-    attempts = [d for d in fakestripe.deliveries() if d["event_type"] == "checkout.session.completed"]
+    attempts = [
+        d for d in fakestripe.deliveries() if d["event_type"] == "checkout.session.completed"
+    ]
     assert attempts and attempts[-1]["status"] == 200

@@ -179,7 +179,9 @@ def test_skipping_the_logo_advances_without_a_file(client):
     assert (posting.status, posting.logo.name) == (Status.LOGO_READY, "")
 
 
-def test_replacing_a_logo_deletes_the_old_file_after_commit(client, django_capture_on_commit_callbacks):
+def test_replacing_a_logo_deletes_the_old_file_after_commit(
+    client, django_capture_on_commit_callbacks
+):
     posting = posting_at(Status.DRAFT)
     own(client, posting)
     client.post(step_url("logo", posting), {"logo": logo_upload()})
@@ -201,7 +203,9 @@ def test_a_rejected_logo_shows_the_error_and_changes_nothing(client, media_root)
     posting = posting_at(Status.DRAFT)
     own(client, posting)
     before = snapshot(posting)
-    svg = SimpleUploadedFile("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml")
+    svg = SimpleUploadedFile(
+        "logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"
+    )
     response = client.post(step_url("logo", posting), {"logo": svg})
     assert response.status_code == 422
     assert b"PNG, JPEG or WebP" in response.content
@@ -237,7 +241,9 @@ def test_a_failed_database_write_removes_the_new_file(client, media_root):
 
 def post_details(client, posting, **changes):
     data = {**VALID_DETAILS, **changes}
-    return client.post(step_url("details", posting), {k: v for k, v in data.items() if v is not None})
+    return client.post(
+        step_url("details", posting), {k: v for k, v in data.items() if v is not None}
+    )
 
 
 def test_valid_details_are_saved_and_lead_to_payment(client):
@@ -248,7 +254,10 @@ def test_valid_details_are_saved_and_lead_to_payment(client):
     posting.refresh_from_db()
     assert posting.status == Status.DETAILS_READY
     assert (posting.title, posting.remote, posting.salary_min, posting.salary_currency) == (
-        "Senior Django Engineer", True, 70000, "eur",
+        "Senior Django Engineer",
+        True,
+        70000,
+        "eur",
     )
 
 

@@ -22,8 +22,11 @@ def test_the_happy_path_moves_through_every_state_in_order():
     posting = posting_at(Status.DRAFT)
     apply(posting, "complete_logo_step")
     for field, value in {
-        "company_name": "Acme", "title": "Engineer", "employment_type": "full_time",
-        "description": "Build", "apply_email": "jobs@acme.example",
+        "company_name": "Acme",
+        "title": "Engineer",
+        "employment_type": "full_time",
+        "description": "Build",
+        "apply_email": "jobs@acme.example",
         "contact_email": "boss@acme.example",
     }.items():
         setattr(posting, field, value)
@@ -86,7 +89,11 @@ def test_the_log_records_who_and_why():
         posting.save()
     entry = TransitionLog.objects.get()
     assert (entry.posting_id, entry.transition, entry.actor, entry.user, entry.reason) == (
-        posting.pk, "mark_paid", "system", None, "Webhook said so",
+        posting.pk,
+        "mark_paid",
+        "system",
+        None,
+        "Webhook said so",
     )
     assert entry.at is not None
 

@@ -139,7 +139,9 @@ def release_checkout(posting_id):
     if session is not None:
         if session.status == "open":
             try:
-                session = call(lambda stripe_api: stripe_api.v1.checkout.sessions.expire(session_id))
+                session = call(
+                    lambda stripe_api: stripe_api.v1.checkout.sessions.expire(session_id)
+                )
             except stripe.InvalidRequestError:
                 session = retrieve_session(session_id)  # it completed or expired meanwhile
         if session.status == "complete":
@@ -173,7 +175,10 @@ def close_ended_checkout(session_id):
         fulfil(session_id, by=Actor.system())
         return False
     if session.status == "expired":
-        why, message = "Checkout session expired", "Your checkout expired. Press Pay to start again."
+        why, message = (
+            "Checkout session expired",
+            "Your checkout expired. Press Pay to start again.",
+        )
     elif session.status == "complete" and _payment_failed(session):
         why, message = "Payment failed", "Your payment did not go through. Please try again."
     else:

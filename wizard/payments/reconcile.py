@@ -37,7 +37,8 @@ class Difference:
     action: str
 
     def __str__(self):
-        return f"{self.what:<34} session {self.session_id}  posting {self.posting_id or '-'}  -> {self.action}"
+        posting = self.posting_id or "-"
+        return f"{self.what:<34} session {self.session_id}  posting {posting}  -> {self.action}"
 
 
 def reconcile(*, dry_run=False):
@@ -72,23 +73,33 @@ def _paid_at_stripe_not_here(dry_run):
         if outcome in (FulfilOutcome.ALREADY_PAID, FulfilOutcome.NOT_PAID):
             continue
         if not dry_run:
-            outcome = _attempt(lambda: fulfil(session.id, by=Actor.system()), outcome)
-        found.append(Difference("paid at Stripe, not applied here", session.id, str(posting.pk),
-                                ACTIONS.get(outcome, outcome.value)))
+            outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
+        found.append(
+            Difference(
+                "paid at Stripe, not applied here",
+                session.id,
+                str(posting.pk),
+                ACTIONS.get(outcome, outcome.value),
+            )
+        )
     return found
 
 
 def _expired_at_stripe_awaiting_here(dry_run):
     found = []
-    awaiting = JobPosting.objects.filter(status=Status.AWAITING_PAYMENT).exclude(checkout_session_id="")
+    awaiting = JobPosting.objects.filter(status=Status.AWAITING_PAYMENT).exclude(
+        checkout_session_id=""
+    )
     for posting in awaiting:
         session = retrieve_session(posting.checkout_session_id)
         if session is None or session.status != "expired":
             continue
         action = "back to the payment step"
-        if not dry_run and not _attempt(lambda: close_ended_checkout(session.id), False):
+        if not dry_run and not _attempt(False, close_ended_checkout, session.id):
             action = "already handled"
-        found.append(Difference("expired at Stripe, awaiting here", session.id, str(posting.pk), action))
+        found.append(
+            Difference("expired at Stripe, awaiting here", session.id, str(posting.pk), action)
+        )
     return found
 
 
@@ -96,17 +107,20 @@ def _pending_refunds(dry_run):
     found = []
     for record in Refund.objects.filter(state=Refund.State.PENDING):
         action = "refund retried"
-        if not dry_run and _attempt(lambda: refunds.execute(record, by=Actor.system()), None) is None:
+        if not dry_run and _attempt(None, refunds.execute, record, by=Actor.system()) is None:
             action = "refund still pending"
-        found.append(Difference("refund not yet made", record.checkout_session_id,
-                                str(record.posting_id), action))
+        found.append(
+            Difference(
+                "refund not yet made", record.checkout_session_id, str(record.posting_id), action
+            )
+        )
     return found
 
 
-def _attempt(repair, failed):
-    """One repair failing (Stripe down for a moment) must not stop the others."""
+def _attempt(failed, repair, *args, **kwargs):
+    """Run one repair, returning `failed` when Stripe is down: it must not stop the others."""
     try:
-        return repair()
+        return repair(*args, **kwargs)
     except PaymentError as exc:
         logger.warning("reconcile: repair failed, will retry next run: %s", exc)
         return failed

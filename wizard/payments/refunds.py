@@ -129,8 +129,6 @@ def retry_pending(*, by):
     return retried
 
 
-
-
 def record_external_refund(charge_id, *, by):
     """charge.refunded: a payment was refunded at Stripe, perhaps from its dashboard."""
     charge = call(lambda stripe_api: stripe_api.v1.charges.retrieve(charge_id))
