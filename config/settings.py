@@ -152,8 +152,9 @@ STORAGES = {
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Jobwizard <jobs@jobwizard.localhost>")
 MAIL_FILE_PATH = Path(os.environ.get("MAIL_FILE_PATH", VAR_DIR / "mail"))
 # MAIL_BACKEND picks the mailer: "file" (default, one .log file per message in
-# MAIL_FILE_PATH), "console", or an anymail ESP name such as "postmark",
-# "sendgrid", "mailgun" or "amazon_ses" (configured through ANYMAIL_* variables).
+# MAIL_FILE_PATH), "console", an anymail ESP name such as "postmark", "sendgrid",
+# "mailgun" or "amazon_ses" (configured through ANYMAIL_* variables), or the
+# dotted path of any Django email backend.
 MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
 if MAIL_BACKEND == "file":
     default_mailer = {
@@ -162,6 +163,8 @@ if MAIL_BACKEND == "file":
     }
 elif MAIL_BACKEND == "console":
     default_mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+elif "." in MAIL_BACKEND:
+    default_mailer = {"BACKEND": MAIL_BACKEND}  # any Django email backend, by dotted path
 else:
     default_mailer = {"BACKEND": f"anymail.backends.{MAIL_BACKEND}.EmailBackend"}
 MAILERS = {"default": default_mailer}
@@ -170,6 +173,13 @@ ANYMAIL = {
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_")
 }
+
+# Durable email (wizard.mailing): attempts, backoff between them, and how soon an
+# employer may ask for the same email again.
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "10"))
+EMAIL_RETRY_BASE_SECONDS = float(os.environ.get("EMAIL_RETRY_BASE_SECONDS", "30"))
+EMAIL_RETRY_MAX_SECONDS = float(os.environ.get("EMAIL_RETRY_MAX_SECONDS", "3600"))
+EMAIL_RESEND_COOLDOWN_SECONDS = int(os.environ.get("EMAIL_RESEND_COOLDOWN_SECONDS", "300"))
 
 # --- Tasks --------------------------------------------------------------------
 # The database backend makes enqueueing part of the business transaction: a
@@ -230,7 +240,12 @@ LOGGING = {
 # Absolute links in emails.
 SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 
-# Periodic maintenance (see wizard.tasks.run_maintenance): how often, and how far
+# Periodic maintenance (see wizard.maintenance.run_maintenance): how often, and how far
 # back the payment reconciler looks at Stripe's Checkout Sessions.
 MAINTENANCE_INTERVAL_SECONDS = int(os.environ.get("MAINTENANCE_INTERVAL_SECONDS", "60"))
 RECONCILE_LOOKBACK_DAYS = int(os.environ.get("RECONCILE_LOOKBACK_DAYS", "3"))
+# Recovery and clean-up, run by the periodic maintenance task.
+STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))
+ABANDON_DRAFTS_AFTER_DAYS = int(os.environ.get("ABANDON_DRAFTS_AFTER_DAYS", "14"))
+ORPHAN_LOGO_GRACE_HOURS = int(os.environ.get("ORPHAN_LOGO_GRACE_HOURS", "24"))
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "14"))

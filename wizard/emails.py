@@ -5,17 +5,22 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 
-def _compose(kind, posting, **context):
+def compose(record, **context):
+    """The message for an EmailRecord, rendered now from the posting as it is now.
+
+    Every attempt carries the record's id and attempt number, in a header and as
+    provider metadata, so that a duplicate sent after a crash can be recognised.
+    """
+    posting = record.posting
     context = {"posting": posting, "site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{kind}_subject.txt", context)
-    body = render_to_string(f"emails/{kind}_body.txt", context)
-    return EmailMessage(
+    subject = render_to_string(f"emails/{record.kind}_subject.txt", context)
+    body = render_to_string(f"emails/{record.kind}_body.txt", context)
+    message = EmailMessage(
         subject=" ".join(subject.split()),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[posting.contact_email],
+        headers={"X-Jobwizard-Email": f"{record.pk}/{record.attempts}"},
     )
-
-
-def confirmation_email(posting):
-    return _compose("confirmation", posting)
+    message.metadata = {"email_record": str(record.pk), "attempt": str(record.attempts)}
+    return message

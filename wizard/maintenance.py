@@ -1,5 +1,8 @@
 """Periodic maintenance: one self-rescheduling task that the task worker runs.
 
+It reconciles payments with Stripe, recovers side effects left half done,
+abandons stale drafts, deletes orphan logo files and prunes old task rows.
+
 `manage.py schedule_maintenance` (run by `make run` and at each deploy) makes sure
 one run is queued; each run queues the next, even when its jobs fail. Every job
 is safe to run twice at once, so an occasional duplicate chain does no harm.
@@ -7,19 +10,38 @@ is safe to run twice at once, so an occasional duplicate chain does no harm.
 
 import logging
 from datetime import timedelta
+from io import StringIO
 
 from django.conf import settings
+from django.core.management import call_command
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+
+from .payments.reconcile import reconcile
+from .recovery import recover_stuck_work
+from .sweepers import sweep_abandoned_drafts, sweep_orphan_logos
 
 logger = logging.getLogger(__name__)
 
 
 def jobs():
-    from .payments.reconcile import reconcile
+    return [
+        ("reconcile payments", reconcile),
+        ("recover stuck work", recover_stuck_work),
+        ("sweep abandoned drafts", sweep_abandoned_drafts),
+        ("sweep orphan logos", sweep_orphan_logos),
+        ("prune finished task rows", prune_task_results),
+    ]
 
-    return [("reconcile payments", reconcile)]
+
+def prune_task_results():
+    call_command(
+        "prune_db_task_results",
+        min_age_days=settings.TASK_RESULTS_KEEP_DAYS,
+        failed_min_age_days=settings.TASK_RESULTS_KEEP_DAYS,
+        stdout=StringIO(),
+    )
 
 
 @task()

@@ -103,7 +103,7 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
     assert JobPosting.objects.get().status == Status.PAID
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
     assert (
-        DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+        DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 1
     )
 
 

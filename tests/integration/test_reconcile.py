@@ -42,7 +42,7 @@ def test_a_payment_whose_webhook_never_came_is_fulfilled(paying, fakestripe):
     assert "paid at Stripe, not applied here" in output and "-> fulfilled" in output
     assert JobPosting.objects.get().status == Status.PAID
     assert (
-        DBTaskResult.objects.filter(task_path="wizard.tasks.send_confirmation_email").count() == 1
+        DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 1
     )
 
     assert reconcile_command().strip() == "0 difference(s)"  # repeated: nothing left to do

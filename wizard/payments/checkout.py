@@ -125,7 +125,7 @@ def _record_session(posting_id, attempt, session_id):
         posting.save()
 
 
-def release_checkout(posting_id):
+def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
     """Make an awaiting-payment posting editable again by expiring its open session.
 
     Returns True when the posting can be edited, False when it turned out to be
@@ -145,14 +145,14 @@ def release_checkout(posting_id):
             except stripe.InvalidRequestError:
                 session = retrieve_session(session_id)  # it completed or expired meanwhile
         if session.status == "complete":
-            if fulfil(session_id, by=Actor.employer()).settled:
+            if fulfil(session_id, by=by or Actor.employer()).settled:
                 return False
     with locked_posting(posting_id) as posting:
         if posting.status != Status.AWAITING_PAYMENT:
             return not posting.is_paid
         if posting.checkout_session_id != session_id:
             raise CheckoutConflict()
-        posting.close_checkout(by=Actor.employer(), why="Employer went back to edit")
+        posting.close_checkout(by=by or Actor.employer(), why=why)
         posting.save()
     return True
 

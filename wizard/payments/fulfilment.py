@@ -14,8 +14,8 @@ import logging
 import stripe
 from django.core.exceptions import ValidationError
 
-from ..models import Actor, JobPosting, Refund, Status
-from ..tasks import send_confirmation_email
+from ..mailing import queue_email
+from ..models import Actor, EmailRecord, JobPosting, Refund, Status
 from ..transitions import locked_posting
 from . import refunds
 from .client import call
@@ -124,8 +124,8 @@ def _mark_paid(posting, session, by):
         why=f"Checkout session {session.id} paid",
     )
     posting.save()
-    # Enqueued in this transaction: the task exists if and only if the payment is recorded.
-    send_confirmation_email.enqueue(str(posting.pk))
+    # Queued in this transaction: the email exists if and only if the payment is recorded.
+    queue_email(posting, EmailRecord.Kind.CONFIRMATION)
 
 
 def _record_stray_payment(posting, session, outcome, by):

@@ -1,0 +1,108 @@
+"""Drive forward the side effects that a crash or an outage left half done.
+
+Safe to run concurrently and repeatedly: it only re-queues rows under a lock
+after re-checking them, and a queued email's task sends only from `queued`.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from .mailing import queue_email, send_email
+from .models import EmailRecord, JobPosting, Status
+
+logger = logging.getLogger(__name__)
+
+
+class WorkerDied(Exception):
+    """Recorded on task rows left RUNNING by a worker that was killed."""
+
+
+def recover_stuck_work():
+    """Returns a list of sentences describing what was repaired."""
+    stuck_before = timezone.now() - timedelta(seconds=settings.STUCK_AFTER_SECONDS)
+    return [
+        *_mark_dead_tasks(stuck_before),
+        *_requeue_interrupted_sends(stuck_before),
+        *_requeue_lost_tasks(stuck_before),
+        *_queue_missing_confirmations(stuck_before),
+    ]
+
+
+def _mark_dead_tasks(stuck_before):
+    repaired = []
+    dead = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=stuck_before)
+    for task_result in dead:
+        with transaction.atomic():
+            task_result = DBTaskResult.objects.select_for_update().get(pk=task_result.pk)
+            if task_result.status != TaskResultStatus.RUNNING:
+                continue
+            task_result.set_failed(WorkerDied(f"still running since {task_result.started_at}"))
+        repaired.append(
+            f"task {task_result.pk} ({task_result.task_path}) marked failed: worker died"
+        )
+    return repaired
+
+
+def _requeue_interrupted_sends(stuck_before):
+    """A row left in `sending` means the worker died mid-send: send again (one duplicate at most)."""
+    repaired = []
+    stuck = EmailRecord.objects.filter(
+        state=EmailRecord.State.SENDING, sending_started_at__lt=stuck_before
+    )
+    for record in stuck:
+        with transaction.atomic():
+            record = EmailRecord.objects.select_for_update().get(pk=record.pk)
+            if (
+                record.state != EmailRecord.State.SENDING
+                or record.sending_started_at >= stuck_before
+            ):
+                continue
+            record.state = EmailRecord.State.QUEUED
+            record.last_error = "The worker stopped while sending; sending again."
+            record.next_attempt_at = timezone.now()
+            record.save()
+            send_email.enqueue(record.pk)
+        repaired.append(f"email {record.pk} re-queued after an interrupted send")
+    return repaired
+
+
+def _requeue_lost_tasks(stuck_before):
+    """A queued row whose task should have run long ago (its task row was lost or failed)."""
+    repaired = []
+    late = EmailRecord.objects.filter(
+        state=EmailRecord.State.QUEUED, next_attempt_at__lt=stuck_before
+    )
+    for record in late:
+        with transaction.atomic():
+            record = EmailRecord.objects.select_for_update().get(pk=record.pk)
+            if record.state != EmailRecord.State.QUEUED or record.next_attempt_at >= stuck_before:
+                continue
+            record.next_attempt_at = timezone.now()
+            record.save()
+            send_email.enqueue(record.pk)
+        repaired.append(f"email {record.pk} had no running task; re-queued")
+    return repaired
+
+
+def _queue_missing_confirmations(stuck_before):
+    repaired = []
+    unconfirmed = JobPosting.objects.filter(status=Status.PAID, paid_at__lt=stuck_before).exclude(
+        emails__kind=EmailRecord.Kind.CONFIRMATION
+    )
+    for posting in unconfirmed:
+        with transaction.atomic():
+            posting = JobPosting.objects.select_for_update().get(pk=posting.pk)
+            if (
+                posting.status != Status.PAID
+                or posting.emails.filter(kind=EmailRecord.Kind.CONFIRMATION).exists()
+            ):
+                continue
+            queue_email(posting, EmailRecord.Kind.CONFIRMATION)
+        repaired.append(f"posting {posting.pk} was paid without a confirmation email; queued")
+    return repaired

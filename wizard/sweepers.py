@@ -1,0 +1,77 @@
+"""Clean-up of what employers leave behind: abandoned drafts and unreferenced logo files."""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from . import logos
+from .models import BEFORE_PAYMENT, Actor, JobPosting, Status
+from .payments.checkout import release_checkout
+from .payments.exceptions import PaymentError
+from .transitions import locked_posting
+
+logger = logging.getLogger(__name__)
+
+
+def sweep_abandoned_drafts():
+    """Drafts untouched for ABANDON_DRAFTS_AFTER_DAYS: expire any open checkout, delete the
+    logo, mark abandoned. Returns the ids of the postings abandoned by this call."""
+    cutoff = timezone.now() - timedelta(days=settings.ABANDON_DRAFTS_AFTER_DAYS)
+    abandoned = []
+    for posting_id in JobPosting.objects.filter(
+        status__in=BEFORE_PAYMENT, updated_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        try:
+            paying = JobPosting.objects.get(pk=posting_id).status == Status.AWAITING_PAYMENT
+            if not release_checkout(posting_id, by=Actor.system(), why="Draft abandoned"):
+                continue  # it turned out to be paid: not abandoned after all
+        except PaymentError as exc:
+            logger.warning("Could not expire the checkout of %s; next run: %s", posting_id, exc)
+            continue
+        with locked_posting(posting_id) as posting:
+            if posting.status not in BEFORE_PAYMENT or posting.status == Status.AWAITING_PAYMENT:
+                continue  # changed meanwhile
+            if posting.updated_at >= cutoff and not paying:
+                continue  # the employer came back meanwhile
+            logo = posting.logo.name
+            posting.logo.name = ""
+            posting.abandon(by=Actor.system(), why="Untouched for too long")
+            posting.save()
+            transaction.on_commit(partial(logos.delete_logo, logo))
+        abandoned.append(posting_id)
+    return abandoned
+
+
+def sweep_orphan_logos():
+    """Delete files under the logo prefix that no posting references and that are older than
+    the grace period (an upload in progress has stored its file but not yet its row).
+    Returns the names deleted."""
+    cutoff = timezone.now() - timedelta(hours=settings.ORPHAN_LOGO_GRACE_HOURS)
+    referenced = set(JobPosting.objects.exclude(logo="").values_list("logo", flat=True))
+    deleted = []
+    for name in _stored_logos():
+        if name in referenced or default_storage.get_modified_time(name) >= cutoff:
+            continue
+        # Re-check just before deleting: the upload may have been recorded meanwhile.
+        if JobPosting.objects.filter(logo=name).exists():
+            continue
+        logos.delete_logo(name)
+        deleted.append(name)
+    return deleted
+
+
+def _stored_logos():
+    try:
+        folders, files = default_storage.listdir(logos.LOGO_PREFIX)
+    except FileNotFoundError:
+        return  # nothing was ever uploaded
+    for name in files:
+        yield f"{logos.LOGO_PREFIX}/{name}"
+    for folder in folders:
+        for name in default_storage.listdir(f"{logos.LOGO_PREFIX}/{folder}")[1]:
+            yield f"{logos.LOGO_PREFIX}/{folder}/{name}"
