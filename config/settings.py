@@ -173,6 +173,11 @@ ANYMAIL = {
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_")
 }
+if DEBUG:
+    # Tracking webhooks are protected by HTTP basic auth with this "user:password".
+    ANYMAIL.setdefault("WEBHOOK_SECRET", "jobwizard:local-development-only")
+elif "WEBHOOK_SECRET" not in ANYMAIL:
+    raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) in production.")
 
 # Durable email (wizard.mailing): attempts, backoff between them, and how soon an
 # employer may ask for the same email again.
@@ -249,3 +254,5 @@ STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))
 ABANDON_DRAFTS_AFTER_DAYS = int(os.environ.get("ABANDON_DRAFTS_AFTER_DAYS", "14"))
 ORPHAN_LOGO_GRACE_HOURS = int(os.environ.get("ORPHAN_LOGO_GRACE_HOURS", "24"))
 TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "14"))
+# How long an emailed "finish later" link (wizard.resume) stays valid.
+RESUME_LINK_MAX_AGE_DAYS = int(os.environ.get("RESUME_LINK_MAX_AGE_DAYS", "7"))

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The ESP's delivery-tracking webhooks, behind ANYMAIL_WEBHOOK_SECRET basic auth.
+    path("anymail/", include("anymail.urls")),
     path("", include("wizard.urls")),
 ]
 if settings.DEBUG:

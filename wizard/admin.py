@@ -1,9 +1,24 @@
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
-from .models import REFUNDABLE, Actor, JobPosting, Refund, StripeEvent, TransitionLog
+from .mailing import queue_email
+from .models import (
+    REFUNDABLE,
+    Actor,
+    EmailRecord,
+    JobPosting,
+    Refund,
+    Status,
+    StripeEvent,
+    TransitionLog,
+)
 from .payments import refunds
 from .payments.exceptions import PaymentError
 from .payments.webhooks import process
@@ -40,6 +55,42 @@ class RefundInline(admin.TabularInline):
         return False
 
 
+class EmailRecordInline(admin.TabularInline):
+    model = EmailRecord
+    fields = [
+        "kind",
+        "to",
+        "state",
+        "attempts",
+        "esp_message_id",
+        "sent_at",
+        "delivered_at",
+        "last_error",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("email", "Email failed or bounced"), ("stuck", "Stuck past its threshold")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "email":
+            return queryset.filter(emails__state__in=EmailRecord.NEEDS_ATTENTION).distinct()
+        if self.value() == "stuck":
+            stuck_before = timezone.now() - timedelta(seconds=settings.STUCK_AFTER_SECONDS)
+            return queryset.filter(status=Status.PAID, updated_at__lt=stuck_before)
+        return queryset
+
+
 class RefundForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -51,7 +102,7 @@ class RefundForm(forms.Form):
 @admin.register(JobPosting)
 class JobPostingAdmin(admin.ModelAdmin):
     list_display = ["__str__", "company_name", "status", "contact_email", "created_at", "paid_at"]
-    list_filter = ["status", "employment_type", "remote"]
+    list_filter = [NeedsAttentionFilter, "status", "employment_type", "remote"]
     search_fields = [
         "id",
         "title",
@@ -61,7 +112,7 @@ class JobPostingAdmin(admin.ModelAdmin):
         "payment_intent_id",
     ]
     date_hierarchy = "created_at"
-    inlines = [TransitionLogInline, RefundInline]
+    inlines = [TransitionLogInline, EmailRecordInline, RefundInline]
     actions = ["refund_payments"]
     readonly_fields = [
         "id",
@@ -156,6 +207,26 @@ class JobPostingAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{posting}: {exc.message} ({exc})", messages.ERROR)
         self.message_user(request, f"Refunded {done} posting(s).", messages.SUCCESS)
         return None
+
+
+@admin.register(EmailRecord)
+class EmailRecordAdmin(admin.ModelAdmin):
+    list_display = ["posting", "kind", "to", "state", "attempts", "sent_at", "updated_at"]
+    list_filter = [("state", admin.ChoicesFieldListFilter), "kind"]
+    list_select_related = ["posting"]
+    search_fields = ["to", "esp_message_id", "posting__id", "posting__title"]
+    readonly_fields = [f.name for f in EmailRecord._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Send selected emails again")
+    def resend(self, request, queryset):
+        with transaction.atomic():
+            for record in queryset.select_related("posting"):
+                queue_email(record.posting, record.kind)
+        self.message_user(request, f"Queued {queryset.count()} email(s) again.", messages.SUCCESS)
 
 
 @admin.register(Refund)

@@ -6,4 +6,7 @@ class WizardConfig(AppConfig):
     verbose_name = "Job postings"
 
     def ready(self):
-        from . import transitions  # noqa: F401  (connects the transition log)
+        from . import (
+            mailing,  # noqa: F401  (receives the ESP's delivery reports)
+            transitions,  # noqa: F401  (connects the transition log)
+        )

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
+from .models import EmailRecord
+
 
 def compose(record, **context):
     """The message for an EmailRecord, rendered now from the posting as it is now.
@@ -12,6 +14,11 @@ def compose(record, **context):
     provider metadata, so that a duplicate sent after a crash can be recognised.
     """
     posting = record.posting
+    if record.kind == EmailRecord.Kind.RESUME_LINK:
+        from . import resume  # it imports wizard.mailing, which imports this module
+
+        context.setdefault("resume_url", resume.resume_url(posting))
+        context.setdefault("max_age_days", settings.RESUME_LINK_MAX_AGE_DAYS)
     context = {"posting": posting, "site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"emails/{record.kind}_subject.txt", context)
     body = render_to_string(f"emails/{record.kind}_body.txt", context)

@@ -49,10 +49,6 @@ class Flow:
     def first_incomplete(self, posting):
         return next((step for step in self.steps if not step.is_complete(posting)), None)
 
-    def is_settled(self, posting):
-        """Every step is complete: nothing more will happen without the employer."""
-        return self.first_incomplete(posting) is None
-
     def blocking_step(self, step, posting):
         """The first incomplete step before `step`, or None when `step` may be shown."""
         for earlier in self.steps[: self.steps.index(step)]:

@@ -81,3 +81,10 @@ class DetailsForm(forms.ModelForm):
                 "apply_url", "Give a URL or an email address (or both) where candidates apply."
             )
         return data
+
+
+class ResendForm(forms.Form):
+    contact_email = forms.EmailField(label="Send it to", max_length=254)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)

@@ -12,8 +12,10 @@ import smtplib
 from datetime import timedelta
 
 from anymail.exceptions import AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
+from anymail.signals import tracking
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import receiver
 from django.tasks import task
 from django.utils import timezone
 
@@ -148,6 +150,37 @@ def _alert(record, detail):
         f"{record.get_kind_display()} email failed: {detail}",
     )
     posting.save()
+
+
+@receiver(tracking)
+def record_tracking_event(sender, event, esp_name, **kwargs):
+    """Delivery reports from the ESP's webhook (anymail normalises them)."""
+    if not event.message_id:
+        return
+    with transaction.atomic():
+        record = (
+            EmailRecord.objects.select_for_update()
+            .filter(esp_message_id=str(event.message_id))
+            .first()
+        )
+        if record is None:
+            logger.info(
+                "Tracking event %s for unknown message %s", event.event_type, event.message_id
+            )
+            return
+        if event.event_type == "delivered" and record.state == State.SENT:
+            record.state = State.DELIVERED
+            record.delivered_at = event.timestamp or timezone.now()
+            record.save()
+        elif event.event_type in BOUNCE_EVENTS and record.state in (State.SENT, State.DELIVERED):
+            record.state = State.BOUNCED
+            record.failed_at = event.timestamp or timezone.now()
+            record.last_error = f"{esp_name} reported {event.event_type}: {event.description or ''}"
+            record.save()
+            _alert(record, record.last_error)
+
+
+BOUNCE_EVENTS = {"bounced", "rejected", "complained"}
 
 
 def backoff(attempt):

@@ -117,6 +117,10 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
 
+    # The "finish later" link (wizard.resume) is signed over this; a new value
+    # invalidates every link sent before it.
+    resume_nonce = models.CharField(max_length=32, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -50,7 +50,7 @@ def _mark_dead_tasks(stuck_before):
 
 
 def _requeue_interrupted_sends(stuck_before):
-    """A row left in `sending` means the worker died mid-send: send again (one duplicate at most)."""
+    """A row left in `sending`: the worker died mid-send. Send again (at most one duplicate)."""
     repaired = []
     stuck = EmailRecord.objects.filter(
         state=EmailRecord.State.SENDING, sending_started_at__lt=stuck_before

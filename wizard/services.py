@@ -4,8 +4,8 @@ from functools import partial
 
 from django.db import transaction
 
-from . import logos
-from .models import Actor, JobPosting, Status
+from . import logos, mailing
+from .models import Actor, EmailRecord, JobPosting, Status
 from .payments.checkout import release_checkout
 from .payments.exceptions import CheckoutConflict
 from .transitions import locked_posting
@@ -65,3 +65,14 @@ def save_details(posting_id, details):
         if posting.status == Status.LOGO_READY:
             posting.complete_details_step(by=Actor.employer(), why="Details saved")
         posting.save()
+
+
+def resend_confirmation(posting_id, contact_email):
+    """The employer corrects the address if needed and asks for the confirmation again."""
+    with locked_posting(posting_id) as posting:
+        if not posting.is_paid:
+            raise PostingLocked()  # nothing to confirm yet
+        if posting.contact_email != contact_email:
+            posting.contact_email = contact_email
+            posting.save()
+    mailing.resend(posting, EmailRecord.Kind.CONFIRMATION)

@@ -1,11 +1,16 @@
 """The wizard's steps. Their order is set in wizard.flow."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.forms.utils import ErrorDict
+from django.shortcuts import render
 from django.urls import reverse
 
-from . import services
-from .forms import DetailsForm, LogoForm
+from . import resume, services
+from .forms import DetailsForm, LogoForm, ResendForm
+from .ledger import Ledger
 from .logos import LogoStorageError
+from .mailing import ResendTooSoon
 from .models import JobPosting, Status
 from .navigation import go_to_step, redirect_to, render_step
 from .payments.checkout import start_checkout
@@ -102,6 +107,8 @@ class DetailsStep(Step):
         return {"form": form or DetailsForm(instance=posting)}
 
     def post(self, request, posting):
+        if "resume_link" in request.POST:
+            return self.email_resume_link(request, posting)
         # The form validates a detached copy; the service applies the clean data
         # to the locked row.
         form = DetailsForm(request.POST, instance=JobPosting.objects.get(pk=posting.pk))
@@ -113,6 +120,49 @@ class DetailsStep(Step):
             lambda: services.save_details(posting.pk, form.cleaned_data),
             done_message="Details saved.",
         )
+
+    def email_resume_link(self, request, posting):
+        """Save only the contact email and email a link to finish later (wizard.resume).
+
+        The page comes back with what was typed still in the form, unsaved.
+        """
+        form = ContactEmailOnlyForm(request.POST, instance=JobPosting.objects.get(pk=posting.pk))
+        if not form.is_valid():
+            return render_step(request, posting, self, self.context(posting, form), 422)
+        email = form.cleaned_data["contact_email"]
+        try:
+            resume.request_link(posting.pk, email)
+        except services.PostingLocked:
+            return self.locked_response(request, posting)
+        except resume.DraftClosed:
+            return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
+        except ResendTooSoon:
+            messages.warning(
+                request,
+                "We just sent you a link; please wait a few minutes before asking again.",
+            )
+            return render_step(request, posting, self, self.context(posting, form))
+        days = settings.RESUME_LINK_MAX_AGE_DAYS
+        messages.success(
+            request,
+            f"We emailed a link to {email}. It works for {days} day{'s' if days != 1 else ''}. "
+            "Only your email address was saved: the other details are saved when you press "
+            "“Save and continue”.",
+        )
+        posting.refresh_from_db()
+        return render_step(request, posting, self, self.context(posting, form))
+
+
+class ContactEmailOnlyForm(DetailsForm):
+    """The details form as typed, with only the contact email validated: asking for a
+    link to finish later must not require the rest to be complete."""
+
+    def full_clean(self):
+        super().full_clean()
+        if self._errors is not None:
+            self._errors = ErrorDict(
+                {name: errors for name, errors in self._errors.items() if name == "contact_email"}
+            )
 
 
 class PaymentStep(Step):
@@ -149,5 +199,25 @@ class ConfirmationStep(Step):
     locked_once_paid = False
     complete_from = Status.CONFIRMED
 
-    def context(self, posting):
-        return {"settled": self.flow.is_settled(posting)}
+    def context(self, posting, form=None):
+        ledger = Ledger(posting)
+        return {
+            "ledger": ledger,
+            "settled": ledger.settled,
+            "resend_form": form or ResendForm(initial={"contact_email": posting.contact_email}),
+        }
+
+    def post(self, request, posting):
+        """Resend the confirmation, to a corrected address if the employer gave one."""
+        form = ResendForm(request.POST)
+        if not form.is_valid():
+            return render_step(request, posting, self, self.context(posting, form), 422)
+        try:
+            services.resend_confirmation(posting.pk, form.cleaned_data["contact_email"])
+        except ResendTooSoon as wait:
+            minutes = max(1, round(wait.wait.total_seconds() / 60))
+            messages.warning(request, f"We just sent it. You can ask again in {minutes} min.")
+        else:
+            messages.success(request, f"We are sending it to {form.cleaned_data['contact_email']}.")
+        posting.refresh_from_db()
+        return render_step(request, posting, self, self.context(posting))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import resume, views
 from .flow import FLOW
 from .payments.webhooks import stripe_webhook
 
@@ -9,6 +9,8 @@ app_name = "wizard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("post/", views.start, name="start"),
+    # Before the per-step patterns: "resume" is not a posting id.
+    path("post/resume/<str:token>/", resume.resume, name="resume"),
     *(
         path(
             f"post/<uuid:posting_id>/{step.name}/",

@@ -80,10 +80,11 @@ def payment_return(request, posting_id):
 def status(request, posting_id):
     """The progress partial the confirmation page polls."""
     posting = owned_posting(request, posting_id)
-    settled = FLOW.is_settled(posting)
+    context = {"posting": posting, **FLOW["confirmation"].context(posting)}
+    settled = context["settled"]
     return render(
         request,
         "wizard/status.html",
-        {"posting": posting, "progress": FLOW.progress(posting), "settled": settled},
+        context,
         status=STOP_POLLING if settled and request.htmx else 200,
     )
