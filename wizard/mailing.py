@@ -57,11 +57,13 @@ def queue_email(posting, kind):
 
 
 def resend(posting, kind):
-    """The employer asks again: re-queue unless the last request was too recent."""
+    """The employer asks again. A failed or bounced email may be resent at once (to a
+    corrected address, say); one that went out is resent only after a cool-down."""
     with transaction.atomic():
         record = EmailRecord.objects.select_for_update().filter(posting=posting, kind=kind).first()
         cooldown = timedelta(seconds=settings.EMAIL_RESEND_COOLDOWN_SECONDS)
-        if record and record.queued_at > timezone.now() - cooldown:
+        recent = record is not None and record.queued_at > timezone.now() - cooldown
+        if recent and not record.needs_attention:
             raise ResendTooSoon(wait=record.queued_at + cooldown - timezone.now())
         return queue_email(posting, kind)
 
@@ -77,13 +79,21 @@ def send_email(record_id):
     except Exception as exc:  # every failure is recorded and classified below
         return _record_failure(record_id, exc)
     status = getattr(message, "anymail_status", None)
-    _record_success(record_id, str(status.message_id) if status and status.message_id else "")
+    message_id = status.message_id if status is not None else None
+    _record_success(record_id, "" if message_id is None else str(message_id))
     return "sent"
+
+
+def _locked(record_id):
+    """Lock the posting, then its email row: the order every writer of both follows."""
+    posting_id = EmailRecord.objects.values_list("posting_id", flat=True).get(pk=record_id)
+    posting = JobPosting.objects.select_for_update().get(pk=posting_id)
+    return EmailRecord.objects.select_for_update().get(pk=record_id), posting
 
 
 def _claim(record_id):
     with transaction.atomic():
-        record = EmailRecord.objects.select_for_update().select_related("posting").get(pk=record_id)
+        record, _ = _locked(record_id)
         if record.state != State.QUEUED:
             return None  # sent already, or another worker is sending it
         record.state = State.SENDING
@@ -96,8 +106,7 @@ def _claim(record_id):
 
 def _record_success(record_id, esp_message_id):
     with transaction.atomic():
-        record = EmailRecord.objects.select_for_update().get(pk=record_id)
-        posting = JobPosting.objects.select_for_update().get(pk=record.posting_id)
+        record, posting = _locked(record_id)
         record.state = State.SENT
         record.esp_message_id = esp_message_id
         record.sent_at = timezone.now()
@@ -111,16 +120,16 @@ def _record_success(record_id, esp_message_id):
 
 
 def _record_failure(record_id, exc):
-    detail = f"{type(exc).__name__}: {exc}"
+    detail = describe(exc)
     with transaction.atomic():
-        record = EmailRecord.objects.select_for_update().get(pk=record_id)
+        record, posting = _locked(record_id)
         permanent = is_permanent(exc)
         record.last_error = detail
         if permanent or record.attempts >= settings.EMAIL_MAX_ATTEMPTS:
             record.state = State.FAILED
             record.failed_at = timezone.now()
             record.save()
-            _alert(record, detail)
+            _alert(posting, record, detail)
             logger.error(
                 "Email %s failed for good after %s attempt(s): %s",
                 record.pk,
@@ -142,9 +151,8 @@ def _record_failure(record_id, exc):
         return "retry scheduled"
 
 
-def _alert(record, detail):
+def _alert(posting, record, detail):
     """Staff see it in the admin ("needs attention"); the employer sees it on the status page."""
-    posting = JobPosting.objects.select_for_update().get(pk=record.posting_id)
     posting.record_error(
         f"We couldn't email you at {record.to}. Please check the address and send it again.",
         f"{record.get_kind_display()} email failed: {detail}",
@@ -157,17 +165,12 @@ def record_tracking_event(sender, event, esp_name, **kwargs):
     """Delivery reports from the ESP's webhook (anymail normalises them)."""
     if not event.message_id:
         return
+    found = EmailRecord.objects.filter(esp_message_id=str(event.message_id)).first()
+    if found is None:
+        logger.info("Tracking event %s for unknown message %s", event.event_type, event.message_id)
+        return
     with transaction.atomic():
-        record = (
-            EmailRecord.objects.select_for_update()
-            .filter(esp_message_id=str(event.message_id))
-            .first()
-        )
-        if record is None:
-            logger.info(
-                "Tracking event %s for unknown message %s", event.event_type, event.message_id
-            )
-            return
+        record, posting = _locked(found.pk)
         if event.event_type == "delivered" and record.state == State.SENT:
             record.state = State.DELIVERED
             record.delivered_at = event.timestamp or timezone.now()
@@ -177,10 +180,17 @@ def record_tracking_event(sender, event, esp_name, **kwargs):
             record.failed_at = event.timestamp or timezone.now()
             record.last_error = f"{esp_name} reported {event.event_type}: {event.description or ''}"
             record.save()
-            _alert(record, record.last_error)
+            _alert(posting, record, record.last_error)
 
 
 BOUNCE_EVENTS = {"bounced", "rejected", "complained"}
+
+
+def describe(exc):
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # some exceptions cannot describe themselves; never lose the failure
+        return f"{type(exc).__name__} (status {getattr(exc, 'status_code', None)})"
 
 
 def backoff(attempt):

@@ -102,9 +102,7 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
     assert sorted(statuses) == [200] * 10 + [302]
     assert JobPosting.objects.get().status == Status.PAID
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert (
-        DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 1
-    )
+    assert DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 1
 
 
 def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing(

@@ -1,0 +1,310 @@
+"""The "Email me a link to finish later" button and the link it sends."""
+
+import re
+import time
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from tests.conftest import VALID_DETAILS, step_url
+from tests.factories import own, posting_at
+from wizard import resume
+from wizard.models import EmailRecord, JobPosting, Status, TransitionLog
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+LINK = re.compile(r"http://\S+/post/resume/[^/\s]+/")
+
+
+def snapshot(posting):
+    posting = JobPosting.objects.get(pk=posting.pk)
+    return {f.attname: getattr(posting, f.attname) for f in JobPosting._meta.concrete_fields}
+
+
+def messages_of(response):
+    return [str(m) for m in response.wsgi_request._messages]
+
+
+def ask_for_link(client, posting, **changes):
+    data = {**VALID_DETAILS, "resume_link": "1", **changes}
+    return client.post(step_url("details", posting), data)
+
+
+@pytest.fixture
+def draft(client):
+    posting = posting_at(Status.LOGO_READY)
+    own(client, posting)
+    return posting
+
+
+def emailed_link(run_tasks):
+    run_tasks()
+    assert len(mail.outbox) == 1
+    (url,) = LINK.findall(mail.outbox[0].body)
+    return url.removeprefix(re.match(r"http://[^/]+", url).group(0))
+
+
+# --- Asking for the link ----------------------------------------------------------
+
+
+def test_asking_saves_only_the_contact_email_and_emails_a_link(client, draft, run_tasks):
+    before = snapshot(draft)
+    response = ask_for_link(client, draft, title="", contact_email="later@acme.example")
+
+    assert response.status_code == 200
+    assert b"Email me a link to finish later" in response.content
+    assert any(
+        "We emailed a link to later@acme.example. It works for 7 days." in m
+        for m in messages_of(response)
+    )
+    after = snapshot(draft)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"contact_email", "resume_nonce", "updated_at"}
+    assert after["contact_email"] == "later@acme.example"
+    assert after["status"] == Status.LOGO_READY
+    assert not TransitionLog.objects.exists()
+    (record,) = EmailRecord.objects.all()
+    assert (record.posting_id, record.kind) == (draft.pk, EmailRecord.Kind.RESUME_LINK)
+
+    path = emailed_link(run_tasks)
+    email = mail.outbox[0]
+    assert email.to == ["later@acme.example"]
+    assert "finish" in email.subject
+    assert path.startswith("/post/resume/")
+    assert EmailRecord.objects.get().state == EmailRecord.State.SENT
+    # The draft stays a draft: the email does not move the posting.
+    assert JobPosting.objects.get(pk=draft.pk).status == Status.LOGO_READY
+
+
+def test_the_typed_details_stay_in_the_form_unsaved(client, draft):
+    response = ask_for_link(client, draft, title="Typed but not saved")
+    assert b"Typed but not saved" in response.content
+    assert JobPosting.objects.get(pk=draft.pk).title == ""
+
+
+def test_htmx_gets_the_panel_with_the_message(client, draft):
+    response = client.post(
+        step_url("details", draft), {"resume_link": "1", "contact_email": "a@b.example"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert b"We emailed a link to a@b.example" in response.content
+    assert EmailRecord.objects.filter(kind=EmailRecord.Kind.RESUME_LINK).count() == 1
+
+
+@pytest.mark.parametrize("email", ["", "not-an-email", "a@"])
+def test_an_invalid_contact_email_gets_a_field_error_and_changes_nothing(client, draft, email):
+    before = snapshot(draft)
+    response = ask_for_link(client, draft, contact_email=email)
+    assert response.status_code == 422
+    assert "contact_email" in response.context["form"].errors
+    # Only the contact email is checked: the other fields may be empty or wrong.
+    assert set(response.context["form"].errors) == {"contact_email"}
+    assert snapshot(draft) == before
+    assert not EmailRecord.objects.exists()
+
+
+def test_other_fields_need_not_be_valid(client, draft):
+    response = client.post(
+        step_url("details", draft),
+        {"resume_link": "1", "contact_email": "x@acme.example", "apply_url": "ftp://nope"},
+    )
+    assert response.status_code == 200
+    assert JobPosting.objects.get(pk=draft.pk).contact_email == "x@acme.example"
+
+
+def test_asking_twice_within_the_cooldown_sends_one_email(client, draft, run_tasks):
+    ask_for_link(client, draft)
+    response = ask_for_link(client, draft, contact_email="other@acme.example")
+
+    assert response.status_code == 200
+    assert any("please wait a few minutes" in m for m in messages_of(response))
+    # Refused as a whole: the second address is not saved either.
+    assert JobPosting.objects.get(pk=draft.pk).contact_email == VALID_DETAILS["contact_email"]
+    run_tasks()
+    assert len(mail.outbox) == 1
+    assert EmailRecord.objects.get().attempts == 1
+
+
+def test_asking_again_after_the_cooldown_sends_a_second_email(client, draft, run_tasks, settings):
+    settings.EMAIL_RESEND_COOLDOWN_SECONDS = 0
+    ask_for_link(client, draft)
+    run_tasks()
+    ask_for_link(client, draft)
+    run_tasks()
+    assert len(mail.outbox) == 2
+    # Both links are the same until one is used.
+    assert LINK.findall(mail.outbox[0].body) == LINK.findall(mail.outbox[1].body)
+
+
+@pytest.mark.parametrize("status", [Status.PAID, Status.CONFIRMED])
+def test_a_paid_posting_cannot_ask(client, status):
+    posting = posting_at(status)
+    own(client, posting)
+    before = snapshot(posting)
+    response = ask_for_link(client, posting, contact_email="new@acme.example")
+    assert response.status_code == 302
+    assert response["Location"] == step_url("confirmation", posting)
+    assert snapshot(posting) == before
+    assert not EmailRecord.objects.exists()
+
+
+def test_another_session_cannot_ask(client):
+    posting = posting_at(Status.LOGO_READY)
+    assert ask_for_link(client, posting).status_code == 404
+    assert not EmailRecord.objects.exists()
+
+
+# --- Opening the link ---------------------------------------------------------------
+
+
+def test_the_link_opens_the_draft_in_another_browser(client, draft, run_tasks):
+    other = Client()
+    assert other.get(step_url("details", draft)).status_code == 404
+
+    ask_for_link(client, draft)
+    path = emailed_link(run_tasks)
+    response = other.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == step_url("details", draft)
+    page = other.get(response["Location"])
+    assert page.status_code == 200
+    assert b"Welcome back. Your draft is ready to finish." in page.content
+    assert page.context["form"]["contact_email"].value() == "hiring@acme.example"
+    # The first browser keeps its access.
+    assert client.get(step_url("details", draft)).status_code == 200
+
+
+def test_the_link_leads_to_the_first_incomplete_step(client):
+    posting = posting_at(Status.DETAILS_READY, resume_nonce="n" * 22)
+    response = Client().get(f"/post/resume/{resume.make_token(posting)}/")
+    assert response.status_code == 302
+    assert response["Location"] == step_url("payment", posting)
+
+
+@pytest.mark.parametrize("status", [Status.PAID, Status.CONFIRMED])
+def test_a_paid_posting_opens_on_its_confirmation(status):
+    posting = posting_at(status, resume_nonce="n" * 22)
+    browser = Client()
+    response = browser.get(f"/post/resume/{resume.make_token(posting)}/")
+    assert response.status_code == 302
+    assert response["Location"] == step_url("confirmation", posting)
+    assert browser.get(response["Location"]).status_code == 200
+
+
+def test_a_link_works_once(client, draft, run_tasks):
+    ask_for_link(client, draft)
+    path = emailed_link(run_tasks)
+    assert Client().get(path).status_code == 302
+
+    late = Client()
+    response = late.get(path)
+    assert response.status_code == 410
+    assert b"This link was already used" in response.content
+    assert b"Start a new posting" in response.content
+    assert late.get(step_url("details", draft)).status_code == 404
+
+
+def test_a_new_link_works_after_the_first_was_used(client, draft, run_tasks, settings):
+    settings.EMAIL_RESEND_COOLDOWN_SECONDS = 0
+    ask_for_link(client, draft)
+    first = emailed_link(run_tasks)
+    assert Client().get(first).status_code == 302
+    mail.outbox.clear()
+
+    ask_for_link(client, draft)
+    second = emailed_link(run_tasks)
+    assert second != first
+    assert Client().get(second).status_code == 302
+
+
+def test_an_expired_link_gets_410(client, draft, run_tasks):
+    ask_for_link(client, draft)
+    posting = JobPosting.objects.get(pk=draft.pk)
+    eight_days_ago = time.time() - 8 * 24 * 3600
+    with mock.patch("django.core.signing.time.time", return_value=eight_days_ago):
+        token = resume.make_token(posting)
+
+    browser = Client()
+    response = browser.get(f"/post/resume/{token}/")
+    assert response.status_code == 410
+    assert b"This link has expired" in response.content
+    assert b"Start a new posting" in response.content
+    assert browser.get(step_url("details", draft)).status_code == 404
+    # An expired link spends nothing.
+    assert JobPosting.objects.get(pk=draft.pk).resume_nonce == posting.resume_nonce
+
+
+def test_the_max_age_is_a_setting(client, draft, settings):
+    ask_for_link(client, draft)
+    token = resume.make_token(JobPosting.objects.get(pk=draft.pk))
+    settings.RESUME_LINK_MAX_AGE_DAYS = 1
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 2 * 24 * 3600):
+        response = Client().get(f"/post/resume/{token}/")
+    assert response.status_code == 410
+    assert b"This link has expired" in response.content
+
+
+def tampered(token):
+    """The token with one character of the signed value changed."""
+    index = token.index(":") - 1  # the last character of the posting id
+    swapped = "0" if token[index] != "0" else "1"
+    return token[:index] + swapped + token[index + 1 :]
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        tampered,
+        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # the signature
+        lambda token: token.rsplit(":", 1)[0],  # no signature
+        lambda token: "garbage",
+        lambda token: "a:b:c:d",
+    ],
+)
+def test_a_tampered_or_garbage_link_gets_400(client, draft, mangle):
+    ask_for_link(client, draft)
+    posting = JobPosting.objects.get(pk=draft.pk)
+    token = mangle(resume.make_token(posting))
+
+    browser = Client()
+    response = browser.get(f"/post/resume/{token}/")
+    assert response.status_code == 400
+    assert b"This link is not valid" in response.content
+    assert browser.get(step_url("details", draft)).status_code == 404
+    assert JobPosting.objects.get(pk=draft.pk).resume_nonce == posting.resume_nonce
+
+
+def test_a_link_to_a_deleted_posting_is_not_valid():
+    posting = posting_at(Status.LOGO_READY, resume_nonce="n" * 22)
+    token = resume.make_token(posting)
+    posting.delete()
+    assert Client().get(f"/post/resume/{token}/").status_code == 400
+
+
+def test_a_link_to_an_abandoned_draft_shows_it_closed():
+    posting = posting_at(Status.ABANDONED, resume_nonce="n" * 22)
+    browser = Client()
+    response = browser.get(f"/post/resume/{resume.make_token(posting)}/")
+    assert response.status_code == 410
+    assert b"This draft was closed" in response.content
+    assert browser.get(step_url("details", posting)).status_code == 404
+
+
+def test_a_token_for_another_salt_is_not_valid():
+    from django.core.signing import TimestampSigner
+
+    posting = posting_at(Status.LOGO_READY, resume_nonce="n" * 22)
+    token = TimestampSigner(salt="something.else").sign(f"{posting.pk}:{posting.resume_nonce}")
+    assert Client().get(f"/post/resume/{token}/").status_code == 400
+
+
+def test_only_get_opens_a_link():
+    posting = posting_at(Status.LOGO_READY, resume_nonce="n" * 22)
+    response = Client().post(f"/post/resume/{resume.make_token(posting)}/")
+    assert response.status_code == 405
+    assert JobPosting.objects.get(pk=posting.pk).resume_nonce == "n" * 22
