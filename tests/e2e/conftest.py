@@ -39,28 +39,46 @@ def app(live_server, fakestripe, settings):
     return live_server
 
 
-@pytest.fixture
-def task_worker(transactional_db):
+class WorkerThread:
     """A real db_worker loop in a thread of this process, so its email lands in mail.outbox."""
-    worker = Worker(
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="e2e-worker",
-        excluded_queue_names=[],
-    )
 
-    def run():
+    def __init__(self):
+        self.worker = Worker(
+            queue_names=["default"],
+            interval=0.1,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="e2e-worker",
+            excluded_queue_names=[],
+        )
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
         try:
-            worker.run()
+            self.worker.run()
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.worker.running = False
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def paused_worker(transactional_db):
+    """The task worker, started by the test when it wants."""
+    worker = WorkerThread()
     yield worker
-    worker.running = False
-    thread.join(timeout=10)
+    worker.stop()
+
+
+@pytest.fixture
+def task_worker(paused_worker):
+    paused_worker.start()
+    return paused_worker

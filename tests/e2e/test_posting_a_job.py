@@ -147,3 +147,27 @@ def test_cancelling_at_the_hosted_page_then_paying(page, app, task_worker):
     posting = JobPosting.objects.get()
     assert (posting.status, posting.payment_attempt) == (Status.CONFIRMED, 1)
     assert len(mail.outbox) == 1
+
+
+def test_the_confirmation_ledger_updates_live_as_the_worker_sends_the_email(
+    page, app, paused_worker
+):
+    start_posting(page, app)
+    page.get_by_role("button", name="Continue without a logo").click()
+    fill_details(page)
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    pay(page, CARD_OK)
+    expect(page.get_by_role("heading", name="Payment received")).to_be_visible()
+    ledger = page.get_by_role("list", name="What has happened")
+    expect(ledger.get_by_role("listitem").nth(2)).to_contain_text("Payment confirmed")
+    expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("not yet")
+    page.evaluate("window.stillTheSamePage = true")
+
+    paused_worker.start()  # the worker picks up the queued confirmation email
+
+    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("Confirmation email sent")
+    expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("done")
+    expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("to hiring@acme.example")
+    assert page.evaluate("window.stillTheSamePage") is True  # updated in place, not reloaded
+    assert len(mail.outbox) == 1

@@ -145,3 +145,55 @@ def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing
     posting.refresh_from_db()
     assert (posting.status, posting.title) == (Status.PAID, "Senior Django Engineer")
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
+
+
+def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fakestripe, client):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wizard.mailing import queue_email
+    from wizard.models import EmailRecord
+    from wizard.recovery import recover_stuck_work
+    from wizard.sweepers import sweep_abandoned_drafts
+
+    settings.STUCK_AFTER_SECONDS = 60
+    long_ago = timezone.now() - timedelta(days=30)
+    for _ in range(3):  # confirmation emails whose worker died mid-send
+        posting = posting_at(Status.PAID, checkout_session_id="cs_x", payment_intent_id="pi_x")
+        with transaction.atomic():
+            record = queue_email(posting, EmailRecord.Kind.CONFIRMATION)
+        EmailRecord.objects.filter(pk=record.pk).update(state="sending", sending_started_at=long_ago)
+    DBTaskResult.objects.all().delete()
+
+    stale = []
+    for index in range(2):  # drafts untouched for a month, one of them mid-checkout
+        posting = posting_at(Status.DETAILS_READY)
+        name = default_storage.save(f"logos/{posting.pk}/old.png", ContentFile(b"png"))
+        JobPosting.objects.filter(pk=posting.pk).update(logo=name)
+        if index:
+            own(client, posting)
+            press_pay(client, posting)
+        JobPosting.objects.filter(pk=posting.pk).update(updated_at=long_ago)
+        stale.append((posting.pk, name))
+
+    jobs = iter([recover_stuck_work, recover_stuck_work, sweep_abandoned_drafts,
+                 sweep_abandoned_drafts])
+    lock = threading.Lock()
+
+    def next_job():
+        with lock:
+            job = next(jobs)
+        return job()
+
+    run_at_once(4, next_job)
+
+    assert EmailRecord.objects.filter(state="queued").count() == 3
+    assert DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 3
+    for posting_id, name in stale:
+        assert JobPosting.objects.get(pk=posting_id).status == Status.ABANDONED
+        assert TransitionLog.objects.filter(posting_id=posting_id, target="abandoned").count() == 1
+        assert not default_storage.exists(name)
