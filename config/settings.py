@@ -256,3 +256,7 @@ ORPHAN_LOGO_GRACE_HOURS = int(os.environ.get("ORPHAN_LOGO_GRACE_HOURS", "24"))
 TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "14"))
 # How long an emailed "finish later" link (wizard.resume) stays valid.
 RESUME_LINK_MAX_AGE_DAYS = int(os.environ.get("RESUME_LINK_MAX_AGE_DAYS", "7"))
+# Publication: how long a posting stays on the board, and when its employer is warned.
+POSTING_LIFETIME_DAYS = int(os.environ.get("POSTING_LIFETIME_DAYS", "30"))
+EXPIRY_WARNING_DAYS = int(os.environ.get("EXPIRY_WARNING_DAYS", "3"))
+BOARD_PAGE_SIZE = int(os.environ.get("BOARD_PAGE_SIZE", "20"))

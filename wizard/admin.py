@@ -5,9 +5,15 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
+from . import review
 from .mailing import queue_email
 from .models import (
     REFUNDABLE,
@@ -75,34 +81,101 @@ class EmailRecordInline(admin.TabularInline):
         return False
 
 
+class StripeEventInline(admin.TabularInline):
+    model = StripeEvent
+    fields = ["received_at", "event_id", "type", "processed_at", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class NeedsAttentionFilter(admin.SimpleListFilter):
     title = "needs attention"
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("email", "Email failed or bounced"), ("stuck", "Stuck past its threshold")]
+        return [
+            ("any", "Anything below"),
+            ("stuck", "Stuck past its threshold"),
+            ("email", "Email failed or bounced"),
+            ("mismatch", "Payment mismatch"),
+            ("webhook", "Webhook error"),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() == "email":
-            return queryset.filter(emails__state__in=EmailRecord.NEEDS_ATTENTION).distinct()
-        if self.value() == "stuck":
-            stuck_before = timezone.now() - timedelta(seconds=settings.STUCK_AFTER_SECONDS)
-            return queryset.filter(status=Status.PAID, updated_at__lt=stuck_before)
+        if self.value() == "any":
+            return queryset.filter(needs_attention=True)
+        if self.value() in ("stuck", "email", "mismatch", "webhook"):
+            return queryset.filter(**{f"attention_{self.value()}": True})
         return queryset
 
 
-class RefundForm(forms.Form):
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+    RANGES = {"day": (0, 1), "week": (1, 7), "month": (7, 30), "older": (30, None)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("day", "Under a day"),
+            ("week", "1 to 7 days"),
+            ("month", "7 to 30 days"),
+            ("older", "Over 30 days"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.RANGES:
+            return queryset
+        youngest, oldest = self.RANGES[self.value()]
+        now = timezone.now()
+        queryset = queryset.filter(created_at__lte=now - timedelta(days=youngest))
+        if oldest is not None:
+            queryset = queryset.filter(created_at__gt=now - timedelta(days=oldest))
+        return queryset
+
+
+def with_attention(queryset):
+    """Annotate each posting with why it needs staff attention: a fixed number of queries."""
+    stuck_before = timezone.now() - timedelta(seconds=settings.STUCK_AFTER_SECONDS)
+    return queryset.annotate(
+        attention_stuck=Q(
+            status__in=[Status.PAID, Status.AWAITING_PAYMENT], updated_at__lt=stuck_before
+        ),
+        attention_email=Exists(
+            EmailRecord.objects.filter(
+                posting=OuterRef("pk"), state__in=EmailRecord.NEEDS_ATTENTION
+            )
+        ),
+        attention_mismatch=Exists(
+            Refund.objects.filter(posting=OuterRef("pk"), reason=Refund.Reason.MISMATCH)
+        ),
+        attention_webhook=Exists(
+            StripeEvent.objects.filter(posting=OuterRef("pk"), processed_at=None).exclude(error="")
+        ),
+    ).annotate(
+        needs_attention=Q(attention_stuck=True)
+        | Q(attention_email=True)
+        | Q(attention_mismatch=True)
+        | Q(attention_webhook=True)
+    )
+
+
+class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
-        help_text="Kept with the refund and in the posting's log.",
+        help_text="Kept in the posting's log; a rejection's reason is emailed to the employer.",
     )
 
 
 @admin.register(JobPosting)
 class JobPostingAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "company_name", "status", "contact_email", "created_at", "paid_at"]
-    list_filter = [NeedsAttentionFilter, "status", "employment_type", "remote"]
+    list_display = ["__str__", "company_name", "status", "attention", "created_at", "paid_at"]
+    list_filter = [NeedsAttentionFilter, "status", AgeFilter, "employment_type", "remote"]
     search_fields = [
         "id",
         "title",
@@ -112,11 +185,13 @@ class JobPostingAdmin(admin.ModelAdmin):
         "payment_intent_id",
     ]
     date_hierarchy = "created_at"
-    inlines = [TransitionLogInline, EmailRecordInline, RefundInline]
-    actions = ["refund_payments"]
+    inlines = [TransitionLogInline, EmailRecordInline, RefundInline, StripeEventInline]
+    actions = ["approve_selected", "reject_selected", "refund_payments"]
+    change_form_template = "admin/wizard/jobposting/change_form.html"
     readonly_fields = [
         "id",
         "status",
+        "slug",
         "price_amount",
         "price_currency",
         "payment_attempt",
@@ -127,13 +202,16 @@ class JobPostingAdmin(admin.ModelAdmin):
         "updated_at",
         "paid_at",
         "confirmed_at",
+        "published_at",
+        "expires_at",
         "refunded_at",
+        "rejection_reason",
         "last_error_message",
         "last_error_detail",
         "last_error_at",
     ]
     fieldsets = [
-        (None, {"fields": ["id", "status"]}),
+        (None, {"fields": ["id", "status", "slug"]}),
         (
             "Posting",
             {
@@ -166,10 +244,142 @@ class JobPostingAdmin(admin.ModelAdmin):
         ),
         (
             "Timeline",
-            {"fields": ["created_at", "updated_at", "paid_at", "confirmed_at", "refunded_at"]},
+            {
+                "fields": [
+                    "created_at",
+                    "updated_at",
+                    "paid_at",
+                    "confirmed_at",
+                    "published_at",
+                    "expires_at",
+                    "refunded_at",
+                    "rejection_reason",
+                ]
+            },
         ),
         ("Last error", {"fields": ["last_error_message", "last_error_detail", "last_error_at"]}),
     ]
+
+    def get_queryset(self, request):
+        return with_attention(super().get_queryset(request))
+
+    @admin.display(boolean=True, description="Needs attention", ordering="-needs_attention")
+    def attention(self, posting):
+        return posting.needs_attention
+
+    # --- Review transitions: buttons on the change page, each through wizard.review ---
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="wizard_jobposting_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def staff_transitions(self, posting, user):
+        """The review transitions the model allows from here and the user may make."""
+        return [
+            transition
+            for transition in posting.get_available_user_status_transitions(user)
+            if transition.name in review.STAFF_TRANSITIONS
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        posting = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "review_transitions": self.staff_transitions(posting, request.user) if posting else [],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, object_id, name):
+        posting = self.get_object(request, object_id)
+        if posting is None or name not in review.STAFF_TRANSITIONS:
+            raise Http404
+        transition = getattr(posting, name)._django_fsm.get_transition(posting.status)
+        if transition is None:
+            self.message_user(
+                request,
+                f"A posting that is {posting.get_status_display()} cannot be {name}d.",
+                messages.ERROR,
+            )
+            return redirect("admin:wizard_jobposting_change", posting.pk)
+        if not has_transition_perm(getattr(posting, name), request.user):
+            raise PermissionDenied
+        needs_reason = transition.custom.get("needs_reason", False)
+        form = ReasonForm(request.POST) if request.method == "POST" else ReasonForm()
+        if request.method == "POST" and (form.is_valid() or not needs_reason):
+            reason = form.cleaned_data.get("reason", "") if needs_reason else ""
+            return self._apply(request, [posting], name, reason)
+        return TemplateResponse(
+            request,
+            "admin/wizard/jobposting/transition.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": transition.custom["label"],
+                "opts": self.model._meta,
+                "original": posting,
+                "transition": transition,
+                "needs_reason": needs_reason,
+                "form": form,
+            },
+        )
+
+    def _apply(self, request, postings, name, reason):
+        """Apply one review transition to each posting; report each outcome."""
+        done = 0
+        for posting in postings:
+            try:
+                review.STAFF_TRANSITIONS[name](
+                    posting.pk, by=Actor.staff(request.user), reason=reason
+                )
+                done += 1
+            except (TransitionNotAllowed, ConcurrentTransition):
+                posting.refresh_from_db()
+                self.message_user(
+                    request,
+                    f"{posting}: it is {posting.get_status_display()} now, so it was left alone.",
+                    messages.WARNING,
+                )
+        if done:
+            self.message_user(request, f"{name.title()}: {done} posting(s).", messages.SUCCESS)
+        if len(postings) == 1:
+            return redirect("admin:wizard_jobposting_change", postings[0].pk)
+        return None
+
+    def _bulk(self, request, queryset, name, permission, needs_reason):
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        form = ReasonForm(request.POST if "confirm" in request.POST else None)
+        if needs_reason and not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/wizard/jobposting/bulk_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": f"{name.title()} postings",
+                    "opts": self.model._meta,
+                    "action": request.POST["action"],
+                    "postings": queryset,
+                    "form": form,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                },
+            )
+        reason = form.cleaned_data["reason"] if needs_reason else ""
+        self._apply(request, list(queryset), name, reason)
+        return None
+
+    @admin.action(description="Approve and publish selected postings")
+    def approve_selected(self, request, queryset):
+        return self._bulk(request, queryset, "approve", "wizard.review_posting", False)
+
+    @admin.action(description="Reject and refund selected postings…")
+    def reject_selected(self, request, queryset):
+        return self._bulk(request, queryset, "reject", "wizard.review_posting", True)
 
     @admin.action(description="Refund the payment of selected postings…")
     def refund_payments(self, request, queryset):
@@ -177,7 +387,7 @@ class JobPostingAdmin(admin.ModelAdmin):
         if not request.user.has_perm("wizard.refund_posting"):
             raise PermissionDenied
         refundable = queryset.filter(status__in=REFUNDABLE).exclude(payment_intent_id="")
-        form = RefundForm(request.POST if "confirm" in request.POST else None)
+        form = ReasonForm(request.POST if "confirm" in request.POST else None)
         if not form.is_valid():
             return TemplateResponse(
                 request,
@@ -198,7 +408,7 @@ class JobPostingAdmin(admin.ModelAdmin):
             try:
                 refunds.refund(
                     posting,
-                    refunds.Refund.Reason.STAFF,
+                    Refund.Reason.STAFF,
                     by=Actor.staff(request.user),
                     note=form.cleaned_data["reason"],
                 )

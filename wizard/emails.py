@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from .models import EmailRecord
 
@@ -14,12 +15,7 @@ def compose(record, **context):
     provider metadata, so that a duplicate sent after a crash can be recognised.
     """
     posting = record.posting
-    if record.kind == EmailRecord.Kind.RESUME_LINK:
-        from . import resume  # it imports wizard.mailing, which imports this module
-
-        context.setdefault("resume_url", resume.resume_url(posting))
-        context.setdefault("max_age_days", settings.RESUME_LINK_MAX_AGE_DAYS)
-    context = {"posting": posting, "site_url": settings.SITE_URL, **context}
+    context = {"posting": posting, "site_url": settings.SITE_URL, **_links(record), **context}
     subject = render_to_string(f"emails/{record.kind}_subject.txt", context)
     body = render_to_string(f"emails/{record.kind}_body.txt", context)
     message = EmailMessage(
@@ -31,3 +27,21 @@ def compose(record, **context):
     )
     message.metadata = {"email_record": str(record.pk), "attempt": str(record.attempts)}
     return message
+
+
+def _links(record):
+    # Imported here: both modules import wizard.mailing, which imports this one.
+    from . import manage_link, resume
+
+    posting = record.posting
+    if record.kind == EmailRecord.Kind.RESUME_LINK:
+        return {
+            "resume_url": resume.resume_url(posting),
+            "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS,
+        }
+    links = {"manage_url": manage_link.manage_url(posting)}
+    if posting.slug:
+        links["public_url"] = settings.SITE_URL.rstrip("/") + reverse(
+            "wizard:job", args=[posting.slug]
+        )
+    return links

@@ -42,7 +42,28 @@ class Ledger:
             Entry("Payment confirmed", posting.paid_at is not None, posting.paid_at),
             self._email_sent(email),
             self._email_delivered(email),
+            self._review(),
         ]
+
+    def _review(self):
+        posting = self.posting
+        if posting.status == Status.REJECTED:
+            return Entry(
+                "Reviewed",
+                False,
+                self.transitions.get("reject"),
+                error=f"Not approved: {posting.rejection_reason}",
+            )
+        if posting.published_at:
+            note = "published" if posting.is_public else "published, now off the board"
+            return Entry("Reviewed", True, posting.published_at, note=note)
+        if posting.status == Status.REFUNDED:
+            return Entry("Reviewed", False, note="withdrawn before review")
+        return Entry("Reviewed", False, note="our staff will review it shortly")
+
+    @property
+    def can_withdraw(self):
+        return self.posting.status in (Status.CONFIRMED, Status.IN_REVIEW)
 
     def _email_sent(self, email):
         if email is None or email.state in IN_FLIGHT:

@@ -114,6 +114,7 @@ def _record_success(record_id, esp_message_id):
         record.save()
         if record.kind == EmailRecord.Kind.CONFIRMATION and posting.status == Status.PAID:
             posting.confirm(by=Actor.system(), why="Confirmation email sent")
+            posting.submit_for_review(by=Actor.system(), why="Paid and confirmed")
         elif record.kind == EmailRecord.Kind.CONFIRMATION:
             posting.clear_error()
         posting.save()

@@ -1,7 +1,8 @@
 """Periodic maintenance: one self-rescheduling task that the task worker runs.
 
 It reconciles payments with Stripe, recovers side effects left half done,
-abandons stale drafts, deletes orphan logo files and prunes old task rows.
+abandons stale drafts, deletes orphan logo files, expires postings (warning their
+employers first) and prunes old task rows.
 
 `manage.py schedule_maintenance` (run by `make run` and at each deploy) makes sure
 one run is queued; each run queues the next, even when its jobs fail. Every job
@@ -20,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from .payments.reconcile import reconcile
 from .recovery import recover_stuck_work
+from .review import expire_due_postings, warn_expiring_postings
 from .sweepers import sweep_abandoned_drafts, sweep_orphan_logos
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ def jobs():
         ("recover stuck work", recover_stuck_work),
         ("sweep abandoned drafts", sweep_abandoned_drafts),
         ("sweep orphan logos", sweep_orphan_logos),
+        ("expire postings", expire_due_postings),
+        ("warn of expiring postings", warn_expiring_postings),
         ("prune finished task rows", prune_task_results),
     ]
 

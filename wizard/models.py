@@ -2,11 +2,13 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
@@ -17,6 +19,10 @@ class Status(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
     PAID = "paid", "Paid"
     CONFIRMED = "confirmed", "Confirmed"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
     REFUNDED = "refunded", "Refunded"
     ABANDONED = "abandoned", "Abandoned"
 
@@ -25,8 +31,8 @@ class Status(models.TextChoices):
         return _PROGRESS[self] >= _PROGRESS[Status(other)]
 
 
-# How far along each status is. Refunded postings were paid; abandoned ones
-# never will be, and count as having reached nothing.
+# How far along each status is. Every status after payment has passed the
+# wizard's last step; abandoned postings never will, and count as having reached nothing.
 _PROGRESS = {
     Status.ABANDONED: -1,
     Status.DRAFT: 0,
@@ -35,10 +41,15 @@ _PROGRESS = {
     Status.AWAITING_PAYMENT: 3,
     Status.PAID: 4,
     Status.CONFIRMED: 5,
-    Status.REFUNDED: 6,
+    Status.IN_REVIEW: 6,
+    Status.PUBLISHED: 7,
+    Status.REJECTED: 7,
+    Status.EXPIRED: 8,
+    Status.REFUNDED: 8,
 }
 BEFORE_PAYMENT = [Status.DRAFT, Status.LOGO_READY, Status.DETAILS_READY, Status.AWAITING_PAYMENT]
-REFUNDABLE = [Status.PAID, Status.CONFIRMED]
+# A refund of the posting's own payment ends it (rejection refunds, but stays rejected).
+REFUNDABLE = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW]
 
 
 class EmploymentType(models.TextChoices):
@@ -79,6 +90,17 @@ class Actor:
     @classmethod
     def staff(cls, user):
         return cls(cls.STAFF, user)
+
+
+class JobPostingQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def in_review(self):
+        return self.filter(status=Status.IN_REVIEW)
+
+    def expiring_before(self, moment):
+        return self.published().filter(expires_at__lte=moment)
 
 
 class JobPosting(ConcurrentTransitionMixin, models.Model):
@@ -126,16 +148,28 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    slug = models.SlugField(max_length=120, unique=True, null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
 
     # The last failure: a friendly sentence for the employer, the detail for staff.
     last_error_message = models.CharField(max_length=255, blank=True)
     last_error_detail = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
 
+    objects = JobPostingQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "updated_at"])]
-        permissions = [("refund_posting", "Can refund a posting's payment")]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["status", "-published_at"]),
+        ]
+        permissions = [
+            ("refund_posting", "Can refund a posting's payment"),
+            ("review_posting", "Can approve, reject and withdraw postings"),
+        ]
 
     def __str__(self):
         title = self.title or "Untitled posting"
@@ -144,6 +178,10 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     @property
     def state(self):
         return Status(self.status)
+
+    @property
+    def is_public(self):
+        return self.status == Status.PUBLISHED
 
     @property
     def is_paid(self):
@@ -203,6 +241,49 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         self.confirmed_at = timezone.now()
         self.clear_error()
 
+    @transition(field=status, source=Status.CONFIRMED, target=Status.IN_REVIEW)
+    def submit_for_review(self, *, by, why):
+        pass
+
+    @transition(
+        field=status,
+        source=Status.IN_REVIEW,
+        target=Status.PUBLISHED,
+        permission="wizard.review_posting",
+        custom={"admin": True, "label": "Approve and publish"},
+    )
+    def approve(self, *, by, why):
+        self.published_at = timezone.now()
+        self.expires_at = self.published_at + timedelta(days=settings.POSTING_LIFETIME_DAYS)
+        if not self.slug:
+            self.slug = (
+                f"{slugify(self.title)[:60]}-{slugify(self.company_name)[:40]}-{self.pk.hex[:6]}"
+            )
+
+    @transition(
+        field=status,
+        source=Status.IN_REVIEW,
+        target=Status.REJECTED,
+        permission="wizard.review_posting",
+        custom={"admin": True, "label": "Reject and refund", "needs_reason": True},
+    )
+    def reject(self, *, by, why):
+        self.rejection_reason = why
+
+    @transition(field=status, source=Status.PUBLISHED, target=Status.EXPIRED)
+    def expire(self, *, by, why):
+        self.expires_at = min(self.expires_at or timezone.now(), timezone.now())
+
+    @transition(
+        field=status,
+        source=Status.PUBLISHED,
+        target=Status.EXPIRED,
+        permission="wizard.review_posting",
+        custom={"admin": True, "label": "Withdraw from the board", "needs_reason": True},
+    )
+    def withdraw(self, *, by, why):
+        self.expires_at = timezone.now()
+
     @transition(field=status, source=REFUNDABLE, target=Status.REFUNDED)
     def mark_refunded(self, *, by, why):
         self.refunded_at = timezone.now()
@@ -255,6 +336,8 @@ class Refund(models.Model):
         MISMATCH = "mismatch", "Amount, currency or posting did not match"
         ABANDONED = "abandoned", "Payment for an abandoned posting"
         STAFF = "staff", "Refunded by staff"
+        REJECTED = "rejected", "Posting rejected in review"
+        WITHDRAWN = "withdrawn", "Withdrawn by the employer before review"
         EXTERNAL = "external", "Refunded outside Jobwizard (Stripe dashboard)"
 
     class State(models.TextChoices):
@@ -294,8 +377,11 @@ class EmailRecord(models.Model):
     per request (a resend re-queues the same row)."""
 
     class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Payment confirmation"
+        CONFIRMATION = "confirmation", "Payment confirmation (submitted for review)"
         RESUME_LINK = "resume_link", "Link to finish later"
+        APPROVED = "approved", "Posting approved"
+        REJECTED = "rejected", "Posting rejected"
+        EXPIRING = "expiring", "Posting expiring soon"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -344,6 +430,14 @@ class StripeEvent(models.Model):
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100, db_index=True)
+    posting = models.ForeignKey(
+        JobPosting,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stripe_events",
+        help_text="The posting the event names, when it names one of ours.",
+    )
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)

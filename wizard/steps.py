@@ -6,12 +6,12 @@ from django.forms.utils import ErrorDict
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import resume, services
+from . import resume, review, services
 from .forms import DetailsForm, LogoForm, ResendForm
 from .ledger import Ledger
 from .logos import LogoStorageError
 from .mailing import ResendTooSoon
-from .models import JobPosting, Status
+from .models import Actor, JobPosting, Status
 from .navigation import go_to_step, redirect_to, render_step
 from .payments.checkout import start_checkout
 from .payments.exceptions import AlreadyPaid, PaymentError
@@ -208,6 +208,25 @@ class ConfirmationStep(Step):
         }
 
     def post(self, request, posting):
+        if "withdraw" in request.POST:
+            return self.withdraw(request, posting)
+        return self.resend(request, posting)
+
+    def withdraw(self, request, posting):
+        """Before review the employer may withdraw, for a full refund; they confirm first."""
+        if request.POST.get("withdraw") != "confirmed":
+            context = {**self.context(posting), "confirm_withdraw": True}
+            return render_step(request, posting, self, context)
+        try:
+            review.withdraw_before_review(posting.pk, by=Actor.employer())
+        except PaymentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your posting is withdrawn and your payment refunded.")
+        posting.refresh_from_db()
+        return render_step(request, posting, self, self.context(posting))
+
+    def resend(self, request, posting):
         """Resend the confirmation, to a corrected address if the employer gave one."""
         form = ResendForm(request.POST)
         if not form.is_valid():

@@ -1,16 +1,21 @@
 from django.urls import path
 
-from . import resume, views
+from . import board, manage_link, resume, views
+from .feeds import LatestJobsFeed
 from .flow import FLOW
 from .payments.webhooks import stripe_webhook
 
 app_name = "wizard"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", board.board, name="board"),
+    # Before the posting pattern: "feed" is a valid slug.
+    path("jobs/feed/", board.public_cache(LatestJobsFeed()), name="feed"),
+    path("jobs/<slug:slug>/", board.job, name="job"),
     path("post/", views.start, name="start"),
     # Before the per-step patterns: "resume" is not a posting id.
     path("post/resume/<str:token>/", resume.resume, name="resume"),
+    path("post/manage/<str:token>/", manage_link.manage, name="manage"),
     *(
         path(
             f"post/<uuid:posting_id>/{step.name}/",

@@ -14,11 +14,6 @@ from .payments.fulfilment import FulfilOutcome, fulfil
 STOP_POLLING = 286
 
 
-@require_GET
-def home(request):
-    return render(request, "wizard/home.html")
-
-
 @require_http_methods(["GET", "POST"])
 def start(request):
     if request.method == "POST":

@@ -62,9 +62,11 @@ def test_happy_path_ends_confirmed_with_the_email_sent(page, app, task_worker):
 
     expect(page).to_have_url(re.compile(r"/confirmation/$"))
     # The page polls the status partial until the worker has sent the email.
-    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+        timeout=15_000
+    )
     posting = JobPosting.objects.get()
-    assert posting.status == Status.CONFIRMED
+    assert posting.status == Status.IN_REVIEW
     assert posting.logo.name.endswith(".png")
     assert [email.to for email in mail.outbox] == [["hiring@acme.example"]]
 
@@ -80,8 +82,10 @@ def test_a_declined_card_then_a_successful_retry(page, app, task_worker):
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
     pay(page, CARD_OK)
-    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
-    assert JobPosting.objects.get().status == Status.CONFIRMED
+    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+        timeout=15_000
+    )
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert len(mail.outbox) == 1
 
 
@@ -102,11 +106,13 @@ def test_going_back_to_edit_the_details_before_paying(page, app, task_worker):
 
     page.get_by_role("button", name="Pay USD 99.00").click()
     pay(page, CARD_OK)
-    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+        timeout=15_000
+    )
     posting = JobPosting.objects.get()
     assert (posting.title, posting.status, posting.payment_attempt) == (
         "Staff Django Engineer",
-        Status.CONFIRMED,
+        Status.IN_REVIEW,
         2,
     )
     assert posting.checkout_session_id != first_session
@@ -124,11 +130,11 @@ def test_every_step_works_without_javascript(browser, app, task_worker):
     pay(page, CARD_OK)
     expect(page).to_have_url(re.compile(r"/confirmation/$"))
     for _ in range(50):
-        if JobPosting.objects.get().status == Status.CONFIRMED:
+        if JobPosting.objects.get().status == Status.IN_REVIEW:
             break
         page.wait_for_timeout(200)
     page.reload()
-    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible()
+    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible()
     context.close()
 
 
@@ -143,9 +149,11 @@ def test_cancelling_at_the_hosted_page_then_paying(page, app, task_worker):
 
     page.get_by_role("button", name="Pay USD 99.00").click()  # the same open session again
     pay(page, CARD_OK)
-    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+        timeout=15_000
+    )
     posting = JobPosting.objects.get()
-    assert (posting.status, posting.payment_attempt) == (Status.CONFIRMED, 1)
+    assert (posting.status, posting.payment_attempt) == (Status.IN_REVIEW, 1)
     assert len(mail.outbox) == 1
 
 
@@ -165,7 +173,9 @@ def test_the_confirmation_ledger_updates_live_as_the_worker_sends_the_email(
 
     paused_worker.start()  # the worker picks up the queued confirmation email
 
-    expect(page.get_by_role("heading", name="Your job is posted")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+        timeout=15_000
+    )
     expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("Confirmation email sent")
     expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("done")
     expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("to hiring@acme.example")

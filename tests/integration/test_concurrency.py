@@ -166,7 +166,9 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
         posting = posting_at(Status.PAID, checkout_session_id="cs_x", payment_intent_id="pi_x")
         with transaction.atomic():
             record = queue_email(posting, EmailRecord.Kind.CONFIRMATION)
-        EmailRecord.objects.filter(pk=record.pk).update(state="sending", sending_started_at=long_ago)
+        EmailRecord.objects.filter(pk=record.pk).update(
+            state="sending", sending_started_at=long_ago
+        )
     DBTaskResult.objects.all().delete()
 
     stale = []
@@ -180,8 +182,9 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
         JobPosting.objects.filter(pk=posting.pk).update(updated_at=long_ago)
         stale.append((posting.pk, name))
 
-    jobs = iter([recover_stuck_work, recover_stuck_work, sweep_abandoned_drafts,
-                 sweep_abandoned_drafts])
+    jobs = iter(
+        [recover_stuck_work, recover_stuck_work, sweep_abandoned_drafts, sweep_abandoned_drafts]
+    )
     lock = threading.Lock()
 
     def next_job():

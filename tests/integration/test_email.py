@@ -49,7 +49,7 @@ def test_an_esp_failing_three_times_then_succeeding_sends_one_email(run_tasks):
     assert len(mail.outbox) == 1  # the three refused attempts never reached the outbox
     assert record.esp_message_id == "0"
     assert mail.outbox[0].extra_headers["X-Jobwizard-Email"] == f"{record.pk}/4"
-    assert JobPosting.objects.get().status == Status.CONFIRMED
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
 
 
 @override_settings(MAILERS=TEST_ESP)
@@ -126,7 +126,7 @@ def test_the_employer_corrects_the_address_and_resends(client, run_tasks):
     record = EmailRecord.objects.get()
     assert (record.state, record.to) == ("sent", "right@acme.example")
     assert mail.outbox[-1].to == ["right@acme.example"]
-    assert JobPosting.objects.get().status == Status.CONFIRMED
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
 
     again = client.post(
         f"/post/{posting.pk}/confirmation/", {"contact_email": "right@acme.example"}
@@ -182,7 +182,7 @@ def test_a_bounce_report_updates_the_row_and_alerts(client, run_tasks, settings)
     assert record.state == "bounced"
     assert "bounced" in record.last_error
     assert "couldn't email you" in JobPosting.objects.get().last_error_message
-    assert JobPosting.objects.get().status == Status.CONFIRMED  # the payment stands
+    assert JobPosting.objects.get().status == Status.IN_REVIEW  # the payment stands
 
 
 @override_settings(MAILERS=TEST_ESP)
@@ -281,4 +281,4 @@ def test_a_worker_killed_mid_send_is_recovered_with_at_most_one_duplicate(tmp_pa
     headers = [m.read_text() for m in messages]
     assert any(f"X-Jobwizard-Email: {record.pk}/1" in h for h in headers)
     assert any(f"X-Jobwizard-Email: {record.pk}/2" in h for h in headers)
-    assert JobPosting.objects.get(pk=posting.pk).status == Status.CONFIRMED
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW

@@ -163,7 +163,7 @@ def test_the_worker_sends_the_confirmation_and_confirms(client, posting, fakestr
     assert mail.outbox == []
     run_tasks()
     posting.refresh_from_db()
-    assert posting.status == Status.CONFIRMED
+    assert posting.status == Status.IN_REVIEW
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == ["hiring@acme.example"]
@@ -173,6 +173,7 @@ def test_the_worker_sends_the_confirmation_and_confirms(client, posting, fakestr
         ("awaiting_payment", "employer"),
         ("paid", "employer"),
         ("confirmed", "system"),
+        ("in_review", "system"),
     ]
     # Running the queue again sends nothing more.
     run_tasks()

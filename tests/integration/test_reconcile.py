@@ -89,7 +89,7 @@ def test_maintenance_runs_the_reconciler_and_reschedules_itself(
     assert ensure_scheduled() is True
     assert ensure_scheduled() is False  # one queued run is enough
     run_tasks()
-    assert JobPosting.objects.get().status == Status.CONFIRMED  # reconciled, then emailed
+    assert JobPosting.objects.get().status == Status.IN_REVIEW  # reconciled, then emailed
     queued = DBTaskResult.objects.filter(task_path=run_maintenance.module_path, status="READY")
     assert queued.count() == 1
     assert queued.get().run_after is not None

@@ -24,6 +24,8 @@ STRIPE_REASON = {
     Refund.Reason.MISMATCH: "requested_by_customer",
     Refund.Reason.ABANDONED: "requested_by_customer",
     Refund.Reason.STAFF: "requested_by_customer",
+    Refund.Reason.REJECTED: "requested_by_customer",
+    Refund.Reason.WITHDRAWN: "requested_by_customer",
 }
 
 

@@ -8,13 +8,14 @@ import logging
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..models import Actor, StripeEvent
+from ..models import Actor, JobPosting, StripeEvent
 from .checkout import close_ended_checkout
 from .fulfilment import fulfil
 from .refunds import record_external_refund
@@ -70,13 +71,27 @@ def stripe_webhook(request):
 
 
 def _store(event):
+    payload = event.to_dict()
     try:
         with transaction.atomic():
             return StripeEvent.objects.create(
-                event_id=event["id"], type=event["type"], payload=event.to_dict()
+                event_id=event["id"],
+                type=event["type"],
+                payload=payload,
+                posting=_posting_named_in(payload),
             )
     except IntegrityError:
         return StripeEvent.objects.get(event_id=event["id"])
+
+
+def _posting_named_in(payload):
+    """Our posting id, from a session's client_reference_id or an object's metadata."""
+    obj = payload.get("data", {}).get("object", {})
+    candidate = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("posting_id")
+    try:
+        return JobPosting.objects.filter(pk=candidate).first() if candidate else None
+    except (ValueError, ValidationError):
+        return None
 
 
 def process(stored):

@@ -1,0 +1,92 @@
+"""The public board in Chromium: htmx filtering under the real CSP, and a posting's page."""
+
+import json
+import os
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from playwright.sync_api import expect
+
+from tests.conftest import image_bytes
+from tests.integration.test_board import publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SCREENSHOTS = os.environ.get("BOARD_SCREENSHOTS")
+
+
+@pytest.fixture
+def jobs(transactional_db):
+    django = publish("Django Engineer", company_name="Acme Corp", days_ago=3)
+    django.logo = default_storage.save("logos/acme.png", ContentFile(image_bytes()))
+    django.salary_min, django.salary_max, django.salary_currency = 70000, 90000, "eur"
+    django.save()
+    publish("Product Designer", company_name="Pixel Ltd", location="London, UK", remote=False)
+    publish(
+        "Data Intern",
+        company_name="Numbers Inc",
+        location="Paris, France",
+        remote=False,
+        employment_type="internship",
+    )
+    return django
+
+
+def watch_console(page):
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def test_filtering_with_htmx(page, live_server, jobs):
+    errors = watch_console(page)
+    page.goto(live_server.url + "/")
+    cards = page.locator(".job-card")
+    expect(cards).to_have_count(3)
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/board.png", full_page=True)
+
+    # Typing searches after a pause, swaps only the results, and puts the query in the URL.
+    search = page.get_by_label("Search")
+    search.press_sequentially("pixel")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Product Designer")
+    expect(page).to_have_url(live_server.url + "/?q=pixel&location=&employment_type=")
+    expect(search).to_be_focused()
+
+    search.fill("")
+    page.get_by_label("Search").press("Enter")
+    expect(cards).to_have_count(3)
+    page.get_by_label("Type").select_option("internship")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Data Intern")
+    page.get_by_label("Type").select_option("")
+    page.get_by_label("Remote only").check()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Django Engineer")
+
+    page.get_by_role("link", name="Django Engineer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Django Engineer")
+    expect(page.get_by_role("img", name="Acme Corp logo")).to_be_visible()
+    expect(page.get_by_role("link", name="Apply", exact=True)).to_have_attribute(
+        "href", "https://acme.example/jobs/42"
+    )
+    data = json.loads(page.locator("script[type='application/ld+json']").text_content())
+    assert data["title"] == "Django Engineer"
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/job.png", full_page=True)
+    assert errors == []
+
+
+def test_the_board_works_without_javascript(browser, live_server, jobs):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_label("Location").fill("paris")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(live_server.url + "/?q=&location=paris&employment_type=")
+    expect(page.locator(".job-card")).to_have_count(1)
+    expect(page.locator(".job-card")).to_contain_text("Data Intern")
+    context.close()

@@ -1,0 +1,578 @@
+"""The public board: only published postings, filters, pages, htmx, caching, feed, JSON-LD."""
+
+import itertools
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import http_date
+
+from tests.conftest import image_bytes
+from tests.factories import posting_at
+from wizard.models import JobPosting, Status
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ATOM = "{http://www.w3.org/2005/Atom}"
+_serial = itertools.count()
+
+
+def publish(title="Senior Django Engineer", *, days_ago=1, status=Status.PUBLISHED, **fields):
+    """A posting on the board (or, with another status, one that has been or never was)."""
+    published_at = timezone.now() - timedelta(days=days_ago)
+    fields = {
+        "slug": f"job-{next(_serial)}",
+        "published_at": published_at,
+        "expires_at": published_at + timedelta(days=30),
+        **fields,
+    }
+    return posting_at(status, title=title, **fields)
+
+
+def with_logo(posting, name="acme.png"):
+    posting.logo = default_storage.save(f"logos/{name}", ContentFile(image_bytes()))
+    posting.save()
+    return posting
+
+
+def job_url(posting):
+    return reverse("wizard:job", args=[posting.slug])
+
+
+def titles(response):
+    """The job titles listed on a board page, in order."""
+    return re.findall(r'class="job-card__title"><a href="[^"]+">([^<]+)</a>', response.text)
+
+
+class Scripts(HTMLParser):
+    """Every <script> element of a page: its attributes and text."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.scripts, self._current = [], None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._current = {"attrs": dict(attrs), "text": ""}
+            self.scripts.append(self._current)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._current = None
+
+    def handle_data(self, data):
+        if self._current is not None:
+            self._current["text"] += data
+
+
+def jsonld_of(response):
+    [script] = [
+        s for s in Scripts(response.text).scripts if s["attrs"].get("type") == "application/ld+json"
+    ]
+    return script, json.loads(script["text"])
+
+
+# --- Only published postings -------------------------------------------------------------
+
+
+def test_only_published_postings_are_on_the_board(client):
+    visible = publish("Visible job")
+    hidden = [
+        posting_at(Status.DRAFT, title="Draft job"),
+        publish("Details ready job", status=Status.DETAILS_READY, published_at=None),
+        publish("Paid job", status=Status.PAID),
+        publish("In review job", status=Status.IN_REVIEW),
+        publish("Rejected job", status=Status.REJECTED),
+        publish("Expired job", status=Status.EXPIRED, days_ago=40),
+        publish("Refunded job", status=Status.REFUNDED),
+        publish("Abandoned job", status=Status.ABANDONED),
+    ]
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert titles(response) == ["Visible job"]
+    assert "1 job" in response.text
+    assert client.get(job_url(visible)).status_code == 200
+    for posting in hidden:
+        assert posting.title not in response.text
+        if posting.slug:
+            assert client.get(job_url(posting)).status_code == 404, posting.status
+    assert client.get("/jobs/no-such-job/").status_code == 404
+
+
+def test_the_board_keeps_the_post_a_job_link(client):
+    response = client.get("/")
+    assert re.search(
+        rf'<a class="[^"]*" href="{reverse("wizard:start")}">Post a job</a>', response.text
+    )
+    assert "No jobs are open right now" in response.text
+
+
+def test_the_list_shows_each_jobs_essentials(client):
+    posting = with_logo(
+        publish(
+            "Backend Engineer",
+            company_name="Globex",
+            location="Lisbon, Portugal",
+            remote=True,
+            employment_type="contract",
+            salary_min=60000,
+            salary_max=80000,
+            salary_currency="eur",
+        )
+    )
+    text = client.get("/").text
+    assert f'href="{job_url(posting)}">Backend Engineer</a>' in text
+    assert "Globex" in text
+    assert "Lisbon, Portugal" in text
+    assert '<li class="tag">Remote</li>' in text
+    assert "Contract" in text
+    assert "EUR 60,000–80,000 a year" in text
+    assert f'src="{posting.logo.url}"' in text
+    assert posting.published_at.strftime("%-d %b %Y") in text
+
+
+# --- Filters and search ------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_jobs():
+    publish(
+        "Django Engineer",
+        company_name="Acme Corp",
+        location="Berlin, Germany",
+        remote=True,
+        employment_type="full_time",
+        description="Python all day.",
+        days_ago=3,
+    )
+    publish(
+        "Product Designer",
+        company_name="Pixel Ltd",
+        location="London, UK",
+        remote=False,
+        employment_type="part_time",
+        description="Figma and friends.",
+        days_ago=2,
+    )
+    publish(
+        "Data Intern",
+        company_name="Numbers Inc",
+        location="Paris, France",
+        remote=False,
+        employment_type="internship",
+        description="Notebooks with pandas.",
+        days_ago=1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["Data Intern", "Product Designer", "Django Engineer"]),
+        ("remote=on", ["Django Engineer"]),
+        ("location=london", ["Product Designer"]),
+        ("location=FRANCE", ["Data Intern"]),
+        ("employment_type=internship", ["Data Intern"]),
+        ("employment_type=part_time", ["Product Designer"]),
+        ("q=django", ["Django Engineer"]),  # title
+        ("q=pixel", ["Product Designer"]),  # company
+        ("q=PANDAS", ["Data Intern"]),  # description
+        ("q=berlin", ["Django Engineer"]),  # location
+        ("q=nothing+matches", []),
+        ("q=engineer&remote=on&employment_type=full_time&location=berlin", ["Django Engineer"]),
+        ("q=designer&remote=on", []),
+        # An unknown value is ignored, not an error.
+        ("employment_type=astronaut", ["Data Intern", "Product Designer", "Django Engineer"]),
+    ],
+)
+def test_filters_and_search(client, three_jobs, query, expected):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 200
+    assert titles(response) == expected
+    if not expected:
+        assert "No jobs match your search" in response.text
+
+
+def test_the_form_shows_the_current_filters(client, three_jobs):
+    text = client.get("/?q=pandas&location=paris&employment_type=internship&remote=on").text
+    assert 'name="q" value="pandas"' in text
+    assert 'name="location" value="paris"' in text
+    assert '<option value="internship" selected>' in text
+    assert re.search(r'<input type="checkbox" name="remote"[^>]* checked', text)
+    assert '<label for="id_remote">Remote only</label>' in text
+
+
+def test_the_form_works_with_and_without_javascript(client):
+    text = client.get("/").text
+    form = re.search(r'<form class="filters"[^>]*>', text, re.S).group(0)
+    assert 'method="get"' in form and 'action="/"' in form
+    assert 'hx-get="/"' in form
+    assert 'hx-trigger="change, submit, keyup changed delay:300ms from:input[name=q]"' in form
+    assert 'hx-target="#results"' in form and 'hx-push-url="true"' in form
+
+
+# --- Pages -------------------------------------------------------------------------------
+
+
+def test_pages_keep_the_filters(client, settings):
+    settings.BOARD_PAGE_SIZE = 2
+    for day in range(5):
+        publish(f"Remote job {day}", remote=True, days_ago=day + 1)
+    publish("Office job", remote=False, days_ago=0)
+
+    first = client.get("/?remote=on")
+    assert titles(first) == ["Remote job 0", "Remote job 1"]
+    assert "Page 1 of 3" in first.text
+    assert 'href="?remote=on&amp;page=2"' in first.text
+    assert 'rel="prev"' not in first.text
+
+    second = client.get("/?remote=on&page=2")
+    assert titles(second) == ["Remote job 2", "Remote job 3"]
+    assert 'href="?remote=on&amp;page=1"' in second.text
+    assert 'href="?remote=on&amp;page=3"' in second.text
+
+    assert titles(client.get("/?remote=on&page=3")) == ["Remote job 4"]
+    # A page out of range or not a number shows the nearest page rather than an error.
+    assert titles(client.get("/?remote=on&page=99")) == ["Remote job 4"]
+    assert titles(client.get("/?remote=on&page=x")) == ["Remote job 0", "Remote job 1"]
+
+
+# --- htmx --------------------------------------------------------------------------------
+
+
+def test_htmx_gets_only_the_results(client, three_jobs):
+    full = client.get("/?q=pixel")
+    partial = client.get("/?q=pixel", **HTMX)
+
+    assert partial.status_code == 200
+    assert "<html" not in partial.text and "<form" not in partial.text
+    assert "Post a job" not in partial.text
+    assert titles(partial) == ["Product Designer"]
+    assert "1 job match your search" in " ".join(partial.text.split())
+    # The same URL answers two ways: caches must tell them apart.
+    assert "HX-Request" in partial["Vary"] and "HX-Request" in full["Vary"]
+    assert partial["ETag"] != full["ETag"]
+    # A history restore (htmx's cache missed) needs the whole page.
+    restore = client.get("/?q=pixel", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    assert "<html" in restore.text
+
+
+# --- One posting -------------------------------------------------------------------------
+
+
+def test_the_detail_page(client):
+    posting = with_logo(
+        publish(
+            "Senior Django Engineer",
+            description="Build reliable things.\nWith Django.\n\n<b>Not bold</b>",
+            salary_min=70000,
+            salary_max=90000,
+            salary_currency="eur",
+            apply_email="jobs@acme.example",
+        )
+    )
+    response = client.get(job_url(posting))
+    text = response.text
+
+    assert response.status_code == 200
+    assert '<h1 class="job__title">Senior Django Engineer</h1>' in text
+    assert "Acme Corp" in text
+    assert f'<img class="job__logo" src="{posting.logo.url}" alt="Acme Corp logo"' in text
+    assert posting.logo.url.startswith("/media/logos/")
+    assert "Berlin, Germany · Remote" in text
+    assert "Full-time" in text
+    assert "EUR 70,000–90,000 a year" in text
+    assert "<p>Build reliable things.<br>With Django.</p>" in text
+    assert "&lt;b&gt;Not bold&lt;/b&gt;" in text and "<b>Not bold" not in text
+    assert '<a class="button button--primary" href="https://acme.example/jobs/42" ' in text
+    assert 'rel="nofollow noopener">Apply</a>' in text
+    assert 'href="mailto:jobs@acme.example?subject=Senior%20Django%20Engineer"' in text
+    assert posting.published_at.strftime("%-d %B %Y") in text
+    assert posting.expires_at.strftime("%-d %B %Y") in text
+
+
+def test_apply_by_email_only(client):
+    posting = publish(apply_url="", apply_email="jobs@acme.example")
+    text = client.get(job_url(posting)).text
+    assert ">Apply</a>" not in text
+    assert 'class="button button--primary" href="mailto:jobs@acme.example' in text
+
+
+# --- Caching -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/", "/?q=django&page=1", "job"])
+def test_conditional_requests_get_304(client, url):
+    posting = publish()
+    url = job_url(posting) if url == "job" else url
+
+    response = client.get(url)
+    assert response.status_code == 200
+    etag, last_modified = response["ETag"], response["Last-Modified"]
+    assert etag.startswith('"') and last_modified
+    assert response["Cache-Control"] in ("public, max-age=60", "max-age=60, public")
+    # Nothing per visitor: no cookie, nothing varying on one.
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+
+    not_modified = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == etag
+    assert "max-age=60" in not_modified["Cache-Control"]
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_the_list_etag_changes_with_the_board_and_the_query(client):
+    publish()
+    etag = client.get("/")["ETag"]
+    assert client.get("/?q=x")["ETag"] != etag
+    publish("Another job")
+    assert client.get("/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_the_list_is_not_stale_when_the_newest_posting_leaves(client):
+    """The newest posting is withdrawn: Last-Modified must not go back to an older one."""
+    older, newest = publish("Older job"), publish("Newest job")
+    now = timezone.now()
+    JobPosting.objects.filter(pk=older.pk).update(updated_at=now - timedelta(hours=2))
+    JobPosting.objects.filter(pk=newest.pk).update(updated_at=now - timedelta(hours=1))
+    seen = client.get("/")
+    assert seen["Last-Modified"] == http_date((now - timedelta(hours=1)).timestamp())
+
+    JobPosting.objects.filter(pk=newest.pk).update(status=Status.EXPIRED, updated_at=now)
+
+    again = client.get("/", HTTP_IF_MODIFIED_SINCE=seen["Last-Modified"])
+    assert again.status_code == 200
+    assert titles(again) == ["Older job"]
+    assert client.get("/", HTTP_IF_NONE_MATCH=seen["ETag"]).status_code == 200
+
+
+def test_the_detail_etag_changes_when_the_posting_does(client):
+    posting = publish()
+    etag = client.get(job_url(posting))["ETag"]
+    posting.title = "Edited title"
+    posting.save()
+    response = client.get(job_url(posting), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and "Edited title" in response.text
+
+
+def test_a_cached_detail_page_is_not_revalidated_once_withdrawn(client):
+    posting = publish()
+    etag = client.get(job_url(posting))["ETag"]
+    JobPosting.objects.filter(pk=posting.pk).update(status=Status.EXPIRED)
+    assert client.get(job_url(posting), HTTP_IF_NONE_MATCH=etag).status_code == 404
+
+
+# --- Query counts ------------------------------------------------------------------------
+
+
+def publish_many(count):
+    for n in range(count):
+        posting = publish(f"Job {n}", days_ago=n % 20)
+        if n % 2:
+            with_logo(posting, f"logo-{n}.png")
+
+
+# One aggregate for the validators, the paginator's count, the page's rows.
+LIST_QUERIES = 3
+
+
+@pytest.mark.parametrize("count", [3, 30])
+@pytest.mark.parametrize("query", ["", "?q=job&remote=on&employment_type=full_time&page=2"])
+def test_the_list_uses_a_fixed_number_of_queries(
+    client, settings, django_assert_num_queries, count, query
+):
+    settings.BOARD_PAGE_SIZE = 2 if count == 3 else 20
+    publish_many(count)
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(f"/{query}")
+    assert response.status_code == 200
+    with django_assert_num_queries(LIST_QUERIES):
+        client.get(f"/{query}", **HTMX)
+    # A 304 costs only the validators' query.
+    with django_assert_num_queries(1):
+        assert client.get(f"/{query}", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_the_detail_page_uses_one_query(client, django_assert_num_queries):
+    publish_many(5)
+    posting = with_logo(publish())
+    with django_assert_num_queries(1):
+        response = client.get(job_url(posting))
+    assert response.status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(job_url(posting), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    with django_assert_num_queries(1):
+        assert client.get("/jobs/no-such-job/").status_code == 404
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_feed_uses_one_query(client, django_assert_num_queries, count):
+    publish_many(count)
+    with django_assert_num_queries(1):
+        assert client.get("/jobs/feed/").status_code == 200
+
+
+# --- Atom feed ---------------------------------------------------------------------------
+
+
+def test_the_feed_is_atom_with_the_published_jobs(client):
+    newest = publish("Newest job", days_ago=1, description="Line one\n\n<i>two</i>")
+    older = publish("Older job", days_ago=5, company_name="Globex")
+    publish("In review job", status=Status.IN_REVIEW)
+    publish("Expired job", status=Status.EXPIRED, days_ago=60)
+
+    response = client.get("/jobs/feed/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.findtext(f"{ATOM}title") == "Jobwizard: latest jobs"
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "http://testserver/jobs/feed/"
+    assert feed.findtext(f"{ATOM}id") and feed.findtext(f"{ATOM}updated")
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [
+        "Newest job at Acme Corp",
+        "Older job at Globex",
+    ]
+    first = entries[0]
+    assert first.find(f"{ATOM}link").get("href") == f"http://testserver{job_url(newest)}"
+    assert first.findtext(f"{ATOM}id") == f"urn:uuid:{newest.pk}"
+    assert first.findtext(f"{ATOM}author/{ATOM}name") == "Acme Corp"
+    assert first.find(f"{ATOM}summary").get("type") == "html"
+    assert first.findtext(f"{ATOM}summary") == "<p>Line one</p>\n\n<p>&lt;i&gt;two&lt;/i&gt;</p>"
+    assert first.findtext(f"{ATOM}published").startswith(newest.published_at.date().isoformat())
+    assert first.findtext(f"{ATOM}updated")
+    assert {c.get("term") for c in first.findall(f"{ATOM}category")} == {"Full-time", "Remote"}
+    assert older.slug in entries[1].find(f"{ATOM}link").get("href")
+
+
+def test_the_feed_holds_the_latest_fifty(client):
+    for n in range(52):
+        publish(f"Job {n}", days_ago=n)
+    entries = ET.fromstring(client.get("/jobs/feed/").content).findall(f"{ATOM}entry")
+    assert len(entries) == 50
+    assert entries[0].findtext(f"{ATOM}title").startswith("Job 0 ")
+    assert entries[-1].findtext(f"{ATOM}title").startswith("Job 49 ")
+
+
+def test_the_board_links_the_feed(client):
+    assert 'type="application/atom+xml"' in client.get("/").text
+
+
+# --- JSON-LD -----------------------------------------------------------------------------
+
+
+def assert_google_job_posting(data):
+    """Google's required properties for JobPosting, and the shapes of the recommended ones."""
+    assert data["@context"] in ("https://schema.org/", "https://schema.org")
+    assert data["@type"] == "JobPosting"
+    assert isinstance(data["title"], str) and data["title"]
+    assert isinstance(data["description"], str) and data["description"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["datePosted"])
+    organization = data["hiringOrganization"]
+    assert organization["@type"] == "Organization" and organization["name"]
+    if "jobLocation" in data:
+        address = data["jobLocation"]["address"]
+        assert data["jobLocation"]["@type"] == "Place"
+        assert address["@type"] == "PostalAddress" and address["addressLocality"]
+    else:
+        assert data["jobLocationType"] == "TELECOMMUTE"
+        assert data["applicantLocationRequirements"]["@type"] == "Country"
+        assert data["applicantLocationRequirements"]["name"]
+    # Recommended.
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00", data["validThrough"])
+    assert data["employmentType"] in {
+        "FULL_TIME",
+        "PART_TIME",
+        "CONTRACTOR",
+        "TEMPORARY",
+        "INTERN",
+        "VOLUNTEER",
+        "PER_DIEM",
+        "OTHER",
+    }
+    if "baseSalary" in data:
+        salary = data["baseSalary"]
+        assert salary["@type"] == "MonetaryAmount"
+        assert re.fullmatch(r"[A-Z]{3}", salary["currency"])
+        value = salary["value"]
+        assert value["@type"] == "QuantitativeValue"
+        assert value["unitText"] in {"HOUR", "DAY", "WEEK", "MONTH", "YEAR"}
+        assert {"value", "minValue", "maxValue"} & value.keys()
+        assert all(isinstance(value[k], int | float) for k in value.keys() - {"@type", "unitText"})
+
+
+def test_the_detail_page_has_job_posting_structured_data(client):
+    posting = with_logo(
+        publish(salary_min=70000, salary_max=90000, salary_currency="eur", description="Hi")
+    )
+    response = client.get(job_url(posting))
+    script, data = jsonld_of(response)
+
+    assert_google_job_posting(data)
+    assert data["title"] == posting.title
+    assert data["description"] == "<p>Hi</p>"
+    assert data["datePosted"] == posting.published_at.date().isoformat()
+    assert data["validThrough"] == posting.expires_at.isoformat()
+    assert data["employmentType"] == "FULL_TIME"
+    assert data["hiringOrganization"]["logo"] == f"http://testserver{posting.logo.url}"
+    assert data["jobLocation"]["address"]["addressCountry"] == "Germany"
+    assert data["jobLocationType"] == "TELECOMMUTE"
+    assert data["baseSalary"]["value"]["minValue"] == 70000
+    assert data["baseSalary"]["currency"] == "EUR"
+    assert data["identifier"]["value"] == str(posting.pk)
+    assert data["directApply"] is False
+    # The script carries the CSP nonce of this response.
+    nonce = script["attrs"]["nonce"]
+    assert nonce and f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+
+
+def test_a_remote_job_without_a_location_is_telecommute_anywhere(client):
+    posting = publish(location="", remote=True, employment_type="part_time")
+    _, data = jsonld_of(client.get(job_url(posting)))
+    assert_google_job_posting(data)
+    assert "jobLocation" not in data
+    assert data["applicantLocationRequirements"] == {"@type": "Country", "name": "Anywhere"}
+    assert data["employmentType"] == "PART_TIME"
+
+
+def test_user_content_cannot_break_out_of_the_json_ld_script(client):
+    payload = "</script><script>alert(1)</script><!--"
+    posting = publish(payload, description=f"Hello {payload}", company_name=f"Evil {payload}")
+
+    response = client.get(job_url(posting))
+
+    scripts = Scripts(response.text).scripts
+    assert not any("alert(1)" in s["text"] for s in scripts if s["attrs"].get("type") is None)
+    assert all(s["attrs"].get("src") or s["attrs"].get("type") for s in scripts), scripts
+    assert "<script>alert(1)" not in response.text
+    _, data = jsonld_of(response)
+    assert data["title"] == payload
+    assert data["hiringOrganization"]["name"] == f"Evil {payload}"
+    assert data["description"] == (
+        "<p>Hello &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!--</p>"
+    )
+
+
+def test_a_published_posting_without_a_slug_does_not_break_the_board(client):
+    publish("Linked job")
+    publish("Slugless job", slug=None)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert titles(response) == ["Linked job"]
+    assert b"Slugless job" not in client.get("/jobs/feed/").content
