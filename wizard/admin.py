@@ -30,18 +30,25 @@ from .payments.exceptions import PaymentError
 from .payments.webhooks import process
 
 
-class TransitionLogInline(admin.TabularInline):
-    model = TransitionLog
-    fields = ["at", "source", "target", "transition", "actor", "user", "reason"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """A record of what happened: shown on the posting, never edited there."""
+
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
-class RefundInline(admin.TabularInline):
+class TransitionLogInline(ReadOnlyInline):
+    model = TransitionLog
+    fields = ["at", "source", "target", "transition", "actor", "user", "reason"]
+
+
+class RefundInline(ReadOnlyInline):
     model = Refund
     fields = [
         "created_at",
@@ -53,15 +60,9 @@ class RefundInline(admin.TabularInline):
         "requested_by",
         "error",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class EmailRecordInline(admin.TabularInline):
+class EmailRecordInline(ReadOnlyInline):
     model = EmailRecord
     fields = [
         "kind",
@@ -73,24 +74,12 @@ class EmailRecordInline(admin.TabularInline):
         "delivered_at",
         "last_error",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class StripeEventInline(admin.TabularInline):
+class StripeEventInline(ReadOnlyInline):
     model = StripeEvent
     fields = ["received_at", "event_id", "type", "processed_at", "error"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):

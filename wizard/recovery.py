@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -51,42 +52,36 @@ def _mark_dead_tasks(stuck_before):
 
 def _requeue_interrupted_sends(stuck_before):
     """A row left in `sending`: the worker died mid-send. Send again (at most one duplicate)."""
-    repaired = []
-    stuck = EmailRecord.objects.filter(
-        state=EmailRecord.State.SENDING, sending_started_at__lt=stuck_before
+    return _requeue(
+        Q(state=EmailRecord.State.SENDING, sending_started_at__lt=stuck_before),
+        note="The worker stopped while sending; sending again.",
+        report="re-queued after an interrupted send",
     )
-    for record in stuck:
-        with transaction.atomic():
-            record = EmailRecord.objects.select_for_update().get(pk=record.pk)
-            if (
-                record.state != EmailRecord.State.SENDING
-                or record.sending_started_at >= stuck_before
-            ):
-                continue
-            record.state = EmailRecord.State.QUEUED
-            record.last_error = "The worker stopped while sending; sending again."
-            record.next_attempt_at = timezone.now()
-            record.save()
-            send_email.enqueue(record.pk)
-        repaired.append(f"email {record.pk} re-queued after an interrupted send")
-    return repaired
 
 
 def _requeue_lost_tasks(stuck_before):
     """A queued row whose task should have run long ago (its task row was lost or failed)."""
-    repaired = []
-    late = EmailRecord.objects.filter(
-        state=EmailRecord.State.QUEUED, next_attempt_at__lt=stuck_before
+    return _requeue(
+        Q(state=EmailRecord.State.QUEUED, next_attempt_at__lt=stuck_before),
+        note=None,
+        report="had no running task; re-queued",
     )
-    for record in late:
+
+
+def _requeue(stuck, *, note, report):
+    repaired = []
+    for record_id in EmailRecord.objects.filter(stuck).values_list("pk", flat=True):
         with transaction.atomic():
-            record = EmailRecord.objects.select_for_update().get(pk=record.pk)
-            if record.state != EmailRecord.State.QUEUED or record.next_attempt_at >= stuck_before:
+            # Re-check under the lock: another recovery, or the worker, may have moved it.
+            record = EmailRecord.objects.select_for_update().filter(stuck, pk=record_id).first()
+            if record is None:
                 continue
+            record.state = EmailRecord.State.QUEUED
+            record.last_error = note or record.last_error
             record.next_attempt_at = timezone.now()
             record.save()
             send_email.enqueue(record.pk)
-        repaired.append(f"email {record.pk} had no running task; re-queued")
+        repaired.append(f"email {record_id} {report}")
     return repaired
 
 
