@@ -245,10 +245,18 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     def submit_for_review(self, *, by, why):
         pass
 
+    @property
+    def refund_requested(self):
+        """A refund of this posting's payment is recorded: review must not go on."""
+        return bool(self.payment_intent_id) and self.refunds.filter(
+            payment_intent_id=self.payment_intent_id
+        ).exists()
+
     @transition(
         field=status,
         source=Status.IN_REVIEW,
         target=Status.PUBLISHED,
+        conditions=[lambda posting: not posting.refund_requested],
         permission="wizard.review_posting",
         custom={"admin": True, "label": "Approve and publish"},
     )
@@ -264,6 +272,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.IN_REVIEW,
         target=Status.REJECTED,
+        conditions=[lambda posting: not posting.refund_requested],
         permission="wizard.review_posting",
         custom={"admin": True, "label": "Reject and refund", "needs_reason": True},
     )

@@ -1,9 +1,11 @@
 """Row locks under real concurrency: these need PostgreSQL's SELECT ... FOR UPDATE."""
 
 import threading
+from unittest import mock
 
 import pytest
 from django.db import connection, connections
+from django_fsm import ConcurrentTransition
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import own, posting_at
@@ -200,3 +202,63 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
         assert JobPosting.objects.get(pk=posting_id).status == Status.ABANDONED
         assert TransitionLog.objects.filter(posting_id=posting_id, target="abandoned").count() == 1
         assert not default_storage.exists(name)
+
+
+def test_staff_approval_an_employer_withdrawal_and_a_webhook_at_once_have_one_winner(
+    client, fakestripe, run_tasks
+):
+    """Publication and refund exclude each other; the late webhook changes nothing."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django_fsm import TransitionNotAllowed
+
+    from tests.integration.test_webhooks import deliver
+    from wizard import review
+    from wizard.models import Refund
+    from wizard.payments.refunds import NothingToRefund
+
+    posting, session_id, event = paid_at_stripe_with_event(client, fakestripe)
+    fulfil(session_id, by=Actor.system())
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        run_tasks()
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
+    staff = Actor.staff(User.objects.create_superuser("boss", "boss@example.com", "pw"))
+
+    def approve():
+        try:
+            review.approve(posting.pk, by=staff)
+            return "approved"
+        except (TransitionNotAllowed, ConcurrentTransition):
+            return "approve refused"
+
+    def withdraw():
+        try:
+            review.withdraw_before_review(posting.pk, by=Actor.employer())
+            return "withdrawn"
+        except NothingToRefund:
+            return "withdraw refused"
+
+    def webhook():
+        return f"webhook {deliver(Client(), event).status_code}"
+
+    calls = iter([approve, withdraw, webhook])
+    lock = threading.Lock()
+
+    def next_call():
+        with lock:
+            call = next(calls)
+        return call()
+
+    results = set(run_at_once(3, next_call))
+
+    assert "webhook 200" in results
+    final = JobPosting.objects.get()
+    refunds = Refund.objects.all()
+    if "approved" in results:
+        assert results >= {"approved", "withdraw refused"}
+        assert final.status == Status.PUBLISHED and not refunds.exists()
+    else:
+        assert results >= {"withdrawn", "approve refused"}
+        assert final.status == Status.REFUNDED
+        assert [r.state for r in refunds] == ["succeeded"]
+    assert TransitionLog.objects.filter(target=Status.PAID).count() == 1

@@ -34,23 +34,29 @@ class RefundFailed(PaymentError):
 
 
 class NothingToRefund(PaymentError):
-    message = "This posting has no payment to refund."
+    message = "This posting has no payment to refund any more: it may have just been reviewed."
 
 
 def refund(posting, reason, *, by, note=""):
-    """Refund the posting's own payment and move it to refunded."""
-    if posting.status not in REFUNDABLE or not posting.payment_intent_id:
-        raise NothingToRefund()
-    record = record_refund(
-        posting,
-        payment_intent_id=posting.payment_intent_id,
-        session_id=posting.checkout_session_id,
-        amount=posting.price_amount,
-        currency=posting.price_currency,
-        reason=reason,
-        note=note,
-        by=by,
-    )
+    """Refund the posting's own payment and move it to refunded.
+
+    The refund is recorded under the row lock, after checking the posting may still be
+    refunded; from then on review refuses to approve or reject it (JobPosting.approve's
+    condition), so a refund and a publication can never both happen.
+    """
+    with locked_posting(posting.pk) as posting:
+        if posting.status not in REFUNDABLE or not posting.payment_intent_id:
+            raise NothingToRefund()
+        record = record_refund(
+            posting,
+            payment_intent_id=posting.payment_intent_id,
+            session_id=posting.checkout_session_id,
+            amount=posting.price_amount,
+            currency=posting.price_currency,
+            reason=reason,
+            note=note,
+            by=by,
+        )
     return execute(record, by=by)
 
 
