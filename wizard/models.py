@@ -248,9 +248,10 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     @property
     def refund_requested(self):
         """A refund of this posting's payment is recorded: review must not go on."""
-        return bool(self.payment_intent_id) and self.refunds.filter(
-            payment_intent_id=self.payment_intent_id
-        ).exists()
+        return (
+            bool(self.payment_intent_id)
+            and self.refunds.filter(payment_intent_id=self.payment_intent_id).exists()
+        )
 
     @transition(
         field=status,
