@@ -63,9 +63,14 @@ class WebhookDispatcher:
         self._held: list[_PendingDelivery] = []  # by "hold" faults, oldest first
         self.faults = FaultQueue()  # of WebhookFault
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="fakestripe-webhooks", daemon=True)
+        self._thread = None
 
     def start(self):
+        with self._condition:
+            self._start_thread()
+
+    def _start_thread(self):
+        self._thread = threading.Thread(target=self._run, name="fakestripe-webhooks", daemon=True)
         self._thread.start()
 
     def stop(self):
@@ -147,6 +152,11 @@ class WebhookDispatcher:
             self._held.clear()
             self.faults.clear()
             self._generation += 1
+            if self._in_flight:
+                # An attempt of the old generation may hang on a receiver that never answers
+                # (up to the delivery timeout): give new deliveries a thread of their own.
+                self._in_flight = 0
+                self._start_thread()
 
     def attempts(self) -> list[dict]:
         with self._condition:
@@ -160,10 +170,10 @@ class WebhookDispatcher:
         heapq.heappush(self._queue, (due, next(self._sequence), delivery))
         self._condition.notify_all()
 
-    def _next_due_delivery(self):
-        """Block until a delivery is due; None when stopping."""
+    def _next_due_delivery(self, thread):
+        """Block until a delivery is due; None when stopping or replaced by reset()."""
         with self._condition:
-            while not self._stopping:
+            while not self._stopping and self._thread is thread:
                 if self._queue:
                     wait = self._queue[0][0] - time.monotonic()
                     if wait <= 0:
@@ -175,12 +185,15 @@ class WebhookDispatcher:
             return None
 
     def _run(self):
-        while (due := self._next_due_delivery()) is not None:
+        thread = threading.current_thread()
+        while (due := self._next_due_delivery(thread)) is not None:
             delivery, url, secret = due
             status, error = self._post(delivery, url, secret) if url else (None, "no webhook URL")
             with self._condition:
+                if delivery.generation != self._generation:
+                    continue  # reset() happened meanwhile: forget this attempt
                 self._in_flight -= 1
-                if url and delivery.generation == self._generation:  # else reset() happened
+                if url:
                     self._record_and_maybe_retry(delivery, url, status, error)
 
     def _post(self, delivery: _PendingDelivery, url: str, secret: str):

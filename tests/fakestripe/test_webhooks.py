@@ -1,4 +1,5 @@
 import json
+import time
 
 import stripe
 
@@ -61,3 +62,26 @@ def test_reset_clears_objects_events_and_deliveries(api, make_session, proc):
     proc.reset()
     assert api.v1.checkout.sessions.list().data == []
     assert api.v1.events.list().data == []
+
+
+def test_a_receiver_that_never_answers_does_not_hold_up_deliveries_after_a_reset(
+    proc, api, make_session, receiver
+):
+    """A test that ends while its app hangs must not delay the next test's webhooks."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts connections, never answers
+    try:
+        proc.configure(webhook_url=f"http://127.0.0.1:{silent.getsockname()[1]}/hook")
+        api.v1.checkout.sessions.expire(make_session().id)
+        time.sleep(0.2)  # the delivery thread is now waiting on the silent receiver
+        proc.reset()
+        proc.configure(webhook_url=receiver.url)
+        started = time.monotonic()
+        api.v1.checkout.sessions.expire(make_session().id)
+        assert receiver.wait_for(1, timeout=3)
+        assert time.monotonic() - started < 2
+    finally:
+        silent.close()
