@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.utils import ErrorDict
 
 from . import logos
 from .models import Currency, EmploymentType, JobPosting
@@ -81,6 +82,18 @@ class DetailsForm(forms.ModelForm):
                 "apply_url", "Give a URL or an email address (or both) where candidates apply."
             )
         return data
+
+
+class ContactEmailOnlyForm(DetailsForm):
+    """The details form as typed, with only the contact email validated: asking for a
+    link to finish later must not require the rest to be complete."""
+
+    def full_clean(self):
+        super().full_clean()
+        if self._errors is not None:
+            self._errors = ErrorDict(
+                {name: errors for name, errors in self._errors.items() if name == "contact_email"}
+            )
 
 
 class ResendForm(forms.Form):

@@ -2,12 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.forms.utils import ErrorDict
 from django.shortcuts import render
 from django.urls import reverse
 
 from . import resume, review, services
-from .forms import DetailsForm, LogoForm, ResendForm
+from .forms import ContactEmailOnlyForm, DetailsForm, LogoForm, ResendForm
 from .ledger import Ledger
 from .logos import LogoStorageError
 from .mailing import ResendTooSoon
@@ -151,18 +150,6 @@ class DetailsStep(Step):
         )
         posting.refresh_from_db()
         return render_step(request, posting, self, self.context(posting, form))
-
-
-class ContactEmailOnlyForm(DetailsForm):
-    """The details form as typed, with only the contact email validated: asking for a
-    link to finish later must not require the rest to be complete."""
-
-    def full_clean(self):
-        super().full_clean()
-        if self._errors is not None:
-            self._errors = ErrorDict(
-                {name: errors for name, errors in self._errors.items() if name == "contact_email"}
-            )
 
 
 class PaymentStep(Step):
