@@ -153,9 +153,7 @@ class Api:
         return session
 
     def get_session(self, session_id: str) -> dict:
-        session = self.store.checkout_sessions.get(session_id)
-        if session is None:
-            raise resource_missing("checkout.session", session_id, param="session")
+        session = _found(self.store.checkout_sessions, session_id, "checkout.session", "session")
         self._expire_if_past(session)
         return session
 
@@ -320,9 +318,7 @@ class Api:
     # ---- PaymentIntents, Charges -------------------------------------------
 
     def retrieve_payment_intent(self, intent_id: str, params: dict) -> dict:
-        payment_intent = self.store.payment_intents.get(intent_id)
-        if payment_intent is None:
-            raise resource_missing("payment_intent", intent_id, param="intent")
+        payment_intent = _found(self.store.payment_intents, intent_id, "payment_intent", "intent")
         expand = params.get("expand") or []
         if any(field != "latest_charge" for field in expand):
             raise invalid_request(f"This property cannot be expanded ({expand}).", param="expand")
@@ -333,10 +329,7 @@ class Api:
         return payment_intent
 
     def retrieve_charge(self, charge_id: str) -> dict:
-        charge = self.store.charges.get(charge_id)
-        if charge is None:
-            raise resource_missing("charge", charge_id, param="charge")
-        return charge
+        return _found(self.store.charges, charge_id, "charge", "charge")
 
     # ---- Refunds -----------------------------------------------------------
 
@@ -386,10 +379,7 @@ class Api:
         return refund
 
     def retrieve_refund(self, refund_id: str) -> dict:
-        refund = self.store.refunds.get(refund_id)
-        if refund is None:
-            raise resource_missing("refund", refund_id, param="refund")
-        return refund
+        return _found(self.store.refunds, refund_id, "refund", "refund")
 
     def list_refunds(self, params: dict) -> dict:
         _reject_unknown(
@@ -416,9 +406,9 @@ class Api:
                 "payment_intent or charge.",
                 param="payment_intent",
             )
-        payment_intent = self.store.payment_intents.get(intent_id)
-        if payment_intent is None:
-            raise resource_missing("payment_intent", intent_id, param="payment_intent")
+        payment_intent = _found(
+            self.store.payment_intents, intent_id, "payment_intent", "payment_intent"
+        )
         if payment_intent["status"] != "succeeded" or not payment_intent["latest_charge"]:
             raise invalid_request(
                 f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
@@ -441,10 +431,7 @@ class Api:
         return _paginate(events, params, "/v1/events")
 
     def retrieve_event(self, event_id: str) -> dict:
-        event = self.store.events.get(event_id)
-        if event is None:
-            raise resource_missing("event", event_id)
-        return event
+        return _found(self.store.events, event_id, "event", "id")
 
 
 # ---- parameter helpers -------------------------------------------------------
@@ -582,3 +569,11 @@ def _paginate(objects_newest_first: list, params: dict, url: str) -> dict:
         "has_more": start + limit < len(objects_newest_first),
         "url": url,
     }
+
+
+def _found(objects: dict, object_id: str, kind: str, param: str) -> dict:
+    """The stored object, or Stripe's 404 resource_missing."""
+    found = objects.get(object_id)
+    if found is None:
+        raise resource_missing(kind, object_id, param=param)
+    return found

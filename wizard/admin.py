@@ -177,76 +177,51 @@ class JobPostingAdmin(admin.ModelAdmin):
     inlines = [TransitionLogInline, EmailRecordInline, RefundInline, StripeEventInline]
     actions = ["approve_selected", "reject_selected", "refund_payments"]
     change_form_template = "admin/wizard/jobposting/change_form.html"
-    readonly_fields = [
-        "id",
-        "status",
-        "slug",
-        "price_amount",
-        "price_currency",
-        "payment_attempt",
-        "checkout_expires_at",
-        "checkout_session_id",
-        "payment_intent_id",
-        "created_at",
-        "updated_at",
-        "paid_at",
-        "confirmed_at",
-        "published_at",
-        "expires_at",
-        "refunded_at",
-        "rejection_reason",
-        "last_error_message",
-        "last_error_detail",
-        "last_error_at",
+    # What the system records is shown, never edited: payment data above all.
+    RECORDED = {
+        None: ["id", "status", "slug"],
+        "Payment": [
+            ("price_amount", "price_currency"),
+            "payment_attempt",
+            "checkout_expires_at",
+            "checkout_session_id",
+            "payment_intent_id",
+        ],
+        "Timeline": [
+            "created_at",
+            "updated_at",
+            "paid_at",
+            "confirmed_at",
+            "published_at",
+            "expires_at",
+            "refunded_at",
+            "rejection_reason",
+        ],
+        "Last error": ["last_error_message", "last_error_detail", "last_error_at"],
+    }
+    EDITABLE = [
+        "company_name",
+        "logo",
+        "title",
+        "location",
+        "remote",
+        "employment_type",
+        ("salary_min", "salary_max", "salary_currency"),
+        "description",
+        "apply_url",
+        "apply_email",
+        "contact_email",
     ]
     fieldsets = [
-        (None, {"fields": ["id", "status", "slug"]}),
-        (
-            "Posting",
-            {
-                "fields": [
-                    "company_name",
-                    "logo",
-                    "title",
-                    "location",
-                    "remote",
-                    "employment_type",
-                    ("salary_min", "salary_max", "salary_currency"),
-                    "description",
-                    "apply_url",
-                    "apply_email",
-                    "contact_email",
-                ]
-            },
-        ),
-        (
-            "Payment",
-            {
-                "fields": [
-                    ("price_amount", "price_currency"),
-                    "payment_attempt",
-                    "checkout_expires_at",
-                    "checkout_session_id",
-                    "payment_intent_id",
-                ]
-            },
-        ),
-        (
-            "Timeline",
-            {
-                "fields": [
-                    "created_at",
-                    "updated_at",
-                    "paid_at",
-                    "confirmed_at",
-                    "published_at",
-                    "expires_at",
-                    "refunded_at",
-                    "rejection_reason",
-                ]
-            },
-        ),
-        ("Last error", {"fields": ["last_error_message", "last_error_detail", "last_error_at"]}),
+        (None, {"fields": RECORDED[None]}),
+        ("Posting", {"fields": EDITABLE}),
+        *((title, {"fields": fields}) for title, fields in RECORDED.items() if title),
+    ]
+    readonly_fields = [
+        name
+        for fields in RECORDED.values()
+        for entry in fields
+        for name in (entry if isinstance(entry, tuple) else (entry,))
     ]
 
     def get_queryset(self, request):

@@ -39,16 +39,7 @@ def reject(posting_id, *, by, reason):
         _check_permission(posting, "reject", by)
         posting.reject(by=by, why=reason)
         posting.save()
-        record = refunds.record_refund(
-            posting,
-            payment_intent_id=posting.payment_intent_id,
-            session_id=posting.checkout_session_id,
-            amount=posting.price_amount,
-            currency=posting.price_currency,
-            reason=Refund.Reason.REJECTED,
-            note=reason,
-            by=by,
-        )
+        record = refunds.record_own_refund(posting, Refund.Reason.REJECTED, by=by, note=reason)
         queue_email(posting, EmailRecord.Kind.REJECTED)
     # After the commit: if Stripe is down the refund stays pending and the reconciler retries.
     try:

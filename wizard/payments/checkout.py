@@ -144,9 +144,9 @@ def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
                 )
             except stripe.InvalidRequestError:
                 session = retrieve_session(session_id)  # it completed or expired meanwhile
-        if session.status == "complete":
-            if fulfil(session_id, by=by or Actor.employer()).settled:
-                return False
+        completed = session is not None and session.status == "complete"
+        if completed and fulfil(session_id, by=by or Actor.employer()).settled:
+            return False
     with locked_posting(posting_id) as posting:
         if posting.status != Status.AWAITING_PAYMENT:
             return not posting.is_paid

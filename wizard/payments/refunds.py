@@ -47,17 +47,22 @@ def refund(posting, reason, *, by, note=""):
     with locked_posting(posting.pk) as posting:
         if posting.status not in REFUNDABLE or not posting.payment_intent_id:
             raise NothingToRefund()
-        record = record_refund(
-            posting,
-            payment_intent_id=posting.payment_intent_id,
-            session_id=posting.checkout_session_id,
-            amount=posting.price_amount,
-            currency=posting.price_currency,
-            reason=reason,
-            note=note,
-            by=by,
-        )
+        record = record_own_refund(posting, reason, by=by, note=note)
     return execute(record, by=by)
+
+
+def record_own_refund(posting, reason, *, by, note=""):
+    """Record a refund of the posting's own payment (call with the posting locked)."""
+    return record_refund(
+        posting,
+        payment_intent_id=posting.payment_intent_id,
+        session_id=posting.checkout_session_id,
+        amount=posting.price_amount,
+        currency=posting.price_currency,
+        reason=reason,
+        note=note,
+        by=by,
+    )
 
 
 def record_refund(posting, *, payment_intent_id, session_id, amount, currency, reason, by, note=""):
@@ -124,17 +129,6 @@ def apply_refunded(posting_id, payment_intent_id, *, stripe_refund_id, by):
             posting.mark_refunded(by=by, why=f"Refunded: {record.get_reason_display()}")
             posting.save()
     return record
-
-
-def retry_pending(*, by):
-    """Ask again for refunds that were recorded but not (yet) made. Returns those retried."""
-    retried = []
-    for record in Refund.objects.filter(state=Refund.State.PENDING):
-        try:
-            retried.append(execute(record, by=by))
-        except PaymentError:
-            logger.warning("Refund %s still pending", record.payment_intent_id)
-    return retried
 
 
 def record_external_refund(charge_id, *, by):
