@@ -1,7 +1,7 @@
 """Postings at a given point of the flow, made directly in the database."""
 
+from wizard.flow.ownership import SESSION_KEY
 from wizard.models import JobPosting, Status
-from wizard.ownership import SESSION_KEY
 
 DETAILS = {
     "company_name": "Acme Corp",

@@ -13,21 +13,14 @@ from django.urls import path
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
-from . import review
-from .mailing import queue_email
-from .models import (
-    REFUNDABLE,
-    Actor,
-    EmailRecord,
-    JobPosting,
-    Refund,
-    Status,
-    StripeEvent,
-    TransitionLog,
-)
-from .payments import refunds
-from .payments.exceptions import PaymentError
-from .payments.webhooks import process
+from wizard.effects.models import EmailRecord
+from wizard.effects.runner import queue_email
+from wizard.payments import refunds
+from wizard.payments.exceptions import PaymentError
+from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.webhooks import process
+from wizard.postings import review
+from wizard.postings.models import REFUNDABLE, Actor, JobPosting, Status, TransitionLog
 
 
 class ReadOnlyInline(admin.TabularInline):

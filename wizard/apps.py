@@ -6,7 +6,7 @@ class WizardConfig(AppConfig):
     verbose_name = "Job postings"
 
     def ready(self):
-        from . import (
-            mailing,  # noqa: F401  (receives the ESP's delivery reports)
-            transitions,  # noqa: F401  (connects the transition log)
-        )
+        # Modules that connect signal receivers: the transition log and the ESP's
+        # delivery reports.
+        from wizard.effects import runner  # noqa: F401
+        from wizard.postings import transitions  # noqa: F401

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import board, manage_link, resume, views
-from .feeds import LatestJobsFeed
-from .flow import FLOW
-from .payments.webhooks import stripe_webhook
+from wizard.board import views as board
+from wizard.board.feeds import LatestJobsFeed
+from wizard.flow import finish_later as resume
+from wizard.flow import manage_link, views
+from wizard.flow.order import FLOW
+from wizard.payments.webhooks import stripe_webhook
 
 app_name = "wizard"
 

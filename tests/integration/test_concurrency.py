@@ -104,7 +104,7 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
     assert sorted(statuses) == [200] * 10 + [302]
     assert JobPosting.objects.get().status == Status.PAID
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.send_email").count() == 1
 
 
 def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing(
@@ -157,10 +157,10 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
     from django.db import transaction
     from django.utils import timezone
 
-    from wizard.mailing import queue_email
+    from wizard.effects.recovery import recover_stuck_work
+    from wizard.effects.runner import queue_email
+    from wizard.maintenance.sweepers import sweep_abandoned_drafts
     from wizard.models import EmailRecord
-    from wizard.recovery import recover_stuck_work
-    from wizard.sweepers import sweep_abandoned_drafts
 
     settings.STUCK_AFTER_SECONDS = 60
     long_ago = timezone.now() - timedelta(days=30)
@@ -197,7 +197,7 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
     run_at_once(4, next_job)
 
     assert EmailRecord.objects.filter(state="queued").count() == 3
-    assert DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 3
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.send_email").count() == 3
     for posting_id, name in stale:
         assert JobPosting.objects.get(pk=posting_id).status == Status.ABANDONED
         assert TransitionLog.objects.filter(posting_id=posting_id, target="abandoned").count() == 1
@@ -213,9 +213,9 @@ def test_staff_approval_an_employer_withdrawal_and_a_webhook_at_once_have_one_wi
     from django_fsm import TransitionNotAllowed
 
     from tests.integration.test_webhooks import deliver
-    from wizard import review
     from wizard.models import Refund
     from wizard.payments.refunds import NothingToRefund
+    from wizard.postings import review
 
     posting, session_id, event = paid_at_stripe_with_event(client, fakestripe)
     fulfil(session_id, by=Actor.system())

@@ -16,9 +16,9 @@ from django.test import override_settings
 
 from tests.factories import posting_at
 from tests.mailers import ScriptedESP
-from wizard.mailing import queue_email
+from wizard.effects.recovery import recover_stuck_work
+from wizard.effects.runner import queue_email
 from wizard.models import EmailRecord, JobPosting, Status
-from wizard.recovery import recover_stuck_work
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_a_sent_email_is_never_sent_again_by_a_retry_or_the_recovery(run_tasks, 
     paid_posting()
     run_tasks()
     record = EmailRecord.objects.get()
-    from wizard.mailing import send_email
+    from wizard.effects.runner import send_email
 
     send_email.enqueue(record.pk)  # a stray duplicate task
     settings.STUCK_AFTER_SECONDS = 0

@@ -146,7 +146,7 @@ def test_paying_and_returning_marks_the_posting_paid_once_and_queues_the_email(
     posting.refresh_from_db()
     assert posting.status == Status.PAID
     assert posting.payment_intent_id.startswith("pi_")
-    assert DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.send_email").count() == 1
 
     # The return URL reloaded is a no-op.
     session_id = posting.checkout_session_id

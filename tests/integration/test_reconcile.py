@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
-from wizard.maintenance import ensure_scheduled, run_maintenance
+from wizard.maintenance.jobs import ensure_scheduled, run_maintenance
 from wizard.models import JobPosting, Refund, Status, TransitionLog
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_a_payment_whose_webhook_never_came_is_fulfilled(paying, fakestripe):
     output = reconcile_command()
     assert "paid at Stripe, not applied here" in output and "-> fulfilled" in output
     assert JobPosting.objects.get().status == Status.PAID
-    assert DBTaskResult.objects.filter(task_path="wizard.mailing.send_email").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.send_email").count() == 1
 
     assert reconcile_command().strip() == "0 difference(s)"  # repeated: nothing left to do
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1

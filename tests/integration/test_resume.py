@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
-from wizard import resume
+from wizard.flow import finish_later as resume
 from wizard.models import EmailRecord, JobPosting, Status, TransitionLog
 
 pytestmark = pytest.mark.django_db

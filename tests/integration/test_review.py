@@ -14,7 +14,7 @@ from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import pay_and_return
 from wizard.models import Actor, EmailRecord, JobPosting, Refund, Status, TransitionLog
-from wizard.review import expire_due_postings, warn_expiring_postings
+from wizard.postings.review import expire_due_postings, warn_expiring_postings
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +216,7 @@ def test_the_employer_withdraws_before_review_for_a_refund(client, in_review):
 def test_the_management_link_in_the_email_opens_the_posting_anywhere(in_review, client, run_tasks):
     from django.test import Client
 
-    from wizard.manage_link import manage_url
+    from wizard.flow.manage_link import manage_url
 
     url = manage_url(in_review)
     stranger = Client()
@@ -232,7 +232,7 @@ def test_the_management_link_in_the_email_opens_the_posting_anywhere(in_review, 
 def test_the_review_service_refuses_staff_without_permission():
     from django.core.exceptions import PermissionDenied
 
-    from wizard.review import approve
+    from wizard.postings.review import approve
 
     user = User.objects.create_user("nobody", is_staff=True)
     posting = posting_at(Status.IN_REVIEW)

@@ -23,7 +23,7 @@ from tests.s3 import (  # noqa: F401
     s3_storage_fixture,
     use_s3_default_storage,
 )
-from wizard import sweepers
+from wizard.maintenance import sweepers
 from wizard.models import JobPosting, Status, TransitionLog
 
 pytestmark = pytest.mark.django_db

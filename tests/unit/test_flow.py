@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from wizard.flow import FLOW
+from wizard.flow.order import FLOW
 from wizard.models import JobPosting, Status
 
 EXPECTED_FIRST_INCOMPLETE = {

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import RequestFactory
 
-from wizard.jsonld import base_salary, job_posting_jsonld, postal_address, script_json
+from wizard.board.jsonld import base_salary, job_posting_jsonld, postal_address, script_json
 from wizard.models import EmploymentType, JobPosting, Status
 from wizard.templatetags.board import salary_range
 

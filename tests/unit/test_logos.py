@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.conftest import image_bytes
-from wizard.logos import reencode_logo
+from wizard.postings.logos import reencode_logo
 
 
 def upload(data, name="logo.png", content_type="image/png"):

@@ -11,11 +11,11 @@ import stripe
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import Actor, JobPosting, Status
-from ..transitions import locked_posting
-from .client import call
-from .exceptions import AlreadyPaid, CheckoutConflict, NotReadyForPayment
-from .fulfilment import fulfil, posting_for, retrieve_session
+from wizard.payments.client import call
+from wizard.payments.exceptions import AlreadyPaid, CheckoutConflict, NotReadyForPayment
+from wizard.payments.fulfilment import fulfil, posting_for, retrieve_session
+from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.transitions import locked_posting
 
 # Stripe wants expires_at at least 30 minutes after the session is created; the
 # headroom keeps a retried create request valid for a minute after reservation.

@@ -7,7 +7,7 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 
-from .exceptions import PaymentProviderUnavailable
+from wizard.payments.exceptions import PaymentProviderUnavailable
 
 # Network failures, 409 and 5xx are retried by the SDK itself (max_network_retries),
 # reusing the request's Idempotency-Key. It does not retry 429, so we do, briefly:

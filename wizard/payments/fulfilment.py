@@ -14,11 +14,13 @@ import logging
 import stripe
 from django.core.exceptions import ValidationError
 
-from ..mailing import queue_email
-from ..models import Actor, EmailRecord, JobPosting, Refund, Status
-from ..transitions import locked_posting
-from . import refunds
-from .client import call
+from wizard.effects.models import EmailRecord
+from wizard.effects.runner import queue_email
+from wizard.payments import refunds
+from wizard.payments.client import call
+from wizard.payments.models import Refund
+from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
 

@@ -12,12 +12,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import Actor, JobPosting, Refund, Status
-from . import refunds
-from .checkout import close_ended_checkout
-from .client import call
-from .exceptions import PaymentError
-from .fulfilment import FulfilOutcome, decide, fulfil, posting_for, retrieve_session
+from wizard.payments import refunds
+from wizard.payments.checkout import close_ended_checkout
+from wizard.payments.client import call
+from wizard.payments.exceptions import PaymentError
+from wizard.payments.fulfilment import FulfilOutcome, decide, fulfil, posting_for, retrieve_session
+from wizard.payments.models import Refund
+from wizard.postings.models import Actor, JobPosting, Status
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,11 @@ import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import REFUNDABLE, JobPosting, Refund
-from ..transitions import locked_posting
-from .client import call
-from .exceptions import PaymentError
+from wizard.payments.client import call
+from wizard.payments.exceptions import PaymentError
+from wizard.payments.models import Refund
+from wizard.postings.models import REFUNDABLE, JobPosting
+from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
 

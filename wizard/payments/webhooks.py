@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..models import Actor, JobPosting, StripeEvent
-from .checkout import close_ended_checkout
-from .fulfilment import fulfil
-from .refunds import record_external_refund
+from wizard.payments.checkout import close_ended_checkout
+from wizard.payments.fulfilment import fulfil
+from wizard.payments.models import StripeEvent
+from wizard.payments.refunds import record_external_refund
+from wizard.postings.models import Actor, JobPosting
 
 logger = logging.getLogger(__name__)
 

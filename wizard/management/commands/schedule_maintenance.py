@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from wizard.maintenance import ensure_scheduled
+from wizard.maintenance.jobs import ensure_scheduled
 
 
 class Command(BaseCommand):

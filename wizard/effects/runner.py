@@ -19,8 +19,9 @@ from django.dispatch import receiver
 from django.tasks import task
 from django.utils import timezone
 
-from . import emails
-from .models import Actor, EmailRecord, JobPosting, Status
+from wizard.effects import email as emails
+from wizard.effects.models import EmailRecord
+from wizard.postings.models import Actor, JobPosting, Status
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 from django import forms
 from django.forms.utils import ErrorDict
 
-from . import logos
-from .models import Currency, EmploymentType, JobPosting
+from wizard.postings import logos
+from wizard.postings.models import Currency, EmploymentType, JobPosting
 
 
 class LogoForm(forms.Form):

@@ -8,7 +8,7 @@ generated from it. Adding a step means writing one class and listing it here.
 
 from dataclasses import dataclass
 
-from .steps import ConfirmationStep, DetailsStep, LogoStep, PaymentStep
+from wizard.flow.steps import ConfirmationStep, DetailsStep, LogoStep, PaymentStep
 
 
 @dataclass(frozen=True)

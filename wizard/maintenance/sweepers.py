@@ -9,11 +9,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from . import logos
-from .models import BEFORE_PAYMENT, Actor, JobPosting, Status
-from .payments.checkout import release_checkout
-from .payments.exceptions import PaymentError
-from .transitions import locked_posting
+from wizard.payments.checkout import release_checkout
+from wizard.payments.exceptions import PaymentError
+from wizard.postings import logos
+from wizard.postings.models import BEFORE_PAYMENT, Actor, JobPosting, Status
+from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
 

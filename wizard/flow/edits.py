@@ -4,11 +4,13 @@ from functools import partial
 
 from django.db import transaction
 
-from . import logos, mailing
-from .models import Actor, EmailRecord, JobPosting, Status
-from .payments.checkout import release_checkout
-from .payments.exceptions import CheckoutConflict
-from .transitions import locked_posting
+from wizard.effects import runner as mailing
+from wizard.effects.models import EmailRecord
+from wizard.payments.checkout import release_checkout
+from wizard.payments.exceptions import CheckoutConflict
+from wizard.postings import logos
+from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.transitions import locked_posting
 
 
 class PostingLocked(Exception):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
-from .models import EmploymentType
+from wizard.postings.models import EmploymentType
 
 # Google's employmentType values.
 EMPLOYMENT_TYPES = {

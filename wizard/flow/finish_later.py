@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .mailing import resend
-from .models import EmailRecord, JobPosting, Status
-from .ownership import claim
-from .services import PostingLocked
-from .transitions import locked_posting
+from wizard.effects.models import EmailRecord
+from wizard.effects.runner import resend
+from wizard.flow.edits import PostingLocked
+from wizard.flow.ownership import claim
+from wizard.postings.models import JobPosting, Status
+from wizard.postings.transitions import locked_posting
 
 SALT = "jobwizard.resume"
 
@@ -123,7 +124,7 @@ def _use_link(posting_id, nonce):
 @never_cache
 @require_GET
 def resume(request, token):
-    from .flow import FLOW  # wizard.flow imports the steps, which import this module
+    from wizard.flow.order import FLOW
 
     try:
         posting_id, nonce = read_token(token)

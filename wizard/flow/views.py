@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import services
-from .flow import FLOW
-from .models import Actor, JobPosting, Status
-from .navigation import redirect_to
-from .ownership import claim, owned_posting
-from .payments.exceptions import PaymentProviderUnavailable
-from .payments.fulfilment import FulfilOutcome, fulfil
+from wizard.flow import edits as services
+from wizard.flow.navigation import redirect_to
+from wizard.flow.order import FLOW
+from wizard.flow.ownership import claim, owned_posting
+from wizard.payments.exceptions import PaymentProviderUnavailable
+from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.postings.models import Actor, JobPosting, Status
 
 # HTTP 286 tells htmx to stop polling.
 STOP_POLLING = 286

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .flow import FLOW
-from .models import JobPosting
-from .ownership import claim
+from wizard.flow.order import FLOW
+from wizard.flow.ownership import claim
+from wizard.postings.models import JobPosting
 
 SALT = "jobwizard.manage"
 

@@ -17,8 +17,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition, require_safe
 
-from . import jsonld
-from .models import EmploymentType, JobPosting
+from wizard.board import jsonld
+from wizard.postings.models import EmploymentType, JobPosting
 
 BOARD_CACHE_SECONDS = 60
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
-from .models import JobPosting, TransitionLog
+from wizard.postings.models import JobPosting, TransitionLog
 
 
 @contextmanager

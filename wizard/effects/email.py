@@ -5,7 +5,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import EmailRecord
+from wizard.effects.models import EmailRecord
 
 
 def compose(record, **context):
@@ -31,7 +31,8 @@ def compose(record, **context):
 
 def _links(record):
     # Imported here: both modules import wizard.mailing, which imports this one.
-    from . import manage_link, resume
+    from wizard.flow import finish_later as resume
+    from wizard.flow import manage_link
 
     posting = record.posting
     if record.kind == EmailRecord.Kind.RESUME_LINK:

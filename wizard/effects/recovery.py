@@ -14,8 +14,9 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from .mailing import queue_email, send_email
-from .models import EmailRecord, JobPosting, Status
+from wizard.effects.models import EmailRecord
+from wizard.effects.runner import queue_email, send_email
+from wizard.postings.models import JobPosting, Status
 
 logger = logging.getLogger(__name__)
 

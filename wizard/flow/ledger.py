@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from .models import EmailRecord, Status
+from wizard.effects.models import EmailRecord
+from wizard.postings.models import Status
 
 IN_FLIGHT = [EmailRecord.State.QUEUED, EmailRecord.State.SENDING]
 

@@ -11,10 +11,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from .mailing import queue_email
-from .models import Actor, EmailRecord, JobPosting, Refund
-from .payments import refunds
-from .transitions import locked_posting
+from wizard.effects.models import EmailRecord
+from wizard.effects.runner import queue_email
+from wizard.payments import refunds
+from wizard.payments.models import Refund
+from wizard.postings.models import Actor, JobPosting
+from wizard.postings.transitions import locked_posting
 
 
 def _check_permission(posting, name, by):

@@ -4,8 +4,8 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .board import on_board
-from .jsonld import description_html
+from wizard.board.jsonld import description_html
+from wizard.board.views import on_board
 
 FEED_SIZE = 50
 

@@ -19,10 +19,10 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from .payments.reconcile import reconcile
-from .recovery import recover_stuck_work
-from .review import expire_due_postings, warn_expiring_postings
-from .sweepers import sweep_abandoned_drafts, sweep_orphan_logos
+from wizard.effects.recovery import recover_stuck_work
+from wizard.maintenance.sweepers import sweep_abandoned_drafts, sweep_orphan_logos
+from wizard.payments.reconcile import reconcile
+from wizard.postings.review import expire_due_postings, warn_expiring_postings
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from .models import JobPosting
+from wizard.postings.models import JobPosting
 
 SESSION_KEY = "owned_postings"
 

@@ -5,15 +5,17 @@ from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import resume, review, services
-from .forms import ContactEmailOnlyForm, DetailsForm, LogoForm, ResendForm
-from .ledger import Ledger
-from .logos import LogoStorageError
-from .mailing import ResendTooSoon
-from .models import Actor, JobPosting, Status
-from .navigation import go_to_step, redirect_to, render_step
-from .payments.checkout import start_checkout
-from .payments.exceptions import AlreadyPaid, PaymentError
+from wizard.effects.runner import ResendTooSoon
+from wizard.flow import edits as services
+from wizard.flow import finish_later as resume
+from wizard.flow.forms import ContactEmailOnlyForm, DetailsForm, LogoForm, ResendForm
+from wizard.flow.ledger import Ledger
+from wizard.flow.navigation import go_to_step, redirect_to, render_step
+from wizard.payments.checkout import start_checkout
+from wizard.payments.exceptions import AlreadyPaid, PaymentError
+from wizard.postings import review
+from wizard.postings.logos import LogoStorageError
+from wizard.postings.models import Actor, JobPosting, Status
 
 
 class Step:

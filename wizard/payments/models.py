@@ -1,0 +1,75 @@
+"""What Stripe tells us and what we ask of it: refunds and the stored webhook events."""
+
+from django.conf import settings
+from django.db import models
+
+from wizard.postings.models import JobPosting
+
+
+class Refund(models.Model):
+    """A refund of one payment (PaymentIntent), recorded before Stripe is asked for it."""
+
+    class Reason(models.TextChoices):
+        SUPERSEDED = "superseded", "Payment for a session that was no longer current"
+        MISMATCH = "mismatch", "Amount, currency or posting did not match"
+        ABANDONED = "abandoned", "Payment for an abandoned posting"
+        STAFF = "staff", "Refunded by staff"
+        REJECTED = "rejected", "Posting rejected in review"
+        WITHDRAWN = "withdrawn", "Withdrawn by the employer before review"
+        EXTERNAL = "external", "Refunded outside Jobwizard (Stripe dashboard)"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    posting = models.ForeignKey(JobPosting, on_delete=models.PROTECT, related_name="refunds")
+    payment_intent_id = models.CharField(max_length=255, unique=True)
+    checkout_session_id = models.CharField(max_length=255, blank=True)
+    amount = models.PositiveIntegerField(help_text="Minor units.")
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Refund of {self.payment_intent_id} ({self.get_state_display()})"
+
+    @property
+    def amount_display(self):
+        return f"{self.currency.upper()} {self.amount / 100:,.2f}"
+
+
+class StripeEvent(models.Model):
+    """Every signature-verified webhook delivery, stored before it is processed."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    posting = models.ForeignKey(
+        JobPosting,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stripe_events",
+        help_text="The posting the event names, when it names one of ours.",
+    )
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

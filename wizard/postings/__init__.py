@@ -1,0 +1,4 @@
+"""The posting and its life: the model and its state rules, the transition log,
+lifecycle events (paid, published, expired, withdrawn, rejected), staff review and
+expiry, and the logo file the posting owns.
+"""

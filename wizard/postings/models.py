@@ -1,0 +1,338 @@
+"""The posting and its life: state rules live here and nowhere else."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    LOGO_READY = "logo_ready", "Logo ready"
+    DETAILS_READY = "details_ready", "Details ready"
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    PAID = "paid", "Paid"
+    CONFIRMED = "confirmed", "Confirmed"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+    REFUNDED = "refunded", "Refunded"
+    ABANDONED = "abandoned", "Abandoned"
+
+    def reached(self, other):
+        """True when this status is `other` or lies beyond it on the way to publication."""
+        return _PROGRESS[self] >= _PROGRESS[Status(other)]
+
+
+# How far along each status is. Every status after payment has passed the
+# wizard's last step; abandoned postings never will, and count as having reached nothing.
+_PROGRESS = {
+    Status.ABANDONED: -1,
+    Status.DRAFT: 0,
+    Status.LOGO_READY: 1,
+    Status.DETAILS_READY: 2,
+    Status.AWAITING_PAYMENT: 3,
+    Status.PAID: 4,
+    Status.CONFIRMED: 5,
+    Status.IN_REVIEW: 6,
+    Status.PUBLISHED: 7,
+    Status.REJECTED: 7,
+    Status.EXPIRED: 8,
+    Status.REFUNDED: 8,
+}
+BEFORE_PAYMENT = [Status.DRAFT, Status.LOGO_READY, Status.DETAILS_READY, Status.AWAITING_PAYMENT]
+# A refund of the posting's own payment ends it (rejection refunds, but stays rejected).
+REFUNDABLE = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW]
+
+
+class EmploymentType(models.TextChoices):
+    FULL_TIME = "full_time", "Full-time"
+    PART_TIME = "part_time", "Part-time"
+    CONTRACT = "contract", "Contract"
+    TEMPORARY = "temporary", "Temporary"
+    INTERNSHIP = "internship", "Internship"
+
+
+class Currency(models.TextChoices):
+    USD = "usd", "USD"
+    EUR = "eur", "EUR"
+    GBP = "gbp", "GBP"
+    CAD = "cad", "CAD"
+    AUD = "aud", "AUD"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused a transition: the employer's browser, a staff user, or the system."""
+
+    kind: str
+    user: object = None
+
+    EMPLOYER = "employer"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+    @classmethod
+    def employer(cls):
+        return cls(cls.EMPLOYER)
+
+    @classmethod
+    def system(cls):
+        return cls(cls.SYSTEM)
+
+    @classmethod
+    def staff(cls, user):
+        return cls(cls.STAFF, user)
+
+
+class JobPostingQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def in_review(self):
+        return self.filter(status=Status.IN_REVIEW)
+
+    def expiring_before(self, moment):
+        return self.published().filter(expires_at__lte=moment)
+
+
+class JobPosting(ConcurrentTransitionMixin, models.Model):
+    """One row tracks a posting through every step; `status` is the furthest step completed.
+
+    Every status change goes through a @transition method below, called with
+    `by` (an Actor) and `why` (a sentence for the log), inside transaction.atomic()
+    on a row locked with select_for_update(). See wizard.transitions.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = FSMField(max_length=32, choices=Status.choices, default=Status.DRAFT, protected=True)
+
+    company_name = models.CharField(max_length=120, blank=True)
+    logo = models.ImageField(blank=True, max_length=255)
+    title = models.CharField(max_length=120, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    remote = models.BooleanField(default=False)
+    employment_type = models.CharField(max_length=20, choices=EmploymentType.choices, blank=True)
+    salary_min = models.PositiveIntegerField(null=True, blank=True)
+    salary_max = models.PositiveIntegerField(null=True, blank=True)
+    salary_currency = models.CharField(max_length=3, choices=Currency.choices, blank=True)
+    description = models.TextField(max_length=10_000, blank=True)
+    apply_url = models.URLField(
+        max_length=500, blank=True, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    apply_email = models.EmailField(blank=True)
+    contact_email = models.EmailField(blank=True, help_text="Where the receipt goes.")
+
+    # Payment: the price is copied from settings when an attempt starts, so that
+    # a price change never alters a checkout already under way.
+    price_amount = models.PositiveIntegerField(null=True, blank=True, help_text="Minor units.")
+    price_currency = models.CharField(max_length=3, blank=True)
+    payment_attempt = models.PositiveIntegerField(default=0)
+    checkout_expires_at = models.DateTimeField(null=True, blank=True)
+    checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+
+    # The "finish later" link (wizard.resume) is signed over this; a new value
+    # invalidates every link sent before it.
+    resume_nonce = models.CharField(max_length=32, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    slug = models.SlugField(max_length=120, unique=True, null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+
+    # The last failure: a friendly sentence for the employer, the detail for staff.
+    last_error_message = models.CharField(max_length=255, blank=True)
+    last_error_detail = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobPostingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["status", "-published_at"]),
+        ]
+        permissions = [
+            ("refund_posting", "Can refund a posting's payment"),
+            ("review_posting", "Can approve, reject and withdraw postings"),
+        ]
+
+    def __str__(self):
+        title = self.title or "Untitled posting"
+        return f"{title} at {self.company_name}" if self.company_name else title
+
+    @property
+    def state(self):
+        return Status(self.status)
+
+    @property
+    def is_public(self):
+        return self.status == Status.PUBLISHED
+
+    @property
+    def is_paid(self):
+        return self.state.reached(Status.PAID)
+
+    @property
+    def price_display(self):
+        amount = (
+            self.price_amount if self.price_amount is not None else settings.POSTING_PRICE_AMOUNT
+        )
+        currency = self.price_currency or settings.POSTING_PRICE_CURRENCY
+        return f"{currency.upper()} {amount / 100:,.2f}"
+
+    def record_error(self, message, detail=""):
+        self.last_error_message = message
+        self.last_error_detail = detail or message
+        self.last_error_at = timezone.now()
+
+    def clear_error(self):
+        self.last_error_message = ""
+        self.last_error_detail = ""
+        self.last_error_at = None
+
+    # --- Transitions ------------------------------------------------------
+    # `by` and `why` are read by the transition log (wizard.transitions).
+
+    @transition(field=status, source=Status.DRAFT, target=Status.LOGO_READY)
+    def complete_logo_step(self, *, by, why):
+        pass
+
+    @transition(field=status, source=Status.LOGO_READY, target=Status.DETAILS_READY)
+    def complete_details_step(self, *, by, why):
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.DETAILS_READY, Status.AWAITING_PAYMENT],
+        target=Status.AWAITING_PAYMENT,
+        conditions=[lambda posting: posting.has_details],
+    )
+    def open_checkout(self, *, session_id, by, why):
+        self.checkout_session_id = session_id
+        self.payment_intent_id = ""
+
+    @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.DETAILS_READY)
+    def close_checkout(self, *, by, why):
+        """Back to the payment step: the session expired, failed, or the employer edits again."""
+
+    @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.PAID)
+    def mark_paid(self, *, payment_intent_id, by, why):
+        self.payment_intent_id = payment_intent_id
+        self.paid_at = timezone.now()
+        self.clear_error()
+
+    @transition(field=status, source=Status.PAID, target=Status.CONFIRMED)
+    def confirm(self, *, by, why):
+        self.confirmed_at = timezone.now()
+        self.clear_error()
+
+    @transition(field=status, source=Status.CONFIRMED, target=Status.IN_REVIEW)
+    def submit_for_review(self, *, by, why):
+        pass
+
+    @property
+    def refund_requested(self):
+        """A refund of this posting's payment is recorded: review must not go on."""
+        return (
+            bool(self.payment_intent_id)
+            and self.refunds.filter(payment_intent_id=self.payment_intent_id).exists()
+        )
+
+    @transition(
+        field=status,
+        source=Status.IN_REVIEW,
+        target=Status.PUBLISHED,
+        conditions=[lambda posting: not posting.refund_requested],
+        permission="wizard.review_posting",
+        custom={"admin": True, "label": "Approve and publish"},
+    )
+    def approve(self, *, by, why):
+        self.published_at = timezone.now()
+        self.expires_at = self.published_at + timedelta(days=settings.POSTING_LIFETIME_DAYS)
+        if not self.slug:
+            self.slug = (
+                f"{slugify(self.title)[:60]}-{slugify(self.company_name)[:40]}-{self.pk.hex[:6]}"
+            )
+
+    @transition(
+        field=status,
+        source=Status.IN_REVIEW,
+        target=Status.REJECTED,
+        conditions=[lambda posting: not posting.refund_requested],
+        permission="wizard.review_posting",
+        custom={"admin": True, "label": "Reject and refund", "needs_reason": True},
+    )
+    def reject(self, *, by, why):
+        self.rejection_reason = why
+
+    @transition(field=status, source=Status.PUBLISHED, target=Status.EXPIRED)
+    def expire(self, *, by, why):
+        self.expires_at = min(self.expires_at or timezone.now(), timezone.now())
+
+    @transition(
+        field=status,
+        source=Status.PUBLISHED,
+        target=Status.EXPIRED,
+        permission="wizard.review_posting",
+        custom={"admin": True, "label": "Withdraw from the board", "needs_reason": True},
+    )
+    def withdraw(self, *, by, why):
+        self.expires_at = timezone.now()
+
+    @transition(field=status, source=REFUNDABLE, target=Status.REFUNDED)
+    def mark_refunded(self, *, by, why):
+        self.refunded_at = timezone.now()
+
+    @transition(field=status, source=BEFORE_PAYMENT, target=Status.ABANDONED)
+    def abandon(self, *, by, why):
+        pass
+
+    @property
+    def has_details(self):
+        return bool(
+            self.company_name
+            and self.title
+            and self.employment_type
+            and self.description
+            and (self.apply_url or self.apply_email)
+            and self.contact_email
+        )
+
+
+class TransitionLog(models.Model):
+    """One row per status change: from, to, when, who and why."""
+
+    posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="transitions")
+    transition = models.CharField(max_length=64)
+    source = models.CharField(max_length=32, choices=Status.choices)
+    target = models.CharField(max_length=32, choices=Status.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(
+        max_length=16,
+        choices=[(Actor.EMPLOYER, "Employer"), (Actor.STAFF, "Staff"), (Actor.SYSTEM, "System")],
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.source} → {self.target} by {self.user or self.actor}"
