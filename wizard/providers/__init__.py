@@ -1,0 +1,9 @@
+"""HTTP clients of the third parties other than Stripe and the email provider.
+
+Bot-check siteverify (siteverify), Twilio Verify (twilio_verify), the Google Indexing API
+(google_indexing) and IndexNow (indexnow): each speaks the provider's real protocol, and
+in development and tests reaches the local emulator (fakeproviders) through its settings.
+Every failure is one of two exceptions (errors): ProviderUnavailable, worth retrying, or
+ProviderRefused, permanent. Nothing here touches the database; callers (the flow's steps,
+the effect runner) decide what a failure means for a posting.
+"""
