@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "crontask",
     "anymail",
     "wizard",
 ]
@@ -179,17 +180,23 @@ if DEBUG:
 elif "WEBHOOK_SECRET" not in ANYMAIL:
     raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) in production.")
 
-# Durable email (wizard.mailing): attempts, backoff between them, and how soon an
-# employer may ask for the same email again.
-EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "10"))
-EMAIL_RETRY_BASE_SECONDS = float(os.environ.get("EMAIL_RETRY_BASE_SECONDS", "30"))
-EMAIL_RETRY_MAX_SECONDS = float(os.environ.get("EMAIL_RETRY_MAX_SECONDS", "3600"))
+# Side effects (wizard.effects): attempts before an effect fails for good and staff
+# are told, the backoff between attempts, and how soon an employer may ask for the
+# same email again.
+EFFECT_MAX_ATTEMPTS = int(os.environ.get("EFFECT_MAX_ATTEMPTS", "10"))
+EFFECT_RETRY_BASE_SECONDS = float(os.environ.get("EFFECT_RETRY_BASE_SECONDS", "30"))
+EFFECT_RETRY_MAX_SECONDS = float(os.environ.get("EFFECT_RETRY_MAX_SECONDS", "3600"))
 EMAIL_RESEND_COOLDOWN_SECONDS = int(os.environ.get("EMAIL_RESEND_COOLDOWN_SECONDS", "300"))
 
 # --- Tasks --------------------------------------------------------------------
 # The database backend makes enqueueing part of the business transaction: a
 # task row commits or rolls back together with the state change (an outbox).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The scheduler of periodic work (`manage.py crontask`, see wizard/tasks.py). With more
+# than one scheduler host, give them a Redis lock (needs the `redis` package) so only
+# one of them queues runs at a time.
+if os.environ.get("CRONTASK_REDIS_URL"):
+    CRONTASK = {"REDIS_URL": os.environ["CRONTASK_REDIS_URL"]}
 
 # --- Stripe -----------------------------------------------------------------
 # Without STRIPE_SECRET_KEY the app talks to the local emulator (fakestripe).
@@ -245,7 +252,7 @@ LOGGING = {
 # Absolute links in emails.
 SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 
-# Periodic maintenance (see wizard.maintenance.run_maintenance): how often, and how far
+# Periodic maintenance (wizard.tasks, scheduled by `manage.py crontask`): how often, and how far
 # back the payment reconciler looks at Stripe's Checkout Sessions.
 MAINTENANCE_INTERVAL_SECONDS = int(os.environ.get("MAINTENANCE_INTERVAL_SECONDS", "60"))
 RECONCILE_LOOKBACK_DAYS = int(os.environ.get("RECONCILE_LOOKBACK_DAYS", "3"))
@@ -254,9 +261,74 @@ STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))
 ABANDON_DRAFTS_AFTER_DAYS = int(os.environ.get("ABANDON_DRAFTS_AFTER_DAYS", "14"))
 ORPHAN_LOGO_GRACE_HOURS = int(os.environ.get("ORPHAN_LOGO_GRACE_HOURS", "24"))
 TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "14"))
-# How long an emailed "finish later" link (wizard.resume) stays valid.
+# How long an emailed "finish later" link (wizard.flow.finish_later) stays valid.
 RESUME_LINK_MAX_AGE_DAYS = int(os.environ.get("RESUME_LINK_MAX_AGE_DAYS", "7"))
 # Publication: how long a posting stays on the board, and when its employer is warned.
 POSTING_LIFETIME_DAYS = int(os.environ.get("POSTING_LIFETIME_DAYS", "30"))
 EXPIRY_WARNING_DAYS = int(os.environ.get("EXPIRY_WARNING_DAYS", "3"))
 BOARD_PAGE_SIZE = int(os.environ.get("BOARD_PAGE_SIZE", "20"))
+
+# --- Third-party providers (wizard/providers) ------------------------------------
+# Bot check, phone verification and search indexing. Without credentials each one talks
+# to the local emulator (python -m fakeproviders, FAKEPROVIDERS_URL) with the provider's
+# documented test keys; setting the credentials switches to the real provider.
+from wizard.providers.siteverify import PROVIDERS as _BOT_CHECK_PROVIDERS  # noqa: E402
+
+FAKEPROVIDERS_URL = os.environ.get(
+    "FAKEPROVIDERS_URL", f"http://127.0.0.1:{os.environ.get('FAKEPROVIDERS_PORT', '12112')}"
+).rstrip("/")
+PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("PROVIDER_TIMEOUT_SECONDS", "5"))
+
+BOT_CHECK_PROVIDER = os.environ.get("BOT_CHECK_PROVIDER", "turnstile")
+if BOT_CHECK_PROVIDER not in _BOT_CHECK_PROVIDERS:
+    raise ImproperlyConfigured(
+        f"BOT_CHECK_PROVIDER must be one of {sorted(_BOT_CHECK_PROVIDERS)}, "
+        f"not {BOT_CHECK_PROVIDER!r}"
+    )
+_bot_check = _BOT_CHECK_PROVIDERS[BOT_CHECK_PROVIDER]
+BOT_CHECK_SITE_KEY = os.environ.get("BOT_CHECK_SITE_KEY") or _bot_check.test_site_key
+BOT_CHECK_SECRET_KEY = os.environ.get("BOT_CHECK_SECRET_KEY") or _bot_check.test_secret
+BOT_CHECK_VERIFY_URL = os.environ.get("BOT_CHECK_VERIFY_URL") or (
+    _bot_check.verify_url
+    if os.environ.get("BOT_CHECK_SECRET_KEY")
+    else FAKEPROVIDERS_URL + _bot_check.emulator_path
+)
+BOT_CHECK_FAIL_OPEN = env_bool("BOT_CHECK_FAIL_OPEN", False)
+
+PHONE_VERIFICATION_ENABLED = env_bool("PHONE_VERIFICATION_ENABLED", False)
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+if TWILIO_AUTH_TOKEN:
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+    TWILIO_VERIFY_SERVICE_SID = os.environ.get("TWILIO_VERIFY_SERVICE_SID", "")
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://verify.twilio.com")
+else:  # the emulator's development credentials
+    TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    TWILIO_AUTH_TOKEN = "jobwizard-dev-twilio-token"
+    TWILIO_VERIFY_SERVICE_SID = os.environ.get("TWILIO_VERIFY_SERVICE_SID", "VA" + "0" * 32)
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", FAKEPROVIDERS_URL)
+
+SEARCH_INDEXING_ENABLED = env_bool("SEARCH_INDEXING_ENABLED", True)
+GOOGLE_INDEXING_CREDENTIALS = os.environ.get("GOOGLE_INDEXING_CREDENTIALS", "")
+GOOGLE_INDEXING_API_BASE = os.environ.get("GOOGLE_INDEXING_API_BASE") or (
+    "https://indexing.googleapis.com" if GOOGLE_INDEXING_CREDENTIALS else FAKEPROVIDERS_URL
+)
+# Used only without GOOGLE_INDEXING_CREDENTIALS, by the throwaway local service account.
+GOOGLE_INDEXING_TOKEN_URI = os.environ.get(
+    "GOOGLE_INDEXING_TOKEN_URI", FAKEPROVIDERS_URL + "/token"
+)
+INDEXNOW_KEY = os.environ.get("INDEXNOW_KEY", "")
+INDEXNOW_ENDPOINT = os.environ.get("INDEXNOW_ENDPOINT") or (
+    "https://api.indexnow.org/indexnow" if INDEXNOW_KEY else FAKEPROVIDERS_URL + "/indexnow"
+)
+INDEXNOW_KEY = INDEXNOW_KEY or "jobwizard-dev-indexnow-key"
+if os.environ.get("BOT_CHECK_SECRET_KEY"):
+    # The real widget's script and frame come from the provider (the providers' own docs).
+    _widget_origins = {
+        "turnstile": ["https://challenges.cloudflare.com"],
+        "hcaptcha": ["https://hcaptcha.com", "https://*.hcaptcha.com"],
+        "recaptcha": ["https://www.google.com", "https://www.gstatic.com"],
+    }[BOT_CHECK_PROVIDER]
+    SECURE_CSP["script-src"] = [*SECURE_CSP["script-src"], *_widget_origins]
+    SECURE_CSP["frame-src"] = [CSP.SELF, *_widget_origins]
+    SECURE_CSP["connect-src"] = [CSP.SELF, *_widget_origins]
+# --- end of third-party providers ------------------------------------------------

@@ -10,6 +10,8 @@ from PIL import Image
 
 from tests.fakestripe_process import FakeStripeProcess
 
+pytest_plugins = ["tests.fakeproviders_fixtures"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls
 # from that thread are safe here because each test owns its database.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -26,7 +28,7 @@ def fakestripe_server():
 
 
 @pytest.fixture
-def fakestripe(fakestripe_server, settings):
+def fakestripe(fakestripe_server, fakeproviders, settings):
     """A clean fakestripe, with the app's settings pointing at it; webhooks go nowhere."""
     fakestripe_server.reset()
     fakestripe_server.configure(webhook_url=None, webhook_secret=WEBHOOK_SECRET)

@@ -1,11 +1,9 @@
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,14 +11,21 @@ from django.urls import path
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
-from wizard.effects.models import EmailRecord
-from wizard.effects.runner import queue_email
+from wizard.effects import runner
+from wizard.effects.models import Effect
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund, StripeEvent
 from wizard.payments.webhooks import process
-from wizard.postings import review
-from wizard.postings.models import REFUNDABLE, Actor, JobPosting, Status, TransitionLog
+from wizard.postings import attention, review
+from wizard.postings.models import (
+    REFUND_PERMISSION,
+    REFUNDABLE,
+    REVIEW_PERMISSION,
+    Actor,
+    JobPosting,
+    TransitionLog,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -55,14 +60,15 @@ class RefundInline(ReadOnlyInline):
     ]
 
 
-class EmailRecordInline(ReadOnlyInline):
-    model = EmailRecord
+class EffectInline(ReadOnlyInline):
+    model = Effect
     fields = [
         "kind",
-        "to",
+        "name",
+        "target",
         "state",
         "attempts",
-        "esp_message_id",
+        "provider_id",
         "sent_at",
         "delivered_at",
         "last_error",
@@ -80,18 +86,12 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [
-            ("any", "Anything below"),
-            ("stuck", "Stuck past its threshold"),
-            ("email", "Email failed or bounced"),
-            ("mismatch", "Payment mismatch"),
-            ("webhook", "Webhook error"),
-        ]
+        return [("any", "Anything below"), *attention.reasons()]
 
     def queryset(self, request, queryset):
         if self.value() == "any":
             return queryset.filter(needs_attention=True)
-        if self.value() in ("stuck", "email", "mismatch", "webhook"):
+        if self.value() in dict(attention.reasons()):
             return queryset.filter(**{f"attention_{self.value()}": True})
         return queryset
 
@@ -120,32 +120,6 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-def with_attention(queryset):
-    """Annotate each posting with why it needs staff attention: a fixed number of queries."""
-    stuck_before = timezone.now() - timedelta(seconds=settings.STUCK_AFTER_SECONDS)
-    return queryset.annotate(
-        attention_stuck=Q(
-            status__in=[Status.PAID, Status.AWAITING_PAYMENT], updated_at__lt=stuck_before
-        ),
-        attention_email=Exists(
-            EmailRecord.objects.filter(
-                posting=OuterRef("pk"), state__in=EmailRecord.NEEDS_ATTENTION
-            )
-        ),
-        attention_mismatch=Exists(
-            Refund.objects.filter(posting=OuterRef("pk"), reason=Refund.Reason.MISMATCH)
-        ),
-        attention_webhook=Exists(
-            StripeEvent.objects.filter(posting=OuterRef("pk"), processed_at=None).exclude(error="")
-        ),
-    ).annotate(
-        needs_attention=Q(attention_stuck=True)
-        | Q(attention_email=True)
-        | Q(attention_mismatch=True)
-        | Q(attention_webhook=True)
-    )
-
-
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -156,7 +130,7 @@ class ReasonForm(forms.Form):
 
 @admin.register(JobPosting)
 class JobPostingAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "company_name", "status", "attention", "created_at", "paid_at"]
+    list_display = ["__str__", "company_name", "status_label", "attention", "created_at", "paid_at"]
     list_filter = [NeedsAttentionFilter, "status", AgeFilter, "employment_type", "remote"]
     search_fields = [
         "id",
@@ -167,7 +141,7 @@ class JobPostingAdmin(admin.ModelAdmin):
         "payment_intent_id",
     ]
     date_hierarchy = "created_at"
-    inlines = [TransitionLogInline, EmailRecordInline, RefundInline, StripeEventInline]
+    inlines = [TransitionLogInline, EffectInline, RefundInline, StripeEventInline]
     actions = ["approve_selected", "reject_selected", "refund_payments"]
     change_form_template = "admin/wizard/jobposting/change_form.html"
     # What the system records is shown, never edited: payment data above all.
@@ -218,7 +192,11 @@ class JobPostingAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return with_attention(super().get_queryset(request))
+        return super().get_queryset(request).with_attention()
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, posting):
+        return posting.status_label
 
     @admin.display(boolean=True, description="Needs attention", ordering="-needs_attention")
     def attention(self, posting):
@@ -256,11 +234,13 @@ class JobPostingAdmin(admin.ModelAdmin):
         posting = self.get_object(request, object_id)
         if posting is None or name not in review.STAFF_TRANSITIONS:
             raise Http404
-        transition = getattr(posting, name)._django_fsm.get_transition(posting.status)
+        transition = next(
+            (t for t in posting.get_available_status_transitions() if t.name == name), None
+        )
         if transition is None:
             self.message_user(
                 request,
-                f"A posting that is {posting.get_status_display()} cannot be {name}d.",
+                f"A posting that is {posting.status_label} cannot be {name}d.",
                 messages.ERROR,
             )
             return redirect("admin:wizard_jobposting_change", posting.pk)
@@ -298,7 +278,7 @@ class JobPostingAdmin(admin.ModelAdmin):
                 posting.refresh_from_db()
                 self.message_user(
                     request,
-                    f"{posting}: it is {posting.get_status_display()} now, so it was left alone.",
+                    f"{posting}: it is {posting.status_label} now, so it was left alone.",
                     messages.WARNING,
                 )
         if done:
@@ -307,9 +287,13 @@ class JobPostingAdmin(admin.ModelAdmin):
             return redirect("admin:wizard_jobposting_change", postings[0].pk)
         return None
 
-    def _bulk(self, request, queryset, name, permission, needs_reason):
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
+    def has_review_permission(self, request):
+        return request.user.has_perm(REVIEW_PERMISSION)
+
+    def has_refund_permission(self, request):
+        return request.user.has_perm(REFUND_PERMISSION)
+
+    def _bulk(self, request, queryset, name, needs_reason):
         form = ReasonForm(request.POST if "confirm" in request.POST else None)
         if needs_reason and not form.is_valid():
             return TemplateResponse(
@@ -330,19 +314,17 @@ class JobPostingAdmin(admin.ModelAdmin):
         self._apply(request, list(queryset), name, reason)
         return None
 
-    @admin.action(description="Approve and publish selected postings")
+    @admin.action(description="Approve and publish selected postings", permissions=["review"])
     def approve_selected(self, request, queryset):
-        return self._bulk(request, queryset, "approve", "wizard.review_posting", False)
+        return self._bulk(request, queryset, "approve", False)
 
-    @admin.action(description="Reject and refund selected postings…")
+    @admin.action(description="Reject and refund selected postings…", permissions=["review"])
     def reject_selected(self, request, queryset):
-        return self._bulk(request, queryset, "reject", "wizard.review_posting", True)
+        return self._bulk(request, queryset, "reject", True)
 
-    @admin.action(description="Refund the payment of selected postings…")
+    @admin.action(description="Refund the payment of selected postings…", permissions=["refund"])
     def refund_payments(self, request, queryset):
         """Ask for a reason on a confirmation page, then refund through the payments service."""
-        if not request.user.has_perm("wizard.refund_posting"):
-            raise PermissionDenied
         refundable = queryset.filter(status__in=REFUNDABLE).exclude(payment_intent_id="")
         form = ReasonForm(request.POST if "confirm" in request.POST else None)
         if not form.is_valid():
@@ -376,24 +358,24 @@ class JobPostingAdmin(admin.ModelAdmin):
         return None
 
 
-@admin.register(EmailRecord)
-class EmailRecordAdmin(admin.ModelAdmin):
-    list_display = ["posting", "kind", "to", "state", "attempts", "sent_at", "updated_at"]
+@admin.register(Effect)
+class EffectAdmin(admin.ModelAdmin):
+    list_display = ["posting", "kind", "name", "target", "state", "attempts", "updated_at"]
     list_filter = [("state", admin.ChoicesFieldListFilter), "kind"]
     list_select_related = ["posting"]
-    search_fields = ["to", "esp_message_id", "posting__id", "posting__title"]
-    readonly_fields = [f.name for f in EmailRecord._meta.fields]
-    actions = ["resend"]
+    search_fields = ["key", "target", "provider_id", "posting__id", "posting__title"]
+    readonly_fields = [f.name for f in Effect._meta.fields]
+    actions = ["retry"]
 
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Send selected emails again")
-    def resend(self, request, queryset):
-        with transaction.atomic():
-            for record in queryset.select_related("posting"):
-                queue_email(record.posting, record.kind)
-        self.message_user(request, f"Queued {queryset.count()} email(s) again.", messages.SUCCESS)
+    @admin.action(description="Run selected side effects again", permissions=["change"])
+    def retry(self, request, queryset):
+        for effect in queryset.select_related("posting"):
+            with transaction.atomic():
+                runner.queue(effect.posting, effect.kind, effect.name)
+        self.message_user(request, f"Queued {queryset.count()} effect(s) again.", messages.SUCCESS)
 
 
 @admin.register(Refund)

@@ -6,7 +6,8 @@ class WizardConfig(AppConfig):
     verbose_name = "Job postings"
 
     def ready(self):
-        # Modules that connect signal receivers: the transition log and the ESP's
-        # delivery reports.
-        from wizard.effects import runner  # noqa: F401
-        from wizard.postings import transitions  # noqa: F401
+        # The transition log and the lifecycle events.
+        # The side-effect kinds: each registers itself with the runner and subscribes
+        # to the lifecycle events that call for it.
+        from wizard.effects import email, indexing, refund  # noqa: F401
+        from wizard.postings import events, transitions  # noqa: F401

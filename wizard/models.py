@@ -1,9 +1,9 @@
 """The app's models, defined in the area that owns each (Django loads them from here)."""
 
-from wizard.effects.models import EmailRecord
+from wizard.effects.models import Effect
 from wizard.payments.models import Refund, StripeEvent
 from wizard.postings.models import (
-    BEFORE_PAYMENT,
+    PAID_LIFE,
     REFUNDABLE,
     Actor,
     Currency,
@@ -14,11 +14,11 @@ from wizard.postings.models import (
 )
 
 __all__ = [
-    "BEFORE_PAYMENT",
+    "PAID_LIFE",
     "REFUNDABLE",
     "Actor",
     "Currency",
-    "EmailRecord",
+    "Effect",
     "EmploymentType",
     "JobPosting",
     "Refund",

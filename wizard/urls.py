@@ -2,7 +2,6 @@ from django.urls import path
 
 from wizard.board import views as board
 from wizard.board.feeds import LatestJobsFeed
-from wizard.flow import finish_later as resume
 from wizard.flow import manage_link, views
 from wizard.flow.order import FLOW
 from wizard.payments.webhooks import stripe_webhook
@@ -15,8 +14,9 @@ urlpatterns = [
     path("jobs/feed/", board.public_cache(LatestJobsFeed()), name="feed"),
     path("jobs/<slug:slug>/", board.job, name="job"),
     path("post/", views.start, name="start"),
-    # Before the per-step patterns: "resume" is not a posting id.
-    path("post/resume/<str:token>/", resume.resume, name="resume"),
+    # Before the per-step patterns: "resume" is not a posting id. (The path keeps its
+    # historic name: links already emailed must keep working.)
+    path("post/resume/<str:token>/", views.finish_later_link, name="finish_later"),
     path("post/manage/<str:token>/", manage_link.manage, name="manage"),
     *(
         path(
@@ -30,4 +30,5 @@ urlpatterns = [
     path("post/<uuid:posting_id>/payment/return/", views.payment_return, name="payment_return"),
     path("post/<uuid:posting_id>/status/", views.status, name="status"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+    path("<str:key>.txt", board.indexnow_key, name="indexnow_key"),
 ]

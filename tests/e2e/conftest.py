@@ -1,5 +1,6 @@
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -82,3 +83,12 @@ def paused_worker(transactional_db):
 def task_worker(paused_worker):
     paused_worker.start()
     return paused_worker
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def screenshot_path(name):
+    """Where a browser test saves a picture of what it checked (var/ is not committed)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return str(SCREENSHOTS / f"{name}.png")

@@ -88,7 +88,7 @@ def test_only_published_postings_are_on_the_board(client):
     visible = publish("Visible job")
     hidden = [
         posting_at(Status.DRAFT, title="Draft job"),
-        publish("Details ready job", status=Status.DETAILS_READY, published_at=None),
+        publish("Details ready job", status=Status.READY_TO_PAY, published_at=None),
         publish("Paid job", status=Status.PAID),
         publish("In review job", status=Status.IN_REVIEW),
         publish("Rejected job", status=Status.REJECTED),

@@ -10,6 +10,8 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
+from wizard.effects.email import Email
+from wizard.effects.models import Effect
 from wizard.models import Actor, JobPosting, Status, TransitionLog
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 
@@ -47,7 +49,7 @@ def run_at_once(count, target):
 
 
 def test_concurrent_fulfils_mark_the_posting_paid_exactly_once(client, fakestripe):
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.pay(session_id)
@@ -64,7 +66,7 @@ def test_concurrent_fulfils_mark_the_posting_paid_exactly_once(client, fakestrip
 def paid_at_stripe_with_event(client, fakestripe):
     from tests.conftest import stripe_api
 
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.pay(session_id)
@@ -104,7 +106,7 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
     assert sorted(statuses) == [200] * 10 + [302]
     assert JobPosting.objects.get().status == Status.PAID
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.send_email").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
 
 
 def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing(
@@ -157,25 +159,24 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
     from django.db import transaction
     from django.utils import timezone
 
+    from wizard.effects.email import queue_email
     from wizard.effects.recovery import recover_stuck_work
-    from wizard.effects.runner import queue_email
     from wizard.maintenance.sweepers import sweep_abandoned_drafts
-    from wizard.models import EmailRecord
 
     settings.STUCK_AFTER_SECONDS = 60
     long_ago = timezone.now() - timedelta(days=30)
     for _ in range(3):  # confirmation emails whose worker died mid-send
         posting = posting_at(Status.PAID, checkout_session_id="cs_x", payment_intent_id="pi_x")
         with transaction.atomic():
-            record = queue_email(posting, EmailRecord.Kind.CONFIRMATION)
-        EmailRecord.objects.filter(pk=record.pk).update(
+            record = queue_email(posting, Email.CONFIRMATION)
+        Effect.objects.filter(kind="email").filter(pk=record.pk).update(
             state="sending", sending_started_at=long_ago
         )
     DBTaskResult.objects.all().delete()
 
     stale = []
     for index in range(2):  # drafts untouched for a month, one of them mid-checkout
-        posting = posting_at(Status.DETAILS_READY)
+        posting = posting_at(Status.READY_TO_PAY)
         name = default_storage.save(f"logos/{posting.pk}/old.png", ContentFile(b"png"))
         JobPosting.objects.filter(pk=posting.pk).update(logo=name)
         if index:
@@ -196,8 +197,8 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
 
     run_at_once(4, next_job)
 
-    assert EmailRecord.objects.filter(state="queued").count() == 3
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.send_email").count() == 3
+    assert Effect.objects.filter(kind="email").filter(state="queued").count() == 3
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 3
     for posting_id, name in stale:
         assert JobPosting.objects.get(pk=posting_id).status == Status.ABANDONED
         assert TransitionLog.objects.filter(posting_id=posting_id, target="abandoned").count() == 1

@@ -16,9 +16,11 @@ from django.test import override_settings
 
 from tests.factories import posting_at
 from tests.mailers import ScriptedESP
+from wizard.effects.email import Email, queue_email
+from wizard.effects.models import Effect
 from wizard.effects.recovery import recover_stuck_work
-from wizard.effects.runner import queue_email
-from wizard.models import EmailRecord, JobPosting, Status
+from wizard.maintenance.task_rows import mark_dead_tasks
+from wizard.models import JobPosting, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +30,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def fast_retries(settings):
-    settings.EMAIL_RETRY_BASE_SECONDS = 0  # retries become due at once, so run_tasks runs them
+    settings.EFFECT_RETRY_BASE_SECONDS = 0  # retries become due at once, so run_tasks runs them
     ScriptedESP.script = []
 
 
 def paid_posting():
     posting = posting_at(Status.PAID, checkout_session_id="cs_test_1", payment_intent_id="pi_1")
     with transaction.atomic():
-        queue_email(posting, EmailRecord.Kind.CONFIRMATION)
+        queue_email(posting, Email.CONFIRMATION)
     return posting
 
 
@@ -44,10 +46,10 @@ def test_an_esp_failing_three_times_then_succeeding_sends_one_email(run_tasks):
     ScriptedESP.script = [500, 500, 500]
     paid_posting()
     run_tasks()
-    record = EmailRecord.objects.get()
+    record = Effect.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("sent", 4)
     assert len(mail.outbox) == 1  # the three refused attempts never reached the outbox
-    assert record.esp_message_id == "0"
+    assert record.provider_id == "0"
     assert mail.outbox[0].extra_headers["X-Jobwizard-Email"] == f"{record.pk}/4"
     assert JobPosting.objects.get().status == Status.IN_REVIEW
 
@@ -57,7 +59,7 @@ def test_a_rate_limited_esp_is_retried_too(run_tasks):
     ScriptedESP.script = [429]
     paid_posting()
     run_tasks()
-    assert EmailRecord.objects.get().attempts == 2
+    assert Effect.objects.filter(kind="email").get().attempts == 2
     assert len(mail.outbox) == 1
 
 
@@ -68,7 +70,7 @@ def test_a_permanent_refusal_fails_at_once_alerts_staff_and_keeps_the_payment(
     ScriptedESP.script = [422, 500]
     posting = paid_posting()
     run_tasks()
-    record = EmailRecord.objects.get()
+    record = Effect.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("failed", 1)
     assert "422" in record.last_error
     posting.refresh_from_db()
@@ -76,17 +78,17 @@ def test_a_permanent_refusal_fails_at_once_alerts_staff_and_keeps_the_payment(
     assert "couldn't email you" in posting.last_error_message
     attention = admin_client.get("/admin/wizard/jobposting/", {"attention": "email"})
     assert list(attention.context["cl"].result_list) == [posting]
-    failed = admin_client.get("/admin/wizard/emailrecord/", {"state": "failed"})
+    failed = admin_client.get("/admin/wizard/effect/", {"state": "failed"})
     assert list(failed.context["cl"].result_list) == [record]
 
 
 @override_settings(MAILERS=TEST_ESP)
 def test_retries_stop_at_the_limit(run_tasks, settings):
-    settings.EMAIL_MAX_ATTEMPTS = 3
+    settings.EFFECT_MAX_ATTEMPTS = 3
     ScriptedESP.script = [503] * 5
     paid_posting()
     run_tasks()
-    record = EmailRecord.objects.get()
+    record = Effect.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("failed", 3)
     assert mail.outbox == []
 
@@ -95,10 +97,10 @@ def test_retries_stop_at_the_limit(run_tasks, settings):
 def test_a_sent_email_is_never_sent_again_by_a_retry_or_the_recovery(run_tasks, settings):
     paid_posting()
     run_tasks()
-    record = EmailRecord.objects.get()
-    from wizard.effects.runner import send_email
+    record = Effect.objects.filter(kind="email").get()
+    from wizard.effects.runner import run_effect
 
-    send_email.enqueue(record.pk)  # a stray duplicate task
+    run_effect.enqueue(record.pk)  # a stray duplicate task
     settings.STUCK_AFTER_SECONDS = 0
     recover_stuck_work()
     run_tasks()
@@ -123,8 +125,8 @@ def test_the_employer_corrects_the_address_and_resends(client, run_tasks):
     )
     assert response.status_code == 200
     run_tasks()
-    record = EmailRecord.objects.get()
-    assert (record.state, record.to) == ("sent", "right@acme.example")
+    record = Effect.objects.filter(kind="email").get()
+    assert (record.state, record.target) == ("sent", "right@acme.example")
     assert mail.outbox[-1].to == ["right@acme.example"]
     assert JobPosting.objects.get().status == Status.IN_REVIEW
 
@@ -165,12 +167,12 @@ def test_a_bounce_report_updates_the_row_and_alerts(client, run_tasks, settings)
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
     paid_posting()
     run_tasks()
-    record = EmailRecord.objects.get()
+    record = Effect.objects.filter(kind="email").get()
     response = post_tracking(
         client,
         postmark_event(
             "Bounce",
-            record.esp_message_id,
+            record.provider_id,
             Type="HardBounce",
             TypeCode=1,
             Description="The server was unable to deliver your message",
@@ -190,10 +192,10 @@ def test_a_delivery_report_marks_the_row_delivered(client, run_tasks, settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
     paid_posting()
     run_tasks()
-    record = EmailRecord.objects.get()
+    record = Effect.objects.filter(kind="email").get()
     response = post_tracking(
         client,
-        postmark_event("Delivery", record.esp_message_id, DeliveredAt="2026-11-28T10:00:00Z"),
+        postmark_event("Delivery", record.provider_id, DeliveredAt="2026-11-28T10:00:00Z"),
     )
     assert response.status_code == 200
     record.refresh_from_db()
@@ -206,10 +208,10 @@ def test_a_tracking_webhook_without_valid_auth_gets_a_400_and_changes_nothing(
 ):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
     posting = paid_posting()
-    EmailRecord.objects.update(state="sent", esp_message_id="m-1")
+    Effect.objects.filter(kind="email").update(state="sent", provider_id="m-1")
     response = post_tracking(client, postmark_event("Bounce", "m-1", Type="HardBounce"), auth=auth)
     assert response.status_code == 400
-    assert EmailRecord.objects.get().state == "sent"
+    assert Effect.objects.filter(kind="email").get().state == "sent"
     assert JobPosting.objects.get(pk=posting.pk).last_error_message == ""
 
 
@@ -263,14 +265,14 @@ def test_a_worker_killed_mid_send_is_recovered_with_at_most_one_duplicate(tmp_pa
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-    record = EmailRecord.objects.get()
+    record = Effect.objects.filter(kind="email").get()
     assert record.state == "sending"  # the provider has the message; we never heard back
 
     settings.STUCK_AFTER_SECONDS = 1
     time.sleep(1.1)
+    assert any("marked failed: worker died" in line for line in mark_dead_tasks())
     repaired = recover_stuck_work()
-    assert any("marked failed: worker died" in line for line in repaired)
-    assert any("re-queued after an interrupted send" in line for line in repaired)
+    assert any("re-queued after an interrupted attempt" in line for line in repaired)
 
     finisher = start_worker(worker_environment(tmp_path, "file"), "--batch")
     assert finisher.wait(timeout=60) == 0

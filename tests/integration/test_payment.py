@@ -15,19 +15,25 @@ from tests.conftest import VALID_DETAILS, step_url, stripe_api
 from tests.factories import own, posting_at
 from wizard.models import JobPosting, Status, TransitionLog
 from wizard.payments.checkout import idempotency_key
+from wizard.providers.siteverify import field_name, fresh_test_token
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def posting(client):
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     return posting
 
 
+def bot_check_passed():
+    """The bot check's field, as the widget (botcheck.js, locally) fills it."""
+    return {field_name(): fresh_test_token()}
+
+
 def press_pay(client, posting):
-    response = client.post(step_url("payment", posting))
+    response = client.post(step_url("payment", posting), bot_check_passed())
     assert response.status_code == 302, response.content
     return response["Location"]
 
@@ -88,7 +94,9 @@ def test_pay_creates_a_checkout_session_from_settings_and_redirects_to_it(
 
 
 def test_the_client_cannot_choose_the_amount(client, posting, fakestripe):
-    response = client.post(step_url("payment", posting), {"amount": "1", "price_amount": "1"})
+    response = client.post(
+        step_url("payment", posting), {"amount": "1", "price_amount": "1", **bot_check_passed()}
+    )
     session = stripe_api().v1.checkout.sessions.retrieve(session_id_from(response["Location"]))
     assert session.amount_total == 9900
 
@@ -146,7 +154,7 @@ def test_paying_and_returning_marks_the_posting_paid_once_and_queues_the_email(
     posting.refresh_from_db()
     assert posting.status == Status.PAID
     assert posting.payment_intent_id.startswith("pi_")
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.send_email").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
 
     # The return URL reloaded is a no-op.
     session_id = posting.checkout_session_id
@@ -188,7 +196,7 @@ def test_a_failing_mailer_keeps_the_posting_paid_and_schedules_a_retry(
     run_tasks()
     posting.refresh_from_db()
     assert posting.status == Status.PAID
-    record = posting.emails.get()
+    record = posting.effects.get()
     assert (record.state, record.attempts) == ("queued", 1)
     assert "SMTP is down" in record.last_error
     retry = DBTaskResult.objects.get(status="READY")
@@ -214,7 +222,7 @@ def test_the_return_url_with_an_unpaid_session_changes_nothing(client, posting, 
 
 
 def test_the_return_url_with_a_foreign_paid_session_changes_nothing(client, posting, fakestripe):
-    other = posting_at(Status.DETAILS_READY)
+    other = posting_at(Status.READY_TO_PAY)
     own(client, other)
     other_session = session_id_from(press_pay(client, other))
     fakestripe.pay(other_session)
@@ -264,7 +272,7 @@ def test_editing_details_while_a_checkout_is_open_expires_it(client, posting, fa
     response = client.post(step_url("details", posting), {**VALID_DETAILS, "title": "Changed"})
     assert response["Location"] == step_url("payment", posting)
     posting.refresh_from_db()
-    assert (posting.status, posting.title) == (Status.DETAILS_READY, "Changed")
+    assert (posting.status, posting.title) == (Status.READY_TO_PAY, "Changed")
     assert stripe_api().v1.checkout.sessions.retrieve(session_id).status == "expired"
     # The old session can no longer be paid; paying again opens a new attempt.
     assert fakestripe.pay(session_id)[0] == 400
@@ -281,15 +289,15 @@ def test_editing_after_the_session_was_paid_goes_to_confirmation(client, posting
 
 
 def test_payment_provider_down_shows_a_friendly_error_and_changes_nothing(
-    client, posting, settings
+    client, posting, settings, fakeproviders
 ):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
-    response = client.post(step_url("payment", posting))
+    response = client.post(step_url("payment", posting), bot_check_passed())
     assert response.status_code == 503
     assert b"payment provider is unavailable" in response.content
     posting.refresh_from_db()
-    assert posting.status == Status.DETAILS_READY
+    assert posting.status == Status.READY_TO_PAY
     assert not posting.checkout_session_id
 
 
@@ -298,7 +306,7 @@ def test_a_reservation_is_reused_when_the_create_response_was_lost(
 ):
     good_base = settings.STRIPE_API_BASE
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    client.post(step_url("payment", posting))
+    client.post(step_url("payment", posting), bot_check_passed())
     posting.refresh_from_db()
     assert (posting.payment_attempt, posting.checkout_session_id) == (1, "")
     settings.STRIPE_API_BASE = good_base
@@ -310,7 +318,7 @@ def test_a_reservation_is_reused_when_the_create_response_was_lost(
 
 def test_a_stale_reservation_is_replaced(client, posting, fakestripe, settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    client.post(step_url("payment", posting))
+    client.post(step_url("payment", posting), bot_check_passed())
     JobPosting.objects.filter(pk=posting.pk).update(
         checkout_expires_at=timezone.now() + timedelta(minutes=29)
     )

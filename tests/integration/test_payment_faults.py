@@ -7,9 +7,10 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
-from tests.integration.test_payment import press_pay, session_id_from
+from tests.integration.test_payment import bot_check_passed, press_pay, session_id_from
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
+from wizard.effects.models import Effect
 from wizard.models import JobPosting, Refund, Status, TransitionLog
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ CREATE_SESSION = "^/v1/checkout/sessions$"
 
 @pytest.fixture
 def posting(client, fakestripe):
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     return posting
 
@@ -44,10 +45,10 @@ def test_a_timed_out_create_gives_a_friendly_error_and_the_retry_gets_the_same_s
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     settings.STRIPE_TIMEOUT_SECONDS = 0.3
     fakestripe.inject_fault("timeout", method="POST", path=CREATE_SESSION, delay=0.6)
-    response = client.post(f"/post/{posting.pk}/payment/")
+    response = client.post(f"/post/{posting.pk}/payment/", bot_check_passed())
     assert response.status_code == 503
     assert b"payment provider is unavailable" in response.content
-    assert JobPosting.objects.get().status == Status.DETAILS_READY  # nothing half-created here
+    assert JobPosting.objects.get().status == Status.READY_TO_PAY  # nothing half-created here
     time.sleep(0.5)  # Stripe finishes creating the session after the client gave up
 
     session_id = session_id_from(press_pay(client, posting))
@@ -75,18 +76,18 @@ def test_a_provider_that_keeps_failing_gets_a_friendly_message(
     settings.STRIPE_MAX_NETWORK_RETRIES = 1
     settings.STRIPE_RATE_LIMIT_RETRIES = 1
     fakestripe.inject_fault(kind, count=5, method="POST", path=CREATE_SESSION)
-    response = client.post(f"/post/{posting.pk}/payment/")
+    response = client.post(f"/post/{posting.pk}/payment/", bot_check_passed())
     assert response.status_code == 503
     assert b"You have not been charged" in response.content
     assert sessions_at_stripe() == []
-    assert JobPosting.objects.get().status == Status.DETAILS_READY
+    assert JobPosting.objects.get().status == Status.READY_TO_PAY
 
 
 def test_a_late_completed_event_for_an_expired_attempt_is_refunded(client, posting, fakestripe):
     first = session_id_from(press_pay(client, posting))
     stripe_api().v1.checkout.sessions.expire(first)
     deliver(client, latest_event("checkout.session.expired"))
-    assert JobPosting.objects.get().status == Status.DETAILS_READY
+    assert JobPosting.objects.get().status == Status.READY_TO_PAY
     second = session_id_from(press_pay(client, posting))
 
     # The first attempt's payment raced its expiry and won at Stripe.
@@ -102,7 +103,7 @@ def test_a_late_completed_event_for_an_expired_attempt_is_refunded(client, posti
         "succeeded",
     )
     assert stripe_api().v1.refunds.list(params={"payment_intent": record.payment_intent_id}).data
-    assert not DBTaskResult.objects.exists()
+    assert not Effect.objects.filter(kind="email").exists()  # paid once: one confirmation
 
 
 def test_a_mismatched_amount_from_stripe_is_refunded_and_never_fulfilled(
@@ -136,7 +137,7 @@ def test_a_failed_delayed_payment_sends_the_employer_back_to_pay(client, posting
     fakestripe.async_result(session_id, succeeded=False)
     assert deliver(client, latest_event("checkout.session.async_payment_failed")).status_code == 200
     posting.refresh_from_db()
-    assert posting.status == Status.DETAILS_READY
+    assert posting.status == Status.READY_TO_PAY
     assert "did not go through" in posting.last_error_message
     assert session_id_from(press_pay(client, posting)) != session_id
 

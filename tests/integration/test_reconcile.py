@@ -9,8 +9,8 @@ from django_tasks_db.models import DBTaskResult
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
-from wizard.maintenance.jobs import ensure_scheduled, run_maintenance
 from wizard.models import JobPosting, Refund, Status, TransitionLog
+from wizard.tasks import enqueue_unless_waiting, periodic_tasks, reconcile_payments
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def reconcile_command(*args):
 
 @pytest.fixture
 def paying(client, fakestripe):
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     return posting, session_id_from(press_pay(client, posting))
 
@@ -41,7 +41,7 @@ def test_a_payment_whose_webhook_never_came_is_fulfilled(paying, fakestripe):
     output = reconcile_command()
     assert "paid at Stripe, not applied here" in output and "-> fulfilled" in output
     assert JobPosting.objects.get().status == Status.PAID
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.send_email").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
 
     assert reconcile_command().strip() == "0 difference(s)"  # repeated: nothing left to do
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
@@ -52,7 +52,7 @@ def test_an_expired_session_sends_the_posting_back_to_the_payment_step(paying):
     stripe_api().v1.checkout.sessions.expire(session_id)
     output = reconcile_command()
     assert "expired at Stripe, awaiting here" in output and "back to the payment step" in output
-    assert JobPosting.objects.get().status == Status.DETAILS_READY
+    assert JobPosting.objects.get().status == Status.READY_TO_PAY
 
 
 def test_a_payment_with_no_posting_here_is_reported_and_left_alone(fakestripe):
@@ -81,29 +81,24 @@ def test_a_payment_with_no_posting_here_is_reported_and_left_alone(fakestripe):
     assert not Refund.objects.exists()
 
 
-def test_maintenance_runs_the_reconciler_and_reschedules_itself(
-    paying, fakestripe, run_tasks, settings
-):
+def test_the_periodic_reconcile_task_fulfils_a_lost_payment(paying, fakestripe, run_tasks):
     posting, session_id = paying
     fakestripe.pay(session_id)
-    assert ensure_scheduled() is True
-    assert ensure_scheduled() is False  # one queued run is enough
+    assert enqueue_unless_waiting(reconcile_payments) is not None
+    assert enqueue_unless_waiting(reconcile_payments) is None  # one queued run is enough
     run_tasks()
     assert JobPosting.objects.get().status == Status.IN_REVIEW  # reconciled, then emailed
-    queued = DBTaskResult.objects.filter(task_path=run_maintenance.module_path, status="READY")
-    assert queued.count() == 1
-    assert queued.get().run_after is not None
+    run = DBTaskResult.objects.get(task_path=reconcile_payments.module_path)
+    assert run.status == "SUCCESSFUL"
 
 
-def test_maintenance_reschedules_itself_even_when_a_job_fails(fakestripe, run_tasks, settings):
+def test_a_failing_periodic_job_does_not_stop_the_others(fakestripe, run_tasks, settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    ensure_scheduled()
+    for periodic_task in periodic_tasks:
+        enqueue_unless_waiting(periodic_task)
     run_tasks()
-    assert (
-        DBTaskResult.objects.filter(task_path=run_maintenance.module_path, status="FAILED").count()
-        == 1
-    )
-    assert (
-        DBTaskResult.objects.filter(task_path=run_maintenance.module_path, status="READY").count()
-        == 1
-    )
+    runs = DBTaskResult.objects.filter(task_path__in=[t.module_path for t in periodic_tasks])
+    assert set(runs.filter(status="FAILED").values_list("task_path", flat=True)) == {
+        reconcile_payments.module_path
+    }
+    assert runs.filter(status="SUCCESSFUL").count() == len(periodic_tasks) - 1

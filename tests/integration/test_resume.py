@@ -10,8 +10,10 @@ from django.test import Client
 
 from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
-from wizard.flow import finish_later as resume
-from wizard.models import EmailRecord, JobPosting, Status, TransitionLog
+from wizard.effects.email import Email
+from wizard.effects.models import Effect
+from wizard.models import JobPosting, Status, TransitionLog
+from wizard.postings import links
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,7 @@ def ask_for_link(client, posting, **changes):
 
 @pytest.fixture
 def draft(client):
-    posting = posting_at(Status.LOGO_READY)
+    posting = posting_at("logo_ready")
     own(client, posting)
     return posting
 
@@ -64,19 +66,19 @@ def test_asking_saves_only_the_contact_email_and_emails_a_link(client, draft, ru
     changed = {name for name in after if after[name] != before[name]}
     assert changed == {"contact_email", "resume_nonce", "updated_at"}
     assert after["contact_email"] == "later@acme.example"
-    assert after["status"] == Status.LOGO_READY
+    assert after["status"] == "logo_ready"
     assert not TransitionLog.objects.exists()
-    (record,) = EmailRecord.objects.all()
-    assert (record.posting_id, record.kind) == (draft.pk, EmailRecord.Kind.RESUME_LINK)
+    (record,) = Effect.objects.filter(kind="email").all()
+    assert (record.posting_id, record.name) == (draft.pk, Email.FINISH_LATER)
 
     path = emailed_link(run_tasks)
     email = mail.outbox[0]
     assert email.to == ["later@acme.example"]
     assert "finish" in email.subject
     assert path.startswith("/post/resume/")
-    assert EmailRecord.objects.get().state == EmailRecord.State.SENT
+    assert Effect.objects.filter(kind="email").get().state == Effect.State.SENT
     # The draft stays a draft: the email does not move the posting.
-    assert JobPosting.objects.get(pk=draft.pk).status == Status.LOGO_READY
+    assert JobPosting.objects.get(pk=draft.pk).status == "logo_ready"
 
 
 def test_the_typed_details_stay_in_the_form_unsaved(client, draft):
@@ -92,7 +94,7 @@ def test_htmx_gets_the_panel_with_the_message(client, draft):
     assert response.status_code == 200
     assert b"<html" not in response.content
     assert b"We emailed a link to a@b.example" in response.content
-    assert EmailRecord.objects.filter(kind=EmailRecord.Kind.RESUME_LINK).count() == 1
+    assert Effect.objects.filter(kind="email").filter(name=Email.FINISH_LATER).count() == 1
 
 
 @pytest.mark.parametrize("email", ["", "not-an-email", "a@"])
@@ -104,7 +106,7 @@ def test_an_invalid_contact_email_gets_a_field_error_and_changes_nothing(client,
     # Only the contact email is checked: the other fields may be empty or wrong.
     assert set(response.context["form"].errors) == {"contact_email"}
     assert snapshot(draft) == before
-    assert not EmailRecord.objects.exists()
+    assert not Effect.objects.filter(kind="email").exists()
 
 
 def test_other_fields_need_not_be_valid(client, draft):
@@ -126,7 +128,7 @@ def test_asking_twice_within_the_cooldown_sends_one_email(client, draft, run_tas
     assert JobPosting.objects.get(pk=draft.pk).contact_email == VALID_DETAILS["contact_email"]
     run_tasks()
     assert len(mail.outbox) == 1
-    assert EmailRecord.objects.get().attempts == 1
+    assert Effect.objects.filter(kind="email").get().attempts == 1
 
 
 def test_asking_again_after_the_cooldown_sends_a_second_email(client, draft, run_tasks, settings):
@@ -139,9 +141,9 @@ def test_asking_again_after_the_cooldown_sends_a_second_email(client, draft, run
     # Both links open the same draft with the same nonce until one is used (their signing
     # timestamps may differ by a second, so compare what they sign).
     first, second = (LINK.search(message.body).group(0) for message in mail.outbox)
-    assert resume.read_token(first.rstrip("/").rsplit("/", 1)[-1]) == resume.read_token(
-        second.rstrip("/").rsplit("/", 1)[-1]
-    )
+    assert links.read_finish_later_token(
+        first.rstrip("/").rsplit("/", 1)[-1]
+    ) == links.read_finish_later_token(second.rstrip("/").rsplit("/", 1)[-1])
 
 
 @pytest.mark.parametrize("status", [Status.PAID, Status.CONFIRMED])
@@ -153,13 +155,13 @@ def test_a_paid_posting_cannot_ask(client, status):
     assert response.status_code == 302
     assert response["Location"] == step_url("confirmation", posting)
     assert snapshot(posting) == before
-    assert not EmailRecord.objects.exists()
+    assert not Effect.objects.filter(kind="email").exists()
 
 
 def test_another_session_cannot_ask(client):
-    posting = posting_at(Status.LOGO_READY)
+    posting = posting_at("logo_ready")
     assert ask_for_link(client, posting).status_code == 404
-    assert not EmailRecord.objects.exists()
+    assert not Effect.objects.filter(kind="email").exists()
 
 
 # --- Opening the link ---------------------------------------------------------------
@@ -184,8 +186,8 @@ def test_the_link_opens_the_draft_in_another_browser(client, draft, run_tasks):
 
 
 def test_the_link_leads_to_the_first_incomplete_step(client):
-    posting = posting_at(Status.DETAILS_READY, resume_nonce="n" * 22)
-    response = Client().get(f"/post/resume/{resume.make_token(posting)}/")
+    posting = posting_at(Status.READY_TO_PAY, resume_nonce="n" * 22)
+    response = Client().get(f"/post/resume/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 302
     assert response["Location"] == step_url("payment", posting)
 
@@ -194,7 +196,7 @@ def test_the_link_leads_to_the_first_incomplete_step(client):
 def test_a_paid_posting_opens_on_its_confirmation(status):
     posting = posting_at(status, resume_nonce="n" * 22)
     browser = Client()
-    response = browser.get(f"/post/resume/{resume.make_token(posting)}/")
+    response = browser.get(f"/post/resume/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 302
     assert response["Location"] == step_url("confirmation", posting)
     assert browser.get(response["Location"]).status_code == 200
@@ -231,7 +233,7 @@ def test_an_expired_link_gets_410(client, draft, run_tasks):
     posting = JobPosting.objects.get(pk=draft.pk)
     eight_days_ago = time.time() - 8 * 24 * 3600
     with mock.patch("django.core.signing.time.time", return_value=eight_days_ago):
-        token = resume.make_token(posting)
+        token = links.make_finish_later_token(posting)
 
     browser = Client()
     response = browser.get(f"/post/resume/{token}/")
@@ -245,7 +247,7 @@ def test_an_expired_link_gets_410(client, draft, run_tasks):
 
 def test_the_max_age_is_a_setting(client, draft, settings):
     ask_for_link(client, draft)
-    token = resume.make_token(JobPosting.objects.get(pk=draft.pk))
+    token = links.make_finish_later_token(JobPosting.objects.get(pk=draft.pk))
     settings.RESUME_LINK_MAX_AGE_DAYS = 1
     with mock.patch("django.core.signing.time.time", return_value=time.time() + 2 * 24 * 3600):
         response = Client().get(f"/post/resume/{token}/")
@@ -273,7 +275,7 @@ def tampered(token):
 def test_a_tampered_or_garbage_link_gets_400(client, draft, mangle):
     ask_for_link(client, draft)
     posting = JobPosting.objects.get(pk=draft.pk)
-    token = mangle(resume.make_token(posting))
+    token = mangle(links.make_finish_later_token(posting))
 
     browser = Client()
     response = browser.get(f"/post/resume/{token}/")
@@ -284,8 +286,8 @@ def test_a_tampered_or_garbage_link_gets_400(client, draft, mangle):
 
 
 def test_a_link_to_a_deleted_posting_is_not_valid():
-    posting = posting_at(Status.LOGO_READY, resume_nonce="n" * 22)
-    token = resume.make_token(posting)
+    posting = posting_at("logo_ready", resume_nonce="n" * 22)
+    token = links.make_finish_later_token(posting)
     posting.delete()
     assert Client().get(f"/post/resume/{token}/").status_code == 400
 
@@ -293,7 +295,7 @@ def test_a_link_to_a_deleted_posting_is_not_valid():
 def test_a_link_to_an_abandoned_draft_shows_it_closed():
     posting = posting_at(Status.ABANDONED, resume_nonce="n" * 22)
     browser = Client()
-    response = browser.get(f"/post/resume/{resume.make_token(posting)}/")
+    response = browser.get(f"/post/resume/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 410
     assert b"This draft was closed" in response.content
     assert browser.get(step_url("details", posting)).status_code == 404
@@ -302,13 +304,13 @@ def test_a_link_to_an_abandoned_draft_shows_it_closed():
 def test_a_token_for_another_salt_is_not_valid():
     from django.core.signing import TimestampSigner
 
-    posting = posting_at(Status.LOGO_READY, resume_nonce="n" * 22)
+    posting = posting_at("logo_ready", resume_nonce="n" * 22)
     token = TimestampSigner(salt="something.else").sign(f"{posting.pk}:{posting.resume_nonce}")
     assert Client().get(f"/post/resume/{token}/").status_code == 400
 
 
 def test_only_get_opens_a_link():
-    posting = posting_at(Status.LOGO_READY, resume_nonce="n" * 22)
-    response = Client().post(f"/post/resume/{resume.make_token(posting)}/")
+    posting = posting_at("logo_ready", resume_nonce="n" * 22)
+    response = Client().post(f"/post/resume/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 405
     assert JobPosting.objects.get(pk=posting.pk).resume_nonce == "n" * 22

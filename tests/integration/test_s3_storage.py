@@ -65,7 +65,7 @@ def test_an_upload_stores_one_png_object_under_the_postings_prefix(client, s3_st
     [key] = s3_storage.keys()
     assert logo_key_pattern(posting).fullmatch(key)
     assert posting.logo.name == key
-    assert posting.status == Status.LOGO_READY
+    assert posting.status == "logo_ready"
     with Image.open(BytesIO(s3_storage.body(key))) as image:
         assert image.format == "PNG"
         image.load()
@@ -91,7 +91,7 @@ def test_a_replaced_logo_leaves_only_the_new_object(
     for callback in callbacks:
         callback()
     assert s3_storage.keys() == [new]
-    assert posting.status == Status.LOGO_READY
+    assert posting.status == "logo_ready"
 
 
 def test_replacing_with_commit_callbacks_run_leaves_only_the_new_object(
@@ -201,13 +201,13 @@ def test_a_failed_database_write_on_replacement_keeps_only_the_current_object(
 
 
 def test_the_payment_step_shows_the_logo_from_the_bucket(client, s3_storage):
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     upload_logo(client, posting)
     posting.refresh_from_db()
     [key] = s3_storage.keys()
     assert posting.logo.name == key
-    assert posting.status == Status.DETAILS_READY
+    assert posting.status == Status.READY_TO_PAY
     response = client.get(step_url("payment", posting))
     assert response.status_code == 200
     match = re.search(r'<img class="logo-thumb" src="([^"]+)"', response.content.decode())
@@ -252,7 +252,7 @@ def test_the_sweeper_deletes_an_abandoned_drafts_logo_and_keeps_a_live_ones(
     abandoned.refresh_from_db()
     live.refresh_from_db()
     assert (abandoned.status, abandoned.logo.name) == (Status.ABANDONED, "")
-    assert (live.status, live.logo.name) == (Status.LOGO_READY, live_logo)
+    assert (live.status, live.logo.name) == ("logo_ready", live_logo)
     assert s3_storage.keys() == [live_logo]
 
 

@@ -26,7 +26,7 @@ def deliver(client, payload, secret=WEBHOOK_SECRET, timestamp=None, signature=No
 @pytest.fixture
 def paid_event(client, fakestripe):
     """A posting paid at Stripe whose employer never came back, and Stripe's completed event."""
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.pay(session_id)
@@ -68,7 +68,7 @@ def test_the_webhook_and_the_return_url_together_pay_once(client, paid_event):
 
 def test_the_payload_is_not_trusted(client, fakestripe):
     """A correctly signed but forged 'completed' event for an unpaid session pays nothing."""
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     session_id = session_id_from(press_pay(client, posting))
     forged = {
@@ -147,7 +147,7 @@ def test_a_processing_failure_answers_500_and_a_redelivery_succeeds(
 def test_fakestripe_delivers_signed_webhooks_the_app_accepts(live_server, fakestripe, client):
     """fakestripe signs exactly as Stripe does: its own delivery reaches the app and pays."""
     fakestripe.configure(webhook_url=live_server.url + URL)
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.pay(session_id)

@@ -55,9 +55,9 @@ SKIPS = [
     (Status.DRAFT, "details", "logo"),
     (Status.DRAFT, "payment", "logo"),
     (Status.DRAFT, "confirmation", "logo"),
-    (Status.LOGO_READY, "payment", "details"),
-    (Status.LOGO_READY, "confirmation", "details"),
-    (Status.DETAILS_READY, "confirmation", "payment"),
+    ("logo_ready", "payment", "details"),
+    ("logo_ready", "confirmation", "details"),
+    (Status.READY_TO_PAY, "confirmation", "payment"),
     (Status.AWAITING_PAYMENT, "confirmation", "payment"),
 ]
 
@@ -100,7 +100,7 @@ def test_paid_postings_send_editing_steps_to_the_confirmation(client, status, re
 
 
 def test_reachable_steps_render(client):
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     for name in ["logo", "details", "payment"]:
         response = client.get(step_url(name, posting))
@@ -109,7 +109,7 @@ def test_reachable_steps_render(client):
 
 
 def test_htmx_requests_get_the_panel_only(client):
-    posting = posting_at(Status.LOGO_READY)
+    posting = posting_at("logo_ready")
     own(client, posting)
     response = client.get(step_url("details", posting), **HTMX)
     assert response.status_code == 200
@@ -162,7 +162,7 @@ def test_uploading_a_logo_stores_it_under_a_server_key_and_advances(client):
     response = client.post(step_url("logo", posting), {"logo": logo_upload(name="../../evil.png")})
     assert response["Location"] == step_url("details", posting)
     posting.refresh_from_db()
-    assert posting.status == Status.LOGO_READY
+    assert posting.status == "logo_ready"
     assert posting.logo.name.startswith(f"logos/{posting.pk}/")
     assert "evil" not in posting.logo.name
     assert default_storage.exists(posting.logo.name)
@@ -176,7 +176,7 @@ def test_skipping_the_logo_advances_without_a_file(client):
     response = client.post(step_url("logo", posting), {"skip": "1"})
     assert response["Location"] == step_url("details", posting)
     posting.refresh_from_db()
-    assert (posting.status, posting.logo.name) == (Status.LOGO_READY, "")
+    assert (posting.status, posting.logo.name) == ("logo_ready", "")
 
 
 def test_replacing_a_logo_deletes_the_old_file_after_commit(
@@ -196,7 +196,7 @@ def test_replacing_a_logo_deletes_the_old_file_after_commit(
     assert posting.logo.name != old
     assert default_storage.exists(posting.logo.name)
     assert not default_storage.exists(old)
-    assert posting.status == Status.LOGO_READY
+    assert posting.status == "logo_ready"
 
 
 def test_a_rejected_logo_shows_the_error_and_changes_nothing(client, media_root):
@@ -247,12 +247,12 @@ def post_details(client, posting, **changes):
 
 
 def test_valid_details_are_saved_and_lead_to_payment(client):
-    posting = posting_at(Status.LOGO_READY)
+    posting = posting_at("logo_ready")
     own(client, posting)
     response = post_details(client, posting)
     assert response["Location"] == step_url("payment", posting)
     posting.refresh_from_db()
-    assert posting.status == Status.DETAILS_READY
+    assert posting.status == Status.READY_TO_PAY
     assert (posting.title, posting.remote, posting.salary_min, posting.salary_currency) == (
         "Senior Django Engineer",
         True,
@@ -278,7 +278,7 @@ INVALID_DETAILS = [
 
 @pytest.mark.parametrize("changes,field,message", INVALID_DETAILS)
 def test_invalid_details_get_a_field_error_and_change_nothing(client, changes, field, message):
-    posting = posting_at(Status.LOGO_READY)
+    posting = posting_at("logo_ready")
     own(client, posting)
     before = snapshot(posting)
     response = post_details(client, posting, **changes)
@@ -289,7 +289,7 @@ def test_invalid_details_get_a_field_error_and_change_nothing(client, changes, f
 
 
 def test_apply_by_email_alone_is_enough(client):
-    posting = posting_at(Status.LOGO_READY)
+    posting = posting_at("logo_ready")
     own(client, posting)
     response = post_details(client, posting, apply_url="", apply_email="jobs@acme.example")
     assert response.status_code == 302
@@ -297,7 +297,7 @@ def test_apply_by_email_alone_is_enough(client):
 
 
 def test_details_errors_come_back_as_a_panel_for_htmx(client):
-    posting = posting_at(Status.LOGO_READY)
+    posting = posting_at("logo_ready")
     own(client, posting)
     response = client.post(step_url("details", posting), {**VALID_DETAILS, "title": ""}, **HTMX)
     assert response.status_code == 422
@@ -306,7 +306,7 @@ def test_details_errors_come_back_as_a_panel_for_htmx(client):
 
 
 def test_htmx_success_renders_the_next_step_and_pushes_its_url(client):
-    posting = posting_at(Status.LOGO_READY)
+    posting = posting_at("logo_ready")
     own(client, posting)
     response = client.post(step_url("details", posting), VALID_DETAILS, **HTMX)
     assert response.status_code == 200
@@ -316,10 +316,10 @@ def test_htmx_success_renders_the_next_step_and_pushes_its_url(client):
 
 
 def test_editing_saved_details_keeps_the_status(client):
-    posting = posting_at(Status.DETAILS_READY)
+    posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     response = post_details(client, posting, title="Staff Engineer")
     assert response["Location"] == step_url("payment", posting)
     posting.refresh_from_db()
-    assert (posting.status, posting.title) == (Status.DETAILS_READY, "Staff Engineer")
+    assert (posting.status, posting.title) == (Status.READY_TO_PAY, "Staff Engineer")
     assert not TransitionLog.objects.exists()

@@ -1,63 +1,79 @@
-"""The flow decides the order of steps; these tests pin that order for every status."""
+"""The flow decides the order of steps from each step's own data; these tests pin its rules."""
 
 import pytest
 from django.urls import reverse
 
+from tests.factories import DETAILS
 from wizard.flow.order import FLOW
 from wizard.models import JobPosting, Status
 
-EXPECTED_FIRST_INCOMPLETE = {
-    Status.DRAFT: "logo",
-    Status.LOGO_READY: "details",
-    Status.DETAILS_READY: "payment",
-    Status.AWAITING_PAYMENT: "payment",
-    Status.PAID: "confirmation",
-    Status.CONFIRMED: None,
-}
+
+def draft(**step_data):
+    return JobPosting(step_data=step_data)
 
 
-def test_steps_are_in_wizard_order():
-    assert [step.name for step in FLOW] == ["logo", "details", "payment", "confirmation"]
-    assert [FLOW.number(step) for step in FLOW] == [1, 2, 3, 4]
+LOGO_DONE = {"logo": {"skipped": True}}
 
 
-@pytest.mark.parametrize("status,expected", EXPECTED_FIRST_INCOMPLETE.items())
-def test_first_incomplete_step_follows_the_status(status, expected):
-    step = FLOW.first_incomplete(JobPosting(status=status))
+def test_the_product_contract_logo_details_payment_confirmation_in_that_order():
+    names = [step.name for step in FLOW.applicable(JobPosting())]
+    assert [n for n in names if n in ("logo", "details", "payment", "confirmation")] == [
+        "logo",
+        "details",
+        "payment",
+        "confirmation",
+    ]
+    assert FLOW.payment.name == "payment" and FLOW.after_payment().name == "confirmation"
+
+
+@pytest.mark.parametrize(
+    "posting,expected",
+    [
+        (draft(), "logo"),
+        (draft(**LOGO_DONE), "details"),
+        (JobPosting(step_data=LOGO_DONE, **DETAILS), "payment"),
+        (JobPosting(step_data=LOGO_DONE, status=Status.PAID, **DETAILS), "confirmation"),
+        (JobPosting(step_data=LOGO_DONE, status=Status.CONFIRMED, **DETAILS), None),
+    ],
+)
+def test_first_incomplete_step_follows_the_steps_own_data(posting, expected):
+    step = FLOW.first_incomplete(posting)
     assert (step.name if step else None) == expected
 
 
-@pytest.mark.parametrize("status", list(Status))
-def test_a_step_is_blocked_exactly_when_an_earlier_step_is_incomplete(status):
-    posting = JobPosting(status=status)
-    first = FLOW.first_incomplete(posting)
-    first_index = FLOW.steps.index(first) if first else len(FLOW)
-    for index, step in enumerate(FLOW):
-        blocking = FLOW.blocking_step(step, posting)
-        if index <= first_index:
-            assert blocking is None, step.name
-        else:
-            assert blocking is first, step.name
+def test_a_step_is_blocked_exactly_when_an_earlier_step_is_incomplete():
+    posting = draft(**LOGO_DONE)
+    assert FLOW.blocking_step(FLOW["details"], posting) is None
+    assert FLOW.blocking_step(FLOW["payment"], posting) is FLOW["details"]
+    assert FLOW.blocking_step(FLOW["confirmation"], posting) is FLOW["details"]
 
 
-def test_paid_postings_land_on_the_confirmation_step():
-    assert FLOW.after_payment().name == "confirmation"
-    assert [step.name for step in FLOW if step.locked_once_paid] == ["logo", "details", "payment"]
+def test_payment_can_never_be_skipped():
+    posting = JobPosting(step_data=LOGO_DONE, status=Status.READY_TO_PAY, **DETAILS)
+    assert FLOW.blocking_step(FLOW["confirmation"], posting) is FLOW["payment"]
+
+
+def test_the_status_before_payment_follows_the_leading_run_of_complete_steps():
+    assert FLOW.status_before_payment(draft()) == Status.DRAFT
+    assert FLOW.status_before_payment(draft(**LOGO_DONE)) == "logo_ready"
+    # Details filled in but the logo step not done: still a draft.
+    assert FLOW.status_before_payment(JobPosting(**DETAILS)) == Status.DRAFT
+    complete = JobPosting(step_data=LOGO_DONE, **DETAILS)
+    assert FLOW.status_before_payment(complete) == Status.READY_TO_PAY
 
 
 def test_progress_marks_complete_current_and_reachable_steps():
-    posting = JobPosting(status=Status.LOGO_READY)
-    progress = FLOW.progress(posting, current=FLOW["details"])
+    progress = FLOW.progress(draft(**LOGO_DONE), current=FLOW["details"])
     assert [item.state for item in progress] == ["complete", "current", "pending", "pending"]
     assert [item.reachable for item in progress] == [True, True, False, False]
 
 
 def test_paid_postings_cannot_reach_the_editing_steps():
-    progress = FLOW.progress(JobPosting(status=Status.PAID))
-    assert [item.reachable for item in progress] == [False, False, False, True]
+    posting = JobPosting(step_data=LOGO_DONE, status=Status.PAID, **DETAILS)
+    assert [item.reachable for item in FLOW.progress(posting)] == [False, False, False, True]
 
 
 def test_every_step_has_a_url():
     posting = JobPosting()
     for step in FLOW:
-        assert reverse(step.url_name, args=[posting.pk]) == f"/post/{posting.pk}/{step.name}/"
+        assert step.url(posting) == reverse(f"wizard:{step.name}", args=[posting.pk])

@@ -20,7 +20,7 @@ def apply(posting, method, **kwargs):
 
 def test_the_happy_path_moves_through_every_state_in_order():
     posting = posting_at(Status.DRAFT)
-    apply(posting, "complete_logo_step")
+    apply(posting, "advance_wizard", to="logo_ready")
     for field, value in {
         "company_name": "Acme",
         "title": "Engineer",
@@ -30,7 +30,7 @@ def test_the_happy_path_moves_through_every_state_in_order():
         "contact_email": "boss@acme.example",
     }.items():
         setattr(posting, field, value)
-    apply(posting, "complete_details_step")
+    apply(posting, "advance_wizard", to=Status.READY_TO_PAY)
     apply(posting, "open_checkout", session_id="cs_test_1")
     apply(posting, "mark_paid", payment_intent_id="pi_1")
     apply(posting, "confirm")
@@ -39,8 +39,8 @@ def test_the_happy_path_moves_through_every_state_in_order():
     assert posting.paid_at and posting.confirmed_at
     assert list(TransitionLog.objects.values_list("source", "target")) == [
         ("draft", "logo_ready"),
-        ("logo_ready", "details_ready"),
-        ("details_ready", "awaiting_payment"),
+        ("logo_ready", "ready_to_pay"),
+        ("ready_to_pay", "awaiting_payment"),
         ("awaiting_payment", "paid"),
         ("paid", "confirmed"),
     ]
@@ -49,14 +49,17 @@ def test_the_happy_path_moves_through_every_state_in_order():
 @pytest.mark.parametrize(
     "status,method,kwargs",
     [
-        (Status.DRAFT, "complete_details_step", {}),
+        (Status.DRAFT, "advance_wizard", {"to": Status.PAID}),
+        (Status.DRAFT, "advance_wizard", {"to": Status.AWAITING_PAYMENT}),
+        (Status.AWAITING_PAYMENT, "advance_wizard", {"to": "logo_ready"}),
         (Status.DRAFT, "open_checkout", {"session_id": "cs_test_x"}),
         (Status.DRAFT, "mark_paid", {"payment_intent_id": "pi_x"}),
-        (Status.LOGO_READY, "mark_paid", {"payment_intent_id": "pi_x"}),
-        (Status.DETAILS_READY, "mark_paid", {"payment_intent_id": "pi_x"}),
-        (Status.DETAILS_READY, "confirm", {}),
+        ("logo_ready", "mark_paid", {"payment_intent_id": "pi_x"}),
+        (Status.READY_TO_PAY, "mark_paid", {"payment_intent_id": "pi_x"}),
+        (Status.READY_TO_PAY, "confirm", {}),
         (Status.AWAITING_PAYMENT, "confirm", {}),
-        (Status.PAID, "complete_logo_step", {}),
+        (Status.PAID, "advance_wizard", {"to": "logo_ready"}),
+        (Status.ABANDONED, "advance_wizard", {"to": "logo_ready"}),
         (Status.PAID, "close_checkout", {}),
         (Status.CONFIRMED, "mark_paid", {"payment_intent_id": "pi_x"}),
     ],
@@ -70,8 +73,9 @@ def test_skipping_a_step_is_refused_and_changes_nothing(status, method, kwargs):
     assert not TransitionLog.objects.exists()
 
 
-def test_checkout_needs_complete_details():
-    posting = posting_at(Status.DETAILS_READY, title="")
+@pytest.mark.parametrize("status", [Status.DRAFT, "logo_ready", "details_ready"])
+def test_checkout_needs_every_step_before_payment(status):
+    posting = posting_at(status)
     with pytest.raises(TransitionNotAllowed):
         apply(posting, "open_checkout", session_id="cs_test_1")
 
@@ -101,7 +105,7 @@ def test_the_log_records_who_and_why():
 def test_a_transition_outside_a_transaction_is_refused(transactional_db):
     posting = posting_at(Status.DRAFT)
     with pytest.raises(RuntimeError, match="atomic"):
-        posting.complete_logo_step(by=EMPLOYER, why="no transaction")
+        posting.advance_wizard(to="logo_ready", by=EMPLOYER, why="no transaction")
     assert JobPosting.objects.get().status == Status.DRAFT
     assert not TransitionLog.objects.exists()
 

@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition, require_safe
@@ -187,3 +187,10 @@ def job(request, slug):
         "jsonld": jsonld.script_json(jsonld.job_posting_jsonld(posting, request)),
     }
     return render(request, "board/detail.html", context)
+
+
+def indexnow_key(request, key):
+    """IndexNow checks that the site owns its key by fetching /<key>.txt."""
+    if not settings.INDEXNOW_KEY or key != settings.INDEXNOW_KEY:
+        raise Http404("No such key.")
+    return HttpResponse(key, content_type="text/plain; charset=utf-8")

@@ -1,48 +1,193 @@
-"""Composition of the emails the employer receives: subject and body template pairs."""
+"""Email to the employer: one effect kind, its messages (subject and body template pairs),
+the lifecycle events that call for them, and the ESP's delivery reports."""
 
+import smtplib
+from datetime import timedelta
+
+from anymail.exceptions import AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
+from anymail.signals import tracking
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import models, transaction
+from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.utils import timezone
 
-from wizard.effects.models import EmailRecord
+from wizard.effects import runner
+from wizard.effects.kinds import EffectKind, register
+from wizard.effects.models import Effect
+from wizard.postings import events, links
+from wizard.postings.models import Actor, JobPosting, Status
+
+KIND = "email"
 
 
-def compose(record, **context):
-    """The message for an EmailRecord, rendered now from the posting as it is now.
+class Email(models.TextChoices):
+    """The emails an employer can receive; each is `emails/<value>_{subject,body}.txt`."""
 
-    Every attempt carries the record's id and attempt number, in a header and as
+    CONFIRMATION = "confirmation", "Payment confirmation (submitted for review)"
+    FINISH_LATER = "finish_later", "Link to finish later"
+    APPROVED = "approved", "Posting approved"
+    REJECTED = "rejected", "Posting rejected"
+    EXPIRING = "expiring", "Posting expiring soon"
+
+
+class EmailKind(EffectKind):
+    name = KIND
+    label = "Email"
+
+    def describe(self, effect):
+        return f"Email: {Email(effect.name).label}"
+
+    def target(self, effect):
+        return effect.posting.contact_email
+
+    def perform(self, effect):
+        message = compose(effect)
+        message.send()
+        status = getattr(message, "anymail_status", None)
+        message_id = status.message_id if status is not None else None
+        return "" if message_id is None else str(message_id)
+
+    def is_permanent(self, exc):
+        """A refusal that retrying cannot fix: an invalid recipient, or the provider's 4xx."""
+        if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
+            return True
+        if isinstance(exc, AnymailError) and exc.status_code is not None:
+            return 400 <= exc.status_code < 500 and exc.status_code != 429
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            return True
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return exc.smtp_code >= 500
+        return False  # network errors, timeouts, 5xx, 429 and the unknown are worth retrying
+
+    def succeeded(self, effect, posting):
+        if effect.name != Email.CONFIRMATION:
+            return
+        if posting.status == Status.PAID:
+            posting.confirm(by=Actor.system(), why="Confirmation email sent")
+            posting.submit_for_review(by=Actor.system(), why="Paid and confirmed")
+        else:
+            posting.clear_error()
+        posting.save()
+
+    def failure_message(self, effect):
+        return (
+            f"We couldn't email you at {effect.target}. Please check the address and send it again."
+        )
+
+
+register(EmailKind())
+
+
+def queue_email(posting, email):
+    """Queue one of the employer's emails in the caller's transaction."""
+    return runner.queue(posting, KIND, email)
+
+
+def send_again(posting, email):
+    """The employer asks again: at once after a failure, else after the cool-down."""
+    cooldown = timedelta(seconds=settings.EMAIL_RESEND_COOLDOWN_SECONDS)
+    return runner.queue_again(posting, KIND, email, cooldown=cooldown)
+
+
+def compose(effect, **context):
+    """The message for an email effect, rendered now from the posting as it is now.
+
+    Every attempt carries the effect's id and attempt number, in a header and as
     provider metadata, so that a duplicate sent after a crash can be recognised.
     """
-    posting = record.posting
-    context = {"posting": posting, "site_url": settings.SITE_URL, **_links(record), **context}
-    subject = render_to_string(f"emails/{record.kind}_subject.txt", context)
-    body = render_to_string(f"emails/{record.kind}_body.txt", context)
+    posting = effect.posting
+    context = {
+        "posting": posting,
+        "site_url": settings.SITE_URL,
+        **_links(effect),
+        **context,
+    }
+    subject = render_to_string(f"emails/{effect.name}_subject.txt", context)
+    body = render_to_string(f"emails/{effect.name}_body.txt", context)
     message = EmailMessage(
         subject=" ".join(subject.split()),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[posting.contact_email],
-        headers={"X-Jobwizard-Email": f"{record.pk}/{record.attempts}"},
+        headers={"X-Jobwizard-Email": f"{effect.pk}/{effect.attempts}"},
     )
-    message.metadata = {"email_record": str(record.pk), "attempt": str(record.attempts)}
+    message.metadata = {"effect": str(effect.pk), "attempt": str(effect.attempts)}
     return message
 
 
-def _links(record):
-    # Imported here: both modules import wizard.mailing, which imports this one.
-    from wizard.flow import finish_later as resume
-    from wizard.flow import manage_link
-
-    posting = record.posting
-    if record.kind == EmailRecord.Kind.RESUME_LINK:
+def _links(effect):
+    posting = effect.posting
+    if effect.name == Email.FINISH_LATER:
         return {
-            "resume_url": resume.resume_url(posting),
+            "resume_url": links.finish_later_url(posting),
             "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS,
         }
-    links = {"manage_url": manage_link.manage_url(posting)}
-    if posting.slug:
-        links["public_url"] = settings.SITE_URL.rstrip("/") + reverse(
-            "wizard:job", args=[posting.slug]
-        )
-    return links
+    return {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
+
+
+# --- The lifecycle events that call for an email -------------------------------
+
+
+@receiver(events.paid)
+def confirm_payment(sender, posting, **kwargs):
+    queue_email(posting, Email.CONFIRMATION)
+
+
+@receiver(events.published)
+def announce_approval(sender, posting, **kwargs):
+    queue_email(posting, Email.APPROVED)
+
+
+@receiver(events.rejected)
+def announce_rejection(sender, posting, **kwargs):
+    queue_email(posting, Email.REJECTED)
+
+
+def warn_expiring_postings():
+    """Email employers whose posting expires within EXPIRY_WARNING_DAYS, once per posting."""
+    soon = timezone.now() + timedelta(days=settings.EXPIRY_WARNING_DAYS)
+    warned = []
+    already = Effect.objects.of_kind(KIND, Email.EXPIRING)
+    due = JobPosting.objects.expiring_before(soon).exclude(pk__in=already.values("posting_id"))
+    for posting_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            posting = JobPosting.objects.select_for_update().get(pk=posting_id)
+            if not posting.is_public or already.filter(posting=posting).exists():
+                continue
+            queue_email(posting, Email.EXPIRING)
+        warned.append(posting_id)
+    return warned
+
+
+def queue_missing_confirmations(stuck_before):
+    """Paid postings without a confirmation email (data repaired by hand, say): queue one."""
+    repaired = []
+    confirmed = Effect.objects.of_kind(KIND, Email.CONFIRMATION).values("posting_id")
+    unconfirmed = JobPosting.objects.filter(status=Status.PAID, paid_at__lt=stuck_before).exclude(
+        pk__in=confirmed
+    )
+    for posting_id in unconfirmed.values_list("pk", flat=True):
+        with transaction.atomic():
+            posting = JobPosting.objects.select_for_update().get(pk=posting_id)
+            if posting.status != Status.PAID or confirmed.filter(posting_id=posting_id).exists():
+                continue
+            queue_email(posting, Email.CONFIRMATION)
+        repaired.append(f"posting {posting_id} was paid without a confirmation email; queued")
+    return repaired
+
+
+BOUNCE_EVENTS = {"bounced", "rejected", "complained"}
+
+
+@receiver(tracking)
+def record_tracking_event(sender, event, esp_name, **kwargs):
+    """Delivery reports from the ESP's webhook (anymail normalises them)."""
+    if not event.message_id:
+        return
+    if event.event_type == "delivered":
+        runner.report_outcome(event.message_id, delivered=True, at=event.timestamp)
+    elif event.event_type in BOUNCE_EVENTS:
+        detail = f"{esp_name} reported {event.event_type}: {event.description or ''}"
+        runner.report_outcome(event.message_id, delivered=False, at=event.timestamp, detail=detail)

@@ -1,59 +1,87 @@
-"""The record of each outbound side effect."""
+"""The record of each outbound side effect: what is due, how far it got, what went wrong."""
 
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from wizard.postings import attention
 from wizard.postings.models import JobPosting
 
 
-class EmailRecord(models.Model):
-    """One email the employer should receive: unique per (posting, kind), sent at most once
-    per request (a resend re-queues the same row)."""
+class EffectQuerySet(models.QuerySet):
+    def of_kind(self, kind, name=None):
+        found = self.filter(kind=kind)
+        return found if name is None else found.filter(name=name)
 
-    class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Payment confirmation (submitted for review)"
-        RESUME_LINK = "resume_link", "Link to finish later"
-        APPROVED = "approved", "Posting approved"
-        REJECTED = "rejected", "Posting rejected"
-        EXPIRING = "expiring", "Posting expiring soon"
+    def needing_attention(self):
+        return self.filter(state__in=Effect.NEEDS_ATTENTION)
+
+    def in_flight(self):
+        return self.filter(state__in=Effect.IN_FLIGHT)
+
+
+class Effect(models.Model):
+    """One side effect a posting is owed: an email, a search-engine notification, a refund…
+
+    Unique per (posting, kind, name). Created or re-queued in the transaction that
+    decides it is due, then run by wizard.effects.runner: at most once per request
+    without crashes, at most one duplicate per crash.
+    """
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
+        SENDING = "sending", "In progress"
+        SENT = "sent", "Done"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
         BOUNCED = "bounced", "Bounced"
 
     NEEDS_ATTENTION = [State.FAILED, State.BOUNCED]
+    IN_FLIGHT = [State.QUEUED, State.SENDING]
 
-    posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    to = models.EmailField(blank=True, help_text="The address of the last attempt.")
+    posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="effects")
+    kind = models.CharField(max_length=30, help_text="The registered kind: email, indexing, …")
+    name = models.CharField(max_length=100, help_text="Which one of its kind, e.g. the email.")
+    key = models.CharField(
+        max_length=200, unique=True, help_text="Idempotency key, given to providers that take one."
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    target = models.CharField(max_length=500, blank=True, help_text="Where the last attempt went.")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
-    esp_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    provider_id = models.CharField(max_length=255, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
-    sending_started_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = EffectQuerySet.as_manager()
+
     class Meta:
-        ordering = ["posting", "kind"]
+        ordering = ["posting", "queued_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["posting", "kind"], name="one_email_per_posting_and_kind"
+                fields=["posting", "kind", "name"], name="one_effect_per_posting_kind_and_name"
             )
         ]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to {self.to or self.posting.contact_email}"
+        return f"{self.kind} {self.name} for {self.posting_id}"
 
     @property
     def needs_attention(self):
         return self.state in self.NEEDS_ATTENTION
+
+    @property
+    def in_flight(self):
+        return self.state in self.IN_FLIGHT
+
+
+@attention.reason("effect", "A side effect failed (email, refund, indexing, …)")
+def _failed_effect():
+    return Exists(Effect.objects.needing_attention().filter(posting=OuterRef("pk")))

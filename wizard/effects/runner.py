@@ -1,191 +1,186 @@
-"""Durable email: a row per (posting, kind), a task per attempt, retries with backoff.
+"""The one runner of every side effect: queue, claim, perform, record, retry.
 
-Guarantee: without crashes each requested email is sent exactly once. A worker
-that dies between handing the message to the provider and recording it leaves
-the row in `sending`; the recovery job re-queues it, so a crash costs at most one
-duplicate, which the row's attempt count and the provider's message ids reveal.
+Guarantee: without crashes each requested effect runs exactly once. A worker that
+dies between the provider's answer and recording it leaves the effect `sending`;
+recovery (wizard.effects.recovery) queues it again, so a crash costs at most one
+duplicate, which the attempt count and the provider's ids reveal.
+
+Lock order, everywhere: the posting, then its effect.
 """
 
 import logging
 import random
-import smtplib
 from datetime import timedelta
+from functools import partial
 
-from anymail.exceptions import AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
-from anymail.signals import tracking
 from django.conf import settings
 from django.db import transaction
-from django.dispatch import receiver
 from django.tasks import task
 from django.utils import timezone
 
-from wizard.effects import email as emails
-from wizard.effects.models import EmailRecord
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.effects.kinds import kind_named
+from wizard.effects.models import Effect
+from wizard.postings.models import JobPosting
 
 logger = logging.getLogger(__name__)
 
-State = EmailRecord.State
+State = Effect.State
 
 
-class ResendTooSoon(Exception):
+class TooSoon(Exception):
+    """The same effect was asked for moments ago; `wait` says how long until it may be."""
+
     def __init__(self, wait):
         super().__init__(f"Please wait {wait} before asking again.")
         self.wait = wait
 
 
-def queue_email(posting, kind):
-    """Create or re-queue the (posting, kind) email and enqueue its task.
+def queue(posting, kind, name, payload=None):
+    """Create or re-queue the (posting, kind, name) effect and enqueue its task.
 
-    Call inside the transaction that decides the email is due (rule 3 of the design):
-    the row and the task commit, or roll back, with that decision.
+    Call inside the transaction that decides the effect is due (rule 3 of the design):
+    the record and its task commit, or roll back, with that decision.
     """
-    assert transaction.get_connection().in_atomic_block, "queue_email needs a transaction"
+    assert transaction.get_connection().in_atomic_block, "queue() needs a transaction"
     now = timezone.now()
-    record, created = EmailRecord.objects.select_for_update().get_or_create(
-        posting=posting, kind=kind, defaults={"to": posting.contact_email}
+    effect, created = Effect.objects.select_for_update().get_or_create(
+        posting=posting,
+        kind=kind,
+        name=name,
+        defaults={"key": f"{kind}:{name}:{posting.pk}", "payload": payload or {}},
     )
     if not created:
-        if record.state == State.SENDING:
-            return record  # an attempt is under way; it will be recovered if it died
-        record.state = State.QUEUED
-        record.to = posting.contact_email
-        record.queued_at = record.next_attempt_at = now
-        record.last_error = ""
-        record.save()
-    send_email.enqueue(record.pk)
-    return record
+        if effect.state == State.SENDING:
+            return effect  # an attempt is under way; it will be recovered if it died
+        effect.state = State.QUEUED
+        effect.queued_at = effect.next_attempt_at = now
+        effect.last_error = ""
+        if payload is not None:
+            effect.payload = payload
+        effect.save()
+    run_effect.enqueue(effect.pk)
+    if kind_named(kind).run_at_once:
+        transaction.on_commit(partial(run_now, effect.pk))
+    return effect
 
 
-def resend(posting, kind):
-    """The employer asks again. A failed or bounced email may be resent at once (to a
-    corrected address, say); one that went out is resent only after a cool-down."""
+def queue_again(posting, kind, name, *, cooldown):
+    """Someone asks for an effect again (an employer's "send it again"). A failed one is
+    re-queued at once; one that went out only after `cooldown` since it was queued."""
     with transaction.atomic():
-        record = EmailRecord.objects.select_for_update().filter(posting=posting, kind=kind).first()
-        cooldown = timedelta(seconds=settings.EMAIL_RESEND_COOLDOWN_SECONDS)
-        recent = record is not None and record.queued_at > timezone.now() - cooldown
-        if recent and not record.needs_attention:
-            raise ResendTooSoon(wait=record.queued_at + cooldown - timezone.now())
-        return queue_email(posting, kind)
+        effect = (
+            Effect.objects.select_for_update().filter(posting=posting, kind=kind, name=name).first()
+        )
+        recent = effect is not None and effect.queued_at > timezone.now() - cooldown
+        if recent and not effect.needs_attention:
+            raise TooSoon(wait=effect.queued_at + cooldown - timezone.now())
+        return queue(posting, kind, name)
 
 
 @task()
-def send_email(record_id):
-    record = _claim(record_id)
-    if record is None:
-        return "nothing to send"
-    message = emails.compose(record)
+def run_effect(effect_id):
+    return run_now(effect_id)
+
+
+def run_now(effect_id):
+    """One attempt, in this process: claim, perform, record. Returns what happened."""
+    effect = _claim(effect_id)
+    if effect is None:
+        return "nothing to do"
+    kind = kind_named(effect.kind)
     try:
-        message.send()
+        provider_id = kind.perform(effect)
     except Exception as exc:  # every failure is recorded and classified below
-        return _record_failure(record_id, exc)
-    status = getattr(message, "anymail_status", None)
-    message_id = status.message_id if status is not None else None
-    _record_success(record_id, "" if message_id is None else str(message_id))
-    return "sent"
+        return _record_failure(effect_id, exc)
+    _record_success(effect_id, provider_id or "")
+    return "done"
 
 
-def _locked(record_id):
-    """Lock the posting, then its email row: the order every writer of both follows."""
-    posting_id = EmailRecord.objects.values_list("posting_id", flat=True).get(pk=record_id)
+def _locked(effect_id):
+    """Lock the posting, then its effect: the order every writer of both follows."""
+    posting_id = Effect.objects.values_list("posting_id", flat=True).get(pk=effect_id)
     posting = JobPosting.objects.select_for_update().get(pk=posting_id)
-    return EmailRecord.objects.select_for_update().get(pk=record_id), posting
+    return Effect.objects.select_for_update().get(pk=effect_id), posting
 
 
-def _claim(record_id):
+def _claim(effect_id):
     with transaction.atomic():
-        record, _ = _locked(record_id)
-        if record.state != State.QUEUED:
-            return None  # sent already, or another worker is sending it
-        record.state = State.SENDING
-        record.attempts += 1
-        record.to = record.posting.contact_email
-        record.sending_started_at = timezone.now()
-        record.save()
-        return record
+        effect, posting = _locked(effect_id)
+        if effect.state != State.QUEUED:
+            return None  # done already, or another worker is on it
+        effect.state = State.SENDING
+        effect.attempts += 1
+        effect.started_at = timezone.now()
+        effect.posting = posting
+        effect.target = kind_named(effect.kind).target(effect)[:500]
+        effect.save()
+        return effect
 
 
-def _record_success(record_id, esp_message_id):
+def _record_success(effect_id, provider_id):
     with transaction.atomic():
-        record, posting = _locked(record_id)
-        record.state = State.SENT
-        record.esp_message_id = esp_message_id
-        record.sent_at = timezone.now()
-        record.last_error = ""
-        record.save()
-        if record.kind == EmailRecord.Kind.CONFIRMATION and posting.status == Status.PAID:
-            posting.confirm(by=Actor.system(), why="Confirmation email sent")
-            posting.submit_for_review(by=Actor.system(), why="Paid and confirmed")
-        elif record.kind == EmailRecord.Kind.CONFIRMATION:
-            posting.clear_error()
-        posting.save()
+        effect, posting = _locked(effect_id)
+        effect.state = State.SENT
+        effect.provider_id = provider_id
+        effect.sent_at = timezone.now()
+        effect.last_error = ""
+        effect.save()
+        kind_named(effect.kind).succeeded(effect, posting)
 
 
-def _record_failure(record_id, exc):
+def _record_failure(effect_id, exc):
     detail = describe(exc)
     with transaction.atomic():
-        record, posting = _locked(record_id)
-        permanent = is_permanent(exc)
-        record.last_error = detail
-        if permanent or record.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-            record.state = State.FAILED
-            record.failed_at = timezone.now()
-            record.save()
-            _alert(posting, record, detail)
+        effect, posting = _locked(effect_id)
+        kind = kind_named(effect.kind)
+        effect.last_error = detail
+        if kind.is_permanent(exc) or effect.attempts >= kind.max_attempts:
+            effect.state = State.FAILED
+            effect.failed_at = timezone.now()
+            effect.save()
+            kind.failed(effect, posting)
             logger.error(
-                "Email %s failed for good after %s attempt(s): %s",
-                record.pk,
-                record.attempts,
+                "Effect %s (%s) failed for good after %s attempt(s): %s",
+                effect.pk,
+                effect.key,
+                effect.attempts,
                 detail,
             )
             return "failed"
-        record.state = State.QUEUED
-        record.next_attempt_at = timezone.now() + backoff(record.attempts)
-        record.save()
-        send_email.using(run_after=record.next_attempt_at).enqueue(record.pk)
+        effect.state = State.QUEUED
+        effect.next_attempt_at = timezone.now() + backoff(effect.attempts)
+        effect.save()
+        run_effect.using(run_after=effect.next_attempt_at).enqueue(effect.pk)
         logger.warning(
-            "Email %s attempt %s failed, retrying at %s: %s",
-            record.pk,
-            record.attempts,
-            record.next_attempt_at,
+            "Effect %s (%s) attempt %s failed, retrying at %s: %s",
+            effect.pk,
+            effect.key,
+            effect.attempts,
+            effect.next_attempt_at,
             detail,
         )
         return "retry scheduled"
 
 
-def _alert(posting, record, detail):
-    """Staff see it in the admin ("needs attention"); the employer sees it on the status page."""
-    posting.record_error(
-        f"We couldn't email you at {record.to}. Please check the address and send it again.",
-        f"{record.get_kind_display()} email failed: {detail}",
-    )
-    posting.save()
-
-
-@receiver(tracking)
-def record_tracking_event(sender, event, esp_name, **kwargs):
-    """Delivery reports from the ESP's webhook (anymail normalises them)."""
-    if not event.message_id:
-        return
-    found = EmailRecord.objects.filter(esp_message_id=str(event.message_id)).first()
+def report_outcome(provider_id, *, delivered, at=None, detail=""):
+    """A provider's later report on an effect it accepted (a delivery or a bounce)."""
+    found = Effect.objects.filter(provider_id=str(provider_id)).first()
     if found is None:
-        logger.info("Tracking event %s for unknown message %s", event.event_type, event.message_id)
-        return
+        return None
     with transaction.atomic():
-        record, posting = _locked(found.pk)
-        if event.event_type == "delivered" and record.state == State.SENT:
-            record.state = State.DELIVERED
-            record.delivered_at = event.timestamp or timezone.now()
-            record.save()
-        elif event.event_type in BOUNCE_EVENTS and record.state in (State.SENT, State.DELIVERED):
-            record.state = State.BOUNCED
-            record.failed_at = event.timestamp or timezone.now()
-            record.last_error = f"{esp_name} reported {event.event_type}: {event.description or ''}"
-            record.save()
-            _alert(posting, record, record.last_error)
-
-
-BOUNCE_EVENTS = {"bounced", "rejected", "complained"}
+        effect, posting = _locked(found.pk)
+        at = at or timezone.now()
+        if delivered and effect.state == State.SENT:
+            effect.state = State.DELIVERED
+            effect.delivered_at = at
+            effect.save()
+        elif not delivered and effect.state in (State.SENT, State.DELIVERED):
+            effect.state = State.BOUNCED
+            effect.failed_at = at
+            effect.last_error = detail
+            effect.save()
+            kind_named(effect.kind).failed(effect, posting)
+        return effect
 
 
 def describe(exc):
@@ -198,19 +193,6 @@ def describe(exc):
 def backoff(attempt):
     """Exponential backoff with jitter: about base, 2×base, 4×base… capped, each 50–100 %."""
     delay = min(
-        settings.EMAIL_RETRY_MAX_SECONDS, settings.EMAIL_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+        settings.EFFECT_RETRY_MAX_SECONDS, settings.EFFECT_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
     )
     return timedelta(seconds=delay * random.uniform(0.5, 1.0))
-
-
-def is_permanent(exc):
-    """A refusal that retrying cannot fix: an invalid recipient, or the provider's 4xx."""
-    if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
-        return True
-    if isinstance(exc, AnymailError) and exc.status_code is not None:
-        return 400 <= exc.status_code < 500 and exc.status_code != 429
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return True
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False  # network errors, timeouts, 5xx, 429 and the unknown are worth retrying

@@ -1,11 +1,14 @@
-"""The employer's edits to a posting, each applied under a row lock after its side effects."""
+"""The employer's edits to a draft, each applied under a row lock after its side effects.
+
+Every edit ends the same way: the flow recomputes how far the wizard has got
+(`flow.sync_status`), in the transaction that saves the edit.
+"""
 
 from functools import partial
 
 from django.db import transaction
 
-from wizard.effects import runner as mailing
-from wizard.effects.models import EmailRecord
+from wizard.effects.email import Email, send_again
 from wizard.payments.checkout import release_checkout
 from wizard.payments.exceptions import CheckoutConflict
 from wizard.postings import logos
@@ -34,39 +37,34 @@ def _check_editable(posting):
         raise CheckoutConflict()  # a checkout was opened again in another tab
 
 
-def attach_logo(posting_id, png_bytes):
-    _make_editable(posting_id)
-    name = logos.store_logo(posting_id, png_bytes)
-    try:
-        with locked_posting(posting_id) as posting:
-            _check_editable(posting)
-            replaced = posting.logo.name
-            posting.logo.name = name
-            if posting.status == Status.DRAFT:
-                posting.complete_logo_step(by=Actor.employer(), why="Logo uploaded")
-            posting.save()
-            transaction.on_commit(partial(logos.delete_logo, replaced))
-    except BaseException:
-        logos.delete_logo(name)  # the row does not reference it: leave no orphan
-        raise
+def edit(flow, posting_id, change, *, why):
+    """Apply `change(posting)` to the locked draft and advance (or step back) its status.
 
-
-def skip_logo(posting_id):
-    with locked_posting(posting_id) as posting:
-        if posting.status == Status.DRAFT:
-            posting.complete_logo_step(by=Actor.employer(), why="Continued without a logo")
-            posting.save()
-
-
-def save_details(posting_id, details):
+    Raises PostingLocked once paid; a checkout still open is expired first.
+    """
     _make_editable(posting_id)
     with locked_posting(posting_id) as posting:
         _check_editable(posting)
-        for field, value in details.items():
-            setattr(posting, field, value)
-        if posting.status == Status.LOGO_READY:
-            posting.complete_details_step(by=Actor.employer(), why="Details saved")
+        change(posting)
+        flow.sync_status(posting, by=Actor.employer(), why=why)
         posting.save()
+        return posting
+
+
+def attach_logo(flow, posting_id, png_bytes):
+    """Store the file first (an external call), then point the locked row at it."""
+    _make_editable(posting_id)
+    name = logos.store_logo(posting_id, png_bytes)
+
+    def change(posting):
+        transaction.on_commit(partial(logos.delete_logo, posting.logo.name))
+        posting.logo.name = name
+
+    try:
+        return edit(flow, posting_id, change, why="Logo uploaded")
+    except BaseException:
+        logos.delete_logo(name)  # the row does not reference it: leave no orphan
+        raise
 
 
 def resend_confirmation(posting_id, contact_email):
@@ -77,4 +75,4 @@ def resend_confirmation(posting_id, contact_email):
         if posting.contact_email != contact_email:
             posting.contact_email = contact_email
             posting.save()
-    mailing.resend(posting, EmailRecord.Kind.CONFIRMATION)
+    send_again(posting, Email.CONFIRMATION)

@@ -1,12 +1,19 @@
-"""The employer's view of a paid posting: what has happened, when, and what went wrong."""
+"""The employer's view of a paid posting: what has happened, when, and what went wrong.
+
+Drawn from the flow's steps, the payment, every side effect the posting is owed
+(whatever its kind) and the review.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from wizard.effects.models import EmailRecord
-from wizard.postings.models import Status
+from django.utils.dateparse import parse_datetime
 
-IN_FLIGHT = [EmailRecord.State.QUEUED, EmailRecord.State.SENDING]
+from wizard.effects.email import KIND as EMAIL
+from wizard.effects.email import Email
+from wizard.effects.kinds import kind_named
+from wizard.effects.models import Effect
+from wizard.postings.models import Status
 
 
 @dataclass(frozen=True)
@@ -19,40 +26,65 @@ class Entry:
 
 
 class Ledger:
-    def __init__(self, posting):
+    def __init__(self, posting, flow):
         self.posting = posting
-        self.transitions = {log.transition: log.at for log in posting.transitions.all()}
-        self.email = posting.emails.filter(kind=EmailRecord.Kind.CONFIRMATION).first()
+        self.flow = flow
+        self.effects = list(posting.effects.all())
+        self.email = next(
+            (e for e in self.effects if e.kind == EMAIL and e.name == Email.CONFIRMATION), None
+        )
 
     @property
     def entries(self):
-        posting, email = self.posting, self.email
-        logo_done = posting.state.reached(Status.LOGO_READY)
+        posting = self.posting
         return [
-            Entry(
-                "Logo stored",
-                logo_done,
-                self.transitions.get("complete_logo_step"),
-                note="" if posting.logo or not logo_done else "skipped",
-            ),
-            Entry(
-                "Details saved",
-                posting.state.reached(Status.DETAILS_READY),
-                self.transitions.get("complete_details_step"),
-            ),
+            *(self._step(step) for step in self.flow.before_payment(posting)),
             Entry("Payment confirmed", posting.paid_at is not None, posting.paid_at),
-            self._email_sent(email),
-            self._email_delivered(email),
+            self._email_sent(self.email),
+            self._email_delivered(self.email),
+            *(self._effect(effect) for effect in self.effects if effect.kind != EMAIL),
             self._review(),
         ]
+
+    def _step(self, step):
+        data = step.data(self.posting)
+        at = parse_datetime(data["completed_at"]) if data.get("completed_at") else None
+        return Entry(
+            step.ledger_label,
+            step.is_complete(self.posting),
+            at,
+            note=step.ledger_note(self.posting),
+        )
+
+    def _effect(self, effect):
+        kind = kind_named(effect.kind)
+        label = kind.describe(effect)
+        if effect.needs_attention and not kind.employer_sees_failure:
+            return Entry(label, False, note="delayed; our staff are on it")
+        if effect.needs_attention:
+            return Entry(
+                label,
+                False,
+                effect.failed_at,
+                error="It did not go through; our staff have been told.",
+            )
+        if effect.in_flight:
+            retrying = effect.attempts > 0
+            return Entry(
+                label,
+                False,
+                note="the provider is not answering; we keep trying" if retrying else "",
+            )
+        return Entry(label, True, effect.sent_at)
 
     def _review(self):
         posting = self.posting
         if posting.status == Status.REJECTED:
+            rejected = posting.transitions.filter(transition="reject").first()
             return Entry(
                 "Reviewed",
                 False,
-                self.transitions.get("reject"),
+                rejected.at if rejected else None,
                 error=f"Not approved: {posting.rejection_reason}",
             )
         if posting.published_at:
@@ -67,28 +99,28 @@ class Ledger:
         return self.posting.status in (Status.CONFIRMED, Status.IN_REVIEW)
 
     def _email_sent(self, email):
-        if email is None or email.state in IN_FLIGHT:
+        if email is None or email.in_flight:
             retrying = email is not None and email.attempts > 0
             note = "the email provider is not answering; we keep trying" if retrying else ""
             return Entry("Confirmation email sent", False, note=note)
-        if email.state == EmailRecord.State.FAILED:
+        if email.state == Effect.State.FAILED:
             return Entry(
                 "Confirmation email sent",
                 False,
                 email.failed_at,
-                error=f"We couldn't email you at {email.to}.",
+                error=f"We couldn't email you at {email.target}.",
             )
-        return Entry("Confirmation email sent", True, email.sent_at, note=f"to {email.to}")
+        return Entry("Confirmation email sent", True, email.sent_at, note=f"to {email.target}")
 
     def _email_delivered(self, email):
-        if email is not None and email.state == EmailRecord.State.DELIVERED:
+        if email is not None and email.state == Effect.State.DELIVERED:
             return Entry("Confirmation email delivered", True, email.delivered_at)
-        if email is not None and email.state == EmailRecord.State.BOUNCED:
+        if email is not None and email.state == Effect.State.BOUNCED:
             return Entry(
                 "Confirmation email delivered",
                 False,
                 email.failed_at,
-                error=f"The mail server for {email.to} refused our email.",
+                error=f"The mail server for {email.target} refused our email.",
             )
         return Entry(
             "Confirmation email delivered", False, note="waiting for the provider's report"
@@ -101,6 +133,6 @@ class Ledger:
     @property
     def settled(self):
         """Nothing more will happen without the employer: polling can stop."""
-        if self.posting.emails.filter(state__in=IN_FLIGHT).exists():
+        if any(effect.in_flight for effect in self.effects):
             return False
         return self.posting.status != Status.PAID or self.email_needs_attention

@@ -17,8 +17,8 @@ def render_step(request, posting, step, context=None, status=200):
         "posting": posting,
         "step": step,
         "step_url": step.url(posting),
-        "step_number": flow.number(step),
-        "step_count": len(flow),
+        "step_number": flow.number(step, posting),
+        "step_count": flow.count(posting),
         "progress": flow.progress(posting, current=step),
         **(context or {}),
     }

@@ -1,13 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wizard.flow import edits as services
+from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim, owned_posting
 from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
 from wizard.postings.models import Actor, JobPosting, Status
 
 # HTTP 286 tells htmx to stop polling.
@@ -17,7 +21,7 @@ STOP_POLLING = 286
 @require_http_methods(["GET", "POST"])
 def start(request):
     if request.method == "POST":
-        posting = services.create_draft()
+        posting = edits.create_draft()
         claim(request, posting)
         return redirect_to(request, FLOW.first_incomplete(posting).url(posting))
     return render(request, "wizard/start.html", {"price": JobPosting().price_display})
@@ -30,6 +34,8 @@ def step(request, posting_id, step_name):
     if posting.status == Status.ABANDONED:
         return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
     requested = FLOW[step_name]
+    if not requested.is_applicable(posting):
+        raise Http404("This step is switched off.")
     if posting.is_paid and requested.locked_once_paid:
         return redirect_to(request, FLOW.after_payment().url(posting))
     blocking = FLOW.blocking_step(requested, posting)
@@ -82,4 +88,33 @@ def status(request, posting_id):
         "wizard/status.html",
         context,
         status=STOP_POLLING if settled and request.htmx else 200,
+    )
+
+
+@never_cache
+@require_GET
+def finish_later_link(request, token):
+    try:
+        posting_id, nonce = read_finish_later_token(token)
+        posting = finish_later.use_link(posting_id, nonce)
+    except JobPosting.DoesNotExist:
+        return _refuse(request, LinkInvalid())
+    except LinkError as error:
+        return _refuse(request, error)
+    except finish_later.DraftClosed:
+        posting = JobPosting.objects.get(pk=posting_id)
+        return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
+    claim(request, posting)
+    if posting.is_paid:
+        return redirect(FLOW.after_payment().url(posting))
+    messages.success(request, "Welcome back. Your draft is ready to finish.")
+    return redirect(FLOW.first_incomplete(posting).url(posting))
+
+
+def _refuse(request, error):
+    return render(
+        request,
+        "wizard/resume_invalid.html",
+        {"reason": error.reason, "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS},
+        status=error.status,
     )

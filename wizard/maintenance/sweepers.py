@@ -12,7 +12,7 @@ from django.utils import timezone
 from wizard.payments.checkout import release_checkout
 from wizard.payments.exceptions import PaymentError
 from wizard.postings import logos
-from wizard.postings.models import BEFORE_PAYMENT, Actor, JobPosting, Status
+from wizard.postings.models import Actor, JobPosting, Status
 from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
@@ -23,9 +23,8 @@ def sweep_abandoned_drafts():
     logo, mark abandoned. Returns the ids of the postings abandoned by this call."""
     cutoff = timezone.now() - timedelta(days=settings.ABANDON_DRAFTS_AFTER_DAYS)
     abandoned = []
-    for posting_id in JobPosting.objects.filter(
-        status__in=BEFORE_PAYMENT, updated_at__lt=cutoff
-    ).values_list("pk", flat=True):
+    stale = JobPosting.objects.before_payment().filter(updated_at__lt=cutoff)
+    for posting_id in stale.values_list("pk", flat=True):
         try:
             paying = JobPosting.objects.get(pk=posting_id).status == Status.AWAITING_PAYMENT
             if not release_checkout(posting_id, by=Actor.system(), why="Draft abandoned"):
@@ -34,7 +33,7 @@ def sweep_abandoned_drafts():
             logger.warning("Could not expire the checkout of %s; next run: %s", posting_id, exc)
             continue
         with locked_posting(posting_id) as posting:
-            if posting.status not in BEFORE_PAYMENT or posting.status == Status.AWAITING_PAYMENT:
+            if not posting.is_before_payment or posting.status == Status.AWAITING_PAYMENT:
                 continue  # changed meanwhile
             if posting.updated_at >= cutoff and not paying:
                 continue  # the employer came back meanwhile

@@ -10,6 +10,7 @@ from datetime import timedelta
 import stripe
 from django.conf import settings
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from wizard.payments.client import call
 from wizard.payments.exceptions import AlreadyPaid, CheckoutConflict, NotReadyForPayment
@@ -58,7 +59,7 @@ def _reserve_attempt(posting_id, *, force_new=False):
     with locked_posting(posting_id) as posting:
         if posting.is_paid:
             raise AlreadyPaid()
-        if posting.status not in (Status.DETAILS_READY, Status.AWAITING_PAYMENT):
+        if not can_proceed(posting.open_checkout):  # the model's rule, not a copy of it
             raise NotReadyForPayment()
         now = timezone.now()
         ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)

@@ -14,12 +14,10 @@ import logging
 import stripe
 from django.core.exceptions import ValidationError
 
-from wizard.effects.models import EmailRecord
-from wizard.effects.runner import queue_email
 from wizard.payments import refunds
 from wizard.payments.client import call
 from wizard.payments.models import Refund
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.models import JobPosting, Status
 from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
@@ -80,7 +78,7 @@ def fulfil(session_id, *, by, expected_posting_id=None):
         elif outcome.refund_reason:
             record = _record_stray_payment(posting, session, outcome, by)
     if outcome.refund_reason:
-        refunds.execute(record, by=Actor.system())  # after the commit, outside the lock
+        refunds.run_refund(record)  # after the commit, outside the lock
     return outcome
 
 
@@ -126,8 +124,6 @@ def _mark_paid(posting, session, by):
         why=f"Checkout session {session.id} paid",
     )
     posting.save()
-    # Queued in this transaction: the email exists if and only if the payment is recorded.
-    queue_email(posting, EmailRecord.Kind.CONFIRMATION)
 
 
 def _record_stray_payment(posting, session, outcome, by):

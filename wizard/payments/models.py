@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 
+from wizard.postings import attention
 from wizard.postings.models import JobPosting
 
 
@@ -73,3 +75,15 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+@attention.reason("mismatch", "Payment mismatch")
+def _mismatched_payment():
+    return Exists(Refund.objects.filter(posting=OuterRef("pk"), reason=Refund.Reason.MISMATCH))
+
+
+@attention.reason("webhook", "Webhook error")
+def _failed_webhook():
+    return Exists(
+        StripeEvent.objects.filter(posting=OuterRef("pk"), processed_at=None).exclude(error="")
+    )

@@ -9,15 +9,21 @@ import logging
 
 import stripe
 from django.db import IntegrityError, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
+from wizard.effects import runner
+from wizard.effects.models import Effect
 from wizard.payments.client import call
-from wizard.payments.exceptions import PaymentError
+from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
 from wizard.payments.models import Refund
+from wizard.postings import events
 from wizard.postings.models import REFUNDABLE, JobPosting
 from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
+
+REFUND_EFFECT = "refund"  # the effect kind that asks Stripe (wizard.effects.refund)
 
 # Stripe's refund reasons; ours are finer and go in the metadata.
 STRIPE_REASON = {
@@ -39,17 +45,23 @@ class NothingToRefund(PaymentError):
 
 
 def refund(posting, reason, *, by, note=""):
-    """Refund the posting's own payment and move it to refunded.
+    """Refund the posting's own payment now, and move it to refunded.
 
     The refund is recorded under the row lock, after checking the posting may still be
     refunded; from then on review refuses to approve or reject it (JobPosting.approve's
-    condition), so a refund and a publication can never both happen.
+    condition), so a refund and a publication can never both happen. Stripe is asked
+    at once, through the effect runner; if Stripe is down the runner retries.
     """
     with locked_posting(posting.pk) as posting:
         if posting.status not in REFUNDABLE or not posting.payment_intent_id:
             raise NothingToRefund()
         record = record_own_refund(posting, reason, by=by, note=note)
-    return execute(record, by=by)
+    effect = run_refund(record)
+    if effect.state == Effect.State.FAILED:
+        raise RefundFailed(effect.last_error)
+    if effect.state != Effect.State.SENT:
+        raise PaymentProviderUnavailable(effect.last_error)
+    return Refund.objects.get(pk=record.pk)
 
 
 def record_own_refund(posting, reason, *, by, note=""):
@@ -67,10 +79,11 @@ def record_own_refund(posting, reason, *, by, note=""):
 
 
 def record_refund(posting, *, payment_intent_id, session_id, amount, currency, reason, by, note=""):
-    """The intent to refund, as a row; returns the existing row for an already known payment."""
+    """The intent to refund, as a row, and the effect that asks Stripe for it, both in
+    the caller's transaction; returns the existing row for an already known payment."""
     try:
         with transaction.atomic():
-            return Refund.objects.create(
+            record = Refund.objects.create(
                 posting=posting,
                 payment_intent_id=payment_intent_id,
                 checkout_session_id=session_id,
@@ -82,12 +95,26 @@ def record_refund(posting, *, payment_intent_id, session_id, amount, currency, r
             )
     except IntegrityError:
         return Refund.objects.get(payment_intent_id=payment_intent_id)
+    if reason != Refund.Reason.EXTERNAL:  # one made at Stripe needs no asking
+        asked_by = {"actor": by.kind, "user_id": by.user.pk if by.user else None}
+        runner.queue(posting, REFUND_EFFECT, payment_intent_id, payload=asked_by)
+    return record
 
 
-def execute(record, *, by):
-    """Ask Stripe for a recorded refund (outside any lock), then apply the result."""
-    if record.state == Refund.State.SUCCEEDED:
-        return record
+def run_refund(record):
+    """Attempt a recorded refund in this process (the worker retries if it fails)."""
+    effect = Effect.objects.get(
+        posting_id=record.posting_id, kind=REFUND_EFFECT, name=record.payment_intent_id
+    )
+    runner.run_now(effect.pk)
+    effect.refresh_from_db()
+    return effect
+
+
+def ask_stripe(record):
+    """Ask Stripe to refund a recorded payment. Returns Stripe's refund id, or "" when
+    the payment turns out to be refunded already. Raises PaymentProviderUnavailable
+    (worth retrying) or stripe.InvalidRequestError (a refusal)."""
     try:
         stripe_refund = call(
             lambda stripe_api: stripe_api.v1.refunds.create(
@@ -101,19 +128,17 @@ def execute(record, *, by):
         )
     except stripe.InvalidRequestError as exc:
         if exc.code != "charge_already_refunded":
-            Refund.objects.filter(pk=record.pk).update(state=Refund.State.FAILED, error=str(exc))
-            logger.error("Refund of %s refused by Stripe: %s", record.payment_intent_id, exc)
-            raise RefundFailed(str(exc)) from exc
-        stripe_refund = None  # refunded already, by us earlier or in Stripe's dashboard
-    except PaymentError as exc:
-        Refund.objects.filter(pk=record.pk).update(error=str(exc))  # stays pending: retried
-        raise
-    return apply_refunded(
-        record.posting_id,
-        record.payment_intent_id,
-        stripe_refund_id=stripe_refund.id if stripe_refund else "",
-        by=by,
+            raise
+        return ""  # refunded already, by us earlier or in Stripe's dashboard
+    return stripe_refund.id
+
+
+def record_refused(payment_intent_id, error):
+    """Stripe refused the refund for good: the row says so, staff are alerted by the runner."""
+    Refund.objects.filter(payment_intent_id=payment_intent_id).update(
+        state=Refund.State.FAILED, error=error
     )
+    logger.error("Refund of %s refused by Stripe: %s", payment_intent_id, error)
 
 
 def apply_refunded(posting_id, payment_intent_id, *, stripe_refund_id, by):
@@ -130,6 +155,12 @@ def apply_refunded(posting_id, payment_intent_id, *, stripe_refund_id, by):
             posting.mark_refunded(by=by, why=f"Refunded: {record.get_reason_display()}")
             posting.save()
     return record
+
+
+@receiver(events.rejected)
+def refund_rejected_posting(sender, posting, by, why, **kwargs):
+    """A rejected posting's payment goes back; the effect runs as soon as the review commits."""
+    record_own_refund(posting, Refund.Reason.REJECTED, by=by, note=why)
 
 
 def record_external_refund(charge_id, *, by):

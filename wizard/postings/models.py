@@ -7,15 +7,26 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import (
+    RETURN_VALUE,
+    ConcurrentTransitionMixin,
+    FSMField,
+    TransitionNotAllowed,
+    transition,
+)
+
+from wizard.postings import attention
 
 
 class Status(models.TextChoices):
+    """The explicit states. Before payment the flow (wizard.flow) also advances the status
+    through the statuses its steps declare ("logo_ready", …): see advance_wizard."""
+
     DRAFT = "draft", "Draft"
-    LOGO_READY = "logo_ready", "Logo ready"
-    DETAILS_READY = "details_ready", "Details ready"
+    READY_TO_PAY = "ready_to_pay", "Ready to pay"
     AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
     PAID = "paid", "Paid"
     CONFIRMED = "confirmed", "Confirmed"
@@ -26,30 +37,28 @@ class Status(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
     ABANDONED = "abandoned", "Abandoned"
 
-    def reached(self, other):
-        """True when this status is `other` or lies beyond it on the way to publication."""
-        return _PROGRESS[self] >= _PROGRESS[Status(other)]
 
-
-# How far along each status is. Every status after payment has passed the
-# wizard's last step; abandoned postings never will, and count as having reached nothing.
-_PROGRESS = {
-    Status.ABANDONED: -1,
-    Status.DRAFT: 0,
-    Status.LOGO_READY: 1,
-    Status.DETAILS_READY: 2,
-    Status.AWAITING_PAYMENT: 3,
-    Status.PAID: 4,
-    Status.CONFIRMED: 5,
-    Status.IN_REVIEW: 6,
-    Status.PUBLISHED: 7,
-    Status.REJECTED: 7,
-    Status.EXPIRED: 8,
-    Status.REFUNDED: 8,
-}
-BEFORE_PAYMENT = [Status.DRAFT, Status.LOGO_READY, Status.DETAILS_READY, Status.AWAITING_PAYMENT]
+# The life after payment, explicit; every other status lies before payment.
+PAID_LIFE = [
+    Status.PAID,
+    Status.CONFIRMED,
+    Status.IN_REVIEW,
+    Status.PUBLISHED,
+    Status.REJECTED,
+    Status.EXPIRED,
+    Status.REFUNDED,
+]
+CLOSED_TO_THE_WIZARD = [*PAID_LIFE, Status.ABANDONED]
 # A refund of the posting's own payment ends it (rejection refunds, but stays rejected).
 REFUNDABLE = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW]
+
+
+def status_label(value):
+    """The label of any status, including those the flow's steps declare."""
+    try:
+        return Status(value).label
+    except ValueError:
+        return value.replace("_", " ").capitalize()
 
 
 class EmploymentType(models.TextChoices):
@@ -92,7 +101,19 @@ class Actor:
         return cls(cls.STAFF, user)
 
 
+REVIEW_PERMISSION = "wizard.review_posting"
+REFUND_PERMISSION = "wizard.refund_posting"
+
+
 class JobPostingQuerySet(models.QuerySet):
+    def with_attention(self):
+        """Each posting annotated with why it needs staff attention (wizard.postings.attention)."""
+        return attention.annotate(self)
+
+    def before_payment(self):
+        """Drafts at any step, including those with a checkout open."""
+        return self.exclude(status__in=CLOSED_TO_THE_WIZARD)
+
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
@@ -112,7 +133,10 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    status = FSMField(max_length=32, choices=Status.choices, default=Status.DRAFT, protected=True)
+    status = FSMField(max_length=32, default=Status.DRAFT, protected=True)
+    # What the wizard's steps record for themselves, by step name (e.g. a skipped logo,
+    # a verified phone number): a step's completion is decided from its own data.
+    step_data = models.JSONField(default=dict, blank=True)
 
     company_name = models.CharField(max_length=120, blank=True)
     logo = models.ImageField(blank=True, max_length=255)
@@ -176,8 +200,8 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         return f"{title} at {self.company_name}" if self.company_name else title
 
     @property
-    def state(self):
-        return Status(self.status)
+    def status_label(self):
+        return status_label(self.status)
 
     @property
     def is_public(self):
@@ -185,7 +209,11 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_paid(self):
-        return self.state.reached(Status.PAID)
+        return self.status in PAID_LIFE
+
+    @property
+    def is_before_payment(self):
+        return self.status not in CLOSED_TO_THE_WIZARD
 
     @property
     def price_display(self):
@@ -208,25 +236,34 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     # --- Transitions ------------------------------------------------------
     # `by` and `why` are read by the transition log (wizard.transitions).
 
-    @transition(field=status, source=Status.DRAFT, target=Status.LOGO_READY)
-    def complete_logo_step(self, *, by, why):
-        pass
+    @transition(
+        field=status,
+        source="*",
+        target=RETURN_VALUE(),
+        conditions=[lambda posting: posting.is_before_payment],
+    )
+    def advance_wizard(self, *, to, by, why):
+        """Record how far the wizard has got; `to` is decided by the flow from its steps.
 
-    @transition(field=status, source=Status.LOGO_READY, target=Status.DETAILS_READY)
-    def complete_details_step(self, *, by, why):
-        pass
+        Only before payment and without a checkout open; it can never reach payment or
+        beyond, and READY_TO_PAY means every step before payment is complete.
+        """
+        if self.status == Status.AWAITING_PAYMENT or to in CLOSED_TO_THE_WIZARD:
+            raise TransitionNotAllowed(f"The wizard cannot move a posting to {to}.")
+        if to == Status.AWAITING_PAYMENT:
+            raise TransitionNotAllowed("Only a checkout opens payment.")
+        return to
 
     @transition(
         field=status,
-        source=[Status.DETAILS_READY, Status.AWAITING_PAYMENT],
+        source=[Status.READY_TO_PAY, Status.AWAITING_PAYMENT],
         target=Status.AWAITING_PAYMENT,
-        conditions=[lambda posting: posting.has_details],
     )
     def open_checkout(self, *, session_id, by, why):
         self.checkout_session_id = session_id
         self.payment_intent_id = ""
 
-    @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.DETAILS_READY)
+    @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.READY_TO_PAY)
     def close_checkout(self, *, by, why):
         """Back to the payment step: the session expired, failed, or the employer edits again."""
 
@@ -258,7 +295,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         source=Status.IN_REVIEW,
         target=Status.PUBLISHED,
         conditions=[lambda posting: not posting.refund_requested],
-        permission="wizard.review_posting",
+        permission=REVIEW_PERMISSION,
         custom={"admin": True, "label": "Approve and publish"},
     )
     def approve(self, *, by, why):
@@ -274,7 +311,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         source=Status.IN_REVIEW,
         target=Status.REJECTED,
         conditions=[lambda posting: not posting.refund_requested],
-        permission="wizard.review_posting",
+        permission=REVIEW_PERMISSION,
         custom={"admin": True, "label": "Reject and refund", "needs_reason": True},
     )
     def reject(self, *, by, why):
@@ -288,7 +325,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.PUBLISHED,
         target=Status.EXPIRED,
-        permission="wizard.review_posting",
+        permission=REVIEW_PERMISSION,
         custom={"admin": True, "label": "Withdraw from the board", "needs_reason": True},
     )
     def withdraw(self, *, by, why):
@@ -298,7 +335,12 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     def mark_refunded(self, *, by, why):
         self.refunded_at = timezone.now()
 
-    @transition(field=status, source=BEFORE_PAYMENT, target=Status.ABANDONED)
+    @transition(
+        field=status,
+        source="*",
+        target=Status.ABANDONED,
+        conditions=[lambda posting: posting.is_before_payment],
+    )
     def abandon(self, *, by, why):
         pass
 
@@ -319,8 +361,8 @@ class TransitionLog(models.Model):
 
     posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="transitions")
     transition = models.CharField(max_length=64)
-    source = models.CharField(max_length=32, choices=Status.choices)
-    target = models.CharField(max_length=32, choices=Status.choices)
+    source = models.CharField(max_length=32)
+    target = models.CharField(max_length=32)
     at = models.DateTimeField(default=timezone.now)
     actor = models.CharField(
         max_length=16,
@@ -336,3 +378,9 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.source} → {self.target} by {self.user or self.actor}"
+
+
+@attention.reason("stuck", "Stuck past its threshold")
+def _stuck():
+    stuck_before = timezone.now() - timedelta(seconds=settings.STUCK_AFTER_SECONDS)
+    return Q(status__in=[Status.PAID, Status.AWAITING_PAYMENT], updated_at__lt=stuck_before)

@@ -1,0 +1,83 @@
+"""Search engines as an effect: tell Google (Indexing API) and IndexNow that a posting's
+public URL was published, or that it left the board.
+
+The URL is captured when the effect is queued: a posting keeps its slug after it expires,
+but the notice must name the URL as it was, whatever happens to the posting later. Both
+calls are idempotent, so a retry (or a duplicate after a crash) that repeats one is
+harmless. A failure is the staff's business alone: the effect shows up as needing
+attention in the admin, and the employer sees nothing.
+"""
+
+import logging
+
+from django.conf import settings
+from django.dispatch import receiver
+
+from wizard.effects import runner
+from wizard.effects.kinds import EffectKind, register
+from wizard.postings import events, links
+from wizard.providers import google_indexing, indexnow
+from wizard.providers.errors import ProviderRefused
+
+logger = logging.getLogger(__name__)
+
+KIND = "indexing"
+URL_UPDATED = google_indexing.URL_UPDATED
+URL_DELETED = google_indexing.URL_DELETED
+
+
+class IndexingKind(EffectKind):
+    name = KIND
+    label = "Search engines notified"
+    employer_sees_failure = False
+
+    def describe(self, effect):
+        what = "removed" if effect.name == URL_DELETED else "published"
+        return f"{self.label}: {what}"
+
+    def target(self, effect):
+        return effect.payload.get("url", "")
+
+    def perform(self, effect):
+        url = effect.payload["url"]
+        google_indexing.publish(url, effect.name)
+        indexnow.submit([url])
+        return ""  # neither answer carries an id of its own
+
+    def is_permanent(self, exc):
+        return isinstance(exc, ProviderRefused)
+
+    def failed(self, effect, posting):
+        """Only log: the employer cannot act on it; staff see the FAILED effect."""
+        logger.error(
+            "Search engines were not told of %s (%s): %s",
+            effect.payload.get("url", ""),
+            effect.name,
+            effect.last_error,
+        )
+
+
+register(IndexingKind())
+
+
+def queue_notice(posting, name):
+    """Queue a notice about the posting's public URL in the caller's transaction, if the
+    posting has one and indexing is enabled; returns the effect, or None."""
+    if not settings.SEARCH_INDEXING_ENABLED:
+        return None
+    url = links.public_url(posting)
+    if not url:
+        return None  # never published: nothing for the search engines to forget
+    return runner.queue(posting, KIND, name, payload={"url": url})
+
+
+@receiver(events.published)
+def announce_to_search_engines(sender, posting, **kwargs):
+    queue_notice(posting, URL_UPDATED)
+
+
+@receiver(events.expired)
+@receiver(events.withdrawn)
+@receiver(events.refunded)
+def remove_from_search_engines(sender, posting, **kwargs):
+    queue_notice(posting, URL_DELETED)

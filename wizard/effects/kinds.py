@@ -1,0 +1,77 @@
+"""What a kind of side effect is: the one class a new kind subclasses, and the registry.
+
+A kind says what to do (`perform`), which failures retrying cannot fix
+(`is_permanent`), and, optionally, what its success or failure means for the
+posting. Everything else (the record, ordering with the state change, retries
+with backoff, crash recovery, the ledger, staff alerts) is the runner's.
+"""
+
+from django.conf import settings
+
+_REGISTRY = {}
+
+
+class EffectKind:
+    name = ""  # stored on each Effect; never rename one that has records
+    label = ""  # for people: "Email", "Search indexing"
+    # Run once right after the transaction that queued it commits, in that process,
+    # before the worker gets to it: for effects whose outcome someone is waiting for.
+    run_at_once = False
+    # Whether the employer is told when it fails for good (staff always are).
+    employer_sees_failure = True
+
+    @property
+    def max_attempts(self):
+        return settings.EFFECT_MAX_ATTEMPTS
+
+    def describe(self, effect):
+        """A line for the employer's ledger and the admin."""
+        return f"{self.label}: {effect.name}"
+
+    def target(self, effect):
+        """Where this attempt goes (an address, a URL), recorded on the effect."""
+        return ""
+
+    def perform(self, effect):
+        """Make the external call. Return the provider's id for it (or ""); raise on failure."""
+        raise NotImplementedError
+
+    def is_permanent(self, exc):
+        """True when retrying cannot help: fail at once and alert staff."""
+        return False
+
+    def succeeded(self, effect, posting):
+        """Called in the transaction that records success, with the posting locked."""
+
+    def failed(self, effect, posting):
+        """Called in the transaction that records a final failure, with the posting locked.
+
+        By default the employer sees a friendly sentence and staff the detail.
+        """
+        posting.record_error(
+            self.failure_message(effect),
+            f"{self.describe(effect)} failed: {effect.last_error}",
+        )
+        posting.save()
+
+    def failure_message(self, effect):
+        return f"{self.describe(effect)} did not go through. Our staff have been told."
+
+
+def register(kind):
+    """Make a kind known to the runner; returns it, so a module can keep a reference."""
+    if kind.name in _REGISTRY and type(_REGISTRY[kind.name]) is not type(kind):
+        raise ValueError(f"Effect kind {kind.name!r} is registered twice.")
+    _REGISTRY[kind.name] = kind
+    return kind
+
+
+def kind_named(name):
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise LookupError(f"No effect kind {name!r} is registered.") from None
+
+
+def registered():
+    return dict(_REGISTRY)

@@ -1,0 +1,57 @@
+"""Refunds as an effect: asking Stripe for a recorded refund, retried until it is made.
+
+The Refund row (wizard.payments) is the money; this effect is the asking. It runs
+at once after the transaction that recorded the refund commits, and the runner
+retries it while Stripe is down.
+"""
+
+import stripe
+from django.contrib.auth import get_user_model
+
+from wizard.effects.kinds import EffectKind, register
+from wizard.payments import refunds
+from wizard.payments.models import Refund
+from wizard.postings.models import Actor
+
+
+class RefundKind(EffectKind):
+    name = refunds.REFUND_EFFECT
+    label = "Refund"
+    run_at_once = True
+
+    def _record(self, effect):
+        return Refund.objects.get(payment_intent_id=effect.name)
+
+    def describe(self, effect):
+        return f"Refund of {self._record(effect).amount_display}"
+
+    def target(self, effect):
+        return effect.name
+
+    def perform(self, effect):
+        return refunds.ask_stripe(self._record(effect))
+
+    def is_permanent(self, exc):
+        return isinstance(exc, stripe.InvalidRequestError)
+
+    def succeeded(self, effect, posting):
+        refunds.apply_refunded(
+            posting.pk, effect.name, stripe_refund_id=effect.provider_id, by=self._asked_by(effect)
+        )
+
+    def _asked_by(self, effect):
+        """Whoever asked for the refund is who refunded the posting, in its log."""
+        actor = effect.payload.get("actor", Actor.SYSTEM)
+        user_id = effect.payload.get("user_id")
+        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        return Actor(actor, user)
+
+    def failed(self, effect, posting):
+        refunds.record_refused(effect.name, effect.last_error)
+        super().failed(effect, posting)
+
+    def failure_message(self, effect):
+        return "We could not refund your payment automatically. Our staff have been told."
+
+
+register(RefundKind())

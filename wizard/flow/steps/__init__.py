@@ -1,0 +1,1 @@
+"""The wizard's steps, one module each; their order is set in wizard.flow.order."""

@@ -1,0 +1,98 @@
+"""What every step is: a page of the wizard that knows, from its own data, whether it is done."""
+
+from django.contrib import messages
+from django.urls import reverse
+
+from wizard.flow import edits
+from wizard.flow.navigation import go_to_step, redirect_to, render_step
+from wizard.payments.exceptions import PaymentError
+
+
+class Step:
+    """One page of the wizard. `flow` is set when the step is listed in a Flow.
+
+    A step before payment declares `reached_status`: the posting's status once it and
+    every applicable step before it are complete (the flow advances the status).
+    """
+
+    flow = None
+    name = ""
+    title = ""
+    template_name = ""
+    reached_status = ""
+    # Steps that change what is paid for are closed once the posting is paid.
+    locked_once_paid = True
+    # The step at which the posting is paid for (exactly one in a flow).
+    takes_payment = False
+
+    @property
+    def ledger_label(self):
+        """How the employer's ledger names this step once done."""
+        return f"{self.title} done"
+
+    def ledger_note(self, posting):
+        return ""
+
+    @property
+    def url_name(self):
+        return f"wizard:{self.name}"
+
+    def url(self, posting):
+        return reverse(self.url_name, args=[posting.pk])
+
+    def is_applicable(self, posting):
+        """A step may be switched off (by a setting, say); the flow then skips it."""
+        return True
+
+    def is_complete(self, posting):
+        raise NotImplementedError
+
+    # --- The step's own data, kept on the posting under the step's name ---------------
+
+    def data(self, posting):
+        return posting.step_data.get(self.name, {})
+
+    def set_data(self, posting, **values):
+        posting.step_data = {**posting.step_data, self.name: {**self.data(posting), **values}}
+
+    # --- Requests ----------------------------------------------------------------------
+
+    def get(self, request, posting):
+        return render_step(request, posting, self, self.context(posting))
+
+    def post(self, request, posting):
+        return self.get(request, posting)
+
+    def context(self, posting, **extra):
+        return extra
+
+    def render(self, request, posting, context=None, status=200):
+        return render_step(request, posting, self, context or self.context(posting), status)
+
+    def locked_response(self, request, posting):
+        """Where a request lands when the posting is paid before an edit could apply."""
+        messages.info(request, "This posting is paid, so it can no longer be edited.")
+        return redirect_to(request, self.flow.after_payment().url(posting))
+
+    def save(self, request, posting, change, *, why, done_message=None):
+        """Apply an edit (`change(posting)` on the locked row), then go on to the first
+        step that is not complete: steps still complete are not shown again."""
+        return self.apply_edit(
+            request,
+            posting,
+            lambda: edits.edit(self.flow, posting.pk, change, why=why),
+            done_message=done_message,
+        )
+
+    def apply_edit(self, request, posting, edit, done_message=None):
+        """Run an edit; on success go on, else explain the refusal."""
+        try:
+            posting = edit()
+        except edits.PostingLocked:
+            return self.locked_response(request, posting)
+        except PaymentError as error:
+            messages.error(request, error.message)
+            return self.render(request, posting, status=503)
+        if done_message:
+            messages.success(request, done_message)
+        return go_to_step(request, posting, self.flow.next_after(self, posting))

@@ -1,0 +1,70 @@
+from django.contrib import messages
+
+from wizard.effects.runner import TooSoon
+from wizard.flow import edits
+from wizard.flow.forms import ResendForm
+from wizard.flow.ledger import Ledger
+from wizard.flow.steps.base import Step
+from wizard.payments import refunds
+from wizard.payments.exceptions import PaymentError
+from wizard.payments.models import Refund
+from wizard.postings.models import Actor, Status
+
+
+class ConfirmationStep(Step):
+    """After payment: what has happened (the ledger), resend, withdraw before review."""
+
+    name = "confirmation"
+    title = "Confirmation"
+    template_name = "wizard/steps/confirmation.html"
+    locked_once_paid = False
+
+    def is_complete(self, posting):
+        return posting.is_paid and posting.status != Status.PAID
+
+    def context(self, posting, form=None):
+        ledger = Ledger(posting, self.flow)
+        return {
+            "ledger": ledger,
+            "settled": ledger.settled,
+            "resend_form": form or ResendForm(initial={"contact_email": posting.contact_email}),
+        }
+
+    def post(self, request, posting):
+        if "withdraw" in request.POST:
+            return self.withdraw(request, posting)
+        return self.resend(request, posting)
+
+    def withdraw(self, request, posting):
+        """Before review the employer may withdraw, for a full refund; they confirm first."""
+        if request.POST.get("withdraw") != "confirmed":
+            context = {**self.context(posting), "confirm_withdraw": True}
+            return self.render(request, posting, context)
+        try:
+            refunds.refund(
+                posting,
+                Refund.Reason.WITHDRAWN,
+                by=Actor.employer(),
+                note="Withdrawn by the employer",
+            )
+        except PaymentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your posting is withdrawn and your payment refunded.")
+        posting.refresh_from_db()
+        return self.render(request, posting)
+
+    def resend(self, request, posting):
+        """Resend the confirmation, to a corrected address if the employer gave one."""
+        form = ResendForm(request.POST)
+        if not form.is_valid():
+            return self.render(request, posting, self.context(posting, form), 422)
+        try:
+            edits.resend_confirmation(posting.pk, form.cleaned_data["contact_email"])
+        except TooSoon as wait:
+            minutes = max(1, round(wait.wait.total_seconds() / 60))
+            messages.warning(request, f"We just sent it. You can ask again in {minutes} min.")
+        else:
+            messages.success(request, f"We are sending it to {form.cleaned_data['contact_email']}.")
+        posting.refresh_from_db()
+        return self.render(request, posting)

@@ -1,0 +1,72 @@
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import render
+
+from wizard.effects.runner import TooSoon
+from wizard.flow import edits, finish_later
+from wizard.flow.forms import ContactEmailOnlyForm, DetailsForm
+from wizard.flow.steps.base import Step
+from wizard.postings.models import JobPosting
+
+
+class DetailsStep(Step):
+    """What the job is, and where the receipt goes; the employer may ask to finish later."""
+
+    name = "details"
+    title = "Details"
+    template_name = "wizard/steps/details.html"
+    reached_status = "details_ready"
+    ledger_label = "Details saved"
+
+    def is_complete(self, posting):
+        return posting.has_details
+
+    def context(self, posting, form=None):
+        return {"form": form or DetailsForm(instance=posting)}
+
+    def post(self, request, posting):
+        if "resume_link" in request.POST:
+            return self.email_finish_later_link(request, posting)
+        # The form validates a detached copy; the edit applies the clean data to the locked row.
+        form = DetailsForm(request.POST, instance=JobPosting.objects.get(pk=posting.pk))
+        if not form.is_valid():
+            return self.render(request, posting, self.context(posting, form), 422)
+
+        def change(posting):
+            for field, value in form.cleaned_data.items():
+                setattr(posting, field, value)
+
+        return self.save(
+            request, posting, change, why="Details saved", done_message="Details saved."
+        )
+
+    def email_finish_later_link(self, request, posting):
+        """Save only the contact email and email a link to finish later.
+
+        The page comes back with what was typed still in the form, unsaved.
+        """
+        form = ContactEmailOnlyForm(request.POST, instance=JobPosting.objects.get(pk=posting.pk))
+        if not form.is_valid():
+            return self.render(request, posting, self.context(posting, form), 422)
+        email = form.cleaned_data["contact_email"]
+        try:
+            finish_later.request_link(posting.pk, email)
+        except edits.PostingLocked:
+            return self.locked_response(request, posting)
+        except finish_later.DraftClosed:
+            return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
+        except TooSoon:
+            messages.warning(
+                request,
+                "We just sent you a link; please wait a few minutes before asking again.",
+            )
+            return self.render(request, posting, self.context(posting, form))
+        days = settings.RESUME_LINK_MAX_AGE_DAYS
+        messages.success(
+            request,
+            f"We emailed a link to {email}. It works for {days} day{'s' if days != 1 else ''}. "
+            "Only your email address was saved: the other details are saved when you press "
+            "“Save and continue”.",
+        )
+        posting.refresh_from_db()
+        return self.render(request, posting, self.context(posting, form))

@@ -1,0 +1,48 @@
+from wizard.flow import edits
+from wizard.flow.forms import LogoForm
+from wizard.flow.steps.base import Step
+from wizard.postings.logos import LogoStorageError
+
+
+class LogoStep(Step):
+    """Upload a logo, or go on without one."""
+
+    name = "logo"
+    title = "Logo"
+    template_name = "wizard/steps/logo.html"
+    reached_status = "logo_ready"
+    ledger_label = "Logo stored"
+
+    def ledger_note(self, posting):
+        return "" if posting.logo or not self.is_complete(posting) else "skipped"
+
+    def is_complete(self, posting):
+        return bool(posting.logo) or self.data(posting).get("skipped", False)
+
+    def context(self, posting, form=None):
+        return {"form": form or LogoForm()}
+
+    def post(self, request, posting):
+        if "skip" in request.POST:
+            return self.save(
+                request,
+                posting,
+                lambda posting: self.set_data(posting, skipped=True),
+                why="Continued without a logo" if not posting.logo else "Kept the logo",
+            )
+        form = LogoForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(request, posting, self.context(posting, form), 422)
+        try:
+            return self.apply_edit(
+                request,
+                posting,
+                lambda: edits.attach_logo(self.flow, posting.pk, form.png_bytes),
+                done_message="Logo saved.",
+            )
+        except LogoStorageError:
+            form.add_error(
+                None,
+                "We could not store your logo just now. Nothing was changed; please try again.",
+            )
+            return self.render(request, posting, self.context(posting, form), 503)

@@ -1,0 +1,47 @@
+from django.contrib import messages
+from django.urls import reverse
+
+from wizard.flow import botcheck
+from wizard.flow.navigation import redirect_to
+from wizard.flow.steps.base import Step
+from wizard.payments.checkout import start_checkout
+from wizard.payments.exceptions import AlreadyPaid, PaymentError
+
+
+class PaymentStep(Step):
+    """Pay on Stripe's hosted page; the return URL and the webhook confirm it."""
+
+    name = "payment"
+    title = "Payment"
+    template_name = "wizard/steps/payment.html"
+    takes_payment = True
+
+    def is_complete(self, posting):
+        return posting.is_paid
+
+    def context(self, posting, **extra):
+        # A fresh bot-check token (emulator) each time the page is drawn: each is spent once.
+        return {"price": posting.price_display, **botcheck.widget_context(), **extra}
+
+    def get(self, request, posting):
+        if request.GET.get("cancelled"):
+            messages.info(request, "Payment cancelled. You have not been charged.")
+        return super().get(request, posting)
+
+    def post(self, request, posting):
+        # Card testers must not reach Stripe: the bot check comes before any checkout.
+        try:
+            botcheck.verify(request)
+        except botcheck.BotCheckFailed as refusal:
+            messages.error(request, refusal.message)
+            return self.render(request, posting, status=refusal.status)
+        return_url = request.build_absolute_uri(reverse("wizard:payment_return", args=[posting.pk]))
+        cancel_url = request.build_absolute_uri(self.url(posting) + "?cancelled=1")
+        try:
+            checkout_url = start_checkout(posting.pk, success_url=return_url, cancel_url=cancel_url)
+        except AlreadyPaid:
+            return self.locked_response(request, posting)
+        except PaymentError as error:
+            messages.error(request, error.message)
+            return self.render(request, posting, status=503)
+        return redirect_to(request, checkout_url)

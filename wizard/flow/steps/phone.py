@@ -1,0 +1,248 @@
+"""Verify the employer's phone number by SMS (Twilio Verify), when the setting asks for it.
+
+The step's data holds the number being verified (`number`), when and how often a code was
+sent to it (`sent_at`, `sends`), and the number once verified (`verified`). The step is
+complete while `verified` is the current number: choosing another number undoes it.
+Sending a code does not complete the step, so it is a small edit of its own; the calls to
+Twilio happen outside any lock.
+"""
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.utils import timezone
+
+from wizard.flow import edits
+from wizard.flow.navigation import go_to_step
+from wizard.flow.steps.base import Step
+from wizard.payments.exceptions import PaymentError
+from wizard.providers import twilio_verify
+from wizard.providers.errors import ProviderRefused, ProviderUnavailable
+
+logger = logging.getLogger(__name__)
+
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+UNAVAILABLE = "The SMS service is unavailable just now; please try again in a moment."
+
+
+class PhoneNumberForm(forms.Form):
+    phone = forms.CharField(
+        label="Mobile phone number",
+        max_length=32,
+        help_text="In international format, starting with + and the country code, "
+        "e.g. +14155550123.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_phone(self):
+        number = re.sub(r"[\s().-]", "", self.cleaned_data["phone"])
+        if number.startswith("00"):
+            number = "+" + number[2:]
+        if not E164.match(number):
+            raise forms.ValidationError(
+                "Enter the number in international format: + then the country code and "
+                "number, digits only (e.g. +14155550123)."
+            )
+        return number
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from the SMS",
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().replace(" ", "")
+        if not code.isdigit() or not 4 <= len(code) <= 10:
+            raise forms.ValidationError("Enter the code from the SMS: digits only.")
+        return code
+
+
+def resend_seconds():
+    return getattr(settings, "PHONE_CODE_RESEND_SECONDS", 60)
+
+
+class PhoneStep(Step):
+    """Enter a mobile number, receive a code by SMS, type it in."""
+
+    name = "phone"
+    title = "Phone"
+    template_name = "wizard/steps/phone.html"
+    reached_status = "phone_verified"
+    ledger_label = "Phone verified"
+
+    def ledger_note(self, posting):
+        return self.data(posting).get("verified", "") if self.is_complete(posting) else ""
+
+    def is_applicable(self, posting):
+        return bool(getattr(settings, "PHONE_VERIFICATION_ENABLED", False))
+
+    def is_complete(self, posting):
+        data = self.data(posting)
+        verified = data.get("verified")
+        return bool(verified) and verified == data.get("number")
+
+    # --- Page ---------------------------------------------------------------------------
+
+    def pending_number(self, posting):
+        """The number a code was sent to and not yet verified, if any."""
+        data = self.data(posting)
+        number = data.get("number")
+        return number if number and number != data.get("verified") else None
+
+    def wait_seconds(self, posting):
+        """Seconds before another code may be sent to the pending number (0: now)."""
+        sent_at = self.data(posting).get("sent_at")
+        if not sent_at:
+            return 0
+        ready = datetime.fromisoformat(sent_at) + timedelta(seconds=resend_seconds())
+        return max(0, int((ready - timezone.now()).total_seconds() + 0.999))
+
+    def context(self, posting, phone_form=None, code_form=None):
+        data = self.data(posting)
+        pending = self.pending_number(posting)
+        initial = {"phone": data.get("number", "")}
+        return {
+            "phone_form": phone_form or PhoneNumberForm(initial=initial),
+            "code_form": code_form or CodeForm(),
+            "pending_number": pending,
+            "verified_number": data.get("verified") if self.is_complete(posting) else None,
+            "resend_wait": self.wait_seconds(posting) if pending else 0,
+            "next_step": self.flow.next_after(self, posting) if self.is_complete(posting) else None,
+        }
+
+    def refuse(self, request, posting, message, status=422, **forms_):
+        messages.error(request, message)
+        return self.render(request, posting, self.context(posting, **forms_), status)
+
+    # --- Requests -----------------------------------------------------------------------
+
+    def post(self, request, posting):
+        if "check" in request.POST:
+            return self.check_code(request, posting)
+        if "resend" in request.POST:
+            return self.resend_code(request, posting)
+        return self.send_code(request, posting)
+
+    def send_code(self, request, posting):
+        form = PhoneNumberForm(request.POST)
+        if not form.is_valid():
+            return self.render(request, posting, self.context(posting, phone_form=form), 422)
+        number = form.cleaned_data["phone"]
+        data = self.data(posting)
+        if number == data.get("verified"):
+            # Back to the number already verified: nothing to send.
+            return self.save(
+                request,
+                posting,
+                lambda p: self.set_data(p, number=number),
+                why="Phone number verified",
+                done_message=f"{number} is verified.",
+            )
+        if number == data.get("number"):
+            return self.resend_code(request, posting)
+        return self.send_to(request, posting, number, form=form)
+
+    def resend_code(self, request, posting):
+        number = self.pending_number(posting)
+        if number is None:
+            return self.refuse(request, posting, "Enter your phone number first.")
+        wait = self.wait_seconds(posting)
+        if wait:
+            return self.refuse(
+                request,
+                posting,
+                f"We just sent a code to {number}. You can ask for a new one in "
+                f"{wait} second{'s' if wait != 1 else ''}.",
+            )
+        return self.send_to(request, posting, number)
+
+    def send_to(self, request, posting, number, form=None):
+        """Ask Twilio to text a code (no lock held), then record the pending number."""
+        try:
+            twilio_verify.start(number)
+        except twilio_verify.PhoneNumberInvalid:
+            form = form or PhoneNumberForm(initial={"phone": number})
+            if form.is_bound:
+                form.add_error("phone", "This is not a mobile number we can text.")
+            return self.refuse(
+                request,
+                posting,
+                f"We cannot send an SMS to {number}: check the number, or use another.",
+                phone_form=form,
+            )
+        except twilio_verify.TooManyCodes:
+            return self.refuse(
+                request,
+                posting,
+                f"Too many codes were sent to {number} lately. Please wait about ten minutes "
+                "before asking for another one.",
+            )
+        except ProviderUnavailable as error:
+            logger.warning("Phone step: sending a code failed: %s", error)
+            return self.refuse(request, posting, UNAVAILABLE, status=503)
+        except ProviderRefused as error:
+            logger.error("Phone step: Twilio refused our request: %s", error)
+            return self.refuse(request, posting, UNAVAILABLE, status=503)
+
+        previous = self.data(posting)
+
+        def change(p):
+            sends = previous.get("sends", 0) + 1 if previous.get("number") == number else 1
+            self.set_data(p, number=number, sent_at=timezone.now().isoformat(), sends=sends)
+
+        try:
+            posting = edits.edit(self.flow, posting.pk, change, why="Phone code sent")
+        except edits.PostingLocked:
+            return self.locked_response(request, posting)
+        except PaymentError as error:
+            messages.error(request, error.message)
+            return self.render(request, posting, status=503)
+        messages.success(request, f"We sent a code by SMS to {number}. Type it in below.")
+        return go_to_step(request, posting, self)
+
+    def check_code(self, request, posting):
+        number = self.pending_number(posting)
+        if number is None:
+            if self.is_complete(posting):
+                return go_to_step(request, posting, self.flow.next_after(self, posting))
+            return self.refuse(request, posting, "Enter your phone number first.")
+        form = CodeForm(request.POST)
+        if not form.is_valid():
+            return self.render(request, posting, self.context(posting, code_form=form), 422)
+        try:
+            approved = twilio_verify.check(number, form.cleaned_data["code"])
+        except twilio_verify.NoPendingCode as error:
+            if "60202" in error.detail:
+                message = "Too many wrong codes; ask for a new code."
+            else:
+                message = "That code has expired or was already used; ask for a new code."
+            return self.refuse(request, posting, message)
+        except twilio_verify.PhoneNumberInvalid:
+            return self.refuse(
+                request, posting, f"We cannot verify {number}: please enter another number."
+            )
+        except ProviderUnavailable as error:
+            logger.warning("Phone step: checking a code failed: %s", error)
+            return self.refuse(request, posting, UNAVAILABLE, status=503, code_form=form)
+        except ProviderRefused as error:
+            logger.error("Phone step: Twilio refused our request: %s", error)
+            return self.refuse(request, posting, UNAVAILABLE, status=503, code_form=form)
+        if not approved:
+            form.add_error("code", "That code is not right. Check the SMS and try again.")
+            return self.render(request, posting, self.context(posting, code_form=form), 422)
+
+        def change(p):
+            # Only if the number was not changed meanwhile (in another tab, say).
+            if self.data(p).get("number") == number:
+                self.set_data(p, verified=number, verified_at=timezone.now().isoformat())
+
+        return self.save(
+            request, posting, change, why="Phone verified", done_message="Phone number verified."
+        )

@@ -1,0 +1,49 @@
+"""Lifecycle events, announced once, when the transition that causes them is applied.
+
+Receivers are called inside the transaction that applies the transition, with the
+posting locked, before it is saved: what they record (an email, a refund, a
+search-engine notification) commits or rolls back together with the new status.
+Make no external call in a receiver; queue an effect (wizard.effects) instead.
+
+    from wizard.postings import events
+
+    @receiver(events.published)
+    def announce_job(sender, posting, by, why, **kwargs): ...
+"""
+
+from django.dispatch import Signal, receiver
+from django_fsm.signals import post_transition
+
+from wizard.postings.models import JobPosting
+
+paid = Signal()
+published = Signal()
+expired = Signal()  # reached its expiry date
+withdrawn = Signal()  # taken off the board by staff before its expiry
+rejected = Signal()
+refunded = Signal()
+abandoned = Signal()
+
+# The transition whose success announces each event.
+ANNOUNCED_BY = {
+    "mark_paid": paid,
+    "approve": published,
+    "expire": expired,
+    "withdraw": withdrawn,
+    "reject": rejected,
+    "mark_refunded": refunded,
+    "abandon": abandoned,
+}
+
+
+@receiver(post_transition, sender=JobPosting)
+def announce(sender, instance, name, source, target, method_kwargs, **kwargs):
+    event = ANNOUNCED_BY.get(name)
+    if event is not None:
+        event.send(
+            sender=JobPosting,
+            posting=instance,
+            by=method_kwargs["by"],
+            why=method_kwargs["why"],
+            source=source,
+        )
