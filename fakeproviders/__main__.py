@@ -2,9 +2,10 @@
 
 import argparse
 import os
-import signal
 import sys
-import threading
+from typing import NoReturn
+
+from fakekit.server import serve_until_stopped
 
 from .common import Config
 from .server import FakeProvidersApp, FakeProvidersServer
@@ -45,7 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> NoReturn:
     args = parse_args(argv)
     config = Config(
         siteverify_hostname=args.siteverify_hostname,
@@ -58,26 +59,11 @@ def main(argv=None) -> int:
     app = FakeProvidersApp(config)
     server = FakeProvidersServer(args.host, args.port, app, verbose=args.verbose)
     host, port = server.server_address[:2]
-
-    def stop(signum, frame):
-        # shutdown() waits for serve_forever() to return: it cannot run in the main thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    # Set SIGINT too: a shell starting us in the background (cmd &) ignores it by default.
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    print(
+    banner = (
         f"fakeproviders listening on http://{host}:{port} "
-        "(siteverify, Twilio Verify, Google Indexing, IndexNow); SMS codes are printed here",
-        flush=True,
+        "(siteverify, Twilio Verify, Google Indexing, IndexNow); SMS codes are printed here"
     )
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-    sys.stdout.flush()
-    # All state is in memory: exit now rather than wait for a request in flight.
-    os._exit(0)
+    serve_until_stopped(server, banner)
 
 
 if __name__ == "__main__":

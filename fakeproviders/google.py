@@ -17,7 +17,9 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from .common import Clock, Config, Request, Response, json_response
+from fakekit.messages import Request, Response, json_response
+
+from .common import Clock, Config
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 INDEXING_SCOPE = "https://www.googleapis.com/auth/indexing"

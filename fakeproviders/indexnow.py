@@ -9,7 +9,9 @@ Config.indexnow_rate_limit accepted submissions within a minute.
 
 from urllib.parse import urlsplit
 
-from .common import Clock, Config, Request, Response, json_response
+from fakekit.messages import Request, Response, json_response
+
+from .common import Clock, Config
 
 PATH = "/indexnow"
 MAX_URLS = 10_000

@@ -1,14 +1,16 @@
 """HTTP layer: one dispatch point (FakeProvidersApp.handle) for every provider and control."""
 
-import json
 import sys
 import threading
 import traceback
 from dataclasses import asdict, fields, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .common import NO_RESPONSE, Clock, Config, Request, Response, json_response
-from .faults import ControlRequestError, FaultQueue, parse_fault
+from fakekit.control import ControlRequestError, handle_control, json_body
+from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
+from fakekit.messages import NO_RESPONSE, Request, Response, json_response
+from fakekit.server import EmulatorServer, RequestHandler
+
+from .common import Clock, Config
 from .google import GoogleIndexing
 from .indexnow import IndexNow
 from .siteverify import SiteVerify
@@ -31,7 +33,7 @@ class FakeProvidersApp:
         self.on_sms = on_sms
         self.lock = threading.RLock()  # one lock for all provider state
         self.faults = FaultQueue()
-        self._reset_signal = threading.Event()  # set (and replaced) by each reset
+        self._reset_signal = ResetSignal()
         self._new_state()
         self._control_routes = {
             ("GET", "/_fakeproviders/health"): lambda request: {"ok": True},
@@ -142,23 +144,13 @@ class FakeProvidersApp:
     # ---- /_fakeproviders control endpoints --------------------------------------
 
     def _handle_control(self, request: Request) -> Response:
-        path = request.path.rstrip("/")
-        handler = self._control_routes.get((request.method, path))
-        if handler is None:
-            return json_response(
-                404, {"error": f"Unknown control endpoint {request.method} {path}"}
-            )
-        try:
-            return json_response(200, handler(request))
-        except ControlRequestError as exc:
-            return json_response(400, {"error": str(exc)})
+        return handle_control(request, self._control_routes)
 
     def _reset(self, request: Request) -> dict:
         with self.lock:
             self._new_state()
             self.faults.clear()
-            sleeping_requests, self._reset_signal = self._reset_signal, threading.Event()
-            sleeping_requests.set()
+            self._reset_signal.fire()
         return {"ok": True}
 
     def _sms(self, request: Request) -> dict:
@@ -168,11 +160,11 @@ class FakeProvidersApp:
         return {"data": messages}
 
     def _add_fault(self, request: Request) -> dict:
-        self.faults.add(parse_fault(_json_body(request)))
+        self.faults.add(parse_request_fault(json_body(request)))
         return {"data": self.faults.pending()}
 
     def _configure(self, request: Request) -> dict:
-        body = _json_body(request)
+        body = json_body(request)
         known = {field.name: field.type for field in fields(Config)}
         unknown = set(body) - set(known)
         if unknown:
@@ -186,60 +178,16 @@ class FakeProvidersApp:
             return asdict(self.config)
 
     def _advance_clock(self, request: Request) -> dict:
-        seconds = _json_body(request).get("advance_seconds", 0)
+        seconds = json_body(request).get("advance_seconds", 0)
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise ControlRequestError("advance_seconds must be a number")
         self.clock.advance(seconds)
         return {"now": self.clock.iso(), "offset_seconds": self.clock.offset_seconds}
 
 
-def _json_body(request: Request) -> dict:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError as exc:
-        raise ControlRequestError(f"body is not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ControlRequestError("body must be a JSON object")
-    return body
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
+class _RequestHandler(RequestHandler):
     server_version = "fakeproviders"
 
-    def do_GET(self):
-        self._serve()
 
-    def do_POST(self):
-        self._serve()
-
-    def _serve(self):
-        path, _, query = self.path.partition("?")
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        response = self.server.app.handle(Request(self.command, path, query, self.headers, body))
-        if response.drop_connection:
-            self.close_connection = True
-            return
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (e.g. timed out during an injected delay)
-
-    def log_message(self, format, *args):
-        if self.server.verbose:
-            super().log_message(format, *args)
-
-
-class FakeProvidersServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, host: str, port: int, app: FakeProvidersApp, verbose: bool = False):
-        self.app = app
-        self.verbose = verbose
-        super().__init__((host, port), _RequestHandler)
+class FakeProvidersServer(EmulatorServer):
+    handler_class = _RequestHandler

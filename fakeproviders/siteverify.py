@@ -12,7 +12,9 @@ invalid-input-response.
 
 import json
 
-from .common import Clock, Config, Request, Response, json_response
+from fakekit.messages import Request, Response, json_response
+
+from .common import Clock, Config
 
 FAIL_TOKEN = "FAIL.DUMMY.TOKEN"
 

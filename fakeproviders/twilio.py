@@ -17,7 +17,9 @@ import re
 import secrets
 from collections import defaultdict
 
-from .common import Clock, Config, Request, Response, json_response
+from fakekit.messages import Request, Response, json_response
+
+from .common import Clock, Config
 
 SEND_WINDOW_SECONDS = 600
 MAX_SENDS_PER_WINDOW = 5

@@ -2,9 +2,10 @@
 
 import argparse
 import os
-import signal
 import sys
-import threading
+from typing import NoReturn
+
+from fakekit.server import serve_until_stopped
 
 from .server import FakeStripeApp, FakeStripeServer
 from .webhooks import DEFAULT_RETRY_DELAYS, WebhookDispatcher
@@ -47,7 +48,7 @@ def _parse_delays(text: str) -> tuple[float, ...]:
         raise argparse.ArgumentTypeError(f"expected seconds like 0.5,1,2, got {text!r}") from None
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> NoReturn:
     args = parse_args(argv)
     webhooks = WebhookDispatcher(args.webhook_url, args.webhook_secret, args.webhook_retry_delays)
     app = FakeStripeApp(webhooks)
@@ -55,24 +56,9 @@ def main(argv=None) -> int:
     host, port = server.server_address[:2]
     app.base_url = (args.public_url or f"http://{host}:{port}").rstrip("/")
     webhooks.start()
-
-    def stop(signum, frame):
-        # shutdown() waits for serve_forever() to return: it cannot run in the main thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    # Set SIGINT too: a shell starting us in the background (cmd &) ignores it by default.
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     destination = args.webhook_url or "none (events stored, not delivered)"
-    print(f"fakestripe listening on {app.base_url}, webhooks -> {destination}", flush=True)
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-        webhooks.stop()
-    sys.stdout.flush()
-    # All state is in memory: exit now rather than wait for a request or delivery in flight.
-    os._exit(0)
+    banner = f"fakestripe listening on {app.base_url}, webhooks -> {destination}"
+    serve_until_stopped(server, banner, on_exit=webhooks.stop)
 
 
 if __name__ == "__main__":

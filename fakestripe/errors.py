@@ -1,10 +1,6 @@
 """Stripe-shaped API errors: {"error": {"type", "code", "message", "param"}}."""
 
 
-class ControlRequestError(ValueError):
-    """A /_fakestripe control request we cannot act on (answered 400)."""
-
-
 class StripeError(Exception):
     def __init__(
         self,

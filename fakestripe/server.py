@@ -4,45 +4,21 @@ import base64
 import json
 import re
 import sys
-import threading
 import traceback
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
+
+from fakekit.control import ControlRequestError, handle_control, json_body
+from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
+from fakekit.messages import NO_RESPONSE, Request, Response, json_response
+from fakekit.server import EmulatorServer, RequestHandler
 
 from . import checkout_hooks, hosted_page
 from .api import Api
-from .errors import ControlRequestError, StripeError, invalid_request
-from .faults import FaultQueue, parse_api_fault, parse_webhook_fault
+from .errors import StripeError, invalid_request
+from .faults import parse_webhook_fault
 from .forms import FormDecodeError, decode_form
 from .store import API_VERSION, SavedResponse, Store, new_id
 from .webhooks import WebhookDispatcher
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: str
-    headers: object  # case-insensitive mapping (email.message.Message)
-    body: bytes
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: dict = field(default_factory=dict)
-    drop_connection: bool = False  # close the socket without answering at all
-
-
-NO_RESPONSE = Response(0, drop_connection=True)
-
-
-def json_response(status: int, data, headers: dict | None = None) -> Response:
-    body = json.dumps(data, indent=2).encode()
-    return Response(status, body, "application/json", headers or {})
 
 
 def html_response(status: int, html: str) -> Response:
@@ -95,7 +71,7 @@ class FakeStripeApp:
         self.store = Store(publish_event=self._publish_event)
         self.api = Api(self.store, base_url)
         self.api_faults = FaultQueue()
-        self._reset_signal = threading.Event()  # set (and replaced) by each reset
+        self._reset_signal = ResetSignal()
         self._control_routes = {
             ("GET", "/_fakestripe/health"): lambda request: {"ok": True},
             ("GET", "/_fakestripe/config"): lambda request: self.webhooks.settings(),
@@ -269,25 +245,21 @@ class FakeStripeApp:
     # ---- /_fakestripe control endpoints ---------------------------------------
 
     def _handle_control(self, request: Request) -> Response:
-        path = request.path.rstrip("/")
-        handler = self._control_routes.get((request.method, path))
-        hook = _CHECKOUT_HOOK.fullmatch(path)
         try:
-            if handler is not None:
-                return json_response(200, handler(request))
-            if hook and request.method == "POST":
-                return json_response(
-                    200,
-                    self._run_checkout_hook(unquote(hook["id"]), hook["hook"], _json_body(request)),
-                )
-        except ControlRequestError as exc:
-            return json_response(400, {"error": str(exc)})
+            return handle_control(request, self._control_routes, self._checkout_hook_route)
         except StripeError as error:
             return json_response(error.status, error.to_json())
-        return json_response(404, {"error": f"Unknown control endpoint {request.method} {path}"})
+
+    def _checkout_hook_route(self, method: str, path: str):
+        hook = _CHECKOUT_HOOK.fullmatch(path)
+        if not hook or method != "POST":
+            return None
+        return lambda request: self._run_checkout_hook(
+            unquote(hook["id"]), hook["hook"], json_body(request)
+        )
 
     def _configure(self, request: Request) -> dict:
-        body = _json_body(request)
+        body = json_body(request)
         self.webhooks.configure(
             **{
                 name: body[key]
@@ -306,8 +278,7 @@ class FakeStripeApp:
             self.store.reset()
             self.webhooks.reset()
             self.api_faults.clear()
-            sleeping_requests, self._reset_signal = self._reset_signal, threading.Event()
-            sleeping_requests.set()
+            self._reset_signal.fire()
         return {"ok": True}
 
     def _deliveries(self, request: Request) -> dict:
@@ -318,7 +289,7 @@ class FakeStripeApp:
         }
 
     def _advance_clock(self, request: Request) -> dict:
-        seconds = int(_json_body(request).get("advance_seconds", 0))
+        seconds = int(json_body(request).get("advance_seconds", 0))
         with self.store.lock:
             self.store.clock_offset_seconds += seconds
             return {"now": self.store.now(), "offset_seconds": self.store.clock_offset_seconds}
@@ -327,18 +298,18 @@ class FakeStripeApp:
         return {"data": self.api_faults.pending()}
 
     def _add_api_fault(self, request: Request) -> dict:
-        self.api_faults.add(parse_api_fault(_json_body(request)))
+        self.api_faults.add(parse_request_fault(json_body(request)))
         return self._api_fault_list(request)
 
     def _webhook_fault_list(self, request: Request) -> dict:
         return {"data": self.webhooks.faults.pending(), "held": self.webhooks.held_event_ids()}
 
     def _add_webhook_fault(self, request: Request) -> dict:
-        self.webhooks.faults.add(parse_webhook_fault(_json_body(request)))
+        self.webhooks.faults.add(parse_webhook_fault(json_body(request)))
         return self._webhook_fault_list(request)
 
     def _release_webhooks(self, request: Request) -> dict:
-        order = _json_body(request).get("order")
+        order = json_body(request).get("order")
         if order is not None and not isinstance(order, list):
             raise ControlRequestError("order must be a list of held event ids")
         return {"released": self.webhooks.release_held(order)}
@@ -360,16 +331,6 @@ class FakeStripeApp:
 
 def _api_headers() -> dict:
     return {"Request-Id": new_id("req_", 14), "Stripe-Version": API_VERSION}
-
-
-def _json_body(request: Request) -> dict:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError as exc:
-        raise ControlRequestError(f"body is not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ControlRequestError("body must be a JSON object")
-    return body
 
 
 def _authenticate(request: Request) -> str:
@@ -401,46 +362,12 @@ def _match_api_route(request: Request):
     raise StripeError(404, f"Unrecognized request URL ({request.method}: {request.path}).")
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
+class _RequestHandler(RequestHandler):
     server_version = "fakestripe"
-
-    def do_GET(self):
-        self._serve()
-
-    def do_POST(self):
-        self._serve()
 
     def do_DELETE(self):
         self._serve()
 
-    def _serve(self):
-        path, _, query = self.path.partition("?")
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        response = self.server.app.handle(Request(self.command, path, query, self.headers, body))
-        self.close_connection = response.drop_connection or self.close_connection
-        if response.drop_connection:
-            return
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (e.g. timed out during an injected delay)
 
-    def log_message(self, format, *args):
-        if self.server.verbose:
-            super().log_message(format, *args)
-
-
-class FakeStripeServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, host: str, port: int, app: FakeStripeApp, verbose: bool = False):
-        self.app = app
-        self.verbose = verbose
-        super().__init__((host, port), _RequestHandler)
+class FakeStripeServer(EmulatorServer):
+    handler_class = _RequestHandler

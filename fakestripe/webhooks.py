@@ -10,8 +10,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from .errors import ControlRequestError
-from .faults import FaultQueue, WebhookFault
+from fakekit.control import ControlRequestError
+from fakekit.faults import FaultQueue
+
+from .faults import WebhookFault
 
 DEFAULT_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 16, 32)
 DELIVERY_TIMEOUT_SECONDS = 10

@@ -9,19 +9,10 @@ proc.stop()
 
 import hashlib
 import hmac
-import json
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-START_TIMEOUT_SECONDS = 10
+from tests.emulator_process import EmulatorProcess, without_none
 
 
 def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -33,22 +24,9 @@ def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> s
     return f"t={timestamp},v1={signature}"
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+class FakeStripeProcess(EmulatorProcess):
+    package = "fakestripe"
 
-
-# No proxies (everything is on 127.0.0.1) and no redirect following.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class FakeStripeProcess:
     def __init__(
         self,
         webhook_secret="whsec_test_secret",
@@ -58,74 +36,18 @@ class FakeStripeProcess:
         self.webhook_secret = webhook_secret
         self.webhook_url = webhook_url
         self.webhook_retry_delays = webhook_retry_delays
-        self.port = None
-        self.url = None
-        self._process = None
-        self._output = None
-        self.returncode = None
+        super().__init__()
 
-    # ---- lifecycle ---------------------------------------------------------
-
-    def start(self):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [
-            sys.executable,
-            "-m",
-            "fakestripe",
-            "--port",
-            str(self.port),
+    def command_args(self) -> list[str]:
+        args = [
             "--webhook-secret",
             self.webhook_secret,
             "--webhook-retry-delays",
             ",".join(map(str, self.webhook_retry_delays)),
         ]
         if self.webhook_url:
-            command += ["--webhook-url", self.webhook_url]
-        self._output = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, stdout=self._output, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            try:
-                if self._request("GET", "/_fakestripe/health")[0] == 200:
-                    return self
-            except OSError:
-                pass  # not listening yet
-            time.sleep(0.05)
-        output = self.output()
-        self.stop()
-        raise RuntimeError(f"fakestripe did not start on {self.url}:\n{output}")
-
-    def stop(self):
-        """Terminate the process; its exit status is left in self.returncode."""
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self.returncode = self._process.returncode
-        self._process = None
-
-    def output(self) -> str:
-        """Everything the process printed so far (stdout and stderr)."""
-        if self._output is None:
-            return ""
-        self._output.seek(0)
-        return self._output.read().decode(errors="replace")
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
+            args += ["--webhook-url", self.webhook_url]
+        return args
 
     # ---- control endpoints -------------------------------------------------
 
@@ -169,7 +91,7 @@ class FakeStripeProcess:
         default 30, doing the work after the wait) or "lost_response" (do the work, then
         close the connection unanswered). Returns the pending faults."""
         spec = {"kind": kind, "count": count, "method": method, "path": path, "delay": delay}
-        return self._control("POST", "/_fakestripe/faults", _without_none(spec))["data"]
+        return self._control("POST", "/_fakestripe/faults", without_none(spec))["data"]
 
     def faults(self) -> list[dict]:
         """Pending API faults, next first: kind, count (uses left), method, path, delay."""
@@ -188,7 +110,7 @@ class FakeStripeProcess:
             "delay": delay,
             "times": times,
         }
-        return self._control("POST", "/_fakestripe/webhook_faults", _without_none(spec))["data"]
+        return self._control("POST", "/_fakestripe/webhook_faults", without_none(spec))["data"]
 
     def webhook_faults(self) -> list[dict]:
         """Pending webhook faults, next first: kind, count, event_type, delay, times."""
@@ -213,7 +135,7 @@ class FakeStripeProcess:
         payment method (settle it with async_result). force also completes an expired
         session; amount_total changes what the session and its payment show. Returns the
         session; raises RuntimeError if fakestripe refuses."""
-        payload = _without_none(
+        payload = without_none(
             {"payment_status": payment_status, "force": force, "amount_total": amount_total}
         )
         return self._control("POST", f"/_fakestripe/checkout/{session_id}/complete", payload)
@@ -245,27 +167,3 @@ class FakeStripeProcess:
         if 300 <= status < 400:
             return status, headers.get("Location", "")
         return status, content.decode()
-
-    # ---- plumbing --------------------------------------------------------------
-
-    def _control(self, method, path, payload=None):
-        body = None if payload is None else json.dumps(payload).encode()
-        status, _, content = self._request(method, path, body, {"Content-Type": "application/json"})
-        if status != 200:
-            raise RuntimeError(f"{method} {path} -> {status}: {content!r}")
-        return json.loads(content)
-
-    def _request(self, method, path, body=None, headers=None):
-        request = urllib.request.Request(
-            self.url + path, data=body, method=method, headers=headers or {}
-        )
-        try:
-            with _opener.open(request, timeout=10) as response:
-                return response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            with error:
-                return error.code, error.headers, error.read()
-
-
-def _without_none(values: dict) -> dict:
-    return {key: value for key, value in values.items() if value is not None}

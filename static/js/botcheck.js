@@ -10,12 +10,26 @@
     for (var i = 0; i < fields.length; i++) {
       if (!fields[i].value) fields[i].value = fields[i].getAttribute("data-botcheck-token");
     }
+    renderWidgets(root);
   }
+  // A real provider's script renders its widgets once, when it loads; a panel redrawn
+  // later (after a refused payment, say) needs its new widget rendered explicitly.
+  var providers = [
+    ["turnstile", ".cf-turnstile"], ["hcaptcha", ".h-captcha"], ["grecaptcha", ".g-recaptcha"]
+  ];
+  function renderWidgets(root) {
+    for (var p = 0; p < providers.length; p++) {
+      var api = window[providers[p][0]];
+      if (!api || !api.render) continue;
+      var boxes = root.querySelectorAll(providers[p][1]);
+      for (var b = 0; b < boxes.length; b++) {
+        if (!boxes[b].childElementCount) api.render(boxes[b]);
+      }
+    }
+  }
+  // Loaded with `defer` by every wizard page: the page is parsed, and any panel htmx
+  // swaps in later (a payment step reached without a full page load, or redrawn after a
+  // refusal, with a new token) is filled as it arrives.
   fill(document);
-  if (!window.jobwizardBotcheck) {
-    window.jobwizardBotcheck = true;
-    document.addEventListener("DOMContentLoaded", function () { fill(document); });
-    // A panel swapped in by htmx brings a new token.
-    document.addEventListener("htmx:load", function (event) { fill(event.detail.elt); });
-  }
+  document.addEventListener("htmx:load", function (event) { fill(event.detail.elt); });
 })();

@@ -68,7 +68,7 @@ def verify(request):
     try:
         verdict = siteverify.verify(token, client_ip(request))
     except ProviderUnavailable as error:
-        if getattr(settings, "BOT_CHECK_FAIL_OPEN", False):
+        if settings.BOT_CHECK_FAIL_OPEN:
             logger.warning("Bot check unavailable, letting the request through: %s", error)
             return None
         logger.warning("Bot check unavailable, refusing the request: %s", error)

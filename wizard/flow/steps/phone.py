@@ -65,7 +65,7 @@ class CodeForm(forms.Form):
 
 
 def resend_seconds():
-    return getattr(settings, "PHONE_CODE_RESEND_SECONDS", 60)
+    return settings.PHONE_CODE_RESEND_SECONDS
 
 
 class PhoneStep(Step):
@@ -81,7 +81,7 @@ class PhoneStep(Step):
         return self.data(posting).get("verified", "") if self.is_complete(posting) else ""
 
     def is_applicable(self, posting):
-        return bool(getattr(settings, "PHONE_VERIFICATION_ENABLED", False))
+        return settings.PHONE_VERIFICATION_ENABLED
 
     def is_complete(self, posting):
         data = self.data(posting)
