@@ -170,7 +170,7 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
         with transaction.atomic():
             record = queue_email(posting, Email.CONFIRMATION)
         Effect.objects.filter(kind="email").filter(pk=record.pk).update(
-            state="sending", sending_started_at=long_ago
+            state="sending", started_at=long_ago
         )
     DBTaskResult.objects.all().delete()
 
@@ -215,7 +215,7 @@ def test_staff_approval_an_employer_withdrawal_and_a_webhook_at_once_have_one_wi
 
     from tests.integration.test_webhooks import deliver
     from wizard.models import Refund
-    from wizard.payments.refunds import NothingToRefund
+    from wizard.payments.refunds import NothingToRefund, refund
     from wizard.postings import review
 
     posting, session_id, event = paid_at_stripe_with_event(client, fakestripe)
@@ -234,7 +234,8 @@ def test_staff_approval_an_employer_withdrawal_and_a_webhook_at_once_have_one_wi
 
     def withdraw():
         try:
-            review.withdraw_before_review(posting.pk, by=Actor.employer())
+            # What the confirmation page's "Withdraw before review" does.
+            refund(posting, Refund.Reason.WITHDRAWN, by=Actor.employer())
             return "withdrawn"
         except NothingToRefund:
             return "withdraw refused"

@@ -8,20 +8,16 @@ done by the subscribers of the lifecycle event the transition announces
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
 
 
 def _check_permission(posting, name, by):
-    """Staff need the transition's permission; a transition the state refuses fails later."""
-    transition = getattr(posting, name)
-    if (
-        by.kind == Actor.STAFF
-        and can_proceed(transition, check_conditions=False)
-        and not has_transition_perm(transition, by.user)
-    ):
+    """Staff need the transition's permission; a transition the state or its conditions
+    refuse fails later, as TransitionNotAllowed, whoever asks."""
+    transition = next((t for t in posting.get_all_status_transitions() if t.name == name), None)
+    if by.kind == Actor.STAFF and transition and not transition.has_perm(posting, by.user):
         raise PermissionDenied(f"{by.user} may not {name} postings.")
 
 
