@@ -70,3 +70,52 @@ def change_form_data(response):
 
 def test_stripe_events_are_listed(admin_client):
     assert admin_client.get("/admin/wizard/stripeevent/").status_code == 200
+
+
+def failed_effect(posting):
+    from wizard.effects.models import Effect
+
+    # The confirmation email that payment queued, given up on after its attempts.
+    effects = Effect.objects.filter(posting=posting, kind="email", name="confirmation")
+    effects.update(state="failed", attempts=10, last_error="AnymailAPIError: ESP answered 422")
+    return effects.get()
+
+
+def test_a_failed_side_effect_needs_attention_and_staff_can_run_it_again(
+    admin_client, paid_posting
+):
+    from django_tasks_db.models import DBTaskResult
+
+    effect = failed_effect(paid_posting)
+    needing = admin_client.get("/admin/wizard/jobposting/", {"attention": "effect"})
+    assert list(needing.context["cl"].result_list) == [paid_posting]
+
+    admin_client.post(
+        "/admin/wizard/jobposting/",
+        {"action": "retry_failed_effects", "_selected_action": [str(paid_posting.pk)]},
+    )
+    effect.refresh_from_db()
+    assert (effect.state, effect.last_error) == ("queued", "")
+    # One task from the payment, one from the retry.
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 2
+    calm = admin_client.get("/admin/wizard/jobposting/", {"attention": "effect"})
+    assert list(calm.context["cl"].result_list) == []
+
+
+def test_view_only_staff_cannot_run_side_effects_again(client, paid_posting):
+    from django.contrib.auth.models import Permission, User
+
+    viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_jobposting", "view_effect"])
+    )
+    client.force_login(viewer)
+    effect = failed_effect(paid_posting)
+    for url, action, selected in [
+        ("/admin/wizard/effect/", "retry", effect.pk),
+        ("/admin/wizard/jobposting/", "retry_failed_effects", paid_posting.pk),
+    ]:
+        assert action.encode() not in client.get(url).content
+        client.post(url, {"action": action, "_selected_action": [str(selected)]})
+    effect.refresh_from_db()
+    assert effect.state == "failed"

@@ -77,6 +77,17 @@ def queue_again(posting, kind, name, *, cooldown):
         return queue(posting, kind, name)
 
 
+def retry(effects):
+    """Staff ask for effects to be run again (after fixing an address, say). Returns how
+    many were queued."""
+    count = 0
+    for effect in effects.select_related("posting"):
+        with transaction.atomic():
+            queue(effect.posting, effect.kind, effect.name)
+        count += 1
+    return count
+
+
 @task()
 def run_effect(effect_id):
     return run_now(effect_id)

@@ -1,9 +1,11 @@
+"""Staff screens for postings: review buttons and bulk actions, attention and age filters,
+and what happened to each posting (transitions, side effects, refunds, Stripe events)."""
+
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -16,7 +18,6 @@ from wizard.effects.models import Effect
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund, StripeEvent
-from wizard.payments.webhooks import process
 from wizard.postings import attention, review
 from wizard.postings.models import (
     REFUND_PERMISSION,
@@ -142,7 +143,7 @@ class JobPostingAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     inlines = [TransitionLogInline, EffectInline, RefundInline, StripeEventInline]
-    actions = ["approve_selected", "reject_selected", "refund_payments"]
+    actions = ["approve_selected", "reject_selected", "refund_payments", "retry_failed_effects"]
     change_form_template = "admin/wizard/jobposting/change_form.html"
     # What the system records is shown, never edited: payment data above all.
     RECORDED = {
@@ -357,62 +358,8 @@ class JobPostingAdmin(admin.ModelAdmin):
         self.message_user(request, f"Refunded {done} posting(s).", messages.SUCCESS)
         return None
 
-
-@admin.register(Effect)
-class EffectAdmin(admin.ModelAdmin):
-    list_display = ["posting", "kind", "name", "target", "state", "attempts", "updated_at"]
-    list_filter = [("state", admin.ChoicesFieldListFilter), "kind"]
-    list_select_related = ["posting"]
-    search_fields = ["key", "target", "provider_id", "posting__id", "posting__title"]
-    readonly_fields = [f.name for f in Effect._meta.fields]
-    actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description="Run selected side effects again", permissions=["change"])
-    def retry(self, request, queryset):
-        for effect in queryset.select_related("posting"):
-            with transaction.atomic():
-                runner.queue(effect.posting, effect.kind, effect.name)
-        self.message_user(request, f"Queued {queryset.count()} effect(s) again.", messages.SUCCESS)
-
-
-@admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
-    list_display = [
-        "payment_intent_id",
-        "posting",
-        "amount_display",
-        "reason",
-        "state",
-        "created_at",
-    ]
-    list_filter = ["state", "reason"]
-    search_fields = ["payment_intent_id", "checkout_session_id", "posting__id"]
-    readonly_fields = [f.name for f in Refund._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
-    list_display = ["event_id", "type", "received_at", "processed_at", "error"]
-    list_filter = ["type", ("processed_at", admin.EmptyFieldListFilter)]
-    search_fields = ["event_id"]
-    readonly_fields = ["event_id", "type", "payload", "received_at", "processed_at", "error"]
-    actions = ["reprocess"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description="Reprocess selected events")
-    def reprocess(self, request, queryset):
-        failed = [event.event_id for event in queryset if process(event).status_code >= 500]
-        if failed:
-            self.message_user(request, f"Failed again: {', '.join(failed)}", messages.ERROR)
-        self.message_user(request, f"Reprocessed {queryset.count() - len(failed)} event(s).")
+    @admin.action(description="Run their failed side effects again", permissions=["change"])
+    def retry_failed_effects(self, request, queryset):
+        failed = Effect.objects.needing_attention().filter(posting__in=queryset)
+        count = runner.retry(failed)
+        self.message_user(request, f"Queued {count} side effect(s) again.", messages.SUCCESS)
