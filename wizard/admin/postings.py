@@ -147,7 +147,7 @@ class JobPostingAdmin(admin.ModelAdmin):
     change_form_template = "admin/wizard/jobposting/change_form.html"
     # What the system records is shown, never edited: payment data above all.
     RECORDED = {
-        None: ["id", "status", "slug"],
+        None: ["id", "status", "slug", "step_data"],
         "Payment": [
             ("price_amount", "price_currency"),
             "payment_attempt",

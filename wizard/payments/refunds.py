@@ -102,12 +102,14 @@ def record_refund(posting, *, payment_intent_id, session_id, amount, currency, r
 
 
 def run_refund(record):
-    """Attempt a recorded refund in this process (the worker retries if it fails)."""
+    """The refund's effect, attempted in this process unless it was already: it runs once
+    the recording transaction commits (run_at_once), and the worker retries it."""
     effect = Effect.objects.get(
         posting_id=record.posting_id, kind=REFUND_EFFECT, name=record.payment_intent_id
     )
-    runner.run_now(effect.pk)
-    effect.refresh_from_db()
+    if effect.attempts == 0:
+        runner.run_now(effect.pk)
+        effect.refresh_from_db()
     return effect
 
 
