@@ -102,3 +102,25 @@ def test_a_failing_periodic_job_does_not_stop_the_others(fakestripe, run_tasks, 
         reconcile_payments.module_path
     }
     assert runs.filter(status="SUCCESSFUL").count() == len(periodic_tasks) - 1
+
+
+def test_a_pending_refund_is_reported_and_left_to_its_effect(paying, fakestripe, settings):
+    from wizard.models import Actor
+    from wizard.payments import refunds
+
+    posting, session_id = paying
+    fakestripe.pay(session_id)
+    reconcile_command()  # fulfils: the webhook went nowhere
+    posting.refresh_from_db()
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # Stripe down: the refund stays pending
+    with pytest.raises(refunds.PaymentError):
+        refunds.refund(posting, Refund.Reason.STAFF, by=Actor.system())
+    settings.STRIPE_API_BASE = fakestripe.url
+
+    report = reconcile_command("--dry-run")
+    assert "refund not yet made" in report and "effect queued after 1 attempt(s)" in report
+    reconcile_command()  # makes no call of its own: the runner retries the refund
+    assert Refund.objects.get().state == "pending"
+    assert (
+        not stripe_api().v1.refunds.list(params={"payment_intent": posting.payment_intent_id}).data
+    )

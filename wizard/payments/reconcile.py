@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from wizard.effects.models import Effect
 from wizard.payments import refunds
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import call
@@ -105,11 +106,18 @@ def _expired_at_stripe_awaiting_here(dry_run):
 
 
 def _pending_refunds(dry_run):
+    """Refunds recorded but not yet made: reported; asking Stripe is their effect's job
+    (wizard.effects.refund), retried by the runner, so this pass makes no call."""
     found = []
     for record in Refund.objects.filter(state=Refund.State.PENDING):
-        action = "refund retried"
-        if not dry_run and _attempt(None, refunds.execute, record, by=Actor.system()) is None:
-            action = "refund still pending"
+        effect = Effect.objects.filter(
+            posting_id=record.posting_id, kind=refunds.REFUND_EFFECT, name=record.payment_intent_id
+        ).first()
+        action = (
+            f"effect {effect.get_state_display().lower()} after {effect.attempts} attempt(s)"
+            if effect
+            else "no effect to ask Stripe: see the admin"
+        )
         found.append(
             Difference(
                 "refund not yet made", record.checkout_session_id, str(record.posting_id), action
