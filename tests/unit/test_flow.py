@@ -4,7 +4,12 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import DETAILS
-from wizard.flow.order import FLOW
+from wizard.flow.order import FLOW, Flow
+from wizard.flow.steps.base import Step
+from wizard.flow.steps.confirmation import ConfirmationStep
+from wizard.flow.steps.details import DetailsStep
+from wizard.flow.steps.logo import LogoStep
+from wizard.flow.steps.payment import PaymentStep
 from wizard.models import JobPosting, Status
 
 
@@ -77,3 +82,39 @@ def test_every_step_has_a_url():
     posting = JobPosting()
     for step in FLOW:
         assert step.url(posting) == reverse(f"wizard:{step.name}", args=[posting.pk])
+
+
+class TermsStep(Step):
+    """A step written the way README's "Adding a step" says: its own data, its own status."""
+
+    name = "terms"
+    title = "Terms"
+    reached_status = "terms_accepted"
+
+    def is_complete(self, posting):
+        return self.data(posting).get("accepted", False)
+
+
+def test_a_new_step_is_ordered_numbered_and_guarded_by_the_flow_alone():
+    flow = Flow([LogoStep(), DetailsStep(), TermsStep(), PaymentStep(), ConfirmationStep()])
+    posting = JobPosting(step_data=LOGO_DONE, **DETAILS)
+    terms, payment = flow["terms"], flow["payment"]
+
+    assert flow.first_incomplete(posting) is terms
+    assert flow.blocking_step(payment, posting) is terms  # payment waits for it
+    assert flow.status_before_payment(posting) == "details_ready"
+    assert (flow.number(terms, posting), flow.count(posting)) == (3, 5)
+
+    terms.set_data(posting, accepted=True)
+    assert flow.first_incomplete(posting) is payment
+    assert flow.status_before_payment(posting) == Status.READY_TO_PAY
+
+
+def test_a_step_switched_off_is_skipped_everywhere(settings):
+    settings.PHONE_VERIFICATION_ENABLED = False
+    posting = JobPosting(step_data=LOGO_DONE, **DETAILS)
+    assert FLOW["phone"] not in FLOW.applicable(posting)
+    assert FLOW.first_incomplete(posting) is FLOW["payment"]
+    settings.PHONE_VERIFICATION_ENABLED = True
+    assert FLOW.first_incomplete(posting) is FLOW["phone"]
+    assert FLOW.count(posting) == 5

@@ -26,6 +26,7 @@ from wizard.postings.models import (
     Actor,
     JobPosting,
     TransitionLog,
+    status_label,
 )
 
 
@@ -97,6 +98,20 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """Every status in use, by its label: the explicit ones and those the flow's steps declare."""
+
+    title = "status"
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        values = JobPosting.objects.order_by("status").values_list("status", flat=True).distinct()
+        return [(value, status_label(value)) for value in values]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 class AgeFilter(admin.SimpleListFilter):
     title = "age"
     parameter_name = "age"
@@ -132,7 +147,7 @@ class ReasonForm(forms.Form):
 @admin.register(JobPosting)
 class JobPostingAdmin(admin.ModelAdmin):
     list_display = ["__str__", "company_name", "status_label", "attention", "created_at", "paid_at"]
-    list_filter = [NeedsAttentionFilter, "status", AgeFilter, "employment_type", "remote"]
+    list_filter = [NeedsAttentionFilter, StatusFilter, AgeFilter, "employment_type", "remote"]
     search_fields = [
         "id",
         "title",

@@ -1,0 +1,117 @@
+"""The effect runner, through a kind written the way README's "Adding a side effect" says:
+records commit with their cause, transient errors retry, permanent ones fail at once and
+alert, a crash costs at most one duplicate."""
+
+import pytest
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+
+from tests.factories import posting_at
+from wizard.effects import runner
+from wizard.effects.kinds import EffectKind, register
+from wizard.effects.models import Effect
+from wizard.effects.recovery import recover_stuck_work
+from wizard.models import JobPosting, Status
+
+pytestmark = pytest.mark.django_db
+
+
+class Refused(Exception):
+    pass
+
+
+class PingKind(EffectKind):
+    """Tells a made-up service about a posting; `script` says how each call answers."""
+
+    name = "test_ping"
+    label = "Ping"
+    script = []
+    calls = []
+
+    def perform(self, effect):
+        self.calls.append(effect.attempts)
+        outcome = self.script.pop(0) if self.script else "ok"
+        if isinstance(outcome, Exception):
+            raise outcome
+        return f"ping-{effect.attempts}"
+
+    def is_permanent(self, exc):
+        return isinstance(exc, Refused)
+
+
+PING = register(PingKind())
+
+
+@pytest.fixture(autouse=True)
+def fresh_script(settings):
+    settings.EFFECT_RETRY_BASE_SECONDS = 0  # retries are due at once
+    PING.script, PING.calls = [], []
+
+
+def queue_ping(posting):
+    with transaction.atomic():
+        return runner.queue(posting, PING.name, "published")
+
+
+def test_an_effect_is_recorded_with_its_cause_or_not_at_all():
+    posting = posting_at(Status.PAID)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        runner.queue(posting, PING.name, "published")
+        raise RuntimeError("the state change failed")
+    assert not Effect.objects.exists() and not DBTaskResult.objects.exists()
+
+
+def test_a_transient_error_is_retried_with_backoff(run_tasks):
+    PING.script = [ConnectionError("down"), ConnectionError("still down")]
+    effect = queue_ping(posting_at(Status.PAID))
+    run_tasks()
+    effect.refresh_from_db()
+    assert (effect.state, effect.attempts, effect.provider_id) == ("sent", 3, "ping-3")
+    assert PING.calls == [1, 2, 3] and effect.last_error == ""
+
+
+def test_a_permanent_error_fails_at_once_and_alerts(run_tasks, settings):
+    PING.script = [Refused("no such posting")]
+    posting = posting_at(Status.PAID)
+    effect = queue_ping(posting)
+    run_tasks()
+    effect.refresh_from_db()
+    assert (effect.state, effect.attempts) == ("failed", 1)
+    assert "Refused: no such posting" in effect.last_error
+    posting.refresh_from_db()
+    assert "Ping: published did not go through" in posting.last_error_message
+    assert JobPosting.objects.with_attention().get().attention_effect
+
+
+def test_too_many_transient_errors_fail_for_good(run_tasks, settings):
+    settings.EFFECT_MAX_ATTEMPTS = 2
+    PING.script = [ConnectionError("down")] * 5
+    effect = queue_ping(posting_at(Status.PAID))
+    run_tasks()
+    effect.refresh_from_db()
+    assert (effect.state, effect.attempts) == ("failed", 2)
+
+
+def test_a_crash_mid_attempt_costs_at_most_one_duplicate(run_tasks, settings):
+    effect = queue_ping(posting_at(Status.PAID))
+    claimed = runner._claim(effect.pk)  # the worker took it…
+    PING.perform(claimed)  # …the service answered, and the worker died before recording it
+    settings.STUCK_AFTER_SECONDS = 0
+    assert recover_stuck_work()
+    run_tasks()
+    effect.refresh_from_db()
+    assert (effect.state, effect.attempts) == ("sent", 2)
+    assert PING.calls == [1, 2]  # one duplicate, recognisable by its attempt number
+
+
+def test_asking_again_too_soon_is_refused_unless_it_failed(run_tasks):
+    from datetime import timedelta
+
+    posting = posting_at(Status.PAID)
+    queue_ping(posting)
+    run_tasks()
+    with pytest.raises(runner.TooSoon):
+        runner.queue_again(posting, PING.name, "published", cooldown=timedelta(minutes=5))
+    Effect.objects.update(state="failed")
+    runner.queue_again(posting, PING.name, "published", cooldown=timedelta(minutes=5))
+    assert Effect.objects.get().state == "queued"
