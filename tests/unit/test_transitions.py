@@ -119,3 +119,32 @@ def test_a_stale_copy_cannot_overwrite_a_newer_transition():
     posting.refresh_from_db()
     assert posting.status == Status.PAID
     assert TransitionLog.objects.count() == 1
+
+
+def test_a_transition_with_subscribers_outside_a_transaction_queues_nothing(transactional_db):
+    from wizard.effects.models import Effect
+
+    posting = posting_at(Status.AWAITING_PAYMENT, checkout_session_id="cs_test_1")
+    with pytest.raises(RuntimeError, match="atomic"):
+        posting.mark_paid(payment_intent_id="pi_1", by=EMPLOYER, why="no transaction")
+    assert not Effect.objects.exists()  # the confirmation email was never queued
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+
+
+def test_each_lifecycle_event_is_announced_once_by_its_transition():
+    from django.dispatch import receiver
+
+    from wizard.postings import events
+
+    heard = []
+
+    @receiver(events.paid, weak=False)
+    def listen(sender, posting, by, why, source, **kwargs):
+        heard.append((posting.pk, by.kind, why, source))
+
+    try:
+        posting = posting_at(Status.AWAITING_PAYMENT, checkout_session_id="cs_test_1")
+        apply(posting, "mark_paid", payment_intent_id="pi_1")
+    finally:
+        events.paid.disconnect(listen)
+    assert heard == [(posting.pk, "employer", "test", "awaiting_payment")]

@@ -71,7 +71,3 @@ def kind_named(name):
         return _REGISTRY[name]
     except KeyError:
         raise LookupError(f"No effect kind {name!r} is registered.") from None
-
-
-def registered():
-    return dict(_REGISTRY)

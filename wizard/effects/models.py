@@ -16,9 +16,6 @@ class EffectQuerySet(models.QuerySet):
     def needing_attention(self):
         return self.filter(state__in=Effect.NEEDS_ATTENTION)
 
-    def in_flight(self):
-        return self.filter(state__in=Effect.IN_FLIGHT)
-
 
 class Effect(models.Model):
     """One side effect a posting is owed: an email, a search-engine notification, a refund…

@@ -11,8 +11,7 @@ Make no external call in a receiver; queue an effect (wizard.effects) instead.
     def announce_job(sender, posting, by, why, **kwargs): ...
 """
 
-from django.dispatch import Signal, receiver
-from django_fsm.signals import post_transition
+from django.dispatch import Signal
 
 from wizard.postings.models import JobPosting
 
@@ -36,14 +35,8 @@ ANNOUNCED_BY = {
 }
 
 
-@receiver(post_transition, sender=JobPosting)
-def announce(sender, instance, name, source, target, method_kwargs, **kwargs):
-    event = ANNOUNCED_BY.get(name)
+def announce(posting, transition, *, by, why, source):
+    """Called once per applied transition (wizard.postings.transitions), after its log."""
+    event = ANNOUNCED_BY.get(transition)
     if event is not None:
-        event.send(
-            sender=JobPosting,
-            posting=instance,
-            by=method_kwargs["by"],
-            why=method_kwargs["why"],
-            source=source,
-        )
+        event.send(sender=JobPosting, posting=posting, by=by, why=why, source=source)

@@ -1,4 +1,5 @@
-"""How transitions are applied: under a row lock, in a transaction, and logged."""
+"""How transitions are applied: under a row lock, in a transaction, logged, and announced
+(wizard.postings.events), in that order."""
 
 from contextlib import contextmanager
 
@@ -6,6 +7,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
+from wizard.postings import events
 from wizard.postings.models import JobPosting, TransitionLog
 
 
@@ -36,3 +38,4 @@ def log_transition(sender, instance, name, source, target, method_kwargs, **kwar
         user=by.user,
         reason=method_kwargs["why"][:255],
     )
+    events.announce(instance, name, by=by, why=method_kwargs["why"], source=source)
