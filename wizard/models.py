@@ -1,7 +1,7 @@
 """The app's models, defined in the area that owns each; Django loads them from here."""
 
 from wizard.effects.models import Effect
-from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import Actor, EmploymentType, JobPosting, Status, TransitionLog
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Effect",
     "EmploymentType",
     "JobPosting",
+    "PaymentAttempt",
     "Refund",
     "Status",
     "StripeEvent",

@@ -22,7 +22,9 @@ def sessions():
 
 
 def pay(client, posting, token=None):
-    data = {} if token is None else {field_name(): token}
+    data = {"reviewed": JobPosting.objects.get(pk=posting.pk).content_digest}
+    if token is not None:
+        data[field_name()] = token
     return client.post(step_url("payment", posting), data)
 
 
@@ -115,7 +117,9 @@ def test_a_refusal_over_htmx_redraws_the_panel_with_a_new_token(
     client, posting, fakeproviders, fakestripe
 ):
     response = client.post(
-        step_url("payment", posting), {field_name(): "FAIL.DUMMY.TOKEN"}, HTTP_HX_REQUEST="true"
+        step_url("payment", posting),
+        {field_name(): "FAIL.DUMMY.TOKEN", "reviewed": posting.content_digest},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 422
     assert b'id="step-panel"' in response.content

@@ -8,6 +8,7 @@ from django.db import connection, connections
 from django_fsm import ConcurrentTransition
 from django_tasks_db.models import DBTaskResult
 
+from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.effects.email import Email
@@ -264,3 +265,30 @@ def test_staff_approval_an_employer_withdrawal_and_a_webhook_at_once_have_one_wi
         assert final.status == Status.REFUNDED
         assert [r.state for r in refunds] == ["succeeded"]
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
+
+
+def test_ten_pay_presses_at_once_open_one_checkout_and_all_get_its_url(client, fakestripe):
+    from django.test import Client
+
+    from tests.integration.test_payment import pay_form
+
+    posting = posting_at(Status.READY_TO_PAY)
+    own(client, posting)
+    cookie = client.cookies["sessionid"].value
+    url = f"/post/{posting.pk}/payment/"
+
+    def press():
+        browser = Client()
+        browser.cookies["sessionid"] = cookie  # the same employer, pressing again and again
+        response = browser.post(url, pay_form(posting))
+        return response.status_code, response.get("Location", "")
+
+    presses = run_at_once(10, press)
+
+    assert {status for status, _ in presses} == {302}, presses
+    assert len({location for _, location in presses}) == 1
+    sessions = stripe_api().v1.checkout.sessions.list().data
+    assert len(sessions) == 1
+    posting.refresh_from_db()
+    assert posting.status == Status.AWAITING_PAYMENT
+    assert posting.checkout_session_id == sessions[0].id

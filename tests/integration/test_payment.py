@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import VALID_DETAILS, step_url, stripe_api
 from tests.factories import own, posting_at
-from wizard.models import JobPosting, Status, TransitionLog
+from wizard.models import JobPosting, PaymentAttempt, Status, TransitionLog
 from wizard.payments.checkout import idempotency_key
 from wizard.providers.siteverify import field_name, fresh_test_token
 
@@ -27,13 +27,15 @@ def posting(client):
     return posting
 
 
-def bot_check_passed():
-    """The bot check's field, as the widget (botcheck.js, locally) fills it."""
-    return {field_name(): fresh_test_token()}
+def pay_form(posting):
+    """What the payment page's form sends: the content the employer reviewed, and the bot
+    check's field as the widget (botcheck.js, locally) fills it."""
+    reviewed = JobPosting.objects.get(pk=posting.pk).content_digest
+    return {"reviewed": reviewed, field_name(): fresh_test_token()}
 
 
 def press_pay(client, posting):
-    response = client.post(step_url("payment", posting), bot_check_passed())
+    response = client.post(step_url("payment", posting), pay_form(posting))
     assert response.status_code == 302, response.content
     return response["Location"]
 
@@ -95,7 +97,7 @@ def test_pay_creates_a_checkout_session_from_settings_and_redirects_to_it(
 
 def test_the_client_cannot_choose_the_amount(client, posting, fakestripe):
     response = client.post(
-        step_url("payment", posting), {"amount": "1", "price_amount": "1", **bot_check_passed()}
+        step_url("payment", posting), {"amount": "1", "price_amount": "1", **pay_form(posting)}
     )
     session = stripe_api().v1.checkout.sessions.retrieve(session_id_from(response["Location"]))
     assert session.amount_total == 9900
@@ -293,7 +295,7 @@ def test_payment_provider_down_shows_a_friendly_error_and_changes_nothing(
 ):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
-    response = client.post(step_url("payment", posting), bot_check_passed())
+    response = client.post(step_url("payment", posting), pay_form(posting))
     assert response.status_code == 503
     assert b"payment provider is unavailable" in response.content
     posting.refresh_from_db()
@@ -306,7 +308,7 @@ def test_a_reservation_is_reused_when_the_create_response_was_lost(
 ):
     good_base = settings.STRIPE_API_BASE
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    client.post(step_url("payment", posting), bot_check_passed())
+    client.post(step_url("payment", posting), pay_form(posting))
     posting.refresh_from_db()
     assert (posting.payment_attempt, posting.checkout_session_id) == (1, "")
     settings.STRIPE_API_BASE = good_base
@@ -318,9 +320,9 @@ def test_a_reservation_is_reused_when_the_create_response_was_lost(
 
 def test_a_stale_reservation_is_replaced(client, posting, fakestripe, settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    client.post(step_url("payment", posting), bot_check_passed())
-    JobPosting.objects.filter(pk=posting.pk).update(
-        checkout_expires_at=timezone.now() + timedelta(minutes=29)
+    client.post(step_url("payment", posting), pay_form(posting))
+    PaymentAttempt.objects.filter(posting=posting).update(
+        expires_at=timezone.now() + timedelta(minutes=29)
     )
     settings.STRIPE_API_BASE = fakestripe.url
     session_id = session_id_from(press_pay(client, posting))

@@ -7,7 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
-from tests.integration.test_payment import bot_check_passed, press_pay, session_id_from
+from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
 from wizard.effects.models import Effect
@@ -45,7 +45,7 @@ def test_a_timed_out_create_gives_a_friendly_error_and_the_retry_gets_the_same_s
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     settings.STRIPE_TIMEOUT_SECONDS = 0.3
     fakestripe.inject_fault("timeout", method="POST", path=CREATE_SESSION, delay=0.6)
-    response = client.post(f"/post/{posting.pk}/payment/", bot_check_passed())
+    response = client.post(f"/post/{posting.pk}/payment/", pay_form(posting))
     assert response.status_code == 503
     assert b"payment provider is unavailable" in response.content
     assert JobPosting.objects.get().status == Status.READY_TO_PAY  # nothing half-created here
@@ -76,7 +76,7 @@ def test_a_provider_that_keeps_failing_gets_a_friendly_message(
     settings.STRIPE_MAX_NETWORK_RETRIES = 1
     settings.STRIPE_RATE_LIMIT_RETRIES = 1
     fakestripe.inject_fault(kind, count=5, method="POST", path=CREATE_SESSION)
-    response = client.post(f"/post/{posting.pk}/payment/", bot_check_passed())
+    response = client.post(f"/post/{posting.pk}/payment/", pay_form(posting))
     assert response.status_code == 503
     assert b"You have not been charged" in response.content
     assert sessions_at_stripe() == []

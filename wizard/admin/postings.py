@@ -166,7 +166,6 @@ class JobPostingAdmin(admin.ModelAdmin):
         "Payment": [
             ("price_amount", "price_currency"),
             "payment_attempt",
-            "checkout_expires_at",
             "checkout_session_id",
             "payment_intent_id",
         ],

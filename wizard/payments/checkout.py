@@ -1,8 +1,10 @@
 """Starting, reusing and releasing Stripe Checkout Sessions for a posting.
 
-Each press of "Pay" belongs to an attempt. The attempt number, the price and
-the expiry are reserved on the row first, so that the create request, keyed by
-posting and attempt, carries the same parameters however often it is retried.
+Each press of "Pay" belongs to an attempt, a PaymentAttempt row: its number, price,
+expiry and the content the employer reviewed are reserved first, so that the create
+request, keyed by posting and attempt, carries the same parameters however often it
+is retried; its session and URL are recorded on it, so that presses of "Pay" that
+race each other all get the same checkout.
 """
 
 from datetime import timedelta
@@ -13,28 +15,41 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from wizard.payments.client import call
-from wizard.payments.exceptions import AlreadyPaid, CheckoutConflict, NotReadyForPayment
+from wizard.payments.exceptions import (
+    AlreadyPaid,
+    CheckoutConflict,
+    ContentChanged,
+    NotReadyForPayment,
+)
 from wizard.payments.fulfilment import fulfil, posting_for, retrieve_session
+from wizard.payments.models import PaymentAttempt
 from wizard.postings.models import Actor, JobPosting, Status
 from wizard.postings.transitions import locked_posting
 
 # Stripe wants expires_at at least 30 minutes after the session is created; the
 # headroom keeps a retried create request valid for a minute after reservation.
 EXPIRY_HEADROOM = timedelta(seconds=60)
+# An open checkout is handed out again only while it has this long left to run.
+REUSE_MARGIN = timedelta(minutes=5)
 
 
 def idempotency_key(posting_id, attempt):
-    return f"jobwizard-checkout-{posting_id}-{attempt}"
+    return PaymentAttempt(posting_id=posting_id, number=attempt).idempotency_key
 
 
-def start_checkout(posting_id, *, success_url, cancel_url):
+def start_checkout(posting_id, *, success_url, cancel_url, reviewed):
     """Return the hosted checkout URL for the posting's current attempt.
 
-    success_url must accept a `session_id` query parameter.
+    `reviewed` is the content fingerprint the employer saw (JobPosting.content_digest):
+    if the posting changed since, ContentChanged and no checkout. success_url must
+    accept a `session_id` query parameter.
     """
     posting = JobPosting.objects.get(pk=posting_id)
     if posting.is_paid:
         raise AlreadyPaid()
+    if posting.content_digest != reviewed:
+        raise ContentChanged()
+    not_open = ""  # a recorded session Stripe says can no longer be paid
     if posting.status == Status.AWAITING_PAYMENT and posting.checkout_session_id:
         session = retrieve_session(posting.checkout_session_id)
         if session and session.status == "open":
@@ -42,88 +57,126 @@ def start_checkout(posting_id, *, success_url, cancel_url):
         if session and session.status == "complete":
             if fulfil(session.id, by=Actor.employer()).settled:
                 raise AlreadyPaid()
+        not_open = posting.checkout_session_id
 
-    posting = _reserve_attempt(posting_id)
+    attempt = _reserve_attempt(posting_id, reviewed, not_open=not_open)
+    if attempt.session_url:
+        return attempt.session_url  # another press opened it meanwhile
     try:
-        session = _create_session(posting, success_url, cancel_url)
+        session = _create_session(attempt, success_url, cancel_url)
     except stripe.IdempotencyError:
         # The reservation's parameters changed (another host name in the return
         # URL, say): a new attempt gets a new key.
-        posting = _reserve_attempt(posting_id, force_new=True)
-        session = _create_session(posting, success_url, cancel_url)
-    _record_session(posting_id, posting.payment_attempt, session.id)
-    return session.url
+        attempt = _reserve_attempt(posting_id, reviewed, force_new=True)
+        session = _create_session(attempt, success_url, cancel_url)
+    return _record_session(posting_id, attempt.number, session)
 
 
-def _reserve_attempt(posting_id, *, force_new=False):
+def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
+    """The attempt this press belongs to, under the row lock: the current one while it
+    can still be used (its open checkout, or its reservation), else a new one."""
     with locked_posting(posting_id) as posting:
         if posting.is_paid:
             raise AlreadyPaid()
+        if posting.content_digest != reviewed:
+            raise ContentChanged()  # edited in another tab since the employer looked
         if not can_proceed(posting.open_checkout):  # the model's rule, not a copy of it
             raise NotReadyForPayment()
         now = timezone.now()
         ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)
-        reusable = (
-            not force_new
-            and posting.payment_attempt
-            and not posting.checkout_session_id
-            and posting.checkout_expires_at
-            and posting.checkout_expires_at - now >= ttl
+        current = posting.payment_attempts.filter(number=posting.payment_attempt).first()
+        if current is not None and not force_new:
+            if (
+                current.state == PaymentAttempt.State.OPEN
+                and posting.status == Status.AWAITING_PAYMENT
+                and current.session_id == posting.checkout_session_id != not_open
+                and current.expires_at - now >= REUSE_MARGIN
+            ):
+                return current  # opened by a press that raced this one
+            if not current.session_id and current.expires_at - now >= ttl:
+                return current  # reserved, its create request may be retried
+        if current is not None and current.state in (
+            PaymentAttempt.State.RESERVED,
+            PaymentAttempt.State.OPEN,
+        ):
+            current.state = PaymentAttempt.State.CLOSED
+            current.closed_at = now
+            current.note = "Superseded by a new attempt"
+            current.save()
+        posting.payment_attempt += 1
+        posting.checkout_session_id = ""
+        posting.payment_intent_id = ""
+        posting.price_amount = settings.POSTING_PRICE_AMOUNT
+        posting.price_currency = settings.POSTING_PRICE_CURRENCY
+        posting.save()
+        return PaymentAttempt.objects.create(
+            posting=posting,
+            number=posting.payment_attempt,
+            amount=posting.price_amount,
+            currency=posting.price_currency,
+            reviewed=reviewed,
+            expires_at=now + ttl + EXPIRY_HEADROOM,
         )
-        if not reusable:
-            posting.payment_attempt += 1
-            posting.checkout_session_id = ""
-            posting.payment_intent_id = ""
-            posting.checkout_expires_at = now + ttl + EXPIRY_HEADROOM
-            posting.price_amount = settings.POSTING_PRICE_AMOUNT
-            posting.price_currency = settings.POSTING_PRICE_CURRENCY
-            posting.save()
-        return posting
 
 
-def _create_session(posting, success_url, cancel_url):
-    metadata = {"posting_id": str(posting.pk), "attempt": str(posting.payment_attempt)}
+def line_item_name(posting):
+    """What the employer's card statement and receipt name: the job itself."""
+    name = f"Job posting: {posting.title} at {posting.company_name}"
+    return name if len(name) <= 250 else name[:249] + "…"
+
+
+def _create_session(attempt, success_url, cancel_url):
+    posting = attempt.posting
+    metadata = {"posting_id": str(posting.pk), "attempt": str(attempt.number)}
     params = {
         "mode": "payment",
         "line_items": [
             {
                 "quantity": 1,
                 "price_data": {
-                    "currency": posting.price_currency,
-                    "unit_amount": posting.price_amount,
-                    "product_data": {"name": "Job posting on Jobwizard"},
+                    "currency": attempt.currency,
+                    "unit_amount": attempt.amount,
+                    "product_data": {"name": line_item_name(posting)},
                 },
             }
         ],
         "client_reference_id": str(posting.pk),
+        "customer_email": posting.contact_email,
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
-        "expires_at": int(posting.checkout_expires_at.timestamp()),
+        "expires_at": int(attempt.expires_at.timestamp()),
         "success_url": f"{success_url}?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": cancel_url,
     }
-    key = idempotency_key(posting.pk, posting.payment_attempt)
     return call(
         lambda stripe_api: stripe_api.v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": key}
+            params=params, options={"idempotency_key": attempt.idempotency_key}
         )
     )
 
 
-def _record_session(posting_id, attempt, session_id):
+def _record_session(posting_id, number, session):
+    """Record the attempt's session and open the checkout; returns the URL to send the
+    employer to (the one already recorded, when a racing press got there first)."""
     with locked_posting(posting_id) as posting:
-        if posting.payment_attempt != attempt:
+        attempt = posting.payment_attempts.get(number=number)
+        if attempt.session_id:
+            if attempt.session_id != session.id:
+                raise CheckoutConflict()  # Stripe gave one key two sessions: never expected
+            return attempt.session_url  # a concurrent press of "Pay" recorded it
+        if posting.payment_attempt != number or posting.checkout_session_id:
             raise CheckoutConflict()
-        if posting.checkout_session_id == session_id:
-            return  # a concurrent press of "Pay" recorded the same session
-        if posting.checkout_session_id:
-            raise CheckoutConflict()
+        attempt.session_id, attempt.session_url = session.id, session.url
+        attempt.state = PaymentAttempt.State.OPEN
+        attempt.opened_at = timezone.now()
+        attempt.save()
         posting.open_checkout(
-            session_id=session_id,
+            session_id=session.id,
             by=Actor.employer(),
-            why=f"Checkout session opened (attempt {attempt})",
+            why=f"Checkout session opened (attempt {number})",
         )
         posting.save()
+        return session.url
 
 
 def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
@@ -155,7 +208,15 @@ def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
             raise CheckoutConflict()
         posting.close_checkout(by=by or Actor.employer(), why=why)
         posting.save()
+        close_attempt(posting, session_id, why)
     return True
+
+
+def close_attempt(posting, session_id, why):
+    """The attempt whose session closed without paying (call with the posting locked)."""
+    posting.payment_attempts.filter(session_id=session_id, state=PaymentAttempt.State.OPEN).update(
+        state=PaymentAttempt.State.CLOSED, closed_at=timezone.now(), note=why[:255]
+    )
 
 
 FAILED_INTENT_STATES = {"requires_payment_method", "canceled"}
@@ -190,6 +251,7 @@ def close_ended_checkout(session_id):
         posting.close_checkout(by=Actor.system(), why=why)
         posting.record_error(message, f"{why}: {session.id}")
         posting.save()
+        close_attempt(posting, session.id, why)
     return True
 
 

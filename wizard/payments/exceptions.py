@@ -18,6 +18,13 @@ class CheckoutConflict(PaymentError):
     message = "This posting changed while you were paying. Please review it and try again."
 
 
+class ContentChanged(PaymentError):
+    message = (
+        "This posting changed since you reviewed it (in another tab, perhaps). Please "
+        "check it below, then press Pay again."
+    )
+
+
 class NotReadyForPayment(PaymentError):
     message = "Please complete the posting's details before paying."
 

@@ -13,10 +13,11 @@ import logging
 
 import stripe
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from wizard.payments import refunds
 from wizard.payments.client import call
-from wizard.payments.models import Refund
+from wizard.payments.models import PaymentAttempt, Refund
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.transitions import locked_posting
 
@@ -124,6 +125,9 @@ def _mark_paid(posting, session, by):
         why=f"Checkout session {session.id} paid",
     )
     posting.save()
+    posting.payment_attempts.filter(session_id=session.id).update(
+        state=PaymentAttempt.State.PAID, closed_at=timezone.now()
+    )
 
 
 def _record_stray_payment(posting, session, outcome, by):

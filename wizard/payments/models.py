@@ -8,6 +8,50 @@ from wizard.postings import attention
 from wizard.postings.models import JobPosting
 
 
+class PaymentAttempt(models.Model):
+    """One press of "Pay" that reserved a checkout: its price, what it pays for, its
+    Checkout Session and how it ended. The posting points at its current attempt."""
+
+    class State(models.TextChoices):
+        RESERVED = "reserved", "Reserved (no session yet)"
+        OPEN = "open", "Checkout open"
+        PAID = "paid", "Paid"
+        CLOSED = "closed", "Closed without payment"
+
+    posting = models.ForeignKey(
+        JobPosting, on_delete=models.CASCADE, related_name="payment_attempts"
+    )
+    number = models.PositiveIntegerField()
+    amount = models.PositiveIntegerField(help_text="Minor units.")
+    currency = models.CharField(max_length=3)
+    reviewed = models.CharField(
+        max_length=32, help_text="The content fingerprint the employer saw when pressing Pay."
+    )
+    expires_at = models.DateTimeField()
+    session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    session_url = models.URLField(max_length=2000, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RESERVED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["posting", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["posting", "number"], name="one_attempt_per_posting_and_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"Attempt {self.number} of {self.posting_id} ({self.get_state_display()})"
+
+    @property
+    def idempotency_key(self):
+        return f"jobwizard-checkout-{self.posting_id}-{self.number}"
+
+
 class Refund(models.Model):
     """A refund of one payment (PaymentIntent), recorded before Stripe is asked for it."""
 

@@ -1,5 +1,6 @@
 """The posting and its life: state rules live here and nowhere else."""
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -159,7 +160,6 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     price_amount = models.PositiveIntegerField(null=True, blank=True, help_text="Minor units.")
     price_currency = models.CharField(max_length=3, blank=True)
     payment_attempt = models.PositiveIntegerField(default=0)
-    checkout_expires_at = models.DateTimeField(null=True, blank=True)
     checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
 
@@ -343,6 +343,30 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     )
     def abandon(self, *, by, why):
         pass
+
+    # What the employer reviews before paying, and so what a payment pays for.
+    REVIEWED_FIELDS = [
+        "company_name",
+        "logo",
+        "title",
+        "location",
+        "remote",
+        "employment_type",
+        "salary_min",
+        "salary_max",
+        "salary_currency",
+        "description",
+        "apply_url",
+        "apply_email",
+        "contact_email",
+    ]
+
+    @property
+    def content_digest(self):
+        """A short fingerprint of what the payment page shows: "Pay" carries the one the
+        employer saw, and no checkout opens if the posting changed since (another tab)."""
+        values = [str(getattr(self, field)) for field in self.REVIEWED_FIELDS]
+        return hashlib.sha256("\x1f".join([*values, self.price_display]).encode()).hexdigest()[:24]
 
     @property
     def has_details(self):

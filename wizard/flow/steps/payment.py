@@ -5,7 +5,7 @@ from wizard.flow import botcheck
 from wizard.flow.navigation import redirect_to
 from wizard.flow.steps.base import Step
 from wizard.payments.checkout import start_checkout
-from wizard.payments.exceptions import AlreadyPaid, PaymentError
+from wizard.payments.exceptions import AlreadyPaid, ContentChanged, PaymentError
 
 
 class PaymentStep(Step):
@@ -29,6 +29,11 @@ class PaymentStep(Step):
         return super().get(request, posting)
 
     def post(self, request, posting):
+        # Pay for what was reviewed, or not at all: another tab may have edited it since.
+        reviewed = request.POST.get("reviewed", "")
+        if reviewed != posting.content_digest:
+            messages.warning(request, ContentChanged.message)
+            return self.render(request, posting, status=409)
         # Card testers must not reach Stripe: the bot check comes before any checkout.
         try:
             botcheck.verify(request)
@@ -38,9 +43,15 @@ class PaymentStep(Step):
         return_url = request.build_absolute_uri(reverse("wizard:payment_return", args=[posting.pk]))
         cancel_url = request.build_absolute_uri(self.url(posting) + "?cancelled=1")
         try:
-            checkout_url = start_checkout(posting.pk, success_url=return_url, cancel_url=cancel_url)
+            checkout_url = start_checkout(
+                posting.pk, success_url=return_url, cancel_url=cancel_url, reviewed=reviewed
+            )
         except AlreadyPaid:
             return self.locked_response(request, posting)
+        except ContentChanged as changed:  # edited between this check and the reservation
+            messages.warning(request, changed.message)
+            posting.refresh_from_db()
+            return self.render(request, posting, status=409)
         except PaymentError as error:
             messages.error(request, error.message)
             return self.render(request, posting, status=503)
