@@ -23,6 +23,7 @@ from wizard.effects.recovery import recover_stuck_work
 from wizard.maintenance.sweepers import sweep_abandoned_drafts, sweep_orphan_logos
 from wizard.maintenance.task_rows import mark_dead_tasks, prune_task_results
 from wizard.payments.reconcile import reconcile
+from wizard.payments.webhooks import requeue_lost_events
 from wizard.postings.review import expire_due_postings
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,12 @@ def every_interval(periodic_task):
 @task
 def reconcile_payments():
     return [str(difference) for difference in reconcile()]
+
+
+@every_interval
+@task
+def requeue_lost_webhook_events():
+    return requeue_lost_events()
 
 
 @every_interval

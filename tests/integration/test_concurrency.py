@@ -13,10 +13,12 @@ from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.effects.email import Email
 from wizard.effects.models import Effect
-from wizard.models import Actor, JobPosting, Status, TransitionLog
+from wizard.models import Actor, JobPosting, Status, StripeEvent, TransitionLog
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+PROCESS_EVENT = "wizard.payments.webhooks.process_event"
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +77,18 @@ def paid_at_stripe_with_event(client, fakestripe):
     return posting, session_id, event.to_dict()
 
 
-def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fakestripe):
+def deliver_and_process(client, event):
+    """A delivery, then its processing in this thread, as a worker would run it at once."""
+    from tests.integration.test_webhooks import deliver
+    from wizard.models import StripeEvent
+    from wizard.payments.webhooks import run_now
+
+    status = deliver(client, event).status_code
+    run_now(StripeEvent.objects.get(event_id=event["id"]).pk)
+    return status
+
+
+def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fakestripe, run_tasks):
     from django.test import Client
 
     from tests.integration.test_webhooks import deliver
@@ -106,8 +119,31 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
 
     assert sorted(statuses) == [200] * 10 + [302]
     assert JobPosting.objects.get().status == Status.PAID
+    # Ten deliveries of one event: stored once, queued once.
+    assert StripeEvent.objects.filter(event_id=event["id"]).count() == 1
+    assert DBTaskResult.objects.filter(task_path=PROCESS_EVENT).count() == 1
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        run_tasks()
+    assert StripeEvent.objects.get().processed_at is not None
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
     assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
+
+
+def test_two_workers_on_one_event_at_once_attempt_it_once(client, fakestripe):
+    from tests.integration.test_webhooks import deliver
+    from wizard.payments.webhooks import run_now
+
+    posting, session_id, event = paid_at_stripe_with_event(client, fakestripe)
+    assert deliver(client, event).status_code == 200
+    stored = StripeEvent.objects.get()
+
+    outcomes = run_at_once(4, lambda: run_now(stored.pk))
+
+    assert sorted(outcomes) == ["nothing to do"] * 3 + ["processed"]
+    stored.refresh_from_db()
+    assert stored.attempts == 1 and stored.processed_at is not None
+    assert JobPosting.objects.get().status == Status.PAID
+    assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
 
 
 def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing(
@@ -117,7 +153,6 @@ def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing
     from django.test import Client
 
     from tests.conftest import VALID_DETAILS
-    from tests.integration.test_webhooks import deliver
 
     posting, session_id, event = paid_at_stripe_with_event(client, fakestripe)
     cookies = client.cookies
@@ -131,7 +166,7 @@ def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing
         return ("edit", response.status_code, response.get("Location", ""))
 
     def webhook():
-        return ("webhook", deliver(Client(), event).status_code, "")
+        return ("webhook", deliver_and_process(Client(), event), "")
 
     calls = iter([edit, webhook])
     lock = threading.Lock()
@@ -214,7 +249,6 @@ def test_staff_approval_an_employer_withdrawal_and_a_webhook_at_once_have_one_wi
     from django.test import Client
     from django_fsm import TransitionNotAllowed
 
-    from tests.integration.test_webhooks import deliver
     from wizard.models import Refund
     from wizard.payments.refunds import NothingToRefund, refund
     from wizard.postings import review
@@ -242,7 +276,7 @@ def test_staff_approval_an_employer_withdrawal_and_a_webhook_at_once_have_one_wi
             return "withdraw refused"
 
     def webhook():
-        return f"webhook {deliver(Client(), event).status_code}"
+        return f"webhook {deliver_and_process(Client(), event)}"
 
     calls = iter([approve, withdraw, webhook])
     lock = threading.Lock()

@@ -11,7 +11,7 @@ from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
 from wizard.effects.models import Effect
-from wizard.models import JobPosting, Refund, Status, TransitionLog
+from wizard.models import JobPosting, Refund, Status, StripeEvent, TransitionLog
 
 pytestmark = pytest.mark.django_db
 
@@ -83,16 +83,20 @@ def test_a_provider_that_keeps_failing_gets_a_friendly_message(
     assert JobPosting.objects.get().status == Status.READY_TO_PAY
 
 
-def test_a_late_completed_event_for_an_expired_attempt_is_refunded(client, posting, fakestripe):
+def test_a_late_completed_event_for_an_expired_attempt_is_refunded(
+    client, posting, fakestripe, run_tasks
+):
     first = session_id_from(press_pay(client, posting))
     stripe_api().v1.checkout.sessions.expire(first)
     deliver(client, latest_event("checkout.session.expired"))
+    run_tasks()
     assert JobPosting.objects.get().status == Status.READY_TO_PAY
     second = session_id_from(press_pay(client, posting))
 
     # The first attempt's payment raced its expiry and won at Stripe.
     fakestripe.complete_session(first, force=True)
     assert deliver(client, latest_event("checkout.session.completed")).status_code == 200
+    run_tasks()
 
     posting.refresh_from_db()
     assert (posting.status, posting.checkout_session_id) == (Status.AWAITING_PAYMENT, second)
@@ -107,43 +111,52 @@ def test_a_late_completed_event_for_an_expired_attempt_is_refunded(client, posti
 
 
 def test_a_mismatched_amount_from_stripe_is_refunded_and_never_fulfilled(
-    client, posting, fakestripe
+    client, posting, fakestripe, run_tasks
 ):
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.complete_session(session_id, amount_total=100)
     assert deliver(client, latest_event("checkout.session.completed")).status_code == 200
+    run_tasks()
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
     record = Refund.objects.get()
     assert (record.reason, record.amount, record.state) == ("mismatch", 100, "succeeded")
     assert not TransitionLog.objects.filter(target=Status.PAID).exists()
 
 
-def test_a_delayed_payment_method_pays_when_the_money_arrives(client, posting, fakestripe):
+def test_a_delayed_payment_method_pays_when_the_money_arrives(
+    client, posting, fakestripe, run_tasks
+):
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.complete_session(session_id, payment_status="unpaid")
     assert deliver(client, latest_event("checkout.session.completed")).status_code == 200
+    run_tasks()
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT  # completed, but unpaid
 
     fakestripe.async_result(session_id, succeeded=True)
     assert (
         deliver(client, latest_event("checkout.session.async_payment_succeeded")).status_code == 200
     )
-    assert JobPosting.objects.get().status == Status.PAID
+    run_tasks()
+    assert JobPosting.objects.get().is_paid
 
 
-def test_a_failed_delayed_payment_sends_the_employer_back_to_pay(client, posting, fakestripe):
+def test_a_failed_delayed_payment_sends_the_employer_back_to_pay(
+    client, posting, fakestripe, run_tasks
+):
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.complete_session(session_id, payment_status="unpaid")
     fakestripe.async_result(session_id, succeeded=False)
     assert deliver(client, latest_event("checkout.session.async_payment_failed")).status_code == 200
+    run_tasks()
     posting.refresh_from_db()
     assert posting.status == Status.READY_TO_PAY
     assert "did not go through" in posting.last_error_message
     assert session_id_from(press_pay(client, posting)) != session_id
 
 
-def test_duplicated_deliveries_pay_once(live_server, client, posting, fakestripe):
-    """fakestripe delivers the completed event three times to the running app."""
+def test_duplicated_deliveries_pay_once(live_server, client, posting, fakestripe, run_tasks):
+    """fakestripe delivers the completed event three times to the running app; it is
+    stored and processed once."""
     fakestripe.configure(webhook_url=f"{live_server.url}/stripe/webhook/")
     fakestripe.inject_webhook_fault("duplicate", times=3, event_type="checkout.session.completed")
     session_id = session_id_from(press_pay(client, posting))
@@ -155,9 +168,12 @@ def test_duplicated_deliveries_pay_once(live_server, client, posting, fakestripe
             break
         time.sleep(0.05)
     assert len([d for d in fakestripe.deliveries() if d["status"] == 200]) == 3
-    assert JobPosting.objects.get().status == Status.PAID
+    assert StripeEvent.objects.filter(type="checkout.session.completed").count() == 1
+    run_tasks()
+    assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
+    assert StripeEvent.objects.get(type="checkout.session.completed").attempts == 1
 
 
 def wait_for(condition, timeout=10):
@@ -167,7 +183,9 @@ def wait_for(condition, timeout=10):
     return condition()
 
 
-def test_events_delivered_in_reverse_order_still_end_paid(live_server, client, posting, fakestripe):
+def test_events_delivered_in_reverse_order_still_end_paid(
+    live_server, client, posting, fakestripe, run_tasks
+):
     """async_payment_succeeded arrives before the completed(unpaid) event it follows."""
     fakestripe.configure(webhook_url=f"{live_server.url}/stripe/webhook/")
     fakestripe.inject_webhook_fault("hold", count=2)
@@ -180,5 +198,6 @@ def test_events_delivered_in_reverse_order_still_end_paid(live_server, client, p
         "checkout.session.completed",
     ]
     assert wait_for(lambda: len([d for d in fakestripe.deliveries() if d["succeeded"]]) == 2)
-    assert JobPosting.objects.get().status == Status.PAID
+    run_tasks()
+    assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1

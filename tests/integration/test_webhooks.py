@@ -1,20 +1,38 @@
-"""Stripe webhooks: verified, stored before processing, idempotent."""
+"""Stripe webhooks: verified, stored with their task in one transaction, acknowledged at
+once, processed by the worker with retries, idempotent."""
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import WEBHOOK_SECRET, stripe_api
 from tests.factories import own, posting_at
 from tests.fakestripe_process import sign_webhook
-from tests.integration.test_payment import press_pay, session_id_from
-from wizard.models import JobPosting, Status, StripeEvent, TransitionLog
+from tests.integration.test_payment import press_pay, return_path, session_id_from
+from wizard.models import JobPosting, Refund, Status, StripeEvent, TransitionLog
+from wizard.payments.webhooks import requeue_lost_events
+from wizard.postings import attention
 
 pytestmark = pytest.mark.django_db
 
 URL = "/stripe/webhook/"
+PROCESS = "wizard.payments.webhooks.process_event"
+RUN_EFFECT = "wizard.effects.runner.run_effect"
+SESSION_RETRIEVE = "^/v1/checkout/sessions/cs_"
+
+
+def task_rows(path=PROCESS, **filters):
+    return DBTaskResult.objects.filter(task_path=path, **filters)
+
+
+def flagged(posting):
+    """The posting's needs-attention flags, as the admin computes them."""
+    annotated = attention.annotate(JobPosting.objects.filter(pk=posting.pk)).get()
+    return annotated.attention_webhook, annotated.needs_attention
 
 
 def deliver(client, payload, secret=WEBHOOK_SECRET, timestamp=None, signature=None):
@@ -36,37 +54,65 @@ def paid_event(client, fakestripe):
     return posting, event
 
 
-def test_a_valid_completed_event_marks_the_posting_paid(client, paid_event):
+def test_a_valid_completed_event_is_stored_queued_and_paid_by_the_worker(
+    client, paid_event, run_tasks
+):
     posting, event = paid_event
-    response = deliver(client, event)
+    body = json.dumps(event, indent=2).encode()
+    response = deliver(client, body)
     assert response.status_code == 200
-    posting.refresh_from_db()
-    assert posting.status == Status.PAID
+    # Acknowledged at once: stored with its task, not processed in the request.
     stored = StripeEvent.objects.get()
-    assert (stored.event_id, stored.type, stored.error) == (event["id"], event["type"], "")
+    assert (stored.event_id, stored.type, stored.posting_id) == (
+        event["id"],
+        event["type"],
+        posting.pk,
+    )
+    assert stored.body == body.decode() and stored.payload == event
+    assert (stored.processed_at, stored.attempts) == (None, 0)
+    assert str(stored.task_id) == str(task_rows(status="READY").get().id)
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+
+    run_tasks()
+    posting.refresh_from_db()
+    assert posting.is_paid  # paid, then confirmed and in review once the email went out
+    stored.refresh_from_db()
     assert stored.processed_at is not None
+    assert (stored.attempts, stored.error, stored.failed_at) == (1, "", None)
     assert TransitionLog.objects.get(target=Status.PAID).actor == "system"
-    assert DBTaskResult.objects.count() == 1
+    assert task_rows().count() == 1
+    assert task_rows(RUN_EFFECT).count() == 1  # one confirmation email
 
 
-def test_a_duplicate_delivery_is_a_no_op(client, paid_event):
+def test_a_duplicate_delivery_is_stored_once_and_processed_once(client, paid_event, run_tasks):
     posting, event = paid_event
     assert deliver(client, event).status_code == 200
     assert deliver(client, event).status_code == 200
     assert StripeEvent.objects.count() == 1
+    assert task_rows().count() == 1
+    run_tasks()
+    assert deliver(client, event).status_code == 200  # once more, after processing
+    run_tasks()
+    assert StripeEvent.objects.count() == 1
+    assert StripeEvent.objects.get().attempts == 1
+    assert task_rows().count() == 1
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.count() == 1
+    assert task_rows(RUN_EFFECT).count() == 1
 
 
-def test_the_webhook_and_the_return_url_together_pay_once(client, paid_event):
+def test_the_webhook_and_the_return_url_together_pay_once(client, paid_event, run_tasks):
     posting, event = paid_event
-    client.get(f"/post/{posting.pk}/payment/return/?session_id={posting.checkout_session_id}")
+    session_id = event["data"]["object"]["id"]
+    client.get(f"/post/{posting.pk}/payment/return/?session_id={session_id}")
+    assert JobPosting.objects.get().status == Status.PAID  # the return URL still pays at once
     assert deliver(client, event).status_code == 200
+    run_tasks()
+    assert StripeEvent.objects.get().processed_at is not None
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.count() == 1
+    assert task_rows(RUN_EFFECT).count() == 1
 
 
-def test_the_payload_is_not_trusted(client, fakestripe):
+def test_the_payload_is_not_trusted(client, fakestripe, run_tasks):
     """A correctly signed but forged 'completed' event for an unpaid session pays nothing."""
     posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
@@ -85,6 +131,8 @@ def test_the_payload_is_not_trusted(client, fakestripe):
         },
     }
     assert deliver(client, forged).status_code == 200
+    run_tasks()
+    assert StripeEvent.objects.get().processed_at is not None
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
 
@@ -110,10 +158,11 @@ def test_a_bad_signature_gets_a_400_and_writes_nothing(client, paid_event, tampe
     response = deliver(client, body, **kwargs)
     assert response.status_code == 400
     assert not StripeEvent.objects.exists()
+    assert not task_rows().exists()
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
 
-def test_unknown_event_types_are_acknowledged_and_ignored(client, fakestripe):
+def test_unknown_event_types_are_acknowledged_and_ignored(client, fakestripe, run_tasks):
     event = {
         "id": "evt_unknown",
         "object": "event",
@@ -122,40 +171,295 @@ def test_unknown_event_types_are_acknowledged_and_ignored(client, fakestripe):
     }
     response = deliver(client, event)
     assert response.status_code == 200
+    run_tasks()
     assert StripeEvent.objects.get().processed_at is not None
 
 
-def test_a_processing_failure_answers_500_and_a_redelivery_succeeds(
-    client, paid_event, settings, fakestripe
+def test_fakestripe_delivers_signed_webhooks_the_app_accepts(
+    live_server, fakestripe, client, run_tasks
 ):
-    posting, event = paid_event
-    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # Stripe unreachable while re-fetching
-    response = deliver(client, event)
-    assert response.status_code == 500
-    stored = StripeEvent.objects.get()
-    assert stored.processed_at is None
-    assert "PaymentProviderUnavailable" in stored.error
-    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
-
-    settings.STRIPE_API_BASE = fakestripe.url
-    assert deliver(client, event).status_code == 200
-    stored.refresh_from_db()
-    assert stored.processed_at is not None and stored.error == ""
-    assert JobPosting.objects.get().status == Status.PAID
-
-
-def test_fakestripe_delivers_signed_webhooks_the_app_accepts(live_server, fakestripe, client):
-    """fakestripe signs exactly as Stripe does: its own delivery reaches the app and pays."""
+    """fakestripe signs exactly as Stripe does: its own delivery reaches the app, is
+    acknowledged, and the worker pays."""
     fakestripe.configure(webhook_url=live_server.url + URL)
     posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.pay(session_id)
+
+    def completed_deliveries():
+        return [
+            d for d in fakestripe.deliveries() if d["event_type"] == "checkout.session.completed"
+        ]
+
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and JobPosting.objects.get().status != Status.PAID:
+    while time.monotonic() < deadline and not completed_deliveries():
         time.sleep(0.05)
-    assert JobPosting.objects.get().status == Status.PAID
-    attempts = [
-        d for d in fakestripe.deliveries() if d["event_type"] == "checkout.session.completed"
-    ]
+    attempts = completed_deliveries()
     assert attempts and attempts[-1]["status"] == 200
+    run_tasks()
+    assert JobPosting.objects.get().is_paid
+
+
+# --- Real bodies, odd bodies ----------------------------------------------------------------
+
+
+def test_a_real_shaped_body_with_decimal_fields_is_stored_as_received_and_processed(
+    client, paid_event, run_tasks
+):
+    """Stripe sends decimal fields as strings ("fx_rate": "1.0837"); the SDK turns them into
+    Decimal, which a JSONField cannot store: the old code answered 500 to every delivery."""
+    posting, event = paid_event
+    session = event["data"]["object"]
+    session["currency_conversion"] = {
+        "amount_subtotal": 9137,
+        "amount_total": 9137,
+        "fix_rate": None,
+        "fx_rate": "1.0837",
+        "source_currency": "eur",
+    }
+    session["total_details"] = {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0}
+    # As Stripe formats it: indented, a float written as sent, keys in its order.
+    body = json.dumps(event, indent=2, ensure_ascii=False).replace(
+        '"amount_subtotal": 9137', '"amount_subtotal": 9137, "presentment_rate": 1.0837'
+    )
+    assert deliver(client, body.encode()).status_code == 200
+    stored = StripeEvent.objects.get()
+    assert stored.body == body  # byte for byte what was signed
+    assert stored.payload["data"]["object"]["currency_conversion"]["fx_rate"] == "1.0837"
+    assert stored.payload["data"]["object"]["currency_conversion"]["presentment_rate"] == 1.0837
+
+    run_tasks()
+    stored.refresh_from_db()
+    assert stored.processed_at is not None and stored.error == ""
+    assert JobPosting.objects.get().is_paid
+
+
+def test_an_unhandled_event_with_amount_decimal_is_stored_and_acknowledged(client, fakestripe):
+    event = {
+        "id": "evt_1PriceUpdated",
+        "object": "event",
+        "api_version": "2026-10-28.clover",
+        "type": "plan.updated",
+        "data": {
+            "object": {
+                "id": "plan_basic",
+                "object": "plan",
+                "amount": 9900,
+                "amount_decimal": "9900",
+                "currency": "usd",
+            },
+            "previous_attributes": {"amount_decimal": "4900"},
+        },
+    }
+    assert deliver(client, event).status_code == 200
+    stored = StripeEvent.objects.get()
+    assert stored.payload["data"]["object"]["amount_decimal"] == "9900"
+    assert json.loads(stored.body) == event
+
+
+ODD_BODIES = {
+    "a JSON list": b"[]",
+    "a JSON string": b'"evt_1"',
+    "not JSON": b"{not json",
+    "not UTF-8": b'{"id": "evt_\xff", "type": "x", "data": {"object": {}}}',
+    "no id": {"object": "event", "type": "customer.created", "data": {"object": {"id": "cus_1"}}},
+    "an empty id": {"id": "", "type": "customer.created", "data": {"object": {}}},
+    "a numeric id": {"id": 42, "type": "customer.created", "data": {"object": {}}},
+    "no type": {"id": "evt_no_type", "object": "event", "data": {"object": {"id": "cus_1"}}},
+    "a list as type": {"id": "evt_list_type", "type": ["x"], "data": {"object": {}}},
+    "no data": {"id": "evt_no_data", "type": "customer.created"},
+    "data.object a string": {
+        "id": "evt_object_string",
+        "type": "checkout.session.completed",
+        "data": {"object": "cs_test_123"},
+    },
+    "a handled object without id": {
+        "id": "evt_no_object_id",
+        "type": "charge.refunded",
+        "data": {"object": {"object": "charge"}},
+    },
+    "an over-long id": {
+        "id": "evt_" + "x" * 300,
+        "type": "customer.created",
+        "data": {"object": {}},
+    },
+    "an over-long type": {"id": "evt_long_type", "type": "x" * 101, "data": {"object": {}}},
+    "an over-long object id": {
+        "id": "evt_long_object",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_" + "x" * 300}},
+    },
+    "a NUL character": {
+        "id": "evt_nul",
+        "type": "customer.created",
+        "data": {"object": {"n": "\0"}},
+    },
+    "an unpaired surrogate": b'{"id": "evt_s", "type": "x", "data": {"object": {"n": "\\ud800"}}}',
+    "NaN": b'{"id": "evt_nan", "type": "x", "data": {"object": {"n": NaN}}}',
+    "an infinite number": b'{"id": "evt_inf", "type": "x", "data": {"object": {"n": 1e400}}}',
+    "deep nesting": b'{"id": "evt_deep", "type": "x", "data": {"object": {"n": '
+    + b"[" * 100_000
+    + b"]" * 100_000
+    + b"}}}",
+}
+
+
+@pytest.mark.parametrize("body", ODD_BODIES.values(), ids=ODD_BODIES.keys())
+def test_a_signed_but_odd_body_gets_a_400_and_stores_nothing(client, fakestripe, body):
+    response = deliver(client, body)
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+# --- Processing: retries, giving up, lost tasks ------------------------------------------------
+
+
+def test_an_event_delivered_while_stripe_is_down_is_acknowledged_and_processed_when_it_is_back(
+    client, paid_event, fakestripe, settings, run_tasks
+):
+    posting, event = paid_event
+    settings.EFFECT_RETRY_BASE_SECONDS = 0  # each retry is due at once
+    fakestripe.inject_fault("500", count=2, path=SESSION_RETRIEVE)
+    assert deliver(client, event).status_code == 200  # Stripe is not asked in the request
+    assert len(fakestripe.faults()) == 1  # untouched: nothing called Stripe
+
+    run_tasks()  # two attempts hit the 500s, the third pays
+    stored = StripeEvent.objects.get()
+    assert stored.processed_at is not None
+    assert (stored.attempts, stored.error, stored.failed_at) == (3, "", None)
+    assert JobPosting.objects.get().is_paid
+    assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
+    assert task_rows().count() == 3
+
+
+def test_a_failed_attempt_is_recorded_and_retried_after_a_backoff(
+    client, paid_event, fakestripe, settings, run_tasks
+):
+    posting, event = paid_event
+    settings.EFFECT_RETRY_BASE_SECONDS = 600
+    fakestripe.inject_fault("500", count=1, path=SESSION_RETRIEVE)
+    assert deliver(client, event).status_code == 200
+    run_tasks()
+    stored = StripeEvent.objects.get()
+    assert (stored.attempts, stored.processed_at, stored.failed_at) == (1, None, None)
+    assert "PaymentProviderUnavailable" in stored.error
+    assert stored.next_attempt_at > timezone.now() + timedelta(seconds=250)
+    assert stored.state == "retrying"
+    assert flagged(posting) == (True, True)  # failing: staff can see it
+    retry = task_rows(status="READY").get()
+    assert str(stored.task_id) == str(retry.id)
+    assert abs(retry.run_after - stored.next_attempt_at) < timedelta(seconds=1)
+    assert requeue_lost_events() == []  # its retry is queued: nothing is lost
+
+    run_tasks()  # not due yet
+    assert StripeEvent.objects.get().attempts == 1
+    task_rows(status="READY").update(run_after=timezone.now())
+    run_tasks()
+    stored.refresh_from_db()
+    assert (stored.attempts, stored.error) == (2, "") and stored.processed_at
+    assert JobPosting.objects.get().is_paid
+    assert flagged(posting) == (False, False)
+
+
+def test_processing_gives_up_after_the_last_attempt_and_staff_see_it(
+    client, paid_event, fakestripe, settings, run_tasks, admin_client
+):
+    posting, event = paid_event
+    settings.EFFECT_RETRY_BASE_SECONDS = 0
+    settings.EFFECT_MAX_ATTEMPTS = 3
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # Stripe unreachable throughout
+    assert deliver(client, event).status_code == 200
+    run_tasks()
+    stored = StripeEvent.objects.get()
+    assert stored.attempts == 3 and stored.failed_at and not stored.processed_at
+    assert "PaymentProviderUnavailable" in stored.error
+    assert stored.state == "failed"
+    assert not task_rows(status="READY").exists()
+    assert requeue_lost_events() == []  # given up: left to staff, not re-queued
+    assert flagged(posting) == (True, True)
+    listed = admin_client.get("/admin/wizard/jobposting/?attention=webhook")
+    assert str(posting.pk) in listed.content.decode()
+    events = admin_client.get("/admin/wizard/stripeevent/?state=failed")
+    assert event["id"] in events.content.decode()
+
+    settings.STRIPE_API_BASE = fakestripe.url  # Stripe is back; staff reprocess
+    response = admin_client.post(
+        "/admin/wizard/stripeevent/", {"action": "reprocess", "_selected_action": [stored.pk]}
+    )
+    assert response.status_code == 302
+    stored.refresh_from_db()
+    assert stored.processed_at and not stored.error and not stored.failed_at
+    assert JobPosting.objects.get().status == Status.PAID
+    assert flagged(posting) == (False, False)
+
+
+def test_a_refund_of_a_charge_our_key_cannot_see_is_flagged_and_not_retried(
+    client, fakestripe, settings, run_tasks
+):
+    posting = posting_at(Status.READY_TO_PAY)
+    own(client, posting)
+    session_id = session_id_from(press_pay(client, posting))
+    client.get(return_path(fakestripe.pay(session_id)[1]))
+    posting.refresh_from_db()
+    assert posting.status == Status.PAID
+    settings.EFFECT_RETRY_BASE_SECONDS = 0
+    event = {
+        "id": "evt_unseen_charge",
+        "object": "event",
+        "type": "charge.refunded",
+        "data": {
+            "object": {
+                "id": "ch_of_another_account",
+                "object": "charge",
+                "refunded": True,
+                "amount_decimal": "9900",
+                "metadata": {"posting_id": str(posting.pk)},
+            }
+        },
+    }
+    assert deliver(client, event).status_code == 200
+    run_tasks()
+    stored = StripeEvent.objects.get()
+    assert stored.posting_id == posting.pk
+    assert (stored.attempts, stored.processed_at) == (1, None) and stored.failed_at
+    assert "ch_of_another_account" in stored.error and "No such charge" in stored.error
+    assert task_rows().count() == 1  # no retry queued
+    assert requeue_lost_events() == []
+    assert flagged(posting) == (True, True)
+    assert JobPosting.objects.get().is_paid  # nothing else changed
+    assert not Refund.objects.exists()
+    assert deliver(client, event).status_code == 200  # Stripe's redelivery: acknowledged
+    assert task_rows().count() == 1
+
+
+@pytest.mark.parametrize("lost", ["vanished", "failed"])
+def test_an_event_whose_task_was_lost_is_queued_again(client, paid_event, run_tasks, lost):
+    posting, event = paid_event
+    assert deliver(client, event).status_code == 200
+    rows = task_rows()
+    if lost == "vanished":
+        rows.delete()
+    else:
+        rows.update(status="FAILED", finished_at=timezone.now())
+    [report] = requeue_lost_events()
+    assert event["id"] in report
+    assert requeue_lost_events() == []  # its new task is waiting: once is enough
+    run_tasks()
+    stored = StripeEvent.objects.get()
+    assert stored.processed_at and stored.attempts == 1
+    assert JobPosting.objects.get().is_paid
+    assert requeue_lost_events() == []
+
+
+def test_the_scheduler_runs_the_recovery_of_lost_events(client, paid_event, run_tasks):
+    from wizard.tasks import periodic_tasks, requeue_lost_webhook_events
+
+    assert requeue_lost_webhook_events in periodic_tasks
+    posting, event = paid_event
+    assert deliver(client, event).status_code == 200
+    task_rows().delete()
+    requeue_lost_webhook_events.enqueue()
+    run_tasks()  # the periodic job queues the event again, and the worker processes it
+    assert StripeEvent.objects.get().processed_at is not None
+    assert JobPosting.objects.get().is_paid

@@ -79,7 +79,7 @@ class EffectInline(ReadOnlyInline):
 
 class StripeEventInline(ReadOnlyInline):
     model = StripeEvent
-    fields = ["received_at", "event_id", "type", "processed_at", "error"]
+    fields = ["received_at", "event_id", "type", "attempts", "processed_at", "failed_at", "error"]
     show_change_link = True
 
 

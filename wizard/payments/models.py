@@ -96,8 +96,19 @@ class Refund(models.Model):
         return f"{self.currency.upper()} {self.amount / 100:,.2f}"
 
 
+class StripeEventQuerySet(models.QuerySet):
+    def failed(self):
+        """Given up on: a permanent error, or EFFECT_MAX_ATTEMPTS attempts."""
+        return self.filter(processed_at=None).exclude(failed_at=None)
+
+    def needing_attention(self):
+        """Not processed and failing: retrying after an error, or given up on."""
+        return self.filter(processed_at=None).exclude(error="")
+
+
 class StripeEvent(models.Model):
-    """Every signature-verified webhook delivery, stored before it is processed."""
+    """Every signature-verified webhook delivery, stored (with the body as received) and
+    queued for processing in one transaction, then processed by a worker with retries."""
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100, db_index=True)
@@ -109,16 +120,40 @@ class StripeEvent(models.Model):
         related_name="stripe_events",
         help_text="The posting the event names, when it names one of ours.",
     )
-    payload = models.JSONField()
+    body = models.TextField(blank=True, help_text="The request body exactly as Stripe sent it.")
+    payload = models.JSONField(help_text="The body parsed, for querying.")
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="The last attempt's error.")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the attempt under way started."
+    )
+    failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When processing was given up (staff are alerted)."
+    )
+    task_id = models.UUIDField(
+        null=True, blank=True, help_text="The task row of the last queued attempt."
+    )
+
+    objects = StripeEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+    @property
+    def state(self):
+        if self.processed_at:
+            return "processed"
+        if self.failed_at:
+            return "failed"
+        if self.error:
+            return "retrying"
+        return "queued"
 
 
 @attention.reason("mismatch", "Payment mismatch")
@@ -128,6 +163,4 @@ def _mismatched_payment():
 
 @attention.reason("webhook", "Webhook error")
 def _failed_webhook():
-    return Exists(
-        StripeEvent.objects.filter(posting=OuterRef("pk"), processed_at=None).exclude(error="")
-    )
+    return Exists(StripeEvent.objects.needing_attention().filter(posting=OuterRef("pk")))
