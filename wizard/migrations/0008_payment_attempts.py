@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wizard', '0006_effects_and_flow_owned_steps'),
+        ('wizard', '0007_stripe_event_raw_body'),
     ]
 
     operations = [
