@@ -56,9 +56,15 @@ def main(argv=None) -> NoReturn:
     host, port = server.server_address[:2]
     app.base_url = (args.public_url or f"http://{host}:{port}").rstrip("/")
     webhooks.start()
+    app.start_background_sweep()
     destination = args.webhook_url or "none (events stored, not delivered)"
     banner = f"fakestripe listening on {app.base_url}, webhooks -> {destination}"
-    serve_until_stopped(server, banner, on_exit=webhooks.stop)
+
+    def on_exit():
+        app.stop_background_sweep()
+        webhooks.stop()
+
+    serve_until_stopped(server, banner, on_exit=on_exit)
 
 
 if __name__ == "__main__":

@@ -67,9 +67,9 @@ def settle_async_payment(api: Api, session_id: str, succeeded: bool) -> dict:
         session["payment_status"] = "paid"
         api.store.record_event("checkout.session.async_payment_succeeded", session)
     else:
-        payment_intent.update(
-            status="requires_payment_method",
-            last_payment_error={
+        api.fail_payment(
+            payment_intent,
+            {
                 "code": "payment_method_provider_decline",
                 "message": "The payment was declined by the payment method provider.",
                 "type": "invalid_request_error",

@@ -4,6 +4,7 @@ import base64
 import json
 import re
 import sys
+import threading
 import traceback
 from urllib.parse import parse_qs, unquote
 
@@ -13,11 +14,11 @@ from fakekit.messages import NO_RESPONSE, Request, Response, json_response
 from fakekit.server import EmulatorServer, RequestHandler
 
 from . import checkout_hooks, hosted_page
-from .api import Api
-from .errors import StripeError, invalid_request
+from .api import REFUND_OUTCOMES, Api
+from .errors import StripeError, error_body, invalid_param, should_retry
 from .faults import parse_webhook_fault
 from .forms import FormDecodeError, decode_form
-from .store import API_VERSION, SavedResponse, Store, new_id
+from .store import API_VERSION, RequestContext, SavedResponse, Store, new_id
 from .webhooks import WebhookDispatcher
 
 
@@ -44,7 +45,7 @@ _API_ROUTES = [
         lambda api, p, id: api.expire_checkout_session(id),
     ),
     ("GET", rf"/v1/payment_intents/{_ID}", lambda api, p, id: api.retrieve_payment_intent(id, p)),
-    ("GET", rf"/v1/charges/{_ID}", lambda api, p, id: api.retrieve_charge(id)),
+    ("GET", rf"/v1/charges/{_ID}", lambda api, p, id: api.retrieve_charge(id, p)),
     ("POST", r"/v1/refunds", lambda api, p: api.create_refund(p)),
     ("GET", r"/v1/refunds", lambda api, p: api.list_refunds(p)),
     ("GET", rf"/v1/refunds/{_ID}", lambda api, p, id: api.retrieve_refund(id)),
@@ -54,6 +55,8 @@ _API_ROUTES = [
 _API_ROUTES = [(method, re.compile(pattern), handler) for method, pattern, handler in _API_ROUTES]
 _CHECKOUT_PAGE = re.compile(r"/checkout/(?P<id>[^/]+)(?P<action>/pay|/cancel)?/?")
 _CHECKOUT_HOOK = re.compile(r"/_fakestripe/checkout/(?P<id>[^/]+)/(?P<hook>complete|async_result)")
+_REFUND_SETTLE = re.compile(r"/_fakestripe/refunds/(?P<id>[^/]+)/settle")
+SWEEP_INTERVAL_SECONDS = 1.0
 _INJECTED_ERRORS = {
     "500": StripeError(
         500, "An unknown error occurred (injected by fakestripe).", type="api_error"
@@ -72,9 +75,10 @@ class FakeStripeApp:
         self.api = Api(self.store, base_url)
         self.api_faults = FaultQueue()
         self._reset_signal = ResetSignal()
+        self._sweeper_stop = threading.Event()
         self._control_routes = {
             ("GET", "/_fakestripe/health"): lambda request: {"ok": True},
-            ("GET", "/_fakestripe/config"): lambda request: self.webhooks.settings(),
+            ("GET", "/_fakestripe/config"): lambda request: self._settings(),
             ("POST", "/_fakestripe/config"): self._configure,
             ("POST", "/_fakestripe/reset"): self._reset,
             ("GET", "/_fakestripe/deliveries"): self._deliveries,
@@ -97,6 +101,7 @@ class FakeStripeApp:
     def handle(self, request: Request) -> Response:
         """Every HTTP request passes through here."""
         try:
+            self.sweep()
             if request.path.startswith("/v1/"):
                 return self._handle_api_with_faults(request)
             if request.path.startswith("/checkout/"):
@@ -108,15 +113,34 @@ class FakeStripeApp:
             traceback.print_exc(file=sys.stderr)
             return json_response(
                 500,
-                {
-                    "error": {
-                        "type": "api_error",
-                        "code": None,
-                        "param": None,
-                        "message": "fakestripe crashed handling this request (see its stderr).",
-                    }
-                },
+                error_body(
+                    "api_error", "fakestripe crashed handling this request (see its stderr)."
+                ),
+                {**_api_headers(), "Stripe-Should-Retry": "true"},
             )
+
+    def sweep(self):
+        """What Stripe does on its own as time passes: expire sessions past expires_at
+        (emitting checkout.session.expired) and forget idempotency keys older than 24 h."""
+        with self.store.lock:
+            self.api.expire_due_sessions()
+            self.store.prune_idempotency_keys()
+
+    def start_background_sweep(self, interval: float = SWEEP_INTERVAL_SECONDS):
+        """Sweep every interval seconds, so sessions expire even when nobody calls."""
+
+        def run():
+            while not self._sweeper_stop.wait(interval):
+                try:
+                    self.sweep()
+                except Exception:
+                    traceback.print_exc(file=sys.stderr)
+
+        self._sweeper_stop.clear()
+        threading.Thread(target=run, name="fakestripe-sweeper", daemon=True).start()
+
+    def stop_background_sweep(self):
+        self._sweeper_stop.set()
 
     def _publish_event(self, event: dict):
         event["pending_webhooks"] = self.webhooks.endpoint_count()
@@ -128,9 +152,15 @@ class FakeStripeApp:
         fault = self.api_faults.take(request.method, request.path)
         if fault is None:
             return self._handle_api(request)
-        if fault.kind in _INJECTED_ERRORS:
-            error = _INJECTED_ERRORS[fault.kind]
-            return json_response(error.status, error.to_json(), _api_headers())
+        if fault.kind == "429":
+            # Rate limiting happens before any endpoint runs: nothing is saved for the key.
+            error = _INJECTED_ERRORS["429"]
+            headers = {**_api_headers(), "Stripe-Should-Retry": should_retry(429, False)}
+            return json_response(error.status, error.to_json(), headers)
+        if fault.kind == "500":
+            # The endpoint began executing and failed before doing anything: like Stripe,
+            # the 500 is saved for the idempotency key and replayed to every retry with it.
+            return self._handle_api(request, injected=_INJECTED_ERRORS["500"])
         if fault.kind == "timeout":
             # Wait without the store lock, so other requests go on; a reset abandons us.
             if self._reset_signal.wait(fault.delay):
@@ -140,8 +170,13 @@ class FakeStripeApp:
         self._handle_api(request)
         return NO_RESPONSE
 
-    def _handle_api(self, request: Request) -> Response:
+    def _handle_api(self, request: Request, injected: StripeError | None = None) -> Response:
+        """Authenticate, decode, then run the endpoint (or fail with injected) once per
+        idempotency key. Like Stripe, the result of any request whose endpoint began
+        executing is saved for its key, errors included; requests refused before that
+        (authentication, unknown URL, invalid parameters) are not."""
         headers = _api_headers()
+        replayable = False
         try:
             api_key = _authenticate(request)
             handler, path_args = _match_api_route(request)
@@ -149,29 +184,45 @@ class FakeStripeApp:
             try:
                 params = decode_form(encoded)
             except (FormDecodeError, UnicodeDecodeError) as exc:
-                raise invalid_request(str(exc)) from None
+                raise invalid_param(str(exc)) from None
+            idempotency_key = None
+            if request.method == "POST":
+                idempotency_key = request.headers.get("Idempotency-Key") or None
 
-            def run() -> Response:
+            def run() -> tuple[Response, bool]:
+                """(response, whether it may be saved for the idempotency key)"""
+                if injected is not None:
+                    return json_response(injected.status, injected.to_json()), True
+                self.store.current_request = RequestContext(headers["Request-Id"], idempotency_key)
                 try:
-                    return json_response(200, handler(self.api, params, **path_args))
+                    return json_response(200, handler(self.api, params, **path_args)), True
                 except StripeError as error:
-                    return json_response(error.status, error.to_json())
+                    return json_response(error.status, error.to_json()), not error.validation
+                finally:
+                    self.store.current_request = None
 
-            idempotency_key = request.headers.get("Idempotency-Key")
             with self.store.lock:
-                if request.method == "POST" and idempotency_key:
+                if idempotency_key:
                     headers["Idempotency-Key"] = idempotency_key
-                    response = self._replay_or_run(request, (api_key, idempotency_key), params, run)
+                    response, replayable = self._replay_or_run(
+                        request, (api_key, idempotency_key), params, run, headers["Request-Id"]
+                    )
                 else:
-                    response = run()
+                    response, _ = run()
         except StripeError as error:
             response = json_response(error.status, error.to_json())
-        response.headers.update(headers)
+        retry = should_retry(response.status, replayable)
+        if retry is not None:
+            headers["Stripe-Should-Retry"] = retry
+        response.headers = {**headers, **response.headers}
         return response
 
-    def _replay_or_run(self, request: Request, cache_key: tuple, params: dict, run) -> Response:
+    def _replay_or_run(
+        self, request: Request, cache_key: tuple, params: dict, run, request_id: str
+    ) -> tuple[Response, bool]:
+        """(response, whether it is saved for the key)"""
         fingerprint = json.dumps(params, sort_keys=True)
-        saved = self.store.idempotent_responses.get(cache_key)
+        saved = self.store.saved_response(cache_key)
         if saved is not None:
             if (saved.method, saved.path, saved.params_fingerprint) != (
                 request.method,
@@ -184,17 +235,27 @@ class FakeStripeApp:
                     "parameters they were first used with. Try using a key other than "
                     f"'{cache_key[1]}' if you meant to execute a different request.",
                     type="idempotency_error",
+                    validation=True,
                 )
             return Response(
-                saved.status, saved.body, "application/json", {"Idempotent-Replayed": "true"}
-            )
-        response = run()
-        # Like Stripe, a request rejected by validation (400) leaves nothing to replay.
-        if response.status not in (400, 401) and response.status < 500:
+                saved.status,
+                saved.body,
+                "application/json",
+                {**saved.headers, "Idempotent-Replayed": "true"},
+            ), True
+        response, may_save = run()
+        if may_save:
             self.store.idempotent_responses[cache_key] = SavedResponse(
-                request.method, request.path, fingerprint, response.status, response.body
+                request.method,
+                request.path,
+                fingerprint,
+                response.status,
+                response.body,
+                saved_at=self.store.now(),
+                # A replay names the request that did the work, as Stripe's does.
+                headers={"Original-Request": request_id},
             )
-        return response
+        return response, may_save
 
     # ---- hosted Checkout page ------------------------------------------------
 
@@ -246,20 +307,39 @@ class FakeStripeApp:
 
     def _handle_control(self, request: Request) -> Response:
         try:
-            return handle_control(request, self._control_routes, self._checkout_hook_route)
+            return handle_control(request, self._control_routes, self._find_control_route)
         except StripeError as error:
             return json_response(error.status, error.to_json())
 
-    def _checkout_hook_route(self, method: str, path: str):
+    def _find_control_route(self, method: str, path: str):
+        if method != "POST":
+            return None
+        settle = _REFUND_SETTLE.fullmatch(path)
+        if settle:
+            return lambda request: self._settle_refund(unquote(settle["id"]), json_body(request))
         hook = _CHECKOUT_HOOK.fullmatch(path)
-        if not hook or method != "POST":
+        if not hook:
             return None
         return lambda request: self._run_checkout_hook(
             unquote(hook["id"]), hook["hook"], json_body(request)
         )
 
+    def _settings(self) -> dict:
+        with self.store.lock:
+            return {**self.webhooks.settings(), "refund_outcome": self.store.refund_outcome}
+
     def _configure(self, request: Request) -> dict:
+        """Webhook settings and refund_outcome (the status new refunds get; a reset puts
+        it back to "succeeded")."""
         body = json_body(request)
+        if "refund_outcome" in body:
+            if body["refund_outcome"] not in REFUND_OUTCOMES:
+                raise ControlRequestError(
+                    f"refund_outcome must be one of {list(REFUND_OUTCOMES)}, "
+                    f"not {body['refund_outcome']!r}"
+                )
+            with self.store.lock:
+                self.store.refund_outcome = body["refund_outcome"]
         self.webhooks.configure(
             **{
                 name: body[key]
@@ -271,7 +351,14 @@ class FakeStripeApp:
                 if key in body
             }
         )
-        return self.webhooks.settings()
+        return self._settings()
+
+    def _settle_refund(self, refund_id: str, body: dict) -> dict:
+        unknown = set(body) - {"status", "failure_reason"}
+        if unknown:
+            raise ControlRequestError(f"unknown fields {sorted(unknown)}")
+        with self.store.lock:
+            return self.api.settle_refund(refund_id, body.get("status"), body.get("failure_reason"))
 
     def _reset(self, request: Request) -> dict:
         with self.store.lock:
@@ -289,10 +376,22 @@ class FakeStripeApp:
         }
 
     def _advance_clock(self, request: Request) -> dict:
-        seconds = int(json_body(request).get("advance_seconds", 0))
+        """Move the clock; what falls due meanwhile happens at once (sessions expire,
+        idempotency keys are forgotten)."""
+        seconds = json_body(request).get("advance_seconds", 0)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+            raise ControlRequestError(
+                f"advance_seconds must be a non-negative integer, not {seconds!r}"
+            )
         with self.store.lock:
             self.store.clock_offset_seconds += seconds
-            return {"now": self.store.now(), "offset_seconds": self.store.clock_offset_seconds}
+            expired = self.api.expire_due_sessions()
+            self.store.prune_idempotency_keys()
+            return {
+                "now": self.store.now(),
+                "offset_seconds": self.store.clock_offset_seconds,
+                "expired_sessions": expired,
+            }
 
     def _api_fault_list(self, request: Request) -> dict:
         return {"data": self.api_faults.pending()}

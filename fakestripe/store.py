@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 
 API_VERSION = "2026-10-28.clover"
+IDEMPOTENCY_KEY_LIFETIME = 24 * 60 * 60  # Stripe prunes keys after 24 hours
+DEFAULT_REFUND_OUTCOME = "succeeded"
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -21,6 +23,8 @@ class SessionDetails:
 
     line_items: list
     payment_intent_metadata: dict = field(default_factory=dict)
+    payment_intent_description: str | None = None
+    payment_intent_receipt_email: str | None = None
 
 
 @dataclass
@@ -30,6 +34,16 @@ class SavedResponse:
     params_fingerprint: str
     status: int
     body: bytes
+    saved_at: int  # emulator clock
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass
+class RequestContext:
+    """The API request being executed: events it causes name it in event.request."""
+
+    request_id: str
+    idempotency_key: str | None
 
 
 class Store:
@@ -43,6 +57,7 @@ class Store:
         # publish_event(event) hands each new event to webhook delivery
         self.publish_event = publish_event or (lambda event: None)
         self.lock = threading.RLock()
+        self.current_request: RequestContext | None = None
         self.reset()
 
     def reset(self):
@@ -56,20 +71,46 @@ class Store:
             # (api_key, idempotency_key) -> SavedResponse
             self.idempotent_responses: dict[tuple[str, str], SavedResponse] = {}
             self.clock_offset_seconds = 0
+            self.refund_outcome = DEFAULT_REFUND_OUTCOME
 
     def now(self) -> int:
         return int(time.time()) + self.clock_offset_seconds
 
-    def record_event(self, event_type: str, obj: dict) -> dict:
+    def saved_response(self, cache_key: tuple[str, str]) -> SavedResponse | None:
+        """The response saved for an idempotency key, unless the key has expired."""
+        saved = self.idempotent_responses.get(cache_key)
+        if saved is not None and self.now() - saved.saved_at >= IDEMPOTENCY_KEY_LIFETIME:
+            del self.idempotent_responses[cache_key]
+            return None
+        return saved
+
+    def prune_idempotency_keys(self):
+        for cache_key in list(self.idempotent_responses):
+            self.saved_response(cache_key)
+
+    def record_event(
+        self, event_type: str, obj: dict, previous_attributes: dict | None = None
+    ) -> dict:
+        """Record and publish an event. *.updated events must say what changed (Stripe's
+        data.previous_attributes); events caused by an API request name it."""
+        if event_type.endswith(".updated") and previous_attributes is None:
+            raise ValueError(f"{event_type} needs previous_attributes")
+        data = {"object": copy.deepcopy(obj)}
+        if previous_attributes is not None:
+            data["previous_attributes"] = copy.deepcopy(previous_attributes)
+        request = self.current_request
         event = {
             "id": new_id("evt_"),
             "object": "event",
             "api_version": API_VERSION,
             "created": self.now(),
-            "data": {"object": copy.deepcopy(obj)},
+            "data": data,
             "livemode": False,
             "pending_webhooks": 0,
-            "request": {"id": None, "idempotency_key": None},
+            "request": {
+                "id": request.request_id if request else None,
+                "idempotency_key": request.idempotency_key if request else None,
+            },
             "type": event_type,
         }
         self.events[event["id"]] = event

@@ -52,7 +52,9 @@ class FakeStripeProcess(EmulatorProcess):
     # ---- control endpoints -------------------------------------------------
 
     def configure(self, **settings):
-        """configure(webhook_url=..., webhook_secret=..., webhook_retry_delays=[...])"""
+        """configure(webhook_url=..., webhook_secret=..., webhook_retry_delays=[...],
+        refund_outcome="succeeded"|"pending"|"requires_action"|"failed"): refund_outcome is
+        the status new refunds are created with (reset() puts it back to "succeeded")."""
         if "webhook_secret" in settings:
             self.webhook_secret = settings["webhook_secret"]
         if "webhook_url" in settings:
@@ -80,8 +82,20 @@ class FakeStripeProcess(EmulatorProcess):
             time.sleep(0.02)
 
     def advance_clock(self, seconds: int) -> dict:
-        """Move fakestripe's clock forward (e.g. past a session's expires_at)."""
+        """Move fakestripe's clock forward. What falls due happens at once: sessions past
+        expires_at expire (checkout.session.expired is emitted), idempotency keys older than
+        24 h are forgotten. Returns now, offset_seconds and expired_sessions (ids)."""
         return self._control("POST", "/_fakestripe/clock", {"advance_seconds": seconds})
+
+    # ---- refunds -------------------------------------------------------------------
+
+    def settle_refund(self, refund_id, status, failure_reason=None) -> dict:
+        """Move a pending or requires_action refund to "succeeded", "failed" or "canceled"
+        (or a succeeded one to "failed"), as the bank does later. Emits refund.updated
+        (with data.previous_attributes), then refund.failed, or charge.refunded when it
+        succeeds. Returns the refund; raises RuntimeError if fakestripe refuses."""
+        payload = without_none({"status": status, "failure_reason": failure_reason})
+        return self._control("POST", f"/_fakestripe/refunds/{refund_id}/settle", payload)
 
     # ---- fault injection (reset() clears all of it) ----------------------------
 

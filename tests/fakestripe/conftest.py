@@ -1,5 +1,6 @@
 import json
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -97,3 +98,33 @@ def receiver():
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()
+
+
+SESSION_FORM = {
+    "mode": "payment",
+    "success_url": "http://app.test/s",
+    "cancel_url": "http://app.test/c",
+    "line_items[0][price_data][currency]": "usd",
+    "line_items[0][price_data][unit_amount]": "9900",
+    "line_items[0][price_data][product_data][name]": "Job posting",
+    "line_items[0][quantity]": "1",
+}
+
+
+@pytest.fixture
+def raw_api(proc):
+    """raw_api(method, path, form=None, key=None, api_key="sk_test_x") -> (status, headers,
+    JSON body): one /v1 request as bytes on the wire, without the SDK in between."""
+
+    def call(method, path, form=None, key=None, api_key="sk_test_x"):
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        status, response_headers, content = proc._request(method, path, body, headers)
+        return status, response_headers, json.loads(content)
+
+    return call

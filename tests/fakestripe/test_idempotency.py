@@ -5,6 +5,8 @@ import urllib.request
 import pytest
 import stripe
 
+from tests.fakestripe.conftest import SESSION_FORM
+
 
 def test_same_key_and_params_replays_the_first_response(api, make_session):
     params = {
@@ -84,3 +86,106 @@ def test_concurrent_requests_with_one_key_create_one_object(proc):
     for thread in threads:
         thread.join()
     assert len(ids) == 8 and len(set(ids)) == 1
+
+
+# ---- Stripe saves the result of any request whose endpoint began executing -------------
+
+
+def test_a_500_that_began_executing_is_replayed_to_every_retry_with_its_key(
+    proc, raw_api, make_session
+):
+    proc.inject_fault("500", method="POST", path="^/v1/checkout/sessions$")
+    status, headers, body = raw_api("POST", "/v1/checkout/sessions", SESSION_FORM, key="k500")
+    assert (status, body["error"]["type"]) == (500, "api_error")
+    assert headers["Stripe-Should-Retry"] == "false"  # a retry would only replay it
+
+    for _ in range(2):  # the fault is used up: the retries replay the saved 500
+        status, headers, body = raw_api("POST", "/v1/checkout/sessions", SESSION_FORM, key="k500")
+        assert (status, headers["Idempotent-Replayed"]) == (500, "true")
+    assert proc.faults() == []
+    # A new key executes the request.
+    assert raw_api("POST", "/v1/checkout/sessions", SESSION_FORM, key="k-new")[0] == 200
+
+
+def test_the_sdks_own_retries_get_the_replayed_500(proc, make_session):
+    retrying = stripe.StripeClient(
+        "sk_test_x", base_addresses={"api": proc.url}, max_network_retries=2
+    )
+    proc.inject_fault("500", count=1, method="POST", path="^/v1/checkout/sessions$")
+    with pytest.raises(stripe.APIError) as excinfo:
+        retrying.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "success_url": "http://a/s",
+                "cancel_url": "http://a/c",
+                "line_items": [
+                    {
+                        "price_data": {
+                            "currency": "usd",
+                            "unit_amount": 100,
+                            "product_data": {"name": "X"},
+                        },
+                        "quantity": 1,
+                    }
+                ],
+            },
+            options={"idempotency_key": "sdk-key"},
+        )
+    assert excinfo.value.http_status == 500
+    assert retrying.v1.checkout.sessions.list().data == []
+
+
+def test_a_500_without_a_key_is_worth_retrying(proc, raw_api):
+    proc.inject_fault("500", method="GET")
+    status, headers, _ = raw_api("GET", "/v1/events")
+    assert (status, headers["Stripe-Should-Retry"]) == (500, "true")
+
+
+def test_a_refusal_after_execution_began_is_saved_and_replayed(api, proc, raw_api, make_session):
+    session = make_session()
+    proc.pay(session.id)
+    intent = api.v1.checkout.sessions.retrieve(session.id).payment_intent
+    too_much = {"payment_intent": intent, "amount": "999999"}
+    status, headers, body = raw_api("POST", "/v1/refunds", too_much, key="big")
+    assert (status, body["error"]["code"]) == (400, "amount_too_large")
+    assert headers["Stripe-Should-Retry"] == "false"
+    status, headers, body = raw_api("POST", "/v1/refunds", too_much, key="big")
+    assert (status, headers["Idempotent-Replayed"]) == (400, "true")
+    assert body["error"]["code"] == "amount_too_large"
+
+
+def test_a_request_refused_by_parameter_validation_saves_nothing(proc, raw_api):
+    status, headers, body = raw_api(
+        "POST", "/v1/checkout/sessions", {**SESSION_FORM, "bogus": "1"}, key="v"
+    )
+    assert (status, body["error"]["param"], headers["Stripe-Should-Retry"]) == (
+        400,
+        "bogus",
+        "false",
+    )
+    # The same key with corrected parameters runs: nothing was saved for it.
+    status, headers, _ = raw_api("POST", "/v1/checkout/sessions", SESSION_FORM, key="v")
+    assert status == 200 and "Idempotent-Replayed" not in headers
+
+
+def test_a_rate_limited_request_saves_nothing(proc, raw_api):
+    proc.inject_fault("429", method="POST")
+    status, headers, _ = raw_api("POST", "/v1/checkout/sessions", SESSION_FORM, key="r")
+    assert (status, headers["Stripe-Should-Retry"]) == (429, "false")
+    status, headers, _ = raw_api("POST", "/v1/checkout/sessions", SESSION_FORM, key="r")
+    assert status == 200 and "Idempotent-Replayed" not in headers
+
+
+def test_keys_expire_after_24_hours_of_the_emulators_clock(proc, raw_api):
+    _, _, first = raw_api("POST", "/v1/checkout/sessions", SESSION_FORM, key="day")
+    proc.advance_clock(24 * 3600 - 60)
+    _, headers, again = raw_api("POST", "/v1/checkout/sessions", SESSION_FORM, key="day")
+    assert again["id"] == first["id"] and headers["Idempotent-Replayed"] == "true"
+    assert headers["Original-Request"]
+
+    proc.advance_clock(60)
+    status, headers, later = raw_api(
+        "POST", "/v1/checkout/sessions", {**SESSION_FORM, "client_reference_id": "x"}, key="day"
+    )
+    assert status == 200 and "Idempotent-Replayed" not in headers
+    assert later["id"] != first["id"]
