@@ -11,7 +11,7 @@ from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
 from wizard.effects.models import Effect
-from wizard.models import JobPosting, Refund, Status, StripeEvent, TransitionLog
+from wizard.models import JobPosting, PaymentAttempt, Refund, Status, StripeEvent, TransitionLog
 
 pytestmark = pytest.mark.django_db
 
@@ -57,16 +57,29 @@ def test_a_timed_out_create_gives_a_friendly_error_and_the_retry_gets_the_same_s
     assert (posting.payment_attempt, posting.checkout_session_id) == (1, session_id)
 
 
-@pytest.mark.parametrize("kind", ["500", "429"])
-def test_transient_errors_are_retried_with_the_same_key(
-    client, posting, fakestripe, settings, kind
-):
+def test_rate_limits_are_retried_with_the_same_key(client, posting, fakestripe, settings):
     settings.STRIPE_MAX_NETWORK_RETRIES = 2
     settings.STRIPE_RATE_LIMIT_RETRIES = 2
-    fakestripe.inject_fault(kind, count=2, method="POST", path=CREATE_SESSION)
+    fakestripe.inject_fault("429", count=2, method="POST", path=CREATE_SESSION)
     session_id = session_id_from(press_pay(client, posting))
     assert [s.id for s in sessions_at_stripe()] == [session_id]
     assert fakestripe.faults() == []
+
+
+def test_a_failed_create_spends_its_key_and_the_next_press_starts_a_new_attempt(
+    client, posting, fakestripe, settings
+):
+    """Stripe saves a 500 for its idempotency key and replays it for 24 hours."""
+    settings.STRIPE_MAX_NETWORK_RETRIES = 2
+    fakestripe.inject_fault("500", count=1, method="POST", path=CREATE_SESSION)
+    response = client.post(f"/post/{posting.pk}/payment/", pay_form(posting))
+    assert response.status_code == 503 and sessions_at_stripe() == []
+
+    session_id = session_id_from(press_pay(client, posting))
+    session = stripe_api().v1.checkout.sessions.retrieve(session_id)
+    assert session.metadata["attempt"] == "2"
+    first, second = PaymentAttempt.objects.order_by("number")
+    assert (first.state, second.state) == ("closed", "open")
 
 
 @pytest.mark.parametrize("kind", ["500", "429"])

@@ -20,6 +20,7 @@ from wizard.payments.exceptions import (
     CheckoutConflict,
     ContentChanged,
     NotReadyForPayment,
+    ProviderFailedRequest,
 )
 from wizard.payments.fulfilment import fulfil, posting_for, retrieve_session
 from wizard.payments.models import PaymentAttempt
@@ -64,6 +65,9 @@ def start_checkout(posting_id, *, success_url, cancel_url, reviewed):
         return attempt.session_url  # another press opened it meanwhile
     try:
         session = _create_session(attempt, success_url, cancel_url)
+    except ProviderFailedRequest:
+        _close_reservation(posting_id, attempt.number, "Stripe failed the create request")
+        raise
     except stripe.IdempotencyError:
         # The reservation's parameters changed (another host name in the return
         # URL, say): a new attempt gets a new key.
@@ -93,7 +97,7 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
                 and current.expires_at - now >= REUSE_MARGIN
             ):
                 return current  # opened by a press that raced this one
-            if not current.session_id and current.expires_at - now >= ttl:
+            if current.state == PaymentAttempt.State.RESERVED and current.expires_at - now >= ttl:
                 return current  # reserved, its create request may be retried
         if current is not None and current.state in (
             PaymentAttempt.State.RESERVED,
@@ -116,6 +120,15 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
             currency=posting.price_currency,
             reviewed=reviewed,
             expires_at=now + ttl + EXPIRY_HEADROOM,
+        )
+
+
+def _close_reservation(posting_id, number, why):
+    """Stripe replays a failed request's answer for its key: the next press of Pay must
+    start a new attempt, with a new key."""
+    with locked_posting(posting_id) as posting:
+        posting.payment_attempts.filter(number=number, session_id="").update(
+            state=PaymentAttempt.State.CLOSED, closed_at=timezone.now(), note=why
         )
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 
-from wizard.payments.exceptions import PaymentProviderUnavailable
+from wizard.payments.exceptions import PaymentProviderUnavailable, ProviderFailedRequest
 
 # Network failures, 409 and 5xx are retried by the SDK itself (max_network_retries),
 # reusing the request's Idempotency-Key. It does not retry 429, so we do, briefly:
@@ -34,7 +34,9 @@ def call(request):
                 raise PaymentProviderUnavailable(str(exc)) from exc
             delay = RATE_LIMIT_BACKOFF_SECONDS * 2**attempt
             time.sleep(delay + random.uniform(0, delay / 2))
-        except (stripe.APIConnectionError, stripe.AuthenticationError, stripe.APIError) as exc:
+        except stripe.APIError as exc:
+            raise ProviderFailedRequest(str(exc)) from exc
+        except (stripe.APIConnectionError, stripe.AuthenticationError) as exc:
             raise PaymentProviderUnavailable(str(exc)) from exc
 
 

@@ -14,6 +14,11 @@ class PaymentProviderUnavailable(PaymentError):
     )
 
 
+class ProviderFailedRequest(PaymentProviderUnavailable):
+    """Stripe began the request and failed (a 5xx): it saves that answer for the request's
+    idempotency key and replays it for 24 hours, so a retry needs a new key."""
+
+
 class CheckoutConflict(PaymentError):
     message = "This posting changed while you were paying. Please review it and try again."
 
