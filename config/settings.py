@@ -215,6 +215,23 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_jobwizard
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_RATE_LIMIT_RETRIES = int(os.environ.get("STRIPE_RATE_LIMIT_RETRIES", "2"))
 STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10"))
+# One deadline per Stripe call covers all its attempts and the waits between them
+# (wizard.payments.client): while an employer waits for a page, and in the background
+# (task worker, reconciler). The web server (gunicorn.conf.py) kills a request after
+# WEB_TIMEOUT_SECONDS, so a web request's Stripe deadline must end well before that.
+STRIPE_DEADLINE_SECONDS = float(os.environ.get("STRIPE_DEADLINE_SECONDS", "12"))
+STRIPE_BACKGROUND_DEADLINE_SECONDS = float(
+    os.environ.get("STRIPE_BACKGROUND_DEADLINE_SECONDS", "60")
+)
+WEB_TIMEOUT_SECONDS = float(os.environ.get("WEB_TIMEOUT_SECONDS", "30"))
+if not 0 < STRIPE_DEADLINE_SECONDS < WEB_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        f"STRIPE_DEADLINE_SECONDS ({STRIPE_DEADLINE_SECONDS:g}) must be more than 0 and less "
+        f"than WEB_TIMEOUT_SECONDS ({WEB_TIMEOUT_SECONDS:g}), the web server's timeout: "
+        "otherwise a Stripe outage gets web workers killed mid-request."
+    )
+if STRIPE_BACKGROUND_DEADLINE_SECONDS <= 0:
+    raise ImproperlyConfigured("STRIPE_BACKGROUND_DEADLINE_SECONDS must be more than 0.")
 
 # --- The product ------------------------------------------------------------
 POSTING_PRICE_AMOUNT = int(os.environ.get("POSTING_PRICE_AMOUNT", "9900"))  # minor units

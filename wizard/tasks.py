@@ -73,6 +73,8 @@ def every_interval(periodic_task):
 @every_interval
 @task
 def reconcile_payments():
+    """Fails (after every pass has run) when Stripe could not be asked: the run shows as
+    failed, the next one tries again."""
     return [str(difference) for difference in reconcile()]
 
 

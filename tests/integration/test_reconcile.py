@@ -124,3 +124,78 @@ def test_a_pending_refund_is_reported_and_left_to_its_effect(paying, fakestripe,
     assert (
         not stripe_api().v1.refunds.list(params={"payment_intent": posting.payment_intent_id}).data
     )
+
+
+LIST_SESSIONS = "^/v1/checkout/sessions$"
+
+
+@pytest.fixture
+def stripe_down_for_the_list(client, fakestripe, settings):
+    """A posting whose refund is still pending, another whose session expired at Stripe,
+    and a Stripe whose session list keeps failing (everything else answers)."""
+    from wizard.models import Actor
+    from wizard.payments import refunds
+
+    paid = posting_at(Status.READY_TO_PAY)
+    own(client, paid)
+    fakestripe.pay(session_id_from(press_pay(client, paid)))
+    reconcile_command()  # fulfils: the webhook went nowhere
+    paid.refresh_from_db()
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    with pytest.raises(refunds.PaymentError):
+        refunds.refund(paid, Refund.Reason.STAFF, by=Actor.system())
+    settings.STRIPE_API_BASE = fakestripe.url
+
+    expired = posting_at(Status.READY_TO_PAY)
+    own(client, expired)
+    stripe_api().v1.checkout.sessions.expire(session_id_from(press_pay(client, expired)))
+
+    settings.STRIPE_MAX_NETWORK_RETRIES = 1
+    fakestripe.inject_fault("500", count=100, method="GET", path=LIST_SESSIONS)
+    return expired
+
+
+def test_with_stripe_down_the_command_reports_one_line_runs_the_other_passes_and_fails(
+    stripe_down_for_the_list, monkeypatch, capsys
+):
+    from django.core.management import base
+
+    from wizard.management.commands.reconcile_payments import Command
+
+    monkeypatch.setattr(base.connections, "close_all", lambda: None)  # keep the test's DB
+    with pytest.raises(SystemExit) as exited:
+        Command().run_from_argv(["manage.py", "reconcile_payments"])
+
+    assert exited.value.code != 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    failures = [line for line in err.splitlines() if "could not be checked" in line]
+    assert len(failures) == 1
+    assert failures[0].startswith(
+        "payments at Stripe: could not be checked: Stripe is unavailable ("
+    )
+    assert "refund not yet made" in out  # the local pass ran
+    assert "expired at Stripe, awaiting here" in out and "back to the payment step" in out
+    assert "2 difference(s)" in out
+    assert JobPosting.objects.get(pk=stripe_down_for_the_list.pk).status == Status.READY_TO_PAY
+
+
+def test_call_command_raises_command_error_after_printing_the_rest(stripe_down_for_the_list):
+    from django.core.management.base import CommandError
+
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="could not be made"):
+        call_command("reconcile_payments", "--dry-run", stdout=out, stderr=err)
+    assert "refund not yet made" in out.getvalue()
+    assert "dry run, nothing changed" in out.getvalue()
+    assert err.getvalue().count("could not be checked") == 1
+
+
+def test_the_periodic_task_runs_every_pass_then_fails_when_stripe_was_down(
+    stripe_down_for_the_list, run_tasks
+):
+    enqueue_unless_waiting(reconcile_payments)
+    run_tasks()
+    run = DBTaskResult.objects.get(task_path=reconcile_payments.module_path)
+    assert run.status == "FAILED"
+    assert JobPosting.objects.get(pk=stripe_down_for_the_list.pk).status == Status.READY_TO_PAY

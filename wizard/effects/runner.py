@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from wizard.effects.kinds import kind_named
 from wizard.effects.models import Effect
+from wizard.payments import client as stripe_client
 from wizard.postings.models import JobPosting
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ def retry(effects):
 
 @task()
 def run_effect(effect_id):
-    return run_now(effect_id)
+    with stripe_client.background():  # the worker: no employer is waiting
+        return run_now(effect_id)
 
 
 def run_now(effect_id):

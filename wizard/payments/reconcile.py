@@ -9,14 +9,15 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+import stripe
 from django.conf import settings
 from django.utils import timezone
 
 from wizard.effects.models import Effect
 from wizard.payments import refunds
 from wizard.payments.checkout import close_ended_checkout
-from wizard.payments.client import call
-from wizard.payments.exceptions import PaymentError
+from wizard.payments.client import background, call
+from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, decide, fulfil, posting_for, retrieve_session
 from wizard.payments.models import Refund
 from wizard.postings.models import Actor, JobPosting, Status
@@ -43,15 +44,41 @@ class Difference:
         return f"{self.what:<34} session {self.session_id}  posting {posting}  -> {self.action}"
 
 
+class ReconcileIncomplete(Exception):
+    """Some passes could not ask Stripe. Raised once every pass has run: `differences`
+    are those the other passes found (and repaired), `failures` one line per failed pass."""
+
+    def __init__(self, differences, failures):
+        self.differences = differences
+        self.failures = failures
+        super().__init__("; ".join(failures))
+
+
 def reconcile(*, dry_run=False):
-    """Return the differences found; unless dry_run, repair them."""
-    differences = []
-    differences += _paid_at_stripe_not_here(dry_run)
-    differences += _expired_at_stripe_awaiting_here(dry_run)
-    differences += _pending_refunds(dry_run)
+    """Return the differences found; unless dry_run, repair them.
+
+    Each pass runs whatever happens to the others; when Stripe could not be asked in one,
+    ReconcileIncomplete is raised after all of them ran."""
+    differences, failures = [], []
+    with background():
+        for what, check in PASSES:
+            try:
+                differences += check(dry_run)
+            except (PaymentError, stripe.StripeError) as exc:
+                failures.append(f"{what}: could not be checked: {_reason(exc)}")
     for difference in differences:
         logger.info("reconcile%s: %s", " (dry run)" if dry_run else "", difference)
+    if failures:
+        raise ReconcileIncomplete(differences, failures)
     return differences
+
+
+def _reason(exc):
+    if isinstance(exc, PaymentProviderUnavailable):
+        return f"Stripe is unavailable ({exc})"
+    if isinstance(exc, stripe.StripeError):
+        return f"Stripe refused ({exc.user_message or exc.__class__.__name__})"
+    return exc.message
 
 
 def _paid_at_stripe_not_here(dry_run):
@@ -124,6 +151,13 @@ def _pending_refunds(dry_run):
             )
         )
     return found
+
+
+PASSES = [
+    ("payments at Stripe", _paid_at_stripe_not_here),
+    ("expired sessions", _expired_at_stripe_awaiting_here),
+    ("pending refunds", _pending_refunds),
+]
 
 
 def _attempt(failed, repair, *args, **kwargs):

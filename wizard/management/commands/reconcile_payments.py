@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from wizard.payments.reconcile import reconcile
+from wizard.payments.reconcile import ReconcileIncomplete, reconcile
 
 
 class Command(BaseCommand):
@@ -12,10 +12,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, **options):
-        differences = reconcile(dry_run=dry_run)
+        failures = []
+        try:
+            differences = reconcile(dry_run=dry_run)
+        except ReconcileIncomplete as incomplete:
+            differences, failures = incomplete.differences, incomplete.failures
         for difference in differences:
             self.stdout.write(str(difference))
         summary = f"{len(differences)} difference(s)"
         if dry_run:
             summary += "; dry run, nothing changed"
         self.stdout.write(summary)
+        for failure in failures:
+            self.stderr.write(failure)
+        if failures:
+            raise CommandError(f"{len(failures)} check(s) could not be made; run again later.")
