@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from gunicorn.config import Config
 
 from tests.factories import own, posting_at
-from tests.integration.test_payment import bot_check_passed, press_pay, session_id_from
+from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_payment_faults import CREATE_SESSION, sessions_at_stripe
 from wizard.models import JobPosting, Status
 from wizard.payments.client import background, call
@@ -31,7 +31,7 @@ def posting(client, fakestripe):
 
 def pay_timed(client, posting):
     started = time.monotonic()
-    response = client.post(f"/post/{posting.pk}/payment/", bot_check_passed())
+    response = client.post(f"/post/{posting.pk}/payment/", pay_form(posting))
     return response, time.monotonic() - started
 
 

@@ -343,7 +343,7 @@ def test_a_failed_attempt_is_recorded_and_retried_after_a_backoff(
     run_tasks()
     stored = StripeEvent.objects.get()
     assert (stored.attempts, stored.processed_at, stored.failed_at) == (1, None, None)
-    assert "PaymentProviderUnavailable" in stored.error
+    assert "Stripe answered 500" in stored.error
     assert stored.next_attempt_at > timezone.now() + timedelta(seconds=250)
     assert stored.state == "retrying"
     assert flagged(posting) == (True, True)  # failing: staff can see it
