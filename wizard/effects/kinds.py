@@ -33,7 +33,9 @@ class EffectKind:
         return ""
 
     def perform(self, effect):
-        """Make the external call. Return the provider's id for it (or ""); raise on failure."""
+        """Make the external call. Return the provider's id for it (or ""), or the id and
+        a dict of what the provider said, kept as the effect's `payload["outcome"]`; raise
+        on failure."""
         raise NotImplementedError
 
     def is_permanent(self, exc):
@@ -53,6 +55,14 @@ class EffectKind:
             f"{self.describe(effect)} failed: {effect.last_error}",
         )
         posting.save()
+
+    def is_done(self, effect):
+        """Whether the employer's ledger shows it done (a provider may finish it later)."""
+        return effect.state in (effect.State.SENT, effect.State.DELIVERED)
+
+    def employer_note(self, effect):
+        """A few words for the employer's ledger while it is under way."""
+        return ""
 
     def failure_message(self, effect):
         return f"{self.describe(effect)} did not go through. Our staff have been told."

@@ -29,15 +29,33 @@ class RefundKind(EffectKind):
         return effect.name
 
     def perform(self, effect):
-        return refunds.ask_stripe(self._record(effect))
+        stripe_refund = refunds.ask_stripe(self._record(effect), effect.attempts)
+        if stripe_refund is None:
+            return "", {"status": "succeeded"}  # refunded already
+        return stripe_refund.id, {"status": stripe_refund.status}
 
     def is_permanent(self, exc):
-        return isinstance(exc, stripe.InvalidRequestError)
+        return isinstance(exc, stripe.InvalidRequestError | refunds.RefundNotMade)
 
     def succeeded(self, effect, posting):
+        """Stripe accepted the refund; it is made now, or later (`pending`): then the
+        refund.updated event or charge.refunded finishes it."""
+        status = effect.payload.get("outcome", {}).get("status", "succeeded")
+        if status in refunds.UNFINISHED:
+            refunds.record_unfinished(effect.name, effect.provider_id, status)
+            return
         refunds.apply_refunded(
             posting.pk, effect.name, stripe_refund_id=effect.provider_id, by=self._asked_by(effect)
         )
+
+    def employer_note(self, effect):
+        record = self._record(effect)
+        if record.state == Refund.State.PENDING and record.stripe_status in refunds.UNFINISHED:
+            return "on its way back to your card; banks can take 5–10 days"
+        return ""
+
+    def is_done(self, effect):
+        return self._record(effect).state == Refund.State.SUCCEEDED
 
     def _asked_by(self, effect):
         """Whoever asked for the refund is who refunded the posting, in its log."""

@@ -102,10 +102,11 @@ def run_now(effect_id):
         return "nothing to do"
     kind = kind_named(effect.kind)
     try:
-        provider_id = kind.perform(effect)
+        performed = kind.perform(effect)
     except Exception as exc:  # every failure is recorded and classified below
         return _record_failure(effect_id, exc)
-    _record_success(effect_id, provider_id or "")
+    provider_id, outcome = performed if isinstance(performed, tuple) else (performed, None)
+    _record_success(effect_id, provider_id or "", outcome)
     return "done"
 
 
@@ -130,11 +131,13 @@ def _claim(effect_id):
         return effect
 
 
-def _record_success(effect_id, provider_id):
+def _record_success(effect_id, provider_id, outcome=None):
     with transaction.atomic():
         effect, posting = _locked(effect_id)
         effect.state = State.SENT
         effect.provider_id = provider_id
+        if outcome is not None:
+            effect.payload = {**effect.payload, "outcome": outcome}
         effect.sent_at = timezone.now()
         effect.last_error = ""
         effect.save()

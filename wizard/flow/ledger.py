@@ -75,7 +75,7 @@ class Ledger:
                 False,
                 note="the provider is not answering; we keep trying" if retrying else "",
             )
-        return Entry(label, True, effect.sent_at)
+        return Entry(label, kind.is_done(effect), effect.sent_at, note=kind.employer_note(effect))
 
     def _review(self):
         posting = self.posting
@@ -96,7 +96,10 @@ class Ledger:
 
     @property
     def can_withdraw(self):
-        return self.posting.status in (Status.CONFIRMED, Status.IN_REVIEW)
+        posting = self.posting
+        return posting.status in (Status.CONFIRMED, Status.IN_REVIEW) and not (
+            posting.refund_requested
+        )
 
     def _email_sent(self, email):
         if email is None or email.in_flight:

@@ -78,6 +78,9 @@ class Refund(models.Model):
     note = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     stripe_refund_id = models.CharField(max_length=255, blank=True)
+    stripe_status = models.CharField(
+        max_length=20, blank=True, help_text="The refund's status at Stripe, as last reported."
+    )
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -154,6 +157,11 @@ class StripeEvent(models.Model):
         if self.error:
             return "retrying"
         return "queued"
+
+
+@attention.reason("refund", "Refund failed")
+def _failed_refund():
+    return Exists(Refund.objects.filter(posting=OuterRef("pk"), state=Refund.State.FAILED))
 
 
 @attention.reason("mismatch", "Payment mismatch")

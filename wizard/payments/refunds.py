@@ -113,26 +113,100 @@ def run_refund(record):
     return effect
 
 
-def ask_stripe(record):
-    """Ask Stripe to refund a recorded payment. Returns Stripe's refund id, or "" when
-    the payment turns out to be refunded already. Raises PaymentProviderUnavailable
-    (worth retrying) or stripe.InvalidRequestError (a refusal)."""
-    try:
-        stripe_refund = call(
-            lambda stripe_api: stripe_api.v1.refunds.create(
-                params={
-                    "payment_intent": record.payment_intent_id,
-                    "reason": STRIPE_REASON.get(record.reason, "requested_by_customer"),
-                    "metadata": {"posting_id": str(record.posting_id), "reason": record.reason},
-                },
-                options={"idempotency_key": f"jobwizard-refund-{record.payment_intent_id}"},
+class RefundNotMade(Exception):
+    """Stripe created the refund but reports it failed or canceled: no money went back."""
+
+
+UNFINISHED = {"pending", "requires_action"}
+NOT_MADE = {"failed", "canceled"}
+
+
+def ask_stripe(record, attempt):
+    """Ask Stripe to refund a recorded payment; returns Stripe's refund (None when the
+    payment turns out to be refunded already).
+
+    Each attempt has its own idempotency key: Stripe replays a failed request's answer
+    (a 500 included) for its key for 24 hours. So before a new key is tried, what Stripe
+    already has for the payment is looked up and adopted: a refund is never asked twice.
+    Raises PaymentProviderUnavailable (worth retrying), stripe.InvalidRequestError (a
+    refusal) or RefundNotMade.
+    """
+    existing = _refund_at_stripe(record.payment_intent_id) if attempt > 1 else None
+    if existing is None:
+        try:
+            existing = call(
+                lambda stripe_api: stripe_api.v1.refunds.create(
+                    params={
+                        "payment_intent": record.payment_intent_id,
+                        "reason": STRIPE_REASON.get(record.reason, "requested_by_customer"),
+                        "metadata": {
+                            "posting_id": str(record.posting_id),
+                            "reason": record.reason,
+                        },
+                    },
+                    options={
+                        "idempotency_key": f"jobwizard-refund-{record.payment_intent_id}-{attempt}"
+                    },
+                )
             )
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "charge_already_refunded":
+                raise
+            return None  # refunded already, in Stripe's dashboard say
+    if existing.status in NOT_MADE:
+        raise RefundNotMade(f"Stripe reports the refund {existing.id} {existing.status}")
+    return existing
+
+
+def _refund_at_stripe(payment_intent_id):
+    """A refund Stripe already has for the payment that is not failed or canceled."""
+    found = call(
+        lambda stripe_api: stripe_api.v1.refunds.list(
+            params={"payment_intent": payment_intent_id, "limit": 10}
         )
-    except stripe.InvalidRequestError as exc:
-        if exc.code != "charge_already_refunded":
-            raise
-        return ""  # refunded already, by us earlier or in Stripe's dashboard
-    return stripe_refund.id
+    )
+    return next((refund for refund in found.data if refund.status not in NOT_MADE), None)
+
+
+def record_unfinished(payment_intent_id, stripe_refund_id, stripe_status):
+    """Stripe accepted the refund but has not made it yet (the bank's `pending`, or
+    `requires_action`): it stays pending here until Stripe reports the end."""
+    Refund.objects.filter(payment_intent_id=payment_intent_id).update(
+        stripe_refund_id=stripe_refund_id, stripe_status=stripe_status
+    )
+
+
+def apply_stripe_refund(stripe_refund, *, by):
+    """refund.updated / refund.failed: bring our record to the state Stripe has now.
+    Returns the record, or None for a refund of a payment we do not know."""
+    known = Refund.objects.filter(payment_intent_id=stripe_refund.payment_intent).first()
+    if known is None:
+        logger.error("Stripe refund %s names no refund recorded here", stripe_refund.id)
+        return None
+    if stripe_refund.status == "succeeded":
+        return apply_refunded(
+            known.posting_id, known.payment_intent_id, stripe_refund_id=stripe_refund.id, by=by
+        )
+    with locked_posting(known.posting_id) as posting:
+        record = Refund.objects.select_for_update().get(pk=known.pk)
+        if record.state == Refund.State.SUCCEEDED and stripe_refund.status not in NOT_MADE:
+            return record  # a late update of a refund already made
+        record.stripe_refund_id = stripe_refund.id
+        record.stripe_status = stripe_refund.status
+        if stripe_refund.status in NOT_MADE:
+            record.state = Refund.State.FAILED
+            record.error = (
+                f"Stripe reports the refund {stripe_refund.status}"
+                f" ({stripe_refund.failure_reason or 'no reason given'})"
+            )
+            posting.record_error(
+                "We could not refund your payment: our staff have been told and will sort it out.",
+                record.error,
+            )
+            posting.save()
+            logger.error("Refund %s of %s failed: %s", stripe_refund.id, posting.pk, record.error)
+        record.save()
+    return record
 
 
 def record_refused(payment_intent_id, error):
@@ -149,7 +223,8 @@ def apply_refunded(posting_id, payment_intent_id, *, stripe_refund_id, by):
         record = Refund.objects.select_for_update().get(payment_intent_id=payment_intent_id)
         if record.state != Refund.State.SUCCEEDED:
             record.state = Refund.State.SUCCEEDED
-            record.stripe_refund_id = record.stripe_refund_id or stripe_refund_id
+            record.stripe_status = "succeeded"
+            record.stripe_refund_id = stripe_refund_id or record.stripe_refund_id
             record.error = ""
             record.completed_at = timezone.now()
             record.save()

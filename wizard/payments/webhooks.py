@@ -35,9 +35,10 @@ from django_tasks_db.models import DBTaskResult
 
 from wizard.effects.runner import backoff, describe
 from wizard.payments.checkout import close_ended_checkout
+from wizard.payments.client import call
 from wizard.payments.fulfilment import fulfil
 from wizard.payments.models import StripeEvent
-from wizard.payments.refunds import record_external_refund
+from wizard.payments.refunds import apply_stripe_refund, record_external_refund
 from wizard.postings.models import Actor, JobPosting
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,14 @@ def _charge_refunded(event):
         ) from exc
 
 
+def _refund_changed(event):
+    """refund.updated / refund.failed: ask Stripe for the refund (the payload proves
+    nothing) and bring our record to its state: made, still pending, or failed."""
+    refund_id = _object_id(event)
+    stripe_refund = call(lambda stripe_api: stripe_api.v1.refunds.retrieve(refund_id))
+    apply_stripe_refund(stripe_refund, by=Actor.system())
+
+
 def _object_id(event):
     return event["data"]["object"]["id"]
 
@@ -92,6 +101,8 @@ HANDLERS = {
     "checkout.session.async_payment_failed": _close_session,
     "checkout.session.expired": _close_session,
     "charge.refunded": _charge_refunded,
+    "refund.updated": _refund_changed,
+    "refund.failed": _refund_changed,
 }
 
 

@@ -41,7 +41,7 @@ class ConfirmationStep(Step):
             context = {**self.context(posting), "confirm_withdraw": True}
             return self.render(request, posting, context)
         try:
-            refunds.refund(
+            record = refunds.refund(
                 posting,
                 Refund.Reason.WITHDRAWN,
                 by=Actor.employer(),
@@ -50,7 +50,12 @@ class ConfirmationStep(Step):
         except PaymentError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Your posting is withdrawn and your payment refunded.")
+            if record.state == Refund.State.SUCCEEDED:
+                messages.success(request, "Your posting is withdrawn and your payment refunded.")
+            else:  # Stripe accepted it; the bank has yet to make it
+                messages.success(
+                    request, "Your posting is withdrawn; your refund is on its way to your card."
+                )
         posting.refresh_from_db()
         return self.render(request, posting)
 
