@@ -463,3 +463,25 @@ def test_the_scheduler_runs_the_recovery_of_lost_events(client, paid_event, run_
     run_tasks()  # the periodic job queues the event again, and the worker processes it
     assert StripeEvent.objects.get().processed_at is not None
     assert JobPosting.objects.get().is_paid
+
+
+def test_a_burst_of_deliveries_is_acknowledged_without_waiting_on_stripe(
+    client, paid_event, fakestripe, run_tasks, settings
+):
+    """Stripe hangs; fifty deliveries (one real event, its retries, and others) are still
+    answered at once, because the request stores and queues but never asks Stripe."""
+    import time
+
+    _, event = paid_event
+    fakestripe.inject_fault("timeout", count=100, delay=5)
+    events = [event] * 10 + [
+        {**event, "id": f"evt_burst_{n}", "type": "checkout.session.expired"} for n in range(40)
+    ]
+    slowest = 0.0
+    for event in events:
+        started = time.monotonic()
+        assert deliver(client, event).status_code == 200
+        slowest = max(slowest, time.monotonic() - started)
+    assert slowest < 1.0  # a Stripe call would take the fault's 5 s
+    assert StripeEvent.objects.count() == 41
+    assert len(fakestripe.faults()) == 1 and fakestripe.faults()[0]["count"] == 100
