@@ -125,4 +125,3 @@ def test_a_refusal_over_htmx_redraws_the_panel_with_a_new_token(
     assert b'id="step-panel"' in response.content
     assert b'data-botcheck-token="XXXX.DUMMY.TOKEN.XXXX.' in response.content
     assert sessions() == []
-
