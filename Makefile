@@ -9,17 +9,31 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # The first Python >= 3.12 on PATH, else the newest under pyenv's versions folder.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test lint install migrate browser clean
+.PHONY: run test lint install install-app migrate browser clean
 
+UV := .uv/bin/uv
+define ensure-uv
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found on PATH or under ~/.pyenv/versions." >&2; exit 1; }
+	@test -x $(UV) || { $(PYTHON) -m venv .uv && .uv/bin/python -m pip install --quiet "uv==$(UV_VERSION)"; }
+endef
+
+# The app's dependencies only (make run); --inexact keeps the test tools if present.
+install-app: $(VENV)/.synced-app
+
+$(VENV)/.synced-app: pyproject.toml uv.lock
+	$(ensure-uv)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
+	@touch $@
+
+# Everything, test tools included (make test).
 install: $(VENV)/.synced
 
 $(VENV)/.synced: pyproject.toml uv.lock
-	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found on PATH or under ~/.pyenv/versions." >&2; exit 1; }
-	@test -x .uv/bin/uv || { $(PYTHON) -m venv .uv && .uv/bin/python -m pip install --quiet "uv==$(UV_VERSION)"; }
-	.uv/bin/uv sync --frozen --python $(PYTHON)
-	@touch $@
+	$(ensure-uv)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@ $(VENV)/.synced-app
 
-migrate: install
+migrate: install-app
 	$(VENV)/bin/python manage.py migrate --no-input
 
 run: migrate

@@ -87,3 +87,21 @@ def test_a_press_that_raced_one_that_opened_the_checkout_gets_the_same_url(clien
     assert second == first
     assert len(sessions_at_stripe()) == 1
     assert JobPosting.objects.get().payment_attempt == 1
+
+
+def test_the_review_shows_the_salary_as_the_board_does_and_says_no_logo(client, fakestripe):
+    posting = posting_at(
+        Status.READY_TO_PAY, salary_min=70000, salary_max=90000, salary_currency="eur"
+    )
+    own(client, posting)
+    page = client.get(step_url("payment", posting)).content.decode()
+    assert "EUR 70,000–90,000 a year" in page
+    assert "No logo" in page and "None" not in page
+
+
+def test_every_page_has_the_site_favicon(client):
+    page = client.get("/post/").content.decode()
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("img/favicon.svg")

@@ -268,6 +268,8 @@ INVALID_DETAILS = [
     ({"apply_url": "ftp://acme.example/jobs"}, "apply_url", "Enter a valid URL"),
     ({"title": "x" * 121}, "title", "at most 120 characters"),
     ({"description": "x" * 10_001}, "description", "at most 10000 characters"),
+    ({"description": "x"}, "description", "at least 30 characters"),
+    ({"description": " " * 40 + "short"}, "description", "at least 30 characters"),
     ({"title": ""}, "title", "This field is required"),
     ({"contact_email": "not-an-email"}, "contact_email", "Enter a valid email address"),
     ({"employment_type": "forever"}, "employment_type", "Select a valid choice"),

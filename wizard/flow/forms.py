@@ -55,6 +55,7 @@ class DetailsForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
 
     REQUIRED = ["company_name", "title", "employment_type", "description", "contact_email"]
+    DESCRIPTION_MIN_LENGTH = 30
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
@@ -65,6 +66,15 @@ class DetailsForm(forms.ModelForm):
         for name, field in self.fields.items():
             if name in self.REQUIRED:
                 field.widget.attrs["required"] = True
+
+    def clean_description(self):
+        description = self.cleaned_data["description"].strip()
+        if len(description) < self.DESCRIPTION_MIN_LENGTH:
+            raise forms.ValidationError(
+                f"Describe the job in at least {self.DESCRIPTION_MIN_LENGTH} characters: "
+                "what the work is, and who you are looking for."
+            )
+        return description
 
     def clean(self):
         data = super().clean()
