@@ -169,6 +169,9 @@ elif "." in MAIL_BACKEND:
 else:
     default_mailer = {"BACKEND": f"anymail.backends.{MAIL_BACKEND}.EmailBackend"}
 MAILERS = {"default": default_mailer}
+# Only an ESP (through anymail's tracking webhooks) reports deliveries and bounces; with
+# local files, the console or plain SMTP the employer's ledger does not wait for a report.
+EMAIL_DELIVERY_REPORTS = default_mailer["BACKEND"].startswith("anymail.")
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in os.environ.items()

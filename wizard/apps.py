@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class WizardConfig(AppConfig):
     name = "wizard"
-    verbose_name = "Job postings"
+    verbose_name = "Jobwizard"
 
     def ready(self):
         # The transition log and the lifecycle events.

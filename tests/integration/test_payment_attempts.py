@@ -105,3 +105,20 @@ def test_every_page_has_the_site_favicon(client):
     from django.contrib.staticfiles import finders
 
     assert finders.find("img/favicon.svg")
+
+
+def test_the_status_of_an_unpaid_draft_sends_the_employer_to_their_step(client, posting):
+    response = client.get(f"/post/{posting.pk}/status/")
+    assert response.status_code == 302
+    assert response["Location"] == step_url("payment", posting)
+
+
+@pytest.mark.parametrize("esp", [False, True])
+def test_the_ledger_waits_for_a_delivery_report_only_when_the_mailer_sends_them(
+    client, settings, esp
+):
+    settings.EMAIL_DELIVERY_REPORTS = esp
+    posting = posting_at(Status.IN_REVIEW)
+    own(client, posting)
+    page = client.get(f"/post/{posting.pk}/status/").content.decode()
+    assert ("Confirmation email delivered" in page) is esp

@@ -7,6 +7,7 @@ Drawn from the flow's steps, the payment, every side effect the posting is owed
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
 from wizard.effects.email import KIND as EMAIL
@@ -41,7 +42,7 @@ class Ledger:
             *(self._step(step) for step in self.flow.before_payment(posting)),
             Entry("Payment confirmed", posting.paid_at is not None, posting.paid_at),
             self._email_sent(self.email),
-            self._email_delivered(self.email),
+            *([self._email_delivered(self.email)] if settings.EMAIL_DELIVERY_REPORTS else []),
             *(self._effect(effect) for effect in self.effects if effect.kind != EMAIL),
             self._review(),
         ]

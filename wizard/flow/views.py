@@ -79,8 +79,11 @@ def payment_return(request, posting_id):
 
 @require_GET
 def status(request, posting_id):
-    """The progress partial the confirmation page polls."""
+    """The progress partial the confirmation page polls; before payment there is nothing
+    to report, so the employer is sent to the step they are at."""
     posting = owned_posting(request, posting_id)
+    if not posting.is_paid:
+        return redirect_to(request, (FLOW.first_incomplete(posting) or FLOW.payment).url(posting))
     context = {"posting": posting, **FLOW["confirmation"].context(posting)}
     settled = context["settled"]
     return render(
