@@ -181,3 +181,17 @@ def test_the_confirmation_ledger_updates_live_as_the_worker_sends_the_email(
     expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("to hiring@acme.example")
     assert page.evaluate("window.stillTheSamePage") is True  # updated in place, not reloaded
     assert len(mail.outbox) == 1
+
+
+def test_after_each_swap_the_title_follows_the_step_and_focus_moves_to_it(page, app):
+    start_posting(page, app)
+    page.get_by_role("button", name="Continue without a logo").click()
+    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+    expect(page).to_have_title("Details · Step 2 of 4 · Jobwizard")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+    page.get_by_role("button", name="Save and continue").click()  # an empty form
+    expect(page.get_by_label("Company name")).to_be_focused()  # the first invalid field
+    fill_details(page)
+    expect(page).to_have_title("Payment · Step 3 of 4 · Jobwizard")
+    expect(page.get_by_role("heading", name="Review and pay")).to_be_focused()
