@@ -18,6 +18,32 @@
       heading.focus();
     }
   }
+  // While a form's request is in flight it says so and cannot be sent again (a second
+  // press of Pay would be a second POST); an upload shows its progress.
+  function formOf(event) {
+    var elt = event.detail && event.detail.elt;
+    return elt && elt.closest ? elt.closest("form") : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = formOf(event);
+    if (!form) return;
+    form.setAttribute("aria-busy", "true");
+    form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = formOf(event);
+    if (!form) return;
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
+  });
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = formOf(event);
+    var bar = form && form.querySelector("progress");
+    if (bar && event.detail.lengthComputable) {
+      bar.hidden = false;
+      bar.value = Math.round((100 * event.detail.loaded) / event.detail.total);
+    }
+  });
   document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
   document.addEventListener("htmx:afterSettle", function () {
     settle(document.getElementById("step-panel"));

@@ -195,3 +195,27 @@ def test_after_each_swap_the_title_follows_the_step_and_focus_moves_to_it(page, 
     fill_details(page)
     expect(page).to_have_title("Payment · Step 3 of 4 · Jobwizard")
     expect(page.get_by_role("heading", name="Review and pay")).to_be_focused()
+
+
+def test_a_slow_payment_request_shows_it_is_busy_and_cannot_be_sent_twice(
+    page, app, fakestripe, task_worker
+):
+    start_posting(page, app)
+    page.get_by_role("button", name="Continue without a logo").click()
+    fill_details(page)
+    fakestripe.inject_fault(
+        "timeout", count=1, method="POST", path=r"^/v1/checkout/sessions$", delay=2
+    )
+    pay_button = page.get_by_role("button", name="Pay USD 99.00")
+    pay_button.click()
+    expect(pay_button).to_be_disabled()
+    expect(page.locator("form[aria-busy=true]")).to_have_count(1)
+    page.screenshot(path=screenshot_path("payment-in-flight"), full_page=True)
+    page.wait_for_url(re.compile(r"/checkout/cs_"), timeout=15_000)
+    assert len(fakestripe_sessions(fakestripe)) == 1
+
+
+def fakestripe_sessions(fakestripe):
+    from tests.conftest import stripe_api
+
+    return stripe_api().v1.checkout.sessions.list().data
