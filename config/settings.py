@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before anything reads the body (CSRF protection reads a multipart upload whole).
+    "wizard.flow.request_limit.RefuseOversizeBodies",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -241,7 +243,11 @@ POSTING_PRICE_AMOUNT = int(os.environ.get("POSTING_PRICE_AMOUNT", "9900"))  # mi
 POSTING_PRICE_CURRENCY = os.environ.get("POSTING_PRICE_CURRENCY", "usd").lower()
 CHECKOUT_SESSION_TTL_MINUTES = 30
 LOGO_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-LOGO_MAX_PIXELS = 25_000_000
+# A 512 px logo needs little: 2,000 × 2,000 pixels decoded costs about 16 MB (a JPEG is
+# decoded reduced first). Larger images are refused before their pixels are decoded.
+LOGO_MAX_PIXELS = int(os.environ.get("LOGO_MAX_PIXELS", "4000000"))
+# Any request body larger than this is refused (413) before it is read.
+MAX_REQUEST_BYTES = LOGO_MAX_UPLOAD_BYTES + 256 * 1024
 LOGO_MAX_DIMENSION = 512
 
 # --- Security -----------------------------------------------------------------

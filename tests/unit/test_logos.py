@@ -3,6 +3,7 @@
 import struct
 import zlib
 from io import BytesIO
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -116,3 +117,17 @@ def test_truncated_images_are_rejected():
     with pytest.raises(ValidationError) as error:
         reencode_logo(upload(image_bytes("PNG")[:60]))
     assert error.value.code == "corrupt"
+
+
+def test_a_huge_image_is_refused_before_its_pixels_are_decoded(settings):
+    big = image_bytes("PNG", size=(2100, 2000), color=(0, 0, 0))  # 4.2 million pixels
+    with mock.patch.object(Image.Image, "load", side_effect=AssertionError("decoded")):
+        with pytest.raises(ValidationError, match="too many pixels"):
+            reencode_logo(SimpleUploadedFile("big.png", big, content_type="image/png"))
+
+
+def test_a_large_jpeg_is_decoded_reduced_and_accepted(settings):
+    photo = image_bytes("JPEG", size=(4000, 3000), color=(200, 30, 30))  # 12 MP
+    png = reencode_logo(SimpleUploadedFile("photo.jpg", photo, content_type="image/jpeg"))
+    with Image.open(BytesIO(png)) as logo:
+        assert max(logo.size) == settings.LOGO_MAX_DIMENSION

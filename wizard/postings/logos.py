@@ -38,6 +38,10 @@ def reencode_logo(upload):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(BytesIO(data), formats=sorted(ACCEPTED_FORMATS)) as image:
+                # JPEG can be decoded at 1/2, 1/4 or 1/8 scale: no more pixels than the
+                # logo needs are ever held in memory.
+                target = settings.LOGO_MAX_DIMENSION
+                image.draft(image.mode, (target, target))
                 width, height = image.size
                 if width * height > settings.LOGO_MAX_PIXELS:
                     raise ValidationError(

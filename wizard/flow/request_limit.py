@@ -1,0 +1,26 @@
+"""Refuse a request body larger than MAX_REQUEST_BYTES before anything reads it.
+
+A multipart upload is read whole (into memory or a temporary file) as soon as anyone
+touches request.POST, CSRF protection included; a 50 MB "logo" would be read before
+the form could say it is too large. The declared Content-Length is checked first.
+"""
+
+from django.conf import settings
+from django.shortcuts import render
+
+
+class RefuseOversizeBodies:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            limit_mb = settings.LOGO_MAX_UPLOAD_BYTES / (1024 * 1024)
+            response = render(request, "too_large.html", {"limit_mb": f"{limit_mb:g}"}, status=413)
+            response["Connection"] = "close"  # the unread body must not be taken as a request
+            return response
+        return self.get_response(request)
