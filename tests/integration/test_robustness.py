@@ -96,7 +96,7 @@ def test_asking_for_a_link_is_safe_while_another_thread_reloads(client, another_
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_resends_never_answer_500(client, fakestripe, run_tasks):
-    """The race itself, on a threaded server: ten resends at once (PostgreSQL: row locks)."""
+    """The race itself: ten browsers resend and ask to withdraw at once (PostgreSQL)."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL; CI runs this with DATABASE_URL set")
     posting = posting_at(Status.READY_TO_PAY)
