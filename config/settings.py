@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it is the first to see a view's exception: a lost database answers 503.
+    "wizard.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -251,10 +253,24 @@ MAX_REQUEST_BYTES = LOGO_MAX_UPLOAD_BYTES + 256 * 1024
 LOGO_MAX_DIMENSION = 512
 
 # --- Security -----------------------------------------------------------------
+# Absolute links in emails.
+SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Served over https (an https SITE_URL, DEBUG off): plain http is redirected to https and
+# browsers are told to use nothing else (HSTS) for a year. Each can be set on its own.
+# Behind a proxy that ends TLS, set BEHIND_HTTPS_PROXY too, or the redirect never ends.
+_HTTPS_ONLY = not DEBUG and SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS_ONLY)
+# Paths (regular expressions, without the leading slash) still answered over plain http,
+# such as a load balancer's health check.
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", [])
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31_536_000 if _HTTPS_ONLY else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Asking to be on the browsers' preload list is hard to undo: only when asked for.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
 )
@@ -275,8 +291,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"stripe": {"level": "WARNING"}},
 }
-# Absolute links in emails.
-SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 
 # Periodic maintenance (wizard.tasks, scheduled by `manage.py crontask`): how often, and how far
 # back the payment reconciler looks at Stripe's Checkout Sessions.

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.cache import never_cache
 
 from wizard.board import views as board
 from wizard.board.feeds import LatestJobsFeed
@@ -8,27 +9,35 @@ from wizard.payments.webhooks import stripe_webhook
 
 app_name = "wizard"
 
+# Every page of the wizard is one employer's own (Cache-Control: no-store, private): after
+# paying, Back must ask the server again instead of showing the payment step as it was.
+private = never_cache
+
 urlpatterns = [
     path("", board.board, name="board"),
     # Before the posting pattern: "feed" is a valid slug.
     path("jobs/feed/", board.public_cache(LatestJobsFeed()), name="feed"),
     path("jobs/<slug:slug>/", board.job, name="job"),
-    path("post/", views.start, name="start"),
+    path("post/", private(views.start), name="start"),
     # Before the per-step patterns: "resume" is not a posting id. (The path keeps its
     # historic name: links already emailed must keep working.)
-    path("post/resume/<str:token>/", views.finish_later_link, name="finish_later"),
-    path("post/manage/<str:token>/", manage_link.manage, name="manage"),
+    path("post/resume/<str:token>/", private(views.finish_later_link), name="finish_later"),
+    path("post/manage/<str:token>/", private(manage_link.manage), name="manage"),
     *(
         path(
             f"post/<uuid:posting_id>/{step.name}/",
-            views.step,
+            private(views.step),
             {"step_name": step.name},
             name=step.name,
         )
         for step in FLOW
     ),
-    path("post/<uuid:posting_id>/payment/return/", views.payment_return, name="payment_return"),
-    path("post/<uuid:posting_id>/status/", views.status, name="status"),
+    path(
+        "post/<uuid:posting_id>/payment/return/",
+        private(views.payment_return),
+        name="payment_return",
+    ),
+    path("post/<uuid:posting_id>/status/", private(views.status), name="status"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("<str:key>.txt", board.indexnow_key, name="indexnow_key"),
 ]

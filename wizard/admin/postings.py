@@ -290,7 +290,7 @@ class JobPostingAdmin(admin.ModelAdmin):
                 )
                 done += 1
             except (TransitionNotAllowed, ConcurrentTransition):
-                posting.refresh_from_db()
+                posting = JobPosting.objects.get(pk=posting.pk)
                 self.message_user(
                     request,
                     f"{posting}: it is {posting.status_label} now, so it was left alone.",

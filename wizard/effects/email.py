@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.dispatch import receiver
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 
 from wizard.effects import runner
@@ -104,8 +105,8 @@ def compose(effect, **context):
         **_links(effect),
         **context,
     }
-    subject = render_to_string(f"emails/{effect.name}_subject.txt", context)
-    body = render_to_string(f"emails/{effect.name}_body.txt", context)
+    subject = render_plain_text(f"emails/{effect.name}_subject.txt", context)
+    body = render_plain_text(f"emails/{effect.name}_body.txt", context)
     message = EmailMessage(
         subject=" ".join(subject.split()),
         body=body,
@@ -115,6 +116,13 @@ def compose(effect, **context):
     )
     message.metadata = {"effect": str(effect.pk), "attempt": str(effect.attempts)}
     return message
+
+
+def render_plain_text(template_name, context):
+    """A plain-text template rendered without HTML autoescaping: a subject or body is not HTML,
+    so `R&D Lead - O'Reilly` must arrive as typed, not as `R&amp;D Lead - O&#x27;Reilly`."""
+    template = get_template(template_name).template  # the engine's own Template
+    return template.render(Context(context, autoescape=False))
 
 
 def _links(effect):

@@ -5,7 +5,6 @@ employer's way back to the posting's state, its ledger and the withdraw button.
 """
 
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from wizard.flow.order import FLOW
@@ -14,7 +13,6 @@ from wizard.postings.links import LinkInvalid, read_manage_token
 from wizard.postings.models import JobPosting
 
 
-@never_cache
 @require_GET
 def manage(request, token):
     try:

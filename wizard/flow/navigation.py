@@ -3,6 +3,8 @@
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
+from wizard.postings.models import JobPosting
+
 
 def redirect_to(request, url):
     """A 302, or HX-Redirect for htmx so that the browser loads the whole page."""
@@ -32,6 +34,6 @@ def render_step(request, posting, step, context=None, status=200):
 def go_to_step(request, posting, step):
     """After a successful POST: redirect (PRG), or for htmx render the step and push its URL."""
     if request.htmx:
-        posting.refresh_from_db()
+        posting = JobPosting.objects.get(pk=posting.pk)  # not refresh_from_db()
         return step.get(request, posting)
     return redirect(step.url(posting))

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wizard.flow import edits, finish_later
@@ -94,7 +93,6 @@ def status(request, posting_id):
     )
 
 
-@never_cache
 @require_GET
 def finish_later_link(request, token):
     try:

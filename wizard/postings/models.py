@@ -131,6 +131,11 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     Every status change goes through a @transition method below, called with
     `by` (an Actor) and `why` (a sentence for the log), inside transaction.atomic()
     on a row locked with select_for_update(). See wizard.transitions.
+
+    To reload one, fetch it again (`JobPosting.objects.get(pk=...)`), never
+    `refresh_from_db()`: django-fsm's version switches the protection of `status` off
+    and on again on the field, which every thread shares, so a concurrent reload in
+    another thread raises "Direct status modification is not allowed".
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

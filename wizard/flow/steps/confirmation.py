@@ -8,7 +8,7 @@ from wizard.flow.steps.base import Step
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund
-from wizard.postings.models import Actor, Status
+from wizard.postings.models import Actor, JobPosting, Status
 
 
 class ConfirmationStep(Step):
@@ -56,7 +56,7 @@ class ConfirmationStep(Step):
                 messages.success(
                     request, "Your posting is withdrawn; your refund is on its way to your card."
                 )
-        posting.refresh_from_db()
+        posting = JobPosting.objects.get(pk=posting.pk)
         return self.render(request, posting)
 
     def resend(self, request, posting):
@@ -71,5 +71,5 @@ class ConfirmationStep(Step):
             messages.warning(request, f"We just sent it. You can ask again in {minutes} min.")
         else:
             messages.success(request, f"We are sending it to {form.cleaned_data['contact_email']}.")
-        posting.refresh_from_db()
+        posting = JobPosting.objects.get(pk=posting.pk)
         return self.render(request, posting)

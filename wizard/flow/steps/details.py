@@ -68,5 +68,5 @@ class DetailsStep(Step):
             "Only your email address was saved: the other details are saved when you press "
             "“Save and continue”.",
         )
-        posting.refresh_from_db()
+        posting = JobPosting.objects.get(pk=posting.pk)
         return self.render(request, posting, self.context(posting, form))

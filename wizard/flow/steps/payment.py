@@ -6,6 +6,7 @@ from wizard.flow.navigation import redirect_to
 from wizard.flow.steps.base import Step
 from wizard.payments.checkout import start_checkout
 from wizard.payments.exceptions import AlreadyPaid, ContentChanged, PaymentError
+from wizard.postings.models import JobPosting
 
 
 class PaymentStep(Step):
@@ -50,7 +51,7 @@ class PaymentStep(Step):
             return self.locked_response(request, posting)
         except ContentChanged as changed:  # edited between this check and the reservation
             messages.warning(request, changed.message)
-            posting.refresh_from_db()
+            posting = JobPosting.objects.get(pk=posting.pk)
             return self.render(request, posting, status=409)
         except PaymentError as error:
             messages.error(request, error.message)
