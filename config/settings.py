@@ -303,6 +303,14 @@ ORPHAN_LOGO_GRACE_HOURS = int(os.environ.get("ORPHAN_LOGO_GRACE_HOURS", "24"))
 TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "14"))
 # How long an emailed "finish later" link (wizard.flow.finish_later) stays valid.
 RESUME_LINK_MAX_AGE_DAYS = int(os.environ.get("RESUME_LINK_MAX_AGE_DAYS", "7"))
+# How many "finish later" links may be emailed to one address in a day (across all
+# drafts), and asked for by one client (browser session, or IP address) in an hour.
+FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY = int(
+    os.environ.get("FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY", "3")
+)
+FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR = int(
+    os.environ.get("FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR", "5")
+)
 # Publication: how long a posting stays on the board, and when its employer is warned.
 POSTING_LIFETIME_DAYS = int(os.environ.get("POSTING_LIFETIME_DAYS", "30"))
 EXPIRY_WARNING_DAYS = int(os.environ.get("EXPIRY_WARNING_DAYS", "3"))

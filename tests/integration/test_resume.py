@@ -42,6 +42,14 @@ def draft(client):
     return posting
 
 
+def open_link(browser, path):
+    """What a person does: open the link (GET), then press "Continue your draft" (POST)."""
+    page = browser.get(path)
+    assert page.status_code == 200, page.status_code
+    assert b"Continue your draft" in page.content
+    return browser.post(path)
+
+
 def emailed_link(run_tasks):
     run_tasks()
     assert len(mail.outbox) == 1
@@ -173,7 +181,7 @@ def test_the_link_opens_the_draft_in_another_browser(client, draft, run_tasks):
 
     ask_for_link(client, draft)
     path = emailed_link(run_tasks)
-    response = other.get(path)
+    response = open_link(other, path)
 
     assert response.status_code == 302
     assert response["Location"] == step_url("details", draft)
@@ -187,7 +195,7 @@ def test_the_link_opens_the_draft_in_another_browser(client, draft, run_tasks):
 
 def test_the_link_leads_to_the_first_incomplete_step(client):
     posting = posting_at(Status.READY_TO_PAY, resume_nonce="n" * 22)
-    response = Client().get(f"/post/resume/{links.make_finish_later_token(posting)}/")
+    response = open_link(Client(), f"/post/resume/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 302
     assert response["Location"] == step_url("payment", posting)
 
@@ -196,7 +204,7 @@ def test_the_link_leads_to_the_first_incomplete_step(client):
 def test_a_paid_posting_opens_on_its_confirmation(status):
     posting = posting_at(status, resume_nonce="n" * 22)
     browser = Client()
-    response = browser.get(f"/post/resume/{links.make_finish_later_token(posting)}/")
+    response = open_link(browser, f"/post/resume/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 302
     assert response["Location"] == step_url("confirmation", posting)
     assert browser.get(response["Location"]).status_code == 200
@@ -205,13 +213,13 @@ def test_a_paid_posting_opens_on_its_confirmation(status):
 def test_a_link_works_once(client, draft, run_tasks):
     ask_for_link(client, draft)
     path = emailed_link(run_tasks)
-    assert Client().get(path).status_code == 302
+    assert open_link(Client(), path).status_code == 302
 
     late = Client()
-    response = late.get(path)
-    assert response.status_code == 410
-    assert b"This link was already used" in response.content
-    assert b"Start a new posting" in response.content
+    for response in (late.get(path), late.post(path)):
+        assert response.status_code == 410
+        assert b"This link was already used" in response.content
+        assert b"Start a new posting" in response.content
     assert late.get(step_url("details", draft)).status_code == 404
 
 
@@ -219,13 +227,13 @@ def test_a_new_link_works_after_the_first_was_used(client, draft, run_tasks, set
     settings.EMAIL_RESEND_COOLDOWN_SECONDS = 0
     ask_for_link(client, draft)
     first = emailed_link(run_tasks)
-    assert Client().get(first).status_code == 302
+    assert open_link(Client(), first).status_code == 302
     mail.outbox.clear()
 
     ask_for_link(client, draft)
     second = emailed_link(run_tasks)
     assert second != first
-    assert Client().get(second).status_code == 302
+    assert open_link(Client(), second).status_code == 302
 
 
 def test_an_expired_link_gets_410(client, draft, run_tasks):
@@ -309,8 +317,58 @@ def test_a_token_for_another_salt_is_not_valid():
     assert Client().get(f"/post/resume/{token}/").status_code == 400
 
 
-def test_only_get_opens_a_link():
+def test_opening_the_link_spends_nothing_so_a_mail_scanner_cannot_use_it_up(
+    client, draft, run_tasks
+):
+    ask_for_link(client, draft)
+    path = emailed_link(run_tasks)
+    nonce = JobPosting.objects.get(pk=draft.pk).resume_nonce
+
+    scanner = Client()  # Outlook Safe Links and the like open every link first
+    for _ in range(3):
+        page = scanner.get(path)
+        assert page.status_code == 200
+        assert b"Continue your draft" in page.content
+        assert b'method="post"' in page.content
+    assert page["Cache-Control"].startswith("max-age=0")
+    assert JobPosting.objects.get(pk=draft.pk).resume_nonce == nonce
+    assert scanner.get(step_url("details", draft)).status_code == 404
+    assert not TransitionLog.objects.exists()
+
+    person = Client()
+    response = open_link(person, path)
+    assert response.status_code == 302
+    assert person.get(step_url("details", draft)).status_code == 200
+    assert JobPosting.objects.get(pk=draft.pk).resume_nonce != nonce
+
+
+def test_continuing_needs_the_csrf_token_of_the_page(client, draft, run_tasks):
+    ask_for_link(client, draft)
+    path = emailed_link(run_tasks)
+    nonce = JobPosting.objects.get(pk=draft.pk).resume_nonce
+    browser = Client(enforce_csrf_checks=True)
+
+    page = browser.get(path)
+    assert browser.post(path).status_code == 403
+    assert JobPosting.objects.get(pk=draft.pk).resume_nonce == nonce
+
+    (token,) = re.findall(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content)
+    response = browser.post(path, {"csrfmiddlewaretoken": token.decode()})
+    assert response.status_code == 302
+    assert response["Location"] == step_url("details", draft)
+    assert browser.get(step_url("details", draft)).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_only_get_and_post_are_allowed(method):
     posting = posting_at("logo_ready", resume_nonce="n" * 22)
-    response = Client().post(f"/post/resume/{links.make_finish_later_token(posting)}/")
-    assert response.status_code == 405
+    path = f"/post/resume/{links.make_finish_later_token(posting)}/"
+    assert getattr(Client(), method)(path).status_code == 405
     assert JobPosting.objects.get(pk=posting.pk).resume_nonce == "n" * 22
+
+
+def test_a_bad_or_closed_link_is_refused_on_post_too():
+    posting = posting_at(Status.ABANDONED, resume_nonce="n" * 22)
+    token = links.make_finish_later_token(posting)
+    assert Client().post(f"/post/resume/{token}/").status_code == 410
+    assert Client().post(f"/post/resume/{tampered(token)}/").status_code == 400

@@ -31,6 +31,7 @@ class Email(models.TextChoices):
     APPROVED = "approved", "Posting approved"
     REJECTED = "rejected", "Posting rejected"
     EXPIRING = "expiring", "Posting expiring soon"
+    MANAGE_LINK = "manage_link", "New link to manage the posting"
 
 
 class EmailKind(EffectKind):

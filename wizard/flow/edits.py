@@ -12,7 +12,7 @@ from wizard.effects.email import Email, send_again
 from wizard.payments.checkout import release_checkout
 from wizard.payments.exceptions import CheckoutConflict
 from wizard.postings import logos
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.models import Actor, JobPosting, Status, new_nonce
 from wizard.postings.transitions import locked_posting
 
 
@@ -65,6 +65,21 @@ def attach_logo(flow, posting_id, png_bytes):
     except BaseException:
         logos.delete_logo(name)  # the row does not reference it: leave no orphan
         raise
+
+
+def send_new_manage_link(posting_id):
+    """Replace the manage link's nonce, which revokes every "manage your posting" link sent
+    so far, and queue the email with the new link, in one transaction.
+
+    When the email is refused (TooSoon, from the cooldown) nothing changes: the links
+    already sent go on working. Raises PostingLocked before payment (no link yet).
+    """
+    with locked_posting(posting_id) as posting:
+        if not posting.is_paid:
+            raise PostingLocked()
+        posting.manage_nonce = new_nonce()
+        posting.save(update_fields=["manage_nonce", "updated_at"])
+        return send_again(posting, Email.MANAGE_LINK)
 
 
 def resend_confirmation(posting_id, contact_email):

@@ -2,22 +2,39 @@
 
 Unlike the single-use "finish later" link, it does not expire: it is the
 employer's way back to the posting's state, its ledger and the withdraw button.
+It is signed over the posting's `manage_nonce`; "Send me a new link" on the
+confirmation page replaces the nonce, which revokes every link sent before, and
+emails a new one (wizard.flow.edits.send_new_manage_link).
 """
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim
-from wizard.postings.links import LinkInvalid, read_manage_token
+from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, read_manage_token
 from wizard.postings.models import JobPosting
 
 
 @require_GET
 def manage(request, token):
     try:
-        posting = JobPosting.objects.get(pk=read_manage_token(token))
-    except (LinkInvalid, JobPosting.DoesNotExist):
-        return render(request, "wizard/resume_invalid.html", {"reason": "invalid"}, status=400)
+        posting_id, nonce = read_manage_token(token)
+        posting = JobPosting.objects.get(pk=posting_id)
+        check_manage_nonce(posting, nonce)
+    except JobPosting.DoesNotExist:
+        return _refuse(request, LinkInvalid())
+    except LinkError as error:
+        return _refuse(request, error)
     claim(request, posting)
     return redirect(FLOW.after_payment().url(posting))
+
+
+def _refuse(request, error):
+    return render(
+        request,
+        "wizard/resume_invalid.html",
+        {"reason": error.reason, "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS},
+        status=error.status,
+    )

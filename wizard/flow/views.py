@@ -93,10 +93,15 @@ def status(request, posting_id):
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def finish_later_link(request, token):
+    """GET shows the link's page and spends nothing (mail scanners open links before
+    people do); the "Continue your draft" button POSTs, which spends the link."""
     try:
         posting_id, nonce = read_finish_later_token(token)
+        if request.method == "GET":
+            posting = finish_later.check_link(posting_id, nonce)
+            return render(request, "wizard/resume_confirm.html", {"posting": posting})
         posting = finish_later.use_link(posting_id, nonce)
     except JobPosting.DoesNotExist:
         return _refuse(request, LinkInvalid())

@@ -2,9 +2,14 @@
 
 - "Finish later": single use, signs `"<posting id>:<resume_nonce>"` with a
   timestamp; opening it replaces the nonce (wizard.flow.finish_later).
-- "Manage your posting": lasting, sent in every email after payment.
+- "Manage your posting": lasting, sent in every email after payment; signs
+  `"<posting id>:<manage_nonce>"` with no timestamp. Replacing the nonce
+  (wizard.flow.manage_link.send_new_link) revokes every link sent before. A
+  posting made before manage nonces existed has none: its links sign the id
+  alone and work until the first replacement.
 """
 
+import secrets
 import uuid
 from datetime import timedelta
 
@@ -35,6 +40,13 @@ class LinkExpired(LinkError):
 
 class LinkUsed(LinkError):
     reason = "used"
+    status = 410
+
+
+class LinkReplaced(LinkError):
+    """A manage link the employer has since replaced with a new one."""
+
+    reason = "replaced"
     status = 410
 
 
@@ -78,17 +90,34 @@ def read_finish_later_token(token):
     return posting_id, nonce
 
 
+def _manage_signer():
+    return signing.Signer(salt=MANAGE_SALT)
+
+
+def make_manage_token(posting):
+    value = f"{posting.pk}:{posting.manage_nonce}" if posting.manage_nonce else str(posting.pk)
+    return _manage_signer().sign(value)
+
+
 def manage_url(posting):
-    token = signing.Signer(salt=MANAGE_SALT).sign(str(posting.pk))
-    return absolute(reverse("wizard:manage", args=[token]))
+    return absolute(reverse("wizard:manage", args=[make_manage_token(posting)]))
 
 
 def read_manage_token(token):
-    """The posting id a manage link names; raises LinkInvalid."""
+    """The (posting id, nonce) a manage link names; the nonce is "" for a link made before
+    manage nonces existed. Raises LinkInvalid."""
     try:
-        return uuid.UUID(signing.Signer(salt=MANAGE_SALT).unsign(token))
+        posting_id, _, nonce = _manage_signer().unsign(token).partition(":")
+        return uuid.UUID(posting_id), nonce
     except (signing.BadSignature, ValueError):
         raise LinkInvalid() from None
+
+
+def check_manage_nonce(posting, nonce):
+    """Raise LinkReplaced unless the link was made with the posting's current nonce (a link
+    without one only while the posting has none)."""
+    if not secrets.compare_digest(posting.manage_nonce, nonce):
+        raise LinkReplaced()
 
 
 def public_url(posting):

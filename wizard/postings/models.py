@@ -1,6 +1,7 @@
 """The posting and its life: state rules live here and nowhere else."""
 
 import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,11 @@ from django_fsm import (
 )
 
 from wizard.postings import attention
+
+
+def new_nonce():
+    """A fresh random value for a link's nonce (22 URL-safe characters)."""
+    return secrets.token_urlsafe(16)
 
 
 class Status(models.TextChoices):
@@ -171,6 +177,11 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     # The "finish later" link (wizard.resume) is signed over this; a new value
     # invalidates every link sent before it.
     resume_nonce = models.CharField(max_length=32, blank=True)
+    # The lasting "manage your posting" link (wizard.postings.links) is signed over this;
+    # the employer replaces it ("send me a new link"), which invalidates every link sent
+    # before. Empty only for postings made before it existed: their links, signed over the
+    # id alone, keep working until the first replacement.
+    manage_nonce = models.CharField(max_length=32, blank=True, default=new_nonce)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -33,6 +33,8 @@ class ConfirmationStep(Step):
     def post(self, request, posting):
         if "withdraw" in request.POST:
             return self.withdraw(request, posting)
+        if "new_link" in request.POST:
+            return self.new_link(request, posting)
         return self.resend(request, posting)
 
     def withdraw(self, request, posting):
@@ -57,6 +59,26 @@ class ConfirmationStep(Step):
                     request, "Your posting is withdrawn; your refund is on its way to your card."
                 )
         posting = JobPosting.objects.get(pk=posting.pk)
+        return self.render(request, posting)
+
+    def new_link(self, request, posting):
+        """Revoke every manage link sent so far and email a new one to the contact address."""
+        try:
+            edits.send_new_manage_link(posting.pk)
+        except TooSoon as wait:
+            minutes = max(1, round(wait.wait.total_seconds() / 60))
+            messages.warning(
+                request, f"We just sent you a new link. You can ask again in {minutes} min."
+            )
+        except edits.PostingLocked:
+            messages.error(request, "A link to manage the posting comes with its payment.")
+        else:
+            messages.success(
+                request,
+                f"We are emailing a new link to {posting.contact_email}. "
+                "The links in earlier emails no longer work.",
+            )
+        posting.refresh_from_db()
         return self.render(request, posting)
 
     def resend(self, request, posting):

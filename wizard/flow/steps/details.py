@@ -50,7 +50,7 @@ class DetailsStep(Step):
             return self.render(request, posting, self.context(posting, form), 422)
         email = form.cleaned_data["contact_email"]
         try:
-            finish_later.request_link(posting.pk, email)
+            finish_later.request_link(posting.pk, email, finish_later.Client.of(request))
         except edits.PostingLocked:
             return self.locked_response(request, posting)
         except finish_later.DraftClosed:
@@ -60,6 +60,19 @@ class DetailsStep(Step):
                 request,
                 "We just sent you a link; please wait a few minutes before asking again.",
             )
+            return self.render(request, posting, self.context(posting, form))
+        except finish_later.TooManyLinks as limit:
+            if limit.scope == "address":
+                text = (
+                    f"We have already sent several links to {email} today, so we sent no "
+                    "other. Please use one of those, or try again tomorrow."
+                )
+            else:
+                text = (
+                    "You have asked for many links in the last hour, so we sent no other. "
+                    "Please try again later."
+                )
+            messages.error(request, f"{text} Nothing was saved.")
             return self.render(request, posting, self.context(posting, form))
         days = settings.RESUME_LINK_MAX_AGE_DAYS
         messages.success(
