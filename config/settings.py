@@ -4,6 +4,7 @@ Every variable read here is listed in the README's configuration table.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,11 +50,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "crontask",
     "anymail",
+    "axes",
     "wizard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wizard.nul.RefuseNulMiddleware",  # a NUL would reach PostgreSQL and answer 500
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before anything reads the body (CSRF protection reads a multipart upload whole).
     "wizard.flow.request_limit.RefuseOversizeBodies",
@@ -65,8 +68,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, so that it is the first to see a view's exception: a lost database answers 503.
+    # A view's lost database answers 503 (its process_exception sees every view error).
     "wizard.errors.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,6 +116,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login throttling (django-axes) ------------------------------------------
+# The axes backend comes first: it refuses a login while its username and address are
+# locked out, even with the right password. After AXES_FAILURE_LIMIT wrong passwords the
+# pair is locked for AXES_COOLOFF_HOURS; staff clear a lockout early in the admin ("Access
+# attempts") or with `manage.py axes_reset` (or axes_reset_username / axes_reset_ip).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(hours=float(os.environ.get("AXES_COOLOFF_HOURS", "1")))
+# What a lockout is keyed on: comma-separated, "+" joins parameters into one key.
+# The default locks a username from one address only, so a stranger cannot lock staff
+# out from everywhere; "ip_address,username" locks either on its own.
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item
+    for item in env_list("AXES_LOCKOUT_PARAMETERS", ["username+ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets the earlier failures
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_HOURS must be more than 0.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 import stripe
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 from PIL import Image
 
@@ -17,6 +18,14 @@ pytest_plugins = ["tests.fakeproviders_fixtures"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 WEBHOOK_SECRET = "whsec_jobwizard_tests"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """Hash test passwords with MD5: the production hasher's slowness is on purpose, and
+    costs a fraction of a second for each staff user a test makes or logs in."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -88,7 +88,7 @@ class StripeEventAdmin(admin.ModelAdmin):
     def state(self, event):
         return event.state
 
-    @admin.action(description="Reprocess selected events")
+    @admin.action(description="Reprocess selected events", permissions=["change"])
     def reprocess(self, request, queryset):
         outcomes = {event.event_id: reprocess(event.pk) for event in queryset}
         failed = [event_id for event_id, outcome in outcomes.items() if outcome == "failed"]
