@@ -56,10 +56,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "wizard.nul.RefuseNulMiddleware",  # a NUL would reach PostgreSQL and answer 500
+    "wizard.web.nul.RefuseNulMiddleware",  # a NUL would reach PostgreSQL and answer 500
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before anything reads the body (CSRF protection reads a multipart upload whole).
-    "wizard.flow.request_limit.RefuseOversizeBodies",
+    "wizard.web.request_limit.RefuseOversizeBodies",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A view's lost database answers 503 (its process_exception sees every view error).
-    "wizard.errors.DatabaseUnavailableMiddleware",
+    "wizard.web.errors.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -9,7 +9,7 @@ urlpatterns = [
     path("anymail/", include("anymail.urls")),
     path("", include("wizard.urls")),
 ]
-# The site's own 500 page, or its 503 page when the database is unreachable (wizard.errors).
-handler500 = "wizard.errors.server_error"
+# The site's own 500 page, or its 503 page when the database is unreachable (wizard.web.errors).
+handler500 = "wizard.web.errors.server_error"
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 
 from tests.factories import own, posting_at
-from wizard.flow.request_limit import RefuseOversizeBodies
+from wizard.web.request_limit import RefuseOversizeBodies
 
 pytestmark = pytest.mark.django_db
 
