@@ -26,7 +26,7 @@ def test_staff_approve_a_posting_and_see_it_on_the_board(page, app):
     expect(page.get_by_role("link", name="Reject and refund")).to_be_visible()
     page.get_by_role("link", name="Approve and publish").click()
     page.get_by_role("button", name="Approve and publish").click()
-    expect(page.get_by_text("Approve: 1 posting(s).")).to_be_visible()
+    expect(page.get_by_text("Approved 1 posting.")).to_be_visible()
     assert JobPosting.objects.get(pk=posting.pk).status == Status.PUBLISHED
 
     page.get_by_role("link", name="View on the board").click()

@@ -119,3 +119,18 @@ def test_view_only_staff_cannot_run_side_effects_again(client, paid_posting):
         client.post(url, {"action": action, "_selected_action": [str(selected)]})
     effect.refresh_from_db()
     assert effect.state == "failed"
+
+
+def test_only_postings_that_need_attention_are_marked_with_their_reasons(
+    admin_client, paid_posting
+):
+    from wizard.effects.models import Effect
+
+    healthy = posting_at(Status.DRAFT, title="Healthy draft")
+    Effect.objects.filter(posting=paid_posting).update(state="failed")
+    response = admin_client.get("/admin/wizard/jobposting/")
+    rows = {str(p.pk): p for p in response.context["cl"].result_list}
+    admin_view = response.context["cl"].model_admin
+    assert admin_view.attention(rows[str(healthy.pk)]) == ""
+    assert "A side effect failed" in admin_view.attention(rows[str(paid_posting.pk)])
+    assert b"icon-no.svg" not in response.content

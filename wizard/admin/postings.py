@@ -136,6 +136,13 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+PAST = {"approve": "Approved", "reject": "Rejected", "withdraw": "Withdrew"}
+
+
+def pluralize_posting(count):
+    return "posting" if count == 1 else "postings"
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -213,9 +220,15 @@ class JobPostingAdmin(admin.ModelAdmin):
     def status_label(self, posting):
         return posting.status_label
 
-    @admin.display(boolean=True, description="Needs attention", ordering="-needs_attention")
+    @admin.display(description="Needs attention", ordering="-needs_attention")
     def attention(self, posting):
-        return posting.needs_attention
+        """Only the postings that need something are marked; a healthy one shows nothing."""
+        if not posting.needs_attention:
+            return ""
+        reasons = [
+            label for name, label in attention.reasons() if getattr(posting, f"attention_{name}")
+        ]
+        return "⚠ " + "; ".join(reasons)
 
     # --- Review transitions: buttons on the change page, each through wizard.review ---
 
@@ -297,7 +310,9 @@ class JobPostingAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
         if done:
-            self.message_user(request, f"{name.title()}: {done} posting(s).", messages.SUCCESS)
+            self.message_user(
+                request, f"{PAST[name]} {done} {pluralize_posting(done)}.", messages.SUCCESS
+            )
         if len(postings) == 1:
             return redirect("admin:wizard_jobposting_change", postings[0].pk)
         return None
@@ -369,7 +384,7 @@ class JobPostingAdmin(admin.ModelAdmin):
                 done += 1
             except PaymentError as exc:
                 self.message_user(request, f"{posting}: {exc.message} ({exc})", messages.ERROR)
-        self.message_user(request, f"Refunded {done} posting(s).", messages.SUCCESS)
+        self.message_user(request, f"Refunded {done} {pluralize_posting(done)}.", messages.SUCCESS)
         return None
 
     @admin.action(description="Run their failed side effects again", permissions=["change"])
