@@ -289,3 +289,14 @@ def test_the_admin_list_uses_the_same_number_of_queries_for_10_and_1000_postings
     at_1000 = changelist_queries(admin_client)
     assert at_10 == at_1000, (at_10, at_1000)
     assert at_1000 <= 8
+
+
+def test_a_withdrawal_refund_is_emailed_and_shown_in_the_ledger(client, in_review, run_tasks):
+    client.post(f"/post/{in_review.pk}/confirmation/", {"withdraw": "confirmed"})
+    mail.outbox.clear()
+    run_tasks()
+    [email] = [m for m in mail.outbox if "refunded" in m.subject]
+    assert email.subject == f'Your payment for "{in_review.title}" has been refunded'
+    assert "USD 99.00" in email.body and "refunded in full" in email.body
+    page = client.get(f"/post/{in_review.pk}/status/").content.decode()
+    assert "Refund of USD 99.00" in page

@@ -31,6 +31,7 @@ class Email(models.TextChoices):
     APPROVED = "approved", "Posting approved"
     REJECTED = "rejected", "Posting rejected"
     EXPIRING = "expiring", "Posting expiring soon"
+    REFUNDED = "refunded", "Payment refunded"
     MANAGE_LINK = "manage_link", "New link to manage the posting"
 
 
@@ -152,6 +153,12 @@ def announce_approval(sender, posting, **kwargs):
 @receiver(events.rejected)
 def announce_rejection(sender, posting, **kwargs):
     queue_email(posting, Email.REJECTED)
+
+
+@receiver(events.refunded)
+def announce_refund(sender, posting, **kwargs):
+    """The posting's own payment went back (withdrawn by the employer, or by staff)."""
+    queue_email(posting, Email.REFUNDED)
 
 
 def warn_expiring_postings():
