@@ -134,3 +134,19 @@ def test_only_postings_that_need_attention_are_marked_with_their_reasons(
     assert admin_view.attention(rows[str(healthy.pk)]) == ""
     assert "A side effect failed" in admin_view.attention(rows[str(paid_posting.pk)])
     assert b"icon-no.svg" not in response.content
+
+
+def test_the_change_page_previews_the_logo(admin_client, client):
+    from io import BytesIO
+
+    from tests.conftest import image_bytes
+    from tests.factories import own
+
+    posting = posting_at()
+    own(client, posting)
+    logo = BytesIO(image_bytes("PNG"))
+    logo.name = "logo.png"
+    client.post(f"/post/{posting.pk}/logo/", {"logo": logo})
+    posting.refresh_from_db()
+    page = admin_client.get(f"/admin/wizard/jobposting/{posting.pk}/change/").content.decode()
+    assert f'<img src="{posting.logo.url}" alt="Logo of the company"' in page

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
 from wizard.effects import runner
@@ -190,7 +191,7 @@ class JobPostingAdmin(admin.ModelAdmin):
     }
     EDITABLE = [
         "company_name",
-        "logo",
+        ("logo", "logo_preview"),
         "title",
         "location",
         "remote",
@@ -207,11 +208,24 @@ class JobPostingAdmin(admin.ModelAdmin):
         *((title, {"fields": fields}) for title, fields in RECORDED.items() if title),
     ]
     readonly_fields = [
-        name
-        for fields in RECORDED.values()
-        for entry in fields
-        for name in (entry if isinstance(entry, tuple) else (entry,))
+        *(
+            name
+            for fields in RECORDED.values()
+            for entry in fields
+            for name in (entry if isinstance(entry, tuple) else (entry,))
+        ),
+        "logo_preview",
     ]
+
+    @admin.display(description="Preview")
+    def logo_preview(self, posting):
+        if not posting.logo:
+            return "No logo"
+        return format_html(
+            '<img src="{}" alt="Logo of {}" height="96">',  # no inline style: CSP
+            posting.logo.url,
+            posting.company_name or "the company",
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_attention()
