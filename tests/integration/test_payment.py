@@ -14,7 +14,6 @@ from django_tasks_db.models import DBTaskResult
 from tests.conftest import VALID_DETAILS, step_url, stripe_api
 from tests.factories import own, posting_at
 from wizard.models import JobPosting, PaymentAttempt, Status, TransitionLog
-from wizard.payments.checkout import idempotency_key
 from wizard.providers.siteverify import field_name, fresh_test_token
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +106,7 @@ def test_the_create_request_is_keyed_by_posting_and_attempt(client, posting, fak
     session_id = session_id_from(press_pay(client, posting))
     posting.refresh_from_db()
     # Replaying the app's request with its key returns the same session, not a new one.
-    key = idempotency_key(posting.pk, posting.payment_attempt)
+    key = PaymentAttempt.key_for(posting.pk, posting.payment_attempt)
     assert key == f"jobwizard-checkout-{posting.pk}-1"
     with pytest.raises(stripe.IdempotencyError):
         stripe_api().v1.checkout.sessions.create(

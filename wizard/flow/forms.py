@@ -24,20 +24,7 @@ class LogoForm(forms.Form):
 class DetailsForm(forms.ModelForm):
     class Meta:
         model = JobPosting
-        fields = [
-            "company_name",
-            "title",
-            "location",
-            "remote",
-            "employment_type",
-            "salary_min",
-            "salary_max",
-            "salary_currency",
-            "description",
-            "apply_url",
-            "apply_email",
-            "contact_email",
-        ]
+        fields = JobPosting.DETAILS_FIELDS
         labels = {
             "title": "Job title",
             "remote": "Remote work possible",

@@ -7,10 +7,10 @@ confirmation page replaces the nonce, which revokes every link sent before, and
 emails a new one (wizard.flow.edits.send_new_manage_link).
 """
 
-from django.conf import settings
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
+from wizard.flow.navigation import refuse_link
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim
 from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, read_manage_token
@@ -24,17 +24,8 @@ def manage(request, token):
         posting = JobPosting.objects.get(pk=posting_id)
         check_manage_nonce(posting, nonce)
     except JobPosting.DoesNotExist:
-        return _refuse(request, LinkInvalid())
+        return refuse_link(request, LinkInvalid())
     except LinkError as error:
-        return _refuse(request, error)
+        return refuse_link(request, error)
     claim(request, posting)
     return redirect(FLOW.after_payment().url(posting))
-
-
-def _refuse(request, error):
-    return render(
-        request,
-        "wizard/resume_invalid.html",
-        {"reason": error.reason, "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS},
-        status=error.status,
-    )

@@ -1,5 +1,6 @@
 """Responses shared by the step views: full pages without JavaScript, panels with htmx."""
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -37,3 +38,13 @@ def go_to_step(request, posting, step):
         posting = JobPosting.objects.get(pk=posting.pk)  # not refresh_from_db()
         return step.get(request, posting)
     return redirect(step.url(posting))
+
+
+def refuse_link(request, error):
+    """An emailed link that cannot be used (a LinkError): why, with its HTTP status."""
+    return render(
+        request,
+        "wizard/resume_invalid.html",
+        {"reason": error.reason, "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS},
+        status=error.status,
+    )

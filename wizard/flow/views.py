@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wizard.flow import edits, finish_later
-from wizard.flow.navigation import redirect_to
+from wizard.flow.navigation import redirect_to, refuse_link
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim, owned_posting
 from wizard.payments.exceptions import PaymentProviderUnavailable
@@ -104,9 +103,9 @@ def finish_later_link(request, token):
             return render(request, "wizard/resume_confirm.html", {"posting": posting})
         posting = finish_later.use_link(posting_id, nonce)
     except JobPosting.DoesNotExist:
-        return _refuse(request, LinkInvalid())
+        return refuse_link(request, LinkInvalid())
     except LinkError as error:
-        return _refuse(request, error)
+        return refuse_link(request, error)
     except finish_later.DraftClosed:
         posting = JobPosting.objects.get(pk=posting_id)
         return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
@@ -115,12 +114,3 @@ def finish_later_link(request, token):
         return redirect(FLOW.after_payment().url(posting))
     messages.success(request, "Welcome back. Your draft is ready to finish.")
     return redirect(FLOW.first_incomplete(posting).url(posting))
-
-
-def _refuse(request, error):
-    return render(
-        request,
-        "wizard/resume_invalid.html",
-        {"reason": error.reason, "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS},
-        status=error.status,
-    )

@@ -34,10 +34,6 @@ EXPIRY_HEADROOM = timedelta(seconds=60)
 REUSE_MARGIN = timedelta(minutes=5)
 
 
-def idempotency_key(posting_id, attempt):
-    return PaymentAttempt(posting_id=posting_id, number=attempt).idempotency_key
-
-
 def start_checkout(posting_id, *, success_url, cancel_url, reviewed):
     """Return the hosted checkout URL for the posting's current attempt.
 

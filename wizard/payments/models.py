@@ -47,9 +47,14 @@ class PaymentAttempt(models.Model):
     def __str__(self):
         return f"Attempt {self.number} of {self.posting_id} ({self.get_state_display()})"
 
+    @staticmethod
+    def key_for(posting_id, number):
+        """The Idempotency-Key of an attempt's create request."""
+        return f"jobwizard-checkout-{posting_id}-{number}"
+
     @property
     def idempotency_key(self):
-        return f"jobwizard-checkout-{self.posting_id}-{self.number}"
+        return self.key_for(self.posting_id, self.number)
 
 
 class Refund(models.Model):

@@ -360,10 +360,9 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     def abandon(self, *, by, why):
         pass
 
-    # What the employer reviews before paying, and so what a payment pays for.
-    REVIEWED_FIELDS = [
+    # What the employer writes on the details step (wizard.flow.forms.DetailsForm).
+    DETAILS_FIELDS = [
         "company_name",
-        "logo",
         "title",
         "location",
         "remote",
@@ -376,6 +375,8 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         "apply_email",
         "contact_email",
     ]
+    # What the employer reviews before paying, and so what a payment pays for.
+    REVIEWED_FIELDS = ["logo", *DETAILS_FIELDS]
 
     @property
     def content_digest(self):
