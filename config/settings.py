@@ -340,6 +340,9 @@ FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR = int(
     os.environ.get("FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR", "5")
 )
 # Publication: how long a posting stays on the board, and when its employer is warned.
+# While a paid posting waits for staff, its confirmation page asks this often whether a
+# decision has come (our own work, like sending the receipt, is polled every 2 s).
+REVIEW_POLL_SECONDS = int(os.environ.get("REVIEW_POLL_SECONDS", "20"))
 POSTING_LIFETIME_DAYS = int(os.environ.get("POSTING_LIFETIME_DAYS", "30"))
 EXPIRY_WARNING_DAYS = int(os.environ.get("EXPIRY_WARNING_DAYS", "3"))
 BOARD_PAGE_SIZE = int(os.environ.get("BOARD_PAGE_SIZE", "20"))

@@ -45,7 +45,9 @@
     }
   });
   document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
-  document.addEventListener("htmx:afterSettle", function () {
-    settle(document.getElementById("step-panel"));
+  // Only a new step panel moves focus: the confirmation page's progress, polled while
+  // the employer may be typing in its forms, is swapped without touching focus.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "step-panel") settle(event.target);
   });
 })();

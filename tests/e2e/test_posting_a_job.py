@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from tests.conftest import image_bytes
 from tests.e2e.conftest import screenshot_path
-from wizard.models import JobPosting, Status
+from wizard.models import Actor, JobPosting, Status
+from wizard.postings import review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -181,6 +182,34 @@ def test_the_confirmation_ledger_updates_live_as_the_worker_sends_the_email(
     expect(ledger.get_by_role("listitem").nth(3)).to_contain_text("to hiring@acme.example")
     assert page.evaluate("window.stillTheSamePage") is True  # updated in place, not reloaded
     assert len(mail.outbox) == 1
+
+
+def test_staff_approval_appears_live_and_polling_leaves_what_is_typed_alone(
+    page, app, task_worker, settings
+):
+    settings.REVIEW_POLL_SECONDS = 1
+    start_posting(page, app)
+    page.get_by_role("button", name="Continue without a logo").click()
+    fill_details(page)
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    pay(page, CARD_OK)
+    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+        timeout=15_000
+    )
+    address = page.get_by_label("Send it to")
+    address.fill("typing@acme.example")
+    with page.expect_response(lambda r: "/status/" in r.url):  # at least one poll
+        pass
+    with page.expect_response(lambda r: "/status/" in r.url):
+        pass
+    expect(address).to_have_value("typing@acme.example")
+    expect(address).to_be_focused()
+
+    posting = JobPosting.objects.get()
+    review.approve(posting.pk, by=Actor.system())
+
+    expect(page.get_by_role("heading", name="Your job is live")).to_be_visible(timeout=10_000)
+    page.screenshot(path=screenshot_path("confirmation-approved-live"), full_page=True)
 
 
 def test_after_each_swap_the_title_follows_the_step_and_focus_moves_to_it(page, app):

@@ -1,7 +1,10 @@
 """Staff see every posting in the admin; status and payment data are read-only there."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from tests.factories import posting_at
 from wizard.models import Actor, Status
@@ -91,7 +94,7 @@ def test_a_failed_side_effect_needs_attention_and_staff_can_run_it_again(
     assert list(needing.context["cl"].result_list) == [paid_posting]
 
     admin_client.post(
-        "/admin/wizard/jobposting/",
+        "/admin/wizard/jobposting/?attention=effect",
         {"action": "retry_failed_effects", "_selected_action": [str(paid_posting.pk)]},
     )
     effect.refresh_from_db()
@@ -113,7 +116,7 @@ def test_view_only_staff_cannot_run_side_effects_again(client, paid_posting):
     effect = failed_effect(paid_posting)
     for url, action, selected in [
         ("/admin/wizard/effect/", "retry", effect.pk),
-        ("/admin/wizard/jobposting/", "retry_failed_effects", paid_posting.pk),
+        ("/admin/wizard/jobposting/?queue=all", "retry_failed_effects", paid_posting.pk),
     ]:
         assert action.encode() not in client.get(url).content
         client.post(url, {"action": action, "_selected_action": [str(selected)]})
@@ -128,7 +131,7 @@ def test_only_postings_that_need_attention_are_marked_with_their_reasons(
 
     healthy = posting_at(Status.DRAFT, title="Healthy draft")
     Effect.objects.filter(posting=paid_posting).update(state="failed")
-    response = admin_client.get("/admin/wizard/jobposting/")
+    response = admin_client.get("/admin/wizard/jobposting/", {"queue": "all"})
     rows = {str(p.pk): p for p in response.context["cl"].result_list}
     admin_view = response.context["cl"].model_admin
     assert admin_view.attention(rows[str(healthy.pk)]) == ""
@@ -150,3 +153,28 @@ def test_the_change_page_previews_the_logo(admin_client, client):
     posting.refresh_from_db()
     page = admin_client.get(f"/admin/wizard/jobposting/{posting.pk}/change/").content.decode()
     assert f'<img src="{posting.logo.url}" alt="Logo of the company"' in page
+
+
+def test_the_list_opens_on_the_review_queue_longest_waiting_first(admin_client):
+    now = timezone.now()
+    later = posting_at(Status.IN_REVIEW, title="Paid later", paid_at=now)
+    earlier = posting_at(Status.IN_REVIEW, title="Paid earlier", paid_at=now - timedelta(hours=3))
+    posting_at(Status.PUBLISHED, title="Already live", paid_at=now - timedelta(days=2))
+    posting_at(Status.DRAFT, title="Still a draft")
+
+    response = admin_client.get("/admin/wizard/jobposting/")
+    assert response.context["title"] == "Postings to review"
+    assert list(response.context["cl"].result_list) == [earlier, later]
+
+    every = admin_client.get("/admin/wizard/jobposting/", {"queue": "all"})
+    assert every.context["cl"].result_count == 4
+    assert b"Postings to review" not in every.content
+
+
+def test_a_search_or_another_filter_looks_beyond_the_queue(admin_client):
+    posting_at(Status.IN_REVIEW, title="Waiting")
+    live = posting_at(Status.PUBLISHED, title="Already live")
+    searched = admin_client.get("/admin/wizard/jobposting/", {"q": "Already live"})
+    assert list(searched.context["cl"].result_list) == [live]
+    filtered = admin_client.get("/admin/wizard/jobposting/", {"status__exact": "published"})
+    assert list(filtered.context["cl"].result_list) == [live]

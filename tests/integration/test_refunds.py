@@ -195,19 +195,20 @@ def staff_client(client, db):
 def test_staff_refund_needs_a_confirmation_with_a_reason(client, paying, fakestripe, admin_client):
     posting = paid_posting(client, paying, fakestripe)
     action = {"action": "refund_payments", "_selected_action": [str(posting.pk)]}
-    page = admin_client.post("/admin/wizard/jobposting/", action)
+    page = admin_client.post("/admin/wizard/jobposting/?queue=all", action)
     assert page.status_code == 200
     assert b"will be refunded in full" in page.content
     assert JobPosting.objects.get().status == Status.PAID  # nothing happens before confirming
 
     missing_reason = admin_client.post(
-        "/admin/wizard/jobposting/", {**action, "confirm": "yes", "reason": ""}
+        "/admin/wizard/jobposting/?queue=all", {**action, "confirm": "yes", "reason": ""}
     )
     assert b"This field is required" in missing_reason.content
     assert not Refund.objects.exists()
 
     done = admin_client.post(
-        "/admin/wizard/jobposting/", {**action, "confirm": "yes", "reason": "Asked by phone"}
+        "/admin/wizard/jobposting/?queue=all",
+        {**action, "confirm": "yes", "reason": "Asked by phone"},
     )
     assert done.status_code == 302
     record = Refund.objects.get()
@@ -227,7 +228,7 @@ def test_staff_without_the_refund_permission_are_not_offered_the_action(
     posting, _ = paying
     client, _ = staff_client
     response = client.post(
-        "/admin/wizard/jobposting/",
+        "/admin/wizard/jobposting/?queue=all",
         {"action": "refund_payments", "_selected_action": [str(posting.pk)]},
     )
     # The action is not offered to them; posting it anyway does nothing.

@@ -143,7 +143,7 @@ def test_bulk_approve_publishes_only_postings_in_review(admin_client):
     ready = [posting_at(Status.IN_REVIEW, title=f"Job {i}") for i in range(3)]
     draft = posting_at(Status.DRAFT)
     response = admin_client.post(
-        "/admin/wizard/jobposting/",
+        "/admin/wizard/jobposting/?queue=all",  # the draft is selectable there
         {"action": "approve_selected", "_selected_action": [str(p.pk) for p in [*ready, draft]]},
         follow=True,
     )

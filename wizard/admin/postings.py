@@ -5,6 +5,14 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import (
+    ERROR_FLAG,
+    IS_FACETS_VAR,
+    IS_POPUP_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    TO_FIELD_VAR,
+)
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -26,6 +34,7 @@ from wizard.postings.models import (
     REVIEW_PERMISSION,
     Actor,
     JobPosting,
+    Status,
     TransitionLog,
     status_label,
 )
@@ -82,6 +91,43 @@ class StripeEventInline(ReadOnlyInline):
     model = StripeEvent
     fields = ["received_at", "event_id", "type", "attempts", "processed_at", "failed_at", "error"]
     show_change_link = True
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The list opens on the review queue (paid postings waiting for a decision, the
+    longest-waiting first); any other filter or a search looks at every posting."""
+
+    title = "queue"
+    parameter_name = "queue"
+    # What the list's URL may carry and still show the queue: paging, sorting, display.
+    NOT_FILTERS = {PAGE_VAR, ORDER_VAR, IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR, ERROR_FLAG}
+
+    @classmethod
+    def shows_queue(cls, request):
+        if chosen := request.GET.get(cls.parameter_name):
+            return chosen == "review"
+        return all(key in cls.NOT_FILTERS for key in request.GET)
+
+    def __init__(self, request, params, model, model_admin):
+        self.default = "review" if self.shows_queue(request) else "all"
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [("review", "To review"), ("all", "All postings")]
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=Status.IN_REVIEW) if self.value() == "review" else queryset
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -155,7 +201,14 @@ class ReasonForm(forms.Form):
 @admin.register(JobPosting)
 class JobPostingAdmin(admin.ModelAdmin):
     list_display = ["__str__", "company_name", "status_label", "attention", "created_at", "paid_at"]
-    list_filter = [NeedsAttentionFilter, StatusFilter, AgeFilter, "employment_type", "remote"]
+    list_filter = [
+        QueueFilter,
+        NeedsAttentionFilter,
+        StatusFilter,
+        AgeFilter,
+        "employment_type",
+        "remote",
+    ]
     search_fields = [
         "id",
         "title",
@@ -229,6 +282,21 @@ class JobPostingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_attention()
+
+    def changelist_view(self, request, extra_context=None):
+        if QueueFilter.shows_queue(request):
+            extra_context = {
+                **(extra_context or {}),
+                "title": "Postings to review",
+                "subtitle": "Longest waiting first",
+            }
+        return super().changelist_view(request, extra_context)
+
+    def get_ordering(self, request):
+        """The queue is worked through in the order employers paid."""
+        if QueueFilter.shows_queue(request) and ORDER_VAR not in request.GET:
+            return ["paid_at"]
+        return super().get_ordering(request)
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, posting):

@@ -16,6 +16,8 @@ from wizard.effects.kinds import kind_named
 from wizard.effects.models import Effect
 from wizard.postings.models import Status
 
+AWAITING_REVIEW = (Status.CONFIRMED, Status.IN_REVIEW)
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -135,8 +137,23 @@ class Ledger:
         return self.email is not None and self.email.needs_attention
 
     @property
-    def settled(self):
-        """Nothing more will happen without the employer: polling can stop."""
+    def busy(self):
+        """Something is under way that the employer sees finish within seconds."""
         if any(effect.in_flight for effect in self.effects):
-            return False
-        return self.posting.status != Status.PAID or self.email_needs_attention
+            return True
+        return self.posting.status == Status.PAID and not self.email_needs_attention
+
+    @property
+    def phase(self):
+        """What the confirmation page waits for, and so how often it asks: `busy` (our
+        own work, seconds), `review` (a person, minutes or hours), or `settled`
+        (nothing more happens without the employer, so polling stops)."""
+        if self.busy:
+            return "busy"
+        if self.posting.status in AWAITING_REVIEW and not self.email_needs_attention:
+            return "review"
+        return "settled"
+
+    @property
+    def poll_seconds(self):
+        return {"busy": 2, "review": settings.REVIEW_POLL_SECONDS}.get(self.phase)

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HTMX_STOP_POLLING, reswap, retarget
 
 from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to, refuse_link
@@ -11,9 +12,6 @@ from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
 from wizard.postings.models import Actor, JobPosting, Status
-
-# HTTP 286 tells htmx to stop polling.
-STOP_POLLING = 286
 
 
 @require_http_methods(["GET", "POST"])
@@ -77,19 +75,22 @@ def payment_return(request, posting_id):
 
 @require_GET
 def status(request, posting_id):
-    """The progress partial the confirmation page polls; before payment there is nothing
-    to report, so the employer is sent to the step they are at."""
+    """The progress the confirmation page polls. While the phase the page shows is still
+    the phase the posting is in, only the progress is sent; when it has changed (the
+    receipt went out, staff decided) the whole section is, as its forms change too.
+    Before payment there is nothing to report: the employer is sent to their step."""
     posting = owned_posting(request, posting_id)
     if not posting.is_paid:
         return redirect_to(request, (FLOW.first_incomplete(posting) or FLOW.payment).url(posting))
     context = {"posting": posting, **FLOW["confirmation"].context(posting)}
-    settled = context["settled"]
-    return render(
-        request,
-        "wizard/status.html",
-        context,
-        status=STOP_POLLING if settled and request.htmx else 200,
-    )
+    ledger = context["ledger"]
+    if not request.htmx:
+        return render(request, "wizard/status.html", context)
+    status = 200 if ledger.poll_seconds else HTMX_STOP_POLLING
+    if request.GET.get("phase") == ledger.phase:
+        return render(request, "wizard/status.html#progress", context, status=status)
+    response = render(request, "wizard/status.html", context, status=status)
+    return reswap(retarget(response, "#posting-status"), "outerHTML")
 
 
 @require_http_methods(["GET", "POST"])

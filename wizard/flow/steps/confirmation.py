@@ -26,7 +26,6 @@ class ConfirmationStep(Step):
         ledger = Ledger(posting, self.flow)
         return {
             "ledger": ledger,
-            "settled": ledger.settled,
             "resend_form": form or ResendForm(initial={"contact_email": posting.contact_email}),
         }
 
@@ -78,7 +77,7 @@ class ConfirmationStep(Step):
                 f"We are emailing a new link to {posting.contact_email}. "
                 "The links in earlier emails no longer work.",
             )
-        posting.refresh_from_db()
+        posting = JobPosting.objects.get(pk=posting.pk)  # not refresh_from_db()
         return self.render(request, posting)
 
     def resend(self, request, posting):
