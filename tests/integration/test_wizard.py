@@ -270,6 +270,9 @@ INVALID_DETAILS = [
     ({"description": "x" * 10_001}, "description", "at most 10000 characters"),
     ({"description": "x"}, "description", "at least 30 characters"),
     ({"description": " " * 40 + "short"}, "description", "at least 30 characters"),
+    # Counted as readers see it: Markdown's marks are not text.
+    ({"description": "**" + "x" * 28 + "**"}, "description", "at least 30 characters"),
+    ({"description": "*" * 40}, "description", "at least 30 characters"),
     ({"title": ""}, "title", "This field is required"),
     ({"contact_email": "not-an-email"}, "contact_email", "Enter a valid email address"),
     ({"employment_type": "forever"}, "employment_type", "Select a valid choice"),

@@ -46,7 +46,7 @@ def test_required_and_recommended_fields(request_):
     assert data["@type"] == "JobPosting"
     assert data["title"] == "Senior Django Engineer"
     assert data["description"] == (
-        "<p>Build reliable things.<br>With Django.</p>\n\n<p>And tests.</p>"
+        "<p>Build reliable things.<br>\nWith Django.</p>\n<p>And tests.</p>"
     )
     assert data["datePosted"] == "2026-03-02"
     assert data["validThrough"] == "2026-04-01T09:30:00+00:00"

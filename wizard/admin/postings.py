@@ -27,7 +27,7 @@ from wizard.effects.models import Effect
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund, StripeEvent
-from wizard.postings import attention, review
+from wizard.postings import attention, markdown, review
 from wizard.postings.models import (
     REFUND_PERMISSION,
     REFUNDABLE,
@@ -251,6 +251,7 @@ class JobPostingAdmin(admin.ModelAdmin):
         "employment_type",
         ("salary_min", "salary_max", "salary_currency"),
         "description",
+        "description_preview",
         "apply_url",
         "apply_email",
         "contact_email",
@@ -268,6 +269,7 @@ class JobPostingAdmin(admin.ModelAdmin):
             for name in (entry if isinstance(entry, tuple) else (entry,))
         ),
         "logo_preview",
+        "description_preview",
     ]
 
     @admin.display(description="Preview")
@@ -279,6 +281,12 @@ class JobPostingAdmin(admin.ModelAdmin):
             posting.logo.url,
             posting.company_name or "the company",
         )
+
+    @admin.display(description="As shown on the board")
+    def description_preview(self, posting):
+        """The description as readers will see it (sanitised HTML), links included: review
+        what the Markdown makes of it, not only what was typed."""
+        return markdown.render_html(posting.description) or "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_attention()

@@ -4,8 +4,8 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from wizard.board.jsonld import description_html
 from wizard.board.views import on_board
+from wizard.postings import markdown
 
 FEED_SIZE = 50
 
@@ -28,7 +28,7 @@ class LatestJobsFeed(Feed):
         return f"{posting.title} at {posting.company_name}"
 
     def item_description(self, posting):
-        return description_html(posting.description)
+        return markdown.render_html(posting.description)
 
     def item_link(self, posting):
         return reverse("wizard:job", args=[posting.slug])

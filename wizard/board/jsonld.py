@@ -5,9 +5,9 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
+from wizard.postings import markdown
 from wizard.postings.models import EmploymentType
 
 # Google's employmentType values.
@@ -36,8 +36,8 @@ def job_posting_jsonld(posting, request):
         "@context": "https://schema.org/",
         "@type": "JobPosting",
         "title": posting.title,
-        # Google accepts (and renders) HTML here; the text is escaped first.
-        "description": description_html(posting.description),
+        # Google accepts (and renders) HTML here: the same sanitised HTML as the job page.
+        "description": markdown.render_html(posting.description),
         "datePosted": timezone.localtime(posting.published_at).date().isoformat(),
         "url": request.build_absolute_uri(reverse("wizard:job", args=[posting.slug])),
         "hiringOrganization": organization(posting, request),
@@ -62,11 +62,6 @@ def job_posting_jsonld(posting, request):
     if salary:
         data["baseSalary"] = salary
     return data
-
-
-def description_html(text):
-    """The description as the board shows it: escaped, paragraphs and line breaks."""
-    return mark_safe(linebreaks(text, autoescape=True))
 
 
 def organization(posting, request):

@@ -183,7 +183,6 @@ def job(request, slug):
         raise Http404("No such job on the board.")
     context = {
         "posting": posting,
-        "description_html": jsonld.description_html(posting.description),
         "jsonld": jsonld.script_json(jsonld.job_posting_jsonld(posting, request)),
     }
     return render(request, "board/detail.html", context)

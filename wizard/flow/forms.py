@@ -1,7 +1,7 @@
 from django import forms
 from django.forms.utils import ErrorDict
 
-from wizard.postings import logos
+from wizard.postings import logos, markdown
 from wizard.postings.models import Currency, EmploymentType, JobPosting
 
 
@@ -38,6 +38,7 @@ class DetailsForm(forms.ModelForm):
             "location": "City and country, or leave empty for fully remote jobs.",
             "salary_min": "Yearly, optional.",
             "apply_url": "An http:// or https:// address.",
+            "description": markdown.SYNTAX_HELP,
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 8})}
 
@@ -56,7 +57,8 @@ class DetailsForm(forms.ModelForm):
 
     def clean_description(self):
         description = self.cleaned_data["description"].strip()
-        if len(description) < self.DESCRIPTION_MIN_LENGTH:
+        # Counted as readers see it: Markdown's marks (**, #, -) are not words.
+        if len(markdown.render_text(description)) < self.DESCRIPTION_MIN_LENGTH:
             raise forms.ValidationError(
                 f"Describe the job in at least {self.DESCRIPTION_MIN_LENGTH} characters: "
                 "what the work is, and who you are looking for."

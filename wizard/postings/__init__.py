@@ -1,4 +1,5 @@
 """The posting and its life: the model and its state rules, the transition log,
 lifecycle events (paid, published, expired, withdrawn, rejected), staff review and
-expiry, and the logo file the posting owns.
+expiry, the logo file the posting owns, and the description's format (Markdown rendered to
+sanitised HTML, `markdown.py`).
 """

@@ -1,6 +1,21 @@
 from django import template
 
+from wizard.postings import markdown as description_format
+
 register = template.Library()
+
+
+@register.filter
+def markdown(text):
+    """The employer's Markdown as sanitised HTML (wizard.postings.markdown), as the board
+    shows it: the job page, the review step and the admin use this one filter."""
+    return description_format.render_html(text or "")
+
+
+@register.filter
+def markdown_text(text):
+    """The employer's Markdown as one line of plain text, for snippets: autoescaped."""
+    return description_format.render_text(text or "")
 
 
 @register.filter
