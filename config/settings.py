@@ -137,6 +137,7 @@ AXES_LOCKOUT_PARAMETERS = [
     for item in env_list("AXES_LOCKOUT_PARAMETERS", ["username+ip_address"])
 ]
 AXES_RESET_ON_SUCCESS = True  # a successful login forgets the earlier failures
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"  # a page (429), not axes' bare line of text
 if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
     raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_HOURS must be more than 0.")
 

@@ -89,6 +89,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def screenshot_path(name):
-    """Where a browser test saves a picture of what it checked (var/ is not committed)."""
+    """Where a browser test saves a picture of what it checked (var/ is not committed).
+
+    Take it with `caret="initial"`: Playwright's default hides the text caret and leaves an
+    empty style="" on form fields, which htmx copies onto their replacements at the next
+    swap, and the CSP refuses (an "inline style" violation the test made, not the site).
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return str(SCREENSHOTS / f"{name}.png")

@@ -46,7 +46,7 @@ def test_filtering_with_htmx(page, live_server, jobs):
     cards = page.locator(".job-card")
     expect(cards).to_have_count(3)
     if SCREENSHOTS:
-        page.screenshot(path=f"{SCREENSHOTS}/board.png", full_page=True)
+        page.screenshot(path=f"{SCREENSHOTS}/board.png", full_page=True, caret="initial")
 
     # Typing searches after a pause, swaps only the results, and puts the query in the URL.
     search = page.get_by_label("Search")
@@ -76,7 +76,7 @@ def test_filtering_with_htmx(page, live_server, jobs):
     data = json.loads(page.locator("script[type='application/ld+json']").text_content())
     assert data["title"] == "Django Engineer"
     if SCREENSHOTS:
-        page.screenshot(path=f"{SCREENSHOTS}/job.png", full_page=True)
+        page.screenshot(path=f"{SCREENSHOTS}/job.png", full_page=True, caret="initial")
     assert errors == []
 
 

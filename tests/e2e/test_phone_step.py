@@ -44,7 +44,9 @@ def test_the_phone_step_sits_between_details_and_payment(
     page.get_by_label("Code from the SMS").fill("000000")
     page.get_by_role("button", name="Check code").click()
     expect(page.get_by_text("That code is not right")).to_be_visible()
-    page.screenshot(path=screenshot_path(f"phone-step-wrong-code-{width}"), full_page=True)
+    page.screenshot(
+        path=screenshot_path(f"phone-step-wrong-code-{width}"), full_page=True, caret="initial"
+    )
 
     page.get_by_label("Code from the SMS").fill(fakeproviders.sms_code(NUMBER))
     page.get_by_role("button", name="Check code").click()
@@ -59,5 +61,7 @@ def test_the_phone_step_sits_between_details_and_payment(
     )
     ledger = page.get_by_role("list", name="What has happened")
     expect(ledger).to_contain_text(re.compile(rf"Phone verified.*{re.escape(NUMBER)}", re.S))
-    page.screenshot(path=screenshot_path(f"phone-step-confirmation-{width}"), full_page=True)
+    page.screenshot(
+        path=screenshot_path(f"phone-step-confirmation-{width}"), full_page=True, caret="initial"
+    )
     page.close()

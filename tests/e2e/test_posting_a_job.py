@@ -133,7 +133,9 @@ def test_without_javascript_every_step_works_and_the_bot_check_says_it_needs_it(
     expect(page.get_by_text("The check that you're human needs JavaScript")).to_be_visible()
     page.get_by_role("button", name="Pay USD 99.00").click()
     expect(page.get_by_text("check that you're human").first).to_be_visible()
-    page.screenshot(path=screenshot_path("payment-without-javascript"), full_page=True)
+    page.screenshot(
+        path=screenshot_path("payment-without-javascript"), full_page=True, caret="initial"
+    )
     posting = JobPosting.objects.get()
     assert (posting.status, posting.checkout_session_id) == (Status.READY_TO_PAY, "")
     context.close()
@@ -239,7 +241,7 @@ def test_a_slow_payment_request_shows_it_is_busy_and_cannot_be_sent_twice(
     pay_button.click()
     expect(pay_button).to_be_disabled()
     expect(page.locator("form[aria-busy=true]")).to_have_count(1)
-    page.screenshot(path=screenshot_path("payment-in-flight"), full_page=True)
+    page.screenshot(path=screenshot_path("payment-in-flight"), full_page=True, caret="initial")
     page.wait_for_url(re.compile(r"/checkout/cs_"), timeout=15_000)
     assert len(fakestripe_sessions(fakestripe)) == 1
 

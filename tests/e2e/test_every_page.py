@@ -1,0 +1,627 @@
+"""Every page a person can reach, in Chromium at desktop (1280×900) and phone (390×844)
+sizes. On each one:
+
+- axe-core finds no violation of WCAG 2.1 A and AA, nor of its best practices;
+- the page is no wider than the window (no sideways scrolling);
+- the browser reports no Content Security Policy violation, htmx swaps included;
+- a full-page screenshot is saved as var/screenshots/every-page/<page>-<size>.png, for a
+  person to look at.
+
+axe-core is the copy bundled by the axe-playwright-python package (pinned in uv.lock). It
+is injected with page.evaluate, which runs through the DevTools protocol and is not subject
+to the page's CSP: the site's strict policy (SECURE_CSP: scripts only from 'self' or with a
+nonce, no inline style) stays in force, so what the CSP check hears is what a visitor's
+browser would report. A `bypass_csp` context or `add_script_tag` would not do: the first
+switches off the very policy the CSP check listens to, and the second is refused by it.
+Running axe itself reports no CSP violation (it adds no script or style element).
+
+Pages are reached the way a person reaches them (links, buttons, htmx swaps) where that
+exercises something; the data behind them (published jobs, paid postings, side effects,
+refunds, Stripe events) is made directly in the database (tests.factories).
+"""
+
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from axe_playwright_python.base import AXE_SCRIPT
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.utils import OperationalError
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.conftest import image_bytes
+from tests.e2e.conftest import screenshot_path
+from tests.factories import posting_at
+from wizard.effects.models import Effect
+from wizard.models import Actor, JobPosting, Status
+from wizard.payments.models import Refund, StripeEvent
+from wizard.postings.links import make_finish_later_token, make_manage_token
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+# The rules: every axe rule tagged for WCAG 2.0/2.1 levels A and AA, plus axe's best
+# practices (landmarks, one h1, heading order, …). Nothing is switched off. WCAG 2.2's
+# new rule (target-size) and axe's experimental rules are not asked for.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+# The browser reports a CSP violation twice over: as a console message (Chromium's wording
+# has changed over versions: "Refused to …", "… violates the following Content Security
+# Policy directive …") and as a `securitypolicyviolation` event, which this listener,
+# installed before any page script runs, passes to the test.
+CSP_CONSOLE = re.compile(r"Content Security Policy|Refused to", re.IGNORECASE)
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} ` +
+    `(${event.sourceFile || location.href}:${event.lineNumber})`
+  );
+});
+"""
+
+
+class Visitor:
+    """One browser context at one size, checking each page it is shown."""
+
+    def __init__(self, context, size, base_url):
+        self.size = size
+        self.base_url = base_url
+        self.problems = []
+        self.csp = []
+        context.expose_function(
+            "reportCspViolation", lambda text: self.csp.append(f"event: {text}")
+        )
+        context.add_init_script(CSP_LISTENER)
+        self.page = context.new_page()
+        self.page.on("console", self.hear)
+
+    def hear(self, message):
+        if CSP_CONSOLE.search(message.text):
+            self.csp.append(f"console: {message.text}")
+
+    @property
+    def phone(self):
+        return self.size == "phone"
+
+    def goto(self, path, status=200):
+        response = self.page.goto(self.base_url + path)
+        assert response.status == status, f"{path}: {response.status}, expected {status}"
+        return response
+
+    def check(self, name, *, screenshot=True):
+        """Check the page as it is now; record what is wrong, and save a screenshot."""
+        page, label = self.page, f"{name}-{self.size}"
+        page.wait_for_load_state()
+        for violation in self.axe():
+            nodes = "".join(
+                f"\n      {' '.join(node['target'])}: {node['html'][:160]}"
+                f"\n        {node.get('failureSummary', '').replace(chr(10), ' ')}"
+                for node in violation["nodes"]
+            )
+            self.problems.append(
+                f"[{label}] axe {violation['id']} ({violation['impact']}): "
+                f"{violation['help']} <{violation['helpUrl']}>{nodes}"
+            )
+        scroll_width, window_width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        if scroll_width > window_width:
+            widest = page.evaluate(WIDEST_ELEMENTS, window_width)
+            self.problems.append(
+                f"[{label}] the page is {scroll_width}px wide in a {window_width}px window; "
+                f"too wide: {widest}"
+            )
+        self.report_csp(label)
+        # caret="initial": Playwright's default (hiding the text caret) leaves an empty
+        # style="" attribute on form fields, and htmx, settling a swap, copies an old
+        # element's style attribute onto its replacement, which the CSP then refuses
+        # ("Applying inline style violates … style-src 'self'"): a violation made by the
+        # test, not the site.
+        if screenshot:
+            page.screenshot(
+                path=screenshot_path(f"every-page/{label}"), full_page=True, caret="initial"
+            )
+
+    def report_csp(self, label):
+        self.page.evaluate("() => 0")  # a round trip: what the page reported before has arrived
+        self.problems.extend(f"[{label}] CSP: {text}" for text in self.csp)
+        self.csp.clear()
+
+    def axe(self):
+        if not self.page.evaluate("() => typeof window.axe === 'object'"):
+            self.page.evaluate(AXE_SCRIPT)
+        return self.page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)[
+            "violations"
+        ]
+
+    def assert_no_problems(self):
+        self.report_csp(f"end-{self.size}")
+        assert not self.problems, f"{len(self.problems)} problem(s):\n" + "\n".join(self.problems)
+
+
+# The elements that stick out to the right of the window, outermost first.
+WIDEST_ELEMENTS = """
+width => Array.from(document.querySelectorAll("body *"))
+  .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+  .slice(0, 5)
+  .map((el) => {
+    const classes = typeof el.className === "string" ? el.className.trim() : "";
+    const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+      (classes ? "." + classes.split(/\\s+/).join(".") : "");
+    return `${name} (right edge ${Math.round(el.getBoundingClientRect().right)}px)`;
+  })
+"""
+
+
+def test_the_checks_hear_what_they_look_for(browser, live_server):
+    """Without this, "no problem" could mean "not listening": an image without a text
+    alternative, an element wider than the window, and an inline style set the way htmx
+    would set one are each reported (the CSP violation on both channels)."""
+    context = browser.new_context(viewport=SIZES["phone"])
+    visitor = Visitor(context, "phone", live_server.url)
+    visitor.goto("/post/")
+    visitor.page.evaluate(
+        """() => {
+          document.querySelector("h1").setAttribute("style", "color: red");
+          document.querySelector("main").insertAdjacentHTML(
+            "beforeend", '<img src="/static/img/favicon.svg" class="too-wide">'
+          );
+          document.querySelector("img.too-wide").width = 800;
+        }"""
+    )
+    visitor.check("self-test", screenshot=False)
+    problems = "\n".join(visitor.problems)
+    assert "axe image-alt" in problems
+    assert "img.too-wide (right edge" in problems
+    assert "CSP: console: " in problems and "CSP: event: style-src-attr" in problems
+    context.close()
+
+
+@pytest.fixture(params=list(SIZES))
+def visitor(request, browser, live_server):
+    context = browser.new_context(viewport=SIZES[request.param])
+    visitor = Visitor(context, request.param, live_server.url)
+    yield visitor
+    context.close()
+
+
+def box(locator):
+    return locator.bounding_box()
+
+
+# --- The wizard, before payment --------------------------------------------------------
+
+LONG_APPLY_URL = "https://careers.acme.example/jobs/" + "senior-django-engineer-" * 6 + "42"
+
+
+def test_the_wizard_before_payment(visitor):
+    v, page = visitor, visitor.page
+    v.goto("/")
+    expect(page.get_by_text("No jobs are open right now")).to_be_visible()
+    v.check("board-empty")
+
+    page.get_by_role("link", name="Post a job").click()
+    expect(page.get_by_role("heading", name="Post a job")).to_be_visible()
+    v.check("start")
+
+    page.get_by_role("button", name="Start my posting").click()
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+    v.check("logo")
+
+    # Not an image: the form comes back with its error, swapped in by htmx (422).
+    page.get_by_label("Company logo").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image"}
+    )
+    page.get_by_role("button", name="Upload and continue").click()
+    expect(page.locator(".field--invalid")).to_have_count(1)
+    v.check("logo-errors")
+
+    page.get_by_role("button", name="Continue without a logo").click()
+    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+    v.check("details")
+
+    # An incomplete form, with a salary range the wrong way round and no currency.
+    page.get_by_label("Salary from").fill("90000")
+    page.get_by_label("Salary to").fill("70000")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Please correct the fields marked below.")).to_be_visible()
+    v.check("details-errors")
+    salary = [page.get_by_label(name) for name in ("Salary from", "Salary to", "Currency")]
+    boxes = [box(field) for field in salary]
+    currency_error = page.locator(".field--invalid", has=page.get_by_label("Currency"))
+    currency_error = currency_error.locator(".errorlist")
+    if v.phone:
+        # One column: each field under the previous one, as wide as the form.
+        assert boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"], boxes
+        assert {round(b["x"]) for b in boxes} == {round(boxes[0]["x"])}, boxes
+        assert boxes[2]["width"] > 250, boxes
+        # An error reads as a line of text, not one word per line.
+        assert box(currency_error)["height"] < 3 * 24, box(currency_error)
+    else:
+        # One row: side by side (a select is a few pixels shorter than a text input).
+        assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"], boxes
+        assert max(b["y"] for b in boxes) - min(b["y"] for b in boxes) < 10, boxes
+
+    # Back to an earlier step through the progress bar, and forward again (an htmx swap).
+    page.get_by_role("navigation", name="Progress").get_by_role(
+        "link", name=re.compile("Logo")
+    ).click()
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+    page.get_by_role("button", name="Continue without a logo").click()
+    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+
+    # Ask for a link to finish later (needs the contact email only).
+    page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
+    page.get_by_role("button", name="Email me a link to finish later").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    v.check("details-link-sent")
+
+    page.get_by_label("Company name").fill("Acme Corp")
+    page.get_by_label("Job title").fill("Senior Django Engineer")
+    page.get_by_label("Employment type").select_option("full_time")
+    page.get_by_label("Location").fill("Berlin, Germany")
+    page.get_by_label("Salary from").fill("70000")
+    page.get_by_label("Salary to").fill("90000")
+    page.get_by_label("Currency").select_option("eur")
+    page.get_by_label("Description").fill("Build reliable things with Django, with a kind team.")
+    page.get_by_label("Apply by URL").fill(LONG_APPLY_URL)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name="Review and pay")).to_be_visible()
+    expect(page.get_by_text(LONG_APPLY_URL)).to_be_visible()
+    v.check("payment")  # the long URL wraps: the page keeps the window's width
+
+    # The emailed "finish later" link opens a page that asks before it spends the link.
+    posting = JobPosting.objects.get()
+    v.goto(reverse("wizard:finish_later", args=[make_finish_later_token(posting)]))
+    expect(page.get_by_role("heading", name="Continue your draft")).to_be_visible()
+    v.check("finish-later-link")
+    page.get_by_role("button", name="Continue your draft").click()
+    expect(page.get_by_text("Welcome back")).to_be_visible()
+
+    v.goto(reverse("wizard:finish_later", args=["not-a-real-token"]), status=400)
+    expect(page.get_by_role("heading", name="This link is not valid")).to_be_visible()
+    v.check("link-not-valid")
+
+    JobPosting.objects.filter(pk=posting.pk).update(status=Status.ABANDONED)
+    v.goto(reverse("wizard:payment", args=[posting.pk]), status=410)
+    v.check("draft-closed")
+    v.assert_no_problems()
+
+
+# --- After payment ---------------------------------------------------------------------
+
+
+def paid_posting(**fields):
+    posting = posting_at(
+        Status.AWAITING_PAYMENT,
+        checkout_session_id="cs_test_every_page",
+        salary_min=70000,
+        salary_max=90000,
+        salary_currency="eur",
+        **fields,
+    )
+    with transaction.atomic():
+        posting.mark_paid(payment_intent_id="pi_every_page", by=Actor.system(), why="Webhook")
+        posting.save()
+    return posting
+
+
+def test_the_confirmation_and_its_live_updates(visitor):
+    v, page = visitor, visitor.page
+    posting = paid_posting()  # its confirmation email is queued; no worker runs here
+    with page.expect_response(re.compile(r"/confirmation/$")):
+        v.goto(reverse("wizard:manage", args=[make_manage_token(posting)]))
+    expect(page.get_by_role("heading", name="Payment received")).to_be_visible()
+    v.check("confirmation-paid")
+
+    # The page polls its status partial every 2 s and swaps it in (htmx).
+    with page.expect_response(re.compile(r"/status/$")):
+        pass
+    page.wait_for_timeout(100)
+    v.check("confirmation-polled")
+
+    # The email goes out: the next poll swaps in the settled page and stops (286).
+    Effect.objects.filter(posting=posting).update(
+        state=Effect.State.SENT, attempts=1, target=posting.contact_email, sent_at=timezone.now()
+    )
+    with transaction.atomic():
+        posting.refresh_from_db()
+        posting.confirm(by=Actor.system(), why="Email sent")
+        posting.submit_for_review(by=Actor.system(), why="Email sent")
+        posting.save()
+    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+        timeout=5_000
+    )
+    v.check("confirmation-in-review")
+
+    page.get_by_role("button", name="Withdraw before review").click()  # htmx: asks first
+    expect(page.get_by_text("Withdraw this posting?")).to_be_visible()
+    v.check("confirmation-withdraw")
+
+    # An emailed manage link whose nonce was replaced since.
+    old = make_manage_token(posting)
+    JobPosting.objects.filter(pk=posting.pk).update(manage_nonce="a-newer-nonce")
+    v.goto(reverse("wizard:manage", args=[old]), status=410)
+    expect(page.get_by_role("heading", name="This link was replaced")).to_be_visible()
+    v.check("link-replaced")
+    v.assert_no_problems()
+
+
+# --- The optional phone step -----------------------------------------------------------
+
+
+def test_the_phone_step(visitor, fakeproviders, settings):
+    settings.PHONE_VERIFICATION_ENABLED = True
+    v, page = visitor, visitor.page
+    posting = posting_at("details_ready", resume_nonce="every-page-nonce")
+    v.goto(reverse("wizard:finish_later", args=[make_finish_later_token(posting)]))
+    page.get_by_role("button", name="Continue your draft").click()
+    expect(page.get_by_text("Step 3 of 5")).to_be_visible()
+    v.check("phone")
+
+    page.get_by_label("Mobile phone number").fill("0415 555")
+    page.get_by_role("button", name="Send code").click()
+    expect(page.get_by_text("Enter the number in international format")).to_be_visible()
+    v.check("phone-errors")
+
+    page.get_by_label("Mobile phone number").fill("+14155550123")
+    page.get_by_role("button", name="Send code").click()
+    expect(page.get_by_label("Code from the SMS")).to_be_visible()
+    page.get_by_label("Code from the SMS").fill("000000")
+    page.get_by_role("button", name="Check code").click()
+    expect(page.get_by_text("That code is not right")).to_be_visible()
+    v.check("phone-code")
+    v.assert_no_problems()
+
+
+# --- The public board and the error pages ----------------------------------------------
+
+
+def publish(title, *, days_ago, **fields):
+    published_at = timezone.now() - timedelta(days=days_ago)
+    return posting_at(
+        Status.PUBLISHED,
+        title=title,
+        slug=re.sub(r"\W+", "-", title.lower()),
+        published_at=published_at,
+        expires_at=published_at + timedelta(days=30),
+        **fields,
+    )
+
+
+def test_the_board_and_the_error_pages(visitor, settings):
+    settings.BOARD_PAGE_SIZE = 2
+    v, page = visitor, visitor.page
+    django = publish(
+        "Django Engineer",
+        days_ago=1,
+        salary_min=70000,
+        salary_max=90000,
+        salary_currency="eur",
+        logo=default_storage.save("logos/acme.png", ContentFile(image_bytes())),
+        apply_email="jobs@acme.example",
+    )
+    publish("Product Designer", days_ago=2, company_name="Pixel Ltd", remote=False)
+    publish(
+        "Data Intern",
+        days_ago=3,
+        company_name="Numbers Inc",
+        location="Paris, France",
+        employment_type="internship",
+        remote=False,
+    )
+    publish("Unvisited", days_ago=4)
+
+    v.goto("/")
+    expect(page.locator(".job-card")).to_have_count(2)
+    v.check("board")
+
+    page.get_by_label("Type").select_option("internship")  # htmx swaps the results
+    expect(page.locator(".job-card")).to_have_count(1)
+    v.check("board-filtered")
+
+    page.get_by_label("Search").fill("astronaut")
+    page.get_by_label("Search").press("Enter")
+    expect(page.get_by_text("No jobs match your search")).to_be_visible()
+    v.check("board-no-match")
+
+    page.get_by_role("link", name="Show all jobs").click()
+    expect(page.locator(".job-card")).to_have_count(2)
+    page.get_by_role("link", name="Older jobs").click()  # htmx
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    v.check("board-page-2")
+
+    page.get_by_role("link", name="Newer jobs").click()
+    page.get_by_role("link", name="Django Engineer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Django Engineer")
+    v.check("job")
+    assert django.slug in page.url
+
+    v.goto("/jobs/no-such-job/", status=404)
+    v.check("404")
+
+    with mock.patch("wizard.flow.views.render", side_effect=RuntimeError("a bug")):
+        v.goto("/post/", status=500)
+    v.check("500")
+
+    unreachable = mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute",
+        side_effect=OperationalError("server closed the connection unexpectedly"),
+    )
+    with unreachable:
+        v.goto("/jobs/unvisited/", status=503)
+    v.check("503")
+
+    # A body over the limit is refused before it is read. A plain form post (the logo
+    # step's htmx form does not swap in a 413), over a limit lowered to keep it quick.
+    settings.MAX_REQUEST_BYTES = 64 * 1024
+    v.goto("/post/")
+    page.get_by_role("button", name="Start my posting").click()
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+    with wsgiref_allows_connection_close(), page.expect_navigation():
+        page.evaluate(POST_TOO_LARGE, settings.MAX_REQUEST_BYTES + 1)
+    expect(page.get_by_role("heading", name="That file is too large")).to_be_visible()
+    v.check("413")
+    v.assert_no_problems()
+
+
+def wsgiref_allows_connection_close():
+    """The 413 response sets `Connection: close` (wizard.web.request_limit), which wsgiref's
+    handler (runserver's and the live server's; gunicorn drops the header instead) refuses
+    as a hop-by-hop header, answering a bare "A server error occurred" in place of the
+    page. Let it through here, so that the page itself is checked."""
+    import wsgiref.handlers
+    import wsgiref.util
+
+    def is_hop_by_hop(name):
+        return name.lower() != "connection" and wsgiref.util.is_hop_by_hop(name)
+
+    return mock.patch.object(wsgiref.handlers, "is_hop_by_hop", is_hop_by_hop)
+
+
+POST_TOO_LARGE = """
+size => {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.enctype = "multipart/form-data";
+  form.action = location.pathname;
+  const field = document.createElement("textarea");
+  field.name = "padding";
+  field.value = "x".repeat(size);
+  form.append(field);
+  document.body.append(form);
+  form.submit();
+}
+"""
+
+
+# --- The staff's admin -----------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def staff_data():
+    """A posting in review with everything that can happen to one, and a published one."""
+    User.objects.create_superuser("reviewer", "reviewer@jobwizard.test", PASSWORD)
+    posting = paid_posting(title="Principal Django Engineer")
+    with transaction.atomic():
+        posting.refresh_from_db()
+        posting.confirm(by=Actor.system(), why="Email sent")
+        posting.submit_for_review(by=Actor.system(), why="Email sent")
+        posting.save()
+    Effect.objects.filter(posting=posting).update(
+        state=Effect.State.FAILED,
+        attempts=10,
+        last_error="AnymailAPIError: ESP answered 422",
+        failed_at=timezone.now(),
+    )
+    refund = Refund.objects.create(
+        posting=posting,
+        payment_intent_id="pi_every_page_refund",
+        amount=9900,
+        currency="usd",
+        reason=Refund.Reason.STAFF,
+        state=Refund.State.FAILED,
+        error="card_declined",
+    )
+    event = StripeEvent.objects.create(
+        event_id="evt_every_page",
+        type="checkout.session.completed",
+        posting=posting,
+        payload={"id": "evt_every_page", "type": "checkout.session.completed"},
+        body='{"id": "evt_every_page"}',
+        attempts=3,
+        failed_at=timezone.now(),
+        error="StripeError: no such session",
+    )
+    published = publish("Staff Django Engineer", days_ago=2)
+    return posting, published, refund, event
+
+
+def test_the_admin(visitor):
+    v, page = visitor, visitor.page
+    posting, published, refund, event = staff_data()
+    effect = Effect.objects.filter(posting=posting).first()
+
+    v.goto("/admin/")
+    expect(page.get_by_label("Username")).to_be_visible()
+    v.check("admin-login")
+
+    def log_in(username, password):
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    log_in("reviewer", "wrong")
+    expect(page.locator(".errornote")).to_be_visible()
+    v.check("admin-login-errors")
+
+    for _ in range(4):  # a stranger trying passwords is locked out (django-axes)
+        log_in("intruder", "wrong")
+    with page.expect_response(re.compile(r"/admin/login/")) as lockout:
+        log_in("intruder", "wrong")
+    assert lockout.value.status == 429
+    v.check("admin-lockout")
+
+    v.goto("/admin/login/")
+    log_in("reviewer", PASSWORD)
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    v.check("admin-index")
+
+    v.goto("/admin/wizard/jobposting/")
+    v.check("admin-postings")
+    v.goto("/admin/wizard/jobposting/?attention=any")
+    expect(page.get_by_text("Principal Django Engineer")).to_be_visible()
+    v.check("admin-postings-needs-attention")
+
+    v.goto(f"/admin/wizard/jobposting/{posting.pk}/change/")
+    expect(page.get_by_role("link", name="Reject and refund")).to_be_visible()
+    v.check("admin-posting")
+
+    v.goto(f"/admin/wizard/jobposting/{posting.pk}/transition/approve/")
+    v.check("admin-approve")
+    v.goto(f"/admin/wizard/jobposting/{posting.pk}/transition/reject/")
+    v.check("admin-reject")
+    page.get_by_label("Reason").fill(" ")  # blank: the browser sends it, the form refuses it
+    page.get_by_role("button", name="Reject and refund").click()
+    expect(page.locator(".errorlist")).to_be_visible()
+    v.check("admin-reject-errors")
+    v.goto(f"/admin/wizard/jobposting/{published.pk}/transition/withdraw/")
+    v.check("admin-withdraw")
+
+    for action, name in [
+        ("reject_selected", "admin-bulk-reject"),
+        ("refund_payments", "admin-refund"),
+    ]:
+        v.goto("/admin/wizard/jobposting/?status__exact=in_review")
+        page.get_by_role("checkbox", name=re.compile("Select this object")).first.check()
+        page.locator("select[name=action]").select_option(action)
+        page.get_by_role("button", name="Run").click()
+        expect(page.get_by_label("Reason")).to_be_visible()
+        v.check(name)
+
+    for path, name in [
+        ("/admin/wizard/effect/", "admin-effects"),
+        (f"/admin/wizard/effect/{effect.pk}/change/", "admin-effect"),
+        ("/admin/wizard/stripeevent/", "admin-stripe-events"),
+        (f"/admin/wizard/stripeevent/{event.pk}/change/", "admin-stripe-event"),
+        ("/admin/wizard/refund/", "admin-refunds"),
+        (f"/admin/wizard/refund/{refund.pk}/change/", "admin-refund-record"),
+        ("/admin/axes/accessattempt/", "admin-access-attempts"),
+    ]:
+        v.goto(path)
+        v.check(name)
+    v.assert_no_problems()
