@@ -471,25 +471,11 @@ def test_the_board_and_the_error_pages(visitor, settings):
     v.goto("/post/")
     page.get_by_role("button", name="Start my posting").click()
     expect(page.get_by_text("Step 1 of 4")).to_be_visible()
-    with wsgiref_allows_connection_close(), page.expect_navigation():
+    with page.expect_navigation():
         page.evaluate(POST_TOO_LARGE, settings.MAX_REQUEST_BYTES + 1)
     expect(page.get_by_role("heading", name="That file is too large")).to_be_visible()
     v.check("413")
     v.assert_no_problems()
-
-
-def wsgiref_allows_connection_close():
-    """The 413 response sets `Connection: close` (wizard.web.request_limit), which wsgiref's
-    handler (runserver's and the live server's; gunicorn drops the header instead) refuses
-    as a hop-by-hop header, answering a bare "A server error occurred" in place of the
-    page. Let it through here, so that the page itself is checked."""
-    import wsgiref.handlers
-    import wsgiref.util
-
-    def is_hop_by_hop(name):
-        return name.lower() != "connection" and wsgiref.util.is_hop_by_hop(name)
-
-    return mock.patch.object(wsgiref.handlers, "is_hop_by_hop", is_hop_by_hop)
 
 
 POST_TOO_LARGE = """

@@ -68,7 +68,9 @@ def test_the_job_page_shows_the_markdown(browser, live_server, width, height):
     assert_rendered(page.locator(".job__description"))
     # Readable at this width: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    page.screenshot(path=screenshot_path(f"markdown-job-page-{width}"), full_page=True)
+    page.screenshot(
+        path=screenshot_path(f"markdown-job-page-{width}"), full_page=True, caret="initial"
+    )
     assert seen == []
     page.close()
 
@@ -91,6 +93,8 @@ def test_the_review_step_shows_it_as_the_board_will(browser, app):
     expect(page.get_by_role("heading", name="Review and pay")).to_be_visible()
     assert_rendered(page.locator(".description"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    page.screenshot(path=screenshot_path("markdown-review-step-390"), full_page=True)
+    page.screenshot(
+        path=screenshot_path("markdown-review-step-390"), full_page=True, caret="initial"
+    )
     assert seen == []
     page.close()

@@ -211,7 +211,25 @@ def test_staff_approval_appears_live_and_polling_leaves_what_is_typed_alone(
     review.approve(posting.pk, by=Actor.system())
 
     expect(page.get_by_role("heading", name="Your job is live")).to_be_visible(timeout=10_000)
-    page.screenshot(path=screenshot_path("confirmation-approved-live"), full_page=True)
+    page.screenshot(
+        path=screenshot_path("confirmation-approved-live"), full_page=True, caret="initial"
+    )
+
+
+def test_a_logo_over_the_upload_limit_is_refused_in_place_and_nothing_is_saved(page, app, settings):
+    settings.MAX_REQUEST_BYTES = 64 * 1024  # the refusal comes before the body is read
+    start_posting(page, app)
+    page.get_by_label("Company logo").set_input_files(
+        {"name": "huge.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"0" * 100_000}
+    )
+    page.get_by_role("button", name="Upload and continue").click()
+    expect(page.get_by_role("heading", name="That file is too large")).to_be_visible()
+    expect(page).to_have_title("Too large · Jobwizard")
+    page.screenshot(path=screenshot_path("logo-too-large"), full_page=True, caret="initial")
+    assert not JobPosting.objects.get().logo
+
+    page.get_by_role("link", name="Choose a smaller file").click()
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
 
 
 def test_after_each_swap_the_title_follows_the_step_and_focus_moves_to_it(page, app):

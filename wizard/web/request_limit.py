@@ -20,7 +20,9 @@ class RefuseOversizeBodies:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
             limit_mb = settings.LOGO_MAX_UPLOAD_BYTES / (1024 * 1024)
-            response = render(request, "too_large.html", {"limit_mb": f"{limit_mb:g}"}, status=413)
-            response["Connection"] = "close"  # the unread body must not be taken as a request
-            return response
+            # From an htmx form, the message takes the place of the step's panel. The
+            # unread body is the server's to discard (gunicorn and runserver drain it).
+            htmx = "HX-Request" in request.headers
+            template = "too_large.html#panel" if htmx else "too_large.html"
+            return render(request, template, {"limit_mb": f"{limit_mb:g}"}, status=413)
         return self.get_response(request)
