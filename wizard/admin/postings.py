@@ -155,7 +155,7 @@ class ReasonForm(forms.Form):
 @admin.register(JobPosting)
 class JobPostingAdmin(admin.ModelAdmin):
     list_display = ["__str__", "company_name", "status_label", "attention", "created_at", "paid_at"]
-    list_filter = [NeedsAttentionFilter, StatusFilter, AgeFilter, "employment_type", "remote"]
+    list_filter = [NeedsAttentionFilter, StatusFilter, AgeFilter, "employment_type", "workplace"]
     search_fields = [
         "id",
         "title",
@@ -193,8 +193,9 @@ class JobPostingAdmin(admin.ModelAdmin):
         "company_name",
         ("logo", "logo_preview"),
         "title",
-        "location",
-        "remote",
+        "workplace",
+        ("city", "region", "country"),
+        "applicant_countries",
         "employment_type",
         ("salary_min", "salary_max", "salary_currency"),
         "description",
