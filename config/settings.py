@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "crontask",
     "anymail",
     "axes",
+    "django_countries",
     "wizard",
 ]
 

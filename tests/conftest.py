@@ -76,8 +76,10 @@ def image_bytes(fmt="PNG", size=(64, 48), color=(20, 80, 200)):
 VALID_DETAILS = {
     "company_name": "Acme Corp",
     "title": "Senior Django Engineer",
-    "location": "Berlin, Germany",
-    "remote": "on",
+    "workplace": "hybrid",
+    "city": "Berlin",
+    "region": "",
+    "country": "DE",
     "employment_type": "full_time",
     "salary_min": "70000",
     "salary_max": "90000",

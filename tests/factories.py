@@ -6,8 +6,9 @@ from wizard.models import JobPosting, Status
 DETAILS = {
     "company_name": "Acme Corp",
     "title": "Senior Django Engineer",
-    "location": "Berlin, Germany",
-    "remote": True,
+    "workplace": "hybrid",
+    "city": "Berlin",
+    "country": "DE",
     "employment_type": "full_time",
     "description": "Build reliable things with Django.",
     "apply_url": "https://acme.example/jobs/42",

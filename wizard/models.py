@@ -2,7 +2,14 @@
 
 from wizard.effects.models import Effect
 from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
-from wizard.postings.models import Actor, EmploymentType, JobPosting, Status, TransitionLog
+from wizard.postings.models import (
+    Actor,
+    EmploymentType,
+    JobPosting,
+    Status,
+    TransitionLog,
+    Workplace,
+)
 
 __all__ = [
     "Actor",
@@ -14,4 +21,5 @@ __all__ = [
     "Status",
     "StripeEvent",
     "TransitionLog",
+    "Workplace",
 ]

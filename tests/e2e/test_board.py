@@ -22,12 +22,19 @@ def jobs(transactional_db):
     django.logo = default_storage.save("logos/acme.png", ContentFile(image_bytes()))
     django.salary_min, django.salary_max, django.salary_currency = 70000, 90000, "eur"
     django.save()
-    publish("Product Designer", company_name="Pixel Ltd", location="London, UK", remote=False)
+    publish(
+        "Product Designer",
+        company_name="Pixel Ltd",
+        workplace="on_site",
+        city="London",
+        country="GB",
+    )
     publish(
         "Data Intern",
         company_name="Numbers Inc",
-        location="Paris, France",
-        remote=False,
+        workplace="on_site",
+        city="Paris",
+        country="FR",
         employment_type="internship",
     )
     return django
@@ -53,7 +60,7 @@ def test_filtering_with_htmx(page, live_server, jobs):
     search.press_sequentially("pixel")
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("Product Designer")
-    expect(page).to_have_url(live_server.url + "/?q=pixel&location=&employment_type=")
+    expect(page).to_have_url(live_server.url + "/?q=pixel&location=&employment_type=&workplace=")
     expect(search).to_be_focused()
 
     search.fill("")
@@ -63,9 +70,10 @@ def test_filtering_with_htmx(page, live_server, jobs):
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("Data Intern")
     page.get_by_label("Type").select_option("")
-    page.get_by_label("Remote only").check()
+    page.get_by_label("Workplace").select_option("hybrid")
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("Django Engineer")
+    expect(cards.first.locator(".tag")).to_have_text("Hybrid")
 
     page.get_by_role("link", name="Django Engineer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Django Engineer")
@@ -86,7 +94,7 @@ def test_the_board_works_without_javascript(browser, live_server, jobs):
     page.goto(live_server.url + "/")
     page.get_by_label("Location").fill("paris")
     page.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(live_server.url + "/?q=&location=paris&employment_type=")
+    expect(page).to_have_url(live_server.url + "/?q=&location=paris&employment_type=&workplace=")
     expect(page.locator(".job-card")).to_have_count(1)
     expect(page.locator(".job-card")).to_contain_text("Data Intern")
     context.close()

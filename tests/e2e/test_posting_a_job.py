@@ -36,13 +36,18 @@ def fill_details(page, title="Senior Django Engineer"):
     page.get_by_label("Company name").fill("Acme Corp")
     page.get_by_label("Job title").fill(title)
     page.get_by_label("Employment type").select_option("full_time")
-    page.get_by_label("Location").fill("Berlin, Germany")
-    page.get_by_label("Remote work possible").check()
+    fill_location(page)
     page.get_by_label("Description").fill("Build reliable things with Django.")
     page.get_by_label("Apply by URL").fill("https://acme.example/jobs/42")
     page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text("Step 3 of 4")).to_be_visible()
+
+
+def fill_location(page):
+    page.get_by_label("Hybrid").check()
+    page.get_by_label("City").fill("Berlin")
+    page.get_by_label("Country").select_option("DE")
 
 
 def pay(page, card):
@@ -71,6 +76,49 @@ def test_happy_path_ends_confirmed_with_the_email_sent(page, app, task_worker):
     assert posting.status == Status.IN_REVIEW
     assert posting.logo.name.endswith(".png")
     assert [email.to for email in mail.outbox] == [["hiring@acme.example"]]
+
+
+def test_the_workplace_shows_only_the_location_fields_it_uses(page, app):
+    start_posting(page, app)
+    page.get_by_role("button", name="Continue without a logo").click()
+    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+    city, countries = page.get_by_label("City"), page.get_by_label("Applicants may live in")
+    # Before a choice, everything shows.
+    expect(city).to_be_visible()
+    expect(countries).to_be_visible()
+    page.get_by_label("Remote").check()
+    expect(city).to_be_hidden()
+    expect(page.get_by_label("Country", exact=True)).to_be_hidden()
+    expect(countries).to_be_visible()
+    page.get_by_label("On-site").check()
+    expect(city).to_be_visible()
+    expect(countries).to_be_hidden()
+    page.screenshot(path=screenshot_path("details-on-site"), full_page=True)
+
+    # A remote job without countries is refused; the error comes back with the field shown.
+    page.get_by_label("Remote").check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(
+        page.get_by_text("Choose at least one country where applicants may live.")
+    ).to_be_visible()
+    expect(page.get_by_label("City")).to_be_hidden()
+
+    page.get_by_label("Company name").fill("Acme Corp")
+    page.get_by_label("Job title").fill("Support Engineer")
+    page.get_by_label("Employment type").select_option("full_time")
+    page.get_by_label("Applicants may live in").select_option(["DE", "FR"])
+    page.get_by_label("Description").fill("Answer our customers' questions from home.")
+    page.get_by_label("Apply by URL").fill("https://acme.example/jobs/43")
+    page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
+    review = page.locator("dl.review")
+    expect(review).to_contain_text("Remote")
+    expect(review).to_contain_text("Germany, France")
+    page.screenshot(path=screenshot_path("review-remote"), full_page=True)
+    posting = JobPosting.objects.get()
+    assert (posting.workplace, posting.city) == ("remote", "")
+    assert [c.code for c in posting.applicant_countries] == ["DE", "FR"]
 
 
 def test_a_declined_card_then_a_successful_retry(page, app, task_worker):

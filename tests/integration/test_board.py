@@ -37,6 +37,10 @@ def publish(title="Senior Django Engineer", *, days_ago=1, status=Status.PUBLISH
     return posting_at(status, title=title, **fields)
 
 
+# A fully remote job (the factories' default is hybrid, in Berlin).
+REMOTE = {"workplace": "remote", "city": "", "country": "", "applicant_countries": ["DE", "FR"]}
+
+
 def with_logo(posting, name="acme.png"):
     posting.logo = default_storage.save(f"logos/{name}", ContentFile(image_bytes()))
     posting.save()
@@ -123,8 +127,9 @@ def test_the_list_shows_each_jobs_essentials(client):
         publish(
             "Backend Engineer",
             company_name="Globex",
-            location="Lisbon, Portugal",
-            remote=True,
+            workplace="hybrid",
+            city="Lisbon",
+            country="PT",
             employment_type="contract",
             salary_min=60000,
             salary_max=80000,
@@ -134,8 +139,8 @@ def test_the_list_shows_each_jobs_essentials(client):
     text = client.get("/").text
     assert f'href="{job_url(posting)}">Backend Engineer</a>' in text
     assert "Globex" in text
-    assert "Lisbon, Portugal" in text
-    assert '<li class="tag">Remote</li>' in text
+    assert "<li>Lisbon, PT</li>" in text
+    assert '<li class="tag">Hybrid</li>' in text
     assert "Contract" in text
     assert "EUR 60,000–80,000 a year" in text
     assert f'src="{posting.logo.url}"' in text
@@ -146,12 +151,13 @@ def test_the_list_shows_each_jobs_essentials(client):
 
 
 @pytest.fixture
-def three_jobs():
+def four_jobs():
     publish(
         "Django Engineer",
         company_name="Acme Corp",
-        location="Berlin, Germany",
-        remote=True,
+        workplace="hybrid",
+        city="Berlin",
+        country="DE",
         employment_type="full_time",
         description="Python all day.",
         days_ago=3,
@@ -159,8 +165,9 @@ def three_jobs():
     publish(
         "Product Designer",
         company_name="Pixel Ltd",
-        location="London, UK",
-        remote=False,
+        workplace="on_site",
+        city="London",
+        country="GB",
         employment_type="part_time",
         description="Figma and friends.",
         days_ago=2,
@@ -168,35 +175,66 @@ def three_jobs():
     publish(
         "Data Intern",
         company_name="Numbers Inc",
-        location="Paris, France",
-        remote=False,
+        workplace="on_site",
+        city="Paris",
+        country="FR",
         employment_type="internship",
         description="Notebooks with pandas.",
         days_ago=1,
     )
+    publish(
+        "Support Engineer",
+        company_name="Helpful GmbH",
+        **{**REMOTE, "applicant_countries": ["DE", "AT"]},
+        employment_type="full_time",
+        description="Answer questions from home.",
+        days_ago=4,
+    )
+
+
+ALL = ["Data Intern", "Product Designer", "Django Engineer", "Support Engineer"]
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", ["Data Intern", "Product Designer", "Django Engineer"]),
-        ("remote=on", ["Django Engineer"]),
+        ("", ALL),
+        ("workplace=remote", ["Support Engineer"]),
+        ("workplace=hybrid", ["Django Engineer"]),
+        ("workplace=on_site", ["Data Intern", "Product Designer"]),
+        # A link from before the workplace filter: "Remote only" means fully remote.
+        ("remote=on", ["Support Engineer"]),
         ("location=london", ["Product Designer"]),
         ("location=FRANCE", ["Data Intern"]),
+        # The country by its code, a common name, or the start of its name.
+        ("location=fr", ["Data Intern"]),
+        ("location=uk", ["Product Designer"]),
+        ("location=united+kingdom", ["Product Designer"]),
+        ("location=London%2C+United+Kingdom", ["Product Designer"]),
+        ("location=London%2C+France", []),
+        # A remote job open to applicants living in the country matches it too.
+        ("location=germany", ["Django Engineer", "Support Engineer"]),
+        ("location=austria", ["Support Engineer"]),
+        ("location=germany&workplace=hybrid", ["Django Engineer"]),
         ("employment_type=internship", ["Data Intern"]),
         ("employment_type=part_time", ["Product Designer"]),
         ("q=django", ["Django Engineer"]),  # title
         ("q=pixel", ["Product Designer"]),  # company
         ("q=PANDAS", ["Data Intern"]),  # description
-        ("q=berlin", ["Django Engineer"]),  # location
+        ("q=berlin", ["Django Engineer"]),  # city
+        ("q=portugal", []),  # no job there
         ("q=nothing+matches", []),
-        ("q=engineer&remote=on&employment_type=full_time&location=berlin", ["Django Engineer"]),
-        ("q=designer&remote=on", []),
+        (
+            "q=engineer&workplace=hybrid&employment_type=full_time&location=berlin",
+            ["Django Engineer"],
+        ),
+        ("q=designer&workplace=remote", []),
         # An unknown value is ignored, not an error.
-        ("employment_type=astronaut", ["Data Intern", "Product Designer", "Django Engineer"]),
+        ("employment_type=astronaut", ALL),
+        ("workplace=moon", ALL),
     ],
 )
-def test_filters_and_search(client, three_jobs, query, expected):
+def test_filters_and_search(client, four_jobs, query, expected):
     response = client.get(f"/?{query}")
     assert response.status_code == 200
     assert titles(response) == expected
@@ -204,13 +242,17 @@ def test_filters_and_search(client, three_jobs, query, expected):
         assert "No jobs match your search" in response.text
 
 
-def test_the_form_shows_the_current_filters(client, three_jobs):
-    text = client.get("/?q=pandas&location=paris&employment_type=internship&remote=on").text
+def test_the_form_shows_the_current_filters(client, four_jobs):
+    text = client.get("/?q=pandas&location=paris&employment_type=internship&workplace=hybrid").text
     assert 'name="q" value="pandas"' in text
     assert 'name="location" value="paris"' in text
     assert '<option value="internship" selected>' in text
-    assert re.search(r'<input type="checkbox" name="remote"[^>]* checked', text)
-    assert '<label for="id_remote">Remote only</label>' in text
+    assert '<label for="id_workplace">Workplace</label>' in text
+    assert '<option value="hybrid" selected>Hybrid</option>' in text
+    assert '<option value="" >Any workplace</option>' in text or (
+        '<option value="">Any workplace</option>' in text
+    )
+    assert "Remote only" not in text
 
 
 def test_the_form_works_with_and_without_javascript(client):
@@ -228,30 +270,30 @@ def test_the_form_works_with_and_without_javascript(client):
 def test_pages_keep_the_filters(client, settings):
     settings.BOARD_PAGE_SIZE = 2
     for day in range(5):
-        publish(f"Remote job {day}", remote=True, days_ago=day + 1)
-    publish("Office job", remote=False, days_ago=0)
+        publish(f"Remote job {day}", **REMOTE, days_ago=day + 1)
+    publish("Office job", days_ago=0)
 
-    first = client.get("/?remote=on")
+    first = client.get("/?workplace=remote")
     assert titles(first) == ["Remote job 0", "Remote job 1"]
     assert "Page 1 of 3" in first.text
-    assert 'href="?remote=on&amp;page=2"' in first.text
+    assert 'href="?workplace=remote&amp;page=2"' in first.text
     assert 'rel="prev"' not in first.text
 
-    second = client.get("/?remote=on&page=2")
+    second = client.get("/?workplace=remote&page=2")
     assert titles(second) == ["Remote job 2", "Remote job 3"]
-    assert 'href="?remote=on&amp;page=1"' in second.text
-    assert 'href="?remote=on&amp;page=3"' in second.text
+    assert 'href="?workplace=remote&amp;page=1"' in second.text
+    assert 'href="?workplace=remote&amp;page=3"' in second.text
 
-    assert titles(client.get("/?remote=on&page=3")) == ["Remote job 4"]
+    assert titles(client.get("/?workplace=remote&page=3")) == ["Remote job 4"]
     # A page out of range or not a number shows the nearest page rather than an error.
-    assert titles(client.get("/?remote=on&page=99")) == ["Remote job 4"]
-    assert titles(client.get("/?remote=on&page=x")) == ["Remote job 0", "Remote job 1"]
+    assert titles(client.get("/?workplace=remote&page=99")) == ["Remote job 4"]
+    assert titles(client.get("/?workplace=remote&page=x")) == ["Remote job 0", "Remote job 1"]
 
 
 # --- htmx --------------------------------------------------------------------------------
 
 
-def test_htmx_gets_only_the_results(client, three_jobs):
+def test_htmx_gets_only_the_results(client, four_jobs):
     full = client.get("/?q=pixel")
     partial = client.get("/?q=pixel", **HTMX)
 
@@ -290,7 +332,8 @@ def test_the_detail_page(client):
     assert "Acme Corp" in text
     assert f'<img class="job__logo" src="{posting.logo.url}" alt="Acme Corp logo"' in text
     assert posting.logo.url.startswith("/media/logos/")
-    assert "Berlin, Germany · Remote" in text
+    assert "<dt>Workplace</dt>\n<dd>Hybrid</dd>" in text
+    assert "<dt>Location</dt>\n<dd>Berlin, Germany</dd>" in text
     assert "Full-time" in text
     assert "EUR 70,000–90,000 a year" in text
     assert "<p>Build reliable things.<br>\nWith Django.</p>" in text
@@ -391,7 +434,9 @@ LIST_QUERIES = 3
 
 
 @pytest.mark.parametrize("count", [3, 30])
-@pytest.mark.parametrize("query", ["", "?q=job&remote=on&employment_type=full_time&page=2"])
+@pytest.mark.parametrize(
+    "query", ["", "?q=job&location=germany&workplace=hybrid&employment_type=full_time&page=2"]
+)
 def test_the_list_uses_a_fixed_number_of_queries(
     client, settings, django_assert_num_queries, count, query
 ):
@@ -431,7 +476,7 @@ def test_the_feed_uses_one_query(client, django_assert_num_queries, count):
 
 def test_the_feed_is_atom_with_the_published_jobs(client):
     newest = publish("Newest job", days_ago=1, description="Line one\n\n<i>two</i>")
-    older = publish("Older job", days_ago=5, company_name="Globex")
+    older = publish("Older job", days_ago=5, company_name="Globex", **REMOTE)
     publish("In review job", status=Status.IN_REVIEW)
     publish("Expired job", status=Status.EXPIRED, days_ago=60)
 
@@ -457,7 +502,11 @@ def test_the_feed_is_atom_with_the_published_jobs(client):
     assert first.findtext(f"{ATOM}summary") == "<p>Line one</p>\n<p>&lt;i&gt;two&lt;/i&gt;</p>"
     assert first.findtext(f"{ATOM}published").startswith(newest.published_at.date().isoformat())
     assert first.findtext(f"{ATOM}updated")
-    assert {c.get("term") for c in first.findall(f"{ATOM}category")} == {"Full-time", "Remote"}
+    assert {c.get("term") for c in first.findall(f"{ATOM}category")} == {"Full-time", "Hybrid"}
+    assert {c.get("term") for c in entries[1].findall(f"{ATOM}category")} == {
+        "Full-time",
+        "Remote",
+    }
     assert older.slug in entries[1].find(f"{ATOM}link").get("href")
 
 
@@ -486,14 +535,20 @@ def assert_google_job_posting(data):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["datePosted"])
     organization = data["hiringOrganization"]
     assert organization["@type"] == "Organization" and organization["name"]
-    if "jobLocation" in data:
+    # Where: an office's address (ISO 3166-1 alpha-2 country), or, only for a fully remote
+    # job, TELECOMMUTE with at least one country applicants may live in.
+    if data.get("jobLocationType") == "TELECOMMUTE":
+        assert "jobLocation" not in data
+        requirements = data["applicantLocationRequirements"]
+        assert requirements and all(
+            country["@type"] == "Country" and country["name"] for country in requirements
+        )
+    else:
+        assert "jobLocationType" not in data
         address = data["jobLocation"]["address"]
         assert data["jobLocation"]["@type"] == "Place"
         assert address["@type"] == "PostalAddress" and address["addressLocality"]
-    else:
-        assert data["jobLocationType"] == "TELECOMMUTE"
-        assert data["applicantLocationRequirements"]["@type"] == "Country"
-        assert data["applicantLocationRequirements"]["name"]
+        assert re.fullmatch(r"[A-Z]{2}", address["addressCountry"])
     # Recommended.
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00", data["validThrough"])
     assert data["employmentType"] in {
@@ -531,8 +586,13 @@ def test_the_detail_page_has_job_posting_structured_data(client):
     assert data["validThrough"] == posting.expires_at.isoformat()
     assert data["employmentType"] == "FULL_TIME"
     assert data["hiringOrganization"]["logo"] == f"http://testserver{posting.logo.url}"
-    assert data["jobLocation"]["address"]["addressCountry"] == "Germany"
-    assert data["jobLocationType"] == "TELECOMMUTE"
+    # Hybrid: an office, and not TELECOMMUTE (which Google keeps for fully remote jobs).
+    assert data["jobLocation"]["address"] == {
+        "@type": "PostalAddress",
+        "addressLocality": "Berlin",
+        "addressCountry": "DE",
+    }
+    assert "jobLocationType" not in data
     assert data["baseSalary"]["value"]["minValue"] == 70000
     assert data["baseSalary"]["currency"] == "EUR"
     assert data["identifier"]["value"] == str(posting.pk)
@@ -542,13 +602,58 @@ def test_the_detail_page_has_job_posting_structured_data(client):
     assert nonce and f"'nonce-{nonce}'" in response["Content-Security-Policy"]
 
 
-def test_a_remote_job_without_a_location_is_telecommute_anywhere(client):
-    posting = publish(location="", remote=True, employment_type="part_time")
-    _, data = jsonld_of(client.get(job_url(posting)))
+def test_a_remote_job_is_telecommute_from_the_applicants_countries(client):
+    posting = publish(**REMOTE, employment_type="part_time")
+    response = client.get(job_url(posting))
+    _, data = jsonld_of(response)
     assert_google_job_posting(data)
     assert "jobLocation" not in data
-    assert data["applicantLocationRequirements"] == {"@type": "Country", "name": "Anywhere"}
+    assert data["jobLocationType"] == "TELECOMMUTE"
+    assert data["applicantLocationRequirements"] == [
+        {"@type": "Country", "name": "Germany"},
+        {"@type": "Country", "name": "France"},
+    ]
     assert data["employmentType"] == "PART_TIME"
+    assert "<dt>Workplace</dt>\n<dd>Remote</dd>" in response.text
+    assert "<dt>Applicants may live in</dt>\n<dd>Germany, France</dd>" in response.text
+    assert '<li class="tag">Remote (Germany, France)</li>' in client.get("/").text
+
+
+def test_an_on_site_job_has_its_office_and_no_telecommute(client):
+    posting = publish(workplace="on_site", city="Austin", region="TX", country="US")
+    response = client.get(job_url(posting))
+    _, data = jsonld_of(response)
+    assert_google_job_posting(data)
+    assert data["jobLocation"]["address"] == {
+        "@type": "PostalAddress",
+        "addressLocality": "Austin",
+        "addressRegion": "TX",
+        "addressCountry": "US",
+    }
+    assert "jobLocationType" not in data and "applicantLocationRequirements" not in data
+    assert "<dd>Austin, TX, United States of America</dd>" in response.text
+    board = client.get("/").text
+    assert "<li>Austin, TX, US</li>" in board and '<li class="tag">On-site</li>' in board
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        {"workplace": "remote", "applicant_countries": []},
+        {"workplace": "on_site", "city": "Berlin", "country": ""},
+        {"workplace": "", "city": "Somewhere"},
+    ],
+)
+def test_a_posting_with_an_incomplete_location_has_no_json_ld(client, location):
+    """Migrated from the free-text location without what Google needs: the job is on the
+    board, without structured data Google would reject, and staff are told."""
+    posting = publish("Legacy job", **{**REMOTE, "city": "", **location})
+    response = client.get(job_url(posting))
+    assert response.status_code == 200
+    assert "application/ld+json" not in response.text
+    assert titles(client.get("/")) == ["Legacy job"]
+    flagged = JobPosting.objects.with_attention().get(pk=posting.pk)
+    assert flagged.attention_location and flagged.needs_attention
 
 
 def test_user_content_cannot_break_out_of_the_json_ld_script(client):

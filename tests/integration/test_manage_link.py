@@ -166,7 +166,8 @@ def test_the_migration_leaves_existing_postings_without_a_nonce():
 
         executor = MigrationExecutor(connection)
         executor.migrate([("wizard", "0010_manage_nonce")])
-        assert JobPosting.objects.get(pk=before.pk).manage_nonce == ""
+        then = executor.loader.project_state([("wizard", "0010_manage_nonce")]).apps
+        assert then.get_model("wizard", "JobPosting").objects.get(pk=before.pk).manage_nonce == ""
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(latest)

@@ -253,12 +253,18 @@ def test_valid_details_are_saved_and_lead_to_payment(client):
     assert response["Location"] == step_url("payment", posting)
     posting.refresh_from_db()
     assert posting.status == Status.READY_TO_PAY
-    assert (posting.title, posting.remote, posting.salary_min, posting.salary_currency) == (
+    assert (posting.title, posting.salary_min, posting.salary_currency) == (
         "Senior Django Engineer",
-        True,
         70000,
         "eur",
     )
+    assert (posting.workplace, posting.city, posting.region, posting.country.code) == (
+        "hybrid",
+        "Berlin",
+        "",
+        "DE",
+    )
+    assert not posting.applicant_countries
 
 
 INVALID_DETAILS = [
@@ -278,6 +284,16 @@ INVALID_DETAILS = [
     ({"employment_type": "forever"}, "employment_type", "Select a valid choice"),
     ({"salary_min": "-5"}, "salary_min", "greater than or equal to 0"),
     ({"salary_currency": ""}, "salary_currency", "Choose the salary"),
+    # Where the job is: an office's city and country, or a remote job's countries.
+    ({"workplace": None}, "workplace", "This field is required"),
+    ({"workplace": "somewhere"}, "workplace", "Select a valid choice"),
+    ({"city": "  "}, "city", "Give the city of the office"),
+    ({"country": ""}, "country", "Choose the country of the office"),
+    ({"country": "Germany"}, "country", "Select a valid choice"),
+    ({"workplace": "on_site", "city": ""}, "city", "Give the city of the office"),
+    ({"workplace": "remote"}, "applicant_countries", "at least one country"),
+    ({"workplace": "remote", "applicant_countries": ["DE", "XX"]}, "applicant_countries", "valid"),
+    ({"region": "x" * 101}, "region", "at most 100 characters"),
 ]
 
 

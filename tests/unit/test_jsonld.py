@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 from django.test import RequestFactory
+from django.utils import translation
 
-from wizard.board.jsonld import base_salary, job_posting_jsonld, postal_address, script_json
-from wizard.models import EmploymentType, JobPosting, Status
+from wizard.board.jsonld import base_salary, job_posting_jsonld, script_json
+from wizard.models import EmploymentType, JobPosting, Status, Workplace
 from wizard.templatetags.board import salary_range
 
 PUBLISHED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -21,8 +22,9 @@ def posting(**fields):
             "slug": "senior-django-engineer-acme-corp-abc123",
             "company_name": "Acme Corp",
             "title": "Senior Django Engineer",
-            "location": "Berlin, Germany",
-            "remote": False,
+            "workplace": Workplace.ON_SITE,
+            "city": "Berlin",
+            "country": "DE",
             "employment_type": EmploymentType.FULL_TIME,
             "description": "Build reliable things.\nWith Django.\n\nAnd tests.",
             "apply_url": "https://acme.example/jobs/42",
@@ -61,7 +63,7 @@ def test_required_and_recommended_fields(request_):
         "address": {
             "@type": "PostalAddress",
             "addressLocality": "Berlin",
-            "addressCountry": "Germany",
+            "addressCountry": "DE",
         },
     }
     assert "jobLocationType" not in data
@@ -108,39 +110,74 @@ def test_employment_types_map_to_googles_values(request_, employment_type, googl
     )
 
 
-def test_remote_anywhere(request_):
-    data = job_posting_jsonld(posting(location="", remote=True), request_)
+# --- Where the job is: Google's three cases --------------------------------------------
+
+REMOTE = {"workplace": Workplace.REMOTE, "city": "", "country": ""}
+
+
+def test_an_on_site_job_has_a_postal_address_with_the_country_code(request_):
+    data = job_posting_jsonld(posting(city="Austin", region="TX", country="US"), request_)
+    assert data["jobLocation"] == {
+        "@type": "Place",
+        "address": {
+            "@type": "PostalAddress",
+            "addressLocality": "Austin",
+            "addressRegion": "TX",
+            "addressCountry": "US",
+        },
+    }
+    assert "jobLocationType" not in data
+    assert "applicantLocationRequirements" not in data
+
+
+def test_a_hybrid_job_has_its_office_and_is_not_telecommute(request_):
+    """'Berlin, remote possible': Google keeps TELECOMMUTE for jobs done from home all of
+    the time, so a hybrid job is its office alone."""
+    data = job_posting_jsonld(posting(workplace=Workplace.HYBRID), request_)
+    assert data["jobLocation"]["address"] == {
+        "@type": "PostalAddress",
+        "addressLocality": "Berlin",
+        "addressCountry": "DE",
+    }
+    assert "jobLocationType" not in data
+    assert "applicantLocationRequirements" not in data
+
+
+def test_a_remote_job_is_telecommute_with_the_applicants_countries(request_):
+    data = job_posting_jsonld(posting(**REMOTE, applicant_countries=["FR", "DE"]), request_)
     assert data["jobLocationType"] == "TELECOMMUTE"
-    assert data["applicantLocationRequirements"] == {"@type": "Country", "name": "Anywhere"}
+    assert data["applicantLocationRequirements"] == [
+        {"@type": "Country", "name": "Germany"},
+        {"@type": "Country", "name": "France"},
+    ]
     assert "jobLocation" not in data
 
 
-def test_remote_with_an_office(request_):
-    data = job_posting_jsonld(posting(remote=True), request_)
-    assert data["jobLocationType"] == "TELECOMMUTE"
-    assert "applicantLocationRequirements" not in data
-    assert data["jobLocation"]["address"]["addressCountry"] == "Germany"
+def test_a_remote_job_in_one_country(request_):
+    data = job_posting_jsonld(posting(**REMOTE, applicant_countries=["US"]), request_)
+    assert data["applicantLocationRequirements"] == [
+        {"@type": "Country", "name": "United States of America"}
+    ]
+
+
+def test_country_names_are_english_whatever_the_language(request_):
+    with translation.override("de"):
+        data = job_posting_jsonld(posting(**REMOTE, applicant_countries=["DE"]), request_)
+    assert data["applicantLocationRequirements"] == [{"@type": "Country", "name": "Germany"}]
 
 
 @pytest.mark.parametrize(
-    ("location", "expected"),
+    "location",
     [
-        ("Berlin", {"addressLocality": "Berlin"}),
-        ("Berlin, Germany", {"addressLocality": "Berlin", "addressCountry": "Germany"}),
-        (
-            "San Francisco, California, United States",
-            {"addressLocality": "San Francisco, California", "addressCountry": "United States"},
-        ),
-        (
-            "Austin, TX",
-            {"addressLocality": "Austin", "addressRegion": "TX", "addressCountry": "US"},
-        ),
-        ("London, U.K.", {"addressLocality": "London", "addressCountry": "U.K."}),
-        ("Building 7, 4th floor", {"addressLocality": "Building 7, 4th floor"}),
+        {"workplace": ""},
+        {"workplace": Workplace.ON_SITE, "country": ""},
+        {"workplace": Workplace.HYBRID, "city": ""},
+        {**REMOTE, "applicant_countries": []},
     ],
 )
-def test_postal_address(location, expected):
-    assert postal_address(location) == {"@type": "PostalAddress", **expected}
+def test_no_structured_data_without_what_google_requires(request_, location):
+    """Postings migrated from the free-text location may lack it (staff are told)."""
+    assert job_posting_jsonld(posting(**location), request_) is None
 
 
 @pytest.mark.parametrize(

@@ -210,7 +210,7 @@ class JobPostingAdmin(admin.ModelAdmin):
         StatusFilter,
         AgeFilter,
         "employment_type",
-        "remote",
+        "workplace",
     ]
     search_fields = [
         "id",
@@ -249,8 +249,9 @@ class JobPostingAdmin(admin.ModelAdmin):
         "company_name",
         ("logo", "logo_preview"),
         "title",
-        "location",
-        "remote",
+        "workplace",
+        ("city", "region", "country"),
+        "applicant_countries",
         "employment_type",
         ("salary_min", "salary_max", "salary_currency"),
         "description",

@@ -48,5 +48,9 @@ class LatestJobsFeed(Feed):
         return posting.updated_at
 
     def item_categories(self, posting):
-        categories = [posting.get_employment_type_display()] if posting.employment_type else []
-        return [*categories, "Remote"] if posting.remote else categories
+        """The employment type and the workplace ("Full-time", "Hybrid")."""
+        categories = [
+            posting.get_employment_type_display() if posting.employment_type else "",
+            posting.get_workplace_display() if posting.workplace else "",
+        ]
+        return [category for category in categories if category]

@@ -4,11 +4,11 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from wizard.postings import markdown
-from wizard.postings.models import EmploymentType
+from wizard.postings.models import EmploymentType, Workplace
 
 # Google's employmentType values.
 EMPLOYMENT_TYPES = {
@@ -19,19 +19,17 @@ EMPLOYMENT_TYPES = {
     EmploymentType.INTERNSHIP: "INTERN",
 }
 
-# "Austin, TX" names a US state, not a country.
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split()
-)
-
 # What a JSON text needs so that it cannot end, or open, an HTML element inside <script>
 # (the same escapes as django.utils.html.json_script).
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 def job_posting_jsonld(posting, request):
-    """The JobPosting object for `posting`, as a dict ready for json.dumps."""
+    """The JobPosting object for `posting`, as a dict ready for json.dumps; None when its
+    location lacks what Google requires (a posting migrated from the free-text location,
+    flagged to staff): no structured data rather than data Google rejects."""
+    if not posting.has_location:
+        return None
     data = {
         "@context": "https://schema.org/",
         "@type": "JobPosting",
@@ -52,12 +50,7 @@ def job_posting_jsonld(posting, request):
         data["validThrough"] = posting.expires_at.isoformat()
     if posting.employment_type in EMPLOYMENT_TYPES:
         data["employmentType"] = EMPLOYMENT_TYPES[posting.employment_type]
-    if posting.location:
-        data["jobLocation"] = {"@type": "Place", "address": postal_address(posting.location)}
-    if posting.remote:
-        data["jobLocationType"] = "TELECOMMUTE"
-        if not posting.location:
-            data["applicantLocationRequirements"] = {"@type": "Country", "name": "Anywhere"}
+    data.update(job_location(posting))
     salary = base_salary(posting)
     if salary:
         data["baseSalary"] = salary
@@ -71,21 +64,38 @@ def organization(posting, request):
     return org
 
 
-def postal_address(location):
-    """A PostalAddress from free text: a trailing ", Country" becomes addressCountry."""
-    address = {"@type": "PostalAddress", "addressLocality": location.strip()}
-    parts = [part.strip() for part in location.split(",") if part.strip()]
-    if len(parts) < 2:
-        return address
-    *place, last = parts
-    if last.upper() in US_STATES and len(last) == 2:
-        address.update(addressRegion=last.upper(), addressCountry="US")
-    elif last.replace(" ", "").replace(".", "").replace("-", "").isalpha():
-        address["addressCountry"] = last
-    else:
-        return address
-    address["addressLocality"] = ", ".join(place)
+def job_location(posting):
+    """Where the job is, as Google's JobPosting documentation asks.
+
+    A fully remote job is TELECOMMUTE, with the countries its applicants may live in
+    (applicantLocationRequirements, at least one) and no jobLocation. An on-site or a
+    hybrid job has a jobLocation, the office's PostalAddress; a hybrid job is not
+    TELECOMMUTE, which Google reserves for jobs done from home all of the time.
+    """
+    if posting.workplace == Workplace.REMOTE:
+        return {
+            "jobLocationType": "TELECOMMUTE",
+            "applicantLocationRequirements": [
+                {"@type": "Country", "name": country_name(country)}
+                for country in posting.applicant_countries
+            ],
+        }
+    return {"jobLocation": {"@type": "Place", "address": postal_address(posting)}}
+
+
+def postal_address(posting):
+    """The office's PostalAddress; addressCountry is the ISO 3166-1 alpha-2 code."""
+    address = {"@type": "PostalAddress", "addressLocality": posting.city}
+    if posting.region:
+        address["addressRegion"] = posting.region
+    address["addressCountry"] = posting.country.code
     return address
+
+
+def country_name(country):
+    """The country's English name, whatever language the request is served in."""
+    with translation.override("en"):
+        return country.name
 
 
 def base_salary(posting):

@@ -16,9 +16,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition, require_safe
+from django_countries import countries
 
 from wizard.board import jsonld
-from wizard.postings.models import EmploymentType, JobPosting
+from wizard.postings.models import EmploymentType, JobPosting, Workplace
 
 BOARD_CACHE_SECONDS = 60
 
@@ -32,8 +33,11 @@ LIST_FIELDS = [
     "title",
     "company_name",
     "logo",
-    "location",
-    "remote",
+    "workplace",
+    "city",
+    "region",
+    "country",
+    "applicant_countries",
     "employment_type",
     "salary_min",
     "salary_max",
@@ -61,7 +65,18 @@ class BoardFilterForm(forms.Form):
         required=False,
         choices=[("", "Any type"), *EmploymentType.choices],
     )
-    remote = forms.BooleanField(label="Remote only", required=False)
+    workplace = forms.ChoiceField(
+        label="Workplace",
+        required=False,
+        choices=[("", "Any workplace"), *Workplace.choices],
+    )
+
+    def __init__(self, data=None, **kwargs):
+        # Links made before the workplace filter said "?remote=on" for "Remote only".
+        if data is not None and data.get("remote") and not data.get("workplace"):
+            data = data.copy()
+            data["workplace"] = Workplace.REMOTE
+        super().__init__(data, **kwargs)
 
     def filter(self, postings):
         """Apply the valid filters; an invalid value is ignored rather than refused."""
@@ -72,15 +87,53 @@ class BoardFilterForm(forms.Form):
                 Q(title__icontains=q)
                 | Q(company_name__icontains=q)
                 | Q(description__icontains=q)
-                | Q(location__icontains=q)
+                | located_in(q)
             )
         if location := data.get("location", "").strip():
-            postings = postings.filter(location__icontains=location)
+            # "Berlin, Germany": every part must match.
+            for part in filter(None, (part.strip() for part in location.split(","))):
+                postings = postings.filter(located_in(part))
         if employment_type := data.get("employment_type"):
             postings = postings.filter(employment_type=employment_type)
-        if data.get("remote"):
-            postings = postings.filter(remote=True)
+        if workplace := data.get("workplace"):
+            postings = postings.filter(workplace=workplace)
         return postings
+
+
+# What people call countries that django-countries names otherwise.
+COUNTRY_ALIASES = {"uk": "GB", "usa": "US", "america": "US", "britain": "GB", "holland": "NL"}
+
+
+def country_codes(text):
+    """The codes of the countries `text` may mean: its code ("DE"), a common alias
+    ("UK"), or the start of a word of its name ("germ", "kingdom")."""
+    text = text.strip().lower()
+    if len(text) < 2:
+        return set()
+    codes = {code for code, name in countries if name.lower().startswith(text)} | {
+        code
+        for code, name in countries
+        if any(word.startswith(text) for word in name.lower().replace(",", " ").split())
+    }
+    if text.upper() in countries:
+        codes.add(text.upper())
+    if text in COUNTRY_ALIASES:
+        codes.add(COUNTRY_ALIASES[text])
+    return codes
+
+
+def located_in(text):
+    """Jobs whose office's city, region or country matches `text`, and remote jobs open
+    to applicants living in a country it names."""
+    match = Q(city__icontains=text) | Q(region__icontains=text)
+    codes = country_codes(text)
+    if codes:
+        match |= Q(country__in=codes)
+        # applicant_countries holds codes joined by commas: two letters in a row are
+        # always one whole code.
+        for code in sorted(codes):
+            match |= Q(applicant_countries__contains=code)
+    return match
 
 
 def on_board():
@@ -181,9 +234,10 @@ def job(request, slug):
     posting = published_posting(request, slug)
     if posting is None:
         raise Http404("No such job on the board.")
+    data = jsonld.job_posting_jsonld(posting, request)
     context = {
         "posting": posting,
-        "jsonld": jsonld.script_json(jsonld.job_posting_jsonld(posting, request)),
+        "jsonld": jsonld.script_json(data) if data else "",
     }
     return render(request, "board/detail.html", context)
 

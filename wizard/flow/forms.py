@@ -1,8 +1,9 @@
 from django import forms
 from django.forms.utils import ErrorDict
+from django_countries import countries
 
 from wizard.postings import logos, markdown
-from wizard.postings.models import Currency, EmploymentType, JobPosting
+from wizard.postings.models import Currency, EmploymentType, JobPosting, Workplace
 
 
 class LogoForm(forms.Form):
@@ -27,7 +28,9 @@ class DetailsForm(forms.ModelForm):
         fields = JobPosting.DETAILS_FIELDS
         labels = {
             "title": "Job title",
-            "remote": "Remote work possible",
+            "workplace": "Workplace",
+            "region": "State or region",
+            "applicant_countries": "Applicants may live in",
             "salary_min": "Salary from",
             "salary_max": "Salary to",
             "apply_url": "Apply by URL",
@@ -35,14 +38,34 @@ class DetailsForm(forms.ModelForm):
             "contact_email": "Your email (for the receipt)",
         }
         help_texts = {
-            "location": "City and country, or leave empty for fully remote jobs.",
+            "workplace": (
+                "On-site: at the office. Hybrid: partly at the office, partly from home. "
+                "Remote: fully remote, with no office to come to."
+            ),
+            "city": "Where the office is (on-site and hybrid jobs).",
+            "region": "Optional, e.g. TX or Bavaria.",
+            "applicant_countries": (
+                "Remote jobs: every country applicants may live in; at least one, as "
+                "Google for Jobs requires. Hold Ctrl (⌘ on a Mac) to choose several."
+            ),
             "salary_min": "Yearly, optional.",
             "apply_url": "An http:// or https:// address.",
             "description": markdown.SYNTAX_HELP,
         }
-        widgets = {"description": forms.Textarea(attrs={"rows": 8})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "workplace": forms.RadioSelect,
+            "applicant_countries": forms.SelectMultiple(attrs={"size": 8}),
+        }
 
-    REQUIRED = ["company_name", "title", "employment_type", "description", "contact_email"]
+    REQUIRED = [
+        "company_name",
+        "title",
+        "employment_type",
+        "workplace",
+        "description",
+        "contact_email",
+    ]
     DESCRIPTION_MIN_LENGTH = 30
 
     def __init__(self, *args, **kwargs):
@@ -51,6 +74,10 @@ class DetailsForm(forms.ModelForm):
             self.fields[name].required = True
         self.fields["employment_type"].choices = [("", "Choose…"), *EmploymentType.choices]
         self.fields["salary_currency"].choices = [("", "—"), *Currency.choices]
+        # No blank radio; which location fields a workplace needs is the model's rule
+        # (JobPosting.clean_location), so the admin keeps it too.
+        self.fields["workplace"].choices = Workplace.choices
+        self.fields["country"].choices = [("", "Choose…"), *countries]
         for name, field in self.fields.items():
             if name in self.REQUIRED:
                 field.widget.attrs["required"] = True

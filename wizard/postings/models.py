@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django_countries.fields import CountryField
 from django_fsm import (
     RETURN_VALUE,
     ConcurrentTransitionMixin,
@@ -74,6 +76,15 @@ class EmploymentType(models.TextChoices):
     CONTRACT = "contract", "Contract"
     TEMPORARY = "temporary", "Temporary"
     INTERNSHIP = "internship", "Internship"
+
+
+class Workplace(models.TextChoices):
+    """Where the work is done. Only a fully remote job is TELECOMMUTE for Google: a hybrid
+    job has an office the employee reports to (wizard.board.jsonld)."""
+
+    ON_SITE = "on_site", "On-site"
+    HYBRID = "hybrid", "Hybrid"
+    REMOTE = "remote", "Remote"
 
 
 class Currency(models.TextChoices):
@@ -153,8 +164,16 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     company_name = models.CharField(max_length=120, blank=True)
     logo = models.ImageField(blank=True, max_length=255)
     title = models.CharField(max_length=120, blank=True)
-    location = models.CharField(max_length=120, blank=True)
-    remote = models.BooleanField(default=False)
+    # Where the job is (see clean_location): an on-site or hybrid job has an office
+    # (city, optional region, country); a fully remote job has none, but names the
+    # countries its applicants may live in. Blank only on a draft not yet that far.
+    workplace = models.CharField(max_length=10, choices=Workplace.choices, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = CountryField(blank=True)
+    # An explicit max_length (every code and comma), so that a django-countries release
+    # with another country does not ask for a migration.
+    applicant_countries = CountryField(multiple=True, blank=True, max_length=746)
     employment_type = models.CharField(max_length=20, choices=EmploymentType.choices, blank=True)
     salary_min = models.PositiveIntegerField(null=True, blank=True)
     salary_max = models.PositiveIntegerField(null=True, blank=True)
@@ -364,8 +383,11 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     DETAILS_FIELDS = [
         "company_name",
         "title",
-        "location",
-        "remote",
+        "workplace",
+        "city",
+        "region",
+        "country",
+        "applicant_countries",
         "employment_type",
         "salary_min",
         "salary_max",
@@ -382,7 +404,9 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     def content_digest(self):
         """A short fingerprint of what the payment page shows: "Pay" carries the one the
         employer saw, and no checkout opens if the posting changed since (another tab)."""
-        values = [str(getattr(self, field)) for field in self.REVIEWED_FIELDS]
+        values = [
+            self._meta.get_field(field).value_to_string(self) for field in self.REVIEWED_FIELDS
+        ]
         return hashlib.sha256("\x1f".join([*values, self.price_display]).encode()).hexdigest()[:24]
 
     @property
@@ -394,7 +418,86 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
             and self.description
             and (self.apply_url or self.apply_email)
             and self.contact_email
+            and self.has_location
         )
+
+    # --- Where the job is -------------------------------------------------------------
+
+    @property
+    def is_remote(self):
+        return self.workplace == Workplace.REMOTE
+
+    @property
+    def has_location(self):
+        """The workplace and what it needs are given: an office's city and country, or a
+        remote job's applicant countries. Postings migrated from the free-text location
+        may lack them (see the "location" needs-attention reason)."""
+        if self.workplace == Workplace.REMOTE:
+            return bool(self.applicant_countries)
+        return bool(self.workplace and self.city and self.country)
+
+    def clean(self):
+        super().clean()
+        self.clean_location()
+
+    def clean_location(self):
+        """Keep only the location fields the workplace uses, and require those.
+
+        Fields the workplace does not use are emptied, not refused: a form that works
+        without JavaScript shows them all, and switching to "Remote" must not leave an
+        office behind that nobody sees. Worldwide ("anywhere") remote jobs are not
+        offered: Google requires at least one country in applicantLocationRequirements
+        and has no value for "anywhere", so the employer names the countries.
+        """
+        errors = {}
+        if self.workplace == Workplace.REMOTE:
+            self.city = self.region = ""
+            self.country = ""
+            if not self.applicant_countries:
+                errors["applicant_countries"] = (
+                    "Choose at least one country where applicants may live."
+                )
+        elif self.workplace:
+            self.applicant_countries = []
+            self.city, self.region = self.city.strip(), self.region.strip()
+            if not self.city:
+                errors["city"] = "Give the city of the office."
+            if not self.country:
+                errors["country"] = "Choose the country of the office."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def place(self):
+        """The office, short: "Austin, TX, US"; "" for a remote job."""
+        return ", ".join(part for part in (self.city, self.region, self.country.code) if part)
+
+    @property
+    def place_name(self):
+        """The office, in words: "Austin, TX, United States"."""
+        return ", ".join(part for part in (self.city, self.region, self.country.name) if part)
+
+    @property
+    def applicant_country_names(self):
+        return ", ".join(country.name for country in self.applicant_countries)
+
+    # How many applicant countries the one-line summary names before "+ N more".
+    SUMMARY_COUNTRIES = 3
+
+    @property
+    def location_summary(self):
+        """One line: "Berlin, DE · Hybrid", "Remote (Germany, France)", "" if not given."""
+        if not self.workplace:
+            return self.place
+        label = self.get_workplace_display()
+        if self.is_remote:
+            names = [country.name for country in self.applicant_countries]
+            if not names:
+                return label
+            shown = ", ".join(names[: self.SUMMARY_COUNTRIES])
+            more = len(names) - self.SUMMARY_COUNTRIES
+            return f"{label} ({shown} + {more} more)" if more > 0 else f"{label} ({shown})"
+        return f"{self.place} · {label}" if self.place else label
 
 
 class TransitionLog(models.Model):
@@ -419,6 +522,20 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.source} → {self.target} by {self.user or self.actor}"
+
+
+@attention.reason("location", "Location incomplete (no JSON-LD for Google)")
+def _location_incomplete():
+    """A paid posting whose location lacks what Google needs: one migrated from the
+    free-text location, say. The board shows it, but without structured data."""
+    office = Q(workplace__in=[Workplace.ON_SITE, Workplace.HYBRID])
+    incomplete = (
+        Q(workplace="")
+        | (office & (Q(city="") | Q(country="")))
+        | Q(workplace=Workplace.REMOTE, applicant_countries="")
+    )
+    live = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW, Status.PUBLISHED]
+    return Q(status__in=live) & incomplete
 
 
 @attention.reason("stuck", "Stuck past its threshold")

@@ -33,8 +33,10 @@ class DetailsStep(Step):
             return self.render(request, posting, self.context(posting, form), 422)
 
         def change(posting):
-            for field, value in form.cleaned_data.items():
-                setattr(posting, field, value)
+            # From the validated copy, as the model's clean() left it (a workplace's
+            # unused location fields emptied), not from cleaned_data.
+            for field in JobPosting.DETAILS_FIELDS:
+                setattr(posting, field, getattr(form.instance, field))
 
         return self.save(
             request, posting, change, why="Details saved", done_message="Details saved."
