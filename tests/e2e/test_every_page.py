@@ -37,6 +37,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import image_bytes
 from tests.e2e.conftest import screenshot_path
+from tests.e2e.test_posting_a_job import fill_location
 from tests.factories import posting_at
 from wizard.effects.models import Effect
 from wizard.models import Actor, JobPosting, Status
@@ -272,7 +273,7 @@ def test_the_wizard_before_payment(visitor):
     page.get_by_label("Company name").fill("Acme Corp")
     page.get_by_label("Job title").fill("Senior Django Engineer")
     page.get_by_label("Employment type").select_option("full_time")
-    page.get_by_label("Location").fill("Berlin, Germany")
+    fill_location(page)
     page.get_by_label("Salary from").fill("70000")
     page.get_by_label("Salary to").fill("90000")
     page.get_by_label("Currency").select_option("eur")
@@ -328,7 +329,7 @@ def test_the_confirmation_and_its_live_updates(visitor):
     v.check("confirmation-paid")
 
     # The page polls its status partial every 2 s and swaps it in (htmx).
-    with page.expect_response(re.compile(r"/status/$")):
+    with page.expect_response(re.compile(r"/status/\?phase=")):
         pass
     page.wait_for_timeout(100)
     v.check("confirmation-polled")
@@ -414,14 +415,15 @@ def test_the_board_and_the_error_pages(visitor, settings):
         logo=default_storage.save("logos/acme.png", ContentFile(image_bytes())),
         apply_email="jobs@acme.example",
     )
-    publish("Product Designer", days_ago=2, company_name="Pixel Ltd", remote=False)
+    publish("Product Designer", days_ago=2, company_name="Pixel Ltd", workplace="on_site")
     publish(
         "Data Intern",
         days_ago=3,
         company_name="Numbers Inc",
-        location="Paris, France",
+        workplace="on_site",
+        city="Paris",
+        country="FR",
         employment_type="internship",
-        remote=False,
     )
     publish("Unvisited", days_ago=4)
 

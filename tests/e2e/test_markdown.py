@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot_path
+from tests.e2e.test_posting_a_job import fill_location
 from tests.integration.test_board import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,6 +86,7 @@ def test_the_review_step_shows_it_as_the_board_will(browser, app):
     page.get_by_label("Company name").fill("Acme Corp")
     page.get_by_label("Job title").fill("Payments Engineer")
     page.get_by_label("Employment type").select_option("full_time")
+    fill_location(page)
     page.get_by_label("Description").fill(DESCRIPTION)
     page.get_by_label("Apply by URL").fill("https://acme.example/jobs/42")
     page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
