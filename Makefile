@@ -1,4 +1,5 @@
-# Jobwizard: `make run` serves the app on local defaults, `make test` runs the suite.
+# Jobwizard: `make run` serves the app on local defaults, `make test` runs the suite,
+# `make soak` soaks the production shape under faults (minutes; see README, "Soak test").
 SHELL := /bin/bash
 PORT ?= 8000
 UV_VERSION := 0.13.9
@@ -9,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # The first Python >= 3.12 on PATH, else the newest under pyenv's versions folder.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test lint install install-app migrate browser clean
+.PHONY: run test lint install install-app migrate browser soak clean
 
 UV := .uv/bin/uv
 define ensure-uv
@@ -48,6 +49,10 @@ lint: install
 
 test: install browser lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Not part of `make test`: it needs PostgreSQL (SOAK_DATABASE_URL) and takes minutes.
+soak: install-app
+	$(VENV)/bin/python -m soak
 
 clean:
 	rm -rf $(VENV) .uv var media staticfiles db.sqlite3

@@ -104,6 +104,41 @@ def test_a_crash_mid_attempt_costs_at_most_one_duplicate(run_tasks, settings):
     assert PING.calls == [1, 2]  # one duplicate, recognisable by its attempt number
 
 
+def run_effect_rows():
+    return DBTaskResult.objects.filter(task_path=runner.run_effect.module_path)
+
+
+def test_an_effect_waiting_behind_a_backlog_is_not_queued_again(run_tasks, settings):
+    """Found by the soak (make soak): with the workers behind, every effect queued longer
+    than STUCK_AFTER_SECONDS got one more task row per recovery run, which only made the
+    backlog longer, while the log said it "had no running task"."""
+    effect = queue_ping(posting_at(Status.PAID))
+    settings.STUCK_AFTER_SECONDS = 0  # it has waited "too long": its task row is still READY
+    assert recover_stuck_work() == []
+    assert run_effect_rows().count() == 1
+    run_effect_rows().update(status="RUNNING")  # a worker has just taken it
+    assert recover_stuck_work() == []
+    assert run_effect_rows().count() == 1
+    run_effect_rows().update(status="READY")
+    run_tasks()
+    effect.refresh_from_db()
+    assert (effect.state, effect.attempts) == ("sent", 1)
+
+
+@pytest.mark.parametrize("lost", ["vanished", "failed"])
+def test_a_queued_effect_whose_task_was_lost_is_queued_again(run_tasks, settings, lost):
+    effect = queue_ping(posting_at(Status.PAID))
+    if lost == "vanished":
+        run_effect_rows().delete()
+    else:  # a worker died holding it and the row was marked failed
+        run_effect_rows().update(status="FAILED")
+    settings.STUCK_AFTER_SECONDS = 0
+    assert recover_stuck_work() == [f"effect {effect.pk} ({effect.key}) had no task; re-queued"]
+    run_tasks()
+    effect.refresh_from_db()
+    assert (effect.state, effect.attempts) == ("sent", 1)
+
+
 def test_asking_again_too_soon_is_refused_unless_it_failed(run_tasks):
     from datetime import timedelta
 

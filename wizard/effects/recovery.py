@@ -10,13 +10,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from wizard.effects.email import queue_missing_confirmations
 from wizard.effects.models import Effect
 from wizard.effects.runner import run_effect
 
 logger = logging.getLogger(__name__)
+
+LIVE_TASK = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
 
 
 def recover_stuck_work():
@@ -39,21 +43,31 @@ def _requeue_interrupted(stuck_before):
 
 
 def _requeue_lost_tasks(stuck_before):
-    """A queued effect whose task should have run long ago (its task row was lost or failed)."""
+    """A queued effect whose task should have run long ago and is neither waiting nor
+    running: its task row was lost or failed. One whose task still waits behind a backlog
+    is left alone: another task would only make the backlog longer."""
     return _requeue(
         Q(state=Effect.State.QUEUED, next_attempt_at__lt=stuck_before),
         note=None,
-        report="had no running task; re-queued",
+        report="had no task; re-queued",
+        unless=_has_live_task,
     )
 
 
-def _requeue(stuck, *, note, report):
+def _has_live_task(effect_id):
+    """Whether a task row of this effect is waiting for a worker or being run."""
+    return DBTaskResult.objects.filter(
+        task_path=run_effect.module_path, status__in=LIVE_TASK, args_kwargs__args__0=effect_id
+    ).exists()
+
+
+def _requeue(stuck, *, note, report, unless=None):
     repaired = []
     for effect_id in Effect.objects.filter(stuck).values_list("pk", flat=True):
         with transaction.atomic():
             # Re-check under the lock: another recovery, or the worker, may have moved it.
             effect = Effect.objects.select_for_update().filter(stuck, pk=effect_id).first()
-            if effect is None:
+            if effect is None or (unless is not None and unless(effect_id)):
                 continue
             effect.state = Effect.State.QUEUED
             effect.last_error = note or effect.last_error

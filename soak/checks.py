@@ -1,0 +1,460 @@
+"""Waiting for the system to drain, and what must hold after a soak, whatever happened.
+
+Import after django.setup(): it reads the app's database through its models, and asks
+fakestripe (its /v1 API, as the app does) what was charged and refunded.
+
+Settled, precisely. A posting is settled when nothing more happens to it without someone
+acting, and what happened is consistent:
+  - before payment (draft … ready_to_pay): the employer left; nothing was charged;
+  - awaiting_payment: its checkout is still open and unpaid at Stripe (the employer may
+    still pay); one that was paid, or has expired, should have moved on;
+  - paid: only when its confirmation email failed for good and the posting shows the
+    error (failed and flagged for staff); otherwise the email moves it to review;
+  - confirmed: never (the email's success moves it on to in_review in one transaction);
+  - in_review: its confirmation email was sent;
+  - refunded: the refund of its own payment succeeded.
+"""
+
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import requests
+from django.db import close_old_connections
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from soak.mailer import read_log
+from wizard.effects.email import Email
+from wizard.effects.models import Effect
+from wizard.payments.models import Refund, StripeEvent
+from wizard.postings.models import PAID_LIFE, JobPosting, Status
+
+PERIODIC = "wizard.tasks."  # the scheduler's jobs: queued every interval, never "backlog"
+OVERDUE_SECONDS = 30  # a task due this long ago and not started means the queue is stuck
+KEPT = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW, Status.PUBLISHED]
+SHOW = 5  # violations listed per check
+
+
+@dataclass
+class Check:
+    name: str
+    violations: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.violations
+
+
+# ---- the queue, while it runs and as it drains --------------------------------------
+
+
+def queue_age(row, now):
+    """How long a ready task row has been due."""
+    due = row.run_after if row.run_after.year < 9999 else row.enqueued_at
+    return max(0.0, (now - due).total_seconds())
+
+
+class QueueSampler:
+    """Every two seconds: how many task rows are due and waiting, and the oldest's wait."""
+
+    def __init__(self):
+        self.max_age = 0.0
+        self.max_waiting = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="soak-queue", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        try:
+            while not self._stop.wait(2):
+                close_old_connections()
+                now = timezone.now()
+                due = list(DBTaskResult.objects.ready().only("run_after", "enqueued_at"))
+                self.max_waiting = max(self.max_waiting, len(due))
+                self.max_age = max([self.max_age, *(queue_age(row, now) for row in due)])
+        finally:
+            close_old_connections()
+
+
+def backlog(dead_worker_ids):
+    """What is still to do, by kind (all zero when the system has drained)."""
+    return {
+        "effects queued or sending": Effect.objects.filter(state__in=Effect.IN_FLIGHT).count(),
+        "webhook events unprocessed": StripeEvent.objects.filter(
+            processed_at=None, failed_at=None
+        ).count(),
+        "tasks due": DBTaskResult.objects.ready().exclude(task_path__startswith=PERIODIC).count(),
+        "task rows of killed workers still RUNNING": len(orphan_rows(dead_worker_ids)),
+        "postings paid, email not done": len(paid_without_email()),
+        "postings awaiting payment": JobPosting.objects.filter(
+            status=Status.AWAITING_PAYMENT
+        ).count(),
+    }
+
+
+def paid_without_email():
+    """Paid postings whose confirmation has not gone out, nor failed for good."""
+    paid = set(JobPosting.objects.filter(status=Status.PAID).values_list("pk", flat=True))
+    failed = Effect.objects.filter(
+        posting_id__in=paid,
+        kind="email",
+        name=Email.CONFIRMATION,
+        state__in=Effect.NEEDS_ATTENTION,
+    ).values_list("posting_id", flat=True)
+    return paid - set(failed)
+
+
+def busy_worker_ids():
+    """The ids of the workers running a task right now."""
+    close_old_connections()
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    return {ids[-1] for ids in running.values_list("worker_ids", flat=True) if ids}
+
+
+def orphan_rows(dead_worker_ids):
+    dead = set(dead_worker_ids)
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    return [row for row in running if row.worker_ids and row.worker_ids[-1] in dead]
+
+
+def wait_until_drained(dead_worker_ids, timeout, expect_no_checkouts):
+    """Poll until nothing is left to do (twice in a row); (seconds waited, drained, last
+    backlog). Open checkouts count as work left only when they were made to expire."""
+    began = time.monotonic()
+    clear_polls = 0
+    while True:
+        close_old_connections()
+        left = backlog(dead_worker_ids())
+        if not expect_no_checkouts:
+            left.pop("postings awaiting payment")
+        clear_polls = clear_polls + 1 if not any(left.values()) else 0
+        waited = time.monotonic() - began
+        if clear_polls >= 2 or waited > timeout:
+            return waited, clear_polls >= 2, left
+        time.sleep(2)
+
+
+# ---- what fakestripe has ----------------------------------------------------------------
+
+
+def stripe_list(api_base, path):
+    """Every object of a /v1 list endpoint, retrying the faults still pending at fakestripe."""
+    objects, after = [], None
+    while True:
+        params = {"limit": 100, **({"starting_after": after} if after else {})}
+        page = _get(api_base + path, params)
+        objects += page["data"]
+        if not page["has_more"]:
+            return objects
+        after = page["data"][-1]["id"]
+
+
+def _get(url, params):
+    headers = {"Authorization": "Bearer sk_test_jobwizard_soak_checks"}
+    for attempt in range(10):
+        try:
+            response = requests.get(url, params=params, headers=headers, timeout=10)
+            if response.status_code == 200:
+                return response.json()
+        except requests.RequestException:
+            pass
+        time.sleep(0.5 * (attempt + 1))
+    raise RuntimeError(f"fakestripe did not answer {url}")
+
+
+# ---- the invariants -------------------------------------------------------------------
+
+
+@dataclass
+class Facts:
+    """Everything the checks look at, gathered once."""
+
+    postings: dict  # id -> JobPosting
+    effects: list
+    confirmations: dict  # posting id -> its confirmation Effect
+    refunds: list  # Refund rows
+    events_pending: int
+    events_failed: list
+    sessions: dict  # id -> fakestripe's Checkout Session
+    stripe_refunds: list
+    mail: list  # the mailer's records
+    orphans: list  # task rows of killed workers still RUNNING
+    overdue: list  # task rows due long ago and not started
+    task_returns: dict  # periodic job -> list of what its runs returned
+
+
+def gather(api_base, dead_worker_ids, mail_folder):
+    close_old_connections()
+    now = timezone.now()
+    postings = {str(posting.pk): posting for posting in JobPosting.objects.all()}
+    effects = list(Effect.objects.all())
+    ready = DBTaskResult.objects.ready()
+    task_returns = defaultdict(list)
+    for row in DBTaskResult.objects.filter(
+        task_path__startswith=PERIODIC, status=TaskResultStatus.SUCCESSFUL
+    ).only("task_path", "return_value"):
+        task_returns[row.task_path.removeprefix(PERIODIC)] += row.return_value or []
+    return Facts(
+        postings=postings,
+        effects=effects,
+        confirmations={
+            str(effect.posting_id): effect
+            for effect in effects
+            if (effect.kind, effect.name) == ("email", Email.CONFIRMATION)
+        },
+        refunds=list(Refund.objects.all()),
+        events_pending=StripeEvent.objects.filter(processed_at=None, failed_at=None).count(),
+        events_failed=[f"{e.type} {e.event_id}: {e.error}" for e in StripeEvent.objects.failed()],
+        sessions={s["id"]: s for s in stripe_list(api_base, "/v1/checkout/sessions")},
+        stripe_refunds=stripe_list(api_base, "/v1/refunds"),
+        mail=read_log(mail_folder),
+        orphans=orphan_rows(dead_worker_ids),
+        overdue=[row for row in ready if queue_age(row, now) > OVERDUE_SECONDS],
+        task_returns=dict(task_returns),
+    )
+
+
+def email_sent(effect):
+    return effect is not None and effect.state in (Effect.State.SENT, Effect.State.DELIVERED)
+
+
+def email_failed(effect):
+    return effect is not None and effect.state in Effect.NEEDS_ATTENTION
+
+
+def charges(facts):
+    """PaymentIntent id -> its paid Checkout Session (each paid session is one charge)."""
+    return {
+        session["payment_intent"]: session
+        for session in facts.sessions.values()
+        if session["payment_status"] == "paid" and session["payment_intent"]
+    }
+
+
+def refunded_intents(facts):
+    return {
+        refund["payment_intent"]
+        for refund in facts.stripe_refunds
+        if refund["status"] == "succeeded"
+    }
+
+
+def check_settled(facts):
+    check = Check("every posting ended in a settled state")
+    own_refund_made = {
+        (str(refund.posting_id), refund.payment_intent_id)
+        for refund in facts.refunds
+        if refund.state == Refund.State.SUCCEEDED
+    }
+    for posting_id, posting in facts.postings.items():
+        confirmation = facts.confirmations.get(posting_id)
+        problem = None
+        if posting.status == Status.AWAITING_PAYMENT:
+            session = facts.sessions.get(posting.checkout_session_id)
+            if session is None:
+                problem = "awaiting payment, its checkout unknown to Stripe"
+            elif session["status"] != "open":
+                problem = f"awaiting payment, its checkout {session['status']} at Stripe"
+        elif posting.status == Status.PAID:
+            if not (email_failed(confirmation) and posting.last_error_message):
+                state = confirmation.state if confirmation else "missing"
+                problem = f"paid, confirmation email {state}"
+        elif posting.status == Status.CONFIRMED:
+            problem = "confirmed but not in review"
+        elif posting.status == Status.IN_REVIEW:
+            if not email_sent(confirmation):
+                problem = "in review without its confirmation email sent"
+        elif posting.status == Status.REFUNDED:
+            if (posting_id, posting.payment_intent_id) not in own_refund_made:
+                problem = "refunded without a succeeded refund of its payment"
+        if problem:
+            check.violations.append(f"posting {posting_id}: {problem}")
+    return check
+
+
+def check_effects(facts):
+    check = Check("no side effect left queued or sending; failures flagged")
+    for effect in facts.effects:
+        if effect.in_flight:
+            check.violations.append(f"effect {effect.pk} ({effect.key}) still {effect.state}")
+        elif effect.needs_attention and not facts.postings[str(effect.posting_id)].last_error_at:
+            check.violations.append(f"effect {effect.pk} ({effect.key}) failed, not flagged")
+    return check
+
+
+def check_events(facts):
+    check = Check("every Stripe webhook event processed")
+    if facts.events_pending:
+        check.violations.append(f"{facts.events_pending} event(s) not processed")
+    check.violations += [f"failed: {event}" for event in facts.events_failed]
+    return check
+
+
+def check_money(facts):
+    """No charge without a posting, and no posting charged twice without a refund."""
+    check = Check("no charge without a posting; none charged twice")
+    refunded = refunded_intents(facts)
+    kept_by_posting = Counter()
+    for intent, session in charges(facts).items():
+        posting = facts.postings.get(session["client_reference_id"] or "")
+        if posting is None:
+            check.violations.append(f"charge {intent} ({session['id']}) names no posting here")
+            continue
+        if intent in refunded:
+            continue
+        kept_by_posting[str(posting.pk)] += 1
+        if posting.payment_intent_id != intent or posting.status not in KEPT:
+            check.violations.append(
+                f"charge {intent} kept, not refunded, but posting {posting.pk} is "
+                f"{posting.status} holding {posting.payment_intent_id or 'no payment'}"
+            )
+    for posting_id, kept in kept_by_posting.items():
+        if kept > 1:
+            check.violations.append(f"posting {posting_id} charged {kept} times, not refunded")
+    all_charges = charges(facts)
+    for posting_id, posting in facts.postings.items():
+        if posting.status in PAID_LIFE and posting.payment_intent_id not in all_charges:
+            check.violations.append(f"posting {posting_id} is {posting.status} without a charge")
+        if posting.status == Status.REFUNDED and posting.payment_intent_id not in refunded:
+            check.violations.append(f"posting {posting_id} refunded here, not at Stripe")
+    for refund in facts.refunds:
+        if refund.state != Refund.State.SUCCEEDED:
+            check.violations.append(f"refund of {refund.payment_intent_id} is {refund.state}")
+    return check
+
+
+def mail_by_effect(facts):
+    sent = Counter()
+    for entry in facts.mail:
+        if entry["outcome"] == "sent":
+            sent[entry["effect"]] += 1
+    return sent
+
+
+def duplicates(facts):
+    return sum(count - 1 for count in mail_by_effect(facts).values() if count > 1)
+
+
+def check_confirmations(facts):
+    check = Check("every paid posting's confirmation emailed at least once")
+    sent = mail_by_effect(facts)
+    for posting_id, posting in facts.postings.items():
+        if posting.status not in PAID_LIFE:
+            continue
+        confirmation = facts.confirmations.get(posting_id)
+        if confirmation is None:
+            check.violations.append(f"posting {posting_id} ({posting.status}) has no confirmation")
+        elif not sent[str(confirmation.pk)] and not email_failed(confirmation):
+            check.violations.append(f"posting {posting_id}: confirmation never sent")
+    for effect in facts.effects:
+        if effect.kind == "email" and email_sent(effect) and not sent[str(effect.pk)]:
+            check.violations.append(f"email {effect.pk} ({effect.name}) recorded sent, never sent")
+    return check
+
+
+def check_duplicates(facts, kills):
+    """At most one duplicate per kill, and each one explained: every copy but the last of
+    an email was handed over by a worker that was then killed (the mailer records the
+    sender's pid), and each copy carries its own attempt number (X-Jobwizard-Email)."""
+    check = Check(f"duplicate emails at most one per worker kill ({len(kills)} kills)")
+    found = duplicates(facts)
+    if found > len(kills):
+        check.violations.append(f"{found} duplicates > {len(kills)} kills")
+    killed = {kill.pid for kill in kills}
+    copies = defaultdict(list)
+    for entry in facts.mail:
+        if entry["outcome"] == "sent":
+            copies[entry["effect"]].append(entry)
+    for effect_id, sent in copies.items():
+        if len(sent) < 2:
+            continue
+        sent.sort(key=lambda entry: entry["at"])
+        unexplained = [entry for entry in sent[:-1] if entry["pid"] not in killed]
+        if unexplained:
+            check.violations.append(
+                f"email {effect_id} sent {len(sent)} times; attempt "
+                f"{unexplained[0]['attempt']} by pid {unexplained[0]['pid']}, never killed"
+            )
+        if len({entry["attempt"] for entry in sent}) < len(sent):
+            check.violations.append(f"email {effect_id}: copies with the same attempt number")
+    return check
+
+
+def check_queue(facts, drained, waited, timeout):
+    check = Check(f"the queue drained (within {timeout:.0f} s)")
+    if not drained:
+        check.violations.append(f"not drained after {waited:.0f} s")
+    check.violations += [
+        f"task {row.pk} ({row.task_path}) of a killed worker still RUNNING" for row in facts.orphans
+    ]
+    check.violations += [
+        f"task {row.pk} ({row.task_path}) due {queue_age(row, timezone.now()):.0f} s ago"
+        for row in facts.overdue
+    ]
+    return check
+
+
+def check_employers(facts, outcomes):
+    """What each employer did matches what the system shows."""
+    check = Check("what employers did matches: paid -> in review (or refunded if withdrawn)")
+    refunded = refunded_intents(facts)
+    by_session = {session_id: s["payment_intent"] for session_id, s in facts.sessions.items()}
+    for outcome in outcomes:
+        posting = facts.postings.get(outcome.posting_id)
+        who = f"employer {outcome.number} ({outcome.profile})"
+        if outcome.paid:
+            wanted = [Status.REFUNDED] if outcome.withdrew else [Status.IN_REVIEW]
+            if outcome.profile == "withdraws" and not outcome.withdrew:
+                wanted.append(Status.REFUNDED)  # the withdrawal went through, its page did not
+            if posting is None or posting.status not in wanted:
+                status = posting.status if posting else "missing"
+                check.violations.append(f"{who} paid; posting {outcome.posting_id} is {status}")
+        elif posting is not None and posting.status in PAID_LIFE:
+            check.violations.append(f"{who} never paid; posting is {posting.status}")
+        if outcome.late_session and by_session.get(outcome.late_session) not in refunded:
+            check.violations.append(f"{who}: late payment {outcome.late_session} not refunded")
+        if outcome.profile == "double_clicks" and len(set(outcome.checkout_urls)) > 1:
+            check.violations.append(f"{who}: two presses of Pay opened different checkouts")
+    return check
+
+
+def check_no_server_errors(outcomes):
+    check = Check("no server error (5xx other than the designed 503) answered")
+    for outcome in outcomes:
+        check.violations += [f"employer {outcome.number}: {e}" for e in outcome.server_errors]
+    return check
+
+
+def check_visits(outcomes):
+    check = Check("every employer's visit went as planned (no unexpected page)")
+    for outcome in outcomes:
+        if outcome.unexpected:
+            check.violations.append(
+                f"employer {outcome.number} ({outcome.profile}): {outcome.unexpected}"
+            )
+    return check
+
+
+def run_all(facts, outcomes, kills, drained, waited, timeout):
+    return [
+        check_settled(facts),
+        check_effects(facts),
+        check_events(facts),
+        check_money(facts),
+        check_confirmations(facts),
+        check_duplicates(facts, kills),
+        check_queue(facts, drained, waited, timeout),
+        check_employers(facts, outcomes),
+        check_no_server_errors(outcomes),
+        check_visits(outcomes),
+    ]

@@ -1,0 +1,533 @@
+"""Simulated employers: each one a browser with its own cookies, going through the wizard
+over HTTP as a person without JavaScript would (plus the emulated bot-check widget's
+token, which the page's script would fill in), in one of several ways (PROFILES).
+
+Every request to the app goes to one of the web processes at random, with the site's own
+Host header, as a load balancer without sticky sessions sends it. An employer who meets a
+friendly "try again" page (a 503 while Stripe fails, say) waits a little and tries again,
+as people do; anything else unexpected ends that employer's visit and is reported.
+"""
+
+import random
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+import requests
+
+REQUEST_TIMEOUT = 60  # seconds; the web's own timeout (WEB_TIMEOUT_SECONDS) is 30
+SUCCESS_CARD = "4242424242424242"
+DECLINED_CARD = "4000000000000002"
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+# How employers go through the flow, and how many of each (weights).
+PROFILES = {
+    "pays": 40,  # pays, comes back, watches the confirmation page
+    "declined_then_pays": 10,  # the first card is declined, the second works
+    "pays_never_returns": 10,  # closes the tab on Stripe's page after paying
+    "double_clicks": 10,  # two tabs press Pay at once, pay twice at once, return twice
+    "edits_then_late_payment": 5,  # edits after opening a checkout, pays the new one; the
+    #                                old one's payment arrives late (must be refunded)
+    "withdraws": 5,  # pays, then withdraws before review for a refund
+    "abandons_checkout": 8,  # opens Stripe's page and leaves
+    "cancels_checkout": 5,  # presses Cancel on Stripe's page and leaves
+    "leaves_before_paying": 7,  # fills in the details and leaves
+}
+PAYING = {
+    "pays",
+    "declined_then_pays",
+    "pays_never_returns",
+    "double_clicks",
+    "edits_then_late_payment",
+    "withdraws",
+}
+
+
+class CutOff(Exception):
+    """The load phase ended while this employer was still at work."""
+
+
+class Unexpected(Exception):
+    """A page the employer could not make sense of."""
+
+
+@dataclass
+class Outcome:
+    """What one employer did and saw."""
+
+    number: int
+    profile: str
+    posting_id: str = ""
+    stage: str = "arriving"
+    paid_sessions: list = field(default_factory=list)  # paid on Stripe's page
+    late_session: str = ""  # a superseded session whose payment arrived late
+    checkout_urls: list = field(default_factory=list)  # what each press of Pay opened
+    saw_confirmation: bool = False
+    withdrew: bool = False
+    requests: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    retries: int = 0
+    server_errors: list = field(default_factory=list)  # 500s and other 5xx but 503
+    unexpected: str = ""
+    cut_off: bool = False
+    finished: bool = False
+    seconds: float = 0.0
+
+    @property
+    def paid(self):
+        return bool(self.paid_sessions)
+
+
+class Browser:
+    """One employer's browser. It keeps the app's cookies itself: with DEBUG off they are
+    Secure, which Python's cookie jar sends only over https, while browsers also send
+    them to http://127.0.0.1 (a "potentially trustworthy" origin)."""
+
+    def __init__(self, web_urls, outcome, rng, stop, tab_of=None):
+        self.web_urls = web_urls
+        self.site_host = urlsplit(web_urls[0]).netloc  # the Host every backend is sent
+        self.outcome = outcome
+        self.rng = rng
+        self.stop = stop
+        self.http = requests.Session()
+        self.http.trust_env = False  # no proxies: everything is on 127.0.0.1
+        # Another tab of the same browser has the same cookies.
+        self.cookies = dict(tab_of.cookies) if tab_of is not None else {}
+
+    def new_tab(self):
+        return Browser(self.web_urls, self.outcome, self.rng, self.stop, tab_of=self)
+
+    # ---- requests --------------------------------------------------------------
+
+    def route(self, path_or_url):
+        """Where the load balancer sends a request: (URL, whether it is to the app)."""
+        path = path_or_url
+        for base in self.web_urls:
+            if path_or_url.startswith(base):
+                path = path_or_url.removeprefix(base)
+        if path.startswith("http"):
+            return path, False  # another site: Stripe's page
+        return self.rng.choice(self.web_urls) + path, True
+
+    def request(self, method, path_or_url, data=None):
+        url, to_app = self.route(path_or_url)
+        headers = {"Host": self.site_host} if to_app else {}
+        if to_app and self.cookies:
+            headers["Cookie"] = self.cookie_header()
+        response = self.http.request(
+            method, url, data=data, headers=headers, allow_redirects=False, timeout=REQUEST_TIMEOUT
+        )
+        if to_app:
+            self.remember_cookies(response)
+        self.outcome.requests += 1
+        self.outcome.statuses[response.status_code] += 1
+        if response.status_code >= 500 and response.status_code != 503:
+            path = urlsplit(url).path
+            self.outcome.server_errors.append(f"{method} {path} -> {response.status_code}")
+        return response
+
+    def cookie_header(self):
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def remember_cookies(self, response):
+        self.http.cookies.clear()  # requests' own jar: unused
+        for header in response.raw.headers.getlist("Set-Cookie"):
+            cookie = SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0":  # deleted
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.coded_value  # sent back as it came
+
+    def get(self, path_or_url):
+        return self.request("GET", path_or_url)
+
+    def post(self, path_or_url, data):
+        return self.request("POST", path_or_url, data)
+
+    def think(self, low=0.2, high=1.2):
+        """A person's pause between two actions; the end of the load phase stops them."""
+        if self.stop.wait(self.rng.uniform(low, high)):
+            raise CutOff()
+
+    def retry_pause(self):
+        self.outcome.retries += 1
+        self.think(1.0, 3.0)
+
+
+# ---- reading pages -------------------------------------------------------------------
+
+
+def location(response):
+    return response.headers.get("Location", "")
+
+
+def path_of(url):
+    return urlsplit(url).path
+
+
+def form_value(page, name):
+    found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', page)
+    if not found:
+        raise Unexpected(f"no {name} field in the page")
+    return found[1]
+
+
+def botcheck_field(page):
+    """The emulated widget's field and the fresh token the page carries for it."""
+    found = re.search(r'name="([^"]+)" value="" data-botcheck-token="([^"]+)"', page)
+    if not found:
+        raise Unexpected("no bot-check token in the payment page")
+    return found[1], found[2]
+
+
+def expect(response, *statuses, what):
+    if response.status_code not in statuses:
+        raise Unexpected(f"{what}: HTTP {response.status_code} at {response.url}")
+    return response
+
+
+# ---- the steps -----------------------------------------------------------------------
+
+
+class Visit:
+    """One employer's way through the flow, step by step."""
+
+    def __init__(self, browser, fakestripe):
+        self.b = browser
+        self.fakestripe = fakestripe
+        self.outcome = browser.outcome
+        self.number = self.outcome.number
+
+    def step_path(self, step):
+        return f"/post/{self.outcome.posting_id}/{step}/"
+
+    def start(self):
+        self.outcome.stage = "start"
+        page = expect(self.b.get("/post/"), 200, what="start page")
+        response = self.b.post(
+            "/post/", {"csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken")}
+        )
+        expect(response, 302, what="start")
+        found = re.fullmatch(rf"/post/({UUID})/logo/", path_of(location(response)))
+        if not found:
+            raise Unexpected(f"start led to {location(response)}")
+        self.outcome.posting_id = found[1]
+
+    def skip_logo(self):
+        self.outcome.stage = "logo"
+        page = expect(self.b.get(self.step_path("logo")), 200, what="logo page")
+        token = form_value(page.text, "csrfmiddlewaretoken")
+        response = self.b.post(self.step_path("logo"), {"csrfmiddlewaretoken": token, "skip": "1"})
+        expect(response, 302, what="skip the logo")
+
+    def details(self, title=None):
+        """Save the details (again, to edit them); returns where the wizard went next."""
+        self.outcome.stage = "details"
+        while True:
+            page = expect(self.b.get(self.step_path("details")), 200, what="details page")
+            form = {
+                "csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken"),
+                "company_name": f"Soak Company {self.number}",
+                "title": title or f"Reliability Engineer #{self.number}",
+                "location": "Berlin, Germany",
+                "remote": "on",
+                "employment_type": "full_time",
+                "salary_min": "70000",
+                "salary_max": "90000",
+                "salary_currency": "eur",
+                "description": "Keep things running when everything fails at once.",
+                "apply_url": f"https://soak.example/jobs/{self.number}",
+                "apply_email": "",
+                "contact_email": f"employer{self.number}@soak.example",
+            }
+            response = self.b.post(self.step_path("details"), form)
+            if response.status_code == 503:  # expiring the open checkout failed: again
+                self.b.retry_pause()
+                continue
+            expect(response, 302, what="save the details")
+            return location(response)
+
+    def press_pay(self, tab=None):
+        """Press Pay; returns the hosted checkout's URL, or "" when the posting turned out
+        to be paid already (the wizard shows the confirmation)."""
+        tab = tab or self.b
+        self.outcome.stage = "pay"
+        for _ in range(8):
+            page = expect(tab.get(self.step_path("payment")), 200, 302, what="payment page")
+            if page.status_code == 302:
+                if path_of(location(page)) == self.step_path("confirmation"):
+                    return ""
+                raise Unexpected(f"payment page led to {location(page)}")
+            field_name, token = botcheck_field(page.text)
+            form = {
+                "csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken"),
+                "reviewed": form_value(page.text, "reviewed"),
+                field_name: token,
+                "pay": "",
+            }
+            tab.think(0.1, 0.5)
+            response = tab.post(self.step_path("payment"), form)
+            if response.status_code == 302:
+                target = location(response)
+                if target.startswith(self.fakestripe.url + "/checkout/"):
+                    self.outcome.checkout_urls.append(target)
+                    return target
+                if path_of(target) == self.step_path("confirmation"):
+                    return ""
+                raise Unexpected(f"Pay led to {target}")
+            if response.status_code in (503, 409, 422):  # Stripe down, page stale, check spent
+                tab.retry_pause()
+                continue
+            raise Unexpected(f"Pay: HTTP {response.status_code}")
+        raise Unexpected("Pay did not work after 8 tries")
+
+    def open_checkout(self, checkout_url, tab=None):
+        self.outcome.stage = "checkout"
+        expect((tab or self.b).get(checkout_url), 200, what="Stripe's page")
+
+    def pay_on_stripe(self, checkout_url, card=SUCCESS_CARD, tab=None):
+        """Submit the hosted form: the success URL to return to, or None if not paid."""
+        tab = tab or self.b
+        self.outcome.stage = "checkout"
+        response = tab.post(checkout_url.rstrip("/") + "/pay", {"card_number": card})
+        if response.status_code == 303:
+            self.outcome.paid_sessions.append(session_id(checkout_url))
+            return location(response)
+        return None
+
+    def come_back(self, success_url, tab=None):
+        """Follow the success URL; True when the wizard shows the confirmation."""
+        tab = tab or self.b
+        self.outcome.stage = "return"
+        for _ in range(3):
+            response = expect(tab.get(success_url), 302, what="return from Stripe")
+            if path_of(location(response)) == self.step_path("confirmation"):
+                return True
+            tab.retry_pause()  # "we could not confirm your payment yet": reload
+        return False
+
+    def watch_confirmation(self, until_in_review=False, polls=15):
+        """Look at the confirmation page a few times, as its polling does; True once it
+        shows the posting in review (the withdraw button is offered then)."""
+        self.outcome.stage = "confirmation"
+        for _ in range(polls):
+            page = self.b.get(self.step_path("confirmation"))
+            expect(page, 200, 302, what="confirmation page")
+            if page.status_code == 200:
+                self.outcome.saw_confirmation = True
+                if not until_in_review or 'name="withdraw"' in page.text:
+                    return page
+            self.b.think(1.5, 2.5)
+        return None
+
+    def withdraw(self):
+        page = self.watch_confirmation(until_in_review=True, polls=30)
+        if page is None:
+            return
+        self.outcome.stage = "withdraw"
+        token = form_value(page.text, "csrfmiddlewaretoken")
+        response = self.b.post(
+            self.step_path("confirmation"), {"csrfmiddlewaretoken": token, "withdraw": "confirmed"}
+        )
+        expect(response, 200, what="withdraw")
+        self.outcome.withdrew = True
+
+    def cancel_on_stripe(self, checkout_url):
+        response = expect(self.b.get(checkout_url.rstrip("/") + "/cancel"), 303, what="cancel")
+        expect(self.b.get(location(response)), 200, what="back from Stripe's Cancel")
+
+
+def session_id(checkout_url):
+    return path_of(checkout_url).rstrip("/").split("/")[-1]
+
+
+# ---- the profiles ----------------------------------------------------------------------
+
+
+def through_details(visit):
+    visit.start()
+    visit.b.think()
+    visit.skip_logo()
+    visit.b.think()
+    visit.details()
+    visit.b.think()
+
+
+def pay_and_return(visit, card=SUCCESS_CARD, watch=True):
+    checkout = visit.press_pay()
+    if not checkout:
+        return
+    visit.open_checkout(checkout)
+    visit.b.think()
+    success = visit.pay_on_stripe(checkout, card)
+    if success is None:
+        raise Unexpected("the card was refused")
+    visit.b.think(0.1, 0.5)
+    if visit.come_back(success) and watch:
+        visit.watch_confirmation(polls=visit.b.rng.randint(1, 3))
+
+
+def pays(visit):
+    through_details(visit)
+    pay_and_return(visit)
+
+
+def declined_then_pays(visit):
+    through_details(visit)
+    checkout = visit.press_pay()
+    if not checkout:
+        return
+    visit.open_checkout(checkout)
+    if visit.pay_on_stripe(checkout, DECLINED_CARD) is not None:
+        raise Unexpected("a declined card was accepted")
+    visit.b.think()
+    success = visit.pay_on_stripe(checkout, SUCCESS_CARD)
+    if success is None:
+        raise Unexpected("the second card was refused")
+    visit.come_back(success)
+
+
+def pays_never_returns(visit):
+    through_details(visit)
+    checkout = visit.press_pay()
+    if checkout:
+        visit.open_checkout(checkout)
+        visit.b.think()
+        visit.pay_on_stripe(checkout)
+
+
+def double_clicks(visit):
+    """Two tabs, each with its own payment page, press Pay at the same moment: both must be
+    sent to the same checkout. Then Stripe's Pay is submitted twice at once (one payment),
+    and both tabs come back at once."""
+    through_details(visit)
+    tabs = [visit.b, visit.b.new_tab()]
+    urls = together(lambda tab: visit.press_pay(tab), tabs)
+    urls = [url for url in urls if url]
+    if not urls:
+        return
+    visit.open_checkout(urls[0])
+    paid = together(lambda tab: visit.pay_on_stripe(urls[0], tab=tab), tabs)
+    successes = [url for url in paid if url]
+    if successes:
+        together(lambda tab: visit.come_back(successes[0], tab=tab), tabs)
+        visit.watch_confirmation(polls=2)
+
+
+def edits_then_late_payment(visit):
+    """Opens a checkout, goes back to edit (which expires it), pays a new checkout; then the
+    first checkout's payment arrives after all (as a payment racing expiry can): the app
+    must refund it and keep the posting paid once."""
+    through_details(visit)
+    first = visit.press_pay()
+    if not first:
+        return
+    visit.open_checkout(first)
+    visit.b.think()
+    visit.details(title=f"Senior Reliability Engineer #{visit.number}")
+    visit.b.think()
+    pay_and_return(visit, watch=False)
+    visit.outcome.stage = "late payment"
+    visit.fakestripe.complete_session(session_id(first), force=True)
+    visit.outcome.late_session = session_id(first)
+
+
+def withdraws(visit):
+    through_details(visit)
+    pay_and_return(visit, watch=False)
+    visit.withdraw()
+
+
+def abandons_checkout(visit):
+    through_details(visit)
+    checkout = visit.press_pay()
+    if checkout:
+        visit.open_checkout(checkout)
+
+
+def cancels_checkout(visit):
+    through_details(visit)
+    checkout = visit.press_pay()
+    if checkout:
+        visit.open_checkout(checkout)
+        visit.b.think()
+        visit.cancel_on_stripe(checkout)
+
+
+def leaves_before_paying(visit):
+    through_details(visit)
+    expect(visit.b.get(visit.step_path("payment")), 200, what="payment page")
+
+
+RUN = {
+    "pays": pays,
+    "declined_then_pays": declined_then_pays,
+    "pays_never_returns": pays_never_returns,
+    "double_clicks": double_clicks,
+    "edits_then_late_payment": edits_then_late_payment,
+    "withdraws": withdraws,
+    "abandons_checkout": abandons_checkout,
+    "cancels_checkout": cancels_checkout,
+    "leaves_before_paying": leaves_before_paying,
+}
+
+
+def together(action, tabs):
+    """Run action(tab) for each tab at the same moment; their results, in order."""
+    results = [None] * len(tabs)
+    errors = []
+    barrier = threading.Barrier(len(tabs))
+
+    def run(index):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = action(tabs[index])
+        except Exception as exc:  # re-raised in the employer's own thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(tabs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def choose_profiles(count, rng):
+    """count profiles in PROFILES' proportions, shuffled."""
+    names = list(PROFILES)
+    total = sum(PROFILES.values())
+    chosen = []
+    for name in names:
+        chosen += [name] * round(count * PROFILES[name] / total)
+    while len(chosen) < count:
+        chosen.append(rng.choices(names, weights=PROFILES.values())[0])
+    chosen = chosen[:count]
+    rng.shuffle(chosen)
+    return chosen
+
+
+def visit(number, profile, web_urls, fakestripe, seed, stop):
+    """One employer, start to end, in the calling thread; returns their Outcome."""
+    outcome = Outcome(number=number, profile=profile)
+    rng = random.Random(seed)
+    began = time.monotonic()
+    try:
+        RUN[profile](Visit(Browser(web_urls, outcome, rng, stop), fakestripe))
+        outcome.finished = True
+    except CutOff:
+        outcome.cut_off = True
+    except Unexpected as exc:
+        outcome.unexpected = f"{outcome.stage}: {exc}"
+    except (requests.RequestException, RuntimeError, OSError) as exc:
+        outcome.unexpected = f"{outcome.stage}: {type(exc).__name__}: {exc}"
+    outcome.seconds = time.monotonic() - began
+    return outcome
