@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # The staff dashboard, before the admin's own URLs (their catch-all would take it).
+    path("admin/dashboard/", include("wizard.admin.dashboard")),
     path("admin/", admin.site.urls),
     # The ESP's delivery-tracking webhooks, behind ANYMAIL_WEBHOOK_SECRET basic auth.
     path("anymail/", include("anymail.urls")),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
+from wizard.dashboard import funnel
 from wizard.effects import runner
 from wizard.effects.models import Effect
 from wizard.payments import refunds
@@ -186,6 +187,45 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReachedFilter(admin.SimpleListFilter):
+    """How far postings got: reached a stage of the funnel (wizard.dashboard.funnel), by
+    the transition log or the status now. The dashboard's funnel links here."""
+
+    title = "reached"
+    parameter_name = "reached"
+
+    def lookups(self, request, model_admin):
+        # A switched-off step is left out here; the dashboard may still link to it.
+        return [(stage.key, stage.label) for stage in funnel.stages()[1:] if not stage.switched_off]
+
+    def queryset(self, request, queryset):
+        stage = funnel.stage_named(self.value()) if self.value() else None
+        return queryset.filter(stage.reached()) if stage is not None else queryset
+
+
+class GaveUpFilter(admin.SimpleListFilter):
+    """Drafts the employer gave up on (abandoned, or untouched for a day before payment),
+    by the status they were left in. The dashboard's "where employers give up" links here."""
+
+    title = "gave up at"
+    parameter_name = "gave_up"
+
+    def lookups(self, request, model_admin):
+        # The statuses a draft is usually left in; the dashboard may link to others.
+        return [
+            ("any", "Anywhere"),
+            *((point.status, point.label) for point in funnel.stopping_points() if point.usual),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "any":
+            return queryset.filter(funnel.gave_up(now))
+        if self.value():
+            return queryset.filter(funnel.gave_up_at(self.value(), now))
+        return queryset
+
+
 PAST = {"approve": "Approved", "reject": "Rejected", "withdraw": "Withdrew"}
 
 
@@ -209,6 +249,8 @@ class JobPostingAdmin(admin.ModelAdmin):
         NeedsAttentionFilter,
         StatusFilter,
         AgeFilter,
+        ReachedFilter,
+        GaveUpFilter,
         "employment_type",
         "workplace",
     ]

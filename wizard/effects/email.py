@@ -39,6 +39,13 @@ class EmailKind(EffectKind):
     name = KIND
     label = "Email"
 
+    @property
+    def provider(self):
+        """The mailer in use (MAIL_BACKEND): an ESP's name ("postmark"), "file", "console",
+        or the module of a backend given by its dotted path ("smtp")."""
+        backend = settings.MAIL_BACKEND
+        return backend.split(".")[-2] if "." in backend else backend
+
     def describe(self, effect):
         return f"Email: {Email(effect.name).label}"
 

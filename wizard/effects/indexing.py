@@ -29,6 +29,7 @@ URL_DELETED = google_indexing.URL_DELETED
 class IndexingKind(EffectKind):
     name = KIND
     label = "Search engines notified"
+    provider = "Google, IndexNow"
     employer_sees_failure = False
 
     def describe(self, effect):

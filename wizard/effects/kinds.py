@@ -14,6 +14,8 @@ _REGISTRY = {}
 class EffectKind:
     name = ""  # stored on each Effect; never rename one that has records
     label = ""  # for people: "Email", "Search indexing"
+    # Who does the work at the other end, for staff (the dashboard groups failures by it).
+    provider = ""
     # Run once right after the transaction that queued it commits, in that process,
     # before the worker gets to it: for effects whose outcome someone is waiting for.
     run_at_once = False
@@ -74,6 +76,11 @@ def register(kind):
         raise ValueError(f"Effect kind {kind.name!r} is registered twice.")
     _REGISTRY[kind.name] = kind
     return kind
+
+
+def registered():
+    """Every registered kind, in registration order."""
+    return list(_REGISTRY.values())
 
 
 def kind_named(name):

@@ -17,6 +17,7 @@ from wizard.postings.models import Actor
 class RefundKind(EffectKind):
     name = refunds.REFUND_EFFECT
     label = "Refund"
+    provider = "Stripe"
     run_at_once = True
 
     def _record(self, effect):
