@@ -76,6 +76,11 @@ def register(kind):
     return kind
 
 
+def kind_names():
+    """The names of every registered kind, sorted."""
+    return sorted(_REGISTRY)
+
+
 def kind_named(name):
     try:
         return _REGISTRY[name]
