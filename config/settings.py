@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from wizard.ops import logs as _logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -52,10 +54,15 @@ INSTALLED_APPS = [
     "anymail",
     "axes",
     "django_countries",
+    "health_check",
     "wizard",
 ]
 
 MIDDLEWARE = [
+    # First: /health/live/ answers before the host check, sessions or the database.
+    "wizard.ops.middleware.LivenessMiddleware",
+    # The request id and the posting its URL names, on every log line written meanwhile.
+    "wizard.ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wizard.web.nul.RefuseNulMiddleware",  # a NUL would reach PostgreSQL and answer 500
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -99,6 +106,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # A kept connection is tested before a request reuses it (after a database restart
+        # or failover, the request gets a new connection instead of an error).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -165,6 +175,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
             "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            # "http:" for a custom domain without TLS (MinIO in compose.yaml).
+            "url_protocol": os.environ.get("AWS_S3_URL_PROTOCOL") or "https:",
             "file_overwrite": False,
             "default_acl": None,
             "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
@@ -314,17 +326,45 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# --- Logging (wizard.ops.logs) ------------------------------------------------------
+# One JSON object per line (LOG_FORMAT=json, the default with DEBUG off) or a readable
+# line; every line carries the posting, request and task it was written for.
+try:
+    LOG_JSON = _logs.json_wanted(os.environ, debug=DEBUG)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# One line per request (method, path, status, duration): on with JSON logs, where it
+# replaces gunicorn's access log (gunicorn.conf.py), which knows no posting.
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_JSON)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "wizard.ops.logs.ContextFilter"}},
+    "formatters": {"main": _logs.formatter_config(LOG_JSON)},
+    "handlers": {"console": _logs.handler_config()},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"stripe": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own console handler would print its lines a second time, unformatted.
+        "django": {"handlers": [], "level": "INFO"},
+        "stripe": {"level": "WARNING"},
+        # Two lines per periodic job and run; the task worker logs each run already.
+        "apscheduler.executors": {"level": "WARNING"},
+    },
 }
+
+# --- Health and metrics (wizard.ops) ------------------------------------------------
+# /health/ fails when a task has waited this long for a worker, or when the scheduler's
+# heartbeat (written every MAINTENANCE_INTERVAL_SECONDS) is this old.
+HEALTH_QUEUE_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_QUEUE_MAX_AGE_SECONDS", "300"))
+# /metrics exists only with a token; the scraper sends it (Bearer, or basic auth password).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # Periodic maintenance (wizard.tasks, scheduled by `manage.py crontask`): how often, and how far
 # back the payment reconciler looks at Stripe's Checkout Sessions.
 MAINTENANCE_INTERVAL_SECONDS = int(os.environ.get("MAINTENANCE_INTERVAL_SECONDS", "60"))
+SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS = int(
+    os.environ.get("SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS", str(3 * MAINTENANCE_INTERVAL_SECONDS))
+)
 RECONCILE_LOOKBACK_DAYS = int(os.environ.get("RECONCILE_LOOKBACK_DAYS", "3"))
 # Recovery and clean-up, run by the periodic maintenance task.
 STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))

@@ -9,6 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The ESP's delivery-tracking webhooks, behind ANYMAIL_WEBHOOK_SECRET basic auth.
     path("anymail/", include("anymail.urls")),
+    # /health/ (django-health-check) and /metrics (Prometheus, with METRICS_TOKEN).
+    path("", include("wizard.ops.urls")),
     path("", include("wizard.urls")),
 ]
 # The site's own 500 page, or its 503 page when the database is unreachable (wizard.web.errors).

@@ -1,6 +1,7 @@
 """The app's models, defined in the area that owns each; Django loads them from here."""
 
 from wizard.effects.models import Effect
+from wizard.ops.models import Heartbeat
 from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import (
     Actor,
@@ -15,6 +16,7 @@ __all__ = [
     "Actor",
     "Effect",
     "EmploymentType",
+    "Heartbeat",
     "JobPosting",
     "PaymentAttempt",
     "Refund",

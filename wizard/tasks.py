@@ -7,9 +7,13 @@ stops another, and the scheduler is a separate process that keeps queuing whatev
 happens to a worker. A run is queued only when none of the same job is already
 waiting for a worker, so runs do not pile up while the workers are busy or down.
 Every job is safe to run twice at once (two workers, two schedulers).
+
+The scheduler also writes its own heartbeat (wizard.ops.heartbeat), in its own process,
+at start and every interval: /health/ and /metrics tell from its age whether it runs.
 """
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.triggers.interval import IntervalTrigger
 from crontask import scheduler
@@ -22,6 +26,7 @@ from wizard.effects.email import warn_expiring_postings
 from wizard.effects.recovery import recover_stuck_work
 from wizard.maintenance.sweepers import sweep_abandoned_drafts, sweep_orphan_logos
 from wizard.maintenance.task_rows import mark_dead_tasks, prune_task_results
+from wizard.ops.heartbeat import scheduled_beat
 from wizard.payments.reconcile import reconcile
 from wizard.payments.webhooks import requeue_lost_events
 from wizard.postings.review import expire_due_postings
@@ -65,6 +70,16 @@ def every_interval(periodic_task):
     )
     periodic_tasks.append(periodic_task)
     return periodic_task
+
+
+scheduler.add_job(
+    scheduled_beat,
+    IntervalTrigger(seconds=settings.MAINTENANCE_INTERVAL_SECONDS),
+    id="wizard.ops.heartbeat",
+    name="wizard.ops.heartbeat",
+    next_run_time=datetime.now(UTC),  # at once: a restarted scheduler shows up at once
+    replace_existing=True,
+)
 
 
 # Return values are stored as JSON on the task row: sentences and ids, as strings.

@@ -1,10 +1,11 @@
 """Row locks under real concurrency: these need PostgreSQL's SELECT ... FOR UPDATE."""
 
 import threading
+import time
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django_fsm import ConcurrentTransition
 from django_tasks_db.models import DBTaskResult
 
@@ -12,6 +13,7 @@ from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.effects.email import Email
+from wizard.effects.kinds import EffectKind, register
 from wizard.effects.models import Effect
 from wizard.models import Actor, JobPosting, Status, StripeEvent, TransitionLog
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
@@ -144,6 +146,43 @@ def test_two_workers_on_one_event_at_once_attempt_it_once(client, fakestripe):
     assert stored.attempts == 1 and stored.processed_at is not None
     assert JobPosting.objects.get().status == Status.PAID
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
+
+
+class SlowKind(EffectKind):
+    """An effect whose provider takes a moment to answer, and counts its calls."""
+
+    name = "test_slow"
+    label = "Slow"
+    calls = []
+
+    def perform(self, effect):
+        self.calls.append(effect.attempts)
+        time.sleep(0.3)  # long enough for every other worker to try to claim it meanwhile
+        return "slow-1"
+
+    def is_permanent(self, exc):
+        return False
+
+
+SLOW = register(SlowKind())
+
+
+def test_four_workers_on_one_effect_at_once_perform_it_once():
+    """Two task rows can name one effect (a re-queue, a recovery): the runner's claim, under
+    the posting's and the effect's row locks, lets one of them perform it."""
+    from wizard.effects import runner
+
+    SLOW.calls = []
+    posting = posting_at(Status.PAID)
+    with transaction.atomic():
+        effect = runner.queue(posting, SLOW.name, "published")
+
+    outcomes = run_at_once(4, lambda: runner.run_now(effect.pk))
+
+    assert sorted(outcomes) == ["done"] + ["nothing to do"] * 3
+    assert SLOW.calls == [1]
+    effect.refresh_from_db()
+    assert (effect.state, effect.attempts, effect.provider_id) == ("sent", 1, "slow-1")
 
 
 def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing(

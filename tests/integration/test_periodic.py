@@ -3,23 +3,19 @@ subprocesses against the test database, SIGKILLed mid-run and restarted."""
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from tests.processes import PROJECT_ROOT, Processes, database_url
 from wizard.maintenance.task_rows import mark_dead_tasks
 from wizard.tasks import enqueue_unless_waiting, periodic_tasks, prune_old_task_rows
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INTERVAL = 1  # MAINTENANCE_INTERVAL_SECONDS for the subprocesses
 STUCK_AFTER = 2  # STUCK_AFTER_SECONDS for the subprocesses
 
@@ -64,10 +60,13 @@ def test_every_job_is_registered_with_the_scheduler_at_the_configured_interval()
         timeout=30,
         check=True,
     )
-    jobs = json.loads(listed.stdout.strip().splitlines()[-1])
-    assert {job["id"] for job in jobs} == PERIODIC_TASK_PATHS
-    assert {job["seconds"] for job in jobs} == {7}
-    assert {job["func"] for job in jobs} == {"scheduled_enqueue"}
+    jobs = {job["id"]: job for job in json.loads(listed.stdout.strip().splitlines()[-1])}
+    # The scheduler's own heartbeat runs in its process, not as a task.
+    heartbeat = jobs.pop("wizard.ops.heartbeat")
+    assert (heartbeat["seconds"], heartbeat["func"]) == (7, "scheduled_beat")
+    assert set(jobs) == PERIODIC_TASK_PATHS
+    assert {job["seconds"] for job in jobs.values()} == {7}
+    assert {job["func"] for job in jobs.values()} == {"scheduled_enqueue"}
     assert {task.module_path for task in periodic_tasks} == PERIODIC_TASK_PATHS
 
 
@@ -103,53 +102,6 @@ def test_task_rows_left_running_too_long_are_marked_failed(settings):
 
 
 # --- real processes -------------------------------------------------------------------
-
-
-def database_url():
-    """The test database, as a DATABASE_URL for the subprocesses."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"  # a file: see django_db_modify_db_settings
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Processes:
-    """Start manage.py commands; remember them so that all can be killed at the end."""
-
-    def __init__(self, env, log_dir):
-        self.env = env
-        self.log_dir = log_dir
-        self.started = []
-
-    def start(self, *command):
-        log = self.log_dir / f"{len(self.started)}-{command[0]}.log"
-        with open(log, "wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", *command],
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        self.started.append((process, log))
-        return process
-
-    def kill(self, process):
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def kill_all(self):
-        for process, _ in self.started:
-            if process.poll() is None:
-                self.kill(process)
-
-    def output(self):
-        return "\n".join(
-            f"--- {log.name}\n{log.read_text(errors='replace')}" for _, log in self.started
-        )
 
 
 def rows():

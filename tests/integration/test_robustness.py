@@ -272,15 +272,21 @@ PRODUCTION = {
     "STRIPE_WEBHOOK_SECRET": "whsec_x",
     "BOT_CHECK_SECRET_KEY": "x",
     "SECURE_HSTS_PRELOAD": "true",  # opting in to the preload list is the deployer's call
+    # State every machine shares (check --deploy reports local files and SQLite).
+    "DATABASE_URL": "postgres://jobwizard@db.internal:5432/jobwizard",
+    "AWS_STORAGE_BUCKET_NAME": "jobwizard-logos",
 }
 
 
-def check_deploy(**overrides):
+def check_deploy(without=(), **overrides):
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env = {**keep, **PRODUCTION, **overrides}
+    for name in without:
+        del env[name]
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
         cwd=PROJECT_ROOT,
-        env={**keep, **PRODUCTION, **overrides},
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -292,6 +298,15 @@ def test_check_deploy_finds_nothing_in_a_production_configuration():
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
+
+
+def test_check_deploy_refuses_logos_on_local_disk_and_warns_of_sqlite_and_mail_files():
+    """Another machine's processes cannot see this one's disk (the orphan-logo sweeper runs
+    on a worker), and SQLite is one file on one machine."""
+    result = check_deploy(without=["AWS_STORAGE_BUCKET_NAME", "DATABASE_URL"], MAIL_BACKEND="file")
+    assert result.returncode == 1
+    assert "jobwizard.E001" in result.stderr
+    assert "jobwizard.W002" in result.stderr and "jobwizard.W003" in result.stderr
 
 
 def test_https_settings_can_be_switched_off():

@@ -25,6 +25,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transitio
 from wizard.dashboard import funnel
 from wizard.effects import runner
 from wizard.effects.models import Effect
+from wizard.ops.logs import posting_context
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund, StripeEvent
@@ -442,9 +443,10 @@ class JobPostingAdmin(admin.ModelAdmin):
         done = 0
         for posting in postings:
             try:
-                review.STAFF_TRANSITIONS[name](
-                    posting.pk, by=Actor.staff(request.user), reason=reason
-                )
+                with posting_context(posting.pk):
+                    review.STAFF_TRANSITIONS[name](
+                        posting.pk, by=Actor.staff(request.user), reason=reason
+                    )
                 done += 1
             except (TransitionNotAllowed, ConcurrentTransition):
                 posting = JobPosting.objects.get(pk=posting.pk)
@@ -519,12 +521,13 @@ class JobPostingAdmin(admin.ModelAdmin):
         done = 0
         for posting in refundable:
             try:
-                refunds.refund(
-                    posting,
-                    Refund.Reason.STAFF,
-                    by=Actor.staff(request.user),
-                    note=form.cleaned_data["reason"],
-                )
+                with posting_context(posting.pk):
+                    refunds.refund(
+                        posting,
+                        Refund.Reason.STAFF,
+                        by=Actor.staff(request.user),
+                        note=form.cleaned_data["reason"],
+                    )
                 done += 1
             except PaymentError as exc:
                 self.message_user(request, f"{posting}: {exc.message} ({exc})", messages.ERROR)

@@ -83,6 +83,11 @@ def registered():
     return list(_REGISTRY.values())
 
 
+def kind_names():
+    """The names of every registered kind, sorted."""
+    return sorted(_REGISTRY)
+
+
 def kind_named(name):
     try:
         return _REGISTRY[name]

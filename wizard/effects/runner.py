@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from wizard.effects.kinds import kind_named
 from wizard.effects.models import Effect
+from wizard.ops.logs import posting_context
 from wizard.payments import client as stripe_client
 from wizard.postings.models import JobPosting
 
@@ -96,7 +97,14 @@ def run_effect(effect_id):
 
 
 def run_now(effect_id):
-    """One attempt, in this process: claim, perform, record. Returns what happened."""
+    """One attempt, in this process: claim, perform, record. Returns what happened.
+    Every line logged meanwhile names the effect's posting."""
+    posting_id = Effect.objects.filter(pk=effect_id).values_list("posting_id", flat=True).first()
+    with posting_context(posting_id):
+        return _attempt(effect_id)
+
+
+def _attempt(effect_id):
     effect = _claim(effect_id)
     if effect is None:
         return "nothing to do"
@@ -142,6 +150,13 @@ def _record_success(effect_id, provider_id, outcome=None):
         effect.last_error = ""
         effect.save()
         kind_named(effect.kind).succeeded(effect, posting)
+    logger.info(
+        "Effect %s (%s) done at attempt %s%s",
+        effect.pk,
+        effect.key,
+        effect.attempts,
+        f", provider id {provider_id}" if provider_id else "",
+    )
 
 
 def _record_failure(effect_id, exc):

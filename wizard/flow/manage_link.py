@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from wizard.flow.navigation import refuse_link
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim
+from wizard.ops.logs import bind_posting
 from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, read_manage_token
 from wizard.postings.models import JobPosting
 
@@ -21,6 +22,7 @@ from wizard.postings.models import JobPosting
 def manage(request, token):
     try:
         posting_id, nonce = read_manage_token(token)
+        bind_posting(posting_id)
         posting = JobPosting.objects.get(pk=posting_id)
         check_manage_nonce(posting, nonce)
     except JobPosting.DoesNotExist:

@@ -8,6 +8,7 @@ from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to, refuse_link
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim, owned_posting
+from wizard.ops.logs import bind_posting
 from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
@@ -99,6 +100,7 @@ def finish_later_link(request, token):
     people do); the "Continue your draft" button POSTs, which spends the link."""
     try:
         posting_id, nonce = read_finish_later_token(token)
+        bind_posting(posting_id)
         if request.method == "GET":
             posting = finish_later.check_link(posting_id, nonce)
             return render(request, "wizard/resume_confirm.html", {"posting": posting})

@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST
 from django_tasks_db.models import DBTaskResult
 
 from wizard.effects.runner import backoff, describe
+from wizard.ops.logs import bind_posting, posting_context
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import call
 from wizard.payments.fulfilment import fulfil
@@ -135,8 +136,10 @@ def stripe_webhook(request):
         logger.warning("Rejected a signed but malformed Stripe webhook: %s", exc)
         return HttpResponseBadRequest(f"Malformed event: {exc}")
 
-    if receive(text, event) is None:
+    stored = receive(text, event)
+    if stored is None:
         return HttpResponse("Already received.")
+    bind_posting(stored.posting_id)
     return HttpResponse("Received; queued for processing.")
 
 
@@ -254,7 +257,17 @@ def process_event(stored_id):
 
 
 def run_now(stored_id):
-    """One attempt, in this process: claim, handle, record. Returns what happened."""
+    """One attempt, in this process: claim, handle, record. Returns what happened.
+    Lines logged meanwhile name the event's posting, when it names one of ours (a handler
+    that finds the posting otherwise names it under the row lock)."""
+    posting_id = (
+        StripeEvent.objects.filter(pk=stored_id).values_list("posting_id", flat=True).first()
+    )
+    with posting_context(posting_id):
+        return _attempt(stored_id)
+
+
+def _attempt(stored_id):
     stored = _claim(stored_id)
     if stored is None:
         return "nothing to do"
