@@ -1,4 +1,5 @@
-# Jobwizard: `make run` serves the app on local defaults, `make test` runs the suite.
+# Jobwizard: `make run` serves the app on local defaults, `make test` runs the suite,
+# `make bench` measures it under load (README, Performance).
 SHELL := /bin/bash
 PORT ?= 8000
 UV_VERSION := 0.13.9
@@ -9,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # The first Python >= 3.12 on PATH, else the newest under pyenv's versions folder.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test lint install install-app migrate browser clean
+.PHONY: run test lint install install-app migrate browser bench clean
 
 UV := .uv/bin/uv
 define ensure-uv
@@ -48,6 +49,13 @@ lint: install
 
 test: install browser lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The benchmark of issue 11 (not part of make test): gunicorn and a bare view under wrk,
+# queries and bytes per request, the task worker's drain rates. Knobs: BENCH_SECONDS,
+# BENCH_ROUNDS, BENCH_ONLY and others (bench/__main__.py).
+bench: install
+	@scripts/ensure-wrk
+	$(VENV)/bin/python -m bench
 
 clean:
 	rm -rf $(VENV) .uv var media staticfiles db.sqlite3
