@@ -19,6 +19,7 @@ the worker's start-up is not counted; the worker's wall time is reported too.
 """
 
 import json
+import logging
 import os
 import resource
 import secrets
@@ -92,6 +93,7 @@ def children_cpu():
 def queries_per_task(task_path):
     """The queries of one more task of the kind just drained, run by the worker's own loop
     in this process (polling and recording included)."""
+    logging.getLogger("django.tasks").setLevel(logging.WARNING)  # no line per task here
     with CaptureQueriesContext(connection) as queries:
         Worker(
             queue_names=["default"],
