@@ -9,10 +9,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import posting_at
+from tests.conftest import VALID_DETAILS, step_url, stripe_api
+from tests.factories import own, posting_at
+from tests.integration.test_payment import press_pay, session_id_from
 from wizard.effects import runner
 from wizard.effects.email import Email, queue_email
 from wizard.effects.models import Effect
+from wizard.flow import edits
+from wizard.flow.order import FLOW
 from wizard.models import JobPosting, Status
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +37,64 @@ def data_queries():
         for query in captured.captured_queries
         if query["sql"].split(" ", 1)[0].upper() not in TRANSACTION_CONTROL
     )
+
+
+def wizard_postings(client):
+    postings = {
+        "logo": posting_at(Status.DRAFT),
+        "details": posting_at("logo_ready"),
+        "payment": posting_at(Status.READY_TO_PAY),
+        "confirmation": posting_at(Status.IN_REVIEW, paid_at="2026-01-01T00:00:00Z"),
+    }
+    own(client, *postings.values())
+    return postings
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize("step", ["logo", "details", "payment", "confirmation"])
+def test_each_step_is_shown_within_the_query_budget(client, step, htmx):
+    posting = wizard_postings(client)[step]
+    with data_queries() as queries:
+        response = client.get(step_url(step, posting), **(HTMX if htmx else {}))
+    assert response.status_code == 200
+    assert len(queries) <= WIZARD_MAX_QUERIES, queries
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_saving_details_is_within_the_query_budget(client, htmx):
+    posting = posting_at("logo_ready")
+    own(client, posting)
+    with data_queries() as queries:
+        response = client.post(
+            step_url("details", posting), VALID_DETAILS, **(HTMX if htmx else {})
+        )
+    assert response.status_code == (200 if htmx else 302)
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.READY_TO_PAY
+    # The session, the posting, its lock, the transition's log row and the update; the
+    # next step is drawn from the saved row.
+    assert len(queries) <= WIZARD_MAX_QUERIES, queries
+
+
+def test_the_start_page_makes_no_query(client):
+    with data_queries() as queries:
+        assert client.get("/post/").status_code == 200
+    assert queries == []
+
+
+def test_an_edit_finds_a_checkout_opened_after_the_page_loaded_and_expires_it(client, fakestripe):
+    """The request's own copy of the posting spares a query when no checkout was open;
+    one opened meanwhile in another tab is still expired before the edit applies."""
+    posting = posting_at(Status.READY_TO_PAY)
+    own(client, posting)
+    seen = JobPosting.objects.get(pk=posting.pk)  # as the details POST loaded it
+    session_id = session_id_from(press_pay(client, posting))  # another tab pays meanwhile
+
+    def change(locked):
+        locked.title = "Changed"
+
+    saved = edits.edit(FLOW, posting.pk, change, why="Details saved", seen=seen)
+    assert (saved.status, saved.title) == (Status.READY_TO_PAY, "Changed")
+    assert stripe_api().v1.checkout.sessions.retrieve(session_id).status == "expired"
 
 
 def test_the_worker_sends_an_email_and_records_it_in_nine_queries(mailoutbox):
