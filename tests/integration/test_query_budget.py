@@ -2,6 +2,7 @@
 webhook's store-and-queue, and one email sent by the worker. Counts, not timings: `make
 bench` measures time. Transaction control (BEGIN, COMMIT, savepoints) is not counted."""
 
+import json
 from contextlib import contextmanager
 from unittest import mock
 
@@ -9,15 +10,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import VALID_DETAILS, step_url, stripe_api
+from tests.conftest import VALID_DETAILS, WEBHOOK_SECRET, step_url, stripe_api
 from tests.factories import own, posting_at
+from tests.fakestripe_process import sign_webhook
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.effects import runner
 from wizard.effects.email import Email, queue_email
 from wizard.effects.models import Effect
 from wizard.flow import edits
 from wizard.flow.order import FLOW
-from wizard.models import JobPosting, Status
+from wizard.models import JobPosting, Status, StripeEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +97,48 @@ def test_an_edit_finds_a_checkout_opened_after_the_page_loaded_and_expires_it(cl
     saved = edits.edit(FLOW, posting.pk, change, why="Details saved", seen=seen)
     assert (saved.status, saved.title) == (Status.READY_TO_PAY, "Changed")
     assert stripe_api().v1.checkout.sessions.retrieve(session_id).status == "expired"
+
+
+def test_a_webhook_is_stored_and_queued_in_four_queries(client, settings):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    posting = posting_at(Status.AWAITING_PAYMENT)
+    event = {
+        "id": "evt_budget",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_test_budget", "client_reference_id": str(posting.pk)}},
+    }
+    body = json.dumps(event).encode()
+    with data_queries() as queries:
+        response = client.post(
+            "/stripe/webhook/",
+            body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign_webhook(body, WEBHOOK_SECRET),
+        )
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().posting_id == posting.pk
+    # The posting's id, the event, its task, the task's id on the event.
+    assert len(queries) == 4, queries
+
+
+def test_an_unknown_posting_in_a_webhook_is_stored_without_one(client, settings):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    event = {
+        "id": "evt_stranger",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_x", "client_reference_id": "not-a-uuid"}},
+    }
+    body = json.dumps(event).encode()
+    response = client.post(
+        "/stripe/webhook/",
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign_webhook(body, WEBHOOK_SECRET),
+    )
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().posting_id is None
 
 
 def test_the_worker_sends_an_email_and_records_it_in_nine_queries(mailoutbox):
