@@ -73,7 +73,11 @@ def print_areas(stats, cpu_per_request):
     """Own time by area, scaled to the request's CPU time without the profiler. The time
     of built-in functions (len, isinstance, str.join, …) goes to the areas calling them."""
     totals = {}
-    for (filename, _, _), (_, _, own, _, callers) in stats.stats.items():
+    for (filename, _, function), (_, _, own, _, callers) in stats.stats.items():
+        if filename == "~" and "sqlite" in function.lower():  # SQLite runs in the process
+            area = "SQLite running the queries (in the process)"
+            totals[area] = totals.get(area, 0) + own
+            continue
         if filename == "~" and callers:
             for (caller_file, _, _), edge in callers.items():
                 area = area_of(caller_file)
