@@ -630,10 +630,11 @@ def report(results, drain, started, load_before):
         lines += [
             "",
             "| worker (one `manage.py db_worker`, PostgreSQL) | per second | count | seconds "
-            "| targets |",
-            "|---|---:|---:|---:|---|",
+            "| worker CPU ms a task | queries a task | targets |",
+            "|---|---:|---:|---:|---:|---:|---|",
             f"| confirmation emails sent (file mailer) | {emails['per_second']:.1f} | "
-            f"{emails['count']} | {emails['seconds']:.2f} | ≥ {EMAILS_PER_SECOND} emails/s "
+            f"{emails['count']} | {emails['seconds']:.2f} | {emails['cpu_ms_per_task']:.1f} | "
+            f"{emails['queries_per_task']} | ≥ {EMAILS_PER_SECOND} emails/s "
             f"{'✓' if emails['per_second'] >= EMAILS_PER_SECOND else '✗'} |",
         ]
         if emails["per_second"] < EMAILS_PER_SECOND:
@@ -642,7 +643,7 @@ def report(results, drain, started, load_before):
             lines.append(
                 f"| webhook events processed (checkout.session.completed → fulfil, "
                 f"against fakestripe) | {events['per_second']:.1f} | {events['count']} | "
-                f"{events['seconds']:.2f} | |"
+                f"{events['seconds']:.2f} | | {events['queries_per_task']} | |"
             )
     lines += ["", f"Targets missed: {len(misses)}"]
     lines += [f"- {name}: {text}" for name, text in misses]
