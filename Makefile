@@ -1,5 +1,6 @@
 # Jobwizard: `make run` serves the app on local defaults, `make test` runs the suite,
-# `make soak` soaks the production shape under faults (minutes; see README, "Soak test").
+# `make soak` soaks the production shape under faults (minutes; see README, "Soak test"),
+# `make bench` measures it under load (README, "Performance").
 SHELL := /bin/bash
 PORT ?= 8000
 UV_VERSION := 0.13.9
@@ -10,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # The first Python >= 3.12 on PATH, else the newest under pyenv's versions folder.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test lint install install-app migrate browser soak clean
+.PHONY: run test lint install install-app migrate browser soak bench clean
 
 UV := .uv/bin/uv
 define ensure-uv
@@ -53,6 +54,13 @@ test: install browser lint
 # Not part of `make test`: it needs PostgreSQL (SOAK_DATABASE_URL) and takes minutes.
 soak: install-app
 	$(VENV)/bin/python -m soak
+
+# The benchmark of issue 11 (not part of make test): gunicorn and a bare view under wrk,
+# queries and bytes per request, the task worker's drain rates. Knobs: BENCH_SECONDS,
+# BENCH_ROUNDS, BENCH_ONLY and others (bench/__main__.py).
+bench: install
+	@scripts/ensure-wrk
+	$(VENV)/bin/python -m bench
 
 clean:
 	rm -rf $(VENV) .uv var media staticfiles db.sqlite3

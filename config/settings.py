@@ -102,12 +102,14 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# Connections are kept open (DATABASE_CONN_MAX_AGE seconds) and checked before each
+# reuse: a new PostgreSQL connection costs more than most requests and tasks (make bench),
+# and the task worker closes a connection of age 0 after every task. The check makes a
+# connection lost meanwhile (a database restart) reconnect instead of failing the request.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
-        # A kept connection is tested before a request reuses it (after a database restart
-        # or failover, the request gets a new connection instead of an error).
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }

@@ -15,6 +15,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 from django.tasks import task
 from django.utils import timezone
 
@@ -112,15 +113,19 @@ def _attempt(effect_id):
     try:
         performed = kind.perform(effect)
     except Exception as exc:  # every failure is recorded and classified below
-        return _record_failure(effect_id, exc)
+        return _record_failure(effect_id, exc, posting_id=effect.posting_id)
     provider_id, outcome = performed if isinstance(performed, tuple) else (performed, None)
-    _record_success(effect_id, provider_id or "", outcome)
+    _record_success(effect_id, provider_id or "", outcome, posting_id=effect.posting_id)
     return "done"
 
 
-def _locked(effect_id):
-    """Lock the posting, then its effect: the order every writer of both follows."""
-    posting_id = Effect.objects.values_list("posting_id", flat=True).get(pk=effect_id)
+def _locked(effect_id, posting_id=None):
+    """Lock the posting, then its effect: the order every writer of both follows.
+
+    Two queries: the posting is found from the effect inside the locking query (only the
+    posting's row is locked by it) unless the caller knows it already."""
+    if posting_id is None:
+        posting_id = Subquery(Effect.objects.filter(pk=effect_id).values("posting_id")[:1])
     posting = JobPosting.objects.select_for_update().get(pk=posting_id)
     return Effect.objects.select_for_update().get(pk=effect_id), posting
 
@@ -139,9 +144,9 @@ def _claim(effect_id):
         return effect
 
 
-def _record_success(effect_id, provider_id, outcome=None):
+def _record_success(effect_id, provider_id, outcome=None, *, posting_id=None):
     with transaction.atomic():
-        effect, posting = _locked(effect_id)
+        effect, posting = _locked(effect_id, posting_id)
         effect.state = State.SENT
         effect.provider_id = provider_id
         if outcome is not None:
@@ -159,10 +164,10 @@ def _record_success(effect_id, provider_id, outcome=None):
     )
 
 
-def _record_failure(effect_id, exc):
+def _record_failure(effect_id, exc, *, posting_id=None):
     detail = describe(exc)
     with transaction.atomic():
-        effect, posting = _locked(effect_id)
+        effect, posting = _locked(effect_id, posting_id)
         kind = kind_named(effect.kind)
         effect.last_error = detail
         if kind.is_permanent(exc) or effect.attempts >= kind.max_attempts:
@@ -199,7 +204,7 @@ def report_outcome(provider_id, *, delivered, at=None, detail=""):
     if found is None:
         return None
     with transaction.atomic():
-        effect, posting = _locked(found.pk)
+        effect, posting = _locked(found.pk, found.posting_id)
         at = at or timezone.now()
         if delivered and effect.state == State.SENT:
             effect.state = State.DELIVERED

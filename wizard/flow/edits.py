@@ -24,8 +24,11 @@ def create_draft():
     return JobPosting.objects.create()
 
 
-def _make_editable(posting_id):
-    """Expire an open checkout first: the employer must not pay for an outdated posting."""
+def _make_editable(posting_id, seen=None):
+    """Expire an open checkout first: the employer must not pay for an outdated posting.
+    Nothing to do when the posting as this request loaded it (`seen`) had none open."""
+    if seen is not None and seen.status != Status.AWAITING_PAYMENT and not seen.is_paid:
+        return
     if not release_checkout(posting_id):
         raise PostingLocked()
 
@@ -37,12 +40,24 @@ def _check_editable(posting):
         raise CheckoutConflict()  # a checkout was opened again in another tab
 
 
-def edit(flow, posting_id, change, *, why):
+def edit(flow, posting_id, change, *, why, seen=None):
     """Apply `change(posting)` to the locked draft and advance (or step back) its status.
 
-    Raises PostingLocked once paid; a checkout still open is expired first.
+    Raises PostingLocked once paid; a checkout still open is expired first. `seen`, the
+    posting as this request loaded it, spares the query that looks for a checkout when it
+    had none; one opened since (another tab) is found under the lock and expired then, as
+    without `seen`. Returns the saved posting.
     """
-    _make_editable(posting_id)
+    if seen is not None:
+        try:
+            return _edit(flow, posting_id, change, why=why, seen=seen)
+        except CheckoutConflict:
+            pass  # a checkout opened since this request loaded the posting: expire it
+    return _edit(flow, posting_id, change, why=why)
+
+
+def _edit(flow, posting_id, change, *, why, seen=None):
+    _make_editable(posting_id, seen)
     with locked_posting(posting_id) as posting:
         _check_editable(posting)
         change(posting)

@@ -4,8 +4,6 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
-from wizard.postings.models import JobPosting
-
 
 def redirect_to(request, url):
     """A 302, or HX-Redirect for htmx so that the browser loads the whole page."""
@@ -33,9 +31,11 @@ def render_step(request, posting, step, context=None, status=200):
 
 
 def go_to_step(request, posting, step):
-    """After a successful POST: redirect (PRG), or for htmx render the step and push its URL."""
+    """After a successful POST: redirect (PRG), or for htmx render the step and push its URL.
+
+    `posting` is the row as the edit saved it (or as this request loaded it), so the step
+    is drawn from it without loading it again."""
     if request.htmx:
-        posting = JobPosting.objects.get(pk=posting.pk)  # not refresh_from_db()
         return step.get(request, posting)
     return redirect(step.url(posting))
 

@@ -146,7 +146,7 @@ def stripe_webhook(request):
 def receive(text, event):
     """Store a parsed event and queue its processing, in one transaction. Returns the
     stored event, or None when its id was stored before (a repeated delivery)."""
-    posting = _posting_named_in(event["data"]["object"])
+    posting_id = _posting_named_in(event["data"]["object"])
     try:
         with transaction.atomic():
             stored = StripeEvent.objects.create(
@@ -154,7 +154,7 @@ def receive(text, event):
                 type=event["type"],
                 body=text,
                 payload=event,
-                posting=posting,
+                posting_id=posting_id,
                 next_attempt_at=timezone.now(),
             )
             _enqueue(stored)
@@ -225,7 +225,8 @@ def _storable(value):
 
 
 def _posting_named_in(obj):
-    """Our posting, from a session's client_reference_id or an object's metadata."""
+    """Our posting's id, from a session's client_reference_id or an object's metadata, if
+    that posting exists (only its id is read: the event just points to it)."""
     metadata = obj.get("metadata")
     candidate = obj.get("client_reference_id") or (
         metadata.get("posting_id") if isinstance(metadata, dict) else None
@@ -233,7 +234,7 @@ def _posting_named_in(obj):
     if not isinstance(candidate, str) or not candidate or len(candidate) > 64:
         return None
     try:
-        return JobPosting.objects.filter(pk=candidate).first()
+        return JobPosting.objects.filter(pk=candidate).values_list("pk", flat=True).first()
     except (ValueError, ValidationError):
         return None
 

@@ -80,7 +80,7 @@ class Step:
         return self.apply_edit(
             request,
             posting,
-            lambda: edits.edit(self.flow, posting.pk, change, why=why),
+            lambda: edits.edit(self.flow, posting.pk, change, why=why, seen=posting),
             done_message=done_message,
         )
 

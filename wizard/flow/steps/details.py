@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
@@ -27,8 +29,9 @@ class DetailsStep(Step):
     def post(self, request, posting):
         if "resume_link" in request.POST:
             return self.email_finish_later_link(request, posting)
-        # The form validates a detached copy; the edit applies the clean data to the locked row.
-        form = DetailsForm(request.POST, instance=JobPosting.objects.get(pk=posting.pk))
+        # The form validates a detached copy (the page is drawn from `posting` as it was);
+        # the edit applies the clean data to the locked row.
+        form = DetailsForm(request.POST, instance=copy.copy(posting))
         if not form.is_valid():
             return self.render(request, posting, self.context(posting, form), 422)
 

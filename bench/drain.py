@@ -1,0 +1,256 @@
+"""How fast one task worker (`manage.py db_worker`) drains its queue.
+
+    python -m bench.drain COUNT CORE   # prints {"emails": {...}, "events": {...}}
+
+Two queues, each drained by one worker process pinned to CORE, in the database of
+DATABASE_URL (PostgreSQL in `make bench`):
+
+- emails: COUNT paid postings, each with its confirmation email queued as the payment
+  queues it (an Effect and its task). The worker sends each through the configured
+  mailer (the file mailer here, MAIL_FILE_PATH), records it, and moves the posting on
+  to review: what happens after every payment.
+- events: COUNT checkout.session.completed events stored as the webhook view stores
+  them (bench/__main__.py measures the view itself), for postings whose Checkout Session
+  was really opened and paid at fakestripe. The worker's handler asks Stripe (fakestripe,
+  started here) for the session, marks the posting paid and queues its email.
+
+The rate is the tasks' own span in the task table (first started to last finished), so
+the worker's start-up is not counted; the worker's wall time is reported too.
+"""
+
+import json
+import logging
+import os
+import resource
+import secrets
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Max, Min  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django_tasks_db.management.commands.db_worker import Worker  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
+
+from bench.measure import TRANSACTION_CONTROL  # noqa: E402
+from bench.seed import DETAILS, _completed  # noqa: E402
+from wizard.effects.email import Email, queue_email  # noqa: E402
+from wizard.effects.models import Effect  # noqa: E402
+from wizard.payments import webhooks  # noqa: E402
+from wizard.payments.checkout import start_checkout  # noqa: E402
+from wizard.payments.models import StripeEvent  # noqa: E402
+from wizard.postings.models import JobPosting, Status  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_EFFECT = "wizard.effects.runner.run_effect"
+PROCESS_EVENT = "wizard.payments.webhooks.process_event"
+
+
+def run_worker(core, log_path, label):
+    """One worker, until the queue is empty (--batch); returns its wall time and the CPU
+    time it used (user + system, start-up included). With
+    BENCH_WORKER_PROFILE=DIR it runs under cProfile (wall clock: the worker waits on the
+    database) and leaves DIR/LABEL.prof."""
+    connection.close()  # the worker must see everything committed, and nothing held
+    profile = os.environ.get("BENCH_WORKER_PROFILE")
+    profiler = ["-m", "cProfile", "-o", f"{profile}/{label}.prof"] if profile else []
+    started, cpu = time.perf_counter(), children_cpu()
+    with open(log_path, "ab") as log:
+        subprocess.run(
+            [
+                "taskset",
+                "-c",
+                str(core),
+                sys.executable,
+                *profiler,
+                "manage.py",
+                "db_worker",
+                "--batch",
+                "--no-startup-delay",
+                "--no-reload",
+            ],
+            cwd=ROOT,
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return time.perf_counter() - started, children_cpu() - cpu
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def queries_per_task(task_path):
+    """The queries of one more task of the kind just drained, run by the worker's own loop
+    in this process (polling and recording included)."""
+    logging.getLogger("django.tasks").setLevel(logging.WARNING)  # no line per task here
+    with CaptureQueriesContext(connection) as queries:
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=1,
+            worker_id="bench-queries",
+            excluded_queue_names=[],
+        ).run()
+    ran = DBTaskResult.objects.filter(task_path=task_path, worker_ids=["bench-queries"])
+    assert ran.count() == 1, f"expected one {task_path} task to run"
+    sql = [query["sql"] for query in queries.captured_queries]
+    control = [q for q in sql if q.split(" ", 1)[0].upper() in TRANSACTION_CONTROL]
+    return len(sql) - len(control)
+
+
+def task_rate(task_path, expected):
+    tasks = DBTaskResult.objects.filter(task_path=task_path)
+    succeeded = tasks.filter(status="SUCCESSFUL").count()
+    if succeeded != expected:
+        raise SystemExit(f"{task_path}: {succeeded} of {expected} tasks succeeded")
+    span = tasks.aggregate(first=Min("started_at"), last=Max("finished_at"))
+    seconds = (span["last"] - span["first"]).total_seconds()
+    return {"count": expected, "seconds": round(seconds, 3), "per_second": expected / seconds}
+
+
+def paid_postings(count):
+    """`count` paid postings, each with its confirmation email queued as a payment does."""
+    postings = JobPosting.objects.bulk_create(
+        JobPosting(
+            status=Status.PAID,
+            step_data=_completed("logo", "details"),
+            price_amount=9900,
+            price_currency="usd",
+            payment_attempt=1,
+            payment_intent_id=f"pi_drain_{secrets.token_hex(8)}",
+            paid_at=django.utils.timezone.now(),
+            **{**DETAILS, "contact_email": f"employer{number}@drain.example"},
+        )
+        for number in range(count)
+    )
+    with transaction.atomic():
+        for posting in postings:
+            queue_email(posting, Email.CONFIRMATION)
+
+
+def drain(label, task_path, count, core, log_path, startup_cpu):
+    """Drain the queue with one worker process: the tasks' rate, the worker's CPU a task."""
+    wall, cpu = run_worker(core, log_path, label)
+    return {
+        **task_rate(task_path, count),
+        "worker_wall_seconds": round(wall, 3),
+        "cpu_ms_per_task": round(1000 * (cpu - startup_cpu) / count, 2),
+    }
+
+
+def drain_emails(count, core, log_path, startup_cpu):
+    paid_postings(count)
+    result = drain("emails", RUN_EFFECT, count, core, log_path, startup_cpu)
+    sent = Effect.objects.filter(name=Email.CONFIRMATION, state=Effect.State.SENT).count()
+    in_review = JobPosting.objects.filter(status=Status.IN_REVIEW).count()
+    if sent != count or in_review != count:
+        raise SystemExit(f"emails: {sent} sent and {in_review} in review of {count}")
+    paid_postings(1)
+    return {**result, "queries_per_task": queries_per_task(RUN_EFFECT)}
+
+
+def paid_sessions(count):
+    """`count` postings whose checkout was opened through the app and paid at fakestripe."""
+    sessions = []
+    for _ in range(count):
+        posting = JobPosting.objects.create(
+            status=Status.READY_TO_PAY, step_data=_completed("logo", "details"), **DETAILS
+        )
+        start_checkout(
+            posting.pk,
+            success_url=f"{settings.SITE_URL}/return",
+            cancel_url=f"{settings.SITE_URL}/cancel",
+            reviewed=posting.content_digest,
+        )
+        session_id = JobPosting.objects.get(pk=posting.pk).checkout_session_id
+        request = urllib.request.Request(
+            f"{settings.FAKESTRIPE_URL}/_fakestripe/checkout/{session_id}/complete",
+            data=json.dumps({"payment_status": "paid"}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            sessions.append(json.load(response))
+    return sessions
+
+
+def store_events(count):
+    """`count` checkout.session.completed events for paid sessions, stored as the view does."""
+    for session in paid_sessions(count):
+        event = {
+            "id": f"evt_drain_{secrets.token_hex(12)}",
+            "object": "event",
+            "api_version": "2025-03-31.basil",
+            "created": int(time.time()),
+            "livemode": False,
+            "pending_webhooks": 1,
+            "type": "checkout.session.completed",
+            "data": {"object": session},
+        }
+        text = json.dumps(event)
+        webhooks.receive(text, json.loads(text))
+
+
+def drain_events(count, core, log_path, startup_cpu):
+    store_events(count)
+    # The worker processes the events first, then the emails their payments queued: the
+    # events' rate is their own tasks' span; the worker's CPU is shared out over both.
+    result = drain("events", PROCESS_EVENT, count, core, log_path, startup_cpu)
+    processed = StripeEvent.objects.exclude(processed_at=None).count()
+    paid = JobPosting.objects.filter(status=Status.IN_REVIEW).exclude(checkout_session_id="")
+    if processed != count or paid.count() != count:
+        raise SystemExit(f"events: {processed} processed, {paid.count()} paid of {count}")
+    del result["cpu_ms_per_task"]
+    store_events(1)
+    return {**result, "queries_per_task": queries_per_task(PROCESS_EVENT)}
+
+
+def fakestripe():
+    port = settings.FAKESTRIPE_URL.rsplit(":", 1)[1]
+    return subprocess.Popen(
+        [sys.executable, "-m", "fakestripe", "--port", port],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(url, seconds=20):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    count, core = int(sys.argv[1]), sys.argv[2]
+    log_path = Path(os.environ.get("BENCH_WORKER_LOG", "/dev/null"))
+    _, startup_cpu = run_worker(core, log_path, "startup")  # an empty queue: start-up only
+    result = {"emails": drain_emails(count, core, log_path, startup_cpu)}
+    stripe = fakestripe()
+    try:
+        wait_for(f"{settings.FAKESTRIPE_URL}/_fakestripe/health")
+        result["events"] = drain_events(count, core, log_path, startup_cpu)
+    finally:
+        stripe.terminate()
+        stripe.wait(10)
+    print(json.dumps(result))

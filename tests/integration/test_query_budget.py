@@ -1,0 +1,156 @@
+"""How many queries the hot paths make (issue 11): at most five per wizard request, the
+webhook's store-and-queue, and one email sent by the worker. Counts, not timings: `make
+bench` measures time. Transaction control (BEGIN, COMMIT, savepoints) is not counted."""
+
+import json
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import VALID_DETAILS, WEBHOOK_SECRET, step_url, stripe_api
+from tests.factories import own, posting_at
+from tests.fakestripe_process import sign_webhook
+from tests.integration.test_payment import press_pay, session_id_from
+from wizard.effects import runner
+from wizard.effects.email import Email, queue_email
+from wizard.effects.models import Effect
+from wizard.flow import edits
+from wizard.flow.order import FLOW
+from wizard.models import JobPosting, Status, StripeEvent
+
+pytestmark = pytest.mark.django_db
+
+WIZARD_MAX_QUERIES = 5
+HTMX = {"HTTP_HX_REQUEST": "true"}
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+
+@contextmanager
+def data_queries():
+    """The SQL statements run inside the block, transaction control left out."""
+    found = []
+    with CaptureQueriesContext(connection) as captured:
+        yield found
+    found.extend(
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].split(" ", 1)[0].upper() not in TRANSACTION_CONTROL
+    )
+
+
+def wizard_postings(client):
+    postings = {
+        "logo": posting_at(Status.DRAFT),
+        "details": posting_at("logo_ready"),
+        "payment": posting_at(Status.READY_TO_PAY),
+        "confirmation": posting_at(Status.IN_REVIEW, paid_at="2026-01-01T00:00:00Z"),
+    }
+    own(client, *postings.values())
+    return postings
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize("step", ["logo", "details", "payment", "confirmation"])
+def test_each_step_is_shown_within_the_query_budget(client, step, htmx):
+    posting = wizard_postings(client)[step]
+    with data_queries() as queries:
+        response = client.get(step_url(step, posting), **(HTMX if htmx else {}))
+    assert response.status_code == 200
+    assert len(queries) <= WIZARD_MAX_QUERIES, queries
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_saving_details_is_within_the_query_budget(client, htmx):
+    posting = posting_at("logo_ready")
+    own(client, posting)
+    with data_queries() as queries:
+        response = client.post(
+            step_url("details", posting), VALID_DETAILS, **(HTMX if htmx else {})
+        )
+    assert response.status_code == (200 if htmx else 302)
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.READY_TO_PAY
+    # The session, the posting, its lock, the transition's log row and the update; the
+    # next step is drawn from the saved row.
+    assert len(queries) <= WIZARD_MAX_QUERIES, queries
+
+
+def test_the_start_page_makes_no_query(client):
+    with data_queries() as queries:
+        assert client.get("/post/").status_code == 200
+    assert queries == []
+
+
+def test_an_edit_finds_a_checkout_opened_after_the_page_loaded_and_expires_it(client, fakestripe):
+    """The request's own copy of the posting spares a query when no checkout was open;
+    one opened meanwhile in another tab is still expired before the edit applies."""
+    posting = posting_at(Status.READY_TO_PAY)
+    own(client, posting)
+    seen = JobPosting.objects.get(pk=posting.pk)  # as the details POST loaded it
+    session_id = session_id_from(press_pay(client, posting))  # another tab pays meanwhile
+
+    def change(locked):
+        locked.title = "Changed"
+
+    saved = edits.edit(FLOW, posting.pk, change, why="Details saved", seen=seen)
+    assert (saved.status, saved.title) == (Status.READY_TO_PAY, "Changed")
+    assert stripe_api().v1.checkout.sessions.retrieve(session_id).status == "expired"
+
+
+def test_a_webhook_is_stored_and_queued_in_four_queries(client, settings):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    posting = posting_at(Status.AWAITING_PAYMENT)
+    event = {
+        "id": "evt_budget",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_test_budget", "client_reference_id": str(posting.pk)}},
+    }
+    body = json.dumps(event).encode()
+    with data_queries() as queries:
+        response = client.post(
+            "/stripe/webhook/",
+            body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign_webhook(body, WEBHOOK_SECRET),
+        )
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().posting_id == posting.pk
+    # The posting's id, the event, its task, the task's id on the event.
+    assert len(queries) == 4, queries
+
+
+def test_an_unknown_posting_in_a_webhook_is_stored_without_one(client, settings):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    event = {
+        "id": "evt_stranger",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_x", "client_reference_id": "not-a-uuid"}},
+    }
+    body = json.dumps(event).encode()
+    response = client.post(
+        "/stripe/webhook/",
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign_webhook(body, WEBHOOK_SECRET),
+    )
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().posting_id is None
+
+
+def test_the_worker_sends_an_email_and_records_it_in_nine_queries(mailoutbox):
+    posting = posting_at(Status.PAID)
+    with mock.patch("wizard.effects.runner.transaction.on_commit"):
+        with runner.transaction.atomic():
+            effect = queue_email(posting, Email.CONFIRMATION)
+    with data_queries() as queries:
+        assert runner.run_now(effect.pk) == "done"
+    assert Effect.objects.get(pk=effect.pk).state == Effect.State.SENT
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW
+    assert len(mailoutbox) == 1
+    # Claim: lock the posting (found from the effect), lock and update the effect. Record:
+    # the same locks, the effect's update, the two transitions' log rows, the posting.
+    assert len(queries) == 9, queries
