@@ -99,23 +99,22 @@ def run_effect(effect_id):
 
 def run_now(effect_id):
     """One attempt, in this process: claim, perform, record. Returns what happened.
-    Every line logged meanwhile names the effect's posting."""
-    posting_id = Effect.objects.filter(pk=effect_id).values_list("posting_id", flat=True).first()
-    with posting_context(posting_id):
-        return _attempt(effect_id)
-
-
-def _attempt(effect_id):
+    Every line logged once the effect is claimed names its posting."""
     effect = _claim(effect_id)
     if effect is None:
         return "nothing to do"
+    with posting_context(effect.posting_id):
+        return _attempt(effect)
+
+
+def _attempt(effect):
     kind = kind_named(effect.kind)
     try:
         performed = kind.perform(effect)
     except Exception as exc:  # every failure is recorded and classified below
-        return _record_failure(effect_id, exc, posting_id=effect.posting_id)
+        return _record_failure(effect.pk, exc, posting_id=effect.posting_id)
     provider_id, outcome = performed if isinstance(performed, tuple) else (performed, None)
-    _record_success(effect_id, provider_id or "", outcome, posting_id=effect.posting_id)
+    _record_success(effect.pk, provider_id or "", outcome, posting_id=effect.posting_id)
     return "done"
 
 
