@@ -158,7 +158,10 @@ def board_endpoints(board, database):
     endpoints = [
         Endpoint("board page 1" + suffix, path="/", ratio_target=PAGE_RATIO),
         Endpoint("board page 50" + suffix, path="/?page=50"),
-        Endpoint("board filtered" + suffix, path="/?q=python&employment_type=full_time&remote=on"),
+        Endpoint(
+            "board filtered" + suffix,
+            path="/?q=python&employment_type=full_time&workplace=remote",
+        ),
         Endpoint("job page" + suffix, path=f"/jobs/{board['job_slug']}/", ratio_target=PAGE_RATIO),
     ]
     if database == "SQLite":

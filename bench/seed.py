@@ -30,8 +30,9 @@ from wizard.postings.models import JobPosting, Status  # noqa: E402
 DETAILS = {
     "company_name": "Acme Analytics GmbH",
     "title": "Senior Backend Engineer (Python/Django)",
-    "location": "Berlin, Germany",
-    "remote": True,
+    "workplace": "hybrid",
+    "city": "Berlin",
+    "country": "DE",
     "employment_type": "full_time",
     "salary_min": 70000,
     "salary_max": 90000,
@@ -48,10 +49,7 @@ DETAILS = {
 }
 
 # The form the details POST sends: the same details again (the posting's status stays).
-DETAILS_FORM = {
-    **{k: v for k, v in DETAILS.items() if k != "remote"},
-    "remote": "on",
-}
+DETAILS_FORM = dict(DETAILS)
 
 
 def _completed(*steps):
@@ -152,18 +150,20 @@ COMPANIES = [
     "Quill Legal",
     "Beacon Education",
 ]
+# (workplace, city, country, applicant countries): offices, and remote jobs open to some.
 LOCATIONS = [
-    "Berlin, Germany",
-    "London, United Kingdom",
-    "Amsterdam, Netherlands",
-    "Paris, France",
-    "Lisbon, Portugal",
-    "Toronto, Canada",
-    "New York, USA",
-    "Austin, USA",
-    "Sydney, Australia",
-    "Dublin, Ireland",
-    "",
+    ("on_site", "Berlin", "DE", []),
+    ("hybrid", "London", "GB", []),
+    ("on_site", "Amsterdam", "NL", []),
+    ("hybrid", "Paris", "FR", []),
+    ("on_site", "Lisbon", "PT", []),
+    ("hybrid", "Toronto", "CA", []),
+    ("on_site", "New York", "US", []),
+    ("hybrid", "Austin", "US", []),
+    ("on_site", "Sydney", "AU", []),
+    ("hybrid", "Dublin", "IE", []),
+    ("remote", "", "", ["DE", "FR", "NL"]),
+    ("remote", "", "", ["US", "CA"]),
 ]
 SENTENCES = [
     "You will join a team of {n} people who own the {thing} end to end.",
@@ -222,8 +222,13 @@ def board(size):
                 step_data=_completed("logo", "details"),
                 company_name=company,
                 title=title,
-                location=rng.choice(LOCATIONS),
-                remote=rng.random() < 0.4,
+                **dict(
+                    zip(
+                        ["workplace", "city", "country", "applicant_countries"],
+                        rng.choice(LOCATIONS),
+                        strict=True,
+                    )
+                ),
                 employment_type=rng.choice(
                     ["full_time"] * 6 + ["part_time", "contract", "temporary", "internship"]
                 ),
