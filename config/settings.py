@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The board's full-text search (SearchVectorField); inert on SQLite.
+    "django.contrib.postgres",
     "django_htmx",
     "django_tasks_db",
     "crontask",
@@ -125,6 +127,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+# --- Cache ----------------------------------------------------------------------
+# The public board keeps its rendered pages here, under a version that every change of a
+# published posting replaces (wizard.board.cache), so every web process and every worker
+# must see the same cache: Redis in production (CACHE_URL=redis://host:6379/0). The
+# default, files under VAR_DIR/cache, is shared by the processes of one machine (make run's
+# web server and worker); locmem:// is one process's memory, dummy:// caches nothing.
+def cache_from_url(url):
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme = ""
+    if scheme in ("redis", "rediss"):
+        return {
+            # Django's RedisCache, keeping its client (wizard.ops.redis_cache).
+            "BACKEND": "wizard.ops.redis_cache.RedisCache",
+            "LOCATION": url,
+            # A cache that does not answer must not hold a page for long: the board then
+            # renders from the database (wizard.board.cache).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    if scheme == "file" and rest:
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://, rediss://, file:///path, locmem:// or dummy://, not {url!r}"
+    )
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL") or f"file://{VAR_DIR / 'cache'}")}
+# How long a rendered board page may be kept at most; a change of any published posting
+# replaces them all at once, whatever this says.
+BOARD_PAGE_CACHE_SECONDS = int(os.environ.get("BOARD_PAGE_CACHE_SECONDS", "600"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -186,6 +224,10 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
         },
     }
+    if default_storage["OPTIONS"]["querystring_auth"]:
+        # Signed logo URLs expire after an hour (django-storages' default): a cached board
+        # page must be replaced well before the links in it stop working.
+        BOARD_PAGE_CACHE_SECONDS = min(BOARD_PAGE_CACHE_SECONDS, 1800)
 else:
     default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {

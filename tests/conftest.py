@@ -28,6 +28,27 @@ def fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def process_cache():
+    """Tests cache in this process's memory (the live server's threads share it), never in
+    the CACHE_URL of the machine: clearing it must not touch anyone else's."""
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(process_cache):
+    """Every test starts with an empty cache, as its database starts empty: a page cached
+    by one test must not be served to the next (the database rolls back, the cache not)."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
 @pytest.fixture(scope="session")
 def fakestripe_server():
     server = FakeStripeProcess(webhook_secret=WEBHOOK_SECRET, webhook_retry_delays=(0.1, 0.2, 0.4))

@@ -9,6 +9,8 @@ class WizardConfig(AppConfig):
         # The side-effect kinds: each registers itself with the runner and subscribes
         # to the lifecycle events that call for it. The task id on the worker's log
         # lines, and the deployment checks. The transition log and the lifecycle events.
+        # The board's cache, which forgets its pages when a published posting changes.
+        from wizard.board import cache  # noqa: F401
         from wizard.effects import email, indexing, refund  # noqa: F401
         from wizard.ops import checks, signals  # noqa: F401
         from wizard.postings import events, transitions  # noqa: F401

@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 
 from wizard.board import views as board
+from wizard.board.cache import shared_page
 from wizard.board.feeds import LatestJobsFeed
 from wizard.flow import manage_link, views
 from wizard.flow.order import FLOW
@@ -16,7 +17,7 @@ private = never_cache
 urlpatterns = [
     path("", board.board, name="board"),
     # Before the posting pattern: "feed" is a valid slug.
-    path("jobs/feed/", board.public_cache(LatestJobsFeed()), name="feed"),
+    path("jobs/feed/", board.public_cache(shared_page("feed")(LatestJobsFeed())), name="feed"),
     path("jobs/<slug:slug>/", board.job, name="job"),
     path("post/", private(views.start), name="start"),
     # Before the per-step patterns: "resume" is not a posting id. (The path keeps its

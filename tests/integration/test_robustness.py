@@ -260,6 +260,29 @@ def test_every_wizard_page_says_no_store(client, in_review):
 
 # --- 5. A production deployment ----------------------------------------------------------
 
+# check --deploy connects to the database: Django 6.1's checks of a GeneratedField (the
+# postings' search vector) ask PostgreSQL for its version. Any server that answers will do:
+# the one the suite's PostgreSQL run uses.
+CHECK_DATABASE_URL = os.environ.get(
+    "CHECK_DEPLOY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def postgresql_answers():
+    import psycopg
+
+    try:
+        psycopg.connect(CHECK_DATABASE_URL, connect_timeout=2).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+needs_a_postgresql_server = pytest.mark.skipif(
+    not postgresql_answers(),
+    reason=f"check --deploy asks PostgreSQL its version; none answers at {CHECK_DATABASE_URL}",
+)
+
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
@@ -273,8 +296,9 @@ PRODUCTION = {
     "BOT_CHECK_SECRET_KEY": "x",
     "SECURE_HSTS_PRELOAD": "true",  # opting in to the preload list is the deployer's call
     # State every machine shares (check --deploy reports local files and SQLite).
-    "DATABASE_URL": "postgres://jobwizard@db.internal:5432/jobwizard",
+    "DATABASE_URL": CHECK_DATABASE_URL,
     "AWS_STORAGE_BUCKET_NAME": "jobwizard-logos",
+    "CACHE_URL": "redis://cache.internal:6379/0",
 }
 
 
@@ -293,6 +317,7 @@ def check_deploy(without=(), **overrides):
     )
 
 
+@needs_a_postgresql_server
 def test_check_deploy_finds_nothing_in_a_production_configuration():
     result = check_deploy()
     assert result.returncode == 0, result.stderr
@@ -309,6 +334,22 @@ def test_check_deploy_refuses_logos_on_local_disk_and_warns_of_sqlite_and_mail_f
     assert "jobwizard.W002" in result.stderr and "jobwizard.W003" in result.stderr
 
 
+@needs_a_postgresql_server
+def test_check_deploy_warns_of_a_cache_on_one_machine():
+    """The board's version is bumped by whichever process changes a posting (the expiry job
+    runs in a worker): a cache on one machine would leave the others' pages stale."""
+    for cache_url in [None, "file:///tmp/cache", "locmem://"]:
+        result = (
+            check_deploy(without=["CACHE_URL"])
+            if cache_url is None
+            else check_deploy(CACHE_URL=cache_url)
+        )
+        assert result.returncode == 0, result.stderr
+        assert "jobwizard.W004" in result.stderr, cache_url
+    assert "jobwizard.W004" not in check_deploy(CACHE_URL="rediss://cache:6380/1").stderr
+
+
+@needs_a_postgresql_server
 def test_https_settings_can_be_switched_off():
     result = check_deploy(SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0")
     assert "security.W004" in result.stderr and "security.W008" in result.stderr

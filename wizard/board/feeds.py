@@ -22,7 +22,7 @@ class LatestJobsFeed(Feed):
         return reverse("wizard:feed")
 
     def items(self):
-        return on_board().order_by("-published_at", "-pk")[:FEED_SIZE]
+        return on_board().defer("search_vector").order_by("-published_at", "-pk")[:FEED_SIZE]
 
     def item_title(self, posting):
         return f"{posting.title} at {posting.company_name}"

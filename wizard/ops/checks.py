@@ -1,6 +1,6 @@
 """`manage.py check --deploy`: a production process must keep nothing on its own disk that
-another process, on another machine, needs (logos, emails) and must share one database
-that takes concurrent writers. Run with DEBUG off; the release step runs it."""
+another process, on another machine, needs (logos, emails, the board's cache) and must
+share one database that takes concurrent writers. Run with DEBUG off; the release step runs it."""
 
 from django.conf import settings
 from django.core import checks
@@ -38,6 +38,16 @@ def shared_state(app_configs, **kwargs):
                 hint="Set DATABASE_URL to PostgreSQL to run web and worker processes on "
                 "several machines.",
                 id="jobwizard.W003",
+            )
+        )
+    if not settings.CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+        found.append(
+            checks.Warning(
+                "The cache is on this machine only: the board's pages are cached under a "
+                "version that workers and web processes on other machines would not see "
+                "change (a withdrawn job stays listed for up to BOARD_PAGE_CACHE_SECONDS).",
+                hint="Set CACHE_URL to a Redis every process reaches (redis://host:6379/0).",
+                id="jobwizard.W004",
             )
         )
     return found

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 from django_countries.fields import CountryField
@@ -23,6 +25,7 @@ from django_fsm import (
 )
 
 from wizard.postings import attention
+from wizard.postings.search import PostingSearchVector
 
 
 def new_nonce():
@@ -123,7 +126,27 @@ REVIEW_PERMISSION = "wizard.review_posting"
 REFUND_PERMISSION = "wizard.refund_posting"
 
 
+# Sent after postings were written in bulk (QuerySet.update(), bulk_create(),
+# bulk_update()), which bypasses save() and its post_save: whatever keeps a copy of what
+# postings show (the board's cache) must forget it.
+rows_written = Signal()
+
+
 class JobPostingQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        rows_written.send(sender=self.model)
+        return rows
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        rows_written.send(sender=self.model)
+        return created
+
+    bulk_create.alters_data = True
+
     def with_attention(self):
         """Each posting annotated with why it needs staff attention (wizard.postings.attention)."""
         return attention.annotate(self)
@@ -212,6 +235,14 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     slug = models.SlugField(max_length=120, unique=True, null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
 
+    # Full-text search over the title, company, description and place, computed by the
+    # database on every write (PostgreSQL; NULL on SQLite): wizard.postings.search.
+    search_vector = models.GeneratedField(
+        expression=PostingSearchVector(),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
     # The last failure: a friendly sentence for the employer, the detail for staff.
     last_error_message = models.CharField(max_length=255, blank=True)
     last_error_detail = models.TextField(blank=True)
@@ -224,6 +255,14 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "updated_at"]),
             models.Index(fields=["status", "-published_at"]),
+            # The board: its pages in order, and its count read from the index alone
+            # (slug, which the board requires, included; INCLUDE only on PostgreSQL).
+            models.Index(
+                fields=["-published_at", "-id"],
+                include=["slug"],
+                condition=Q(status=Status.PUBLISHED),
+                name="wizard_board_published_idx",
+            ),
         ]
         permissions = [
             ("refund_posting", "Can refund a posting's payment"),

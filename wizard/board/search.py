@@ -1,0 +1,105 @@
+"""The board's search box (`q`) and location filter.
+
+On PostgreSQL `q` is a full-text search over each posting's stored search vector
+(wizard.postings.search: title, company, description, and the office's city and region),
+parsed as a web search (`websearch_to_tsquery`: words are ANDed, "quoted phrases", `or`,
+`-word`), with the last word also taken as the start of a word while the visitor types
+("pyth" finds Python), through a GIN index, ranked by `ts_rank` (title above company above
+description above place), then newest first. A country's name ("Germany", "UK") also finds
+the jobs there and the remote jobs open to its residents, as the location filter does.
+
+SQLite has no text search: there `q` is a case-insensitive substring match of the title,
+company, description or location, newest first (what the board did before issue 11).
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connections
+from django.db.models import F, Q
+from django_countries import countries
+
+from wizard.postings.search import SEARCH_CONFIG
+
+# What people call countries that django-countries names otherwise.
+COUNTRY_ALIASES = {"uk": "GB", "usa": "US", "america": "US", "britain": "GB", "holland": "NL"}
+
+# A search that ends with a plain word (not negated, not "or"), with no quoted phrase.
+_LAST_WORD = re.compile(r"^(?P<head>|.*\s)(?P<last>\w+)$", re.DOTALL)
+
+
+def country_codes(text):
+    """The codes of the countries `text` may mean: its code ("DE"), a common alias
+    ("UK"), or the start of a word of its name ("germ", "kingdom")."""
+    text = text.strip().lower()
+    if len(text) < 2:
+        return set()
+    codes = {code for code, name in countries if name.lower().startswith(text)} | {
+        code
+        for code, name in countries
+        if any(word.startswith(text) for word in name.lower().replace(",", " ").split())
+    }
+    if text.upper() in countries:
+        codes.add(text.upper())
+    if text in COUNTRY_ALIASES:
+        codes.add(COUNTRY_ALIASES[text])
+    return codes
+
+
+def in_countries(codes):
+    """Jobs with an office in one of `codes`, and remote jobs open to its residents."""
+    match = Q(country__in=codes)
+    # applicant_countries holds codes joined by commas: two letters in a row are always
+    # one whole code.
+    for code in sorted(codes):
+        match |= Q(applicant_countries__contains=code)
+    return match
+
+
+def located_in(text):
+    """Jobs whose office's city, region or country matches `text`, and remote jobs open
+    to applicants living in a country it names."""
+    match = Q(city__icontains=text) | Q(region__icontains=text)
+    codes = country_codes(text)
+    if codes:
+        match |= in_countries(codes)
+    return match
+
+
+def uses_full_text(postings):
+    return connections[postings.db].vendor == "postgresql"
+
+
+def search(postings, text):
+    """`postings` that match the visitor's `text`, best first."""
+    if not uses_full_text(postings):
+        return postings.filter(
+            Q(title__icontains=text)
+            | Q(company_name__icontains=text)
+            | Q(description__icontains=text)
+            | located_in(text)
+        ).order_by("-published_at", "-pk")
+    query = web_search_query(text)
+    match = Q(search_vector=query)
+    if codes := country_codes(text):
+        match |= in_countries(codes)
+    return (
+        postings.filter(match)
+        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def web_search_query(text):
+    """websearch_to_tsquery(text); when `text` ends with a plain word, that word may also be
+    the start of a longer one: the visitor may still be typing it."""
+    exact = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    found = _LAST_WORD.match(text.strip())
+    if not found or '"' in text or found["last"].lower() == "or":
+        return exact
+    # \w+ only: nothing in it is tsquery syntax.
+    prefix = SearchQuery(f"{found['last']}:*", config=SEARCH_CONFIG, search_type="raw")
+    head = found["head"].strip()
+    if head:
+        prefix = SearchQuery(head, config=SEARCH_CONFIG, search_type="websearch") & prefix
+    return exact | prefix
