@@ -2,6 +2,7 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django_countries import countries
 
+from wizard.flow.widgets import LongSelect, LongSelectMultiple
 from wizard.postings import logos, markdown
 from wizard.postings.models import Currency, EmploymentType, JobPosting, Workplace
 
@@ -55,7 +56,8 @@ class DetailsForm(forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 8}),
             "workplace": forms.RadioSelect,
-            "applicant_countries": forms.SelectMultiple(attrs={"size": 8}),
+            "country": LongSelect,
+            "applicant_countries": LongSelectMultiple(attrs={"size": 8}),
         }
 
     REQUIRED = [
