@@ -17,7 +17,7 @@ private = never_cache
 urlpatterns = [
     path("", board.board, name="board"),
     # Before the posting pattern: "feed" is a valid slug.
-    path("jobs/feed/", board.public_cache(shared_page("feed")(LatestJobsFeed())), name="feed"),
+    path("jobs/feed/", shared_page("feed")(LatestJobsFeed()), name="feed"),
     path("jobs/<slug:slug>/", board.job, name="job"),
     path("post/", private(views.start), name="start"),
     # Before the per-step patterns: "resume" is not a posting id. (The path keeps its

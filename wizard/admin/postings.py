@@ -36,7 +36,6 @@ from wizard.postings.models import (
     REVIEW_PERMISSION,
     Actor,
     JobPosting,
-    Status,
     TransitionLog,
     status_label,
 )
@@ -132,7 +131,7 @@ class QueueFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
-        return queryset.filter(status=Status.IN_REVIEW) if self.value() == "review" else queryset
+        return queryset.in_review() if self.value() == "review" else queryset
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):

@@ -45,7 +45,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
 from wizard.postings.models import JobPosting, Status, rows_written
@@ -53,6 +53,8 @@ from wizard.postings.models import JobPosting, Status, rows_written
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "board:version"
+# How long browsers and shared caches may keep a page (and its 304s).
+MAX_AGE_SECONDS = 60
 # The board's own query parameters; a URL with any other is rendered, not cached (so that
 # made-up parameters cannot fill the cache).
 BOARD_PARAMETERS = frozenset({"q", "location", "employment_type", "workplace", "remote", "page"})
@@ -174,51 +176,65 @@ def cacheable(request):
 def shared_page(kind):
     """Serve the view's 200 responses from the shared cache while the board's version
     stays the same, and answer conditional GETs from the version alone (ETag,
-    Last-Modified, 304)."""
+    Last-Modified, 304). Browsers and shared caches may keep them for a minute; the list
+    answers htmx with a fragment at the same URL, so they key on htmx's headers."""
 
     def decorator(view):
+        serve = _served_from_cache(kind, view)
+
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            variant = "fragment" if wants_fragment(request) else "page"
-            page = "|".join([kind, variant, code_fingerprint(), request.build_absolute_uri()])
-            key = f"board:page:{hashlib.sha256(page.encode()).hexdigest()[:32]}"
-            use_cache = cacheable(request)
-            conditional = "HTTP_IF_NONE_MATCH" in request.META or (
-                "HTTP_IF_MODIFIED_SINCE" in request.META
-            )
-            # One round trip to the cache: the version and the page's entry together (a
-            # revalidation needs the version only).
-            version, entry = versioned_entry(key if use_cache and not conditional else None)
-            if version is None:
-                return view(request, *args, **kwargs)
-            tag = hashlib.sha256(f"{version}|{page}".encode()).hexdigest()[:32]
-            etag, last_modified = f'"{kind}-{tag}"', version // 1_000_000_000
-
-            not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-            if not_modified is not None:
-                if isinstance(not_modified, HttpResponseNotModified):
-                    validators(not_modified, etag, last_modified)
-                return not_modified
-            if use_cache and conditional:
-                _, entry = versioned_entry(key)
-
-            if entry is not None and entry[0] == version:
-                _, content, content_type = entry
-                response = HttpResponse(content, content_type=content_type)
-                response["X-Board-Cache"] = "hit"
-            else:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200:
-                    return response
-                if use_cache and same_for_everyone(request, response):
-                    _set(key, (version, response.content, response["Content-Type"]))
-                response["X-Board-Cache"] = "miss" if use_cache else "bypass"
-            validators(response, etag, last_modified)
+            response = serve(request, *args, **kwargs)
+            if response.status_code in (200, 304):
+                patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
+                patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
             return response
 
         return wrapper
 
     return decorator
+
+
+def _served_from_cache(kind, view):
+    def serve(request, *args, **kwargs):
+        variant = "fragment" if wants_fragment(request) else "page"
+        page = "|".join([kind, variant, code_fingerprint(), request.build_absolute_uri()])
+        key = f"board:page:{hashlib.sha256(page.encode()).hexdigest()[:32]}"
+        use_cache = cacheable(request)
+        conditional = "HTTP_IF_NONE_MATCH" in request.META or (
+            "HTTP_IF_MODIFIED_SINCE" in request.META
+        )
+        # One round trip to the cache: the version and the page's entry together (a
+        # revalidation needs the version only).
+        version, entry = versioned_entry(key if use_cache and not conditional else None)
+        if version is None:
+            return view(request, *args, **kwargs)
+        tag = hashlib.sha256(f"{version}|{page}".encode()).hexdigest()[:32]
+        etag, last_modified = f'"{kind}-{tag}"', version // 1_000_000_000
+
+        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if not_modified is not None:
+            if isinstance(not_modified, HttpResponseNotModified):
+                validators(not_modified, etag, last_modified)
+            return not_modified
+        if use_cache and conditional:
+            _, entry = versioned_entry(key)
+
+        if entry is not None and entry[0] == version:
+            _, content, content_type = entry
+            response = HttpResponse(content, content_type=content_type)
+            response["X-Board-Cache"] = "hit"
+        else:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200:
+                return response
+            if use_cache and same_for_everyone(request, response):
+                _set(key, (version, response.content, response["Content-Type"]))
+            response["X-Board-Cache"] = "miss" if use_cache else "bypass"
+        validators(response, etag, last_modified)
+        return response
+
+    return serve
 
 
 def versioned_entry(key):

@@ -3,26 +3,21 @@
 Only JobPosting.objects.published() rows are ever shown. Every page is the same for every
 visitor: it is rendered once per version of the board and served from the shared cache
 (wizard.board.cache), which also answers conditional GETs (ETag, Last-Modified, 304)
-without a database query; browsers and shared caches may keep a page for MAX_AGE_SECONDS.
+without a database query; browsers and shared caches may keep a page for a minute.
 Search is full-text on PostgreSQL (wizard.board.search).
 """
-
-from functools import wraps
 
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from wizard.board import jsonld
 from wizard.board.cache import shared_page, wants_fragment
 from wizard.board.search import located_in, search
 from wizard.postings.models import EmploymentType, JobPosting, Workplace
-
-MAX_AGE_SECONDS = 60
 
 # The only columns the board renders: nothing per row touches another table. `status` is
 # read by django-fsm's ConcurrentTransitionMixin as each row is built: deferring it would
@@ -103,21 +98,6 @@ def on_board():
     return JobPosting.objects.published().filter(slug__gt="")
 
 
-def public_cache(view):
-    """Let browsers and shared caches keep the page (and its 304s) for a minute. The list
-    answers htmx with a fragment at the same URL, so caches must key on htmx's headers."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if response.status_code in (200, 304):
-            patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
-            patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
-        return response
-
-    return wrapper
-
-
 # --- The list ------------------------------------------------------------------------
 
 
@@ -127,7 +107,6 @@ NO_NONCE = {"csp_nonce": None}
 
 
 @require_safe
-@public_cache
 @shared_page("board")
 def board(request):
     form = BoardFilterForm(request.GET)
@@ -143,7 +122,6 @@ def board(request):
 
 
 @require_safe
-@public_cache
 @shared_page("job")
 def job(request, slug):
     posting = JobPosting.objects.published().filter(slug=slug).defer("search_vector").first()

@@ -100,9 +100,7 @@ class Ledger:
     @property
     def can_withdraw(self):
         posting = self.posting
-        return posting.status in (Status.CONFIRMED, Status.IN_REVIEW) and not (
-            posting.refund_requested
-        )
+        return posting.status in AWAITING_REVIEW and not posting.refund_requested
 
     def _email_sent(self, email):
         if email is None or email.in_flight:
