@@ -5,6 +5,7 @@ from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from tests.factories import posting_at
+from wizard.flow.order import FLOW
 from wizard.models import Actor, JobPosting, Status, TransitionLog
 
 pytestmark = pytest.mark.django_db
@@ -21,15 +22,8 @@ def apply(posting, method, **kwargs):
 def test_the_happy_path_moves_through_every_state_in_order():
     posting = posting_at(Status.DRAFT)
     apply(posting, "advance_wizard", to="logo_ready")
-    for field, value in {
-        "company_name": "Acme",
-        "title": "Engineer",
-        "employment_type": "full_time",
-        "description": "Build",
-        "apply_email": "jobs@acme.example",
-        "contact_email": "boss@acme.example",
-    }.items():
-        setattr(posting, field, value)
+    for step in FLOW.before_payment(posting):  # the payment guard asks the flow
+        step.fill_in(posting)
     apply(posting, "advance_wizard", to=Status.READY_TO_PAY)
     apply(posting, "open_checkout", session_id="cs_test_1")
     apply(posting, "mark_paid", payment_intent_id="pi_1")

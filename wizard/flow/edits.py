@@ -66,6 +66,22 @@ def _edit(flow, posting_id, change, *, why, seen=None):
         return posting
 
 
+# Why a status changed when a draft is touched without an edit: the flow changed under it.
+PROJECTED = "Progress recomputed from the steps (the flow changed)"
+
+
+def project(flow, posting):
+    """Put a draft's status right when the flow computes another one from its steps (a
+    step added, switched on or off since it was saved): under the row lock, logged.
+    Returns the posting, as saved; costs nothing when the status already agrees."""
+    if flow.is_projected(posting):
+        return posting
+    with locked_posting(posting.pk) as locked:
+        flow.sync_status(locked, by=Actor.system(), why=PROJECTED)
+        locked.save()
+        return locked
+
+
 def attach_logo(flow, posting_id, png_bytes):
     """Store the file first (an external call), then point the locked row at it."""
     _make_editable(posting_id)

@@ -3,8 +3,11 @@
 A step is a small class (wizard.flow.steps); the Flow is the ordered list of them.
 The dispatcher (wizard.flow.views.step) asks the flow which step a posting may see,
 the progress indicator and the status page are drawn from it, the URL patterns
-are generated from it, and the posting's status before payment is advanced by it
-(`sync_status`). Adding a step means writing one class and listing it here.
+are generated from it. Before payment the posting's status is a projection of the
+flow (`sync_status`, under the row lock, whenever a draft is touched), and the payment
+guard asks the flow (registered with wizard.postings.progress) whether every step
+before payment is complete. A paid posting is never sent back to a step before
+payment. Adding a step means writing one class and listing it here.
 """
 
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from wizard.flow.steps.details import DetailsStep
 from wizard.flow.steps.logo import LogoStep
 from wizard.flow.steps.payment import PaymentStep
 from wizard.flow.steps.phone import PhoneStep
+from wizard.postings import progress
 from wizard.postings.models import Status
 
 
@@ -44,13 +48,15 @@ class Flow:
         self.payment = payment[0]
         for step in self.steps:
             step.flow = self
-        self._by_name = {step.name: step for step in self.steps}
 
     def __iter__(self):
         return iter(self.steps)
 
     def __getitem__(self, name):
-        return self._by_name[name]
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
 
     def applicable(self, posting):
         return [step for step in self.steps if step.is_applicable(posting)]
@@ -66,15 +72,25 @@ class Flow:
     def count(self, posting):
         return len(self.applicable(posting))
 
+    def open_steps(self, posting):
+        """The applicable steps the posting may still be sent to: a paid posting is never
+        sent back before payment (not even to a step switched on after it paid)."""
+        steps = self.applicable(posting)
+        if posting.is_paid:
+            return steps[steps.index(self.payment) :]
+        return steps
+
     def first_incomplete(self, posting):
         return next(
-            (step for step in self.applicable(posting) if not step.is_complete(posting)), None
+            (step for step in self.open_steps(posting) if not step.is_complete(posting)), None
         )
 
     def blocking_step(self, step, posting):
         """The first incomplete step before `step`, or None when `step` may be shown."""
-        for earlier in self.steps[: self.steps.index(step)]:
-            if earlier.is_applicable(posting) and not earlier.is_complete(posting):
+        for earlier in self.open_steps(posting):
+            if earlier is step or self.steps.index(earlier) > self.steps.index(step):
+                return None
+            if not earlier.is_complete(posting):
                 return earlier
         return None
 
@@ -92,6 +108,10 @@ class Flow:
         index = steps.index(step)
         return steps[index + 1] if index + 1 < len(steps) else step
 
+    def ready_to_pay(self, posting):
+        """Every applicable step before payment is complete (the payment guard asks this)."""
+        return all(step.is_complete(posting) for step in self.before_payment(posting))
+
     def status_before_payment(self, posting):
         """The status the completed steps give: the `reached_status` of the last step of
         the leading run of complete ones, READY_TO_PAY when all before payment are."""
@@ -102,9 +122,25 @@ class Flow:
             status = step.reached_status
         return Status.READY_TO_PAY
 
+    def is_projected(self, posting):
+        """The draft's status is what its steps give (always true past the wizard, and
+        at checkout, where only the checkout's end moves it), and every complete step
+        before payment has its completion time."""
+        if not posting.is_before_payment or posting.status == Status.AWAITING_PAYMENT:
+            return True
+        return posting.status == self.status_before_payment(posting) and all(
+            "completed_at" in step.data(posting)
+            for step in self.before_payment(posting)
+            if step.is_complete(posting)
+        )
+
     def sync_status(self, posting, *, by, why):
-        """Advance (or, after an edit undid a step, step back) the locked posting's status,
-        and note when each step was first complete (for the employer's ledger)."""
+        """Project the locked draft's status from its steps: advance it, or step it back
+        when an edit undid a step or the flow changed (a TransitionLog row either way),
+        and note when each step was first complete (the ledger and the funnel read it).
+        A posting at checkout or past payment is left as it is."""
+        if self.is_projected(posting):
+            return
         for step in self.before_payment(posting):
             if step.is_complete(posting) and "completed_at" not in step.data(posting):
                 step.set_data(posting, completed_at=timezone.now().isoformat())
@@ -132,3 +168,4 @@ class Flow:
 
 
 FLOW = Flow([LogoStep(), DetailsStep(), PhoneStep(), PaymentStep(), ConfirmationStep()])
+progress.register(FLOW)

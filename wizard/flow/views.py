@@ -30,6 +30,7 @@ def step(request, posting_id, step_name):
     posting = owned_posting(request, posting_id)
     if posting.status == Status.ABANDONED:
         return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
+    posting = edits.project(FLOW, posting)
     requested = FLOW[step_name]
     if not requested.is_applicable(posting):
         raise Http404("This step is switched off.")

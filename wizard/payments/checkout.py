@@ -80,7 +80,7 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
             raise AlreadyPaid()
         if posting.content_digest != reviewed:
             raise ContentChanged()  # edited in another tab since the employer looked
-        if not can_proceed(posting.open_checkout):  # the model's rule, not a copy of it
+        if not can_proceed(posting.open_checkout):  # the model's rule: it asks the flow
             raise NotReadyForPayment()
         now = timezone.now()
         ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)

@@ -24,7 +24,7 @@ from django_fsm import (
     transition,
 )
 
-from wizard.postings import attention
+from wizard.postings import attention, progress
 from wizard.postings.search import PostingSearchVector
 
 
@@ -34,8 +34,9 @@ def new_nonce():
 
 
 class Status(models.TextChoices):
-    """The explicit states. Before payment the flow (wizard.flow) also advances the status
-    through the statuses its steps declare ("logo_ready", …): see advance_wizard."""
+    """The explicit states. Before payment the status is a projection of the flow
+    (wizard.postings.progress): it follows the statuses its steps declare ("logo_ready",
+    …) through advance_wizard, and the flow, not the status, says when payment may open."""
 
     DRAFT = "draft", "Draft"
     READY_TO_PAY = "ready_to_pay", "Ready to pay"
@@ -332,6 +333,9 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[Status.READY_TO_PAY, Status.AWAITING_PAYMENT],
         target=Status.AWAITING_PAYMENT,
+        # The stored status is not the only witness: the flow, asked now, must agree
+        # that every applicable step before payment is complete (wizard.postings.progress).
+        conditions=[progress.ready_to_pay],
     )
     def open_checkout(self, *, session_id, by, why):
         self.checkout_session_id = session_id

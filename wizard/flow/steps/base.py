@@ -55,6 +55,14 @@ class Step:
     def set_data(self, posting, **values):
         posting.step_data = {**posting.step_data, self.name: {**self.data(posting), **values}}
 
+    # --- An example employer ------------------------------------------------------------
+
+    def fill_in(self, posting):
+        """Complete this step on `posting` with example data, as an employer would (not
+        saved). Test factories and seed data walk the flow with it, so a new step before
+        payment needs no change there; the wizard itself never calls it."""
+        raise NotImplementedError(f"{type(self).__name__} has no example data.")
+
     # --- Requests ----------------------------------------------------------------------
 
     def get(self, request, posting):

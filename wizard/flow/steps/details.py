@@ -20,8 +20,25 @@ class DetailsStep(Step):
     reached_status = "details_ready"
     ledger_label = "Details saved"
 
+    # What an example employer writes (Step.fill_in).
+    example = {
+        "company_name": "Acme Corp",
+        "title": "Senior Django Engineer",
+        "workplace": "hybrid",
+        "city": "Berlin",
+        "country": "DE",
+        "employment_type": "full_time",
+        "description": "Build reliable things with Django.",
+        "apply_url": "https://acme.example/jobs/42",
+        "contact_email": "hiring@acme.example",
+    }
+
     def is_complete(self, posting):
         return posting.has_details
+
+    def fill_in(self, posting):
+        for field, value in self.example.items():
+            setattr(posting, field, value)
 
     def context(self, posting, form=None):
         return {"form": form or DetailsForm(instance=posting)}
