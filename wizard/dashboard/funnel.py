@@ -1,18 +1,17 @@
 """What the funnel counts: the stages a draft can reach, and where an employer gave up.
 
 The stages come from the flow (wizard.flow.order.FLOW): created, each step before
-payment that declares a `reached_status`, checkout opened, paid, published. A new step
-in the flow is a new stage here, with no edit.
+payment, checkout opened, paid, published. A new step in the flow is a new stage here,
+with no edit.
 
-A posting *reached* a stage if a row of its transition log has as target the stage's
-status or one beyond it, or if its status now is one of those. The log remembers a step
-that a later edit undid; the status covers a posting that has no log (made directly in
-the database). "Beyond" follows the posting's life: the statuses before payment in the
-flow's order (draft, each step's status, ready to pay, awaiting payment), then every
-status of the paid life (wizard.postings.models.PAID_LIFE); rejected and refunded
-postings were paid, expired ones were published. Abandoned says nothing about how far a
-posting got; its log does. A step that is switched off (the phone step without its
-setting) is counted only when some posting actually reached it.
+A posting *reached* a step's stage if the step recorded when it was first complete
+(`step_data[name]["completed_at"]`, written by the flow and kept when a later edit
+undoes the step): a step added later counts no posting that never saw it, however far
+that posting got. After the steps the posting's life is explicit: it reached checkout,
+payment or publication if a row of its transition log has as target that stage's status
+or one beyond it, or if its status now is one of those (rejected and refunded postings
+were paid, expired ones were published). A step that is switched off (the phone step
+without its setting) is shown only when some posting completed it.
 
 An employer *gave up* on a draft that the sweeper marked abandoned, or that has sat
 untouched before payment for longer than IDLE_AFTER. Where they stopped is the status the
@@ -45,56 +44,49 @@ class Stage:
 
     key: str
     label: str
-    # A posting whose log or status shows any of these reached the stage; () for all.
+    # After the steps: a posting whose log or status shows any of these reached it.
     statuses: tuple = ()
+    # A step's stage: the posting reached it if the step recorded its completion.
+    step: str = ""
     # A step switched off by a setting: shown only when some posting reached it.
     switched_off: bool = False
 
+    @property
+    def everyone(self):
+        """Every posting reached it (the "created" stage)."""
+        return not (self.statuses or self.step)
+
     def reached(self):
         """A condition on a posting row: it reached this stage."""
+        if self.step:
+            return Q(**{f"step_data__{self.step}__has_key": "completed_at"})
         if not self.statuses:
             return Q()
         return Q(status__in=self.statuses) | Q(
             Exists(TransitionLog.objects.filter(posting=OuterRef("pk"), target__in=self.statuses))
         )
 
-    def reached_itself(self):
-        """It reached this stage's own status (not only one beyond it)."""
-        return Q(status=self.key) | Q(
-            Exists(TransitionLog.objects.filter(posting=OuterRef("pk"), target=self.key))
-        )
-
 
 def steps_before_payment():
-    """The flow's steps before payment that give a posting a status of their own."""
-    steps = FLOW.steps[: FLOW.steps.index(FLOW.payment)]
-    return [step for step in steps if step.reached_status]
+    """The flow's steps before payment, switched off or not."""
+    return FLOW.steps[: FLOW.steps.index(FLOW.payment)]
 
 
 def is_switched_off(step):
     return not step.is_applicable(JobPosting())
 
 
-def before_payment_line():
-    """Every status before payment, in the order a draft goes through them."""
-    return [
-        Status.DRAFT,
-        *(step.reached_status for step in steps_before_payment()),
-        Status.READY_TO_PAY,
-        Status.AWAITING_PAYMENT,
-    ]
-
-
 def stages():
     """Every stage, in order; switched-off steps are marked, not left out (see numbers)."""
-    line = before_payment_line()
     paid = tuple(PAID_LIFE)
     found = [Stage(CREATED, "Created")]
     for step in steps_before_payment():
-        beyond = tuple(line[line.index(step.reached_status) :]) + paid
         found.append(
             Stage(
-                step.reached_status, step.ledger_label, beyond, switched_off=is_switched_off(step)
+                step.reached_status,
+                step.ledger_label,
+                step=step.name,
+                switched_off=is_switched_off(step),
             )
         )
     found += [

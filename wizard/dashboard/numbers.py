@@ -71,13 +71,13 @@ def funnel(window):
     """For postings created in each week of the window, how many reached each stage."""
     stages = funnel_rules.stages()
     counts = {
-        f"reached_{index}": Count("pk", filter=stage.reached()) if stage.statuses else Count("pk")
+        f"reached_{index}": Count("pk") if stage.everyone else Count("pk", filter=stage.reached())
         for index, stage in enumerate(stages)
     }
-    # A switched-off step is shown only if some posting reached its own status.
+    # A switched-off step is shown only if some posting completed it.
     counts.update(
         {
-            f"itself_{index}": Count("pk", filter=stage.reached_itself())
+            f"itself_{index}": Count("pk", filter=stage.reached())
             for index, stage in enumerate(stages)
             if stage.switched_off
         }
