@@ -23,8 +23,8 @@ from django.utils.html import format_html
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
 from wizard.dashboard import funnel
-from wizard.effects import runner
-from wizard.effects.models import Effect
+from wizard.jobs import runner
+from wizard.jobs.models import Job
 from wizard.ops.logs import posting_context
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
@@ -77,7 +77,7 @@ class RefundInline(ReadOnlyInline):
 
 
 class EffectInline(ReadOnlyInline):
-    model = Effect
+    model = Job
     fields = [
         "kind",
         "name",
@@ -535,6 +535,6 @@ class JobPostingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Run their failed side effects again", permissions=["change"])
     def retry_failed_effects(self, request, queryset):
-        failed = Effect.objects.needing_attention().filter(posting__in=queryset)
+        failed = Job.objects.needing_attention().filter(posting__in=queryset)
         count = runner.retry(failed)
         self.message_user(request, f"Queued {count} side effect(s) again.", messages.SUCCESS)
