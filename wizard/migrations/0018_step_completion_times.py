@@ -50,7 +50,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wizard", "0013_board_search"),
+        ("wizard", "0014_jobs_package"),
     ]
 
     operations = [
