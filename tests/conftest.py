@@ -38,6 +38,19 @@ def process_cache():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def extra_step():
+    """JOBWIZARD_TEST_EXTRA_STEP=1 runs the whole suite with a step added to the flow
+    (tests/extension): no existing test should notice."""
+    if not os.environ.get("JOBWIZARD_TEST_EXTRA_STEP"):
+        yield None
+        return
+    from tests.extension.switch import company_step_on
+
+    with company_step_on() as step:
+        yield step
+
+
 @pytest.fixture(autouse=True)
 def empty_cache(process_cache):
     """Every test starts with an empty cache, as its database starts empty: a page cached
@@ -123,6 +136,14 @@ def stripe_api():
 
 def step_url(name, posting):
     return reverse(f"wizard:{name}", args=[posting.pk])
+
+
+def step_counter(name, posting):
+    """The progress indicator's "Step N of M" for a step, numbered by the flow (tests
+    never spell out a step's position)."""
+    from wizard.flow.order import FLOW
+
+    return f"Step {FLOW.number(FLOW[name], posting)} of {FLOW.count(posting)}"
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from wizard.flow.ownership import SESSION_KEY
 from wizard.models import Actor, JobPosting, Status, TransitionLog
 
 # What the details step's example employer writes (tests compare against it).
-DETAILS = FLOW["details"].example
+DETAILS = FLOW["details"].example_answers
 
 
 def _steps_to(status, posting):
@@ -52,6 +52,19 @@ def posting_at(status=Status.DRAFT, **fields):
     completed by walking the flow; every step before payment once paid (or abandoned).
     `fields` are set last."""
     return _build([status], status, timezone.now(), fields)
+
+
+def posting_reaching(name, **fields):
+    """A posting that has just reached step `name`: every applicable step before it
+    complete (walking the flow), its status as the flow gives it; for a step after
+    payment, paid and in review."""
+    step = FLOW[name]
+    if FLOW.steps.index(step) > FLOW.steps.index(FLOW.payment):
+        return posting_at(Status.IN_REVIEW, **{"paid_at": timezone.now(), **fields})
+    walked = JobPosting()
+    for earlier in FLOW.applicable(walked)[: FLOW.applicable(walked).index(step)]:
+        earlier.fill_in(walked)
+    return posting_at(FLOW.status_before_payment(walked), **fields)
 
 
 def own(client, *postings):

@@ -14,6 +14,17 @@ app_name = "wizard"
 # paying, Back must ask the server again instead of showing the payment step as it was.
 private = never_cache
 
+
+def step_path(step):
+    """The URL pattern of one step of the flow, served by the one dispatcher."""
+    return path(
+        f"post/<uuid:posting_id>/{step.name}/",
+        private(views.step),
+        {"step_name": step.name},
+        name=step.name,
+    )
+
+
 urlpatterns = [
     path("", board.board, name="board"),
     # Before the posting pattern: "feed" is a valid slug.
@@ -24,15 +35,7 @@ urlpatterns = [
     # historic name: links already emailed must keep working.)
     path("post/resume/<str:token>/", private(views.finish_later_link), name="finish_later"),
     path("post/manage/<str:token>/", private(manage_link.manage), name="manage"),
-    *(
-        path(
-            f"post/<uuid:posting_id>/{step.name}/",
-            private(views.step),
-            {"step_name": step.name},
-            name=step.name,
-        )
-        for step in FLOW
-    ),
+    *(step_path(step) for step in FLOW),
     path(
         "post/<uuid:posting_id>/payment/return/",
         private(views.payment_return),

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import VALID_DETAILS, WEBHOOK_SECRET, step_url, stripe_api
-from tests.factories import own, posting_at
+from tests.factories import own, posting_at, posting_reaching
 from tests.fakestripe_process import sign_webhook
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.effects.email import Email, queue_email
@@ -41,21 +41,11 @@ def data_queries():
     )
 
 
-def wizard_postings(client):
-    postings = {
-        "logo": posting_at(Status.DRAFT),
-        "details": posting_at("logo_ready"),
-        "payment": posting_at(Status.READY_TO_PAY),
-        "confirmation": posting_at(Status.IN_REVIEW, paid_at="2026-01-01T00:00:00Z"),
-    }
-    own(client, *postings.values())
-    return postings
-
-
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
-@pytest.mark.parametrize("step", ["logo", "details", "payment", "confirmation"])
+@pytest.mark.parametrize("step", [step.name for step in FLOW.applicable(JobPosting())])
 def test_each_step_is_shown_within_the_query_budget(client, step, htmx):
-    posting = wizard_postings(client)[step]
+    posting = posting_reaching(step)
+    own(client, posting)
     with data_queries() as queries:
         response = client.get(step_url(step, posting), **(HTMX if htmx else {}))
     assert response.status_code == 200

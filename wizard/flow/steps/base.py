@@ -57,6 +57,10 @@ class Step:
 
     # --- An example employer ------------------------------------------------------------
 
+    # What an example employer sends to complete the step (its form's POST data; a
+    # button's name for a button): the walks in tests, by test client or by browser.
+    example_answers = {}
+
     def fill_in(self, posting):
         """Complete this step on `posting` with example data, as an employer would (not
         saved). Test factories and seed data walk the flow with it, so a new step before

@@ -20,8 +20,8 @@ class DetailsStep(Step):
     reached_status = "details_ready"
     ledger_label = "Details saved"
 
-    # What an example employer writes (Step.fill_in).
-    example = {
+    # What an example employer writes.
+    example_answers = {
         "company_name": "Acme Corp",
         "title": "Senior Django Engineer",
         "workplace": "hybrid",
@@ -37,7 +37,7 @@ class DetailsStep(Step):
         return posting.has_details
 
     def fill_in(self, posting):
-        for field, value in self.example.items():
+        for field, value in self.example_answers.items():
             setattr(posting, field, value)
 
     def context(self, posting, form=None):

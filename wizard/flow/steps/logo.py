@@ -12,6 +12,7 @@ class LogoStep(Step):
     template_name = "wizard/steps/logo.html"
     reached_status = "logo_ready"
     ledger_label = "Logo stored"
+    example_answers = {"skip": "1"}
 
     def ledger_note(self, posting):
         return "" if posting.logo or not self.is_complete(posting) else "skipped"
