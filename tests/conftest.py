@@ -146,6 +146,14 @@ def step_counter(name, posting):
     return f"Step {FLOW.number(FLOW[name], posting)} of {FLOW.count(posting)}"
 
 
+def step_after(name, posting):
+    """The name of the applicable step that follows step `name` in the flow."""
+    from wizard.flow.order import FLOW
+
+    steps = FLOW.applicable(posting)
+    return steps[steps.index(FLOW[name]) + 1].name
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(tmp_path_factory):
     """Give SQLite test runs a file database, so the live server, the task worker

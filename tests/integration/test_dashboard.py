@@ -15,13 +15,25 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from tests.factories import posting_at, posting_through
 from wizard.admin.dashboard import week_label
 from wizard.dashboard.numbers import week_start
-from wizard.models import Job, Refund, Status
+from wizard.flow.order import FLOW
+from wizard.models import Job, JobPosting, Refund, Status
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/dashboard/"
 TO_PAY = ["logo_ready", Status.READY_TO_PAY]
 PAID = [*TO_PAY, Status.AWAITING_PAYMENT, Status.PAID]
+
+
+def steps():
+    """The flow's applicable steps before payment: each is a stage of the funnel."""
+    return FLOW.before_payment(JobPosting())
+
+
+def step_labels(*values):
+    """The funnel's step rows, each with `values` (the first step's, then the others')."""
+    labels = [step.ledger_label for step in steps()]
+    return dict(zip(labels, [values[0], *[values[-1]] * (len(labels) - 1)], strict=True))
 
 
 def card(response, card_id):
@@ -68,14 +80,13 @@ def test_the_funnel_counts_this_weeks_drafts_by_the_steps_they_reached(admin_cli
     assert response.status_code == 200
     assert numbers(response, "funnel") == {
         "Created": ["3", "100%"],
-        "Logo stored": ["2", "67%"],
-        "Details saved": ["2", "67%"],
+        **step_labels(["2", "67%"]),
         "Checkout opened": ["1", "33%"],
         "Paid": ["1", "33%"],
         "Published": ["0", "0%"],
     }
     this_week = numbers(response, "funnel-by-week")[f"Week of {week_label(week_start(now))}"]
-    assert this_week == ["3", "2", "2", "1", "1", "0"]
+    assert this_week == ["3", *["2"] * len(steps()), "1", "1", "0"]
     assert tile(response, "Drafts started").value == "3"
     assert tile(response, "Paid").note == "33% of those drafts"
     # Each number links to the list of exactly those postings.
@@ -92,11 +103,11 @@ def test_the_funnel_counts_this_weeks_drafts_by_the_steps_they_reached(admin_cli
     assert listed(admin_client, tile(response, "Paid").href) == {paid}
 
 
-def test_a_step_counts_if_the_log_or_the_status_says_it_was_reached(admin_client):
+def test_a_step_counts_once_completed_and_a_later_stage_by_the_log_or_the_status(admin_client):
     now = timezone.now()
-    # An edit undid the details: the log still shows they were saved once.
+    # An edit undid the details: their completion time says they were saved once.
     undone = posting_through(*TO_PAY, "logo_ready", created_at=now)
-    # Made without a log: its status alone says how far it got.
+    # Made without a log: its status alone says how far it got after the steps.
     published = posting_at(Status.PUBLISHED)
     # Rejected and refunded postings were paid; abandoned says nothing, its log does.
     rejected = posting_through(*PAID, Status.CONFIRMED, Status.IN_REVIEW, Status.REJECTED)
@@ -107,8 +118,7 @@ def test_a_step_counts_if_the_log_or_the_status_says_it_was_reached(admin_client
     counts = {label: cells[0] for label, cells in numbers(response, "funnel").items()}
     assert counts == {
         "Created": "4",
-        "Logo stored": "4",
-        "Details saved": "3",
+        **step_labels("4", "3"),
         "Checkout opened": "2",
         "Paid": "2",
         "Published": "1",
@@ -129,13 +139,20 @@ def test_each_week_counts_the_drafts_created_that_week(admin_client):
 
     weeks = numbers(response, "funnel-by-week")
     assert len(weeks) == 8
-    assert weeks[f"Week of {week_label(last_week)}"] == ["2", "1", "1", "1", "1", "0"]
-    assert weeks[f"Week of {week_label(week_start(now))}"] == ["1", "0", "0", "0", "0", "0"]
+    each_step = len(steps())
+    assert weeks[f"Week of {week_label(last_week)}"] == ["2", *["1"] * each_step, "1", "1", "0"]
+    assert weeks[f"Week of {week_label(week_start(now))}"] == [
+        "1",
+        *["0"] * each_step,
+        "0",
+        "0",
+        "0",
+    ]
     paid_last_week = link(response, "funnel-by-week", f"Week of {week_label(last_week)}", "Paid")
     assert listed(admin_client, paid_last_week) == {early}
     # The weekly chart has a column per week, and a bar per stage reached.
     columns = card(response, "funnel-by-week").chart.columns
-    assert [bar.value for bar in columns[-2].bars] == [2, 1, 1, 1, 1, 0]
+    assert [bar.value for bar in columns[-2].bars] == [2, *[1] * each_step, 1, 1, 0]
 
 
 def test_more_weeks_can_be_asked_for(admin_client):
@@ -155,13 +172,12 @@ def test_the_stages_are_the_flows_steps(admin_client, settings):
     response = admin_client.get(URL)
     assert list(numbers(response, "funnel")) == [
         "Created",
-        "Logo stored",
-        "Details saved",
-        "Phone verified",
+        *step_labels(None),
         "Checkout opened",
         "Paid",
         "Published",
     ]
+    assert "Phone verified" in step_labels(None)
 
     # Switched off again: still shown while postings of these weeks went through it.
     settings.PHONE_VERIFICATION_ENABLED = False
@@ -183,9 +199,14 @@ def test_where_employers_give_up(admin_client):
 
     response = admin_client.get(URL)
 
+    first, *others = steps()
     assert numbers(response, "give-ups") == {
-        "Logo": ["Nothing yet", "0", "1"],
-        "Details": ["Logo stored", "1", "0"],
+        first.title: ["Nothing yet", "0", "1"],
+        # Abandoned after the logo: at the step after it.
+        **{
+            following.title: [done.ledger_label, "1" if done is first else "0", "0"]
+            for done, following in zip([first, *others][:-1], others, strict=True)
+        },
         "Payment, before checkout": ["Every step before it", "0", "0"],
         "Payment, at checkout": ["Checkout opened", "1", "0"],
     }

@@ -8,8 +8,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.template.loader import render_to_string
 
-from tests.conftest import VALID_DETAILS, step_url
+from tests.conftest import VALID_DETAILS, step_after, step_url
 from tests.factories import own, posting_at
+from tests.walk import walk_to
+from wizard.flow.order import FLOW
 from wizard.models import JobPosting, Status
 
 pytestmark = pytest.mark.django_db
@@ -42,13 +44,15 @@ def test_a_remote_job_saves_its_applicant_countries_and_no_office(client):
     own(client, posting)
     # Without JavaScript the office fields were still filled in: they are dropped.
     response = client.post(step_url("details", posting), REMOTE_DETAILS)
-    assert response["Location"] == step_url("payment", posting)
+    assert response["Location"] == step_url(step_after("details", posting), posting)
     posting = JobPosting.objects.get(pk=posting.pk)
-    assert posting.status == Status.READY_TO_PAY
+    assert FLOW["details"].is_complete(posting)
+    assert posting.status == FLOW.status_before_payment(posting) != "logo_ready"
     assert posting.workplace == "remote"
     assert [country.code for country in posting.applicant_countries] == ["DE", "FR"]
     assert (posting.city, posting.region, posting.country.code) == ("", "", "")
 
+    walk_to(client, posting, "payment")
     review = client.get(step_url("payment", posting)).content.decode()
     assert "<dt>Workplace</dt>\n<dd>Remote</dd>" in review
     assert "<dt>Applicants may live in</dt>\n<dd>Germany, France</dd>" in review

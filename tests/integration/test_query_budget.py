@@ -61,7 +61,7 @@ def test_saving_details_is_within_the_query_budget(client, htmx):
             step_url("details", posting), VALID_DETAILS, **(HTMX if htmx else {})
         )
     assert response.status_code == (200 if htmx else 302)
-    assert JobPosting.objects.get(pk=posting.pk).status == Status.READY_TO_PAY
+    assert FLOW["details"].is_complete(JobPosting.objects.get(pk=posting.pk))
     # The session, the posting, its lock, the transition's log row and the update; the
     # next step is drawn from the saved row.
     assert len(queries) <= WIZARD_MAX_QUERIES, queries
