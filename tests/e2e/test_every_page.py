@@ -37,8 +37,9 @@ from playwright.sync_api import expect
 
 from tests.conftest import image_bytes
 from tests.e2e.conftest import screenshot_path
-from tests.e2e.test_posting_a_job import fill_location
+from tests.e2e.walk import complete_steps, expect_step, fill_in
 from tests.factories import posting_at
+from wizard.flow.order import FLOW
 from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Status
 from wizard.payments.models import Refund, StripeEvent
@@ -219,7 +220,7 @@ def test_the_wizard_before_payment(visitor):
     v.check("start")
 
     page.get_by_role("button", name="Start my posting").click()
-    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+    expect_step(page, "logo")
     v.check("logo")
 
     # Not an image: the form comes back with its error, swapped in by htmx (422).
@@ -231,7 +232,7 @@ def test_the_wizard_before_payment(visitor):
     v.check("logo-errors")
 
     page.get_by_role("button", name="Continue without a logo").click()
-    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+    expect_step(page, "details")
     v.check("details")
 
     # An incomplete form, with a salary range the wrong way round and no currency.
@@ -260,9 +261,9 @@ def test_the_wizard_before_payment(visitor):
     page.get_by_role("navigation", name="Progress").get_by_role(
         "link", name=re.compile("Logo")
     ).click()
-    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+    expect_step(page, "logo")
     page.get_by_role("button", name="Continue without a logo").click()
-    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+    expect_step(page, "details")
 
     # Ask for a link to finish later (needs the contact email only).
     page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
@@ -270,16 +271,14 @@ def test_the_wizard_before_payment(visitor):
     expect(page.get_by_role("status")).to_be_visible()
     v.check("details-link-sent")
 
-    page.get_by_label("Company name").fill("Acme Corp")
-    page.get_by_label("Job title").fill("Senior Django Engineer")
-    page.get_by_label("Employment type").select_option("full_time")
-    fill_location(page)
-    page.get_by_label("Salary from").fill("70000")
-    page.get_by_label("Salary to").fill("90000")
-    page.get_by_label("Currency").select_option("eur")
-    page.get_by_label("Description").fill("Build reliable things with Django, with a kind team.")
-    page.get_by_label("Apply by URL").fill(LONG_APPLY_URL)
-    page.get_by_role("button", name="Save and continue").click()
+    details = {
+        "salary_min": "70000",
+        "salary_max": "90000",
+        "salary_currency": "eur",
+        "description": "Build reliable things with Django, with a kind team.",
+        "apply_url": LONG_APPLY_URL,
+    }
+    complete_steps(page, "payment", details=details)
     expect(page.get_by_role("heading", name="Review and pay")).to_be_visible()
     expect(page.get_by_text(LONG_APPLY_URL)).to_be_visible()
     v.check("payment")  # the long URL wraps: the page keeps the window's width
@@ -299,6 +298,31 @@ def test_the_wizard_before_payment(visitor):
     JobPosting.objects.filter(pk=posting.pk).update(status=Status.ABANDONED)
     v.goto(reverse("wizard:payment", args=[posting.pk]), status=410)
     v.check("draft-closed")
+    v.assert_no_problems()
+
+
+def test_every_step_of_the_flow(visitor):
+    """Each step in FLOW, whichever they are, reached by the example employer's walk (its
+    own example answers), then each step after payment on a paid posting."""
+    v, page = visitor, visitor.page
+    v.goto("/post/")
+    page.get_by_role("button", name="Start my posting").click()
+    for step in FLOW.applicable(JobPosting()):
+        if step is FLOW.payment:
+            break
+        expect_step(page, step.name)
+        v.check(f"flow-{step.name}")
+        fill_in(page, step.name)
+    expect_step(page, FLOW.payment.name)
+    v.check(f"flow-{FLOW.payment.name}")
+
+    posting = paid_posting()
+    v.goto(reverse("wizard:manage", args=[make_manage_token(posting)]))
+    after = FLOW.applicable(posting)[FLOW.applicable(posting).index(FLOW.payment) + 1 :]
+    for step in after:
+        v.goto(step.url(posting))
+        expect_step(page, step.name)
+        v.check(f"flow-{step.name}")
     v.assert_no_problems()
 
 
@@ -370,7 +394,7 @@ def test_the_phone_step(visitor, fakeproviders, settings):
     posting = posting_at("details_ready", resume_nonce="every-page-nonce")
     v.goto(reverse("wizard:finish_later", args=[make_finish_later_token(posting)]))
     page.get_by_role("button", name="Continue your draft").click()
-    expect(page.get_by_text("Step 3 of 5")).to_be_visible()
+    expect_step(page, "phone")
     v.check("phone")
 
     page.get_by_label("Mobile phone number").fill("0415 555")
@@ -472,7 +496,7 @@ def test_the_board_and_the_error_pages(visitor, settings):
     settings.MAX_REQUEST_BYTES = 64 * 1024
     v.goto("/post/")
     page.get_by_role("button", name="Start my posting").click()
-    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+    expect_step(page, "logo")
     with page.expect_navigation():
         page.evaluate(POST_TOO_LARGE, settings.MAX_REQUEST_BYTES + 1)
     expect(page.get_by_role("heading", name="That file is too large")).to_be_visible()

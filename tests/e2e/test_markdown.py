@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot_path
-from tests.e2e.test_posting_a_job import fill_location
+from tests.e2e.walk import complete_steps
 from tests.integration.test_board import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,14 +83,9 @@ def test_the_review_step_shows_it_as_the_board_will(browser, app):
     page.get_by_role("button", name="Start my posting").click()
     page.get_by_role("button", name="Continue without a logo").click()
     expect(page.get_by_text("Markdown: **bold**, *italic*")).to_be_visible()
-    page.get_by_label("Company name").fill("Acme Corp")
-    page.get_by_label("Job title").fill("Payments Engineer")
-    page.get_by_label("Employment type").select_option("full_time")
-    fill_location(page)
-    page.get_by_label("Description").fill(DESCRIPTION)
-    page.get_by_label("Apply by URL").fill("https://acme.example/jobs/42")
-    page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
-    page.get_by_role("button", name="Save and continue").click()
+    complete_steps(
+        page, "payment", details={"title": "Payments Engineer", "description": DESCRIPTION}
+    )
 
     expect(page.get_by_role("heading", name="Review and pay")).to_be_visible()
     assert_rendered(page.locator(".description"))
