@@ -51,6 +51,19 @@ def extra_step():
         yield step
 
 
+@pytest.fixture
+def company_step(extra_step):
+    """The company step of tests/extension, switched on for one test (already on for the
+    whole run with JOBWIZARD_TEST_EXTRA_STEP=1)."""
+    if extra_step is not None:
+        yield extra_step
+        return
+    from tests.extension.switch import company_step_on
+
+    with company_step_on() as step:
+        yield step
+
+
 @pytest.fixture(autouse=True)
 def empty_cache(process_cache):
     """Every test starts with an empty cache, as its database starts empty: a page cached

@@ -326,6 +326,12 @@ def test_every_step_of_the_flow(visitor):
     v.assert_no_problems()
 
 
+def test_every_step_of_the_flow_with_a_step_added(company_step, visitor):
+    """The same walk, with the company step of tests/extension in the flow."""
+    assert company_step in FLOW.applicable(JobPosting())  # so the walk checks its page
+    test_every_step_of_the_flow(visitor)
+
+
 # --- After payment ---------------------------------------------------------------------
 
 

@@ -18,15 +18,6 @@ from wizard.models import JobPosting, Status, TransitionLog
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def company_step(extra_step):
-    if extra_step is not None:  # the whole suite runs with it already
-        yield extra_step
-        return
-    with company_step_on() as step:
-        yield step
-
-
 def reload(posting):
     return JobPosting.objects.get(pk=posting.pk)
 
