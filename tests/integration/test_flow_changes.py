@@ -97,6 +97,10 @@ def test_switched_on_a_paid_posting_is_never_sent_back(client, owned, settings, 
     assert response.status_code == 302
     assert response["Location"] == step_url("confirmation", posting)
     assert FLOW.first_incomplete(reload(posting)) in (None, FLOW["confirmation"])
+    # Nor does its ledger list the new step as owed.
+    page = client.get(step_url("confirmation", posting)).content.decode()
+    assert FLOW["details"].ledger_label in page
+    assert PHONE.ledger_label not in page
     assert reload(posting).status == owned[name].status
     assert not TransitionLog.objects.filter(posting=posting).exists()
 

@@ -41,12 +41,25 @@ class Ledger:
     def entries(self):
         posting = self.posting
         return [
-            *(self._step(step) for step in self.flow.before_payment(posting)),
+            *(self._step(step) for step in self._steps()),
             Entry("Payment confirmed", posting.paid_at is not None, posting.paid_at),
             self._email_sent(self.email),
             *([self._email_delivered(self.email)] if settings.EMAIL_DELIVERY_REPORTS else []),
             *(self._effect(effect) for effect in self.effects if effect.kind != EMAIL),
             self._review(),
+        ]
+
+    def _steps(self):
+        """The steps before payment; once paid, those the posting went through (a step
+        switched on since it paid is not one it owes)."""
+        posting = self.posting
+        steps = self.flow.before_payment(posting)
+        if not posting.is_paid:
+            return steps
+        return [
+            step
+            for step in steps
+            if step.is_complete(posting) or "completed_at" in step.data(posting)
         ]
 
     def _step(self, step):
