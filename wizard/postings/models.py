@@ -216,9 +216,9 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
 
-    # The "finish later" link (wizard.resume) is signed over this; a new value
-    # invalidates every link sent before it.
-    resume_nonce = models.CharField(max_length=32, blank=True)
+    # The "finish later" link (wizard.flow.finish_later) is signed over this; a new value
+    # invalidates every link sent before it. The column keeps its first name.
+    finish_later_nonce = models.CharField(max_length=32, blank=True, db_column="resume_nonce")
     # The lasting "manage your posting" link (wizard.postings.links) is signed over this;
     # the employer replaces it ("send me a new link"), which invalidates every link sent
     # before. Empty only for postings made before it existed: their links, signed over the
