@@ -374,7 +374,7 @@ class JobPostingAdmin(admin.ModelAdmin):
         ]
         return "⚠ " + "; ".join(reasons)
 
-    # --- Review transitions: buttons on the change page, each through wizard.review ---
+    # --- Review transitions: buttons on the change page, each through wizard.postings.review ---
 
     def get_urls(self):
         return [

@@ -4,7 +4,7 @@
   timestamp; opening it replaces the nonce (wizard.flow.finish_later).
 - "Manage your posting": lasting, sent in every email after payment; signs
   `"<posting id>:<manage_nonce>"` with no timestamp. Replacing the nonce
-  (wizard.flow.manage_link.send_new_link) revokes every link sent before. A
+  (wizard.flow.edits.send_new_manage_link) revokes every link sent before. A
   posting made before manage nonces existed has none: its links sign the id
   alone and work until the first replacement.
 """

@@ -170,7 +170,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
 
     Every status change goes through a @transition method below, called with
     `by` (an Actor) and `why` (a sentence for the log), inside transaction.atomic()
-    on a row locked with select_for_update(). See wizard.transitions.
+    on a row locked with select_for_update(). See wizard.postings.transitions.
 
     To reload one, fetch it again (`JobPosting.objects.get(pk=...)`), never
     `refresh_from_db()`: django-fsm's version switches the protection of `status` off
@@ -308,7 +308,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         self.last_error_at = None
 
     # --- Transitions ------------------------------------------------------
-    # `by` and `why` are read by the transition log (wizard.transitions).
+    # `by` and `why` are read by the transition log (wizard.postings.transitions).
 
     @transition(
         field=status,
