@@ -1,6 +1,6 @@
 """Settings, driven by environment variables with safe local defaults.
 
-Every variable read here is listed in the README's configuration table.
+Every variable read here is listed in docs/configuration.md.
 """
 
 import os
