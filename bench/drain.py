@@ -6,7 +6,7 @@ Two queues, each drained by one worker process pinned to CORE, in the database o
 DATABASE_URL (PostgreSQL in `make bench`):
 
 - emails: COUNT paid postings, each with its confirmation email queued as the payment
-  queues it (an Effect and its task). The worker sends each through the configured
+  queues it (an Job and its task). The worker sends each through the configured
   mailer (the file mailer here, MAIL_FILE_PATH), records it, and moves the posting on
   to review: what happens after every payment.
 - events: COUNT checkout.session.completed events stored as the webhook view stores
@@ -43,14 +43,14 @@ from django_tasks_db.models import DBTaskResult  # noqa: E402
 from bench.measure import TRANSACTION_CONTROL  # noqa: E402
 from bench.seed import DETAILS, _completed  # noqa: E402
 from wizard.effects.email import Email, queue_email  # noqa: E402
-from wizard.effects.models import Effect  # noqa: E402
+from wizard.jobs.models import Job  # noqa: E402
 from wizard.payments import webhooks  # noqa: E402
 from wizard.payments.checkout import start_checkout  # noqa: E402
 from wizard.payments.models import StripeEvent  # noqa: E402
 from wizard.postings.models import JobPosting, Status  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN_EFFECT = "wizard.effects.runner.run_effect"
+RUN_EFFECT = "wizard.jobs.runner.run_job"
 PROCESS_EVENT = "wizard.payments.webhooks.process_event"
 
 
@@ -155,7 +155,7 @@ def drain(label, task_path, count, core, log_path, startup_cpu):
 def drain_emails(count, core, log_path, startup_cpu):
     paid_postings(count)
     result = drain("emails", RUN_EFFECT, count, core, log_path, startup_cpu)
-    sent = Effect.objects.filter(name=Email.CONFIRMATION, state=Effect.State.SENT).count()
+    sent = Job.objects.filter(name=Email.CONFIRMATION, state=Job.State.SENT).count()
     in_review = JobPosting.objects.filter(status=Status.IN_REVIEW).count()
     if sent != count or in_review != count:
         raise SystemExit(f"emails: {sent} sent and {in_review} in review of {count}")

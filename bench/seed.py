@@ -22,8 +22,8 @@ from django.utils import timezone  # noqa: E402
 from bench.board_data import published_postings  # noqa: E402
 from wizard.effects.email import KIND as EMAIL  # noqa: E402
 from wizard.effects.email import Email  # noqa: E402
-from wizard.effects.models import Effect  # noqa: E402
 from wizard.flow.ownership import SESSION_KEY  # noqa: E402
+from wizard.jobs.models import Job  # noqa: E402
 from wizard.postings.models import JobPosting, Status  # noqa: E402
 
 DETAILS = {
@@ -82,12 +82,12 @@ def wizard():
         confirmed_at=now,
         **DETAILS,
     )
-    Effect.objects.create(
+    Job.objects.create(
         posting=confirmation,
         kind=EMAIL,
         name=Email.CONFIRMATION,
         key=f"{EMAIL}:{Email.CONFIRMATION}:{confirmation.pk}",
-        state=Effect.State.SENT,
+        state=Job.State.SENT,
         attempts=1,
         target=confirmation.contact_email,
         started_at=now,

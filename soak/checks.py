@@ -28,7 +28,7 @@ from django_tasks_db.models import DBTaskResult
 
 from soak.mailer import read_log
 from wizard.effects.email import Email
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.payments.models import Refund, StripeEvent
 from wizard.postings.models import PAID_LIFE, JobPosting, Status
 
@@ -89,7 +89,7 @@ class QueueSampler:
 def backlog(dead_worker_ids):
     """What is still to do, by kind (all zero when the system has drained)."""
     return {
-        "effects queued or sending": Effect.objects.filter(state__in=Effect.IN_FLIGHT).count(),
+        "effects queued or sending": Job.objects.filter(state__in=Job.IN_FLIGHT).count(),
         "webhook events unprocessed": StripeEvent.objects.filter(
             processed_at=None, failed_at=None
         ).count(),
@@ -105,11 +105,11 @@ def backlog(dead_worker_ids):
 def paid_without_email():
     """Paid postings whose confirmation has not gone out, nor failed for good."""
     paid = set(JobPosting.objects.filter(status=Status.PAID).values_list("pk", flat=True))
-    failed = Effect.objects.filter(
+    failed = Job.objects.filter(
         posting_id__in=paid,
         kind="email",
         name=Email.CONFIRMATION,
-        state__in=Effect.NEEDS_ATTENTION,
+        state__in=Job.NEEDS_ATTENTION,
     ).values_list("posting_id", flat=True)
     return paid - set(failed)
 
@@ -181,7 +181,7 @@ class Facts:
 
     postings: dict  # id -> JobPosting
     effects: list
-    confirmations: dict  # posting id -> its confirmation Effect
+    confirmations: dict  # posting id -> its confirmation Job
     refunds: list  # Refund rows
     events_pending: int
     events_failed: list
@@ -197,7 +197,7 @@ def gather(api_base, dead_worker_ids, mail_folder):
     close_old_connections()
     now = timezone.now()
     postings = {str(posting.pk): posting for posting in JobPosting.objects.all()}
-    effects = list(Effect.objects.all())
+    effects = list(Job.objects.all())
     ready = DBTaskResult.objects.ready()
     task_returns = defaultdict(list)
     for row in DBTaskResult.objects.filter(
@@ -225,11 +225,11 @@ def gather(api_base, dead_worker_ids, mail_folder):
 
 
 def email_sent(effect):
-    return effect is not None and effect.state in (Effect.State.SENT, Effect.State.DELIVERED)
+    return effect is not None and effect.state in (Job.State.SENT, Job.State.DELIVERED)
 
 
 def email_failed(effect):
-    return effect is not None and effect.state in Effect.NEEDS_ATTENTION
+    return effect is not None and effect.state in Job.NEEDS_ATTENTION
 
 
 def charges(facts):

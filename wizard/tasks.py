@@ -23,7 +23,7 @@ from django.tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from wizard.effects.email import warn_expiring_postings
-from wizard.effects.recovery import recover_stuck_work
+from wizard.jobs.recovery import recover_stuck_work
 from wizard.maintenance.sweepers import sweep_abandoned_drafts, sweep_orphan_logos
 from wizard.maintenance.task_rows import mark_dead_tasks, prune_task_results
 from wizard.ops.heartbeat import scheduled_beat

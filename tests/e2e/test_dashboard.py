@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot_path
 from tests.factories import posting_through
-from wizard.models import Effect, Refund, Status
+from wizard.models import Job, Refund, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,18 +48,18 @@ def seed(now):
                 )
             )
     effects = [
-        ("email", "confirmation", Effect.State.FAILED, 1, "AnymailRecipientsRefused"),
-        ("email", "approved", Effect.State.FAILED, 3, "AnymailAPIError: 503"),
-        ("email", "expiring", Effect.State.BOUNCED, 1, "bounced"),
-        ("email", "rejected", Effect.State.QUEUED, 2, "ConnectionError"),
-        ("email", "finish_later", Effect.State.SENT, 3, ""),
-        ("email", "manage_link", Effect.State.DELIVERED, 2, ""),
-        ("indexing", "URL_UPDATED", Effect.State.FAILED, 10, "ProviderUnavailable"),
-        ("indexing", "URL_DELETED", Effect.State.SENT, 4, ""),
-        ("refund", "pi_seed_1", Effect.State.QUEUED, 1, "APIConnectionError"),
+        ("email", "confirmation", Job.State.FAILED, 1, "AnymailRecipientsRefused"),
+        ("email", "approved", Job.State.FAILED, 3, "AnymailAPIError: 503"),
+        ("email", "expiring", Job.State.BOUNCED, 1, "bounced"),
+        ("email", "rejected", Job.State.QUEUED, 2, "ConnectionError"),
+        ("email", "finish_later", Job.State.SENT, 3, ""),
+        ("email", "manage_link", Job.State.DELIVERED, 2, ""),
+        ("indexing", "URL_UPDATED", Job.State.FAILED, 10, "ProviderUnavailable"),
+        ("indexing", "URL_DELETED", Job.State.SENT, 4, ""),
+        ("refund", "pi_seed_1", Job.State.QUEUED, 1, "APIConnectionError"),
     ]
     for number, (kind, name, state, attempts, error) in enumerate(effects):
-        Effect.objects.create(
+        Job.objects.create(
             posting=postings[number],
             kind=kind,
             name=name,
@@ -67,13 +67,13 @@ def seed(now):
             state=state,
             attempts=attempts,
             last_error=error,
-            sent_at=now if state in (Effect.State.SENT, Effect.State.DELIVERED) else None,
+            sent_at=now if state in (Job.State.SENT, Job.State.DELIVERED) else None,
         )
     for minutes, path, run_after, status in [
-        (12, "wizard.effects.runner.run_effect", get_date_max(), "READY"),
-        (4, "wizard.effects.runner.run_effect", get_date_max(), "READY"),
-        (1, "wizard.effects.runner.run_effect", now + timedelta(minutes=9), "READY"),
-        (2, "wizard.effects.runner.run_effect", get_date_max(), "RUNNING"),
+        (12, "wizard.jobs.runner.run_job", get_date_max(), "READY"),
+        (4, "wizard.jobs.runner.run_job", get_date_max(), "READY"),
+        (1, "wizard.jobs.runner.run_job", now + timedelta(minutes=9), "READY"),
+        (2, "wizard.jobs.runner.run_job", get_date_max(), "RUNNING"),
         (3, "wizard.payments.webhooks.process_event", get_date_max(), "READY"),
         (1, "wizard.tasks.reconcile_payments", now + timedelta(minutes=1), "READY"),
     ]:

@@ -39,7 +39,7 @@ from tests.conftest import image_bytes
 from tests.e2e.conftest import screenshot_path
 from tests.e2e.test_posting_a_job import fill_location
 from tests.factories import posting_at
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Status
 from wizard.payments.models import Refund, StripeEvent
 from wizard.postings.links import make_finish_later_token, make_manage_token
@@ -335,8 +335,8 @@ def test_the_confirmation_and_its_live_updates(visitor):
     v.check("confirmation-polled")
 
     # The email goes out: the next poll swaps in the settled page and stops (286).
-    Effect.objects.filter(posting=posting).update(
-        state=Effect.State.SENT, attempts=1, target=posting.contact_email, sent_at=timezone.now()
+    Job.objects.filter(posting=posting).update(
+        state=Job.State.SENT, attempts=1, target=posting.contact_email, sent_at=timezone.now()
     )
     with transaction.atomic():
         posting.refresh_from_db()
@@ -510,8 +510,8 @@ def staff_data():
         posting.confirm(by=Actor.system(), why="Email sent")
         posting.submit_for_review(by=Actor.system(), why="Email sent")
         posting.save()
-    Effect.objects.filter(posting=posting).update(
-        state=Effect.State.FAILED,
+    Job.objects.filter(posting=posting).update(
+        state=Job.State.FAILED,
         attempts=10,
         last_error="AnymailAPIError: ESP answered 422",
         failed_at=timezone.now(),
@@ -542,7 +542,7 @@ def staff_data():
 def test_the_admin(visitor):
     v, page = visitor, visitor.page
     posting, published, refund, event = staff_data()
-    effect = Effect.objects.filter(posting=posting).first()
+    effect = Job.objects.filter(posting=posting).first()
 
     v.goto("/admin/")
     expect(page.get_by_label("Username")).to_be_visible()
@@ -602,8 +602,8 @@ def test_the_admin(visitor):
         v.check(name)
 
     for path, name in [
-        ("/admin/wizard/effect/", "admin-effects"),
-        (f"/admin/wizard/effect/{effect.pk}/change/", "admin-effect"),
+        ("/admin/wizard/job/", "admin-effects"),
+        (f"/admin/wizard/job/{effect.pk}/change/", "admin-effect"),
         ("/admin/wizard/stripeevent/", "admin-stripe-events"),
         (f"/admin/wizard/stripeevent/{event.pk}/change/", "admin-stripe-event"),
         ("/admin/wizard/refund/", "admin-refunds"),

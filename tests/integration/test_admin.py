@@ -81,10 +81,10 @@ def test_stripe_events_are_listed(admin_client):
 
 
 def failed_effect(posting):
-    from wizard.effects.models import Effect
+    from wizard.jobs.models import Job
 
     # The confirmation email that payment queued, given up on after its attempts.
-    effects = Effect.objects.filter(posting=posting, kind="email", name="confirmation")
+    effects = Job.objects.filter(posting=posting, kind="email", name="confirmation")
     effects.update(state="failed", attempts=10, last_error="AnymailAPIError: ESP answered 422")
     return effects.get()
 
@@ -105,7 +105,7 @@ def test_a_failed_side_effect_needs_attention_and_staff_can_run_it_again(
     effect.refresh_from_db()
     assert (effect.state, effect.last_error) == ("queued", "")
     # One task from the payment, one from the retry.
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 2
+    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 2
     calm = admin_client.get("/admin/wizard/jobposting/", {"attention": "effect"})
     assert list(calm.context["cl"].result_list) == []
 
@@ -115,12 +115,12 @@ def test_view_only_staff_cannot_run_side_effects_again(client, paid_posting):
 
     viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
     viewer.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_jobposting", "view_effect"])
+        *Permission.objects.filter(codename__in=["view_jobposting", "view_job"])
     )
     client.force_login(viewer)
     effect = failed_effect(paid_posting)
     for url, action, selected in [
-        ("/admin/wizard/effect/", "retry", effect.pk),
+        ("/admin/wizard/job/", "retry", effect.pk),
         ("/admin/wizard/jobposting/?queue=all", "retry_failed_effects", paid_posting.pk),
     ]:
         assert f'<option value="{action}"'.encode() not in client.get(url).content
@@ -132,10 +132,10 @@ def test_view_only_staff_cannot_run_side_effects_again(client, paid_posting):
 def test_only_postings_that_need_attention_are_marked_with_their_reasons(
     admin_client, paid_posting
 ):
-    from wizard.effects.models import Effect
+    from wizard.jobs.models import Job
 
     healthy = posting_at(Status.DRAFT, title="Healthy draft")
-    Effect.objects.filter(posting=paid_posting).update(state="failed")
+    Job.objects.filter(posting=paid_posting).update(state="failed")
     response = admin_client.get("/admin/wizard/jobposting/", {"queue": "all"})
     rows = {str(p.pk): p for p in response.context["cl"].result_list}
     admin_view = response.context["cl"].model_admin

@@ -153,7 +153,7 @@ def test_view_only_staff_cannot_clean_up_login_attempts(client, viewer):
         "/admin/wizard/jobposting/?q=%00",
         "/admin/wizard/jobposting/?q=acme%00",
         "/admin/wizard/stripeevent/?type__exact=%00",
-        "/admin/wizard/effect/?q=%00",
+        "/admin/wizard/job/?q=%00",
         "/admin/wizard/jobposting/%00/change/",
         "/?q=%00",
     ],

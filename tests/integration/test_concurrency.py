@@ -13,8 +13,8 @@ from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.effects.email import Email
-from wizard.effects.kinds import EffectKind, register
-from wizard.effects.models import Effect
+from wizard.jobs.kinds import JobKind, register
+from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Status, StripeEvent, TransitionLog
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 
@@ -128,7 +128,7 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
         run_tasks()
     assert StripeEvent.objects.get().processed_at is not None
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 1
 
 
 def test_two_workers_on_one_event_at_once_attempt_it_once(client, fakestripe):
@@ -148,7 +148,7 @@ def test_two_workers_on_one_event_at_once_attempt_it_once(client, fakestripe):
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
 
 
-class SlowKind(EffectKind):
+class SlowKind(JobKind):
     """An effect whose provider takes a moment to answer, and counts its calls."""
 
     name = "test_slow"
@@ -170,7 +170,7 @@ SLOW = register(SlowKind())
 def test_four_workers_on_one_effect_at_once_perform_it_once():
     """Two task rows can name one effect (a re-queue, a recovery): the runner's claim, under
     the posting's and the effect's row locks, lets one of them perform it."""
-    from wizard.effects import runner
+    from wizard.jobs import runner
 
     SLOW.calls = []
     posting = posting_at(Status.PAID)
@@ -235,7 +235,7 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
     from django.utils import timezone
 
     from wizard.effects.email import queue_email
-    from wizard.effects.recovery import recover_stuck_work
+    from wizard.jobs.recovery import recover_stuck_work
     from wizard.maintenance.sweepers import sweep_abandoned_drafts
 
     settings.STUCK_AFTER_SECONDS = 60
@@ -244,7 +244,7 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
         posting = posting_at(Status.PAID, checkout_session_id="cs_x", payment_intent_id="pi_x")
         with transaction.atomic():
             record = queue_email(posting, Email.CONFIRMATION)
-        Effect.objects.filter(kind="email").filter(pk=record.pk).update(
+        Job.objects.filter(kind="email").filter(pk=record.pk).update(
             state="sending", started_at=long_ago
         )
     DBTaskResult.objects.all().delete()
@@ -272,8 +272,8 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
 
     run_at_once(4, next_job)
 
-    assert Effect.objects.filter(kind="email").filter(state="queued").count() == 3
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 3
+    assert Job.objects.filter(kind="email").filter(state="queued").count() == 3
+    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 3
     for posting_id, name in stale:
         assert JobPosting.objects.get(pk=posting_id).status == Status.ABANDONED
         assert TransitionLog.objects.filter(posting_id=posting_id, target="abandoned").count() == 1

@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from tests.factories import posting_at, posting_through
 from wizard.admin.dashboard_parts import week_label
 from wizard.dashboard.numbers import week_start
-from wizard.models import Effect, Refund, Status
+from wizard.models import Job, Refund, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +201,7 @@ def test_where_employers_give_up(admin_client):
 
 
 def effect(posting, kind, name, state, attempts=1, last_error="", **fields):
-    return Effect.objects.create(
+    return Job.objects.create(
         posting=posting,
         kind=kind,
         name=name,
@@ -216,12 +216,12 @@ def effect(posting, kind, name, state, attempts=1, last_error="", **fields):
 def test_side_effect_failures_and_retries_by_kind(admin_client):
     posting = posting_at(Status.PUBLISHED)
     now = timezone.now()
-    failed = effect(posting, "email", "approved", Effect.State.FAILED, 10, "503")
-    bounced = effect(posting, "email", "confirmation", Effect.State.BOUNCED)
-    retrying = effect(posting, "email", "expiring", Effect.State.QUEUED, 2, "timeout")
-    recovered = effect(posting, "email", "manage_link", Effect.State.DELIVERED, 3, sent_at=now)
-    effect(posting, "email", "finish_later", Effect.State.SENT, 1, sent_at=now)  # no trouble
-    effect(posting, "indexing", "URL_UPDATED", Effect.State.FAILED, 1, "403")
+    failed = effect(posting, "email", "approved", Job.State.FAILED, 10, "503")
+    bounced = effect(posting, "email", "confirmation", Job.State.BOUNCED)
+    retrying = effect(posting, "email", "expiring", Job.State.QUEUED, 2, "timeout")
+    recovered = effect(posting, "email", "manage_link", Job.State.DELIVERED, 3, sent_at=now)
+    effect(posting, "email", "finish_later", Job.State.SENT, 1, sent_at=now)  # no trouble
+    effect(posting, "indexing", "URL_UPDATED", Job.State.FAILED, 1, "403")
 
     response = admin_client.get(URL)
 
@@ -236,7 +236,7 @@ def test_side_effect_failures_and_retries_by_kind(admin_client):
     recovered_link = link(response, "effects", "Email", "Done after retries")
     assert listed(admin_client, recovered_link) == {recovered}
     failing = listed(admin_client, tile(response, "Side effects failing").href)
-    assert failing == {failed, bounced, Effect.objects.get(kind="indexing")}
+    assert failing == {failed, bounced, Job.objects.get(kind="indexing")}
 
 
 # --- The task queue -----------------------------------------------------------------------
@@ -257,20 +257,20 @@ def task_row(path, minutes_ago, status="READY", run_after=None):
 
 
 def test_the_queue_shows_what_is_due_and_how_long_it_waited(admin_client):
-    run_effect = "wizard.effects.runner.run_effect"
-    oldest = task_row(run_effect, 10)
-    newest = task_row(run_effect, 3)
+    run_job = "wizard.jobs.runner.run_job"
+    oldest = task_row(run_job, 10)
+    newest = task_row(run_job, 3)
     # A retry's backoff: enqueued long ago, due a minute ago: it waited one minute.
-    retry = task_row(run_effect, 60, run_after=timezone.now() - timedelta(minutes=1))
-    later = task_row(run_effect, 1, run_after=timezone.now() + timedelta(minutes=5))
-    task_row(run_effect, 2, status="RUNNING")
-    task_row(run_effect, 30, status="SUCCESSFUL")  # done: not in the queue
+    retry = task_row(run_job, 60, run_after=timezone.now() - timedelta(minutes=1))
+    later = task_row(run_job, 1, run_after=timezone.now() + timedelta(minutes=5))
+    task_row(run_job, 2, status="RUNNING")
+    task_row(run_job, 30, status="SUCCESSFUL")  # done: not in the queue
     task_row("wizard.payments.webhooks.process_event", 1)
 
     response = admin_client.get(URL)
 
     assert numbers(response, "queue") == {
-        "run_effect": ["3", "10 min", "1", "1"],
+        "run_job": ["3", "10 min", "1", "1"],
         "process_event": ["1", "1 min", "0", "0"],
     }
     assert (
@@ -281,12 +281,12 @@ def test_the_queue_shows_what_is_due_and_how_long_it_waited(admin_client):
         "4 due now",
     )
     assert tile(response, "Oldest waiting task").tone == "bad"  # past STUCK_AFTER_SECONDS
-    assert listed(admin_client, link(response, "queue", "run_effect", "Due now")) == {
+    assert listed(admin_client, link(response, "queue", "run_job", "Due now")) == {
         oldest,
         newest,
         retry,
     }
-    assert listed(admin_client, link(response, "queue", "run_effect", "Due later")) == {later}
+    assert listed(admin_client, link(response, "queue", "run_job", "Due later")) == {later}
 
 
 # --- Refunds ------------------------------------------------------------------------------
@@ -335,8 +335,8 @@ def test_refunds_pending_failed_and_lately_made(admin_client):
 def test_every_chart_is_an_image_with_a_title_and_no_inline_style(admin_client):
     posting = posting_through(*PAID)
     posting_through("logo_ready", Status.ABANDONED)
-    effect(posting, "email", "confirmation", Effect.State.FAILED, 2, "503")
-    task_row("wizard.effects.runner.run_effect", 1)
+    effect(posting, "email", "confirmation", Job.State.FAILED, 2, "503")
+    task_row("wizard.jobs.runner.run_job", 1)
     refund("pending")
     response = admin_client.get(URL)
     html = response.content.decode()
@@ -395,8 +395,8 @@ def test_the_number_of_queries_does_not_grow_with_the_postings(admin_client):
     def some(count):
         for number in range(count):
             posting = posting_through(*PAID[: number % 5], created_at=timezone.now())
-            effect(posting, "email", "confirmation", Effect.State.FAILED, 2, "503")
-            task_row("wizard.effects.runner.run_effect", number)
+            effect(posting, "email", "confirmation", Job.State.FAILED, 2, "503")
+            task_row("wizard.jobs.runner.run_job", number)
             if number % 2:
                 posting_through("logo_ready", Status.ABANDONED)
 

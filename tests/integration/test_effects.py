@@ -7,10 +7,10 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import posting_at
-from wizard.effects import runner
-from wizard.effects.kinds import EffectKind, register
-from wizard.effects.models import Effect
-from wizard.effects.recovery import recover_stuck_work
+from wizard.jobs import runner
+from wizard.jobs.kinds import JobKind, register
+from wizard.jobs.models import Job
+from wizard.jobs.recovery import recover_stuck_work
 from wizard.models import JobPosting, Status
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ class Refused(Exception):
     pass
 
 
-class PingKind(EffectKind):
+class PingKind(JobKind):
     """Tells a made-up service about a posting; `script` says how each call answers."""
 
     name = "test_ping"
@@ -58,7 +58,7 @@ def test_an_effect_is_recorded_with_its_cause_or_not_at_all():
     with pytest.raises(RuntimeError), transaction.atomic():
         runner.queue(posting, PING.name, "published")
         raise RuntimeError("the state change failed")
-    assert not Effect.objects.exists() and not DBTaskResult.objects.exists()
+    assert not Job.objects.exists() and not DBTaskResult.objects.exists()
 
 
 def test_a_transient_error_is_retried_with_backoff(run_tasks):
@@ -105,7 +105,7 @@ def test_a_crash_mid_attempt_costs_at_most_one_duplicate(run_tasks, settings):
 
 
 def run_effect_rows():
-    return DBTaskResult.objects.filter(task_path=runner.run_effect.module_path)
+    return DBTaskResult.objects.filter(task_path=runner.run_job.module_path)
 
 
 def test_an_effect_waiting_behind_a_backlog_is_not_queued_again(run_tasks, settings):
@@ -147,6 +147,6 @@ def test_asking_again_too_soon_is_refused_unless_it_failed(run_tasks):
     run_tasks()
     with pytest.raises(runner.TooSoon):
         runner.queue_again(posting, PING.name, "published", cooldown=timedelta(minutes=5))
-    Effect.objects.update(state="failed")
+    Job.objects.update(state="failed")
     runner.queue_again(posting, PING.name, "published", cooldown=timedelta(minutes=5))
-    assert Effect.objects.get().state == "queued"
+    assert Job.objects.get().state == "queued"

@@ -17,8 +17,8 @@ from django.test import override_settings
 from tests.factories import posting_at
 from tests.mailers import ScriptedESP
 from wizard.effects.email import Email, queue_email
-from wizard.effects.models import Effect
-from wizard.effects.recovery import recover_stuck_work
+from wizard.jobs.models import Job
+from wizard.jobs.recovery import recover_stuck_work
 from wizard.maintenance.task_rows import mark_dead_tasks
 from wizard.models import JobPosting, Status
 
@@ -46,7 +46,7 @@ def test_an_esp_failing_three_times_then_succeeding_sends_one_email(run_tasks):
     ScriptedESP.script = [500, 500, 500]
     paid_posting()
     run_tasks()
-    record = Effect.objects.filter(kind="email").get()
+    record = Job.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("sent", 4)
     assert len(mail.outbox) == 1  # the three refused attempts never reached the outbox
     assert record.provider_id == "0"
@@ -59,7 +59,7 @@ def test_a_rate_limited_esp_is_retried_too(run_tasks):
     ScriptedESP.script = [429]
     paid_posting()
     run_tasks()
-    assert Effect.objects.filter(kind="email").get().attempts == 2
+    assert Job.objects.filter(kind="email").get().attempts == 2
     assert len(mail.outbox) == 1
 
 
@@ -70,7 +70,7 @@ def test_a_permanent_refusal_fails_at_once_alerts_staff_and_keeps_the_payment(
     ScriptedESP.script = [422, 500]
     posting = paid_posting()
     run_tasks()
-    record = Effect.objects.filter(kind="email").get()
+    record = Job.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("failed", 1)
     assert "422" in record.last_error
     posting.refresh_from_db()
@@ -78,7 +78,7 @@ def test_a_permanent_refusal_fails_at_once_alerts_staff_and_keeps_the_payment(
     assert "couldn't email you" in posting.last_error_message
     attention = admin_client.get("/admin/wizard/jobposting/", {"attention": "email"})
     assert list(attention.context["cl"].result_list) == [posting]
-    failed = admin_client.get("/admin/wizard/effect/", {"state": "failed"})
+    failed = admin_client.get("/admin/wizard/job/", {"state": "failed"})
     assert list(failed.context["cl"].result_list) == [record]
 
 
@@ -88,7 +88,7 @@ def test_retries_stop_at_the_limit(run_tasks, settings):
     ScriptedESP.script = [503] * 5
     paid_posting()
     run_tasks()
-    record = Effect.objects.filter(kind="email").get()
+    record = Job.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("failed", 3)
     assert mail.outbox == []
 
@@ -97,10 +97,10 @@ def test_retries_stop_at_the_limit(run_tasks, settings):
 def test_a_sent_email_is_never_sent_again_by_a_retry_or_the_recovery(run_tasks, settings):
     paid_posting()
     run_tasks()
-    record = Effect.objects.filter(kind="email").get()
-    from wizard.effects.runner import run_effect
+    record = Job.objects.filter(kind="email").get()
+    from wizard.jobs.runner import run_job
 
-    run_effect.enqueue(record.pk)  # a stray duplicate task
+    run_job.enqueue(record.pk)  # a stray duplicate task
     settings.STUCK_AFTER_SECONDS = 0
     recover_stuck_work()
     run_tasks()
@@ -125,7 +125,7 @@ def test_the_employer_corrects_the_address_and_resends(client, run_tasks):
     )
     assert response.status_code == 200
     run_tasks()
-    record = Effect.objects.filter(kind="email").get()
+    record = Job.objects.filter(kind="email").get()
     assert (record.state, record.target) == ("sent", "right@acme.example")
     assert mail.outbox[-1].to == ["right@acme.example"]
     assert JobPosting.objects.get().status == Status.IN_REVIEW
@@ -167,7 +167,7 @@ def test_a_bounce_report_updates_the_row_and_alerts(client, run_tasks, settings)
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
     paid_posting()
     run_tasks()
-    record = Effect.objects.filter(kind="email").get()
+    record = Job.objects.filter(kind="email").get()
     response = post_tracking(
         client,
         postmark_event(
@@ -192,7 +192,7 @@ def test_a_delivery_report_marks_the_row_delivered(client, run_tasks, settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
     paid_posting()
     run_tasks()
-    record = Effect.objects.filter(kind="email").get()
+    record = Job.objects.filter(kind="email").get()
     response = post_tracking(
         client,
         postmark_event("Delivery", record.provider_id, DeliveredAt="2026-11-28T10:00:00Z"),
@@ -208,10 +208,10 @@ def test_a_tracking_webhook_without_valid_auth_gets_a_400_and_changes_nothing(
 ):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
     posting = paid_posting()
-    Effect.objects.filter(kind="email").update(state="sent", provider_id="m-1")
+    Job.objects.filter(kind="email").update(state="sent", provider_id="m-1")
     response = post_tracking(client, postmark_event("Bounce", "m-1", Type="HardBounce"), auth=auth)
     assert response.status_code == 400
-    assert Effect.objects.filter(kind="email").get().state == "sent"
+    assert Job.objects.filter(kind="email").get().state == "sent"
     assert JobPosting.objects.get(pk=posting.pk).last_error_message == ""
 
 
@@ -265,7 +265,7 @@ def test_a_worker_killed_mid_send_is_recovered_with_at_most_one_duplicate(tmp_pa
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-    record = Effect.objects.filter(kind="email").get()
+    record = Job.objects.filter(kind="email").get()
     assert record.state == "sending"  # the provider has the message; we never heard back
 
     settings.STUCK_AFTER_SECONDS = 1

@@ -11,7 +11,7 @@ from django.test import Client
 from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
 from wizard.effects.email import Email
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.models import JobPosting, Status, TransitionLog
 from wizard.postings import links
 
@@ -76,7 +76,7 @@ def test_asking_saves_only_the_contact_email_and_emails_a_link(client, draft, ru
     assert after["contact_email"] == "later@acme.example"
     assert after["status"] == "logo_ready"
     assert not TransitionLog.objects.exists()
-    (record,) = Effect.objects.filter(kind="email").all()
+    (record,) = Job.objects.filter(kind="email").all()
     assert (record.posting_id, record.name) == (draft.pk, Email.FINISH_LATER)
 
     path = emailed_link(run_tasks)
@@ -84,7 +84,7 @@ def test_asking_saves_only_the_contact_email_and_emails_a_link(client, draft, ru
     assert email.to == ["later@acme.example"]
     assert "finish" in email.subject
     assert path.startswith("/post/finish-later/")
-    assert Effect.objects.filter(kind="email").get().state == Effect.State.SENT
+    assert Job.objects.filter(kind="email").get().state == Job.State.SENT
     # The draft stays a draft: the email does not move the posting.
     assert JobPosting.objects.get(pk=draft.pk).status == "logo_ready"
 
@@ -104,7 +104,7 @@ def test_htmx_gets_the_panel_with_the_message(client, draft):
     assert response.status_code == 200
     assert b"<html" not in response.content
     assert b"We emailed a link to a@b.example" in response.content
-    assert Effect.objects.filter(kind="email").filter(name=Email.FINISH_LATER).count() == 1
+    assert Job.objects.filter(kind="email").filter(name=Email.FINISH_LATER).count() == 1
 
 
 @pytest.mark.parametrize("email", ["", "not-an-email", "a@"])
@@ -116,7 +116,7 @@ def test_an_invalid_contact_email_gets_a_field_error_and_changes_nothing(client,
     # Only the contact email is checked: the other fields may be empty or wrong.
     assert set(response.context["form"].errors) == {"contact_email"}
     assert snapshot(draft) == before
-    assert not Effect.objects.filter(kind="email").exists()
+    assert not Job.objects.filter(kind="email").exists()
 
 
 def test_other_fields_need_not_be_valid(client, draft):
@@ -138,7 +138,7 @@ def test_asking_twice_within_the_cooldown_sends_one_email(client, draft, run_tas
     assert JobPosting.objects.get(pk=draft.pk).contact_email == VALID_DETAILS["contact_email"]
     run_tasks()
     assert len(mail.outbox) == 1
-    assert Effect.objects.filter(kind="email").get().attempts == 1
+    assert Job.objects.filter(kind="email").get().attempts == 1
 
 
 def test_asking_again_after_the_cooldown_sends_a_second_email(client, draft, run_tasks, settings):
@@ -165,13 +165,13 @@ def test_a_paid_posting_cannot_ask(client, status):
     assert response.status_code == 302
     assert response["Location"] == step_url("confirmation", posting)
     assert snapshot(posting) == before
-    assert not Effect.objects.filter(kind="email").exists()
+    assert not Job.objects.filter(kind="email").exists()
 
 
 def test_another_session_cannot_ask(client):
     posting = posting_at("logo_ready")
     assert ask_for_link(client, posting).status_code == 404
-    assert not Effect.objects.filter(kind="email").exists()
+    assert not Job.objects.filter(kind="email").exists()
 
 
 # --- Opening the link ---------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_the_buttons_former_name_still_asks_for_a_link(client, draft):
     data = {**VALID_DETAILS, "resume_link": "1", "title": "", "contact_email": "a@b.example"}
     response = client.post(step_url("details", draft), data)
     assert response.status_code == 200
-    assert Effect.objects.filter(kind="email").filter(name=Email.FINISH_LATER).count() == 1
+    assert Job.objects.filter(kind="email").filter(name=Email.FINISH_LATER).count() == 1
 
 
 def test_a_link_works_once(client, draft, run_tasks):

@@ -10,7 +10,7 @@ from django.test import Client
 from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
 from wizard.effects.email import Email
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.models import JobPosting
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def sent(response):
 
 
 def link_effects():
-    return Effect.objects.filter(kind="email", name=Email.FINISH_LATER)
+    return Job.objects.filter(kind="email", name=Email.FINISH_LATER)
 
 
 def test_five_drafts_send_three_links_to_one_stranger(run_tasks):
@@ -129,7 +129,7 @@ def age(delta):
         for request in effect.payload["requests"]:
             at = request["at"]
             request["at"] = (datetime.fromisoformat(at) - delta).isoformat()
-        Effect.objects.filter(pk=effect.pk).update(
+        Job.objects.filter(pk=effect.pk).update(
             payload=effect.payload, updated_at=effect.updated_at - delta
         )
 

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 import wizard.effects.indexing  # noqa: F401  (the receivers; WizardConfig.ready imports it too)
 from tests.factories import posting_at
-from wizard.effects import runner
-from wizard.effects.kinds import kind_named
-from wizard.effects.models import Effect
-from wizard.effects.recovery import recover_stuck_work
+from wizard.jobs import runner
+from wizard.jobs.kinds import kind_named
+from wizard.jobs.models import Job
+from wizard.jobs.recovery import recover_stuck_work
 from wizard.models import Actor, JobPosting, Status
 from wizard.postings import links, review
 
@@ -26,7 +26,7 @@ def published_posting():
 
 
 def indexing_effects(**filters):
-    return Effect.objects.filter(kind="indexing", **filters)
+    return Job.objects.filter(kind="indexing", **filters)
 
 
 def google_notices(fakeproviders):
@@ -175,7 +175,7 @@ def test_a_worker_crash_mid_attempt_is_recovered_with_at_most_one_duplicate(
     # A worker claims the effect, makes both calls, and dies before recording the answer.
     claimed = runner._claim(effect.pk)
     kind_named("indexing").perform(claimed)
-    Effect.objects.filter(pk=effect.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    Job.objects.filter(pk=effect.pk).update(started_at=timezone.now() - timedelta(hours=1))
     run_tasks()  # the original task finds the effect `sending` and leaves it alone
     effect.refresh_from_db()
     assert (effect.state, effect.attempts) == ("sending", 1)

@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
-from wizard.effects import runner
+from wizard.jobs import runner
 from wizard.models import Status
 from wizard.ops import logs
 
@@ -82,10 +82,10 @@ def test_an_effect_run_by_the_worker_logs_its_posting_and_task(json_lines, run_t
     assert effect.state == "sent"
 
     lines = json_lines()
-    done = next(line for line in lines if line["message"].startswith(f"Effect {effect.pk} "))
-    assert done["logger"] == "wizard.effects.runner"
+    done = next(line for line in lines if line["message"].startswith(f"Job {effect.pk} "))
+    assert done["logger"] == "wizard.jobs.runner"
     assert done["posting_id"] == str(posting.pk)
-    run = DBTaskResult.objects.get(task_path="wizard.effects.runner.run_effect")
+    run = DBTaskResult.objects.get(task_path="wizard.jobs.runner.run_job")
     assert done["task_id"] == str(run.id)
     confirmed = next(line for line in lines if line.get("target") == "confirmed")
     assert (confirmed["posting_id"], confirmed["task_id"]) == (str(posting.pk), str(run.id))

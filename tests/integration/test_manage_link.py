@@ -12,7 +12,7 @@ from django.test import Client
 from tests.conftest import step_url
 from tests.factories import own, posting_at
 from wizard.effects.email import Email
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.models import JobPosting, Status
 from wizard.postings import links
 
@@ -74,7 +74,7 @@ def test_a_new_link_revokes_the_old_ones_and_is_emailed(client, paid, run_tasks)
     posting = JobPosting.objects.get(pk=paid.pk)
     assert posting.manage_nonce != paid.manage_nonce
     assert posting.status == Status.IN_REVIEW
-    (effect,) = Effect.objects.filter(kind="email", name=Email.MANAGE_LINK)
+    (effect,) = Job.objects.filter(kind="email", name=Email.MANAGE_LINK)
     assert effect.posting_id == paid.pk
 
     run_tasks()
@@ -123,7 +123,7 @@ def test_asking_again_after_the_cooldown_revokes_the_previous_new_link(
 def test_a_stranger_cannot_ask_for_a_new_link(paid):
     assert ask_for_new_link(Client(), paid).status_code == 404
     assert JobPosting.objects.get(pk=paid.pk).manage_nonce == paid.manage_nonce
-    assert not Effect.objects.filter(name=Email.MANAGE_LINK).exists()
+    assert not Job.objects.filter(name=Email.MANAGE_LINK).exists()
 
 
 def test_a_draft_has_no_link_to_replace(client):
@@ -131,7 +131,7 @@ def test_a_draft_has_no_link_to_replace(client):
     own(client, draft)
     ask_for_new_link(client, draft)
     assert JobPosting.objects.get(pk=draft.pk).manage_nonce == draft.manage_nonce
-    assert not Effect.objects.filter(name=Email.MANAGE_LINK).exists()
+    assert not Job.objects.filter(name=Email.MANAGE_LINK).exists()
 
 
 def test_links_sent_before_nonces_work_until_the_first_new_link(client, run_tasks):

@@ -11,8 +11,8 @@ from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.factories import posting_at
-from wizard.effects import runner
-from wizard.effects.models import Effect
+from wizard.jobs import runner
+from wizard.jobs.models import Job
 from wizard.models import Refund, Status, StripeEvent
 from wizard.ops import heartbeat
 from wizard.ops.models import Heartbeat
@@ -55,7 +55,7 @@ def test_metrics_report_what_a_team_alerts_on(client, settings):
     with transaction.atomic():
         runner.queue(paid, "email", "confirmation")  # queued: in flight, and a waiting task
         runner.queue(other, "email", "approved")
-    Effect.objects.filter(posting=other).update(state="failed")
+    Job.objects.filter(posting=other).update(state="failed")
     DBTaskResult.objects.update(enqueued_at=now - timedelta(seconds=90))
     StripeEvent.objects.create(event_id="evt_old", type="x", payload={}, posting=paid)
     StripeEvent.objects.filter(event_id="evt_old").update(received_at=now - timedelta(minutes=7))

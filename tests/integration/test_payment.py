@@ -155,7 +155,7 @@ def test_paying_and_returning_marks_the_posting_paid_once_and_queues_the_email(
     posting.refresh_from_db()
     assert posting.status == Status.PAID
     assert posting.payment_intent_id.startswith("pi_")
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 1
 
     # The return URL reloaded is a no-op.
     session_id = posting.checkout_session_id
@@ -197,7 +197,7 @@ def test_a_failing_mailer_keeps_the_posting_paid_and_schedules_a_retry(
     run_tasks()
     posting.refresh_from_db()
     assert posting.status == Status.PAID
-    record = posting.effects.get()
+    record = posting.jobs.get()
     assert (record.state, record.attempts) == ("queued", 1)
     assert "SMTP is down" in record.last_error
     retry = DBTaskResult.objects.get(status="READY")

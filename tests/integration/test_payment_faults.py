@@ -10,7 +10,7 @@ from tests.factories import own, posting_at
 from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.models import JobPosting, PaymentAttempt, Refund, Status, StripeEvent, TransitionLog
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_a_late_completed_event_for_an_expired_attempt_is_refunded(
         "succeeded",
     )
     assert stripe_api().v1.refunds.list(params={"payment_intent": record.payment_intent_id}).data
-    assert not Effect.objects.filter(kind="email").exists()  # paid once: one confirmation
+    assert not Job.objects.filter(kind="email").exists()  # paid once: one confirmation
 
 
 def test_a_mismatched_amount_from_stripe_is_refunded_and_never_fulfilled(
@@ -185,7 +185,7 @@ def test_duplicated_deliveries_pay_once(live_server, client, posting, fakestripe
     run_tasks()
     assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 1
     assert StripeEvent.objects.get(type="checkout.session.completed").attempts == 1
 
 

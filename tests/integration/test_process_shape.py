@@ -27,8 +27,8 @@ from tests.factories import posting_at
 from tests.processes import Processes, app_environment, database_url
 from tests.s3 import DUMMY_CREDENTIALS, REGION, s3_server_fixture  # noqa: F401
 from tests.s3 import make_client as s3_client
-from wizard.effects.models import Effect
 from wizard.flow.ownership import SESSION_KEY
+from wizard.jobs.models import Job
 from wizard.models import JobPosting, Status
 from wizard.ops.models import Heartbeat
 from wizard.providers.siteverify import field_name, fresh_test_token
@@ -162,12 +162,12 @@ def test_web_workers_and_scheduler_as_processes_pay_once_and_email_once(shape, f
         processes,
         timeout=15,
     )
-    email = Effect.objects.get(posting=posting, kind="email", name="confirmation")
+    email = Job.objects.get(posting=posting, kind="email", name="confirmation")
     assert (email.state, email.attempts) == ("sent", 1)
     sent = [path for path in mail.iterdir() if posting.contact_email in path.read_text()]
     assert len(sent) == 1
     runs = DBTaskResult.objects.filter(
-        task_path="wizard.effects.runner.run_effect", args_kwargs__args=[email.pk]
+        task_path="wizard.jobs.runner.run_job", args_kwargs__args=[email.pk]
     )
     (done,) = [run for run in runs if run.return_value == "done"]
     assert done.worker_ids[0] in WORKERS
@@ -198,7 +198,7 @@ def test_web_workers_and_scheduler_as_processes_pay_once_and_email_once(shape, f
         line
         for text in workers
         for line in json_lines(text)
-        if line["message"].startswith(f"Effect {email.pk} ")
+        if line["message"].startswith(f"Job {email.pk} ")
     ]
     assert len(email_done) == 1 and email_done[0]["posting_id"] == str(posting.pk)
     assert email_done[0]["task_id"] == str(done.id)

@@ -14,11 +14,11 @@ from tests.conftest import VALID_DETAILS, WEBHOOK_SECRET, step_url, stripe_api
 from tests.factories import own, posting_at
 from tests.fakestripe_process import sign_webhook
 from tests.integration.test_payment import press_pay, session_id_from
-from wizard.effects import runner
 from wizard.effects.email import Email, queue_email
-from wizard.effects.models import Effect
 from wizard.flow import edits
 from wizard.flow.order import FLOW
+from wizard.jobs import runner
+from wizard.jobs.models import Job
 from wizard.models import JobPosting, Status, StripeEvent
 
 pytestmark = pytest.mark.django_db
@@ -143,12 +143,12 @@ def test_an_unknown_posting_in_a_webhook_is_stored_without_one(client, settings)
 
 def test_the_worker_sends_an_email_and_records_it_in_nine_queries(mailoutbox):
     posting = posting_at(Status.PAID)
-    with mock.patch("wizard.effects.runner.transaction.on_commit"):
+    with mock.patch("wizard.jobs.runner.transaction.on_commit"):
         with runner.transaction.atomic():
             effect = queue_email(posting, Email.CONFIRMATION)
     with data_queries() as queries:
         assert runner.run_now(effect.pk) == "done"
-    assert Effect.objects.get(pk=effect.pk).state == Effect.State.SENT
+    assert Job.objects.get(pk=effect.pk).state == Job.State.SENT
     assert JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW
     assert len(mailoutbox) == 1
     # Claim: lock the posting (found from the effect), lock and update the effect. Record:

@@ -41,7 +41,7 @@ def test_a_payment_whose_webhook_never_came_is_fulfilled(paying, fakestripe):
     output = reconcile_command()
     assert "paid at Stripe, not applied here" in output and "-> fulfilled" in output
     assert JobPosting.objects.get().status == Status.PAID
-    assert DBTaskResult.objects.filter(task_path="wizard.effects.runner.run_effect").count() == 1
+    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 1
 
     assert reconcile_command().strip() == "0 difference(s)"  # repeated: nothing left to do
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1

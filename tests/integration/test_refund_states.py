@@ -5,7 +5,7 @@ import pytest
 
 from tests.integration.test_refunds import latest_event, paid_posting, paying, refunds_at_stripe  # noqa: F401
 from tests.integration.test_webhooks import deliver
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Refund, Status
 from wizard.payments import refunds
 
@@ -60,7 +60,7 @@ def test_a_refund_created_failed_fails_at_once_and_is_escalated(paid, fakestripe
     fakestripe.configure(refund_outcome="failed")
     with pytest.raises(refunds.RefundFailed):
         refunds.refund(paid, Refund.Reason.STAFF, by=Actor.system())
-    effect = Effect.objects.get(kind="refund")
+    effect = Job.objects.get(kind="refund")
     assert (effect.state, effect.attempts) == ("failed", 1)
     assert Refund.objects.get().state == "failed"
     assert JobPosting.objects.with_attention().get().attention_refund
@@ -77,7 +77,7 @@ def test_a_500_stripe_replays_for_its_key_does_not_block_the_refund(
     run_tasks()  # attempt 2: nothing at Stripe yet, so a new key asks again
     assert Refund.objects.get().state == "succeeded"
     assert len(refunds_at_stripe(paid.payment_intent_id)) == 1
-    assert Effect.objects.get(kind="refund").attempts == 2
+    assert Job.objects.get(kind="refund").attempts == 2
 
 
 def test_a_refund_whose_answer_was_lost_is_found_not_asked_again(

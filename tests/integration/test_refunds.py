@@ -8,7 +8,7 @@ from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, return_path, session_id_from
 from tests.integration.test_webhooks import deliver
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Refund, Status, TransitionLog
 from wizard.payments import refunds
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
@@ -79,7 +79,7 @@ def test_a_refund_stays_pending_while_stripe_is_down_and_the_runner_retries_it(
     with pytest.raises(refunds.PaymentError):
         refunds.refund(posting, Refund.Reason.STAFF, by=Actor.system())
     record = Refund.objects.get()
-    effect = Effect.objects.get(kind="refund")
+    effect = Job.objects.get(kind="refund")
     assert record.state == "pending"
     assert (effect.state, effect.attempts) == ("queued", 1) and effect.last_error
     assert JobPosting.objects.get().status == Status.PAID
@@ -108,7 +108,7 @@ def test_an_amount_mismatch_is_refunded_and_never_fulfilled(client, paying, fake
     record = Refund.objects.get()
     assert (record.reason, record.state, record.amount) == ("mismatch", "succeeded", 9900)
     assert len(refunds_at_stripe(record.payment_intent_id)) == 1
-    assert not Effect.objects.filter(kind="email").exists()  # no confirmation
+    assert not Job.objects.filter(kind="email").exists()  # no confirmation
     assert not TransitionLog.objects.filter(target=Status.PAID).exists()
 
 

@@ -15,7 +15,7 @@ from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import pay_and_return
 from wizard.effects.email import warn_expiring_postings
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Refund, Status, TransitionLog
 from wizard.postings.review import expire_due_postings
 
@@ -198,7 +198,7 @@ def test_postings_expire_and_leave_the_board(run_tasks, settings):
     run_tasks()
     [email] = mail.outbox
     assert "leaves the board" in email.subject and email.to == [soon.contact_email]
-    assert fresh.effects.count() == 0
+    assert fresh.jobs.count() == 0
 
 
 def test_staff_can_withdraw_a_published_posting(admin_client):
@@ -275,9 +275,9 @@ def test_the_admin_list_uses_the_same_number_of_queries_for_10_and_1000_postings
             for i in range(990)
         ]
     )
-    Effect.objects.filter(kind="email").bulk_create(
+    Job.objects.filter(kind="email").bulk_create(
         [
-            Effect(
+            Job(
                 posting=p,
                 kind="email",
                 name="confirmation",

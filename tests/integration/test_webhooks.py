@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/stripe/webhook/"
 PROCESS = "wizard.payments.webhooks.process_event"
-RUN_EFFECT = "wizard.effects.runner.run_effect"
+RUN_EFFECT = "wizard.jobs.runner.run_job"
 SESSION_RETRIEVE = "^/v1/checkout/sessions/cs_"
 
 

@@ -122,12 +122,12 @@ def test_a_stale_copy_cannot_overwrite_a_newer_transition():
 
 
 def test_a_transition_with_subscribers_outside_a_transaction_queues_nothing(transactional_db):
-    from wizard.effects.models import Effect
+    from wizard.jobs.models import Job
 
     posting = posting_at(Status.AWAITING_PAYMENT, checkout_session_id="cs_test_1")
     with pytest.raises(RuntimeError, match="atomic"):
         posting.mark_paid(payment_intent_id="pi_1", by=EMPLOYER, why="no transaction")
-    assert not Effect.objects.exists()  # the confirmation email was never queued
+    assert not Job.objects.exists()  # the confirmation email was never queued
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
 

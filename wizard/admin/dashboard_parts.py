@@ -98,7 +98,7 @@ class Links:
         }
 
     def effects(self, **params):
-        return self._list("wizard_effect_changelist", "wizard.view_effect", params)
+        return self._list("wizard_job_changelist", "wizard.view_job", params)
 
     def tasks(self, **params):
         opts = DBTaskResult._meta

@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 
 from wizard.dashboard import numbers
-from wizard.effects import runner
-from wizard.effects.models import Effect
+from wizard.jobs import runner
+from wizard.jobs.models import Job
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -34,13 +34,13 @@ class OutcomeFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Effect)
+@admin.register(Job)
 class EffectAdmin(admin.ModelAdmin):
     list_display = ["posting", "kind", "name", "target", "state", "attempts", "updated_at"]
     list_filter = [("state", admin.ChoicesFieldListFilter), "kind", OutcomeFilter]
     list_select_related = ["posting"]
     search_fields = ["key", "target", "provider_id", "posting__id", "posting__title"]
-    readonly_fields = [f.name for f in Effect._meta.fields]
+    readonly_fields = [f.name for f in Job._meta.fields]
     actions = ["retry"]
 
     def has_add_permission(self, request):

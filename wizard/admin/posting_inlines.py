@@ -3,7 +3,7 @@ log, the side effects it is owed, its refunds and its Stripe events."""
 
 from django.contrib import admin
 
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.payments.models import Refund, StripeEvent
 from wizard.postings.models import TransitionLog
 
@@ -44,7 +44,7 @@ class RefundInline(ReadOnlyInline):
 
 
 class EffectInline(ReadOnlyInline):
-    model = Effect
+    model = Job
     fields = [
         "kind",
         "name",

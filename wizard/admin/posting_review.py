@@ -2,7 +2,7 @@
 (each behind a confirmation page, a reason where the transition asks for one), the bulk
 actions of the list, the staff refund, and running failed side effects again. Every one
 goes through the services the rest of the app uses (wizard.postings.review,
-wizard.payments.refunds, wizard.effects.runner) and needs its permission."""
+wizard.payments.refunds, wizard.jobs.runner) and needs its permission."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,8 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
-from wizard.effects import runner
-from wizard.effects.models import Effect
+from wizard.jobs import runner
+from wizard.jobs.models import Job
 from wizard.ops.logs import posting_context
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
@@ -207,6 +207,6 @@ class ReviewActions:
 
     @admin.action(description="Run their failed side effects again", permissions=["change"])
     def retry_failed_effects(self, request, queryset):
-        failed = Effect.objects.needing_attention().filter(posting__in=queryset)
+        failed = Job.objects.needing_attention().filter(posting__in=queryset)
         count = runner.retry(failed)
         self.message_user(request, f"Queued {count} side effect(s) again.", messages.SUCCESS)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from wizard.dashboard import funnel as funnel_rules
-from wizard.effects import kinds
-from wizard.effects.models import Effect
+from wizard.jobs import kinds
+from wizard.jobs.models import Job
 from wizard.payments.models import Refund
 from wizard.postings.models import JobPosting, Status
 
@@ -165,12 +165,12 @@ class EffectTrouble:
         return self.failed + self.bounced + self.retrying + self.recovered
 
 
-DONE = [Effect.State.SENT, Effect.State.DELIVERED]
+DONE = [Job.State.SENT, Job.State.DELIVERED]
 
 
 def retrying():
     """A condition on an effect row: an attempt failed, and another is due or under way."""
-    return Q(state__in=Effect.IN_FLIGHT) & ~Q(last_error="")
+    return Q(state__in=Job.IN_FLIGHT) & ~Q(last_error="")
 
 
 def recovered(since):
@@ -180,10 +180,10 @@ def recovered(since):
 def effect_trouble(window):
     """Failures and retries of side effects, by kind (each kind has one provider)."""
     rows = (
-        Effect.objects.values("kind")
+        Job.objects.values("kind")
         .annotate(
-            failed=Count("pk", filter=Q(state=Effect.State.FAILED)),
-            bounced=Count("pk", filter=Q(state=Effect.State.BOUNCED)),
+            failed=Count("pk", filter=Q(state=Job.State.FAILED)),
+            bounced=Count("pk", filter=Q(state=Job.State.BOUNCED)),
             retrying=Count("pk", filter=retrying()),
             recovered=Count("pk", filter=recovered(window.start)),
             queued=Count("pk", filter=Q(queued_at__gte=window.start)),

@@ -1,4 +1,4 @@
-"""Durable outbound side effects: one record per effect (email, search indexing,
-refund retry, …), one runner that sends, retries with backoff, recovers after a crash
-and alerts staff. Each kind is one small module registered with the runner.
+"""Outbound side effects that subscribe to the posting's lifecycle events: the employer's
+emails and search-engine notices. Each is a job kind (wizard.jobs), registered here and
+run by the one job runner.
 """

@@ -14,9 +14,9 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
 
-from wizard.effects import runner
-from wizard.effects.kinds import EffectKind, register
-from wizard.effects.models import Effect
+from wizard.jobs import runner
+from wizard.jobs.kinds import JobKind, register
+from wizard.jobs.models import Job
 from wizard.postings import events, links
 from wizard.postings.models import Actor, JobPosting, Status
 
@@ -35,7 +35,7 @@ class Email(models.TextChoices):
     MANAGE_LINK = "manage_link", "New link to manage the posting"
 
 
-class EmailKind(EffectKind):
+class EmailKind(JobKind):
     name = KIND
     label = "Email"
 
@@ -172,7 +172,7 @@ def warn_expiring_postings():
     """Email employers whose posting expires within EXPIRY_WARNING_DAYS, once per posting."""
     soon = timezone.now() + timedelta(days=settings.EXPIRY_WARNING_DAYS)
     warned = []
-    already = Effect.objects.of_kind(KIND, Email.EXPIRING)
+    already = Job.objects.of_kind(KIND, Email.EXPIRING)
     due = JobPosting.objects.expiring_before(soon).exclude(pk__in=already.values("posting_id"))
     for posting_id in due.values_list("pk", flat=True):
         with transaction.atomic():
@@ -187,7 +187,7 @@ def warn_expiring_postings():
 def queue_missing_confirmations(stuck_before):
     """Paid postings without a confirmation email (data repaired by hand, say): queue one."""
     repaired = []
-    confirmed = Effect.objects.of_kind(KIND, Email.CONFIRMATION).values("posting_id")
+    confirmed = Job.objects.of_kind(KIND, Email.CONFIRMATION).values("posting_id")
     unconfirmed = JobPosting.objects.filter(status=Status.PAID, paid_at__lt=stuck_before).exclude(
         pk__in=confirmed
     )

@@ -13,8 +13,8 @@ import logging
 from django.conf import settings
 from django.dispatch import receiver
 
-from wizard.effects import runner
-from wizard.effects.kinds import EffectKind, register
+from wizard.jobs import runner
+from wizard.jobs.kinds import JobKind, register
 from wizard.postings import events, links
 from wizard.providers import google_indexing, indexnow
 from wizard.providers.errors import ProviderRefused
@@ -26,7 +26,7 @@ URL_UPDATED = google_indexing.URL_UPDATED
 URL_DELETED = google_indexing.URL_DELETED
 
 
-class IndexingKind(EffectKind):
+class IndexingKind(JobKind):
     name = KIND
     label = "Search engines notified"
     provider = "Google, IndexNow"

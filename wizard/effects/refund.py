@@ -8,13 +8,13 @@ retries it while Stripe is down.
 import stripe
 from django.contrib.auth import get_user_model
 
-from wizard.effects.kinds import EffectKind, register
+from wizard.jobs.kinds import JobKind, register
 from wizard.payments import refunds
 from wizard.payments.models import Refund
 from wizard.postings.models import Actor
 
 
-class RefundKind(EffectKind):
+class RefundKind(JobKind):
     name = refunds.REFUND_EFFECT
     label = "Refund"
     provider = "Stripe"

@@ -23,9 +23,9 @@ from django.utils.crypto import salted_hmac
 
 from wizard.effects.email import KIND as EMAIL
 from wizard.effects.email import Email, send_again
-from wizard.effects.models import Effect
 from wizard.flow.botcheck import client_ip
 from wizard.flow.edits import PostingLocked
+from wizard.jobs.models import Job
 from wizard.postings.links import LinkUsed
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.transitions import locked_posting
@@ -73,7 +73,7 @@ def _address_key(email):
 def _recent_requests(now):
     """Every link request recorded in the last ADDRESS_WINDOW (the longer window)."""
     since = now - max(ADDRESS_WINDOW, CLIENT_WINDOW)
-    effects = Effect.objects.of_kind(EMAIL, Email.FINISH_LATER).filter(updated_at__gte=since)
+    effects = Job.objects.of_kind(EMAIL, Email.FINISH_LATER).filter(updated_at__gte=since)
     for payload in effects.values_list("payload", flat=True):
         for request in (payload or {}).get("requests", []):
             at = datetime.fromisoformat(request["at"])

@@ -12,8 +12,8 @@ from django.utils.dateparse import parse_datetime
 
 from wizard.effects.email import KIND as EMAIL
 from wizard.effects.email import Email
-from wizard.effects.kinds import kind_named
-from wizard.effects.models import Effect
+from wizard.jobs.kinds import kind_named
+from wizard.jobs.models import Job
 from wizard.postings.models import Status
 
 AWAITING_REVIEW = (Status.CONFIRMED, Status.IN_REVIEW)
@@ -32,7 +32,7 @@ class Ledger:
     def __init__(self, posting, flow):
         self.posting = posting
         self.flow = flow
-        self.effects = list(posting.effects.all())
+        self.effects = list(posting.jobs.all())
         self.email = next(
             (e for e in self.effects if e.kind == EMAIL and e.name == Email.CONFIRMATION), None
         )
@@ -107,7 +107,7 @@ class Ledger:
             retrying = email is not None and email.attempts > 0
             note = "the email provider is not answering; we keep trying" if retrying else ""
             return Entry("Confirmation email sent", False, note=note)
-        if email.state == Effect.State.FAILED:
+        if email.state == Job.State.FAILED:
             return Entry(
                 "Confirmation email sent",
                 False,
@@ -117,9 +117,9 @@ class Ledger:
         return Entry("Confirmation email sent", True, email.sent_at, note=f"to {email.target}")
 
     def _email_delivered(self, email):
-        if email is not None and email.state == Effect.State.DELIVERED:
+        if email is not None and email.state == Job.State.DELIVERED:
             return Entry("Confirmation email delivered", True, email.delivered_at)
-        if email is not None and email.state == Effect.State.BOUNCED:
+        if email is not None and email.state == Job.State.BOUNCED:
             return Entry(
                 "Confirmation email delivered",
                 False,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wizard", "0013_board_search"),
+        ("wizard", "0014_jobs_package"),
     ]
 
     operations = [

@@ -39,8 +39,8 @@ from django_tasks_db.models import DBTaskResult
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-from wizard.effects.kinds import kind_names
-from wizard.effects.models import Effect
+from wizard.jobs.kinds import kind_names
+from wizard.jobs.models import Job
 from wizard.ops import heartbeat
 from wizard.ops.queue import QueueState, queue_states
 from wizard.payments.models import Refund, StripeEvent
@@ -106,11 +106,11 @@ class JobwizardCollector:
     def effects(self):
         counts = {kind: {"failed": 0, "in_flight": 0} for kind in kind_names()}
         rows = (
-            Effect.objects.values("kind")
+            Job.objects.values("kind")
             .order_by()
             .annotate(
-                failed=Count("pk", filter=Q(state__in=Effect.NEEDS_ATTENTION)),
-                in_flight=Count("pk", filter=Q(state__in=Effect.IN_FLIGHT)),
+                failed=Count("pk", filter=Q(state__in=Job.NEEDS_ATTENTION)),
+                in_flight=Count("pk", filter=Q(state__in=Job.IN_FLIGHT)),
             )
         )
         for row in rows:

@@ -13,7 +13,7 @@ import stripe
 from django.conf import settings
 from django.utils import timezone
 
-from wizard.effects.models import Effect
+from wizard.jobs.models import Job
 from wizard.payments import refunds
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import background, call
@@ -137,7 +137,7 @@ def _pending_refunds(dry_run):
     (wizard.effects.refund), retried by the runner, so this pass makes no call."""
     found = []
     for record in Refund.objects.filter(state=Refund.State.PENDING):
-        effect = Effect.objects.filter(
+        effect = Job.objects.filter(
             posting_id=record.posting_id, kind=refunds.REFUND_EFFECT, name=record.payment_intent_id
         ).first()
         action = (

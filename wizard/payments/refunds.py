@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from wizard.effects import runner
-from wizard.effects.models import Effect
+from wizard.jobs import runner
+from wizard.jobs.models import Job
 from wizard.payments.client import call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
 from wizard.payments.models import Refund
@@ -57,9 +57,9 @@ def refund(posting, reason, *, by, note=""):
             raise NothingToRefund()
         record = record_own_refund(posting, reason, by=by, note=note)
     effect = run_refund(record)
-    if effect.state == Effect.State.FAILED:
+    if effect.state == Job.State.FAILED:
         raise RefundFailed(effect.last_error)
-    if effect.state != Effect.State.SENT:
+    if effect.state != Job.State.SENT:
         raise PaymentProviderUnavailable(effect.last_error)
     return Refund.objects.get(pk=record.pk)
 
@@ -104,7 +104,7 @@ def record_refund(posting, *, payment_intent_id, session_id, amount, currency, r
 def run_refund(record):
     """The refund's effect, attempted in this process unless it was already: it runs once
     the recording transaction commits (run_at_once), and the worker retries it."""
-    effect = Effect.objects.get(
+    effect = Job.objects.get(
         posting_id=record.posting_id, kind=REFUND_EFFECT, name=record.payment_intent_id
     )
     if effect.attempts == 0:

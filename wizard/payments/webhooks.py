@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_tasks_db.models import DBTaskResult
 
-from wizard.effects.runner import backoff, describe
+from wizard.jobs.runner import backoff, describe
 from wizard.ops.logs import bind_posting, posting_context
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import call

@@ -1,10 +1,10 @@
 from django.contrib import messages
 
-from wizard.effects.runner import TooSoon
 from wizard.flow import edits
 from wizard.flow.forms import ResendForm
 from wizard.flow.ledger import Ledger
 from wizard.flow.steps.base import Step
+from wizard.jobs.runner import TooSoon
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund

@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
 
-from wizard.effects.runner import TooSoon
 from wizard.flow import edits, finish_later
 from wizard.flow.forms import ContactEmailOnlyForm, DetailsForm
 from wizard.flow.steps.base import Step
+from wizard.jobs.runner import TooSoon
 from wizard.postings.models import JobPosting
 
 

@@ -1,4 +1,4 @@
-"""The record of each outbound side effect: what is due, how far it got, what went wrong."""
+"""The record of each job: what is due, how far it got, what went wrong."""
 
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -8,20 +8,20 @@ from wizard.postings import attention
 from wizard.postings.models import JobPosting
 
 
-class EffectQuerySet(models.QuerySet):
+class JobQuerySet(models.QuerySet):
     def of_kind(self, kind, name=None):
         found = self.filter(kind=kind)
         return found if name is None else found.filter(name=name)
 
     def needing_attention(self):
-        return self.filter(state__in=Effect.NEEDS_ATTENTION)
+        return self.filter(state__in=Job.NEEDS_ATTENTION)
 
 
-class Effect(models.Model):
+class Job(models.Model):
     """One side effect a posting is owed: an email, a search-engine notification, a refund…
 
     Unique per (posting, kind, name). Created or re-queued in the transaction that
-    decides it is due, then run by wizard.effects.runner: at most once per request
+    decides it is due, then run by wizard.jobs.runner: at most once per request
     without crashes, at most one duplicate per crash.
     """
 
@@ -36,7 +36,7 @@ class Effect(models.Model):
     NEEDS_ATTENTION = [State.FAILED, State.BOUNCED]
     IN_FLIGHT = [State.QUEUED, State.SENDING]
 
-    posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="effects")
+    posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=30, help_text="The registered kind: email, indexing, …")
     name = models.CharField(max_length=100, help_text="Which one of its kind, e.g. the email.")
     key = models.CharField(
@@ -56,9 +56,10 @@ class Effect(models.Model):
     failed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = EffectQuerySet.as_manager()
+    objects = JobQuerySet.as_manager()
 
     class Meta:
+        db_table = "wizard_effect"  # its name before jobs had their own package
         ordering = ["posting", "queued_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -81,4 +82,4 @@ class Effect(models.Model):
 
 @attention.reason("effect", "A side effect failed (email, refund, indexing, …)")
 def _failed_effect():
-    return Exists(Effect.objects.needing_attention().filter(posting=OuterRef("pk")))
+    return Exists(Job.objects.needing_attention().filter(posting=OuterRef("pk")))

@@ -2,7 +2,7 @@
 
 Guarantee: without crashes each requested effect runs exactly once. A worker that
 dies between the provider's answer and recording it leaves the effect `sending`;
-recovery (wizard.effects.recovery) queues it again, so a crash costs at most one
+recovery (wizard.jobs.recovery) queues it again, so a crash costs at most one
 duplicate, which the attempt count and the provider's ids reveal.
 
 Lock order, everywhere: the posting, then its effect.
@@ -19,15 +19,15 @@ from django.db.models import Subquery
 from django.tasks import task
 from django.utils import timezone
 
-from wizard.effects.kinds import kind_named
-from wizard.effects.models import Effect
+from wizard.jobs.kinds import kind_named
+from wizard.jobs.models import Job
 from wizard.ops.logs import posting_context
 from wizard.payments import client as stripe_client
 from wizard.postings.models import JobPosting
 
 logger = logging.getLogger(__name__)
 
-State = Effect.State
+State = Job.State
 
 
 class TooSoon(Exception):
@@ -46,7 +46,7 @@ def queue(posting, kind, name, payload=None):
     """
     assert transaction.get_connection().in_atomic_block, "queue() needs a transaction"
     now = timezone.now()
-    effect, created = Effect.objects.select_for_update().get_or_create(
+    effect, created = Job.objects.select_for_update().get_or_create(
         posting=posting,
         kind=kind,
         name=name,
@@ -61,7 +61,7 @@ def queue(posting, kind, name, payload=None):
         if payload is not None:
             effect.payload = payload
         effect.save()
-    run_effect.enqueue(effect.pk)
+    run_job.enqueue(effect.pk)
     if kind_named(kind).run_at_once:
         transaction.on_commit(partial(run_now, effect.pk))
     return effect
@@ -72,7 +72,7 @@ def queue_again(posting, kind, name, *, cooldown):
     re-queued at once; one that went out only after `cooldown` since it was queued."""
     with transaction.atomic():
         effect = (
-            Effect.objects.select_for_update().filter(posting=posting, kind=kind, name=name).first()
+            Job.objects.select_for_update().filter(posting=posting, kind=kind, name=name).first()
         )
         recent = effect is not None and effect.queued_at > timezone.now() - cooldown
         if recent and not effect.needs_attention:
@@ -92,7 +92,7 @@ def retry(effects):
 
 
 @task()
-def run_effect(effect_id):
+def run_job(effect_id):
     with stripe_client.background():  # the worker: no employer is waiting
         return run_now(effect_id)
 
@@ -124,9 +124,9 @@ def _locked(effect_id, posting_id=None):
     Two queries: the posting is found from the effect inside the locking query (only the
     posting's row is locked by it) unless the caller knows it already."""
     if posting_id is None:
-        posting_id = Subquery(Effect.objects.filter(pk=effect_id).values("posting_id")[:1])
+        posting_id = Subquery(Job.objects.filter(pk=effect_id).values("posting_id")[:1])
     posting = JobPosting.objects.select_for_update().get(pk=posting_id)
-    return Effect.objects.select_for_update().get(pk=effect_id), posting
+    return Job.objects.select_for_update().get(pk=effect_id), posting
 
 
 def _claim(effect_id):
@@ -155,7 +155,7 @@ def _record_success(effect_id, provider_id, outcome=None, *, posting_id=None):
         effect.save()
         kind_named(effect.kind).succeeded(effect, posting)
     logger.info(
-        "Effect %s (%s) done at attempt %s%s",
+        "Job %s (%s) done at attempt %s%s",
         effect.pk,
         effect.key,
         effect.attempts,
@@ -175,7 +175,7 @@ def _record_failure(effect_id, exc, *, posting_id=None):
             effect.save()
             kind.failed(effect, posting)
             logger.error(
-                "Effect %s (%s) failed for good after %s attempt(s): %s",
+                "Job %s (%s) failed for good after %s attempt(s): %s",
                 effect.pk,
                 effect.key,
                 effect.attempts,
@@ -185,9 +185,9 @@ def _record_failure(effect_id, exc, *, posting_id=None):
         effect.state = State.QUEUED
         effect.next_attempt_at = timezone.now() + backoff(effect.attempts)
         effect.save()
-        run_effect.using(run_after=effect.next_attempt_at).enqueue(effect.pk)
+        run_job.using(run_after=effect.next_attempt_at).enqueue(effect.pk)
         logger.warning(
-            "Effect %s (%s) attempt %s failed, retrying at %s: %s",
+            "Job %s (%s) attempt %s failed, retrying at %s: %s",
             effect.pk,
             effect.key,
             effect.attempts,
@@ -199,7 +199,7 @@ def _record_failure(effect_id, exc, *, posting_id=None):
 
 def report_outcome(provider_id, *, delivered, at=None, detail=""):
     """A provider's later report on an effect it accepted (a delivery or a bounce)."""
-    found = Effect.objects.filter(provider_id=str(provider_id)).first()
+    found = Job.objects.filter(provider_id=str(provider_id)).first()
     if found is None:
         return None
     with transaction.atomic():

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from wizard.effects.email import queue_missing_confirmations
-from wizard.effects.models import Effect
-from wizard.effects.runner import run_effect
+from wizard.jobs.models import Job
+from wizard.jobs.runner import run_job
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def recover_stuck_work():
 def _requeue_interrupted(stuck_before):
     """An effect left `sending`: the worker died mid-attempt. Run again (at most one duplicate)."""
     return _requeue(
-        Q(state=Effect.State.SENDING, started_at__lt=stuck_before),
+        Q(state=Job.State.SENDING, started_at__lt=stuck_before),
         note="The worker stopped during the attempt; trying again.",
         report="re-queued after an interrupted attempt",
     )
@@ -47,7 +47,7 @@ def _requeue_lost_tasks(stuck_before):
     running: its task row was lost or failed. One whose task still waits behind a backlog
     is left alone: another task would only make the backlog longer."""
     return _requeue(
-        Q(state=Effect.State.QUEUED, next_attempt_at__lt=stuck_before),
+        Q(state=Job.State.QUEUED, next_attempt_at__lt=stuck_before),
         note=None,
         report="had no task; re-queued",
         unless=_has_live_task,
@@ -57,23 +57,23 @@ def _requeue_lost_tasks(stuck_before):
 def _has_live_task(effect_id):
     """Whether a task row of this effect is waiting for a worker or being run."""
     return DBTaskResult.objects.filter(
-        task_path=run_effect.module_path, status__in=LIVE_TASK, args_kwargs__args__0=effect_id
+        task_path=run_job.module_path, status__in=LIVE_TASK, args_kwargs__args__0=effect_id
     ).exists()
 
 
 def _requeue(stuck, *, note, report, unless=None):
     repaired = []
-    for effect_id in Effect.objects.filter(stuck).values_list("pk", flat=True):
+    for effect_id in Job.objects.filter(stuck).values_list("pk", flat=True):
         with transaction.atomic():
             # Re-check under the lock: another recovery, or the worker, may have moved it.
-            effect = Effect.objects.select_for_update().filter(stuck, pk=effect_id).first()
+            effect = Job.objects.select_for_update().filter(stuck, pk=effect_id).first()
             if effect is None or (unless is not None and unless(effect_id)):
                 continue
-            effect.state = Effect.State.QUEUED
+            effect.state = Job.State.QUEUED
             effect.last_error = note or effect.last_error
             effect.next_attempt_at = timezone.now()
             effect.save()
-            run_effect.enqueue(effect.pk)
+            run_job.enqueue(effect.pk)
         repaired.append(f"effect {effect_id} ({effect.key}) {report}")
         logger.warning("Recovery: effect %s %s", effect.key, report)
     return repaired

@@ -11,8 +11,8 @@ from django.conf import settings
 _REGISTRY = {}
 
 
-class EffectKind:
-    name = ""  # stored on each Effect; never rename one that has records
+class JobKind:
+    name = ""  # stored on each Job; never rename one that has records
     label = ""  # for people: "Email", "Search indexing"
     # Who does the work at the other end, for staff (the dashboard groups failures by it).
     provider = ""
@@ -73,7 +73,7 @@ class EffectKind:
 def register(kind):
     """Make a kind known to the runner; returns it, so a module can keep a reference."""
     if kind.name in _REGISTRY and type(_REGISTRY[kind.name]) is not type(kind):
-        raise ValueError(f"Effect kind {kind.name!r} is registered twice.")
+        raise ValueError(f"Job kind {kind.name!r} is registered twice.")
     _REGISTRY[kind.name] = kind
     return kind
 
