@@ -1,6 +1,6 @@
 """Settings, driven by environment variables with safe local defaults.
 
-Every variable read here is listed in docs/configuration.md.
+Every variable read here is listed in docs/configuration.md (tests/unit/test_docs.py checks).
 """
 
 import os
