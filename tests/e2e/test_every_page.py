@@ -397,7 +397,7 @@ def test_the_confirmation_and_its_live_updates(visitor):
 def test_the_phone_step(visitor, fakeproviders, settings):
     settings.PHONE_VERIFICATION_ENABLED = True
     v, page = visitor, visitor.page
-    posting = posting_at("details_ready", resume_nonce="every-page-nonce")
+    posting = posting_at("details_ready", finish_later_nonce="every-page-nonce")
     v.goto(reverse("wizard:finish_later", args=[make_finish_later_token(posting)]))
     page.get_by_role("button", name="Continue your draft").click()
     expect_step(page, "phone")

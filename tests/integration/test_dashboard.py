@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from tests.factories import posting_at, posting_through
-from wizard.admin.dashboard import week_label
+from wizard.admin.dashboard_parts import week_label
 from wizard.dashboard.numbers import week_start
 from wizard.flow.order import FLOW
 from wizard.models import Job, JobPosting, Refund, Status

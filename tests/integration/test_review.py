@@ -1,4 +1,5 @@
-"""Staff review in the admin: every action is a model transition made through wizard.review."""
+"""Staff review in the admin: every action is a model transition made through
+wizard.postings.review."""
 
 import re
 from datetime import timedelta

@@ -138,8 +138,8 @@ def _links(effect):
     posting = effect.posting
     if effect.name == Email.FINISH_LATER:
         return {
-            "resume_url": links.finish_later_url(posting),
-            "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS,
+            "finish_later_url": links.finish_later_url(posting),
+            "max_age_days": settings.FINISH_LATER_LINK_MAX_AGE_DAYS,
         }
     return {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
 

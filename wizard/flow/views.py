@@ -104,7 +104,7 @@ def finish_later_link(request, token):
         bind_posting(posting_id)
         if request.method == "GET":
             posting = finish_later.check_link(posting_id, nonce)
-            return render(request, "wizard/resume_confirm.html", {"posting": posting})
+            return render(request, "wizard/finish_later_confirm.html", {"posting": posting})
         posting = finish_later.use_link(posting_id, nonce)
     except JobPosting.DoesNotExist:
         return refuse_link(request, LinkInvalid())

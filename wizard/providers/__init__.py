@@ -5,5 +5,5 @@ Bot-check siteverify (siteverify), Twilio Verify (twilio_verify), the Google Ind
 in development and tests reaches the local emulator (fakeproviders) through its settings.
 Every failure is one of two exceptions (errors): ProviderUnavailable, worth retrying, or
 ProviderRefused, permanent. Nothing here touches the database; callers (the flow's steps,
-the effect runner) decide what a failure means for a posting.
+the job runner) decide what a failure means for a posting.
 """
