@@ -110,8 +110,9 @@ class AgeFilter(admin.SimpleListFilter):
 
 
 class ReachedFilter(admin.SimpleListFilter):
-    """How far postings got: reached a stage of the funnel (wizard.dashboard.funnel), by
-    the transition log or the status now. The dashboard's funnel links here."""
+    """How far postings got: reached a stage of the funnel (wizard.dashboard.funnel), by a
+    step's completion time, or after the steps by the transition log or the status now.
+    The dashboard's funnel links here."""
 
     title = "reached"
     parameter_name = "reached"
