@@ -12,6 +12,7 @@ nothing else it is owed (its receipt, wizard.effects.email) holds it back.
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from wizard.postings import events
 from wizard.postings.models import Actor, JobPosting
@@ -76,8 +77,8 @@ def expire_due_postings():
         "pk", flat=True
     ):
         with locked_posting(posting_id) as posting:
-            if not posting.is_public or posting.expires_at > timezone.now():
-                continue
+            if not can_proceed(posting.expire) or posting.expires_at > timezone.now():
+                continue  # withdrawn or given more time meanwhile
             posting.expire(by=Actor.system(), why="Reached its expiry date")
             posting.save()
         expired.append(posting_id)
