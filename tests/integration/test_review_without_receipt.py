@@ -64,6 +64,23 @@ def test_paying_puts_the_posting_in_review_at_once_with_a_log_entry_per_status(c
     assert "Withdraw before review" in page  # a refund before review still works
 
 
+def test_the_employer_may_withdraw_for_a_refund_before_the_receipt_goes_out(
+    client, fakestripe, run_tasks
+):
+    posting = posting_at(Status.READY_TO_PAY)
+    own(client, posting)
+    pay_and_return(client, posting, fakestripe)
+    assert receipt_of(posting).state == Job.State.QUEUED
+
+    client.post(f"/post/{posting.pk}/confirmation/", {"withdraw": "confirmed"})
+
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.REFUNDED
+    run_tasks()
+    sent = Job.objects.filter(posting=posting, kind="email", state=Job.State.SENT)
+    assert set(sent.values_list("name", flat=True)) == {Email.CONFIRMATION, Email.REFUNDED}
+    assert len(mail.outbox) == 2  # the receipt still goes out, and the refund's email
+
+
 @override_settings(MAILERS=TEST_ESP)
 def test_a_refused_receipt_leaves_the_posting_in_review_and_staff_can_approve_it(
     admin_client, run_tasks
