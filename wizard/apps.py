@@ -13,4 +13,4 @@ class WizardConfig(AppConfig):
         from wizard.board import cache  # noqa: F401
         from wizard.effects import email, indexing, refund  # noqa: F401
         from wizard.ops import checks, signals  # noqa: F401
-        from wizard.postings import events, transitions  # noqa: F401
+        from wizard.postings import events, review, transitions  # noqa: F401

@@ -334,19 +334,22 @@ def test_the_confirmation_and_its_live_updates(visitor):
     page.wait_for_timeout(100)
     v.check("confirmation-polled")
 
-    # The email goes out: the next poll swaps in the settled page and stops (286).
+    # The email goes out (the posting was in review all along): the next poll swaps in
+    # the page that waits for the review.
     Job.objects.filter(posting=posting).update(
         state=Job.State.SENT, attempts=1, target=posting.contact_email, sent_at=timezone.now()
     )
-    with transaction.atomic():
-        posting.refresh_from_db()
-        posting.confirm(by=Actor.system(), why="Email sent")
-        posting.submit_for_review(by=Actor.system(), why="Email sent")
-        posting.save()
     expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
         timeout=5_000
     )
     v.check("confirmation-in-review")
+
+    # The receipt bounces: the page says so and asks for a correct address.
+    Job.objects.filter(posting=posting).update(state=Job.State.BOUNCED, failed_at=timezone.now())
+    v.goto(reverse("wizard:confirmation", args=[posting.pk]))
+    expect(page.get_by_role("heading", name="We could not email your receipt")).to_be_visible()
+    expect(page.get_by_label("Send it to")).to_have_value(posting.contact_email)
+    v.check("confirmation-receipt-bounced")
 
     page.get_by_role("button", name="Withdraw before review").click()  # htmx: asks first
     expect(page.get_by_text("Withdraw this posting?")).to_be_visible()
@@ -504,12 +507,7 @@ PASSWORD = "correct horse battery staple"
 def staff_data():
     """A posting in review with everything that can happen to one, and a published one."""
     User.objects.create_superuser("reviewer", "reviewer@jobwizard.test", PASSWORD)
-    posting = paid_posting(title="Principal Django Engineer")
-    with transaction.atomic():
-        posting.refresh_from_db()
-        posting.confirm(by=Actor.system(), why="Email sent")
-        posting.submit_for_review(by=Actor.system(), why="Email sent")
-        posting.save()
+    posting = paid_posting(title="Principal Django Engineer")  # in review at once
     Job.objects.filter(posting=posting).update(
         state=Job.State.FAILED,
         attempts=10,

@@ -63,7 +63,7 @@ def test_concurrent_fulfils_mark_the_posting_paid_exactly_once(client, fakestrip
 
     assert sorted(o.value for o in outcomes) == ["already_paid"] * 7 + ["paid"]
     assert outcomes.count(FulfilOutcome.PAID) == 1
-    assert JobPosting.objects.get().status == Status.PAID
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
     assert DBTaskResult.objects.count() == 1
 
@@ -120,7 +120,7 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
     statuses = run_at_once(len(calls), next_call)
 
     assert sorted(statuses) == [200] * 10 + [302]
-    assert JobPosting.objects.get().status == Status.PAID
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     # Ten deliveries of one event: stored once, queued once.
     assert StripeEvent.objects.filter(event_id=event["id"]).count() == 1
     assert DBTaskResult.objects.filter(task_path=PROCESS_EVENT).count() == 1
@@ -144,7 +144,7 @@ def test_two_workers_on_one_event_at_once_attempt_it_once(client, fakestripe):
     assert sorted(outcomes) == ["nothing to do"] * 3 + ["processed"]
     stored.refresh_from_db()
     assert stored.attempts == 1 and stored.processed_at is not None
-    assert JobPosting.objects.get().status == Status.PAID
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
 
 
@@ -222,7 +222,7 @@ def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing
     assert results["webhook"][0] == 200
     assert results["edit"] == (302, f"/post/{posting.pk}/confirmation/")
     posting.refresh_from_db()
-    assert (posting.status, posting.title) == (Status.PAID, "Senior Django Engineer")
+    assert (posting.status, posting.title) == (Status.IN_REVIEW, "Senior Django Engineer")
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
 
 

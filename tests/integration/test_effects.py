@@ -70,7 +70,10 @@ def test_a_transient_error_is_retried_with_backoff(run_tasks):
     assert PING.calls == [1, 2, 3] and effect.last_error == ""
 
 
-def test_a_permanent_error_fails_at_once_and_alerts(run_tasks, settings):
+@pytest.mark.parametrize("employer_sees", [True, False])
+def test_a_permanent_error_fails_at_once_and_alerts(run_tasks, monkeypatch, employer_sees):
+    """Staff are alerted whatever the kind; the employer is told only of a kind they see."""
+    monkeypatch.setattr(PING, "employer_sees", employer_sees)
     PING.script = [Refused("no such posting")]
     posting = posting_at(Status.PAID)
     effect = queue_ping(posting)
@@ -79,7 +82,7 @@ def test_a_permanent_error_fails_at_once_and_alerts(run_tasks, settings):
     assert (effect.state, effect.attempts) == ("failed", 1)
     assert "Refused: no such posting" in effect.last_error
     posting.refresh_from_db()
-    assert "Ping: published did not go through" in posting.last_error_message
+    assert ("Ping: published did not go through" in posting.last_error_message) is employer_sees
     assert JobPosting.objects.with_attention().get().attention_effect
 
 

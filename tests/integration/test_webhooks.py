@@ -75,7 +75,7 @@ def test_a_valid_completed_event_is_stored_queued_and_paid_by_the_worker(
 
     run_tasks()
     posting.refresh_from_db()
-    assert posting.is_paid  # paid, then confirmed and in review once the email went out
+    assert posting.is_paid  # paid, and so in review at once
     stored.refresh_from_db()
     assert stored.processed_at is not None
     assert (stored.attempts, stored.error, stored.failed_at) == (1, "", None)
@@ -104,7 +104,7 @@ def test_the_webhook_and_the_return_url_together_pay_once(client, paid_event, ru
     posting, event = paid_event
     session_id = event["data"]["object"]["id"]
     client.get(f"/post/{posting.pk}/payment/return/?session_id={session_id}")
-    assert JobPosting.objects.get().status == Status.PAID  # the return URL still pays at once
+    assert JobPosting.objects.get().status == Status.IN_REVIEW  # the return URL still pays at once
     assert deliver(client, event).status_code == 200
     run_tasks()
     assert StripeEvent.objects.get().processed_at is not None
@@ -390,7 +390,7 @@ def test_processing_gives_up_after_the_last_attempt_and_staff_see_it(
     assert response.status_code == 302
     stored.refresh_from_db()
     assert stored.processed_at and not stored.error and not stored.failed_at
-    assert JobPosting.objects.get().status == Status.PAID
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert flagged(posting) == (False, False)
 
 
@@ -402,7 +402,7 @@ def test_a_refund_of_a_charge_our_key_cannot_see_is_flagged_and_not_retried(
     session_id = session_id_from(press_pay(client, posting))
     client.get(return_path(fakestripe.pay(session_id)[1]))
     posting.refresh_from_db()
-    assert posting.status == Status.PAID
+    assert posting.status == Status.IN_REVIEW
     settings.EFFECT_RETRY_BASE_SECONDS = 0
     event = {
         "id": "evt_unseen_charge",

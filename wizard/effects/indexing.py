@@ -4,11 +4,10 @@ public URL was published, or that it left the board.
 The URL is captured when the effect is queued: a posting keeps its slug after it expires,
 but the notice must name the URL as it was, whatever happens to the posting later. Both
 calls are idempotent, so a retry (or a duplicate after a crash) that repeats one is
-harmless. A failure is the staff's business alone: the effect shows up as needing
-attention in the admin, and the employer sees nothing.
+harmless. The notices are the staff's business alone: the employer's ledger does not
+show them, and a failure shows up as needing attention in the admin, never on the
+employer's page.
 """
-
-import logging
 
 from django.conf import settings
 from django.dispatch import receiver
@@ -19,8 +18,6 @@ from wizard.postings import events, links
 from wizard.providers import google_indexing, indexnow
 from wizard.providers.errors import ProviderRefused
 
-logger = logging.getLogger(__name__)
-
 KIND = "indexing"
 URL_UPDATED = google_indexing.URL_UPDATED
 URL_DELETED = google_indexing.URL_DELETED
@@ -30,7 +27,7 @@ class IndexingKind(JobKind):
     name = KIND
     label = "Search engines notified"
     provider = "Google, IndexNow"
-    employer_sees_failure = False
+    employer_sees = False  # staff's business alone (see above)
 
     def describe(self, effect):
         what = "removed" if effect.name == URL_DELETED else "published"
@@ -47,15 +44,6 @@ class IndexingKind(JobKind):
 
     def is_permanent(self, exc):
         return isinstance(exc, ProviderRefused)
-
-    def failed(self, effect, posting):
-        """Only log: the employer cannot act on it; staff see the FAILED effect."""
-        logger.error(
-            "Search engines were not told of %s (%s): %s",
-            effect.payload.get("url", ""),
-            effect.name,
-            effect.last_error,
-        )
 
 
 register(IndexingKind())

@@ -19,6 +19,7 @@ class RefundKind(JobKind):
     label = "Refund"
     provider = "Stripe"
     run_at_once = True
+    employer_sees = True  # their money: in their ledger, and its failure on their page
 
     def _record(self, effect):
         return Refund.objects.get(payment_intent_id=effect.name)

@@ -19,8 +19,11 @@ class JobKind:
     # Run once right after the transaction that queued it commits, in that process,
     # before the worker gets to it: for effects whose outcome someone is waiting for.
     run_at_once = False
-    # Whether the employer is told when it fails for good (staff always are).
-    employer_sees_failure = True
+    # Whether the employer sees it: an email to them, their refund. Then it is in their
+    # ledger (and the page polls while it is under way), and a final failure is recorded
+    # on the posting as a sentence for them. Otherwise it is staff's alone (a search-engine
+    # notice, a staff notification): staff see every job in the admin, whatever its kind.
+    employer_sees = False
 
     @property
     def max_attempts(self):
@@ -50,8 +53,11 @@ class JobKind:
     def failed(self, effect, posting):
         """Called in the transaction that records a final failure, with the posting locked.
 
-        By default the employer sees a friendly sentence and staff the detail.
+        By default, for a kind the employer sees, they see a friendly sentence on the
+        posting and staff the detail; staff see a failed job of any kind in the admin.
         """
+        if not self.employer_sees:
+            return
         posting.record_error(
             self.failure_message(effect),
             f"{self.describe(effect)} failed: {effect.last_error}",
