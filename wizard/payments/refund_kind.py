@@ -1,6 +1,7 @@
-"""Refunds as an effect: asking Stripe for a recorded refund, retried until it is made.
+"""Refunds as a job: asking Stripe for a recorded refund, retried until it is made.
 
-The Refund row (wizard.payments) is the money; this effect is the asking. It runs
+The Refund row (wizard.payments.models) is the money; this job is the asking; payments
+owns both, so it registers the kind (wizard.apps imports this module). It runs
 at once after the transaction that recorded the refund commits, and the runner
 retries it while Stripe is down.
 """
