@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
-from wizard.ops.logs import posting_context
 from wizard.payments import client as stripe_client
+from wizard.postings.logcontext import posting_context
 from wizard.postings.models import JobPosting
 
 logger = logging.getLogger(__name__)

@@ -34,12 +34,12 @@ from django.views.decorators.http import require_POST
 from django_tasks_db.models import DBTaskResult
 
 from wizard.jobs.runner import backoff, describe
-from wizard.ops.logs import bind_posting, posting_context
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import call
 from wizard.payments.fulfilment import fulfil
 from wizard.payments.models import StripeEvent
 from wizard.payments.refunds import apply_stripe_refund, record_external_refund
+from wizard.postings.logcontext import bind_posting, posting_context
 from wizard.postings.models import Actor, JobPosting
 
 logger = logging.getLogger(__name__)
