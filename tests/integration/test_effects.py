@@ -2,6 +2,8 @@
 records commit with their cause, transient errors retry, permanent ones fail at once and
 alert, a crash costs at most one duplicate."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
@@ -27,9 +29,18 @@ class PingKind(JobKind):
     label = "Ping"
     script = []
     calls = []
+    in_the_worker = False
+
+    @contextmanager
+    def in_worker(self):
+        PingKind.in_the_worker = True
+        try:
+            yield
+        finally:
+            PingKind.in_the_worker = False
 
     def perform(self, effect):
-        self.calls.append(effect.attempts)
+        self.calls.append((effect.attempts, "worker") if self.in_the_worker else effect.attempts)
         outcome = self.script.pop(0) if self.script else "ok"
         if isinstance(outcome, Exception):
             raise outcome
@@ -67,7 +78,20 @@ def test_a_transient_error_is_retried_with_backoff(run_tasks):
     run_tasks()
     effect.refresh_from_db()
     assert (effect.state, effect.attempts, effect.provider_id) == ("sent", 3, "ping-3")
-    assert PING.calls == [1, 2, 3] and effect.last_error == ""
+    assert PING.calls == [(1, "worker"), (2, "worker"), (3, "worker")]
+    assert effect.last_error == ""
+
+
+def test_only_the_workers_attempts_run_in_their_kinds_worker_surroundings():
+    """A kind's `in_worker` (Stripe's longer background deadline, say) wraps an attempt by
+    the task worker, not one made at once in a request."""
+    effect = queue_ping(posting_at(Status.PAID))
+    assert runner.run_now(effect.pk) == "done"
+    assert PING.calls == [1]
+    effect.refresh_from_db()
+    queue_ping(effect.posting)
+    assert runner.run_job.call(effect.pk) == "done"
+    assert PING.calls == [1, (2, "worker")]
 
 
 def test_a_permanent_error_fails_at_once_and_alerts(run_tasks, settings):
@@ -101,7 +125,7 @@ def test_a_crash_mid_attempt_costs_at_most_one_duplicate(run_tasks, settings):
     run_tasks()
     effect.refresh_from_db()
     assert (effect.state, effect.attempts) == ("sent", 2)
-    assert PING.calls == [1, 2]  # one duplicate, recognisable by its attempt number
+    assert PING.calls == [1, (2, "worker")]  # one duplicate, recognisable by its attempt number
 
 
 def run_effect_rows():
@@ -123,6 +147,26 @@ def test_an_effect_waiting_behind_a_backlog_is_not_queued_again(run_tasks, setti
     run_tasks()
     effect.refresh_from_db()
     assert (effect.state, effect.attempts) == ("sent", 1)
+
+
+def test_recovery_runs_the_repairs_packages_register(settings):
+    """jobs/ knows no package above it: a package that can spot work a crash left undone
+    (the confirmation email never queued, say) registers its repair with recovery."""
+    from wizard.jobs import recovery
+
+    seen = []
+
+    def note_it(stuck_before):
+        seen.append(stuck_before)
+        return ["repaired something"]
+
+    recovery.repair(note_it)
+    try:
+        assert "repaired something" in recover_stuck_work()
+    finally:
+        recovery._REPAIRS.remove(note_it)
+    assert len(seen) == 1
+    assert recover_stuck_work() == []
 
 
 @pytest.mark.parametrize("lost", ["vanished", "failed"])

@@ -14,7 +14,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
 
-from wizard.jobs import runner
+from wizard.jobs import recovery, runner
 from wizard.jobs.kinds import JobKind, register
 from wizard.jobs.models import Job
 from wizard.postings import events, links
@@ -184,6 +184,7 @@ def warn_expiring_postings():
     return warned
 
 
+@recovery.repair
 def queue_missing_confirmations(stuck_before):
     """Paid postings without a confirmation email (data repaired by hand, say): queue one."""
     repaired = []

@@ -6,6 +6,8 @@ posting. Everything else (the record, ordering with the state change, retries
 with backoff, crash recovery, the ledger, staff alerts) is the runner's.
 """
 
+from contextlib import nullcontext
+
 from django.conf import settings
 
 _REGISTRY = {}
@@ -29,6 +31,12 @@ class JobKind:
     def describe(self, effect):
         """A line for the employer's ledger and the admin."""
         return f"{self.label}: {effect.name}"
+
+    def in_worker(self):
+        """The surroundings of an attempt made by the task worker, where no one waits for
+        it (a context manager): e.g. a provider's longer background deadline. An attempt
+        made at once in a request (`run_at_once`) runs without it."""
+        return nullcontext()
 
     def target(self, effect):
         """Where this attempt goes (an address, a URL), recorded on the effect."""

@@ -10,6 +10,7 @@ Lock order, everywhere: the posting, then its effect.
 
 import logging
 import random
+from contextlib import nullcontext
 from datetime import timedelta
 from functools import partial
 
@@ -21,7 +22,6 @@ from django.utils import timezone
 
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
-from wizard.payments import client as stripe_client
 from wizard.postings.logcontext import posting_context
 from wizard.postings.models import JobPosting
 
@@ -93,24 +93,24 @@ def retry(effects):
 
 @task()
 def run_job(effect_id):
-    with stripe_client.background():  # the worker: no employer is waiting
-        return run_now(effect_id)
+    return run_now(effect_id, in_worker=True)
 
 
-def run_now(effect_id):
+def run_now(effect_id, *, in_worker=False):
     """One attempt, in this process: claim, perform, record. Returns what happened.
     Every line logged once the effect is claimed names its posting."""
     effect = _claim(effect_id)
     if effect is None:
         return "nothing to do"
     with posting_context(effect.posting_id):
-        return _attempt(effect)
+        return _attempt(effect, in_worker)
 
 
-def _attempt(effect):
+def _attempt(effect, in_worker):
     kind = kind_named(effect.kind)
     try:
-        performed = kind.perform(effect)
+        with kind.in_worker() if in_worker else nullcontext():
+            performed = kind.perform(effect)
     except Exception as exc:  # every failure is recorded and classified below
         return _record_failure(effect.pk, exc, posting_id=effect.posting_id)
     provider_id, outcome = performed if isinstance(performed, tuple) else (performed, None)

@@ -10,6 +10,7 @@ import stripe
 from django.contrib.auth import get_user_model
 
 from wizard.jobs.kinds import JobKind, register
+from wizard.payments import client as stripe_client
 from wizard.payments import refunds
 from wizard.payments.models import Refund
 from wizard.postings.models import Actor
@@ -26,6 +27,9 @@ class RefundKind(JobKind):
 
     def describe(self, effect):
         return f"Refund of {self._record(effect).amount_display}"
+
+    def in_worker(self):
+        return stripe_client.background()  # no employer is waiting
 
     def target(self, effect):
         return effect.name
