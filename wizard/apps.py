@@ -13,5 +13,5 @@ class WizardConfig(AppConfig):
         from wizard.board import cache  # noqa: F401
         from wizard.effects import email, indexing  # noqa: F401
         from wizard.ops import checks, signals  # noqa: F401
-        from wizard.payments import refund_kind  # noqa: F401
+        from wizard.payments import refund_kind, stripe_events  # noqa: F401
         from wizard.postings import events, transitions  # noqa: F401

@@ -118,7 +118,7 @@ def test_a_webhook_is_stored_and_queued_in_four_queries(client, settings):
         )
     assert response.status_code == 200
     assert StripeEvent.objects.get().posting_id == posting.pk
-    # The posting's id, the event, its task, the task's id on the event.
+    # The posting's id, the event's job, its task, the event (pointing at its job).
     assert len(queries) == 4, queries
 
 
@@ -141,7 +141,7 @@ def test_an_unknown_posting_in_a_webhook_is_stored_without_one(client, settings)
     assert StripeEvent.objects.get().posting_id is None
 
 
-def test_the_worker_sends_an_email_and_records_it_in_nine_queries(mailoutbox):
+def test_the_worker_sends_an_email_and_records_it_in_seven_queries(mailoutbox):
     posting = posting_at(Status.PAID)
     with mock.patch("wizard.jobs.runner.transaction.on_commit"):
         with runner.transaction.atomic():
@@ -151,6 +151,6 @@ def test_the_worker_sends_an_email_and_records_it_in_nine_queries(mailoutbox):
     assert Job.objects.get(pk=effect.pk).state == Job.State.SENT
     assert JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW
     assert len(mailoutbox) == 1
-    # Claim: lock the posting (found from the effect), lock and update the effect. Record:
-    # the same locks, the effect's update, the two transitions' log rows, the posting.
-    assert len(queries) == 9, queries
+    # Claim: read the job with its posting, take it (a conditional update). Record: lock
+    # the posting, the job's conditional update, the two transitions' log rows, the posting.
+    assert len(queries) == 7, queries

@@ -1,14 +1,31 @@
-"""What a kind of side effect is: the one class a new kind subclasses, and the registry.
+"""What a kind of job is: the one class a new kind subclasses, and the registry.
 
 A kind says what to do (`perform`), which failures retrying cannot fix
-(`is_permanent`), and, optionally, what its success or failure means for the
-posting. Everything else (the record, ordering with the state change, retries
-with backoff, crash recovery, the ledger, staff alerts) is the runner's.
+(`is_permanent`), optionally its provider's budget (`budget`), and what its success
+or failure means for the posting. Everything else (the record, ordering with the state
+change, retries with backoff, a provider's Retry-After, crash recovery, the ledger,
+staff alerts) is the runner's.
 """
 
 from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
+
+# The longest a provider's Retry-After is honoured for; a longer one (or a date far off)
+# is taken as this.
+MAX_RETRY_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most `calls` attempts per window of `per` (windows start at midnight UTC, one
+    after another). Over it, jobs wait for the next window, oldest first."""
+
+    calls: int
+    per: timedelta = timedelta(days=1)
+
 
 _REGISTRY = {}
 
@@ -23,6 +40,9 @@ class JobKind:
     run_at_once = False
     # Whether the employer is told when it fails for good (staff always are).
     employer_sees_failure = True
+
+    # A provider's quota (a Budget), or None for none.
+    budget = None
 
     @property
     def max_attempts(self):
@@ -52,14 +72,28 @@ class JobKind:
         """True when retrying cannot help: fail at once and alert staff."""
         return False
 
+    def retry_after(self, exc):
+        """How long the provider asked us to wait (a timedelta), or None. By default, the
+        `retry_after` (seconds) that wizard.providers and wizard.payments put on the
+        exception for a 429's Retry-After, or on one it was raised from."""
+        while exc is not None:
+            seconds = getattr(exc, "retry_after", None)
+            if seconds is not None:
+                return min(timedelta(seconds=max(float(seconds), 0)), MAX_RETRY_AFTER)
+            exc = exc.__cause__
+        return None
+
     def succeeded(self, effect, posting):
         """Called in the transaction that records success, with the posting locked."""
 
     def failed(self, effect, posting):
-        """Called in the transaction that records a final failure, with the posting locked.
+        """Called in the transaction that records a final failure, with the posting locked
+        (None for a job of no posting: staff see it failed).
 
         By default the employer sees a friendly sentence and staff the detail.
         """
+        if posting is None:
+            return
         posting.record_error(
             self.failure_message(effect),
             f"{self.describe(effect)} failed: {effect.last_error}",
