@@ -9,7 +9,8 @@ staff alerts) is the runner's.
 
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 
@@ -73,13 +74,13 @@ class JobKind:
         return False
 
     def retry_after(self, exc):
-        """How long the provider asked us to wait (a timedelta), or None. By default, the
-        `retry_after` (seconds) that wizard.providers and wizard.payments put on the
-        exception for a 429's Retry-After, or on one it was raised from."""
+        """How long the provider asked us to wait (a timedelta), or None: the Retry-After
+        header of its answer, on the exception or one it was raised from (`headers`, as
+        wizard.providers' errors and Stripe's carry them)."""
         while exc is not None:
-            seconds = getattr(exc, "retry_after", None)
-            if seconds is not None:
-                return min(timedelta(seconds=max(float(seconds), 0)), MAX_RETRY_AFTER)
+            wait = retry_after(getattr(exc, "headers", None))
+            if wait is not None:
+                return wait
             exc = exc.__cause__
         return None
 
@@ -110,6 +111,25 @@ class JobKind:
 
     def failure_message(self, effect):
         return f"{self.describe(effect)} did not go through. Our staff have been told."
+
+
+def retry_after(headers, now=None):
+    """A Retry-After header's wait (seconds, or an HTTP date), at most MAX_RETRY_AFTER; None
+    without one or when it cannot be read."""
+    value = None
+    if headers:
+        value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        wait = timedelta(seconds=int(value))
+    else:
+        try:
+            wait = parsedate_to_datetime(value) - (now or datetime.now(UTC))
+        except (TypeError, ValueError):
+            return None
+    return min(max(wait, timedelta(0)), MAX_RETRY_AFTER)
 
 
 def register(kind):
