@@ -149,6 +149,26 @@ def test_an_effect_waiting_behind_a_backlog_is_not_queued_again(run_tasks, setti
     assert (effect.state, effect.attempts) == ("sent", 1)
 
 
+def test_a_job_of_no_posting_is_retried_and_its_failure_is_for_staff_alone(run_tasks):
+    """A job may belong to nothing (a Stripe event for a session we do not know; later, an
+    employer's sign-in email): the same runner claims, retries and fails it."""
+    PING.script = [ConnectionError("down")]
+    with transaction.atomic():
+        job = runner.queue(None, PING.name, "no-one")
+    assert (job.posting_id, job.key) == (None, "test_ping:no-one")
+    run_tasks()
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.provider_id) == ("sent", 2, "ping-2")
+
+    PING.script = [Refused("no")]
+    assert runner.retry(Job.objects.filter(pk=job.pk)) == 1
+    run_tasks()
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == ("failed", 3)
+    assert list(Job.objects.needing_attention()) == [job]
+    assert not JobPosting.objects.with_attention().filter(attention_effect=True).exists()
+
+
 def test_recovery_runs_the_repairs_packages_register(settings):
     """jobs/ knows no package above it: a package that can spot work a crash left undone
     (the confirmation email never queued, say) registers its repair with recovery."""

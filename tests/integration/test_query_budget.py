@@ -154,3 +154,20 @@ def test_the_worker_sends_an_email_and_records_it_in_seven_queries(mailoutbox):
     # Claim: read the job with its posting, take it (a conditional update). Record: lock
     # the posting, the job's conditional update, the two transitions' log rows, the posting.
     assert len(queries) == 7, queries
+
+
+def test_the_worker_processes_a_webhook_event_in_four_queries(client, settings):
+    """The runner's own cost for an inbound event (its handler's queries come on top: an
+    event type we do not act on has none)."""
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    event = {"id": "evt_cost", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}
+    body = json.dumps(event).encode()
+    signature = sign_webhook(body, WEBHOOK_SECRET)
+    client.post("/stripe/webhook/", body, "application/json", HTTP_STRIPE_SIGNATURE=signature)
+    job = Job.objects.get(stripe_event__event_id="evt_cost")
+    with data_queries() as queries:
+        assert runner.run_now(job.pk) == "done"
+    assert Job.objects.get(pk=job.pk).state == Job.State.SENT
+    # Claim: read the job, take it (a conditional update). The stored event. Record: the
+    # job's conditional update (it belongs to no posting: nothing else is locked).
+    assert len(queries) == 4, queries
