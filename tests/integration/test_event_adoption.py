@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from tests.factories import posting_at
 from wizard.jobs.models import Job
@@ -36,6 +37,26 @@ def test_recovery_adopts_an_event_stored_by_the_previous_release_and_processes_i
     stored.refresh_from_db()
     assert (stored.job.kind, stored.job.name, stored.job.posting_id) == (KIND, "evt_old_web", None)
     assert (stored.state, stored.job.attempts) == ("processed", 1)
+
+
+def test_the_previous_releases_task_for_an_event_fails_harmlessly_and_the_event_is_adopted(
+    run_tasks,
+):
+    """An old web process queued `process_event`, a task this release does not have: the
+    worker marks its row failed and goes on; recovery adopts the event."""
+    stored = old_release_event("evt_old_task")
+    old_task = DBTaskResult.objects.create(
+        task_path="wizard.payments.webhooks.process_event",
+        args_kwargs={"args": [stored.pk], "kwargs": {}},
+        backend_name="default",
+        run_after=get_date_max(),
+    )
+    run_tasks()
+    assert DBTaskResult.objects.get(pk=old_task.pk).status == "FAILED"
+    assert StripeEvent.objects.get().state == "queued"
+    recover_stuck_work()
+    run_tasks()
+    assert StripeEvent.objects.get().state == "processed"
 
 
 def test_an_event_the_previous_release_finished_is_adopted_as_it_ended(run_tasks):
