@@ -106,3 +106,16 @@ def test_the_migration_adopts_the_events_present(run_tasks, settings):
     assert any("evt_pending" in line for line in recover_stuck_work())
     run_tasks()
     assert StripeEvent.objects.get(event_id="evt_pending").state == "processed"
+
+
+def test_an_event_whose_job_exists_already_is_linked_to_it():
+    from django.db import transaction
+
+    from wizard.jobs import runner
+
+    with transaction.atomic():
+        job = runner.queue_new(KIND, "evt_twice", payload={"type": "customer.created"})
+    old_release_event("evt_twice")
+    assert "evt_twice" in recover_stuck_work()[0]
+    assert StripeEvent.objects.get().job == job
+    assert Job.objects.filter(kind=KIND).count() == 1

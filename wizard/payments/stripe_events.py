@@ -135,7 +135,7 @@ def queue(stored):
 
 
 @recovery.repair
-def adopt_events_without_job(stuck_before=None):
+def adopt_events_without_job(stuck_before):
     """Events stored by web processes of the previous release (during a rolling upgrade)
     have no job: give each one, queued (a handler run twice is harmless), unless the
     previous release's worker processed it or gave up on it meanwhile. Returns a sentence
@@ -149,10 +149,11 @@ def adopt_events_without_job(stuck_before=None):
             try:
                 with transaction.atomic():
                     job = queue(stored)
-            except IntegrityError:
-                continue  # its job exists (stored meanwhile): nothing to adopt
-            if stored.processed_at or stored.failed_at:
-                _settle(job, stored)
+            except IntegrityError:  # a job of its name exists already: it is the event's
+                stored.job = Job.objects.get(kind=KIND, name=stored.event_id, posting=None)
+            else:
+                if stored.processed_at or stored.failed_at:
+                    _settle(job, stored)
             stored.save(update_fields=["job"])
         adopted.append(f"Stripe event {stored.event_id} ({stored.type}) adopted by a job")
         logger.warning("Recovery: Stripe event %s had no job; adopted", stored.event_id)
