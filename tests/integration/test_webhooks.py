@@ -407,6 +407,11 @@ def test_processing_gives_up_after_the_last_attempt_and_staff_see_it(
     assert str(posting.pk) in listed.content.decode()
     events = admin_client.get("/admin/wizard/stripeevent/?state=failed")
     assert event["id"] in events.content.decode()
+    row = events.context["cl"].result_list[0]
+    assert (row.state, row.job.attempts) == ("failed", 3)
+    # The columns show the job's processing, not the event's old columns.
+    assert "PaymentProviderUnavailable" in events.content.decode()
+    assert '<td class="field-job_attempts">3</td>' in events.content.decode()
 
     settings.STRIPE_API_BASE = fakestripe.url  # Stripe is back; staff run it again
     response = admin_client.post(

@@ -62,10 +62,10 @@ class StripeEventAdmin(admin.ModelAdmin):
         "type",
         "received_at",
         "state",
-        "attempts",
-        "next_attempt_at",
-        "processed_at",
-        "error",
+        "job_attempts",
+        "job_next_attempt_at",
+        "job_processed_at",
+        "job_error",
     ]
     list_filter = [EventStateFilter, "type"]
     list_select_related = ["job"]
@@ -81,20 +81,22 @@ class StripeEventAdmin(admin.ModelAdmin):
     def state(self, event):
         return event.state
 
+    # Named apart from the event's old columns of the same meaning (kept for the previous
+    # release), which a column of that name would show.
     @admin.display(description="Attempts")
-    def attempts(self, event):
+    def job_attempts(self, event):
         return event.job.attempts if event.job else 0
 
     @admin.display(description="Next attempt")
-    def next_attempt_at(self, event):
+    def job_next_attempt_at(self, event):
         return event.job.next_attempt_at if event.job and event.job.in_flight else None
 
     @admin.display(description="Processed")
-    def processed_at(self, event):
+    def job_processed_at(self, event):
         return event.job.sent_at if event.job else None
 
     @admin.display(description="Error")
-    def error(self, event):
+    def job_error(self, event):
         return event.job.last_error if event.job else ""
 
     @admin.action(description="Process selected events again", permissions=["change"])
