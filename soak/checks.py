@@ -90,9 +90,9 @@ def backlog(dead_worker_ids):
     """What is still to do, by kind (all zero when the system has drained)."""
     return {
         "effects queued or sending": Job.objects.filter(state__in=Job.IN_FLIGHT).count(),
-        "webhook events unprocessed": StripeEvent.objects.filter(
-            processed_at=None, failed_at=None
-        ).count(),
+        "webhook events unprocessed": StripeEvent.objects.pending()
+        .exclude(job__state=Job.State.FAILED)
+        .count(),
         "tasks due": DBTaskResult.objects.ready().exclude(task_path__startswith=PERIODIC).count(),
         "task rows of killed workers still RUNNING": len(orphan_rows(dead_worker_ids)),
         "postings in review, receipt not done": len(receipt_not_done()),
@@ -214,8 +214,11 @@ def gather(api_base, dead_worker_ids, mail_folder):
             if (effect.kind, effect.name) == ("email", Email.CONFIRMATION)
         },
         refunds=list(Refund.objects.all()),
-        events_pending=StripeEvent.objects.filter(processed_at=None, failed_at=None).count(),
-        events_failed=[f"{e.type} {e.event_id}: {e.error}" for e in StripeEvent.objects.failed()],
+        events_pending=StripeEvent.objects.pending().count(),
+        events_failed=[
+            f"{e.type} {e.event_id}: {e.job.last_error}"
+            for e in StripeEvent.objects.failed().select_related("job")
+        ],
         sessions={s["id"]: s for s in stripe_list(api_base, "/v1/checkout/sessions")},
         stripe_refunds=stripe_list(api_base, "/v1/refunds"),
         mail=read_log(mail_folder),

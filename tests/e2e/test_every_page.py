@@ -38,10 +38,11 @@ from playwright.sync_api import expect
 from tests.conftest import image_bytes
 from tests.e2e.conftest import screenshot_path
 from tests.e2e.test_posting_a_job import fill_location
+from tests.events import stored_event
 from tests.factories import posting_at
 from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Status
-from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.models import Refund
 from wizard.postings.links import make_finish_later_token, make_manage_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -523,14 +524,13 @@ def staff_data():
         state=Refund.State.FAILED,
         error="card_declined",
     )
-    event = StripeEvent.objects.create(
-        event_id="evt_every_page",
-        type="checkout.session.completed",
+    event = stored_event(
+        "evt_every_page",
+        "checkout.session.completed",
         posting=posting,
         payload={"id": "evt_every_page", "type": "checkout.session.completed"},
         body='{"id": "evt_every_page"}',
-        attempts=3,
-        failed_at=timezone.now(),
+        state=Job.State.FAILED,
         error="StripeError: no such session",
     )
     published = publish("Staff Django Engineer", days_ago=2)

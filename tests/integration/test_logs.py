@@ -15,6 +15,7 @@ from tests.factories import own, posting_at
 from wizard.jobs import runner
 from wizard.models import Status
 from wizard.ops import logs
+from wizard.postings import logcontext
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_an_exception_is_one_json_line(json_lines):
 
 def test_the_readable_format_names_the_posting():
     record = logging.LogRecord("wizard", logging.INFO, __file__, 1, "hello", None, None)
-    with logs.posting_context("abc"):
+    with logcontext.posting_context("abc"):
         logs.ContextFilter().filter(record)
     text = logging.Formatter(logs.TEXT_FORMAT, style="{").format(record)
     assert text.endswith("INFO wizard [posting=abc]: hello")

@@ -16,7 +16,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.jobs import runner
+from wizard.jobs import recovery, runner
 from wizard.jobs.kinds import JobKind, register
 from wizard.jobs.models import Job
 from wizard.postings import attention, events, links, review
@@ -185,6 +185,7 @@ def warn_expiring_postings():
     return warned
 
 
+@recovery.repair
 def queue_missing_confirmations(stuck_before):
     """Repair paid postings left in `paid` (by the release before this one, which held
     them out of review until their receipt went out, or by hand): submit them for review,

@@ -4,16 +4,18 @@ public URL was published, or that it left the board.
 The URL is captured when the effect is queued: a posting keeps its slug after it expires,
 but the notice must name the URL as it was, whatever happens to the posting later. Both
 calls are idempotent, so a retry (or a duplicate after a crash) that repeats one is
-harmless. The notices are the staff's business alone: the employer's ledger does not
-show them, and a failure shows up as needing attention in the admin, never on the
-employer's page.
+harmless. Google grants so many calls a day (GOOGLE_INDEXING_DAILY_QUOTA): the kind
+declares that budget, and notices over it wait for the next day, oldest first; a 429's
+Retry-After is waited out without spending an attempt. A failure is the staff's business
+alone: the effect shows up as needing attention in the admin, and the employer sees
+nothing.
 """
 
 from django.conf import settings
 from django.dispatch import receiver
 
 from wizard.jobs import runner
-from wizard.jobs.kinds import JobKind, register
+from wizard.jobs.kinds import Budget, JobKind, register
 from wizard.postings import events, links
 from wizard.providers import google_indexing, indexnow
 from wizard.providers.errors import ProviderRefused
@@ -28,6 +30,11 @@ class IndexingKind(JobKind):
     label = "Search engines notified"
     provider = "Google, IndexNow"
     employer_sees = False  # staff's business alone (see above)
+
+    @property
+    def budget(self):
+        """Google's daily quota of publish calls: notices over it wait for the next day."""
+        return Budget(settings.GOOGLE_INDEXING_DAILY_QUOTA)
 
     def describe(self, effect):
         what = "removed" if effect.name == URL_DELETED else "published"
