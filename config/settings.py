@@ -488,6 +488,11 @@ GOOGLE_INDEXING_CREDENTIALS = os.environ.get("GOOGLE_INDEXING_CREDENTIALS", "")
 GOOGLE_INDEXING_API_BASE = os.environ.get("GOOGLE_INDEXING_API_BASE") or (
     "https://indexing.googleapis.com" if GOOGLE_INDEXING_CREDENTIALS else FAKEPROVIDERS_URL
 )
+# Google's Indexing API grants 200 publish calls a day by default (ask Google for more,
+# then raise this): notices over it wait for the next UTC day, oldest first.
+GOOGLE_INDEXING_DAILY_QUOTA = int(os.environ.get("GOOGLE_INDEXING_DAILY_QUOTA", "200"))
+if GOOGLE_INDEXING_DAILY_QUOTA < 1:
+    raise ImproperlyConfigured("GOOGLE_INDEXING_DAILY_QUOTA must be at least 1.")
 # Used only without GOOGLE_INDEXING_CREDENTIALS, by the throwaway local service account.
 GOOGLE_INDEXING_TOKEN_URI = os.environ.get(
     "GOOGLE_INDEXING_TOKEN_URI", FAKEPROVIDERS_URL + "/token"

@@ -23,7 +23,7 @@ def paid_posting():
 
 def test_the_list_filters_by_status_and_searches(admin_client, paid_posting):
     posting_at(Status.DRAFT, title="Draft only")
-    response = admin_client.get("/admin/wizard/jobposting/", {"status__exact": "paid"})
+    response = admin_client.get("/admin/wizard/jobposting/", {"status__exact": "in_review"})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [paid_posting]
     response = admin_client.get("/admin/wizard/jobposting/", {"q": "acme.example"})
@@ -46,7 +46,10 @@ def test_the_change_page_shows_the_transition_log_and_keeps_status_read_only(
     assert response.status_code == 302, response.context["adminform"].form.errors
     paid_posting.refresh_from_db()
     assert paid_posting.title == "Edited by staff"
-    assert (paid_posting.status, paid_posting.checkout_session_id) == (Status.PAID, "cs_test_admin")
+    assert (paid_posting.status, paid_posting.checkout_session_id) == (
+        Status.IN_REVIEW,
+        "cs_test_admin",
+    )
 
 
 def change_form_data(response):

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def in_review(client, fakestripe, run_tasks):
-    """A posting paid through fakestripe, confirmed by email, waiting for review."""
+    """A posting paid through fakestripe (and so in review), its receipt sent."""
     posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     pay_and_return(client, posting, fakestripe)

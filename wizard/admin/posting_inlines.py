@@ -60,5 +60,5 @@ class EffectInline(ReadOnlyInline):
 
 class StripeEventInline(ReadOnlyInline):
     model = StripeEvent
-    fields = ["received_at", "event_id", "type", "attempts", "processed_at", "failed_at", "error"]
+    fields = ["received_at", "event_id", "type", "state", "job"]  # the job: its processing
     show_change_link = True

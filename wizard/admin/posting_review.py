@@ -15,11 +15,11 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transitio
 
 from wizard.jobs import runner
 from wizard.jobs.models import Job
-from wizard.ops.logs import posting_context
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund
 from wizard.postings import review
+from wizard.postings.logcontext import posting_context
 from wizard.postings.models import (
     REFUND_PERMISSION,
     REFUNDABLE,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wizard", "0014_jobs_package"),
+        ("wizard", "0015_jobs_for_events"),
     ]
 
     operations = [
