@@ -14,6 +14,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test import override_settings
 
+from tests.attempts import attempt_for
 from tests.factories import posting_at
 from tests.mailers import ScriptedESP
 from wizard.effects.email import Email, queue_email
@@ -35,7 +36,8 @@ def fast_retries(settings):
 
 
 def paid_posting():
-    posting = posting_at(Status.PAID, checkout_session_id="cs_test_1", payment_intent_id="pi_1")
+    posting = posting_at(Status.PAID)
+    attempt_for(posting, payment_intent_id="pi_1")
     with transaction.atomic():
         queue_email(posting, Email.CONFIRMATION)
     return posting

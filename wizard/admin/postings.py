@@ -28,11 +28,10 @@ from wizard.jobs.models import Job
 from wizard.ops.logs import posting_context
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
-from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
 from wizard.postings import attention, markdown, review
 from wizard.postings.models import (
     REFUND_PERMISSION,
-    REFUNDABLE,
     REVIEW_PERMISSION,
     Actor,
     JobPosting,
@@ -60,6 +59,22 @@ class ReadOnlyInline(admin.TabularInline):
 class TransitionLogInline(ReadOnlyInline):
     model = TransitionLog
     fields = ["at", "source", "target", "transition", "actor", "user", "reason"]
+
+
+class PaymentAttemptInline(ReadOnlyInline):
+    model = PaymentAttempt
+    fk_name = "posting"
+    fields = [
+        "number",
+        "state",
+        "amount_display",
+        "session_id",
+        "payment_intent_id",
+        "opened_at",
+        "paid_at",
+        "closed_at",
+        "note",
+    ]
 
 
 class RefundInline(ReadOnlyInline):
@@ -259,22 +274,23 @@ class JobPostingAdmin(admin.ModelAdmin):
         "title",
         "company_name",
         "contact_email",
-        "checkout_session_id",
-        "payment_intent_id",
+        "payment_attempts__session_id",
+        "payment_attempts__payment_intent_id",
     ]
     date_hierarchy = "created_at"
-    inlines = [TransitionLogInline, EffectInline, RefundInline, StripeEventInline]
+    inlines = [
+        TransitionLogInline,
+        PaymentAttemptInline,
+        EffectInline,
+        RefundInline,
+        StripeEventInline,
+    ]
     actions = ["approve_selected", "reject_selected", "refund_payments", "retry_failed_effects"]
     change_form_template = "admin/wizard/jobposting/change_form.html"
     # What the system records is shown, never edited: payment data above all.
     RECORDED = {
         None: ["id", "status", "slug", "step_data"],
-        "Payment": [
-            ("price_amount", "price_currency"),
-            "payment_attempt",
-            "checkout_session_id",
-            "payment_intent_id",
-        ],
+        "Payment": ["current_attempt"],
         "Timeline": [
             "created_at",
             "updated_at",
@@ -500,7 +516,10 @@ class JobPostingAdmin(admin.ModelAdmin):
     @admin.action(description="Refund the payment of selected postings…", permissions=["refund"])
     def refund_payments(self, request, queryset):
         """Ask for a reason on a confirmation page, then refund through the payments service."""
-        refundable = queryset.filter(status__in=REFUNDABLE).exclude(payment_intent_id="")
+        selected = queryset.select_related("current_attempt")
+        refundable = selected.filter(
+            pk__in=[posting.pk for posting in selected if refunds.is_refundable(posting)]
+        )
         form = ReasonForm(request.POST if "confirm" in request.POST else None)
         if not form.is_valid():
             return TemplateResponse(

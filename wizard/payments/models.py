@@ -10,7 +10,9 @@ from wizard.postings.models import JobPosting
 
 class PaymentAttempt(models.Model):
     """One press of "Pay" that reserved a checkout: its price, what it pays for, its
-    Checkout Session and how it ended. The posting points at its current attempt."""
+    Checkout Session, how it ended and, once paid, its PaymentIntent. This is the payment:
+    the posting points at its current attempt (JobPosting.current_attempt) and copies
+    none of its fields (wizard.payments.attempts)."""
 
     class State(models.TextChoices):
         RESERVED = "reserved", "Reserved (no session yet)"
@@ -35,6 +37,10 @@ class PaymentAttempt(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
+    payment_intent_id = models.CharField(
+        max_length=255, blank=True, db_index=True, help_text="Set when the attempt is paid."
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["posting", "number"]
@@ -55,6 +61,14 @@ class PaymentAttempt(models.Model):
     @property
     def idempotency_key(self):
         return self.key_for(self.posting_id, self.number)
+
+    @property
+    def is_paid(self):
+        return bool(self.payment_intent_id)
+
+    @property
+    def amount_display(self):
+        return f"{self.currency.upper()} {self.amount / 100:,.2f}"
 
 
 class Refund(models.Model):
