@@ -125,7 +125,13 @@ def _locked(effect_id, posting_id=None):
     posting's row is locked by it) unless the caller knows it already."""
     if posting_id is None:
         posting_id = Subquery(Job.objects.filter(pk=effect_id).values("posting_id")[:1])
-    posting = JobPosting.objects.select_for_update().get(pk=posting_id)
+    # The posting's payment comes in the same query (emails show its price); only the
+    # posting's row is locked.
+    posting = (
+        JobPosting.objects.select_related("current_attempt")
+        .select_for_update(of=("self",))
+        .get(pk=posting_id)
+    )
     return Job.objects.select_for_update().get(pk=effect_id), posting
 
 

@@ -18,6 +18,10 @@ def point_postings_at_their_attempts(apps, schema_editor):
 
     A posting paid before attempts were recorded (0008) has no attempt row: one is
     recorded from the posting, so that its payment can still be refunded."""
+    if schema_editor.connection.vendor == "postgresql":
+        # Foreign keys checked at each write, not at the commit: PostgreSQL refuses the
+        # indexes this migration creates last while row checks are still pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     JobPosting = apps.get_model("wizard", "JobPosting")
     PaymentAttempt = apps.get_model("wizard", "PaymentAttempt")
     postings = JobPosting.objects.filter(payment_attempt__gt=0).order_by("pk")
@@ -46,6 +50,8 @@ def point_postings_at_their_attempts(apps, schema_editor):
         attempt.save()
         if posting.current_attempt_id != attempt.pk:
             JobPosting.objects.filter(pk=posting.pk).update(current_attempt=attempt)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
