@@ -9,13 +9,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from tests.attempts import attempt_for
-from tests.conftest import step_url
+from tests.conftest import step_url, stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, return_path, session_id_from
 from tests.integration.test_query_budget import HTMX, data_queries
 from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status
 from wizard.payments import refunds
-from wizard.payments.checkout import _create_session
+from wizard.payments.checkout import _create_session, release_checkout
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +137,18 @@ def test_a_checkout_the_previous_release_opened_is_honoured(client, posting, fak
     assert (paid.status, paid.current_attempt_id) == (Status.PAID, attempt.pk)
     assert paid.current_attempt_id != older.pk
     assert not Refund.objects.exists()
+
+
+def test_a_checkout_the_previous_release_opened_is_expired_by_an_edit(client, posting, fakestripe):
+    press_pay(client, posting)
+    attempt = previous_release_reserves(posting, 2, state=PaymentAttempt.State.OPEN)
+    session = _create_session(attempt, "http://testserver/return", "http://testserver/cancel")
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(session_id=session.id)
+
+    assert release_checkout(posting.pk) is True  # the employer went back to edit
+    assert stripe_api().v1.checkout.sessions.retrieve(session.id).status == "expired"
+    released = JobPosting.objects.get(pk=posting.pk)
+    assert (released.status, released.current_attempt_id) == (Status.READY_TO_PAY, attempt.pk)
 
 
 def test_the_next_attempt_after_the_previous_releases_gets_a_fresh_number(

@@ -5,13 +5,20 @@ points at the current one. Call these with the posting locked (locked_posting).
 """
 
 
+def latest_attempt(posting):
+    """The posting's latest attempt, or None before any press of Pay: its current one,
+    also when a process of the previous release reserved it (see current_attempt)."""
+    return posting.payment_attempts.order_by("-number").first()
+
+
 def current_attempt(posting):
-    """The posting's current attempt, the latest reserved, or None before any press of Pay.
+    """The posting's current attempt, the latest reserved, or None before any press of Pay
+    (call with the posting locked).
 
     During a rolling upgrade a process of the previous release reserves attempts without
     pointing at them; the latest attempt is then adopted, so that its payment is honoured
     and the next attempt gets a fresh number."""
-    latest = posting.payment_attempts.order_by("-number").first()
+    latest = latest_attempt(posting)
     if latest is None or latest.pk == posting.current_attempt_id:
         posting.current_attempt = latest  # the fresh row: callers change it and save it
     else:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments.attempts import current_attempt, save_current
+from wizard.payments.attempts import current_attempt, latest_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.exceptions import (
     AlreadyPaid,
@@ -48,7 +48,7 @@ def start_checkout(posting_id, *, success_url, cancel_url, reviewed):
     if posting.content_digest != reviewed:
         raise ContentChanged()
     not_open = ""  # a recorded session Stripe says can no longer be paid
-    attempt = posting.current_attempt
+    attempt = latest_attempt(posting)
     if can_proceed(posting.close_checkout) and attempt and attempt.session_id:
         session = retrieve_session(attempt.session_id)
         if session and session.status == "open":
@@ -190,10 +190,11 @@ def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
     Returns True when the posting can be edited, False when it turned out to be
     paid (the session completed before it could be expired).
     """
-    posting = JobPosting.objects.select_related("current_attempt").get(pk=posting_id)
+    posting = JobPosting.objects.get(pk=posting_id)
     if not can_proceed(posting.close_checkout):  # no checkout open
         return not posting.is_paid
-    session_id = posting.current_attempt.session_id if posting.current_attempt else ""
+    attempt = latest_attempt(posting)
+    session_id = attempt.session_id if attempt else ""
     session = retrieve_session(session_id) if session_id else None
     if session is not None:
         if session.status == "open":
