@@ -314,7 +314,7 @@ def paid_posting(**fields):
         salary_currency="eur",
         **fields,
     )
-    attempt_for(posting, session_id="cs_test_every_page")
+    attempt_for(posting, session_id="cs_test_every_page", payment_intent_id="pi_every_page")
     with transaction.atomic():
         posting.mark_paid(by=Actor.system(), why="Webhook")
         posting.save()

@@ -144,6 +144,7 @@ def test_going_back_to_edit_the_details_before_paying(page, app, task_worker):
     page.get_by_role("button", name="Continue without a logo").click()
     fill_details(page, title="Django Engineer")
     page.get_by_role("button", name="Pay USD 99.00").click()
+    expect(page.get_by_label("Card number")).to_be_visible()  # at the checkout: it is open
     first_session = JobPosting.objects.get().current_attempt.session_id
 
     page.get_by_role("link", name="Cancel").click()

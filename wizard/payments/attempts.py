@@ -1,7 +1,8 @@
 """The posting's current payment attempt: which one it is, and how the posting points at it.
 
 A PaymentAttempt is the payment (its number, price, session, intent); the posting only
-points at the current one. Call these with the posting locked (locked_posting).
+points at the current one. Every function but latest_attempt writes: call it with the
+posting locked (locked_posting).
 """
 
 
