@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from wizard.postings import attention
 from wizard.postings.models import JobPosting
+from wizard.postings.money import money
 
 
 class PaymentAttempt(models.Model):
@@ -68,7 +69,7 @@ class PaymentAttempt(models.Model):
 
     @property
     def amount_display(self):
-        return f"{self.currency.upper()} {self.amount / 100:,.2f}"
+        return money(self.amount, self.currency)
 
 
 class Refund(models.Model):
@@ -115,7 +116,7 @@ class Refund(models.Model):
 
     @property
     def amount_display(self):
-        return f"{self.currency.upper()} {self.amount / 100:,.2f}"
+        return money(self.amount, self.currency)
 
 
 class StripeEventQuerySet(models.QuerySet):

@@ -25,6 +25,7 @@ from django_fsm import (
 )
 
 from wizard.postings import attention
+from wizard.postings.money import money
 from wizard.postings.search import PostingSearchVector
 
 
@@ -309,7 +310,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
             amount, currency = settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY
         else:
             amount, currency = self.current_attempt.amount, self.current_attempt.currency
-        return f"{currency.upper()} {amount / 100:,.2f}"
+        return money(amount, currency)
 
     def record_error(self, message, detail=""):
         self.last_error_message = message
