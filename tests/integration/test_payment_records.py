@@ -20,7 +20,14 @@ from wizard.payments.fulfilment import FulfilOutcome, fulfil
 
 pytestmark = pytest.mark.django_db
 
-MIRROR = ["payment_attempt", "price_amount", "price_currency", "checkout_session_id"]
+# The posting's columns the previous release reads.
+MIRROR = [
+    "payment_attempt",
+    "price_amount",
+    "price_currency",
+    "checkout_session_id",
+    "payment_intent_id",
+]
 
 
 @pytest.fixture
@@ -32,7 +39,7 @@ def posting(client):
 
 def mirror_of(posting):
     """The previous release's copy of the current attempt, as the database has it."""
-    return JobPosting.objects.values(*MIRROR, "payment_intent_id").get(pk=posting.pk)
+    return JobPosting.objects.values(*MIRROR).get(pk=posting.pk)
 
 
 def copy_of(attempt):
