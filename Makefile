@@ -1,6 +1,6 @@
 # Jobwizard: `make run` serves the app on local defaults, `make test` runs the suite,
-# `make soak` soaks the production shape under faults (minutes; see README, "Soak test"),
-# `make bench` measures it under load (README, "Performance").
+# `make soak` soaks the production shape under faults (minutes; see docs/soak.md),
+# `make bench` measures it under load (docs/performance.md).
 SHELL := /bin/bash
 PORT ?= 8000
 UV_VERSION := 0.13.9

@@ -1,5 +1,5 @@
-"""The benchmark of issue 11 (`make bench`): see bench/__main__.py and the README's
-Performance section. Not part of the app: nothing under wizard/ or config/ imports it."""
+"""The benchmark of issue 11 (`make bench`): see bench/__main__.py and docs/performance.md.
+Not part of the app: nothing under wizard/ or config/ imports it."""
 
 
 def slug(name):

@@ -24,8 +24,8 @@ same run: "x bare" is its time over the page's, warm, by mean and by median (mea
 the median ignores the odd pause of a shared machine), each page request preceded by one
 to the bare view so that both meet the same load (1.0 = as fast as the bare view, i.e. as
 many requests a second; the target of issue 11 is at least 0.5 for the board's first page
-and a job page). The cache is whatever the settings give (CACHE_URL; see the README), e.g.
-CACHE_URL=redis://127.0.0.1:6379/0 for production's shape.
+and a job page). The cache is whatever the settings give (CACHE_URL; see
+docs/configuration.md), e.g. CACHE_URL=redis://127.0.0.1:6379/0 for production's shape.
 """
 
 import argparse

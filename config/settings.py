@@ -1,6 +1,6 @@
 """Settings, driven by environment variables with safe local defaults.
 
-Every variable read here is listed in the README's configuration table.
+Every variable read here is listed in docs/configuration.md (tests/unit/test_docs.py checks).
 """
 
 import os
@@ -29,6 +29,11 @@ def env_list(name, default):
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_renamed(name, old_name, default):
+    """The variable `name`, else its former name `old_name` (still honoured), else `default`."""
+    return os.environ.get(name, os.environ.get(old_name, default))
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -417,8 +422,11 @@ STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))
 ABANDON_DRAFTS_AFTER_DAYS = int(os.environ.get("ABANDON_DRAFTS_AFTER_DAYS", "14"))
 ORPHAN_LOGO_GRACE_HOURS = int(os.environ.get("ORPHAN_LOGO_GRACE_HOURS", "24"))
 TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "14"))
-# How long an emailed "finish later" link (wizard.flow.finish_later) stays valid.
-RESUME_LINK_MAX_AGE_DAYS = int(os.environ.get("RESUME_LINK_MAX_AGE_DAYS", "7"))
+# How long an emailed "finish later" link (wizard.flow.finish_later) stays valid. The
+# variable's first name, RESUME_LINK_MAX_AGE_DAYS, is still read when the new one is unset.
+FINISH_LATER_LINK_MAX_AGE_DAYS = int(
+    env_renamed("FINISH_LATER_LINK_MAX_AGE_DAYS", "RESUME_LINK_MAX_AGE_DAYS", "7")
+)
 # How many "finish later" links may be emailed to one address in a day (across all
 # drafts), and asked for by one client (browser session, or IP address) in an hour.
 FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY = int(
@@ -480,6 +488,11 @@ GOOGLE_INDEXING_CREDENTIALS = os.environ.get("GOOGLE_INDEXING_CREDENTIALS", "")
 GOOGLE_INDEXING_API_BASE = os.environ.get("GOOGLE_INDEXING_API_BASE") or (
     "https://indexing.googleapis.com" if GOOGLE_INDEXING_CREDENTIALS else FAKEPROVIDERS_URL
 )
+# Google's Indexing API grants 200 publish calls a day by default (ask Google for more,
+# then raise this): notices over it wait for the next UTC day, oldest first.
+GOOGLE_INDEXING_DAILY_QUOTA = int(os.environ.get("GOOGLE_INDEXING_DAILY_QUOTA", "200"))
+if GOOGLE_INDEXING_DAILY_QUOTA < 1:
+    raise ImproperlyConfigured("GOOGLE_INDEXING_DAILY_QUOTA must be at least 1.")
 # Used only without GOOGLE_INDEXING_CREDENTIALS, by the throwaway local service account.
 GOOGLE_INDEXING_TOKEN_URI = os.environ.get(
     "GOOGLE_INDEXING_TOKEN_URI", FAKEPROVIDERS_URL + "/token"

@@ -8,10 +8,10 @@ acting, and what happened is consistent:
   - before payment (draft … ready_to_pay): the employer left; nothing was charged;
   - awaiting_payment: its checkout is still open and unpaid at Stripe (the employer may
     still pay); one that was paid, or has expired, should have moved on;
-  - paid: only when its confirmation email failed for good and the posting shows the
-    error (failed and flagged for staff); otherwise the email moves it to review;
-  - confirmed: never (the email's success moves it on to in_review in one transaction);
-  - in_review: its confirmation email was sent;
+  - paid, confirmed: never (recording the payment puts the posting in review, in the
+    same transaction, whatever becomes of its confirmation email);
+  - in_review: its confirmation email was sent, or failed for good and the posting shows
+    the error (flagged for staff as "Receipt not delivered");
   - refunded: the refund of its own payment succeeded.
 """
 
@@ -90,28 +90,29 @@ def backlog(dead_worker_ids):
     """What is still to do, by kind (all zero when the system has drained)."""
     return {
         "effects queued or sending": Job.objects.filter(state__in=Job.IN_FLIGHT).count(),
-        "webhook events unprocessed": StripeEvent.objects.filter(
-            processed_at=None, failed_at=None
-        ).count(),
+        "webhook events unprocessed": StripeEvent.objects.pending()
+        .exclude(job__state=Job.State.FAILED)
+        .count(),
         "tasks due": DBTaskResult.objects.ready().exclude(task_path__startswith=PERIODIC).count(),
         "task rows of killed workers still RUNNING": len(orphan_rows(dead_worker_ids)),
-        "postings paid, email not done": len(paid_without_email()),
+        "postings in review, receipt not done": len(receipt_not_done()),
         "postings awaiting payment": JobPosting.objects.filter(
             status=Status.AWAITING_PAYMENT
         ).count(),
     }
 
 
-def paid_without_email():
-    """Paid postings whose confirmation has not gone out, nor failed for good."""
-    paid = set(JobPosting.objects.filter(status=Status.PAID).values_list("pk", flat=True))
-    failed = Job.objects.filter(
-        posting_id__in=paid,
+def receipt_not_done():
+    """Postings waiting for review whose confirmation has not gone out, nor failed for good."""
+    waiting = JobPosting.objects.filter(status__in=[Status.PAID, Status.IN_REVIEW])
+    waiting = set(waiting.values_list("pk", flat=True))
+    done = Job.objects.filter(
+        posting_id__in=waiting,
         kind="email",
         name=Email.CONFIRMATION,
-        state__in=Job.NEEDS_ATTENTION,
+        state__in=[Job.State.SENT, Job.State.DELIVERED, *Job.NEEDS_ATTENTION],
     ).values_list("posting_id", flat=True)
-    return paid - set(failed)
+    return waiting - set(done)
 
 
 def busy_worker_ids():
@@ -215,8 +216,11 @@ def gather(api_base, dead_worker_ids, mail_folder):
             if (effect.kind, effect.name) == ("email", Email.CONFIRMATION)
         },
         refunds=list(Refund.objects.all()),
-        events_pending=StripeEvent.objects.filter(processed_at=None, failed_at=None).count(),
-        events_failed=[f"{e.type} {e.event_id}: {e.error}" for e in StripeEvent.objects.failed()],
+        events_pending=StripeEvent.objects.pending().count(),
+        events_failed=[
+            f"{e.type} {e.event_id}: {e.job.last_error}"
+            for e in StripeEvent.objects.failed().select_related("job")
+        ],
         sessions={s["id"]: s for s in stripe_list(api_base, "/v1/checkout/sessions")},
         stripe_refunds=stripe_list(api_base, "/v1/refunds"),
         mail=read_log(mail_folder),
@@ -277,15 +281,13 @@ def check_settled(facts):
                 problem = "awaiting payment, its checkout unknown to Stripe"
             elif session["status"] != "open":
                 problem = f"awaiting payment, its checkout {session['status']} at Stripe"
-        elif posting.status == Status.PAID:
-            if not (email_failed(confirmation) and posting.last_error_message):
-                state = confirmation.state if confirmation else "missing"
-                problem = f"paid, confirmation email {state}"
-        elif posting.status == Status.CONFIRMED:
-            problem = "confirmed but not in review"
+        elif posting.status in (Status.PAID, Status.CONFIRMED):
+            problem = f"{posting.status} but not in review"
         elif posting.status == Status.IN_REVIEW:
-            if not email_sent(confirmation):
-                problem = "in review without its confirmation email sent"
+            flagged = email_failed(confirmation) and posting.last_error_message
+            if not (email_sent(confirmation) or flagged):
+                state = confirmation.state if confirmation else "missing"
+                problem = f"in review, confirmation email {state}"
         elif posting.status == Status.REFUNDED:
             if (posting_id, payment_of(posting)) not in own_refund_made:
                 problem = "refunded without a succeeded refund of its payment"

@@ -116,10 +116,9 @@ def lines(run):
         ),
         (
             "recovery",
-            f"{len(returns.get('recover_stuck_side_effects', []))} effects re-queued, "
+            f"{len(returns.get('recover_stuck_side_effects', []))} jobs re-queued, "
             f"{len(returns.get('fail_dead_tasks', []))} dead task rows failed, "
-            f"{len(returns.get('reconcile_payments', []))} differences found by the reconciler, "
-            f"{len(returns.get('requeue_lost_webhook_events', []))} lost events re-queued",
+            f"{len(returns.get('reconcile_payments', []))} differences found by the reconciler",
         ),
         (
             "queue",

@@ -11,6 +11,7 @@ class WizardConfig(AppConfig):
         # lines, and the deployment checks. The transition log and the lifecycle events.
         # The board's cache, which forgets its pages when a published posting changes.
         from wizard.board import cache  # noqa: F401
-        from wizard.effects import email, indexing, refund  # noqa: F401
+        from wizard.effects import email, indexing  # noqa: F401
         from wizard.ops import checks, signals  # noqa: F401
-        from wizard.postings import events, transitions  # noqa: F401
+        from wizard.payments import refund_kind, stripe_events  # noqa: F401
+        from wizard.postings import events, review, transitions  # noqa: F401

@@ -1,6 +1,6 @@
 """The app's models, defined in the area that owns each; Django loads them from here."""
 
-from wizard.jobs.models import Job
+from wizard.jobs.models import BudgetUse, Job
 from wizard.ops.models import Heartbeat
 from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import (
@@ -14,6 +14,7 @@ from wizard.postings.models import (
 
 __all__ = [
     "Actor",
+    "BudgetUse",
     "Job",
     "EmploymentType",
     "Heartbeat",

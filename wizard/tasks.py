@@ -28,7 +28,6 @@ from wizard.maintenance.sweepers import sweep_abandoned_drafts, sweep_orphan_log
 from wizard.maintenance.task_rows import mark_dead_tasks, prune_task_results
 from wizard.ops.heartbeat import scheduled_beat
 from wizard.payments.reconcile import reconcile
-from wizard.payments.webhooks import requeue_lost_events
 from wizard.postings.review import expire_due_postings
 
 logger = logging.getLogger(__name__)
@@ -95,13 +94,8 @@ def reconcile_payments():
 
 @every_interval
 @task
-def requeue_lost_webhook_events():
-    return requeue_lost_events()
-
-
-@every_interval
-@task
 def recover_stuck_side_effects():
+    """Every job's recovery, Stripe events' included (and their adoption)."""
     return recover_stuck_work()
 
 

@@ -20,9 +20,10 @@ urlpatterns = [
     path("jobs/feed/", shared_page("feed")(LatestJobsFeed()), name="feed"),
     path("jobs/<slug:slug>/", board.job, name="job"),
     path("post/", private(views.start), name="start"),
-    # Before the per-step patterns: "resume" is not a posting id. (The path keeps its
-    # historic name: links already emailed must keep working.)
-    path("post/resume/<str:token>/", private(views.finish_later_link), name="finish_later"),
+    # Before the per-step patterns: neither is a posting id.
+    path("post/finish-later/<str:token>/", private(views.finish_later_link), name="finish_later"),
+    # The path's first name: links already emailed must keep working.
+    path("post/resume/<str:token>/", private(views.finish_later_link)),
     path("post/manage/<str:token>/", private(manage_link.manage), name="manage"),
     *(
         path(

@@ -74,7 +74,7 @@ def seed(now):
         (4, "wizard.jobs.runner.run_job", get_date_max(), "READY"),
         (1, "wizard.jobs.runner.run_job", now + timedelta(minutes=9), "READY"),
         (2, "wizard.jobs.runner.run_job", get_date_max(), "RUNNING"),
-        (3, "wizard.payments.webhooks.process_event", get_date_max(), "READY"),
+        (3, "wizard.tasks.expire_postings", get_date_max(), "READY"),
         (1, "wizard.tasks.reconcile_payments", now + timedelta(minutes=1), "READY"),
     ]:
         row = DBTaskResult.objects.create(

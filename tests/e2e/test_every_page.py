@@ -39,10 +39,11 @@ from tests.attempts import attempt_for
 from tests.conftest import image_bytes
 from tests.e2e.conftest import screenshot_path
 from tests.e2e.test_posting_a_job import fill_location
+from tests.events import stored_event
 from tests.factories import posting_at
 from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Status
-from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.models import Refund
 from wizard.postings.links import make_finish_later_token, make_manage_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -335,19 +336,22 @@ def test_the_confirmation_and_its_live_updates(visitor):
     page.wait_for_timeout(100)
     v.check("confirmation-polled")
 
-    # The email goes out: the next poll swaps in the settled page and stops (286).
+    # The email goes out (the posting was in review all along): the next poll swaps in
+    # the page that waits for the review.
     Job.objects.filter(posting=posting).update(
         state=Job.State.SENT, attempts=1, target=posting.contact_email, sent_at=timezone.now()
     )
-    with transaction.atomic():
-        posting.refresh_from_db()
-        posting.confirm(by=Actor.system(), why="Email sent")
-        posting.submit_for_review(by=Actor.system(), why="Email sent")
-        posting.save()
     expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
         timeout=5_000
     )
     v.check("confirmation-in-review")
+
+    # The receipt bounces: the page says so and asks for a correct address.
+    Job.objects.filter(posting=posting).update(state=Job.State.BOUNCED, failed_at=timezone.now())
+    v.goto(reverse("wizard:confirmation", args=[posting.pk]))
+    expect(page.get_by_role("heading", name="We could not email your receipt")).to_be_visible()
+    expect(page.get_by_label("Send it to")).to_have_value(posting.contact_email)
+    v.check("confirmation-receipt-bounced")
 
     page.get_by_role("button", name="Withdraw before review").click()  # htmx: asks first
     expect(page.get_by_text("Withdraw this posting?")).to_be_visible()
@@ -368,7 +372,7 @@ def test_the_confirmation_and_its_live_updates(visitor):
 def test_the_phone_step(visitor, fakeproviders, settings):
     settings.PHONE_VERIFICATION_ENABLED = True
     v, page = visitor, visitor.page
-    posting = posting_at("details_ready", resume_nonce="every-page-nonce")
+    posting = posting_at("details_ready", finish_later_nonce="every-page-nonce")
     v.goto(reverse("wizard:finish_later", args=[make_finish_later_token(posting)]))
     page.get_by_role("button", name="Continue your draft").click()
     expect(page.get_by_text("Step 3 of 5")).to_be_visible()
@@ -505,12 +509,7 @@ PASSWORD = "correct horse battery staple"
 def staff_data():
     """A posting in review with everything that can happen to one, and a published one."""
     User.objects.create_superuser("reviewer", "reviewer@jobwizard.test", PASSWORD)
-    posting = paid_posting(title="Principal Django Engineer")
-    with transaction.atomic():
-        posting.refresh_from_db()
-        posting.confirm(by=Actor.system(), why="Email sent")
-        posting.submit_for_review(by=Actor.system(), why="Email sent")
-        posting.save()
+    posting = paid_posting(title="Principal Django Engineer")  # in review at once
     Job.objects.filter(posting=posting).update(
         state=Job.State.FAILED,
         attempts=10,
@@ -526,14 +525,13 @@ def staff_data():
         state=Refund.State.FAILED,
         error="card_declined",
     )
-    event = StripeEvent.objects.create(
-        event_id="evt_every_page",
-        type="checkout.session.completed",
+    event = stored_event(
+        "evt_every_page",
+        "checkout.session.completed",
         posting=posting,
         payload={"id": "evt_every_page", "type": "checkout.session.completed"},
         body='{"id": "evt_every_page"}',
-        attempts=3,
-        failed_at=timezone.now(),
+        state=Job.State.FAILED,
         error="StripeError: no such session",
     )
     published = publish("Staff Django Engineer", days_ago=2)

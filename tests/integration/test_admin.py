@@ -25,7 +25,7 @@ def paid_posting():
 
 def test_the_list_filters_by_status_and_searches(admin_client, paid_posting):
     posting_at(Status.DRAFT, title="Draft only")
-    response = admin_client.get("/admin/wizard/jobposting/", {"status__exact": "paid"})
+    response = admin_client.get("/admin/wizard/jobposting/", {"status__exact": "in_review"})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [paid_posting]
     response = admin_client.get("/admin/wizard/jobposting/", {"q": "acme.example"})
@@ -51,7 +51,7 @@ def test_the_change_page_shows_the_transition_log_and_keeps_status_read_only(
     paid_posting.refresh_from_db()
     assert paid_posting.title == "Edited by staff"
     assert (paid_posting.status, paid_posting.current_attempt.session_id) == (
-        Status.PAID,
+        Status.IN_REVIEW,
         "cs_test_admin",
     )
 

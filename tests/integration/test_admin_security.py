@@ -9,10 +9,11 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from tests.events import stored_event
 from tests.factories import posting_at
 from wizard.models import Status
-from wizard.payments.models import StripeEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -110,25 +111,19 @@ def test_view_only_staff_are_offered_no_action_anywhere(client, viewer):
 
 
 def test_view_only_staff_cannot_reprocess_a_stripe_event(client, viewer):
-    event = StripeEvent.objects.create(
-        event_id="evt_admin_1",
-        type="checkout.session.completed",
-        payload={},
-        failed_at=timezone.now(),
-        error="boom",
-    )
+    event = stored_event("evt_admin_1", "checkout.session.completed", state="failed", error="boom")
     listing = client.get("/admin/wizard/stripeevent/")
     assert listing.status_code == 200
     assert b"reprocess" not in listing.content
-    with mock.patch("wizard.admin.payments.reprocess") as reprocess:
+    with mock.patch("wizard.admin.payments.runner.retry") as retry:
         client.post(
             "/admin/wizard/stripeevent/",
             {"action": "reprocess", "_selected_action": [str(event.pk)]},
         )
-    reprocess.assert_not_called()
-    event.refresh_from_db()
-    assert (event.error, event.processed_at) == ("boom", None)
-    assert event.failed_at is not None
+    retry.assert_not_called()
+    event.job.refresh_from_db()
+    assert (event.job.state, event.job.last_error) == ("failed", "boom")
+    assert not DBTaskResult.objects.exists()
 
 
 def test_view_only_staff_cannot_clean_up_login_attempts(client, viewer):

@@ -14,6 +14,7 @@ from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.effects.email import Email
+from wizard.jobs import runner
 from wizard.jobs.kinds import JobKind, register
 from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Status, StripeEvent, TransitionLog
@@ -21,7 +22,7 @@ from wizard.payments.fulfilment import FulfilOutcome, fulfil
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PROCESS_EVENT = "wizard.payments.webhooks.process_event"
+RUN_JOB = "wizard.jobs.runner.run_job"
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +65,7 @@ def test_concurrent_fulfils_mark_the_posting_paid_exactly_once(client, fakestrip
 
     assert sorted(o.value for o in outcomes) == ["already_paid"] * 7 + ["paid"]
     assert outcomes.count(FulfilOutcome.PAID) == 1
-    assert JobPosting.objects.get().status == Status.PAID
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
     assert DBTaskResult.objects.count() == 1
 
@@ -84,10 +85,9 @@ def deliver_and_process(client, event):
     """A delivery, then its processing in this thread, as a worker would run it at once."""
     from tests.integration.test_webhooks import deliver
     from wizard.models import StripeEvent
-    from wizard.payments.webhooks import run_now
 
     status = deliver(client, event).status_code
-    run_now(StripeEvent.objects.get(event_id=event["id"]).pk)
+    runner.run_now(StripeEvent.objects.get(event_id=event["id"]).job_id)
     return status
 
 
@@ -121,31 +121,31 @@ def test_ten_webhook_deliveries_and_the_return_url_at_once_pay_once(client, fake
     statuses = run_at_once(len(calls), next_call)
 
     assert sorted(statuses) == [200] * 10 + [302]
-    assert JobPosting.objects.get().status == Status.PAID
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     # Ten deliveries of one event: stored once, queued once.
     assert StripeEvent.objects.filter(event_id=event["id"]).count() == 1
-    assert DBTaskResult.objects.filter(task_path=PROCESS_EVENT).count() == 1
+    job_id = StripeEvent.objects.get().job_id
+    assert DBTaskResult.objects.filter(task_path=RUN_JOB, args_kwargs__args__0=job_id).count() == 1
     with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
         run_tasks()
-    assert StripeEvent.objects.get().processed_at is not None
+    assert StripeEvent.objects.get().state == "processed"
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 1
+    assert DBTaskResult.objects.filter(task_path=RUN_JOB).count() == 2  # and the email's
 
 
 def test_two_workers_on_one_event_at_once_attempt_it_once(client, fakestripe):
     from tests.integration.test_webhooks import deliver
-    from wizard.payments.webhooks import run_now
 
     posting, session_id, event = paid_at_stripe_with_event(client, fakestripe)
     assert deliver(client, event).status_code == 200
     stored = StripeEvent.objects.get()
 
-    outcomes = run_at_once(4, lambda: run_now(stored.pk))
+    outcomes = run_at_once(4, lambda: runner.run_now(stored.job_id))
 
-    assert sorted(outcomes) == ["nothing to do"] * 3 + ["processed"]
-    stored.refresh_from_db()
-    assert stored.attempts == 1 and stored.processed_at is not None
-    assert JobPosting.objects.get().status == Status.PAID
+    assert sorted(outcomes) == ["done"] + ["nothing to do"] * 3
+    stored.job.refresh_from_db()
+    assert (stored.job.attempts, stored.job.state) == (1, "sent")
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
 
 
@@ -169,10 +169,8 @@ SLOW = register(SlowKind())
 
 
 def test_four_workers_on_one_effect_at_once_perform_it_once():
-    """Two task rows can name one effect (a re-queue, a recovery): the runner's claim, under
-    the posting's and the effect's row locks, lets one of them perform it."""
-    from wizard.jobs import runner
-
+    """Two task rows can name one effect (a re-queue, a recovery): the runner's claim, a
+    conditional update of the job's state, lets one of them perform it."""
     SLOW.calls = []
     posting = posting_at(Status.PAID)
     with transaction.atomic():
@@ -223,7 +221,7 @@ def test_a_webhook_and_an_employer_edit_at_once_have_one_winner_and_lose_nothing
     assert results["webhook"][0] == 200
     assert results["edit"] == (302, f"/post/{posting.pk}/confirmation/")
     posting.refresh_from_db()
-    assert (posting.status, posting.title) == (Status.PAID, "Senior Django Engineer")
+    assert (posting.status, posting.title) == (Status.IN_REVIEW, "Senior Django Engineer")
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
 
 

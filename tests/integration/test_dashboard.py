@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from tests.factories import posting_at, posting_through
-from wizard.admin.dashboard import week_label
+from wizard.admin.dashboard_parts import week_label
 from wizard.dashboard.numbers import week_start
 from wizard.models import Job, Refund, Status
 
@@ -265,13 +265,13 @@ def test_the_queue_shows_what_is_due_and_how_long_it_waited(admin_client):
     later = task_row(run_job, 1, run_after=timezone.now() + timedelta(minutes=5))
     task_row(run_job, 2, status="RUNNING")
     task_row(run_job, 30, status="SUCCESSFUL")  # done: not in the queue
-    task_row("wizard.payments.webhooks.process_event", 1)
+    task_row("wizard.tasks.reconcile_payments", 1)
 
     response = admin_client.get(URL)
 
     assert numbers(response, "queue") == {
         "run_job": ["3", "10 min", "1", "1"],
-        "process_event": ["1", "1 min", "0", "0"],
+        "reconcile_payments": ["1", "1 min", "0", "0"],
     }
     assert (
         tile(response, "Oldest waiting task").value,

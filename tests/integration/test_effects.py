@@ -2,6 +2,8 @@
 records commit with their cause, transient errors retry, permanent ones fail at once and
 alert, a crash costs at most one duplicate."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
@@ -27,9 +29,18 @@ class PingKind(JobKind):
     label = "Ping"
     script = []
     calls = []
+    in_the_worker = False
+
+    @contextmanager
+    def in_worker(self):
+        PingKind.in_the_worker = True
+        try:
+            yield
+        finally:
+            PingKind.in_the_worker = False
 
     def perform(self, effect):
-        self.calls.append(effect.attempts)
+        self.calls.append((effect.attempts, "worker") if self.in_the_worker else effect.attempts)
         outcome = self.script.pop(0) if self.script else "ok"
         if isinstance(outcome, Exception):
             raise outcome
@@ -67,10 +78,26 @@ def test_a_transient_error_is_retried_with_backoff(run_tasks):
     run_tasks()
     effect.refresh_from_db()
     assert (effect.state, effect.attempts, effect.provider_id) == ("sent", 3, "ping-3")
-    assert PING.calls == [1, 2, 3] and effect.last_error == ""
+    assert PING.calls == [(1, "worker"), (2, "worker"), (3, "worker")]
+    assert effect.last_error == ""
 
 
-def test_a_permanent_error_fails_at_once_and_alerts(run_tasks, settings):
+def test_only_the_workers_attempts_run_in_their_kinds_worker_surroundings():
+    """A kind's `in_worker` (Stripe's longer background deadline, say) wraps an attempt by
+    the task worker, not one made at once in a request."""
+    effect = queue_ping(posting_at(Status.PAID))
+    assert runner.run_now(effect.pk) == "done"
+    assert PING.calls == [1]
+    effect.refresh_from_db()
+    queue_ping(effect.posting)
+    assert runner.run_job.call(effect.pk) == "done"
+    assert PING.calls == [1, (2, "worker")]
+
+
+@pytest.mark.parametrize("employer_sees", [True, False])
+def test_a_permanent_error_fails_at_once_and_alerts(run_tasks, monkeypatch, employer_sees):
+    """Staff are alerted whatever the kind; the employer is told only of a kind they see."""
+    monkeypatch.setattr(PING, "employer_sees", employer_sees)
     PING.script = [Refused("no such posting")]
     posting = posting_at(Status.PAID)
     effect = queue_ping(posting)
@@ -79,7 +106,7 @@ def test_a_permanent_error_fails_at_once_and_alerts(run_tasks, settings):
     assert (effect.state, effect.attempts) == ("failed", 1)
     assert "Refused: no such posting" in effect.last_error
     posting.refresh_from_db()
-    assert "Ping: published did not go through" in posting.last_error_message
+    assert ("Ping: published did not go through" in posting.last_error_message) is employer_sees
     assert JobPosting.objects.with_attention().get().attention_effect
 
 
@@ -101,7 +128,7 @@ def test_a_crash_mid_attempt_costs_at_most_one_duplicate(run_tasks, settings):
     run_tasks()
     effect.refresh_from_db()
     assert (effect.state, effect.attempts) == ("sent", 2)
-    assert PING.calls == [1, 2]  # one duplicate, recognisable by its attempt number
+    assert PING.calls == [1, (2, "worker")]  # one duplicate, recognisable by its attempt number
 
 
 def run_effect_rows():
@@ -123,6 +150,46 @@ def test_an_effect_waiting_behind_a_backlog_is_not_queued_again(run_tasks, setti
     run_tasks()
     effect.refresh_from_db()
     assert (effect.state, effect.attempts) == ("sent", 1)
+
+
+def test_a_job_of_no_posting_is_retried_and_its_failure_is_for_staff_alone(run_tasks):
+    """A job may belong to nothing (a Stripe event for a session we do not know; later, an
+    employer's sign-in email): the same runner claims, retries and fails it."""
+    PING.script = [ConnectionError("down")]
+    with transaction.atomic():
+        job = runner.queue(None, PING.name, "no-one")
+    assert (job.posting_id, job.key) == (None, "test_ping:no-one")
+    run_tasks()
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.provider_id) == ("sent", 2, "ping-2")
+
+    PING.script = [Refused("no")]
+    assert runner.retry(Job.objects.filter(pk=job.pk)) == 1
+    run_tasks()
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == ("failed", 3)
+    assert list(Job.objects.needing_attention()) == [job]
+    assert not JobPosting.objects.with_attention().filter(attention_effect=True).exists()
+
+
+def test_recovery_runs_the_repairs_packages_register(settings):
+    """jobs/ knows no package above it: a package that can spot work a crash left undone
+    (the confirmation email never queued, say) registers its repair with recovery."""
+    from wizard.jobs import recovery
+
+    seen = []
+
+    def note_it(stuck_before):
+        seen.append(stuck_before)
+        return ["repaired something"]
+
+    recovery.repair(note_it)
+    try:
+        assert "repaired something" in recover_stuck_work()
+    finally:
+        recovery._REPAIRS.remove(note_it)
+    assert len(seen) == 1
+    assert recover_stuck_work() == []
 
 
 @pytest.mark.parametrize("lost", ["vanished", "failed"])

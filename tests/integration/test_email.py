@@ -17,11 +17,10 @@ from django.test import override_settings
 from tests.attempts import attempt_for
 from tests.factories import posting_at
 from tests.mailers import ScriptedESP
-from wizard.effects.email import Email, queue_email
 from wizard.jobs.models import Job
 from wizard.jobs.recovery import recover_stuck_work
 from wizard.maintenance.task_rows import mark_dead_tasks
-from wizard.models import JobPosting, Status
+from wizard.models import Actor, JobPosting, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +35,13 @@ def fast_retries(settings):
 
 
 def paid_posting():
-    posting = posting_at(Status.PAID)
-    attempt_for(posting, payment_intent_id="pi_1")
+    """Paid as the app records it: in review at once, its confirmation email queued."""
+    posting = posting_at(Status.AWAITING_PAYMENT)
+    attempt_for(posting, session_id="cs_test_1", payment_intent_id="pi_1")
     with transaction.atomic():
-        queue_email(posting, Email.CONFIRMATION)
-    return posting
+        posting.mark_paid(by=Actor.system(), why="Paid in a test")
+        posting.save()
+    return JobPosting.objects.get(pk=posting.pk)
 
 
 @override_settings(MAILERS=TEST_ESP)
@@ -76,9 +77,9 @@ def test_a_permanent_refusal_fails_at_once_alerts_staff_and_keeps_the_payment(
     assert (record.state, record.attempts) == ("failed", 1)
     assert "422" in record.last_error
     posting.refresh_from_db()
-    assert posting.status == Status.PAID  # never refunded or undone
+    assert posting.status == Status.IN_REVIEW  # never refunded, undone or held back
     assert "couldn't email you" in posting.last_error_message
-    attention = admin_client.get("/admin/wizard/jobposting/", {"attention": "email"})
+    attention = admin_client.get("/admin/wizard/jobposting/", {"attention": "receipt"})
     assert list(attention.context["cl"].result_list) == [posting]
     failed = admin_client.get("/admin/wizard/job/", {"state": "failed"})
     assert list(failed.context["cl"].result_list) == [record]

@@ -33,7 +33,7 @@ def new_draft(client):
 
 
 def ask(client, posting, email=STRANGER):
-    data = {**VALID_DETAILS, "resume_link": "1", "contact_email": email}
+    data = {**VALID_DETAILS, "finish_later_link": "1", "contact_email": email}
     return client.post(step_url("details", posting), data)
 
 

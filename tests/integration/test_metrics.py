@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.events import stored_event
 from tests.factories import posting_at
 from wizard.jobs import runner
 from wizard.jobs.models import Job
@@ -57,12 +58,10 @@ def test_metrics_report_what_a_team_alerts_on(client, settings):
         runner.queue(other, "email", "approved")
     Job.objects.filter(posting=other).update(state="failed")
     DBTaskResult.objects.update(enqueued_at=now - timedelta(seconds=90))
-    StripeEvent.objects.create(event_id="evt_old", type="x", payload={}, posting=paid)
+    stored_event("evt_old", posting=paid)  # queued: its job waits
     StripeEvent.objects.filter(event_id="evt_old").update(received_at=now - timedelta(minutes=7))
-    StripeEvent.objects.create(
-        event_id="evt_done", type="x", payload={}, processed_at=now, posting=paid
-    )
-    StripeEvent.objects.create(event_id="evt_bad", type="x", payload={}, failed_at=now)
+    stored_event("evt_done", state="sent", posting=paid)
+    stored_event("evt_bad", state="failed")
     Refund.objects.create(
         posting=paid, payment_intent_id="pi_1", amount=100, currency="usd", reason="staff"
     )

@@ -150,7 +150,7 @@ def test_paying_and_returning_marks_the_posting_paid_once_and_queues_the_email(
     assert response.status_code == 302
     assert response["Location"] == step_url("confirmation", posting)
     posting.refresh_from_db()
-    assert posting.status == Status.PAID
+    assert posting.status == Status.IN_REVIEW
     assert posting.current_attempt.payment_intent_id.startswith("pi_")
     assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 1
 
@@ -193,7 +193,7 @@ def test_a_failing_mailer_keeps_the_posting_paid_and_schedules_a_retry(
     pay_and_return(client, posting, fakestripe)
     run_tasks()
     posting.refresh_from_db()
-    assert posting.status == Status.PAID
+    assert posting.status == Status.IN_REVIEW
     record = posting.jobs.get()
     assert (record.state, record.attempts) == ("queued", 1)
     assert "SMTP is down" in record.last_error
@@ -283,7 +283,7 @@ def test_editing_after_the_session_was_paid_goes_to_confirmation(client, posting
     response = client.post(step_url("details", posting), {**VALID_DETAILS, "title": "Changed"})
     assert response["Location"] == step_url("confirmation", posting)
     posting.refresh_from_db()
-    assert (posting.status, posting.title) == (Status.PAID, "Senior Django Engineer")
+    assert (posting.status, posting.title) == (Status.IN_REVIEW, "Senior Django Engineer")
 
 
 def test_payment_provider_down_shows_a_friendly_error_and_changes_nothing(

@@ -21,7 +21,6 @@ STUCK_AFTER = 2  # STUCK_AFTER_SECONDS for the subprocesses
 
 PERIODIC_TASK_PATHS = {
     "wizard.tasks.reconcile_payments",
-    "wizard.tasks.requeue_lost_webhook_events",
     "wizard.tasks.recover_stuck_side_effects",
     "wizard.tasks.fail_dead_tasks",
     "wizard.tasks.abandon_stale_drafts",

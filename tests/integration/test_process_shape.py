@@ -4,7 +4,7 @@ fakestripe and fakeproviders for the third parties. One posting is paid over HTT
 confirmation email is sent once, by one of the workers.
 
 What compose.yaml adds on top (containers, MinIO, a release container) cannot run on our
-machines: the README says so. DEBUG stays on here only because serving static files with
+machines: docs/deploying.md says so. DEBUG stays on here only because serving static files with
 DEBUG off needs collectstatic's manifest; `check --deploy` covers the production settings.
 """
 

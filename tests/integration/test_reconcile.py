@@ -40,7 +40,7 @@ def test_a_payment_whose_webhook_never_came_is_fulfilled(paying, fakestripe):
 
     output = reconcile_command()
     assert "paid at Stripe, not applied here" in output and "-> fulfilled" in output
-    assert JobPosting.objects.get().status == Status.PAID
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 1
 
     assert reconcile_command().strip() == "0 difference(s)"  # repeated: nothing left to do

@@ -26,7 +26,7 @@ def test_a_pending_refund_stays_pending_until_stripe_says_it_is_made(
     record = refunds.refund(paid, Refund.Reason.STAFF, by=Actor.system())
     assert (record.state, record.stripe_status) == ("pending", "pending")
     posting = JobPosting.objects.get()
-    assert posting.status == Status.PAID  # not refunded before the money went back
+    assert posting.status == Status.IN_REVIEW  # not refunded before the money went back
     ledger = client.get(f"/post/{posting.pk}/status/").content.decode()
     assert "on its way back to your card" in ledger
 

@@ -1,4 +1,5 @@
-"""Staff review in the admin: every action is a model transition made through wizard.review."""
+"""Staff review in the admin: every action is a model transition made through
+wizard.postings.review."""
 
 import re
 from datetime import timedelta
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def in_review(client, fakestripe, run_tasks):
-    """A posting paid through fakestripe, confirmed by email, waiting for review."""
+    """A posting paid through fakestripe (and so in review), its receipt sent."""
     posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
     pay_and_return(client, posting, fakestripe)

@@ -88,7 +88,7 @@ def test_an_htmx_step_is_safe_while_another_thread_reloads(client, another_threa
 def test_asking_for_a_link_is_safe_while_another_thread_reloads(client, another_thread_reloading):
     posting = posting_at("logo_ready")
     own(client, posting)
-    data = {"resume_link": "1", "contact_email": "a@b.example"}
+    data = {"finish_later_link": "1", "contact_email": "a@b.example"}
     response = client.post(step_url("details", posting), data)
     assert response.status_code == 200
     assert b"We emailed a link to a@b.example" in response.content
@@ -144,7 +144,7 @@ def test_every_email_keeps_the_title_and_company_as_typed(email):
         company_name=COMPANY,
         slug="rd-lead",
         rejection_reason="Salary & location <missing>",
-        resume_nonce="n" * 22,
+        finish_later_nonce="n" * 22,
         paid_at=now,
         published_at=now,
         expires_at=now + timedelta(days=2),
@@ -238,7 +238,7 @@ def test_the_500_page_renders_without_a_request_or_a_database():
 def test_every_wizard_page_says_no_store(client, in_review):
     from wizard.postings.links import make_finish_later_token, manage_url
 
-    draft = posting_at("logo_ready", resume_nonce="n" * 22)
+    draft = posting_at("logo_ready", finish_later_nonce="n" * 22)
     own(client, draft)
     urls = [
         "/post/",
@@ -246,7 +246,7 @@ def test_every_wizard_page_says_no_store(client, in_review):
         step_url("confirmation", in_review),
         f"/post/{in_review.pk}/status/",
         f"/post/{in_review.pk}/payment/return/",
-        f"/post/resume/{make_finish_later_token(draft)}/",
+        f"/post/finish-later/{make_finish_later_token(draft)}/",
         manage_url(in_review).removeprefix("http://127.0.0.1:8000"),
     ]
     for url in urls:

@@ -1,5 +1,5 @@
-"""Stripe webhooks: verified, stored with their task in one transaction, acknowledged at
-once, processed by the worker with retries, idempotent."""
+"""Stripe webhooks: verified, stored with their job in one transaction, acknowledged at
+once, processed by the one job runner with retries, idempotent."""
 
 import json
 import time
@@ -13,20 +13,35 @@ from tests.conftest import WEBHOOK_SECRET, stripe_api
 from tests.factories import own, posting_at
 from tests.fakestripe_process import sign_webhook
 from tests.integration.test_payment import press_pay, return_path, session_id_from
+from wizard.jobs.models import Job
+from wizard.jobs.recovery import recover_stuck_work
 from wizard.models import JobPosting, Refund, Status, StripeEvent, TransitionLog
-from wizard.payments.webhooks import requeue_lost_events
+from wizard.payments.stripe_events import KIND
 from wizard.postings import attention
 
 pytestmark = pytest.mark.django_db
 
 URL = "/stripe/webhook/"
-PROCESS = "wizard.payments.webhooks.process_event"
-RUN_EFFECT = "wizard.jobs.runner.run_job"
+RUN_JOB = "wizard.jobs.runner.run_job"
 SESSION_RETRIEVE = "^/v1/checkout/sessions/cs_"
 
 
-def task_rows(path=PROCESS, **filters):
-    return DBTaskResult.objects.filter(task_path=path, **filters)
+def task_rows(**filters):
+    """The task rows of Stripe events' jobs."""
+    events = Job.objects.filter(kind=KIND).values_list("pk", flat=True)
+    return DBTaskResult.objects.filter(
+        task_path=RUN_JOB, args_kwargs__args__0__in=list(events), **filters
+    )
+
+
+def effect_task_rows():
+    """The task rows of every other job (the confirmation email…)."""
+    return DBTaskResult.objects.filter(task_path=RUN_JOB).exclude(pk__in=task_rows().values("pk"))
+
+
+def job_of(stored):
+    """The stored event's processing, as it is now."""
+    return Job.objects.get(stripe_event=stored)
 
 
 def flagged(posting):
@@ -69,19 +84,26 @@ def test_a_valid_completed_event_is_stored_queued_and_paid_by_the_worker(
         posting.pk,
     )
     assert stored.body == body.decode() and stored.payload == event
-    assert (stored.processed_at, stored.attempts) == (None, 0)
-    assert str(stored.task_id) == str(task_rows(status="READY").get().id)
+    job = job_of(stored)
+    assert (job.kind, job.name, job.posting_id, job.state, job.attempts) == (
+        KIND,
+        event["id"],
+        None,
+        "queued",
+        0,
+    )
+    assert task_rows(status="READY").get().args_kwargs["args"] == [job.pk]
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
     run_tasks()
     posting.refresh_from_db()
-    assert posting.is_paid  # paid, then confirmed and in review once the email went out
-    stored.refresh_from_db()
-    assert stored.processed_at is not None
-    assert (stored.attempts, stored.error, stored.failed_at) == (1, "", None)
+    assert posting.is_paid  # paid, and so in review at once
+    job = job_of(stored)
+    assert (job.state, job.attempts, job.last_error, job.failed_at) == ("sent", 1, "", None)
+    assert stored.state == "processed"
     assert TransitionLog.objects.get(target=Status.PAID).actor == "system"
     assert task_rows().count() == 1
-    assert task_rows(RUN_EFFECT).count() == 1  # one confirmation email
+    assert effect_task_rows().count() == 1  # one confirmation email
 
 
 def test_a_duplicate_delivery_is_stored_once_and_processed_once(client, paid_event, run_tasks):
@@ -94,22 +116,22 @@ def test_a_duplicate_delivery_is_stored_once_and_processed_once(client, paid_eve
     assert deliver(client, event).status_code == 200  # once more, after processing
     run_tasks()
     assert StripeEvent.objects.count() == 1
-    assert StripeEvent.objects.get().attempts == 1
+    assert job_of(StripeEvent.objects.get()).attempts == 1
     assert task_rows().count() == 1
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert task_rows(RUN_EFFECT).count() == 1
+    assert effect_task_rows().count() == 1
 
 
 def test_the_webhook_and_the_return_url_together_pay_once(client, paid_event, run_tasks):
     posting, event = paid_event
     session_id = event["data"]["object"]["id"]
     client.get(f"/post/{posting.pk}/payment/return/?session_id={session_id}")
-    assert JobPosting.objects.get().status == Status.PAID  # the return URL still pays at once
+    assert JobPosting.objects.get().status == Status.IN_REVIEW  # the return URL still pays at once
     assert deliver(client, event).status_code == 200
     run_tasks()
-    assert StripeEvent.objects.get().processed_at is not None
+    assert StripeEvent.objects.get().state == "processed"
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    assert task_rows(RUN_EFFECT).count() == 1
+    assert effect_task_rows().count() == 1
 
 
 def test_the_payload_is_not_trusted(client, fakestripe, run_tasks):
@@ -132,7 +154,7 @@ def test_the_payload_is_not_trusted(client, fakestripe, run_tasks):
     }
     assert deliver(client, forged).status_code == 200
     run_tasks()
-    assert StripeEvent.objects.get().processed_at is not None
+    assert StripeEvent.objects.get().state == "processed"
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
 
@@ -157,7 +179,7 @@ def test_a_bad_signature_gets_a_400_and_writes_nothing(client, paid_event, tampe
         kwargs["signature"] = "t=1,v1=deadbeef"
     response = deliver(client, body, **kwargs)
     assert response.status_code == 400
-    assert not StripeEvent.objects.exists()
+    assert not StripeEvent.objects.exists() and not Job.objects.filter(kind=KIND).exists()
     assert not task_rows().exists()
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
@@ -172,7 +194,9 @@ def test_unknown_event_types_are_acknowledged_and_ignored(client, fakestripe, ru
     response = deliver(client, event)
     assert response.status_code == 200
     run_tasks()
-    assert StripeEvent.objects.get().processed_at is not None
+    stored = StripeEvent.objects.get()
+    assert stored.state == "processed" and stored.posting_id is None
+    assert job_of(stored).payload["outcome"] == {"handled": False}
 
 
 def test_fakestripe_delivers_signed_webhooks_the_app_accepts(
@@ -229,8 +253,7 @@ def test_a_real_shaped_body_with_decimal_fields_is_stored_as_received_and_proces
     assert stored.payload["data"]["object"]["currency_conversion"]["presentment_rate"] == 1.0837
 
     run_tasks()
-    stored.refresh_from_db()
-    assert stored.processed_at is not None and stored.error == ""
+    assert job_of(stored).state == "sent" and job_of(stored).last_error == ""
     assert JobPosting.objects.get().is_paid
 
 
@@ -308,7 +331,7 @@ ODD_BODIES = {
 def test_a_signed_but_odd_body_gets_a_400_and_stores_nothing(client, fakestripe, body):
     response = deliver(client, body)
     assert response.status_code == 400
-    assert not StripeEvent.objects.exists()
+    assert not StripeEvent.objects.exists() and not Job.objects.exists()
     assert not DBTaskResult.objects.exists()
 
 
@@ -325,9 +348,8 @@ def test_an_event_delivered_while_stripe_is_down_is_acknowledged_and_processed_w
     assert len(fakestripe.faults()) == 1  # untouched: nothing called Stripe
 
     run_tasks()  # two attempts hit the 500s, the third pays
-    stored = StripeEvent.objects.get()
-    assert stored.processed_at is not None
-    assert (stored.attempts, stored.error, stored.failed_at) == (3, "", None)
+    job = job_of(StripeEvent.objects.get())
+    assert (job.state, job.attempts, job.last_error, job.failed_at) == ("sent", 3, "", None)
     assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
     assert task_rows().count() == 3
@@ -342,22 +364,23 @@ def test_a_failed_attempt_is_recorded_and_retried_after_a_backoff(
     assert deliver(client, event).status_code == 200
     run_tasks()
     stored = StripeEvent.objects.get()
-    assert (stored.attempts, stored.processed_at, stored.failed_at) == (1, None, None)
-    assert "Stripe answered 500" in stored.error
-    assert stored.next_attempt_at > timezone.now() + timedelta(seconds=250)
+    job = job_of(stored)
+    assert (job.state, job.attempts, job.failed_at) == ("queued", 1, None)
+    assert "Stripe answered 500" in job.last_error
+    assert job.next_attempt_at > timezone.now() + timedelta(seconds=250)
     assert stored.state == "retrying"
     assert flagged(posting) == (True, True)  # failing: staff can see it
     retry = task_rows(status="READY").get()
-    assert str(stored.task_id) == str(retry.id)
-    assert abs(retry.run_after - stored.next_attempt_at) < timedelta(seconds=1)
-    assert requeue_lost_events() == []  # its retry is queued: nothing is lost
+    assert abs(retry.run_after - job.next_attempt_at) < timedelta(seconds=1)
+    settings.STUCK_AFTER_SECONDS = 0
+    assert recover_stuck_work() == []  # its retry is queued: nothing is lost
 
     run_tasks()  # not due yet
-    assert StripeEvent.objects.get().attempts == 1
+    assert job_of(stored).attempts == 1
     task_rows(status="READY").update(run_after=timezone.now())
     run_tasks()
-    stored.refresh_from_db()
-    assert (stored.attempts, stored.error) == (2, "") and stored.processed_at
+    job = job_of(stored)
+    assert (job.state, job.attempts, job.last_error) == ("sent", 2, "")
     assert JobPosting.objects.get().is_paid
     assert flagged(posting) == (False, False)
 
@@ -372,25 +395,34 @@ def test_processing_gives_up_after_the_last_attempt_and_staff_see_it(
     assert deliver(client, event).status_code == 200
     run_tasks()
     stored = StripeEvent.objects.get()
-    assert stored.attempts == 3 and stored.failed_at and not stored.processed_at
-    assert "PaymentProviderUnavailable" in stored.error
+    job = job_of(stored)
+    assert (job.state, job.attempts) == ("failed", 3) and job.failed_at
+    assert "PaymentProviderUnavailable" in job.last_error
     assert stored.state == "failed"
     assert not task_rows(status="READY").exists()
-    assert requeue_lost_events() == []  # given up: left to staff, not re-queued
+    settings.STUCK_AFTER_SECONDS = 0
+    assert recover_stuck_work() == []  # given up: left to staff, not re-queued
     assert flagged(posting) == (True, True)
     listed = admin_client.get("/admin/wizard/jobposting/?attention=webhook")
     assert str(posting.pk) in listed.content.decode()
     events = admin_client.get("/admin/wizard/stripeevent/?state=failed")
     assert event["id"] in events.content.decode()
+    row = events.context["cl"].result_list[0]
+    assert (row.state, row.job.attempts) == ("failed", 3)
+    # The columns show the job's processing, not the event's old columns.
+    assert "PaymentProviderUnavailable" in events.content.decode()
+    assert '<td class="field-job_attempts">3</td>' in events.content.decode()
 
-    settings.STRIPE_API_BASE = fakestripe.url  # Stripe is back; staff reprocess
+    settings.STRIPE_API_BASE = fakestripe.url  # Stripe is back; staff run it again
     response = admin_client.post(
         "/admin/wizard/stripeevent/", {"action": "reprocess", "_selected_action": [stored.pk]}
     )
     assert response.status_code == 302
-    stored.refresh_from_db()
-    assert stored.processed_at and not stored.error and not stored.failed_at
-    assert JobPosting.objects.get().status == Status.PAID
+    assert job_of(stored).state == "queued"
+    run_tasks()
+    job = job_of(stored)
+    assert (job.state, job.last_error) == ("sent", "")
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert flagged(posting) == (False, False)
 
 
@@ -402,7 +434,7 @@ def test_a_refund_of_a_charge_our_key_cannot_see_is_flagged_and_not_retried(
     session_id = session_id_from(press_pay(client, posting))
     client.get(return_path(fakestripe.pay(session_id)[1]))
     posting.refresh_from_db()
-    assert posting.status == Status.PAID
+    assert posting.status == Status.IN_REVIEW
     settings.EFFECT_RETRY_BASE_SECONDS = 0
     event = {
         "id": "evt_unseen_charge",
@@ -422,10 +454,12 @@ def test_a_refund_of_a_charge_our_key_cannot_see_is_flagged_and_not_retried(
     run_tasks()
     stored = StripeEvent.objects.get()
     assert stored.posting_id == posting.pk
-    assert (stored.attempts, stored.processed_at) == (1, None) and stored.failed_at
-    assert "ch_of_another_account" in stored.error and "No such charge" in stored.error
+    job = job_of(stored)
+    assert (job.state, job.attempts) == ("failed", 1) and job.failed_at
+    assert "ch_of_another_account" in job.last_error and "No such charge" in job.last_error
     assert task_rows().count() == 1  # no retry queued
-    assert requeue_lost_events() == []
+    settings.STUCK_AFTER_SECONDS = 0
+    assert recover_stuck_work() == []
     assert flagged(posting) == (True, True)
     assert JobPosting.objects.get().is_paid  # nothing else changed
     assert not Refund.objects.exists()
@@ -434,7 +468,9 @@ def test_a_refund_of_a_charge_our_key_cannot_see_is_flagged_and_not_retried(
 
 
 @pytest.mark.parametrize("lost", ["vanished", "failed"])
-def test_an_event_whose_task_was_lost_is_queued_again(client, paid_event, run_tasks, lost):
+def test_an_event_whose_task_was_lost_is_queued_again(
+    client, paid_event, run_tasks, lost, settings
+):
     posting, event = paid_event
     assert deliver(client, event).status_code == 200
     rows = task_rows()
@@ -442,26 +478,28 @@ def test_an_event_whose_task_was_lost_is_queued_again(client, paid_event, run_ta
         rows.delete()
     else:
         rows.update(status="FAILED", finished_at=timezone.now())
-    [report] = requeue_lost_events()
-    assert event["id"] in report
-    assert requeue_lost_events() == []  # its new task is waiting: once is enough
+    settings.STUCK_AFTER_SECONDS = 0
+    [report] = recover_stuck_work()
+    assert f"{KIND}:{event['id']}" in report
+    assert recover_stuck_work() == []  # its new task is waiting: once is enough
     run_tasks()
-    stored = StripeEvent.objects.get()
-    assert stored.processed_at and stored.attempts == 1
+    job = job_of(StripeEvent.objects.get())
+    assert (job.state, job.attempts) == ("sent", 1)
     assert JobPosting.objects.get().is_paid
-    assert requeue_lost_events() == []
+    assert recover_stuck_work() == []
 
 
-def test_the_scheduler_runs_the_recovery_of_lost_events(client, paid_event, run_tasks):
-    from wizard.tasks import periodic_tasks, requeue_lost_webhook_events
+def test_the_scheduler_runs_the_recovery_of_lost_events(client, paid_event, run_tasks, settings):
+    from wizard.tasks import periodic_tasks, recover_stuck_side_effects
 
-    assert requeue_lost_webhook_events in periodic_tasks
+    assert recover_stuck_side_effects in periodic_tasks
     posting, event = paid_event
     assert deliver(client, event).status_code == 200
     task_rows().delete()
-    requeue_lost_webhook_events.enqueue()
+    settings.STUCK_AFTER_SECONDS = 0
+    recover_stuck_side_effects.enqueue()
     run_tasks()  # the periodic job queues the event again, and the worker processes it
-    assert StripeEvent.objects.get().processed_at is not None
+    assert StripeEvent.objects.get().state == "processed"
     assert JobPosting.objects.get().is_paid
 
 

@@ -1,4 +1,4 @@
-"""schema.org JobPosting data (wizard.jsonld), built from unsaved postings: no database."""
+"""schema.org JobPosting data (wizard.board.jsonld), built from unsaved postings: no database."""
 
 import json
 from datetime import UTC, datetime

@@ -29,7 +29,7 @@ board's own query parameters: anything else is rendered each time.
 **Correctness first.** A cache that does not answer costs the page its cache, not the
 page: reads and writes that fail are logged and the page is rendered from the database.
 The cache must be shared by every process that writes postings or serves the board (see
-CACHE_URL in the README): a version bumped in a cache the web processes do not read
+CACHE_URL in docs/configuration.md): a version bumped in a cache the web processes do not read
 would leave them showing a withdrawn job until BOARD_PAGE_CACHE_SECONDS pass.
 """
 

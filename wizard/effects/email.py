@@ -9,16 +9,19 @@ from anymail.signals import tracking
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
+from django_fsm import can_proceed
 
-from wizard.jobs import runner
+from wizard.jobs import recovery, runner
 from wizard.jobs.kinds import JobKind, register
 from wizard.jobs.models import Job
-from wizard.postings import events, links
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings import attention, events, links, review
+from wizard.postings.models import JobPosting, Status
+from wizard.postings.transitions import locked_posting
 
 KIND = "email"
 
@@ -38,6 +41,7 @@ class Email(models.TextChoices):
 class EmailKind(JobKind):
     name = KIND
     label = "Email"
+    employer_sees = True  # every email of this kind goes to the employer
 
     @property
     def provider(self):
@@ -72,14 +76,11 @@ class EmailKind(JobKind):
         return False  # network errors, timeouts, 5xx, 429 and the unknown are worth retrying
 
     def succeeded(self, effect, posting):
-        if effect.name != Email.CONFIRMATION:
-            return
-        if posting.status == Status.PAID:
-            posting.confirm(by=Actor.system(), why="Confirmation email sent")
-            posting.submit_for_review(by=Actor.system(), why="Paid and confirmed")
-        else:
+        """The receipt went out (again, perhaps to a corrected address): the failure the
+        employer was shown is over. Review never waits for it (wizard.postings.review)."""
+        if effect.name == Email.CONFIRMATION and posting.last_error_message:
             posting.clear_error()
-        posting.save()
+            posting.save()
 
     def failure_message(self, effect):
         return (
@@ -138,8 +139,8 @@ def _links(effect):
     posting = effect.posting
     if effect.name == Email.FINISH_LATER:
         return {
-            "resume_url": links.finish_later_url(posting),
-            "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS,
+            "finish_later_url": links.finish_later_url(posting),
+            "max_age_days": settings.FINISH_LATER_LINK_MAX_AGE_DAYS,
         }
     return {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
 
@@ -184,21 +185,34 @@ def warn_expiring_postings():
     return warned
 
 
+@recovery.repair
 def queue_missing_confirmations(stuck_before):
-    """Paid postings without a confirmation email (data repaired by hand, say): queue one."""
+    """Repair paid postings left in `paid` (by the release before this one, which held
+    them out of review until their receipt went out, or by hand): submit them for review,
+    and queue their receipt if they have none. Returns a sentence per posting."""
     repaired = []
-    confirmed = Job.objects.of_kind(KIND, Email.CONFIRMATION).values("posting_id")
-    unconfirmed = JobPosting.objects.filter(status=Status.PAID, paid_at__lt=stuck_before).exclude(
-        pk__in=confirmed
-    )
-    for posting_id in unconfirmed.values_list("pk", flat=True):
-        with transaction.atomic():
-            posting = JobPosting.objects.select_for_update().get(pk=posting_id)
-            if posting.status != Status.PAID or confirmed.filter(posting_id=posting_id).exists():
-                continue
-            queue_email(posting, Email.CONFIRMATION)
-        repaired.append(f"posting {posting_id} was paid without a confirmation email; queued")
+    receipts = Job.objects.of_kind(KIND, Email.CONFIRMATION)
+    left = JobPosting.objects.filter(status=Status.PAID, paid_at__lt=stuck_before)
+    for posting_id in left.values_list("pk", flat=True):
+        with locked_posting(posting_id) as posting:
+            if not can_proceed(posting.confirm):
+                continue  # moved on meanwhile
+            review.submit(posting, why="Left paid")
+            posting.save()
+            report = f"posting {posting_id} was left paid; submitted for review"
+            if not receipts.filter(posting_id=posting_id).exists():
+                queue_email(posting, Email.CONFIRMATION)
+                report += " and its confirmation email queued"
+        repaired.append(report)
     return repaired
+
+
+@attention.reason("receipt", "Receipt not delivered")
+def _receipt_not_delivered():
+    """The confirmation email failed or bounced: the employer is asked on their page for a
+    correct address; staff may correct it and run the email again."""
+    failed = Job.objects.of_kind(KIND, Email.CONFIRMATION).needing_attention()
+    return Exists(failed.filter(posting=OuterRef("pk")))
 
 
 BOUNCE_EVENTS = {"bounced", "rejected", "complained"}

@@ -4,22 +4,21 @@ public URL was published, or that it left the board.
 The URL is captured when the effect is queued: a posting keeps its slug after it expires,
 but the notice must name the URL as it was, whatever happens to the posting later. Both
 calls are idempotent, so a retry (or a duplicate after a crash) that repeats one is
-harmless. A failure is the staff's business alone: the effect shows up as needing
-attention in the admin, and the employer sees nothing.
+harmless. Google grants so many calls a day (GOOGLE_INDEXING_DAILY_QUOTA): the kind
+declares that budget, and notices over it wait for the next day, oldest first; a 429's
+Retry-After is waited out without spending an attempt. A failure is the staff's business
+alone: the effect shows up as needing attention in the admin, and the employer sees
+nothing.
 """
-
-import logging
 
 from django.conf import settings
 from django.dispatch import receiver
 
 from wizard.jobs import runner
-from wizard.jobs.kinds import JobKind, register
+from wizard.jobs.kinds import Budget, JobKind, register
 from wizard.postings import events, links
 from wizard.providers import google_indexing, indexnow
 from wizard.providers.errors import ProviderRefused
-
-logger = logging.getLogger(__name__)
 
 KIND = "indexing"
 URL_UPDATED = google_indexing.URL_UPDATED
@@ -30,7 +29,12 @@ class IndexingKind(JobKind):
     name = KIND
     label = "Search engines notified"
     provider = "Google, IndexNow"
-    employer_sees_failure = False
+    employer_sees = False  # staff's business alone (see above)
+
+    @property
+    def budget(self):
+        """Google's daily quota of publish calls: notices over it wait for the next day."""
+        return Budget(settings.GOOGLE_INDEXING_DAILY_QUOTA)
 
     def describe(self, effect):
         what = "removed" if effect.name == URL_DELETED else "published"
@@ -47,15 +51,6 @@ class IndexingKind(JobKind):
 
     def is_permanent(self, exc):
         return isinstance(exc, ProviderRefused)
-
-    def failed(self, effect, posting):
-        """Only log: the employer cannot act on it; staff see the FAILED effect."""
-        logger.error(
-            "Search engines were not told of %s (%s): %s",
-            effect.payload.get("url", ""),
-            effect.name,
-            effect.last_error,
-        )
 
 
 register(IndexingKind())

@@ -4,7 +4,7 @@ Opening a link (GET) shows a page with a "Continue your draft" button and spends
 nothing, so that a mail scanner that opens links first does not use it up. The
 button (POST) attaches the draft to the browser's session and replaces the nonce
 the link was signed over (wizard.postings.links), so a link works once, and only
-within RESUME_LINK_MAX_AGE_DAYS of being made.
+within FINISH_LATER_LINK_MAX_AGE_DAYS of being made.
 
 Anyone can type any address into the form, so the links sent are limited: per
 recipient (FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY, across all drafts) and per
@@ -127,9 +127,9 @@ def request_link(posting_id, contact_email, client=None):
         client = client or Client()
         check_limits(contact_email, client, now)
         posting.contact_email = contact_email
-        if not posting.resume_nonce:
-            posting.resume_nonce = secrets.token_urlsafe(16)
-        posting.save(update_fields=["contact_email", "resume_nonce", "updated_at"])
+        if not posting.finish_later_nonce:
+            posting.finish_later_nonce = secrets.token_urlsafe(16)
+        posting.save(update_fields=["contact_email", "finish_later_nonce", "updated_at"])
         effect = send_again(posting, Email.FINISH_LATER)
         _record(effect, contact_email, client, now)
         return effect
@@ -138,7 +138,7 @@ def request_link(posting_id, contact_email, client=None):
 def check_link(posting_id, nonce):
     """The posting a link opens, if it can still be used; spends nothing."""
     posting = JobPosting.objects.get(pk=posting_id)
-    if not secrets.compare_digest(posting.resume_nonce, nonce):
+    if not secrets.compare_digest(posting.finish_later_nonce, nonce):
         raise LinkUsed()
     if posting.status == Status.ABANDONED:
         raise DraftClosed()
@@ -148,10 +148,10 @@ def check_link(posting_id, nonce):
 def use_link(posting_id, nonce):
     """Check the link against the locked row and spend it: the nonce is replaced."""
     with locked_posting(posting_id) as posting:
-        if not secrets.compare_digest(posting.resume_nonce, nonce):
+        if not secrets.compare_digest(posting.finish_later_nonce, nonce):
             raise LinkUsed()
         if posting.status == Status.ABANDONED:
             raise DraftClosed()
-        posting.resume_nonce = secrets.token_urlsafe(16)
-        posting.save(update_fields=["resume_nonce", "updated_at"])
+        posting.finish_later_nonce = secrets.token_urlsafe(16)
+        posting.save(update_fields=["finish_later_nonce", "updated_at"])
         return posting

@@ -1,7 +1,8 @@
 """The employer's view of a paid posting: what has happened, when, and what went wrong.
 
-Drawn from the flow's steps, the payment, every side effect the posting is owed
-(whatever its kind) and the review.
+Drawn from the flow's steps, the payment, the side effects the posting is owed that
+the employer sees (each kind says whether they do: JobKind.employer_sees; staff see
+every job in the admin) and the review. The page polls while these are under way.
 """
 
 from dataclasses import dataclass
@@ -9,14 +10,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
+from django_fsm import can_proceed
 
 from wizard.effects.email import KIND as EMAIL
 from wizard.effects.email import Email
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
-from wizard.postings.models import Status
-
-AWAITING_REVIEW = (Status.CONFIRMED, Status.IN_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,8 @@ class Ledger:
     def __init__(self, posting, flow):
         self.posting = posting
         self.flow = flow
-        self.effects = list(posting.jobs.all())
+        # Only the employer's: a notice to search engines retrying for hours is staff's.
+        self.effects = [job for job in posting.jobs.all() if kind_named(job.kind).employer_sees]
         self.email = next(
             (e for e in self.effects if e.kind == EMAIL and e.name == Email.CONFIRMATION), None
         )
@@ -62,8 +62,6 @@ class Ledger:
     def _effect(self, effect):
         kind = kind_named(effect.kind)
         label = kind.describe(effect)
-        if effect.needs_attention and not kind.employer_sees_failure:
-            return Entry(label, False, note="delayed; our staff are on it")
         if effect.needs_attention:
             return Entry(
                 label,
@@ -81,8 +79,10 @@ class Ledger:
         return Entry(label, kind.is_done(effect), effect.sent_at, note=kind.employer_note(effect))
 
     def _review(self):
+        """Read from what the review's transitions record: the rejection's reason, the
+        publication's date, the refund's date (refunded before review)."""
         posting = self.posting
-        if posting.status == Status.REJECTED:
+        if posting.rejection_reason:
             rejected = posting.transitions.filter(transition="reject").first()
             return Entry(
                 "Reviewed",
@@ -93,14 +93,16 @@ class Ledger:
         if posting.published_at:
             note = "published" if posting.is_public else "published, now off the board"
             return Entry("Reviewed", True, posting.published_at, note=note)
-        if posting.status == Status.REFUNDED:
+        if posting.refunded_at:
             return Entry("Reviewed", False, note="withdrawn before review")
         return Entry("Reviewed", False, note="our staff will review it shortly")
 
     @property
     def can_withdraw(self):
+        """Before review the employer may withdraw: their payment can still be refunded,
+        and no refund of it is asked for yet."""
         posting = self.posting
-        return posting.status in AWAITING_REVIEW and not posting.refund_requested
+        return can_proceed(posting.mark_refunded) and not posting.refund_requested
 
     def _email_sent(self, email):
         if email is None or email.in_flight:
@@ -135,20 +137,35 @@ class Ledger:
         return self.email is not None and self.email.needs_attention
 
     @property
+    def receipt_on_its_way(self):
+        """The confirmation email is queued or being sent (or, for a posting an older
+        release left paid, about to be queued by the recovery)."""
+        return self.email is None or self.email.in_flight
+
+    @property
+    def receipt_problem(self):
+        """What became of a receipt that failed or bounced, in a sentence for the employer;
+        "" when nothing went wrong."""
+        if not self.email_needs_attention:
+            return ""
+        if self.email.state == Job.State.BOUNCED:
+            return f"The mail server for {self.email.target} refused the email with your receipt."
+        return f"We could not send your receipt to {self.email.target}."
+
+    @property
     def busy(self):
-        """Something is under way that the employer sees finish within seconds."""
-        if any(effect.in_flight for effect in self.effects):
-            return True
-        return self.posting.status == Status.PAID and not self.email_needs_attention
+        """Something the employer sees is under way, and finishes within seconds."""
+        return any(effect.in_flight for effect in self.effects)
 
     @property
     def phase(self):
         """What the confirmation page waits for, and so how often it asks: `busy` (our
-        own work, seconds), `review` (a person, minutes or hours), or `settled`
+        own work, seconds), `review` (a person, minutes or hours: until staff decide or
+        a withdrawal's refund ends it, the payment can still be refunded), or `settled`
         (nothing more happens without the employer, so polling stops)."""
         if self.busy:
             return "busy"
-        if self.posting.status in AWAITING_REVIEW and not self.email_needs_attention:
+        if can_proceed(self.posting.mark_refunded):
             return "review"
         return "settled"
 

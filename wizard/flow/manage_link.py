@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET
 from wizard.flow.navigation import refuse_link
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim
-from wizard.ops.logs import bind_posting
 from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, read_manage_token
+from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import JobPosting
 
 

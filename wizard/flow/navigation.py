@@ -44,7 +44,7 @@ def refuse_link(request, error):
     """An emailed link that cannot be used (a LinkError): why, with its HTTP status."""
     return render(
         request,
-        "wizard/resume_invalid.html",
-        {"reason": error.reason, "max_age_days": settings.RESUME_LINK_MAX_AGE_DAYS},
+        "wizard/link_invalid.html",
+        {"reason": error.reason, "max_age_days": settings.FINISH_LATER_LINK_MAX_AGE_DAYS},
         status=error.status,
     )

@@ -8,10 +8,10 @@ from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to, refuse_link
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim, owned_posting
-from wizard.ops.logs import bind_posting
 from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
+from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor, JobPosting, Status
 
 
@@ -103,7 +103,7 @@ def finish_later_link(request, token):
         bind_posting(posting_id)
         if request.method == "GET":
             posting = finish_later.check_link(posting_id, nonce)
-            return render(request, "wizard/resume_confirm.html", {"posting": posting})
+            return render(request, "wizard/finish_later_confirm.html", {"posting": posting})
         posting = finish_later.use_link(posting_id, nonce)
     except JobPosting.DoesNotExist:
         return refuse_link(request, LinkInvalid())

@@ -1,12 +1,32 @@
-"""What a kind of side effect is: the one class a new kind subclasses, and the registry.
+"""What a kind of job is: the one class a new kind subclasses, and the registry.
 
 A kind says what to do (`perform`), which failures retrying cannot fix
-(`is_permanent`), and, optionally, what its success or failure means for the
-posting. Everything else (the record, ordering with the state change, retries
-with backoff, crash recovery, the ledger, staff alerts) is the runner's.
+(`is_permanent`), optionally its provider's budget (`budget`), and what its success
+or failure means for the posting. Everything else (the record, ordering with the state
+change, retries with backoff, a provider's Retry-After, crash recovery, the ledger,
+staff alerts) is the runner's.
 """
 
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
 from django.conf import settings
+
+# The longest a provider's Retry-After is honoured for; a longer one (or a date far off)
+# is taken as this.
+MAX_RETRY_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most `calls` attempts per window of `per` (windows start at midnight UTC, one
+    after another). Over it, jobs wait for the next window, oldest first."""
+
+    calls: int
+    per: timedelta = timedelta(days=1)
+
 
 _REGISTRY = {}
 
@@ -19,8 +39,14 @@ class JobKind:
     # Run once right after the transaction that queued it commits, in that process,
     # before the worker gets to it: for effects whose outcome someone is waiting for.
     run_at_once = False
-    # Whether the employer is told when it fails for good (staff always are).
-    employer_sees_failure = True
+    # Whether the employer sees it: an email to them, their refund. Then it is in their
+    # ledger (and the page polls while it is under way), and a final failure is recorded
+    # on the posting as a sentence for them. Otherwise it is staff's alone (a search-engine
+    # notice, a staff notification): staff see every job in the admin, whatever its kind.
+    employer_sees = False
+
+    # A provider's quota (a Budget), or None for none.
+    budget = None
 
     @property
     def max_attempts(self):
@@ -29,6 +55,12 @@ class JobKind:
     def describe(self, effect):
         """A line for the employer's ledger and the admin."""
         return f"{self.label}: {effect.name}"
+
+    def in_worker(self):
+        """The surroundings of an attempt made by the task worker, where no one waits for
+        it (a context manager): e.g. a provider's longer background deadline. An attempt
+        made at once in a request (`run_at_once`) runs without it."""
+        return nullcontext()
 
     def target(self, effect):
         """Where this attempt goes (an address, a URL), recorded on the effect."""
@@ -44,14 +76,29 @@ class JobKind:
         """True when retrying cannot help: fail at once and alert staff."""
         return False
 
+    def retry_after(self, exc):
+        """How long the provider asked us to wait (a timedelta), or None: the Retry-After
+        header of its answer, on the exception or one it was raised from (`headers`, as
+        wizard.providers' errors and Stripe's carry them)."""
+        while exc is not None:
+            wait = retry_after(getattr(exc, "headers", None))
+            if wait is not None:
+                return wait
+            exc = exc.__cause__
+        return None
+
     def succeeded(self, effect, posting):
         """Called in the transaction that records success, with the posting locked."""
 
     def failed(self, effect, posting):
-        """Called in the transaction that records a final failure, with the posting locked.
+        """Called in the transaction that records a final failure, with the posting locked
+        (None for a job of no posting: staff see it failed).
 
-        By default the employer sees a friendly sentence and staff the detail.
+        By default, for a kind the employer sees, they see a friendly sentence on the
+        posting and staff the detail; staff see a failed job of any kind in the admin.
         """
+        if posting is None or not self.employer_sees:
+            return
         posting.record_error(
             self.failure_message(effect),
             f"{self.describe(effect)} failed: {effect.last_error}",
@@ -68,6 +115,25 @@ class JobKind:
 
     def failure_message(self, effect):
         return f"{self.describe(effect)} did not go through. Our staff have been told."
+
+
+def retry_after(headers, now=None):
+    """A Retry-After header's wait (seconds, or an HTTP date), at most MAX_RETRY_AFTER; None
+    without one or when it cannot be read."""
+    value = None
+    if headers:
+        value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        wait = timedelta(seconds=int(value))
+    else:
+        try:
+            wait = parsedate_to_datetime(value) - (now or datetime.now(UTC))
+        except (TypeError, ValueError):
+            return None
+    return min(max(wait, timedelta(0)), MAX_RETRY_AFTER)
 
 
 def register(kind):

@@ -18,11 +18,14 @@ class JobQuerySet(models.QuerySet):
 
 
 class Job(models.Model):
-    """One side effect a posting is owed: an email, a search-engine notification, a refund…
+    """One piece of work owed to a third party or received from one: an email, a
+    search-engine notification, a refund, a Stripe event to process…
 
-    Unique per (posting, kind, name). Created or re-queued in the transaction that
-    decides it is due, then run by wizard.jobs.runner: at most once per request
-    without crashes, at most one duplicate per crash.
+    It belongs to a posting, or to none (a Stripe event is the stored event's job; the
+    event names the posting, if any). Unique by its key (and per (posting, kind, name)).
+    Created or re-queued in the transaction that decides it is due, then run by
+    wizard.jobs.runner: at most once per request without crashes, at most one duplicate
+    per crash.
     """
 
     class State(models.TextChoices):
@@ -36,11 +39,15 @@ class Job(models.Model):
     NEEDS_ATTENTION = [State.FAILED, State.BOUNCED]
     IN_FLIGHT = [State.QUEUED, State.SENDING]
 
-    posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="jobs")
+    posting = models.ForeignKey(
+        JobPosting, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
     kind = models.CharField(max_length=30, help_text="The registered kind: email, indexing, …")
-    name = models.CharField(max_length=100, help_text="Which one of its kind, e.g. the email.")
+    name = models.CharField(
+        max_length=255, help_text="Which one of its kind, e.g. the email, the Stripe event's id."
+    )
     key = models.CharField(
-        max_length=200, unique=True, help_text="Idempotency key, given to providers that take one."
+        max_length=300, unique=True, help_text="Idempotency key, given to providers that take one."
     )
     payload = models.JSONField(default=dict, blank=True)
     target = models.CharField(max_length=500, blank=True, help_text="Where the last attempt went.")
@@ -60,7 +67,7 @@ class Job(models.Model):
 
     class Meta:
         db_table = "wizard_effect"  # its name before jobs had their own package
-        ordering = ["posting", "queued_at", "id"]
+        ordering = ["posting_id", "queued_at", "id"]  # by the column: no join to lock across
         constraints = [
             models.UniqueConstraint(
                 fields=["posting", "kind", "name"], name="one_effect_per_posting_kind_and_name"
@@ -69,7 +76,8 @@ class Job(models.Model):
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
     def __str__(self):
-        return f"{self.kind} {self.name} for {self.posting_id}"
+        owner = f" for {self.posting_id}" if self.posting_id else ""
+        return f"{self.kind} {self.name}{owner}"
 
     @property
     def needs_attention(self):
@@ -78,6 +86,26 @@ class Job(models.Model):
     @property
     def in_flight(self):
         return self.state in self.IN_FLIGHT
+
+
+class BudgetUse(models.Model):
+    """How many attempts a kind with a budget (wizard.jobs.kinds.Budget) made in one
+    window: counted under this row's lock when an attempt is claimed."""
+
+    kind = models.CharField(max_length=30)
+    window_start = models.DateTimeField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "wizard_job_budget_use"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "window_start"], name="one_budget_use_per_window"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.used} since {self.window_start:%Y-%m-%d %H:%M}"
 
 
 @attention.reason("effect", "A side effect failed (email, refund, indexing, …)")

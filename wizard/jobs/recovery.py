@@ -1,7 +1,9 @@
-"""Drive forward the side effects that a crash or an outage left half done.
+"""Drive forward the jobs that a crash or an outage left half done.
 
-Safe to run concurrently and repeatedly: it only re-queues effects under a lock
-after re-checking them, and an effect's task runs only from `queued`.
+Safe to run concurrently and repeatedly: it only re-queues jobs under a lock
+after re-checking them, and a job's task runs only from `queued`. A package that
+knows of other work a crash can leave undone registers its own repair (`repair`);
+this module knows no kind of job.
 """
 
 import logging
@@ -14,13 +16,22 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from wizard.effects.email import queue_missing_confirmations
 from wizard.jobs.models import Job
 from wizard.jobs.runner import run_job
 
 logger = logging.getLogger(__name__)
 
 LIVE_TASK = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
+
+_REPAIRS = []
+
+
+def repair(function):
+    """Decorator: have each recovery run call `function(stuck_before)` too; it returns a
+    list of sentences saying what it repaired. For work the jobs' own records cannot
+    show as missing (a job that was never queued)."""
+    _REPAIRS.append(function)
+    return function
 
 
 def recover_stuck_work():
@@ -29,7 +40,7 @@ def recover_stuck_work():
     return [
         *_requeue_interrupted(stuck_before),
         *_requeue_lost_tasks(stuck_before),
-        *queue_missing_confirmations(stuck_before),
+        *(line for function in _REPAIRS for line in function(stuck_before)),
     ]
 
 

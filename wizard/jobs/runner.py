@@ -1,28 +1,32 @@
-"""The one runner of every side effect: queue, claim, perform, record, retry.
+"""The one runner of every job (an outbound side effect, an inbound Stripe event): queue,
+claim, perform, record, retry with backoff, wait when a provider asks (Retry-After) or a
+kind's budget is spent.
 
-Guarantee: without crashes each requested effect runs exactly once. A worker that
-dies between the provider's answer and recording it leaves the effect `sending`;
-recovery (wizard.jobs.recovery) queues it again, so a crash costs at most one
-duplicate, which the attempt count and the provider's ids reveal.
+Guarantee: without crashes each requested job runs exactly once. A worker that dies
+between the provider's answer and recording it leaves the job `sending`; recovery
+(wizard.jobs.recovery) queues it again, so a crash costs at most one duplicate, which
+the attempt count and the provider's ids reveal.
 
-Lock order, everywhere: the posting, then its effect.
+Lock order, everywhere: the posting, then its job. Claiming and recording change the
+job by conditional updates (its state and attempt number as they were read), so a
+worker whose job was taken back by recovery records nothing.
 """
 
 import logging
 import random
+from contextlib import nullcontext
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Subquery
 from django.tasks import task
 from django.utils import timezone
 
+from wizard.jobs import budget
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
-from wizard.ops.logs import posting_context
-from wizard.payments import client as stripe_client
+from wizard.postings.logcontext import posting_context
 from wizard.postings.models import JobPosting
 
 logger = logging.getLogger(__name__)
@@ -39,9 +43,10 @@ class TooSoon(Exception):
 
 
 def queue(posting, kind, name, payload=None):
-    """Create or re-queue the (posting, kind, name) effect and enqueue its task.
+    """Create or re-queue the (posting, kind, name) job and enqueue its task. `posting`
+    may be None: a job that belongs to no posting.
 
-    Call inside the transaction that decides the effect is due (rule 3 of the design):
+    Call inside the transaction that decides the job is due (rule 3 of the design):
     the record and its task commit, or roll back, with that decision.
     """
     assert transaction.get_connection().in_atomic_block, "queue() needs a transaction"
@@ -50,7 +55,7 @@ def queue(posting, kind, name, payload=None):
         posting=posting,
         kind=kind,
         name=name,
-        defaults={"key": f"{kind}:{name}:{posting.pk}", "payload": payload or {}},
+        defaults={"key": _key(kind, name, posting), "payload": payload or {}},
     )
     if not created:
         if effect.state == State.SENDING:
@@ -61,10 +66,29 @@ def queue(posting, kind, name, payload=None):
         if payload is not None:
             effect.payload = payload
         effect.save()
-    run_job.enqueue(effect.pk)
-    if kind_named(kind).run_at_once:
-        transaction.on_commit(partial(run_now, effect.pk))
+    _enqueue(effect)
     return effect
+
+
+def queue_new(kind, name, payload=None):
+    """Create a job of no posting and enqueue its task, in the caller's transaction (a
+    stored Stripe event's, say). Raises IntegrityError when the job exists already."""
+    assert transaction.get_connection().in_atomic_block, "queue_new() needs a transaction"
+    effect = Job.objects.create(
+        posting=None, kind=kind, name=name, key=_key(kind, name, None), payload=payload or {}
+    )
+    _enqueue(effect)
+    return effect
+
+
+def _key(kind, name, posting):
+    return f"{kind}:{name}" if posting is None else f"{kind}:{name}:{posting.pk}"
+
+
+def _enqueue(effect):
+    run_job.enqueue(effect.pk)
+    if kind_named(effect.kind).run_at_once:
+        transaction.on_commit(partial(run_now, effect.pk))
 
 
 def queue_again(posting, kind, name, *, cooldown):
@@ -93,72 +117,105 @@ def retry(effects):
 
 @task()
 def run_job(effect_id):
-    with stripe_client.background():  # the worker: no employer is waiting
-        return run_now(effect_id)
+    return run_now(effect_id, in_worker=True)
 
 
-def run_now(effect_id):
+def run_now(effect_id, *, in_worker=False):
     """One attempt, in this process: claim, perform, record. Returns what happened.
     Every line logged once the effect is claimed names its posting."""
     effect = _claim(effect_id)
     if effect is None:
         return "nothing to do"
     with posting_context(effect.posting_id):
-        return _attempt(effect)
+        return _attempt(effect, in_worker)
 
 
-def _attempt(effect):
+def _attempt(effect, in_worker):
     kind = kind_named(effect.kind)
     try:
-        performed = kind.perform(effect)
+        with kind.in_worker() if in_worker else nullcontext():
+            performed = kind.perform(effect)
     except Exception as exc:  # every failure is recorded and classified below
-        return _record_failure(effect.pk, exc, posting_id=effect.posting_id)
+        return _record_failure(effect, exc)
     provider_id, outcome = performed if isinstance(performed, tuple) else (performed, None)
-    _record_success(effect.pk, provider_id or "", outcome, posting_id=effect.posting_id)
-    return "done"
-
-
-def _locked(effect_id, posting_id=None):
-    """Lock the posting, then its effect: the order every writer of both follows.
-
-    Two queries: the posting is found from the effect inside the locking query (only the
-    posting's row is locked by it) unless the caller knows it already."""
-    if posting_id is None:
-        posting_id = Subquery(Job.objects.filter(pk=effect_id).values("posting_id")[:1])
-    # The posting's payment comes in the same query (emails show its price); only the
-    # posting's row is locked.
-    posting = (
-        JobPosting.objects.select_related("current_attempt")
-        .select_for_update(of=("self",))
-        .get(pk=posting_id)
-    )
-    return Job.objects.select_for_update().get(pk=effect_id), posting
+    return _record_success(effect, provider_id or "", outcome)
 
 
 def _claim(effect_id):
-    with transaction.atomic():
-        effect, posting = _locked(effect_id)
-        if effect.state != State.QUEUED:
-            return None  # done already, or another worker is on it
-        effect.state = State.SENDING
-        effect.attempts += 1
-        effect.started_at = timezone.now()
-        effect.posting = posting
-        effect.target = kind_named(effect.kind).target(effect)[:500]
-        effect.save()
-        return effect
+    """Take a queued job for one attempt: one read (the job and its posting) and one
+    conditional update, which only one worker can win. A kind with a budget counts the
+    attempt first, or has the job wait for its next window (wizard.jobs.budget)."""
+    effect = Job.objects.select_related("posting__current_attempt").filter(pk=effect_id).first()
+    if effect is None or effect.state != State.QUEUED:
+        return None  # done already, or another worker is on it
+    kind = kind_named(effect.kind)
+    now = timezone.now()
+    taken = Job.objects.filter(pk=effect.pk, state=State.QUEUED, attempts=effect.attempts)
+    changes = {
+        "state": State.SENDING,
+        "attempts": effect.attempts + 1,
+        "started_at": now,
+        "target": kind.target(effect)[:500],
+    }
+    if kind.budget is None:
+        if not taken.update(**changes, updated_at=now):
+            return None
+    else:
+        with transaction.atomic():
+            if not taken.select_for_update().exists():
+                return None
+            wait_until = budget.spend(effect, kind.budget, now)
+            if wait_until is not None:
+                return _wait(effect, wait_until, "its budget is spent until")
+            taken.update(**changes, updated_at=now)
+    for field, value in changes.items():
+        setattr(effect, field, value)
+    return effect
 
 
-def _record_success(effect_id, provider_id, outcome=None, *, posting_id=None):
+def _wait(effect, until, why):
+    """The job waits until `until` without spending an attempt (in the caller's
+    transaction). Returns None: nothing was claimed."""
+    Job.objects.filter(pk=effect.pk).update(next_attempt_at=until, updated_at=timezone.now())
+    run_job.using(run_after=until).enqueue(effect.pk)
+    logger.info("Job %s (%s) waits: %s %s", effect.pk, effect.key, why, until)
+    return None
+
+
+def _locked_posting(effect):
+    """Lock the job's posting, if it has one: the posting is locked before its job by every
+    writer of both, and its kind's succeeded/failed change it under that lock."""
+    if effect.posting_id is None:
+        return None
+    return JobPosting.objects.select_for_update().get(pk=effect.posting_id)
+
+
+def _record(effect, **changes):
+    """Write the attempt's outcome, unless recovery took the job back meanwhile (it was
+    `sending` too long): then the attempt it queued records its own. Returns whether it
+    was written."""
+    changes.setdefault("updated_at", timezone.now())
+    mine = Job.objects.filter(pk=effect.pk, state=State.SENDING, attempts=effect.attempts)
+    if not mine.update(**changes):
+        return False
+    for field, value in changes.items():
+        setattr(effect, field, value)
+    return True
+
+
+def _record_success(effect, provider_id, outcome=None):
     with transaction.atomic():
-        effect, posting = _locked(effect_id, posting_id)
-        effect.state = State.SENT
-        effect.provider_id = provider_id
-        if outcome is not None:
-            effect.payload = {**effect.payload, "outcome": outcome}
-        effect.sent_at = timezone.now()
-        effect.last_error = ""
-        effect.save()
+        posting = _locked_posting(effect)
+        payload = effect.payload if outcome is None else {**effect.payload, "outcome": outcome}
+        if not _record(
+            effect,
+            state=State.SENT,
+            provider_id=provider_id,
+            payload=payload,
+            sent_at=timezone.now(),
+            last_error="",
+        ):
+            return "taken back by recovery"
         kind_named(effect.kind).succeeded(effect, posting)
     logger.info(
         "Job %s (%s) done at attempt %s%s",
@@ -167,18 +224,33 @@ def _record_success(effect_id, provider_id, outcome=None, *, posting_id=None):
         effect.attempts,
         f", provider id {provider_id}" if provider_id else "",
     )
+    return "done"
 
 
-def _record_failure(effect_id, exc, *, posting_id=None):
+def _record_failure(effect, exc):
     detail = describe(exc)
+    kind = kind_named(effect.kind)
     with transaction.atomic():
-        effect, posting = _locked(effect_id, posting_id)
-        kind = kind_named(effect.kind)
-        effect.last_error = detail
+        posting = _locked_posting(effect)
+        wait = None if kind.is_permanent(exc) else kind.retry_after(exc)
+        if wait is not None:
+            # The provider said when to come back (a 429's Retry-After): this attempt
+            # does not count, and the job waits that long.
+            until = timezone.now() + wait
+            if not _record(
+                effect,
+                state=State.QUEUED,
+                attempts=effect.attempts - 1,
+                next_attempt_at=until,
+                last_error=f"{detail} (asked to wait {wait.total_seconds():g} s)",
+            ):
+                return "taken back by recovery"
+            run_job.using(run_after=until).enqueue(effect.pk)
+            logger.warning("Job %s (%s) waits until %s: %s", effect.pk, effect.key, until, detail)
+            return "waiting (Retry-After)"
         if kind.is_permanent(exc) or effect.attempts >= kind.max_attempts:
-            effect.state = State.FAILED
-            effect.failed_at = timezone.now()
-            effect.save()
+            if not _record(effect, state=State.FAILED, failed_at=timezone.now(), last_error=detail):
+                return "taken back by recovery"
             kind.failed(effect, posting)
             logger.error(
                 "Job %s (%s) failed for good after %s attempt(s): %s",
@@ -188,16 +260,16 @@ def _record_failure(effect_id, exc, *, posting_id=None):
                 detail,
             )
             return "failed"
-        effect.state = State.QUEUED
-        effect.next_attempt_at = timezone.now() + backoff(effect.attempts)
-        effect.save()
-        run_job.using(run_after=effect.next_attempt_at).enqueue(effect.pk)
+        until = timezone.now() + backoff(effect.attempts)
+        if not _record(effect, state=State.QUEUED, next_attempt_at=until, last_error=detail):
+            return "taken back by recovery"
+        run_job.using(run_after=until).enqueue(effect.pk)
         logger.warning(
             "Job %s (%s) attempt %s failed, retrying at %s: %s",
             effect.pk,
             effect.key,
             effect.attempts,
-            effect.next_attempt_at,
+            until,
             detail,
         )
         return "retry scheduled"
@@ -209,7 +281,8 @@ def report_outcome(provider_id, *, delivered, at=None, detail=""):
     if found is None:
         return None
     with transaction.atomic():
-        effect, posting = _locked(found.pk, found.posting_id)
+        posting = _locked_posting(found)
+        effect = Job.objects.select_for_update().get(pk=found.pk)
         at = at or timezone.now()
         if delivered and effect.state == State.SENT:
             effect.state = State.DELIVERED

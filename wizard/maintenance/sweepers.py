@@ -8,11 +8,12 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from wizard.payments.checkout import release_checkout
 from wizard.payments.exceptions import PaymentError
 from wizard.postings import logos
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
@@ -26,15 +27,16 @@ def sweep_abandoned_drafts():
     stale = JobPosting.objects.before_payment().filter(updated_at__lt=cutoff)
     for posting_id in stale.values_list("pk", flat=True):
         try:
-            paying = JobPosting.objects.get(pk=posting_id).status == Status.AWAITING_PAYMENT
+            # A checkout open (expiring it below touches the row: not the employer coming back).
+            paying = can_proceed(JobPosting.objects.get(pk=posting_id).close_checkout)
             if not release_checkout(posting_id, by=Actor.system(), why="Draft abandoned"):
                 continue  # it turned out to be paid: not abandoned after all
         except PaymentError as exc:
             logger.warning("Could not expire the checkout of %s; next run: %s", posting_id, exc)
             continue
         with locked_posting(posting_id) as posting:
-            if not posting.is_before_payment or posting.status == Status.AWAITING_PAYMENT:
-                continue  # changed meanwhile
+            if not can_proceed(posting.abandon) or can_proceed(posting.close_checkout):
+                continue  # paid, or a checkout opened again, meanwhile
             if posting.updated_at >= cutoff and not paying:
                 continue  # the employer came back meanwhile
             logo = posting.logo.name

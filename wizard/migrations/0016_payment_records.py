@@ -56,7 +56,7 @@ def point_postings_at_their_attempts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wizard", "0014_jobs_package"),
+        ("wizard", "0015_jobs_for_events"),
     ]
 
     operations = [

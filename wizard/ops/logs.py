@@ -1,48 +1,30 @@
 """Log lines that say which posting, request and task they belong to.
 
 Three context variables hold what is being handled: the web middleware sets the request
-id and the posting named in the URL (until Django has finished the request), the effect
-runner and the webhook processor set the posting they work on, every writer of a posting
-row sets it under the lock (wizard.postings.transitions.locked_posting), and the task
-worker's signals set the task id. `ContextFilter`, on the log handler, copies them onto
-every record, so any logger (ours, Django's, a library's) gets them without passing
-anything.
+id and the posting named in the URL (until Django has finished the request), the task
+worker's signals set the task id, and the posting's own (wizard.postings.logcontext) is
+set by the job runner, by every writer of a posting row under the lock and by views.
+`ContextFilter`, on the log handler, copies them onto every record, so any logger (ours,
+Django's, a library's) gets them without passing anything.
 
 `LOG_FORMAT=json` (the default with DEBUG off) writes one JSON object per line through
 python-json-logger; otherwise a readable line. This module imports nothing from Django:
-gunicorn.conf.py uses it before the app is loaded.
+gunicorn.conf.py uses it before the app is loaded (nor does wizard.postings.logcontext).
 """
 
 import logging
 import os
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-posting_id = ContextVar("posting_id", default=None)
+from wizard.postings.logcontext import posting_id
+
 request_id = ContextVar("request_id", default=None)
 task_id = ContextVar("task_id", default=None)
 
 CONTEXT = {"posting_id": posting_id, "request_id": request_id, "task_id": task_id}
-
-
-@contextmanager
-def posting_context(value):
-    """Log lines written inside are about this posting (an id, or None for none)."""
-    token = posting_id.set(None if value is None else str(value))
-    try:
-        yield
-    finally:
-        posting_id.reset(token)
-
-
-def bind_posting(value):
-    """In a view: the rest of this request is about this posting (for a posting the URL
-    does not name, e.g. one found from a signed link). RequestContextMiddleware restores
-    the previous value when the request ends; elsewhere use posting_context()."""
-    posting_id.set(None if value is None else str(value))
 
 
 class ContextFilter(logging.Filter):

@@ -127,11 +127,11 @@ class JobwizardCollector:
         yield from (failed, in_flight)
 
     def webhooks(self, now):
-        pending = Q(processed_at=None, failed_at=None)
+        """From each event's job (wizard.payments.stripe_events)."""
         row = StripeEvent.objects.aggregate(
-            pending=Count("pk", filter=pending),
-            failed=Count("pk", filter=Q(processed_at=None) & ~Q(failed_at=None)),
-            oldest=Min("received_at", filter=pending),
+            pending=Count("pk", filter=Q(pk__in=StripeEvent.objects.pending().values("pk"))),
+            failed=Count("pk", filter=Q(pk__in=StripeEvent.objects.failed().values("pk"))),
+            oldest=Min("received_at", filter=Q(pk__in=StripeEvent.objects.pending().values("pk"))),
         )
         lag = _gauge(
             "webhook_lag_seconds",

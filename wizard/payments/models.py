@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
+from wizard.jobs.models import Job
 from wizard.postings import attention
 from wizard.postings.models import JobPosting
 from wizard.postings.money import money
@@ -120,18 +121,34 @@ class Refund(models.Model):
 
 
 class StripeEventQuerySet(models.QuerySet):
+    """An event's state is its job's (wizard.jobs); an event stored by the previous
+    release has none until it is adopted (wizard.payments.stripe_events)."""
+
+    # Not processed yet: queued, being attempted, retrying, or not adopted yet.
+    PENDING = Q(job=None) | Q(job__state__in=Job.IN_FLIGHT)
+    # Given up on: a permanent error, or EFFECT_MAX_ATTEMPTS attempts.
+    FAILED = Q(job__state=Job.State.FAILED)
+
+    def pending(self):
+        return self.filter(self.PENDING)
+
+    def processed(self):
+        return self.filter(job__state=Job.State.SENT)
+
     def failed(self):
-        """Given up on: a permanent error, or EFFECT_MAX_ATTEMPTS attempts."""
-        return self.filter(processed_at=None).exclude(failed_at=None)
+        return self.filter(self.FAILED)
 
     def needing_attention(self):
         """Not processed and failing: retrying after an error, or given up on."""
-        return self.filter(processed_at=None).exclude(error="")
+        return self.filter(
+            Q(job__state=Job.State.FAILED)
+            | (Q(job__state__in=Job.IN_FLIGHT) & ~Q(job__last_error=""))
+        )
 
 
 class StripeEvent(models.Model):
-    """Every signature-verified webhook delivery, stored (with the body as received) and
-    queued for processing in one transaction, then processed by a worker with retries."""
+    """Every signature-verified webhook delivery, stored (with the body as received)
+    together with its job, in one transaction; the job runner processes it."""
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100, db_index=True)
@@ -146,6 +163,16 @@ class StripeEvent(models.Model):
     body = models.TextField(blank=True, help_text="The request body exactly as Stripe sent it.")
     payload = models.JSONField(help_text="The body parsed, for querying.")
     received_at = models.DateTimeField(auto_now_add=True)
+    job = models.OneToOneField(
+        Job,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stripe_event",
+        help_text="Its processing: attempts, state, last error.",
+    )
+    # Kept for the rolling upgrade (the previous release reads and writes them); unused,
+    # the job has the processing's state. Removed next release.
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="The last attempt's error.")
     attempts = models.PositiveIntegerField(default=0)
@@ -170,13 +197,15 @@ class StripeEvent(models.Model):
 
     @property
     def state(self):
-        if self.processed_at:
+        """For staff: queued, retrying, processed or failed (from its job)."""
+        job = self.job
+        if job is None:
+            return "queued"
+        if job.state == Job.State.SENT:
             return "processed"
-        if self.failed_at:
+        if job.state == Job.State.FAILED:
             return "failed"
-        if self.error:
-            return "retrying"
-        return "queued"
+        return "retrying" if job.last_error else "queued"
 
 
 @attention.reason("refund", "Refund failed")

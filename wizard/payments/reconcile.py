@@ -136,7 +136,7 @@ def _expired_at_stripe_awaiting_here(dry_run):
 
 def _pending_refunds(dry_run):
     """Refunds recorded but not yet made: reported; asking Stripe is their effect's job
-    (wizard.effects.refund), retried by the runner, so this pass makes no call."""
+    (wizard.payments.refund_kind), retried by the runner, so this pass makes no call."""
     found = []
     for record in Refund.objects.filter(state=Refund.State.PENDING):
         effect = Job.objects.filter(

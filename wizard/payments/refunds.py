@@ -24,7 +24,7 @@ from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
 
-REFUND_EFFECT = "refund"  # the effect kind that asks Stripe (wizard.effects.refund)
+REFUND_EFFECT = "refund"  # the effect kind that asks Stripe (wizard.payments.refund_kind)
 
 # Stripe's refund reasons; ours are finer and go in the metadata.
 STRIPE_REASON = {

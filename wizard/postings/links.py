@@ -1,10 +1,10 @@
 """Signed links that bring an employer back to a posting, as they appear in emails.
 
-- "Finish later": single use, signs `"<posting id>:<resume_nonce>"` with a
+- "Finish later": single use, signs `"<posting id>:<finish_later_nonce>"` with a
   timestamp; opening it replaces the nonce (wizard.flow.finish_later).
 - "Manage your posting": lasting, sent in every email after payment; signs
   `"<posting id>:<manage_nonce>"` with no timestamp. Replacing the nonce
-  (wizard.flow.manage_link.send_new_link) revokes every link sent before. A
+  (wizard.flow.edits.send_new_manage_link) revokes every link sent before. A
   posting made before manage nonces existed has none: its links sign the id
   alone and work until the first replacement.
 """
@@ -55,7 +55,7 @@ def absolute(path):
 
 
 def finish_later_max_age():
-    return timedelta(days=settings.RESUME_LINK_MAX_AGE_DAYS)
+    return timedelta(days=settings.FINISH_LATER_LINK_MAX_AGE_DAYS)
 
 
 def _finish_later_signer():
@@ -63,9 +63,9 @@ def _finish_later_signer():
 
 
 def make_finish_later_token(posting):
-    if not posting.resume_nonce:
-        raise ValueError("The posting has no resume nonce yet.")
-    return _finish_later_signer().sign(f"{posting.pk}:{posting.resume_nonce}")
+    if not posting.finish_later_nonce:
+        raise ValueError("The posting has no finish-later nonce yet.")
+    return _finish_later_signer().sign(f"{posting.pk}:{posting.finish_later_nonce}")
 
 
 def finish_later_url(posting):

@@ -171,7 +171,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
 
     Every status change goes through a @transition method below, called with
     `by` (an Actor) and `why` (a sentence for the log), inside transaction.atomic()
-    on a row locked with select_for_update(). See wizard.transitions.
+    on a row locked with select_for_update(). See wizard.postings.transitions.
 
     To reload one, fetch it again (`JobPosting.objects.get(pk=...)`), never
     `refresh_from_db()`: django-fsm's version switches the protection of `status` off
@@ -230,9 +230,9 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
 
-    # The "finish later" link (wizard.resume) is signed over this; a new value
-    # invalidates every link sent before it.
-    resume_nonce = models.CharField(max_length=32, blank=True)
+    # The "finish later" link (wizard.flow.finish_later) is signed over this; a new value
+    # invalidates every link sent before it. The column keeps its first name.
+    finish_later_nonce = models.CharField(max_length=32, blank=True, db_column="resume_nonce")
     # The lasting "manage your posting" link (wizard.postings.links) is signed over this;
     # the employer replaces it ("send me a new link"), which invalidates every link sent
     # before. Empty only for postings made before it existed: their links, signed over the
@@ -323,7 +323,7 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         self.last_error_at = None
 
     # --- Transitions ------------------------------------------------------
-    # `by` and `why` are read by the transition log (wizard.transitions).
+    # `by` and `why` are read by the transition log (wizard.postings.transitions).
 
     @transition(
         field=status,

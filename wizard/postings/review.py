@@ -1,16 +1,36 @@
-"""Staff review and the posting's public life: approve, reject, withdraw, expire.
+"""Staff review and the posting's public life: submit, approve, reject, withdraw, expire.
 
 Every change is a model transition applied here, under the row lock. What follows
 from it (the employer's email, a rejection's refund, the search engines' notice) is
 done by the subscribers of the lifecycle event the transition announces
 (wizard.postings.events).
+
+A paid posting goes to review at once, in the transaction that records its payment:
+nothing else it is owed (its receipt, wizard.effects.email) holds it back.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.dispatch import receiver
 from django.utils import timezone
+from django_fsm import can_proceed
 
+from wizard.postings import events
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
+
+
+def submit(posting, *, why="Paid"):
+    """Confirm the locked posting's payment and put it in the review queue; the caller
+    saves it. Each step is a transition, logged."""
+    posting.confirm(by=Actor.system(), why=f"{why}: payment confirmed")
+    posting.submit_for_review(by=Actor.system(), why=f"{why}: submitted for review")
+
+
+@receiver(events.paid)
+def submit_paid_posting(sender, posting, **kwargs):
+    """Called as the payment is recorded, before the posting is saved (mark_paid's
+    caller saves it with its new status)."""
+    submit(posting)
 
 
 def _check_permission(posting, name, by):
@@ -57,8 +77,8 @@ def expire_due_postings():
         "pk", flat=True
     ):
         with locked_posting(posting_id) as posting:
-            if not posting.is_public or posting.expires_at > timezone.now():
-                continue
+            if not can_proceed(posting.expire) or posting.expires_at > timezone.now():
+                continue  # withdrawn or given more time meanwhile
             posting.expire(by=Actor.system(), why="Reached its expiry date")
             posting.save()
         expired.append(posting_id)

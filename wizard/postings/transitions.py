@@ -8,8 +8,8 @@ from django.db import transaction
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
-from wizard.ops.logs import posting_context
 from wizard.postings import events
+from wizard.postings.logcontext import posting_context
 from wizard.postings.models import JobPosting, TransitionLog
 
 logger = logging.getLogger(__name__)

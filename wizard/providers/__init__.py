@@ -4,6 +4,7 @@ Bot-check siteverify (siteverify), Twilio Verify (twilio_verify), the Google Ind
 (google_indexing) and IndexNow (indexnow): each speaks the provider's real protocol, and
 in development and tests reaches the local emulator (fakeproviders) through its settings.
 Every failure is one of two exceptions (errors): ProviderUnavailable, worth retrying, or
-ProviderRefused, permanent. Nothing here touches the database; callers (the flow's steps,
-the effect runner) decide what a failure means for a posting.
+ProviderRefused, permanent; each carries the answer's headers (the job runner waits out a
+429's Retry-After). Nothing here touches the database; callers (the flow's steps, the job
+kinds) decide what a failure means for a posting.
 """

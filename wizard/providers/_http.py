@@ -25,8 +25,8 @@ def raise_for_status(response: requests.Response, provider: str, detail: str = "
         return
     detail = f"{provider}: {detail or response.text[:500]}"
     if response.status_code == 429 or response.status_code >= 500:
-        raise ProviderUnavailable(detail, response.status_code)
-    raise ProviderRefused(detail, response.status_code)
+        raise ProviderUnavailable(detail, response.status_code, response.headers)
+    raise ProviderRefused(detail, response.status_code, response.headers)
 
 
 def json_body(response: requests.Response, provider: str) -> dict:

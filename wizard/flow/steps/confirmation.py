@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django_fsm import can_proceed
 
 from wizard.flow import edits
 from wizard.flow.forms import ResendForm
@@ -8,7 +9,7 @@ from wizard.jobs.runner import TooSoon
 from wizard.payments import refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.models import Actor, JobPosting
 
 
 class ConfirmationStep(Step):
@@ -20,7 +21,9 @@ class ConfirmationStep(Step):
     locked_once_paid = False
 
     def is_complete(self, posting):
-        return posting.is_paid and posting.status != Status.PAID
+        """Complete once the payment is confirmed (as it is when recorded; a posting an
+        older release left paid waits for the recovery)."""
+        return posting.is_paid and not can_proceed(posting.confirm)
 
     def context(self, posting, form=None):
         ledger = Ledger(posting, self.flow)

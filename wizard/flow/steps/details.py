@@ -27,7 +27,8 @@ class DetailsStep(Step):
         return {"form": form or DetailsForm(instance=posting)}
 
     def post(self, request, posting):
-        if "resume_link" in request.POST:
+        # "resume_link": the button's first name, still sent by pages drawn before it changed.
+        if "finish_later_link" in request.POST or "resume_link" in request.POST:
             return self.email_finish_later_link(request, posting)
         # The form validates a detached copy (the page is drawn from `posting` as it was);
         # the edit applies the clean data to the locked row.
@@ -79,7 +80,7 @@ class DetailsStep(Step):
                 )
             messages.error(request, f"{text} Nothing was saved.")
             return self.render(request, posting, self.context(posting, form))
-        days = settings.RESUME_LINK_MAX_AGE_DAYS
+        days = settings.FINISH_LATER_LINK_MAX_AGE_DAYS
         messages.success(
             request,
             f"We emailed a link to {email}. It works for {days} day{'s' if days != 1 else ''}. "

@@ -1,6 +1,7 @@
-"""Refunds as an effect: asking Stripe for a recorded refund, retried until it is made.
+"""Refunds as a job: asking Stripe for a recorded refund, retried until it is made.
 
-The Refund row (wizard.payments) is the money; this effect is the asking. It runs
+The Refund row (wizard.payments.models) is the money; this job is the asking; payments
+owns both, so it registers the kind (wizard.apps imports this module). It runs
 at once after the transaction that recorded the refund commits, and the runner
 retries it while Stripe is down.
 """
@@ -9,6 +10,7 @@ import stripe
 from django.contrib.auth import get_user_model
 
 from wizard.jobs.kinds import JobKind, register
+from wizard.payments import client as stripe_client
 from wizard.payments import refunds
 from wizard.payments.models import Refund
 from wizard.postings.models import Actor
@@ -19,12 +21,16 @@ class RefundKind(JobKind):
     label = "Refund"
     provider = "Stripe"
     run_at_once = True
+    employer_sees = True  # their money: in their ledger, and its failure on their page
 
     def _record(self, effect):
         return Refund.objects.get(payment_intent_id=effect.name)
 
     def describe(self, effect):
         return f"Refund of {self._record(effect).amount_display}"
+
+    def in_worker(self):
+        return stripe_client.background()  # no employer is waiting
 
     def target(self, effect):
         return effect.name

@@ -18,7 +18,7 @@ from wizard.postings import links
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-LINK = re.compile(r"http://\S+/post/resume/[^/\s]+/")
+LINK = re.compile(r"http://\S+/post/finish-later/[^/\s]+/")
 
 
 def snapshot(posting):
@@ -31,7 +31,7 @@ def messages_of(response):
 
 
 def ask_for_link(client, posting, **changes):
-    data = {**VALID_DETAILS, "resume_link": "1", **changes}
+    data = {**VALID_DETAILS, "finish_later_link": "1", **changes}
     return client.post(step_url("details", posting), data)
 
 
@@ -72,7 +72,7 @@ def test_asking_saves_only_the_contact_email_and_emails_a_link(client, draft, ru
     )
     after = snapshot(draft)
     changed = {name for name in after if after[name] != before[name]}
-    assert changed == {"contact_email", "resume_nonce", "updated_at"}
+    assert changed == {"contact_email", "finish_later_nonce", "updated_at"}
     assert after["contact_email"] == "later@acme.example"
     assert after["status"] == "logo_ready"
     assert not TransitionLog.objects.exists()
@@ -83,7 +83,7 @@ def test_asking_saves_only_the_contact_email_and_emails_a_link(client, draft, ru
     email = mail.outbox[0]
     assert email.to == ["later@acme.example"]
     assert "finish" in email.subject
-    assert path.startswith("/post/resume/")
+    assert path.startswith("/post/finish-later/")
     assert Job.objects.filter(kind="email").get().state == Job.State.SENT
     # The draft stays a draft: the email does not move the posting.
     assert JobPosting.objects.get(pk=draft.pk).status == "logo_ready"
@@ -97,7 +97,9 @@ def test_the_typed_details_stay_in_the_form_unsaved(client, draft):
 
 def test_htmx_gets_the_panel_with_the_message(client, draft):
     response = client.post(
-        step_url("details", draft), {"resume_link": "1", "contact_email": "a@b.example"}, **HTMX
+        step_url("details", draft),
+        {"finish_later_link": "1", "contact_email": "a@b.example"},
+        **HTMX,
     )
     assert response.status_code == 200
     assert b"<html" not in response.content
@@ -120,7 +122,7 @@ def test_an_invalid_contact_email_gets_a_field_error_and_changes_nothing(client,
 def test_other_fields_need_not_be_valid(client, draft):
     response = client.post(
         step_url("details", draft),
-        {"resume_link": "1", "contact_email": "x@acme.example", "apply_url": "ftp://nope"},
+        {"finish_later_link": "1", "contact_email": "x@acme.example", "apply_url": "ftp://nope"},
     )
     assert response.status_code == 200
     assert JobPosting.objects.get(pk=draft.pk).contact_email == "x@acme.example"
@@ -194,20 +196,37 @@ def test_the_link_opens_the_draft_in_another_browser(client, draft, run_tasks):
 
 
 def test_the_link_leads_to_the_first_incomplete_step(client):
-    posting = posting_at(Status.READY_TO_PAY, resume_nonce="n" * 22)
-    response = open_link(Client(), f"/post/resume/{links.make_finish_later_token(posting)}/")
+    posting = posting_at(Status.READY_TO_PAY, finish_later_nonce="n" * 22)
+    response = open_link(Client(), f"/post/finish-later/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 302
     assert response["Location"] == step_url("payment", posting)
 
 
 @pytest.mark.parametrize("status", [Status.PAID, Status.CONFIRMED])
 def test_a_paid_posting_opens_on_its_confirmation(status):
-    posting = posting_at(status, resume_nonce="n" * 22)
+    posting = posting_at(status, finish_later_nonce="n" * 22)
     browser = Client()
-    response = open_link(browser, f"/post/resume/{links.make_finish_later_token(posting)}/")
+    response = open_link(browser, f"/post/finish-later/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 302
     assert response["Location"] == step_url("confirmation", posting)
     assert browser.get(response["Location"]).status_code == 200
+
+
+def test_links_emailed_before_the_rename_still_open_the_draft(client, draft, run_tasks):
+    ask_for_link(client, draft)
+    path = emailed_link(run_tasks)
+    old_path = path.replace("/post/finish-later/", "/post/resume/")
+    response = open_link(Client(), old_path)
+    assert response.status_code == 302
+    assert response["Location"] == step_url("details", draft)
+
+
+def test_the_buttons_former_name_still_asks_for_a_link(client, draft):
+    """A details page drawn before the button was renamed posts `resume_link`."""
+    data = {**VALID_DETAILS, "resume_link": "1", "title": "", "contact_email": "a@b.example"}
+    response = client.post(step_url("details", draft), data)
+    assert response.status_code == 200
+    assert Job.objects.filter(kind="email").filter(name=Email.FINISH_LATER).count() == 1
 
 
 def test_a_link_works_once(client, draft, run_tasks):
@@ -244,21 +263,21 @@ def test_an_expired_link_gets_410(client, draft, run_tasks):
         token = links.make_finish_later_token(posting)
 
     browser = Client()
-    response = browser.get(f"/post/resume/{token}/")
+    response = browser.get(f"/post/finish-later/{token}/")
     assert response.status_code == 410
     assert b"This link has expired" in response.content
     assert b"Start a new posting" in response.content
     assert browser.get(step_url("details", draft)).status_code == 404
     # An expired link spends nothing.
-    assert JobPosting.objects.get(pk=draft.pk).resume_nonce == posting.resume_nonce
+    assert JobPosting.objects.get(pk=draft.pk).finish_later_nonce == posting.finish_later_nonce
 
 
 def test_the_max_age_is_a_setting(client, draft, settings):
     ask_for_link(client, draft)
     token = links.make_finish_later_token(JobPosting.objects.get(pk=draft.pk))
-    settings.RESUME_LINK_MAX_AGE_DAYS = 1
+    settings.FINISH_LATER_LINK_MAX_AGE_DAYS = 1
     with mock.patch("django.core.signing.time.time", return_value=time.time() + 2 * 24 * 3600):
-        response = Client().get(f"/post/resume/{token}/")
+        response = Client().get(f"/post/finish-later/{token}/")
     assert response.status_code == 410
     assert b"This link has expired" in response.content
 
@@ -286,24 +305,24 @@ def test_a_tampered_or_garbage_link_gets_400(client, draft, mangle):
     token = mangle(links.make_finish_later_token(posting))
 
     browser = Client()
-    response = browser.get(f"/post/resume/{token}/")
+    response = browser.get(f"/post/finish-later/{token}/")
     assert response.status_code == 400
     assert b"This link is not valid" in response.content
     assert browser.get(step_url("details", draft)).status_code == 404
-    assert JobPosting.objects.get(pk=draft.pk).resume_nonce == posting.resume_nonce
+    assert JobPosting.objects.get(pk=draft.pk).finish_later_nonce == posting.finish_later_nonce
 
 
 def test_a_link_to_a_deleted_posting_is_not_valid():
-    posting = posting_at("logo_ready", resume_nonce="n" * 22)
+    posting = posting_at("logo_ready", finish_later_nonce="n" * 22)
     token = links.make_finish_later_token(posting)
     posting.delete()
-    assert Client().get(f"/post/resume/{token}/").status_code == 400
+    assert Client().get(f"/post/finish-later/{token}/").status_code == 400
 
 
 def test_a_link_to_an_abandoned_draft_shows_it_closed():
-    posting = posting_at(Status.ABANDONED, resume_nonce="n" * 22)
+    posting = posting_at(Status.ABANDONED, finish_later_nonce="n" * 22)
     browser = Client()
-    response = browser.get(f"/post/resume/{links.make_finish_later_token(posting)}/")
+    response = browser.get(f"/post/finish-later/{links.make_finish_later_token(posting)}/")
     assert response.status_code == 410
     assert b"This draft was closed" in response.content
     assert browser.get(step_url("details", posting)).status_code == 404
@@ -312,9 +331,11 @@ def test_a_link_to_an_abandoned_draft_shows_it_closed():
 def test_a_token_for_another_salt_is_not_valid():
     from django.core.signing import TimestampSigner
 
-    posting = posting_at("logo_ready", resume_nonce="n" * 22)
-    token = TimestampSigner(salt="something.else").sign(f"{posting.pk}:{posting.resume_nonce}")
-    assert Client().get(f"/post/resume/{token}/").status_code == 400
+    posting = posting_at("logo_ready", finish_later_nonce="n" * 22)
+    token = TimestampSigner(salt="something.else").sign(
+        f"{posting.pk}:{posting.finish_later_nonce}"
+    )
+    assert Client().get(f"/post/finish-later/{token}/").status_code == 400
 
 
 def test_opening_the_link_spends_nothing_so_a_mail_scanner_cannot_use_it_up(
@@ -322,7 +343,7 @@ def test_opening_the_link_spends_nothing_so_a_mail_scanner_cannot_use_it_up(
 ):
     ask_for_link(client, draft)
     path = emailed_link(run_tasks)
-    nonce = JobPosting.objects.get(pk=draft.pk).resume_nonce
+    nonce = JobPosting.objects.get(pk=draft.pk).finish_later_nonce
 
     scanner = Client()  # Outlook Safe Links and the like open every link first
     for _ in range(3):
@@ -331,7 +352,7 @@ def test_opening_the_link_spends_nothing_so_a_mail_scanner_cannot_use_it_up(
         assert b"Continue your draft" in page.content
         assert b'method="post"' in page.content
     assert page["Cache-Control"].startswith("max-age=0")
-    assert JobPosting.objects.get(pk=draft.pk).resume_nonce == nonce
+    assert JobPosting.objects.get(pk=draft.pk).finish_later_nonce == nonce
     assert scanner.get(step_url("details", draft)).status_code == 404
     assert not TransitionLog.objects.exists()
 
@@ -339,18 +360,18 @@ def test_opening_the_link_spends_nothing_so_a_mail_scanner_cannot_use_it_up(
     response = open_link(person, path)
     assert response.status_code == 302
     assert person.get(step_url("details", draft)).status_code == 200
-    assert JobPosting.objects.get(pk=draft.pk).resume_nonce != nonce
+    assert JobPosting.objects.get(pk=draft.pk).finish_later_nonce != nonce
 
 
 def test_continuing_needs_the_csrf_token_of_the_page(client, draft, run_tasks):
     ask_for_link(client, draft)
     path = emailed_link(run_tasks)
-    nonce = JobPosting.objects.get(pk=draft.pk).resume_nonce
+    nonce = JobPosting.objects.get(pk=draft.pk).finish_later_nonce
     browser = Client(enforce_csrf_checks=True)
 
     page = browser.get(path)
     assert browser.post(path).status_code == 403
-    assert JobPosting.objects.get(pk=draft.pk).resume_nonce == nonce
+    assert JobPosting.objects.get(pk=draft.pk).finish_later_nonce == nonce
 
     (token,) = re.findall(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content)
     response = browser.post(path, {"csrfmiddlewaretoken": token.decode()})
@@ -361,14 +382,14 @@ def test_continuing_needs_the_csrf_token_of_the_page(client, draft, run_tasks):
 
 @pytest.mark.parametrize("method", ["put", "delete"])
 def test_only_get_and_post_are_allowed(method):
-    posting = posting_at("logo_ready", resume_nonce="n" * 22)
-    path = f"/post/resume/{links.make_finish_later_token(posting)}/"
+    posting = posting_at("logo_ready", finish_later_nonce="n" * 22)
+    path = f"/post/finish-later/{links.make_finish_later_token(posting)}/"
     assert getattr(Client(), method)(path).status_code == 405
-    assert JobPosting.objects.get(pk=posting.pk).resume_nonce == "n" * 22
+    assert JobPosting.objects.get(pk=posting.pk).finish_later_nonce == "n" * 22
 
 
 def test_a_bad_or_closed_link_is_refused_on_post_too():
-    posting = posting_at(Status.ABANDONED, resume_nonce="n" * 22)
+    posting = posting_at(Status.ABANDONED, finish_later_nonce="n" * 22)
     token = links.make_finish_later_token(posting)
-    assert Client().post(f"/post/resume/{token}/").status_code == 410
-    assert Client().post(f"/post/resume/{tampered(token)}/").status_code == 400
+    assert Client().post(f"/post/finish-later/{token}/").status_code == 410
+    assert Client().post(f"/post/finish-later/{tampered(token)}/").status_code == 400
