@@ -80,7 +80,7 @@ def test_nothing_reads_the_previous_releases_copy(client, posting, fakestripe):
     status, location = fakestripe.pay(session_id)
     client.get(return_path(location))
     paid = JobPosting.objects.get(pk=posting.pk)
-    assert paid.status == Status.PAID
+    assert paid.status == Status.IN_REVIEW  # paid, and so in review
     assert not Refund.objects.exists()  # the payment was not taken for a superseded one
 
     scramble_mirror(posting)
@@ -141,7 +141,7 @@ def test_a_checkout_the_previous_release_opened_is_honoured(client, posting, fak
     fakestripe.pay(session.id)
     assert fulfil(session.id, by=Actor.system()) is FulfilOutcome.PAID
     paid = JobPosting.objects.get(pk=posting.pk)
-    assert (paid.status, paid.current_attempt_id) == (Status.PAID, attempt.pk)
+    assert (paid.status, paid.current_attempt_id) == (Status.IN_REVIEW, attempt.pk)
     assert paid.current_attempt_id != older.pk
     assert not Refund.objects.exists()
 
