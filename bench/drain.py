@@ -41,7 +41,7 @@ from django_tasks_db.management.commands.db_worker import Worker  # noqa: E402
 from django_tasks_db.models import DBTaskResult  # noqa: E402
 
 from bench.measure import TRANSACTION_CONTROL  # noqa: E402
-from bench.seed import DETAILS, _completed  # noqa: E402
+from bench.seed import DETAILS, _completed, paid  # noqa: E402
 from wizard.effects.email import Email, queue_email  # noqa: E402
 from wizard.jobs.models import Job  # noqa: E402
 from wizard.payments import stripe_events, webhooks  # noqa: E402
@@ -134,16 +134,13 @@ def paid_postings(count):
         JobPosting(
             status=Status.IN_REVIEW,
             step_data=_completed("logo", "details"),
-            price_amount=9900,
-            price_currency="usd",
-            payment_attempt=1,
-            payment_intent_id=f"pi_drain_{secrets.token_hex(8)}",
             paid_at=now,
             confirmed_at=now,
             **{**DETAILS, "contact_email": f"employer{number}@drain.example"},
         )
         for number in range(count)
     )
+    paid(postings, now, session_id="")
     with transaction.atomic():
         for posting in postings:
             queue_email(posting, Email.CONFIRMATION)
@@ -183,7 +180,7 @@ def paid_sessions(count):
             cancel_url=f"{settings.SITE_URL}/cancel",
             reviewed=posting.content_digest,
         )
-        session_id = JobPosting.objects.get(pk=posting.pk).checkout_session_id
+        session_id = JobPosting.objects.get(pk=posting.pk).current_attempt.session_id
         request = urllib.request.Request(
             f"{settings.FAKESTRIPE_URL}/_fakestripe/checkout/{session_id}/complete",
             data=json.dumps({"payment_status": "paid"}).encode(),
@@ -218,9 +215,11 @@ def drain_events(count, core, log_path, startup_cpu):
     # events' rate is their own tasks' span; the worker's CPU is shared out over both.
     result = drain("events", stripe_events.KIND, count, core, log_path, startup_cpu)
     processed = Job.objects.filter(kind=stripe_events.KIND, state=Job.State.SENT).count()
-    paid = JobPosting.objects.filter(status=Status.IN_REVIEW).exclude(checkout_session_id="")
-    if processed != count or paid.count() != count:
-        raise SystemExit(f"events: {processed} processed, {paid.count()} paid of {count}")
+    reviewed = JobPosting.objects.filter(status=Status.IN_REVIEW).exclude(
+        current_attempt__session_id=""
+    )
+    if processed != count or reviewed.count() != count:
+        raise SystemExit(f"events: {processed} processed, {reviewed.count()} paid of {count}")
     del result["cpu_ms_per_task"]
     store_events(1)
     return {**result, "queries_per_task": queries_per_task(stripe_events.KIND)}

@@ -24,6 +24,7 @@ from wizard.effects.email import KIND as EMAIL  # noqa: E402
 from wizard.effects.email import Email  # noqa: E402
 from wizard.flow.ownership import SESSION_KEY  # noqa: E402
 from wizard.jobs.models import Job  # noqa: E402
+from wizard.payments.models import PaymentAttempt  # noqa: E402
 from wizard.postings.models import JobPosting, Status  # noqa: E402
 
 DETAILS = {
@@ -51,6 +52,28 @@ DETAILS = {
 DETAILS_FORM = dict(DETAILS)
 
 
+def paid(postings, paid_at, session_id="cs_test_bench"):
+    """Give each posting a paid PaymentAttempt, its current one (its payment)."""
+    attempts = PaymentAttempt.objects.bulk_create(
+        PaymentAttempt(
+            posting=posting,
+            number=1,
+            amount=9900,
+            currency="usd",
+            reviewed="",
+            expires_at=paid_at,
+            session_id=session_id,
+            state=PaymentAttempt.State.PAID,
+            payment_intent_id=f"pi_bench_{posting.pk.hex}",
+            paid_at=paid_at,
+        )
+        for posting in postings
+    )
+    for posting, attempt in zip(postings, attempts, strict=True):
+        posting.current_attempt = attempt
+    JobPosting.objects.bulk_update(postings, ["current_attempt"])
+
+
 def _completed(*steps):
     at = timezone.now().isoformat()
     data = {step: {"completed_at": at} for step in steps}
@@ -73,15 +96,11 @@ def wizard():
     confirmation = JobPosting.objects.create(
         status=Status.IN_REVIEW,
         step_data=_completed("logo", "details"),
-        price_amount=9900,
-        price_currency="usd",
-        payment_attempt=1,
-        checkout_session_id="cs_test_bench",
-        payment_intent_id="pi_test_bench",
         paid_at=now,
         confirmed_at=now,
         **DETAILS,
     )
+    paid([confirmation], now)
     Job.objects.create(
         posting=confirmation,
         kind=EMAIL,

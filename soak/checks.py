@@ -197,7 +197,9 @@ class Facts:
 def gather(api_base, dead_worker_ids, mail_folder):
     close_old_connections()
     now = timezone.now()
-    postings = {str(posting.pk): posting for posting in JobPosting.objects.all()}
+    postings = {
+        str(posting.pk): posting for posting in JobPosting.objects.select_related("current_attempt")
+    }
     effects = list(Job.objects.all())
     ready = DBTaskResult.objects.ready()
     task_returns = defaultdict(list)
@@ -236,6 +238,16 @@ def email_failed(effect):
     return effect is not None and effect.state in Job.NEEDS_ATTENTION
 
 
+def session_of(posting):
+    """The Checkout Session of the posting's current payment attempt ("" before any)."""
+    return posting.current_attempt.session_id if posting.current_attempt else ""
+
+
+def payment_of(posting):
+    """The PaymentIntent that paid the posting's current attempt ("" when unpaid)."""
+    return posting.current_attempt.payment_intent_id if posting.current_attempt else ""
+
+
 def charges(facts):
     """PaymentIntent id -> its paid Checkout Session (each paid session is one charge)."""
     return {
@@ -264,7 +276,7 @@ def check_settled(facts):
         confirmation = facts.confirmations.get(posting_id)
         problem = None
         if posting.status == Status.AWAITING_PAYMENT:
-            session = facts.sessions.get(posting.checkout_session_id)
+            session = facts.sessions.get(session_of(posting))
             if session is None:
                 problem = "awaiting payment, its checkout unknown to Stripe"
             elif session["status"] != "open":
@@ -277,7 +289,7 @@ def check_settled(facts):
                 state = confirmation.state if confirmation else "missing"
                 problem = f"in review, confirmation email {state}"
         elif posting.status == Status.REFUNDED:
-            if (posting_id, posting.payment_intent_id) not in own_refund_made:
+            if (posting_id, payment_of(posting)) not in own_refund_made:
                 problem = "refunded without a succeeded refund of its payment"
         if problem:
             check.violations.append(f"posting {posting_id}: {problem}")
@@ -315,19 +327,19 @@ def check_money(facts):
         if intent in refunded:
             continue
         kept_by_posting[str(posting.pk)] += 1
-        if posting.payment_intent_id != intent or posting.status not in KEPT:
+        if payment_of(posting) != intent or posting.status not in KEPT:
             check.violations.append(
                 f"charge {intent} kept, not refunded, but posting {posting.pk} is "
-                f"{posting.status} holding {posting.payment_intent_id or 'no payment'}"
+                f"{posting.status} holding {payment_of(posting) or 'no payment'}"
             )
     for posting_id, kept in kept_by_posting.items():
         if kept > 1:
             check.violations.append(f"posting {posting_id} charged {kept} times, not refunded")
     all_charges = charges(facts)
     for posting_id, posting in facts.postings.items():
-        if posting.status in PAID_LIFE and posting.payment_intent_id not in all_charges:
+        if posting.status in PAID_LIFE and payment_of(posting) not in all_charges:
             check.violations.append(f"posting {posting_id} is {posting.status} without a charge")
-        if posting.status == Status.REFUNDED and posting.payment_intent_id not in refunded:
+        if posting.status == Status.REFUNDED and payment_of(posting) not in refunded:
             check.violations.append(f"posting {posting_id} refunded here, not at Stripe")
     for refund in facts.refunds:
         if refund.state != Refund.State.SUCCEEDED:

@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.attempts import attempt_for
 from tests.conftest import image_bytes
 from tests.e2e.conftest import screenshot_path
 from tests.e2e.walk import complete_steps, expect_step, fill_in
@@ -339,14 +340,14 @@ def test_every_step_of_the_flow_with_a_step_added(company_step, visitor):
 def paid_posting(**fields):
     posting = posting_at(
         Status.AWAITING_PAYMENT,
-        checkout_session_id="cs_test_every_page",
         salary_min=70000,
         salary_max=90000,
         salary_currency="eur",
         **fields,
     )
+    attempt_for(posting, session_id="cs_test_every_page", payment_intent_id="pi_every_page")
     with transaction.atomic():
-        posting.mark_paid(payment_intent_id="pi_every_page", by=Actor.system(), why="Webhook")
+        posting.mark_paid(by=Actor.system(), why="Webhook")
         posting.save()
     return posting
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from tests.attempts import attempt_for
 from tests.factories import posting_at
 from wizard.models import Actor, Status
 
@@ -14,9 +15,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def paid_posting():
-    posting = posting_at(Status.AWAITING_PAYMENT, checkout_session_id="cs_test_admin")
+    posting = posting_at(Status.AWAITING_PAYMENT)
+    attempt_for(posting, session_id="cs_test_admin", payment_intent_id="pi_admin")
     with transaction.atomic():
-        posting.mark_paid(payment_intent_id="pi_admin", by=Actor.system(), why="Webhook")
+        posting.mark_paid(by=Actor.system(), why="Webhook")
         posting.save()
     return posting
 
@@ -38,15 +40,17 @@ def test_the_change_page_shows_the_transition_log_and_keeps_status_read_only(
     assert response.status_code == 200
     assert b"Webhook" in response.content  # the log's reason, inline
     assert "status" not in response.context["adminform"].form.fields
-    assert "checkout_session_id" not in response.context["adminform"].form.fields
+    assert "current_attempt" not in response.context["adminform"].form.fields
+    assert b"cs_test_admin" in response.content and b"pi_admin" in response.content
 
+    other = attempt_for(posting_at(Status.AWAITING_PAYMENT), session_id="cs_evil")
     data = change_form_data(response)
-    data.update({"title": "Edited by staff", "status": "draft", "checkout_session_id": "cs_evil"})
+    data.update({"title": "Edited by staff", "status": "draft", "current_attempt": other.pk})
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     paid_posting.refresh_from_db()
     assert paid_posting.title == "Edited by staff"
-    assert (paid_posting.status, paid_posting.checkout_session_id) == (
+    assert (paid_posting.status, paid_posting.current_attempt.session_id) == (
         Status.IN_REVIEW,
         "cs_test_admin",
     )

@@ -31,8 +31,7 @@ def pay(client, posting, token=None):
 def assert_unchanged(posting):
     fresh = JobPosting.objects.get(pk=posting.pk)
     assert fresh.status == Status.READY_TO_PAY
-    assert fresh.checkout_session_id == posting.checkout_session_id
-    assert fresh.payment_attempt == posting.payment_attempt
+    assert fresh.current_attempt_id == posting.current_attempt_id
 
 
 def test_the_page_emulates_the_widget_locally(client, posting, fakeproviders):

@@ -9,6 +9,7 @@ from django.db import connection, connections, transaction
 from django_fsm import ConcurrentTransition
 from django_tasks_db.models import DBTaskResult
 
+from tests.attempts import attempt_for
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
@@ -239,7 +240,8 @@ def test_two_recoveries_and_two_sweepers_at_once_do_everything_once(settings, fa
     settings.STUCK_AFTER_SECONDS = 60
     long_ago = timezone.now() - timedelta(days=30)
     for _ in range(3):  # confirmation emails whose worker died mid-send
-        posting = posting_at(Status.PAID, checkout_session_id="cs_x", payment_intent_id="pi_x")
+        posting = posting_at(Status.PAID)
+        attempt_for(posting, payment_intent_id=f"pi_{posting.pk.hex}")
         with transaction.atomic():
             record = queue_email(posting, Email.CONFIRMATION)
         Job.objects.filter(kind="email").filter(pk=record.pk).update(
@@ -362,4 +364,4 @@ def test_ten_pay_presses_at_once_open_one_checkout_and_all_get_its_url(client, f
     assert len(sessions) == 1
     posting.refresh_from_db()
     assert posting.status == Status.AWAITING_PAYMENT
-    assert posting.checkout_session_id == sessions[0].id
+    assert posting.current_attempt.session_id == sessions[0].id

@@ -14,6 +14,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test import override_settings
 
+from tests.attempts import attempt_for
 from tests.factories import posting_at
 from tests.mailers import ScriptedESP
 from wizard.jobs.models import Job
@@ -35,9 +36,10 @@ def fast_retries(settings):
 
 def paid_posting():
     """Paid as the app records it: in review at once, its confirmation email queued."""
-    posting = posting_at(Status.AWAITING_PAYMENT, checkout_session_id="cs_test_1")
+    posting = posting_at(Status.AWAITING_PAYMENT)
+    attempt_for(posting, session_id="cs_test_1", payment_intent_id="pi_1")
     with transaction.atomic():
-        posting.mark_paid(payment_intent_id="pi_1", by=Actor.system(), why="Paid in a test")
+        posting.mark_paid(by=Actor.system(), why="Paid in a test")
         posting.save()
     return JobPosting.objects.get(pk=posting.pk)
 

@@ -77,12 +77,9 @@ def test_pay_creates_a_checkout_session_from_settings_and_redirects_to_it(
     session = stripe_api().v1.checkout.sessions.retrieve(session_id_from(checkout_url))
     posting.refresh_from_db()
     assert posting.status == Status.AWAITING_PAYMENT
-    assert posting.checkout_session_id == session.id
-    assert (posting.price_amount, posting.price_currency, posting.payment_attempt) == (
-        4900,
-        "eur",
-        1,
-    )
+    assert posting.current_attempt.session_id == session.id
+    attempt = posting.current_attempt
+    assert (attempt.amount, attempt.currency, attempt.number) == (4900, "eur", 1)
     assert (session.mode, session.amount_total, session.currency) == ("payment", 4900, "eur")
     assert session.client_reference_id == str(posting.pk)
     assert session.metadata.to_dict() == {"posting_id": str(posting.pk), "attempt": "1"}
@@ -106,7 +103,7 @@ def test_the_create_request_is_keyed_by_posting_and_attempt(client, posting, fak
     session_id = session_id_from(press_pay(client, posting))
     posting.refresh_from_db()
     # Replaying the app's request with its key returns the same session, not a new one.
-    key = PaymentAttempt.key_for(posting.pk, posting.payment_attempt)
+    key = PaymentAttempt.key_for(posting.pk, posting.current_attempt.number)
     assert key == f"jobwizard-checkout-{posting.pk}-1"
     with pytest.raises(stripe.IdempotencyError):
         stripe_api().v1.checkout.sessions.create(
@@ -127,14 +124,14 @@ def test_the_create_request_is_keyed_by_posting_and_attempt(client, posting, fak
             },
             options={"idempotency_key": key},
         )
-    assert JobPosting.objects.get().checkout_session_id == session_id
+    assert JobPosting.objects.get().current_attempt.session_id == session_id
 
 
 def test_pressing_pay_again_reuses_the_open_session(client, posting, fakestripe):
     first = press_pay(client, posting)
     second = press_pay(client, posting)
     assert first == second
-    assert JobPosting.objects.get().payment_attempt == 1
+    assert JobPosting.objects.get().current_attempt.number == 1
 
 
 def test_an_expired_session_starts_a_new_attempt(client, posting, fakestripe):
@@ -143,7 +140,7 @@ def test_an_expired_session_starts_a_new_attempt(client, posting, fakestripe):
     second = session_id_from(press_pay(client, posting))
     assert second != first
     posting.refresh_from_db()
-    assert (posting.payment_attempt, posting.checkout_session_id) == (2, second)
+    assert (posting.current_attempt.number, posting.current_attempt.session_id) == (2, second)
 
 
 def test_paying_and_returning_marks_the_posting_paid_once_and_queues_the_email(
@@ -154,11 +151,11 @@ def test_paying_and_returning_marks_the_posting_paid_once_and_queues_the_email(
     assert response["Location"] == step_url("confirmation", posting)
     posting.refresh_from_db()
     assert posting.status == Status.IN_REVIEW
-    assert posting.payment_intent_id.startswith("pi_")
+    assert posting.current_attempt.payment_intent_id.startswith("pi_")
     assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 1
 
     # The return URL reloaded is a no-op.
-    session_id = posting.checkout_session_id
+    session_id = posting.current_attempt.session_id
     again = client.get(
         reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={session_id}"
     )
@@ -299,7 +296,7 @@ def test_payment_provider_down_shows_a_friendly_error_and_changes_nothing(
     assert b"payment provider is unavailable" in response.content
     posting.refresh_from_db()
     assert posting.status == Status.READY_TO_PAY
-    assert not posting.checkout_session_id
+    assert not posting.current_attempt.session_id
 
 
 def test_a_reservation_is_reused_when_the_create_response_was_lost(
@@ -309,12 +306,12 @@ def test_a_reservation_is_reused_when_the_create_response_was_lost(
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     client.post(step_url("payment", posting), pay_form(posting))
     posting.refresh_from_db()
-    assert (posting.payment_attempt, posting.checkout_session_id) == (1, "")
+    assert (posting.current_attempt.number, posting.current_attempt.session_id) == (1, "")
     settings.STRIPE_API_BASE = good_base
     press_pay(client, posting)
     posting.refresh_from_db()
-    assert posting.payment_attempt == 1
-    assert posting.checkout_session_id
+    assert posting.current_attempt.number == 1
+    assert posting.current_attempt.session_id
 
 
 def test_a_stale_reservation_is_replaced(client, posting, fakestripe, settings):

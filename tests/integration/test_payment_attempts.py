@@ -38,7 +38,7 @@ def test_paying_from_a_stale_tab_pays_for_nothing_and_shows_what_changed(client,
     assert b"b@acme.example" in response.content  # the current content, to review again
     assert sessions_at_stripe() == []
     fresh = JobPosting.objects.get()
-    assert (fresh.status, fresh.payment_attempt) == (Status.READY_TO_PAY, 0)
+    assert (fresh.status, fresh.current_attempt) == (Status.READY_TO_PAY, None)
     assert not PaymentAttempt.objects.exists()
 
 
@@ -86,7 +86,7 @@ def test_a_press_that_raced_one_that_opened_the_checkout_gets_the_same_url(clien
         )
     assert second == first
     assert len(sessions_at_stripe()) == 1
-    assert JobPosting.objects.get().payment_attempt == 1
+    assert JobPosting.objects.get().current_attempt.number == 1
 
 
 def test_the_review_shows_the_salary_as_the_board_does_and_says_no_logo(client, fakestripe):

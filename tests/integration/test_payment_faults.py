@@ -36,7 +36,7 @@ def test_a_lost_create_response_is_retried_by_the_sdk_into_the_same_session(
     fakestripe.inject_fault("lost_response", method="POST", path=CREATE_SESSION)
     session_id = session_id_from(press_pay(client, posting))
     assert [s.id for s in sessions_at_stripe()] == [session_id]
-    assert JobPosting.objects.get().checkout_session_id == session_id
+    assert JobPosting.objects.get().current_attempt.session_id == session_id
 
 
 def test_a_timed_out_create_gives_a_friendly_error_and_the_retry_gets_the_same_session(
@@ -54,7 +54,7 @@ def test_a_timed_out_create_gives_a_friendly_error_and_the_retry_gets_the_same_s
     session_id = session_id_from(press_pay(client, posting))
     assert [s.id for s in sessions_at_stripe()] == [session_id]
     posting.refresh_from_db()
-    assert (posting.payment_attempt, posting.checkout_session_id) == (1, session_id)
+    assert (posting.current_attempt.number, posting.current_attempt.session_id) == (1, session_id)
 
 
 def test_rate_limits_are_retried_with_the_same_key(client, posting, fakestripe, settings):
@@ -112,7 +112,7 @@ def test_a_late_completed_event_for_an_expired_attempt_is_refunded(
     run_tasks()
 
     posting.refresh_from_db()
-    assert (posting.status, posting.checkout_session_id) == (Status.AWAITING_PAYMENT, second)
+    assert (posting.status, posting.current_attempt.session_id) == (Status.AWAITING_PAYMENT, second)
     record = Refund.objects.get()
     assert (record.checkout_session_id, record.reason, record.state) == (
         first,

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.attempts import attempt_for
 from tests.conftest import VALID_DETAILS, WEBHOOK_SECRET, step_url, stripe_api
 from tests.factories import own, posting_at, posting_reaching
 from tests.fakestripe_process import sign_webhook
@@ -133,6 +134,7 @@ def test_an_unknown_posting_in_a_webhook_is_stored_without_one(client, settings)
 
 def test_the_worker_sends_an_email_and_records_it_in_few_queries(mailoutbox):
     posting = posting_at(Status.IN_REVIEW)
+    attempt_for(posting, payment_intent_id="pi_budget")  # the email shows what was paid
     with mock.patch("wizard.jobs.runner.transaction.on_commit"):
         with runner.transaction.atomic():
             effect = queue_email(posting, Email.CONFIRMATION)

@@ -122,7 +122,9 @@ def test_a_pending_refund_is_reported_and_left_to_its_effect(paying, fakestripe,
     reconcile_command()  # makes no call of its own: the runner retries the refund
     assert Refund.objects.get().state == "pending"
     assert (
-        not stripe_api().v1.refunds.list(params={"payment_intent": posting.payment_intent_id}).data
+        not stripe_api()
+        .v1.refunds.list(params={"payment_intent": posting.current_attempt.payment_intent_id})
+        .data
     )
 
 

@@ -76,7 +76,7 @@ def test_a_500_stripe_replays_for_its_key_does_not_block_the_refund(
         refunds.refund(paid, Refund.Reason.STAFF, by=Actor.system())
     run_tasks()  # attempt 2: nothing at Stripe yet, so a new key asks again
     assert Refund.objects.get().state == "succeeded"
-    assert len(refunds_at_stripe(paid.payment_intent_id)) == 1
+    assert len(refunds_at_stripe(paid.current_attempt.payment_intent_id)) == 1
     assert Job.objects.get(kind="refund").attempts == 2
 
 
@@ -89,6 +89,6 @@ def test_a_refund_whose_answer_was_lost_is_found_not_asked_again(
     with pytest.raises(refunds.PaymentError):
         refunds.refund(paid, Refund.Reason.STAFF, by=Actor.system())
     run_tasks()  # attempt 2 looks first, and adopts the refund Stripe made
-    assert len(refunds_at_stripe(paid.payment_intent_id)) == 1
+    assert len(refunds_at_stripe(paid.current_attempt.payment_intent_id)) == 1
     assert Refund.objects.get().state == "succeeded"
     assert JobPosting.objects.get().status == Status.REFUNDED

@@ -9,7 +9,7 @@ from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, return_path, session_id_from
 from tests.integration.test_webhooks import deliver
 from wizard.jobs.models import Job
-from wizard.models import Actor, JobPosting, Refund, Status, TransitionLog
+from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status, TransitionLog
 from wizard.payments import refunds
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 
@@ -53,7 +53,7 @@ def test_refund_is_recorded_made_and_moves_the_posting_to_refunded(client, payin
     assert posting.status == Status.REFUNDED and posting.refunded_at
     assert (record.state, record.amount, record.currency) == ("succeeded", 9900, "usd")
     assert record.stripe_refund_id.startswith("re_")
-    [at_stripe] = refunds_at_stripe(posting.payment_intent_id)
+    [at_stripe] = refunds_at_stripe(posting.current_attempt.payment_intent_id)
     assert at_stripe.id == record.stripe_refund_id and at_stripe.amount == 9900
     assert TransitionLog.objects.filter(target=Status.REFUNDED).count() == 1
 
@@ -66,7 +66,7 @@ def test_refunding_twice_refunds_once(client, paying, fakestripe):
         refunds.refund(posting, Refund.Reason.STAFF, by=Actor.system())
     # Even a second execution of the same record asks Stripe nothing new.
     refunds.run_refund(Refund.objects.get())
-    assert len(refunds_at_stripe(posting.payment_intent_id)) == 1
+    assert len(refunds_at_stripe(posting.current_attempt.payment_intent_id)) == 1
     assert Refund.objects.count() == 1
 
 
@@ -89,7 +89,7 @@ def test_a_refund_stays_pending_while_stripe_is_down_and_the_runner_retries_it(
     record.refresh_from_db()
     assert record.state == "succeeded"
     assert JobPosting.objects.get().status == Status.REFUNDED
-    assert len(refunds_at_stripe(posting.payment_intent_id)) == 1
+    assert len(refunds_at_stripe(posting.current_attempt.payment_intent_id)) == 1
 
 
 # --- Automatic refunds ------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_a_refund_stays_pending_while_stripe_is_down_and_the_runner_retries_it(
 def test_an_amount_mismatch_is_refunded_and_never_fulfilled(client, paying, fakestripe):
     posting, session_id = paying
     # The row's price disagrees with what the session charged (a bug, or tampering).
-    JobPosting.objects.filter(pk=posting.pk).update(price_amount=100)
+    PaymentAttempt.objects.filter(pk=posting.current_attempt_id).update(amount=100)
     status, location = fakestripe.pay(session_id)
     response = client.get(return_path(location))
     assert response["Location"].endswith("/payment/")
@@ -143,12 +143,14 @@ def test_an_expired_session_event_sends_the_employer_back_to_pay(
     assert b"Your checkout expired" in page.content
     new_session = session_id_from(press_pay(client, posting))
     assert new_session != session_id
-    assert JobPosting.objects.get().payment_attempt == 2
+    assert JobPosting.objects.get().current_attempt.number == 2
 
 
 def test_a_refund_made_in_stripes_dashboard_is_recorded(client, paying, fakestripe, run_tasks):
     posting = paid_posting(client, paying, fakestripe)
-    stripe_api().v1.refunds.create(params={"payment_intent": posting.payment_intent_id})
+    stripe_api().v1.refunds.create(
+        params={"payment_intent": posting.current_attempt.payment_intent_id}
+    )
     assert deliver(client, latest_event("charge.refunded")).status_code == 200
     run_tasks()
     posting.refresh_from_db()

@@ -79,7 +79,9 @@ def test_rejecting_refunds_emails_the_reason_and_keeps_it_off_the_board(
     refund = Refund.objects.get()
     assert (refund.reason, refund.state) == ("rejected", "succeeded")
     [at_stripe] = (
-        stripe_api().v1.refunds.list(params={"payment_intent": posting.payment_intent_id}).data
+        stripe_api()
+        .v1.refunds.list(params={"payment_intent": posting.current_attempt.payment_intent_id})
+        .data
     )
     assert at_stripe.amount == 9900
     run_tasks()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from tests.attempts import attempt_for
 from tests.factories import own, posting_at
 from tests.integration.test_payment import pay_and_return
 from tests.mailers import ScriptedESP
@@ -36,9 +37,11 @@ def receipt_of(posting):
 
 def paid(posting=None):
     """Paid as the webhook or the return URL records it (no worker has run)."""
-    posting = posting or posting_at(Status.AWAITING_PAYMENT, checkout_session_id="cs_test_r")
+    if posting is None:
+        posting = posting_at(Status.AWAITING_PAYMENT)
+        attempt_for(posting, session_id="cs_test_r", payment_intent_id="pi_r")
     with transaction.atomic():
-        posting.mark_paid(payment_intent_id="pi_r", by=Actor.system(), why="Webhook")
+        posting.mark_paid(by=Actor.system(), why="Webhook")
         posting.save()
     return JobPosting.objects.get(pk=posting.pk)
 

@@ -4,7 +4,7 @@ log, the side effects it is owed, its refunds and its Stripe events."""
 from django.contrib import admin
 
 from wizard.jobs.models import Job
-from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import TransitionLog
 
 
@@ -40,6 +40,22 @@ class RefundInline(ReadOnlyInline):
         "payment_intent_id",
         "requested_by",
         "error",
+    ]
+
+
+class PaymentAttemptInline(ReadOnlyInline):
+    model = PaymentAttempt
+    fk_name = "posting"
+    fields = [
+        "number",
+        "state",
+        "amount_display",
+        "session_id",
+        "payment_intent_id",
+        "opened_at",
+        "paid_at",
+        "closed_at",
+        "note",
     ]
 
 

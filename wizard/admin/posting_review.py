@@ -22,7 +22,6 @@ from wizard.postings import review
 from wizard.postings.logcontext import posting_context
 from wizard.postings.models import (
     REFUND_PERMISSION,
-    REFUNDABLE,
     REVIEW_PERMISSION,
     Actor,
     JobPosting,
@@ -172,7 +171,10 @@ class ReviewActions:
     @admin.action(description="Refund the payment of selected postings…", permissions=["refund"])
     def refund_payments(self, request, queryset):
         """Ask for a reason on a confirmation page, then refund through the payments service."""
-        refundable = queryset.filter(status__in=REFUNDABLE).exclude(payment_intent_id="")
+        selected = queryset.select_related("current_attempt")
+        refundable = selected.filter(
+            pk__in=[posting.pk for posting in selected if refunds.is_refundable(posting)]
+        )
         form = ReasonForm(request.POST if "confirm" in request.POST else None)
         if not form.is_valid():
             return TemplateResponse(

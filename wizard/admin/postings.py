@@ -17,6 +17,7 @@ from wizard.admin.posting_filters import (
 )
 from wizard.admin.posting_inlines import (
     EffectInline,
+    PaymentAttemptInline,
     RefundInline,
     StripeEventInline,
     TransitionLogInline,
@@ -44,21 +45,22 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
         "title",
         "company_name",
         "contact_email",
-        "checkout_session_id",
-        "payment_intent_id",
+        "payment_attempts__session_id",
+        "payment_attempts__payment_intent_id",
     ]
     date_hierarchy = "created_at"
-    inlines = [TransitionLogInline, EffectInline, RefundInline, StripeEventInline]
+    inlines = [
+        TransitionLogInline,
+        PaymentAttemptInline,
+        EffectInline,
+        RefundInline,
+        StripeEventInline,
+    ]
     change_form_template = "admin/wizard/jobposting/change_form.html"
     # What the system records is shown, never edited: payment data above all.
     RECORDED = {
         None: ["id", "status", "slug", "step_data"],
-        "Payment": [
-            ("price_amount", "price_currency"),
-            "payment_attempt",
-            "checkout_session_id",
-            "payment_intent_id",
-        ],
+        "Payment": ["current_attempt"],
         "Timeline": [
             "created_at",
             "updated_at",

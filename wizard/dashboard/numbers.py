@@ -18,6 +18,7 @@ from wizard.jobs import kinds
 from wizard.jobs.models import Job
 from wizard.payments.models import Refund
 from wizard.postings.models import JobPosting, Status
+from wizard.postings.money import money
 
 
 def week_start(moment):
@@ -284,6 +285,4 @@ def refunds(window):
 
 def amounts_display(amounts):
     """{"usd": 1999, "eur": 500} -> "USD 19.99, EUR 5.00"."""
-    return ", ".join(
-        f"{currency.upper()} {amount / 100:,.2f}" for currency, amount in sorted(amounts.items())
-    )
+    return ", ".join(money(amount, currency) for currency, amount in sorted(amounts.items()))

@@ -17,6 +17,6 @@ def owned_posting(request, posting_id):
     if str(posting_id) not in request.session.get(SESSION_KEY, []):
         raise Http404("No such posting.")
     try:
-        return JobPosting.objects.get(pk=posting_id)
+        return JobPosting.objects.select_related("current_attempt").get(pk=posting_id)
     except JobPosting.DoesNotExist:
         raise Http404("No such posting.") from None

@@ -145,7 +145,7 @@ def _claim(effect_id):
     """Take a queued job for one attempt: one read (the job and its posting) and one
     conditional update, which only one worker can win. A kind with a budget counts the
     attempt first, or has the job wait for its next window (wizard.jobs.budget)."""
-    effect = Job.objects.select_related("posting").filter(pk=effect_id).first()
+    effect = Job.objects.select_related("posting__current_attempt").filter(pk=effect_id).first()
     if effect is None or effect.state != State.QUEUED:
         return None  # done already, or another worker is on it
     kind = kind_named(effect.kind)

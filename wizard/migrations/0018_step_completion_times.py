@@ -50,7 +50,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wizard", "0019_finish_later_nonce"),
+        ("wizard", "0017_finish_later_nonce"),
     ]
 
     operations = [

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from wizard.payments.attempts import current_attempt, latest_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.exceptions import (
     AlreadyPaid,
@@ -24,7 +25,7 @@ from wizard.payments.exceptions import (
 )
 from wizard.payments.fulfilment import fulfil, posting_for, retrieve_session
 from wizard.payments.models import PaymentAttempt
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
 
 # Stripe wants expires_at at least 30 minutes after the session is created; the
@@ -41,20 +42,21 @@ def start_checkout(posting_id, *, success_url, cancel_url, reviewed):
     if the posting changed since, ContentChanged and no checkout. success_url must
     accept a `session_id` query parameter.
     """
-    posting = JobPosting.objects.get(pk=posting_id)
+    posting = JobPosting.objects.select_related("current_attempt").get(pk=posting_id)
     if posting.is_paid:
         raise AlreadyPaid()
     if posting.content_digest != reviewed:
         raise ContentChanged()
     not_open = ""  # a recorded session Stripe says can no longer be paid
-    if posting.status == Status.AWAITING_PAYMENT and posting.checkout_session_id:
-        session = retrieve_session(posting.checkout_session_id)
+    attempt = latest_attempt(posting)
+    if can_proceed(posting.close_checkout) and attempt and attempt.session_id:
+        session = retrieve_session(attempt.session_id)
         if session and session.status == "open":
             return session.url
         if session and session.status == "complete":
             if fulfil(session.id, by=Actor.employer()).settled:
                 raise AlreadyPaid()
-        not_open = posting.checkout_session_id
+        not_open = attempt.session_id
 
     attempt = _reserve_attempt(posting_id, reviewed, not_open=not_open)
     if attempt.session_url:
@@ -84,12 +86,12 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
             raise NotReadyForPayment()
         now = timezone.now()
         ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)
-        current = posting.payment_attempts.filter(number=posting.payment_attempt).first()
+        current = current_attempt(posting)
         if current is not None and not force_new:
             if (
                 current.state == PaymentAttempt.State.OPEN
-                and posting.status == Status.AWAITING_PAYMENT
-                and current.session_id == posting.checkout_session_id != not_open
+                and can_proceed(posting.close_checkout)  # its checkout is the one open
+                and current.session_id != not_open
                 and current.expires_at - now >= REUSE_MARGIN
             ):
                 return current  # opened by a press that raced this one
@@ -103,20 +105,16 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
             current.closed_at = now
             current.note = "Superseded by a new attempt"
             current.save()
-        posting.payment_attempt += 1
-        posting.checkout_session_id = ""
-        posting.payment_intent_id = ""
-        posting.price_amount = settings.POSTING_PRICE_AMOUNT
-        posting.price_currency = settings.POSTING_PRICE_CURRENCY
-        posting.save()
-        return PaymentAttempt.objects.create(
+        attempt = PaymentAttempt.objects.create(
             posting=posting,
-            number=posting.payment_attempt,
-            amount=posting.price_amount,
-            currency=posting.price_currency,
+            number=current.number + 1 if current else 1,
+            amount=settings.POSTING_PRICE_AMOUNT,
+            currency=settings.POSTING_PRICE_CURRENCY,
             reviewed=reviewed,
             expires_at=now + ttl + EXPIRY_HEADROOM,
         )
+        save_current(posting, attempt)
+        return attempt
 
 
 def _close_reservation(posting_id, number, why):
@@ -173,18 +171,16 @@ def _record_session(posting_id, number, session):
             if attempt.session_id != session.id:
                 raise CheckoutConflict()  # Stripe gave one key two sessions: never expected
             return attempt.session_url  # a concurrent press of "Pay" recorded it
-        if posting.payment_attempt != number or posting.checkout_session_id:
-            raise CheckoutConflict()
+        if current_attempt(posting) != attempt:
+            raise CheckoutConflict()  # a newer attempt superseded it meanwhile
         attempt.session_id, attempt.session_url = session.id, session.url
         attempt.state = PaymentAttempt.State.OPEN
         attempt.opened_at = timezone.now()
         attempt.save()
         posting.open_checkout(
-            session_id=session.id,
-            by=Actor.employer(),
-            why=f"Checkout session opened (attempt {number})",
+            by=Actor.employer(), why=f"Checkout session opened (attempt {number})"
         )
-        posting.save()
+        save_current(posting, attempt)
         return session.url
 
 
@@ -195,9 +191,10 @@ def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
     paid (the session completed before it could be expired).
     """
     posting = JobPosting.objects.get(pk=posting_id)
-    if posting.status != Status.AWAITING_PAYMENT:
+    if not can_proceed(posting.close_checkout):  # no checkout open
         return not posting.is_paid
-    session_id = posting.checkout_session_id
+    attempt = latest_attempt(posting)
+    session_id = attempt.session_id if attempt else ""
     session = retrieve_session(session_id) if session_id else None
     if session is not None:
         if session.status == "open":
@@ -211,9 +208,10 @@ def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
         if completed and fulfil(session_id, by=by or Actor.employer()).settled:
             return False
     with locked_posting(posting_id) as posting:
-        if posting.status != Status.AWAITING_PAYMENT:
+        if not can_proceed(posting.close_checkout):
             return not posting.is_paid
-        if posting.checkout_session_id != session_id:
+        attempt = current_attempt(posting)
+        if (attempt.session_id if attempt else "") != session_id:
             raise CheckoutConflict()
         posting.close_checkout(by=by or Actor.employer(), why=why)
         posting.save()
@@ -255,7 +253,12 @@ def close_ended_checkout(session_id):
     else:
         return False
     with locked_posting(posting.pk) as posting:
-        if posting.status != Status.AWAITING_PAYMENT or posting.checkout_session_id != session.id:
+        attempt = current_attempt(posting)
+        if (
+            not can_proceed(posting.close_checkout)
+            or attempt is None
+            or attempt.session_id != session.id
+        ):
             return False  # already moved on: events may come late or twice
         posting.close_checkout(by=Actor.system(), why=why)
         posting.record_error(message, f"{why}: {session.id}")

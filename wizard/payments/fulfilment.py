@@ -14,8 +14,10 @@ import logging
 import stripe
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from wizard.payments import refunds
+from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.models import PaymentAttempt, Refund
 from wizard.postings.models import JobPosting, Status
@@ -73,9 +75,13 @@ def fulfil(session_id, *, by, expected_posting_id=None):
         return FulfilOutcome.FOREIGN_SESSION
 
     with locked_posting(posting.pk) as posting:
+        attempt = current_attempt(posting)
         outcome = decide(posting, session)
         if outcome is FulfilOutcome.PAID:
-            _mark_paid(posting, session, by)
+            posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
+            _record_payment(posting, attempt, session)
+        elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
+            _record_payment(posting, attempt, session)  # paid by the previous release
         elif outcome.refund_reason:
             record = _record_stray_payment(posting, session, outcome, by)
     if outcome.refund_reason:
@@ -93,47 +99,47 @@ def posting_for(session):
 def decide(posting, session):
     """What a session means for its (locked) posting. Pure: changes nothing."""
     paid = session.status == "complete" and session.payment_status == "paid"
-    current = posting.checkout_session_id == session.id
+    attempt = posting.current_attempt
+    current = attempt is not None and attempt.session_id == session.id
     if current and posting.is_paid:
         return FulfilOutcome.ALREADY_PAID
     if not paid:
         return FulfilOutcome.NOT_PAID
     if posting.status == Status.ABANDONED:
         return FulfilOutcome.ABANDONED
-    if not current or posting.status != Status.AWAITING_PAYMENT:
+    if not current or not can_proceed(posting.mark_paid):
         return FulfilOutcome.SUPERSEDED
-    if mismatches(posting, session):
+    if mismatches(attempt, session):
         return FulfilOutcome.MISMATCH
     return FulfilOutcome.PAID
 
 
-def mismatches(posting, session):
+def mismatches(attempt, session):
+    """How a paid session disagrees with the attempt it claims to pay for."""
     metadata = session.metadata.to_dict() if session.metadata else {}
     checks = [
-        ("amount", session.amount_total, posting.price_amount),
-        ("currency", (session.currency or "").lower(), posting.price_currency),
-        ("metadata posting_id", metadata.get("posting_id"), str(posting.pk)),
-        ("metadata attempt", metadata.get("attempt"), str(posting.payment_attempt)),
+        ("amount", session.amount_total, attempt.amount),
+        ("currency", (session.currency or "").lower(), attempt.currency),
+        ("metadata posting_id", metadata.get("posting_id"), str(attempt.posting_id)),
+        ("metadata attempt", metadata.get("attempt"), str(attempt.number)),
     ]
     return [f"{name} {got!r} != {want!r}" for name, got, want in checks if got != want]
 
 
-def _mark_paid(posting, session, by):
-    posting.mark_paid(
-        payment_intent_id=session.payment_intent or "",
-        by=by,
-        why=f"Checkout session {session.id} paid",
-    )
-    posting.save()
-    posting.payment_attempts.filter(session_id=session.id).update(
-        state=PaymentAttempt.State.PAID, closed_at=timezone.now()
-    )
+def _record_payment(posting, attempt, session):
+    """The attempt is paid: its PaymentIntent and when (the posting saved with it)."""
+    attempt.state = PaymentAttempt.State.PAID
+    attempt.payment_intent_id = session.payment_intent or ""
+    attempt.paid_at = posting.paid_at or timezone.now()
+    attempt.closed_at = attempt.closed_at or attempt.paid_at
+    attempt.save()
+    save_current(posting, attempt)
 
 
 def _record_stray_payment(posting, session, outcome, by):
     detail = f"Checkout session {session.id} was paid but cannot be honoured ({outcome.value})"
     if outcome is FulfilOutcome.MISMATCH:
-        detail += ": " + "; ".join(mismatches(posting, session))
+        detail += ": " + "; ".join(mismatches(posting.current_attempt, session))
     logger.warning(detail)
     if not posting.is_paid:
         posting.record_error(

@@ -7,11 +7,14 @@ from django.db.models import Exists, OuterRef, Q
 from wizard.jobs.models import Job
 from wizard.postings import attention
 from wizard.postings.models import JobPosting
+from wizard.postings.money import money
 
 
 class PaymentAttempt(models.Model):
     """One press of "Pay" that reserved a checkout: its price, what it pays for, its
-    Checkout Session and how it ended. The posting points at its current attempt."""
+    Checkout Session, how it ended and, once paid, its PaymentIntent. This is the payment:
+    the posting points at its current attempt (JobPosting.current_attempt) and copies
+    none of its fields (wizard.payments.attempts)."""
 
     class State(models.TextChoices):
         RESERVED = "reserved", "Reserved (no session yet)"
@@ -36,6 +39,10 @@ class PaymentAttempt(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
+    payment_intent_id = models.CharField(
+        max_length=255, blank=True, db_index=True, help_text="Set when the attempt is paid."
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["posting", "number"]
@@ -56,6 +63,14 @@ class PaymentAttempt(models.Model):
     @property
     def idempotency_key(self):
         return self.key_for(self.posting_id, self.number)
+
+    @property
+    def is_paid(self):
+        return bool(self.payment_intent_id)
+
+    @property
+    def amount_display(self):
+        return money(self.amount, self.currency)
 
 
 class Refund(models.Model):
@@ -102,7 +117,7 @@ class Refund(models.Model):
 
     @property
     def amount_display(self):
-        return f"{self.currency.upper()} {self.amount / 100:,.2f}"
+        return money(self.amount, self.currency)
 
 
 class StripeEventQuerySet(models.QuerySet):

@@ -19,8 +19,8 @@ from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, decide, fulfil, posting_for, retrieve_session
-from wizard.payments.models import Refund
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.payments.models import PaymentAttempt, Refund
+from wizard.postings.models import Actor, Status
 
 logger = logging.getLogger(__name__)
 
@@ -116,18 +116,20 @@ def _paid_at_stripe_not_here(dry_run):
 
 def _expired_at_stripe_awaiting_here(dry_run):
     found = []
-    awaiting = JobPosting.objects.filter(status=Status.AWAITING_PAYMENT).exclude(
-        checkout_session_id=""
+    open_checkouts = PaymentAttempt.objects.filter(
+        state=PaymentAttempt.State.OPEN, posting__status=Status.AWAITING_PAYMENT
     )
-    for posting in awaiting:
-        session = retrieve_session(posting.checkout_session_id)
+    for attempt in open_checkouts:
+        session = retrieve_session(attempt.session_id)
         if session is None or session.status != "expired":
             continue
         action = "back to the payment step"
         if not dry_run and not _attempt(False, close_ended_checkout, session.id):
             action = "already handled"
         found.append(
-            Difference("expired at Stripe, awaiting here", session.id, str(posting.pk), action)
+            Difference(
+                "expired at Stripe, awaiting here", session.id, str(attempt.posting_id), action
+            )
         )
     return found
 

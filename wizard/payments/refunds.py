@@ -11,14 +11,15 @@ import stripe
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from wizard.jobs import runner
 from wizard.jobs.models import Job
+from wizard.payments.attempts import current_attempt
 from wizard.payments.client import call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
-from wizard.payments.models import Refund
+from wizard.payments.models import PaymentAttempt, Refund
 from wizard.postings import events
-from wizard.postings.models import REFUNDABLE, JobPosting
 from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
@@ -53,9 +54,10 @@ def refund(posting, reason, *, by, note=""):
     at once, through the effect runner; if Stripe is down the runner retries.
     """
     with locked_posting(posting.pk) as posting:
-        if posting.status not in REFUNDABLE or not posting.payment_intent_id:
+        current_attempt(posting)
+        if not is_refundable(posting):
             raise NothingToRefund()
-        record = record_own_refund(posting, reason, by=by, note=note)
+        record = record_own_refund(posting.current_attempt, reason, by=by, note=note)
     effect = run_refund(record)
     if effect.state == Job.State.FAILED:
         raise RefundFailed(effect.last_error)
@@ -64,14 +66,22 @@ def refund(posting, reason, *, by, note=""):
     return Refund.objects.get(pk=record.pk)
 
 
-def record_own_refund(posting, reason, *, by, note=""):
-    """Record a refund of the posting's own payment (call with the posting locked)."""
+def is_refundable(posting):
+    """The posting's own payment may be refunded now: the transition to refunded may
+    proceed, and its current attempt (as loaded) is paid."""
+    payment = posting.current_attempt
+    return can_proceed(posting.mark_refunded) and payment is not None and payment.is_paid
+
+
+def record_own_refund(payment, reason, *, by, note=""):
+    """Record a refund of a posting's own payment, its current attempt (call with the
+    posting locked)."""
     return record_refund(
-        posting,
-        payment_intent_id=posting.payment_intent_id,
-        session_id=posting.checkout_session_id,
-        amount=posting.price_amount,
-        currency=posting.price_currency,
+        payment.posting,
+        payment_intent_id=payment.payment_intent_id,
+        session_id=payment.session_id,
+        amount=payment.amount,
+        currency=payment.currency,
         reason=reason,
         note=note,
         by=by,
@@ -228,7 +238,9 @@ def apply_refunded(posting_id, payment_intent_id, *, stripe_refund_id, by):
             record.error = ""
             record.completed_at = timezone.now()
             record.save()
-        if posting.payment_intent_id == payment_intent_id and posting.status in REFUNDABLE:
+        payment = current_attempt(posting)
+        own = payment is not None and payment.payment_intent_id == payment_intent_id
+        if own and can_proceed(posting.mark_refunded):
             posting.mark_refunded(by=by, why=f"Refunded: {record.get_reason_display()}")
             posting.save()
     return record
@@ -237,7 +249,9 @@ def apply_refunded(posting_id, payment_intent_id, *, stripe_refund_id, by):
 @receiver(events.rejected)
 def refund_rejected_posting(sender, posting, by, why, **kwargs):
     """A rejected posting's payment goes back; the effect runs as soon as the review commits."""
-    record_own_refund(posting, Refund.Reason.REJECTED, by=by, note=why)
+    payment = current_attempt(posting)
+    if payment is not None and payment.is_paid:
+        record_own_refund(payment, Refund.Reason.REJECTED, by=by, note=why)
 
 
 def record_external_refund(charge_id, *, by):
@@ -247,14 +261,14 @@ def record_external_refund(charge_id, *, by):
         return None  # a partial refund: staff handle those by hand
     known = Refund.objects.filter(payment_intent_id=charge.payment_intent).first()
     if known is None:
-        posting = JobPosting.objects.filter(payment_intent_id=charge.payment_intent).first()
-        if posting is None:
+        payment = PaymentAttempt.objects.filter(payment_intent_id=charge.payment_intent).first()
+        if payment is None:
             logger.error("Charge %s refunded at Stripe matches no posting", charge_id)
             return None
         known = record_refund(
-            posting,
+            payment.posting,
             payment_intent_id=charge.payment_intent,
-            session_id=posting.checkout_session_id,
+            session_id=payment.session_id,
             amount=charge.amount_refunded,
             currency=charge.currency,
             reason=Refund.Reason.EXTERNAL,

@@ -25,6 +25,7 @@ from django_fsm import (
 )
 
 from wizard.postings import attention, progress
+from wizard.postings.money import money
 from wizard.postings.search import PostingSearchVector
 
 
@@ -209,8 +210,21 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     apply_email = models.EmailField(blank=True)
     contact_email = models.EmailField(blank=True, help_text="Where the receipt goes.")
 
-    # Payment: the price is copied from settings when an attempt starts, so that
-    # a price change never alters a checkout already under way.
+    # Payment: the current attempt (wizard.payments.PaymentAttempt) is the payment, with
+    # its price (copied from settings when the attempt starts, so that a price change
+    # never alters a checkout under way), its Checkout Session and its PaymentIntent.
+    current_attempt = models.ForeignKey(
+        "wizard.PaymentAttempt",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The latest press of Pay; nothing on the posting copies its fields.",
+    )
+    # The previous release's copy of the current attempt. Kept in the database for its
+    # processes during a rolling upgrade; this release writes it in one place only
+    # (wizard.payments.attempts.keep_previous_release_in_step) and never reads it.
+    # Drop these in the next release.
     price_amount = models.PositiveIntegerField(null=True, blank=True, help_text="Minor units.")
     price_currency = models.CharField(max_length=3, blank=True)
     payment_attempt = models.PositiveIntegerField(default=0)
@@ -292,11 +306,12 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
 
     @property
     def price_display(self):
-        amount = (
-            self.price_amount if self.price_amount is not None else settings.POSTING_PRICE_AMOUNT
-        )
-        currency = self.price_currency or settings.POSTING_PRICE_CURRENCY
-        return f"{currency.upper()} {amount / 100:,.2f}"
+        """The current attempt's price; before any attempt, the price in the settings."""
+        if self.current_attempt_id is None:
+            amount, currency = settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY
+        else:
+            amount, currency = self.current_attempt.amount, self.current_attempt.currency
+        return money(amount, currency)
 
     def record_error(self, message, detail=""):
         self.last_error_message = message
@@ -337,17 +352,16 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
         # that every applicable step before payment is complete (wizard.postings.progress).
         conditions=[progress.ready_to_pay],
     )
-    def open_checkout(self, *, session_id, by, why):
-        self.checkout_session_id = session_id
-        self.payment_intent_id = ""
+    def open_checkout(self, *, by, why):
+        """The current attempt's Checkout Session is open (wizard.payments.checkout)."""
 
     @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.READY_TO_PAY)
     def close_checkout(self, *, by, why):
         """Back to the payment step: the session expired, failed, or the employer edits again."""
 
     @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.PAID)
-    def mark_paid(self, *, payment_intent_id, by, why):
-        self.payment_intent_id = payment_intent_id
+    def mark_paid(self, *, by, why):
+        """The current attempt is paid; it records the payment (wizard.payments.fulfilment)."""
         self.paid_at = timezone.now()
         self.clear_error()
 
@@ -363,9 +377,9 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
     @property
     def refund_requested(self):
         """A refund of this posting's payment is recorded: review must not go on."""
-        return (
-            bool(self.payment_intent_id)
-            and self.refunds.filter(payment_intent_id=self.payment_intent_id).exists()
+        payment_intent_id = self.current_attempt.payment_intent_id if self.current_attempt else ""
+        return bool(payment_intent_id) and (
+            self.refunds.filter(payment_intent_id=payment_intent_id).exists()
         )
 
     @transition(

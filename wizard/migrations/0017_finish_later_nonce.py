@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wizard", "0015_jobs_for_events"),
+        ("wizard", "0016_payment_records"),
     ]
 
     operations = [

@@ -1,0 +1,31 @@
+"""A posting's payment made directly in the database: its current PaymentAttempt."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from wizard.models import PaymentAttempt
+from wizard.payments.attempts import save_current
+
+
+def attempt_for(posting, *, session_id="cs_test", payment_intent_id="", amount=9900):
+    """A new current attempt for the posting: open on `session_id`, or paid by
+    `payment_intent_id` when one is given."""
+    now = timezone.now()
+    attempt = PaymentAttempt.objects.create(
+        posting=posting,
+        number=posting.payment_attempts.count() + 1,
+        amount=amount,
+        currency="usd",
+        reviewed=posting.content_digest,
+        expires_at=now + timedelta(minutes=30),
+        session_id=session_id,
+        state=PaymentAttempt.State.PAID if payment_intent_id else PaymentAttempt.State.OPEN,
+        opened_at=now,
+        payment_intent_id=payment_intent_id,
+        paid_at=now if payment_intent_id else None,
+    )
+    with transaction.atomic():
+        save_current(posting, attempt)
+    return attempt
