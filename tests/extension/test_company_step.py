@@ -58,7 +58,7 @@ def test_the_whole_flow_goes_through_it(client, company_step, fakestripe):
     # Paid, the confirmation's ledger lists it, with its own note.
     assert pay_and_return(client, draft, fakestripe).status_code == 302
     paid = reload(draft)
-    assert paid.status == Status.PAID
+    assert paid.is_paid
     confirmation = client.get(step_url("confirmation", paid)).content.decode()
     assert "Company checked" in confirmation and "HRB-12345" in confirmation
     # Closed once paid, like every step before payment.
