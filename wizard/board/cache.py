@@ -48,7 +48,8 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-from wizard.postings.models import JobPosting, Status, rows_written
+from wizard.postings.models import JobPosting, Status
+from wizard.postings.queries import rows_written
 
 logger = logging.getLogger(__name__)
 

@@ -3,16 +3,13 @@
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 from django_countries.fields import CountryField
@@ -25,54 +22,43 @@ from django_fsm import (
 )
 
 from wizard.postings import attention, progress
+from wizard.postings.location import LocationMixin, Workplace
 from wizard.postings.money import money
+from wizard.postings.queries import JobPostingQuerySet
 from wizard.postings.search import PostingSearchVector
+from wizard.postings.statuses import (
+    CLOSED_TO_THE_WIZARD,
+    PAID_LIFE,
+    REFUND_PERMISSION,
+    REFUNDABLE,
+    REVIEW_PERMISSION,
+    Actor,
+    Status,
+    status_label,
+)
+
+# Defined beside their own rules; named here too, where most code looks for them.
+__all__ = [
+    "CLOSED_TO_THE_WIZARD",
+    "PAID_LIFE",
+    "REFUNDABLE",
+    "REFUND_PERMISSION",
+    "REVIEW_PERMISSION",
+    "Actor",
+    "Currency",
+    "EmploymentType",
+    "JobPosting",
+    "Status",
+    "TransitionLog",
+    "Workplace",
+    "new_nonce",
+    "status_label",
+]
 
 
 def new_nonce():
     """A fresh random value for a link's nonce (22 URL-safe characters)."""
     return secrets.token_urlsafe(16)
-
-
-class Status(models.TextChoices):
-    """The explicit states. Before payment the status is a projection of the flow
-    (wizard.postings.progress): it follows the statuses its steps declare ("logo_ready",
-    …) through advance_wizard, and the flow, not the status, says when payment may open."""
-
-    DRAFT = "draft", "Draft"
-    READY_TO_PAY = "ready_to_pay", "Ready to pay"
-    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
-    PAID = "paid", "Paid"
-    CONFIRMED = "confirmed", "Confirmed"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    REJECTED = "rejected", "Rejected"
-    EXPIRED = "expired", "Expired"
-    REFUNDED = "refunded", "Refunded"
-    ABANDONED = "abandoned", "Abandoned"
-
-
-# The life after payment, explicit; every other status lies before payment.
-PAID_LIFE = [
-    Status.PAID,
-    Status.CONFIRMED,
-    Status.IN_REVIEW,
-    Status.PUBLISHED,
-    Status.REJECTED,
-    Status.EXPIRED,
-    Status.REFUNDED,
-]
-CLOSED_TO_THE_WIZARD = [*PAID_LIFE, Status.ABANDONED]
-# A refund of the posting's own payment ends it (rejection refunds, but stays rejected).
-REFUNDABLE = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW]
-
-
-def status_label(value):
-    """The label of any status, including those the flow's steps declare."""
-    try:
-        return Status(value).label
-    except ValueError:
-        return value.replace("_", " ").capitalize()
 
 
 class EmploymentType(models.TextChoices):
@@ -83,15 +69,6 @@ class EmploymentType(models.TextChoices):
     INTERNSHIP = "internship", "Internship"
 
 
-class Workplace(models.TextChoices):
-    """Where the work is done. Only a fully remote job is TELECOMMUTE for Google: a hybrid
-    job has an office the employee reports to (wizard.board.jsonld)."""
-
-    ON_SITE = "on_site", "On-site"
-    HYBRID = "hybrid", "Hybrid"
-    REMOTE = "remote", "Remote"
-
-
 class Currency(models.TextChoices):
     USD = "usd", "USD"
     EUR = "eur", "EUR"
@@ -100,74 +77,7 @@ class Currency(models.TextChoices):
     AUD = "aud", "AUD"
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who caused a transition: the employer's browser, a staff user, or the system."""
-
-    kind: str
-    user: object = None
-
-    EMPLOYER = "employer"
-    STAFF = "staff"
-    SYSTEM = "system"
-
-    @classmethod
-    def employer(cls):
-        return cls(cls.EMPLOYER)
-
-    @classmethod
-    def system(cls):
-        return cls(cls.SYSTEM)
-
-    @classmethod
-    def staff(cls, user):
-        return cls(cls.STAFF, user)
-
-
-REVIEW_PERMISSION = "wizard.review_posting"
-REFUND_PERMISSION = "wizard.refund_posting"
-
-
-# Sent after postings were written in bulk (QuerySet.update(), bulk_create(),
-# bulk_update()), which bypasses save() and its post_save: whatever keeps a copy of what
-# postings show (the board's cache) must forget it.
-rows_written = Signal()
-
-
-class JobPostingQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        rows = super().update(**kwargs)
-        rows_written.send(sender=self.model)
-        return rows
-
-    update.alters_data = True
-
-    def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        rows_written.send(sender=self.model)
-        return created
-
-    bulk_create.alters_data = True
-
-    def with_attention(self):
-        """Each posting annotated with why it needs staff attention (wizard.postings.attention)."""
-        return attention.annotate(self)
-
-    def before_payment(self):
-        """Drafts at any step, including those with a checkout open."""
-        return self.exclude(status__in=CLOSED_TO_THE_WIZARD)
-
-    def published(self):
-        return self.filter(status=Status.PUBLISHED)
-
-    def in_review(self):
-        return self.filter(status=Status.IN_REVIEW)
-
-    def expiring_before(self, moment):
-        return self.published().filter(expires_at__lte=moment)
-
-
-class JobPosting(ConcurrentTransitionMixin, models.Model):
+class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     """One row tracks a posting through every step; `status` is the furthest step completed.
 
     Every status change goes through a @transition method below, called with
@@ -478,84 +388,6 @@ class JobPosting(ConcurrentTransitionMixin, models.Model):
             and self.has_location
         )
 
-    # --- Where the job is -------------------------------------------------------------
-
-    @property
-    def is_remote(self):
-        return self.workplace == Workplace.REMOTE
-
-    @property
-    def has_location(self):
-        """The workplace and what it needs are given: an office's city and country, or a
-        remote job's applicant countries. Postings migrated from the free-text location
-        may lack them (see the "location" needs-attention reason)."""
-        if self.workplace == Workplace.REMOTE:
-            return bool(self.applicant_countries)
-        return bool(self.workplace and self.city and self.country)
-
-    def clean(self):
-        super().clean()
-        self.clean_location()
-
-    def clean_location(self):
-        """Keep only the location fields the workplace uses, and require those.
-
-        Fields the workplace does not use are emptied, not refused: a form that works
-        without JavaScript shows them all, and switching to "Remote" must not leave an
-        office behind that nobody sees. Worldwide ("anywhere") remote jobs are not
-        offered: Google requires at least one country in applicantLocationRequirements
-        and has no value for "anywhere", so the employer names the countries.
-        """
-        errors = {}
-        if self.workplace == Workplace.REMOTE:
-            self.city = self.region = ""
-            self.country = ""
-            if not self.applicant_countries:
-                errors["applicant_countries"] = (
-                    "Choose at least one country where applicants may live."
-                )
-        elif self.workplace:
-            self.applicant_countries = []
-            self.city, self.region = self.city.strip(), self.region.strip()
-            if not self.city:
-                errors["city"] = "Give the city of the office."
-            if not self.country:
-                errors["country"] = "Choose the country of the office."
-        if errors:
-            raise ValidationError(errors)
-
-    @property
-    def place(self):
-        """The office, short: "Austin, TX, US"; "" for a remote job."""
-        return ", ".join(part for part in (self.city, self.region, self.country.code) if part)
-
-    @property
-    def place_name(self):
-        """The office, in words: "Austin, TX, United States"."""
-        return ", ".join(part for part in (self.city, self.region, self.country.name) if part)
-
-    @property
-    def applicant_country_names(self):
-        return ", ".join(country.name for country in self.applicant_countries)
-
-    # How many applicant countries the one-line summary names before "+ N more".
-    SUMMARY_COUNTRIES = 3
-
-    @property
-    def location_summary(self):
-        """One line: "Berlin, DE · Hybrid", "Remote (Germany, France)", "" if not given."""
-        if not self.workplace:
-            return self.place
-        label = self.get_workplace_display()
-        if self.is_remote:
-            names = [country.name for country in self.applicant_countries]
-            if not names:
-                return label
-            shown = ", ".join(names[: self.SUMMARY_COUNTRIES])
-            more = len(names) - self.SUMMARY_COUNTRIES
-            return f"{label} ({shown} + {more} more)" if more > 0 else f"{label} ({shown})"
-        return f"{self.place} · {label}" if self.place else label
-
 
 class TransitionLog(models.Model):
     """One row per status change: from, to, when, who and why."""
@@ -579,20 +411,6 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.source} → {self.target} by {self.user or self.actor}"
-
-
-@attention.reason("location", "Location incomplete (no JSON-LD for Google)")
-def _location_incomplete():
-    """A paid posting whose location lacks what Google needs: one migrated from the
-    free-text location, say. The board shows it, but without structured data."""
-    office = Q(workplace__in=[Workplace.ON_SITE, Workplace.HYBRID])
-    incomplete = (
-        Q(workplace="")
-        | (office & (Q(city="") | Q(country="")))
-        | Q(workplace=Workplace.REMOTE, applicant_countries="")
-    )
-    live = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW, Status.PUBLISHED]
-    return Q(status__in=live) & incomplete
 
 
 @attention.reason("stuck", "Stuck past its threshold")
