@@ -48,7 +48,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-from wizard.postings.models import JobPosting, Status
+from wizard.postings.models import JobPosting
 from wizard.postings.queries import rows_written
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def shows_on_board(posting):
     across threads; see JobPosting)."""
     if {"status", "published_at"} & posting.get_deferred_fields():
         return True
-    return posting.status == Status.PUBLISHED or posting.published_at is not None
+    return posting.is_public or posting.published_at is not None
 
 
 @receiver(post_save, sender=JobPosting, dispatch_uid="board-posting-saved")

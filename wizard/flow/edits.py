@@ -12,7 +12,7 @@ from wizard.effects.email import Email, send_again
 from wizard.payments.checkout import release_checkout
 from wizard.payments.exceptions import CheckoutConflict
 from wizard.postings import logos
-from wizard.postings.models import Actor, JobPosting, Status, new_nonce
+from wizard.postings.models import Actor, JobPosting, new_nonce
 from wizard.postings.transitions import locked_posting
 
 
@@ -27,7 +27,7 @@ def create_draft():
 def _make_editable(posting_id, seen=None):
     """Expire an open checkout first: the employer must not pay for an outdated posting.
     Nothing to do when the posting as this request loaded it (`seen`) had none open."""
-    if seen is not None and seen.status != Status.AWAITING_PAYMENT and not seen.is_paid:
+    if seen is not None and not seen.has_checkout_open and not seen.is_paid:
         return
     if not release_checkout(posting_id):
         raise PostingLocked()
@@ -36,7 +36,7 @@ def _make_editable(posting_id, seen=None):
 def _check_editable(posting):
     if posting.is_paid:
         raise PostingLocked()
-    if posting.status == Status.AWAITING_PAYMENT:
+    if posting.has_checkout_open:
         raise CheckoutConflict()  # a checkout was opened again in another tab
 
 

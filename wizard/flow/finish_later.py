@@ -27,7 +27,7 @@ from wizard.flow.botcheck import client_ip
 from wizard.flow.edits import PostingLocked
 from wizard.jobs.models import Job
 from wizard.postings.links import LinkUsed
-from wizard.postings.models import JobPosting, Status
+from wizard.postings.models import JobPosting
 from wizard.postings.transitions import locked_posting
 
 ADDRESS_WINDOW = timedelta(days=1)
@@ -121,7 +121,7 @@ def request_link(posting_id, contact_email, client=None):
     with locked_posting(posting_id) as posting:
         if posting.is_paid:
             raise PostingLocked()
-        if posting.status == Status.ABANDONED:
+        if posting.is_abandoned:
             raise DraftClosed()
         now = timezone.now()
         client = client or Client()
@@ -140,7 +140,7 @@ def check_link(posting_id, nonce):
     posting = JobPosting.objects.get(pk=posting_id)
     if not secrets.compare_digest(posting.finish_later_nonce, nonce):
         raise LinkUsed()
-    if posting.status == Status.ABANDONED:
+    if posting.is_abandoned:
         raise DraftClosed()
     return posting
 
@@ -150,7 +150,7 @@ def use_link(posting_id, nonce):
     with locked_posting(posting_id) as posting:
         if not secrets.compare_digest(posting.finish_later_nonce, nonce):
             raise LinkUsed()
-        if posting.status == Status.ABANDONED:
+        if posting.is_abandoned:
             raise DraftClosed()
         posting.finish_later_nonce = secrets.token_urlsafe(16)
         posting.save(update_fields=["finish_later_nonce", "updated_at"])

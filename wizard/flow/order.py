@@ -126,7 +126,7 @@ class Flow:
         """The draft's status is what its steps give (always true past the wizard, and
         at checkout, where only the checkout's end moves it), and every complete step
         before payment has its completion time."""
-        if not posting.is_before_payment or posting.status == Status.AWAITING_PAYMENT:
+        if not posting.is_before_payment or posting.has_checkout_open:
             return True
         return posting.status == self.status_before_payment(posting) and all(
             "completed_at" in step.data(posting)

@@ -12,7 +12,7 @@ from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
 from wizard.postings.logcontext import bind_posting
-from wizard.postings.models import Actor, JobPosting, Status
+from wizard.postings.models import Actor, JobPosting
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,7 +28,7 @@ def start(request):
 def step(request, posting_id, step_name):
     """The one dispatcher for every step: ownership, then order, then the step itself."""
     posting = owned_posting(request, posting_id)
-    if posting.status == Status.ABANDONED:
+    if posting.is_abandoned:
         return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
     posting = edits.project(FLOW, posting)
     requested = FLOW[step_name]

@@ -20,7 +20,7 @@ from wizard.payments import refunds
 from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.models import PaymentAttempt, Refund
-from wizard.postings.models import JobPosting, Status
+from wizard.postings.models import JobPosting
 from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def decide(posting, session):
         return FulfilOutcome.ALREADY_PAID
     if not paid:
         return FulfilOutcome.NOT_PAID
-    if posting.status == Status.ABANDONED:
+    if posting.is_abandoned:
         return FulfilOutcome.ABANDONED
     if not current or not can_proceed(posting.mark_paid):
         return FulfilOutcome.SUPERSEDED

@@ -215,6 +215,15 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         return self.status not in CLOSED_TO_THE_WIZARD
 
     @property
+    def has_checkout_open(self):
+        """A checkout is open: only its end (paid, expired, released) moves the posting."""
+        return self.status == Status.AWAITING_PAYMENT
+
+    @property
+    def is_abandoned(self):
+        return self.status == Status.ABANDONED
+
+    @property
     def price_display(self):
         """The current attempt's price; before any attempt, the price in the settings."""
         if self.current_attempt_id is None:
