@@ -28,6 +28,7 @@ from django_tasks_db.models import DBTaskResult
 
 from soak.mailer import read_log
 from wizard.effects.email import Email
+from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
 from wizard.payments.models import Refund, StripeEvent
 from wizard.postings.models import PAID_LIFE, JobPosting, Status
@@ -301,8 +302,13 @@ def check_effects(facts):
     for effect in facts.effects:
         if effect.in_flight:
             check.violations.append(f"effect {effect.pk} ({effect.key}) still {effect.state}")
-        elif effect.needs_attention and not facts.postings[str(effect.posting_id)].last_error_at:
-            check.violations.append(f"effect {effect.pk} ({effect.key}) failed, not flagged")
+        elif not effect.needs_attention or effect.posting_id is None:
+            continue  # a failed job of no posting (a Stripe event) is check_events' business
+        elif kind_named(effect.kind).employer_sees:
+            # Staff see every failed job in the admin; the employer only their own, on
+            # the posting's page.
+            if not facts.postings[str(effect.posting_id)].last_error_at:
+                check.violations.append(f"effect {effect.pk} ({effect.key}) failed, not flagged")
     return check
 
 

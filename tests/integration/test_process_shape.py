@@ -157,11 +157,14 @@ def test_web_workers_and_scheduler_as_processes_pay_once_and_email_once(shape, f
 
     # The confirmation email: sent once, by one of the workers; the posting goes to review.
     wait_for(
-        "the posting to reach review",
-        lambda: JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW,
+        "the confirmation email to be sent",
+        lambda: Job.objects.filter(
+            posting=posting, kind="email", name="confirmation", state="sent"
+        ).exists(),
         processes,
         timeout=15,
     )
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW
     email = Job.objects.get(posting=posting, kind="email", name="confirmation")
     assert (email.state, email.attempts) == ("sent", 1)
     sent = [path for path in mail.iterdir() if posting.contact_email in path.read_text()]

@@ -84,12 +84,6 @@ HANDLERS = {
 }
 
 
-def is_permanent(exc):
-    """Errors retrying cannot fix: Stripe refused the request (4xx other than 429, which
-    `client.call` turns into PaymentProviderUnavailable, as it does 5xx and network errors)."""
-    return isinstance(exc, PermanentEventError | stripe.StripeError)
-
-
 class StripeEventKind(JobKind):
     name = KIND
     label = "Stripe event"
