@@ -151,6 +151,21 @@ def test_a_bounced_receipt_says_the_mail_server_refused_it(client, run_tasks):
     assert JobPosting.objects.get().status == Status.IN_REVIEW
 
 
+def test_the_ledger_never_shows_a_bounced_receipt_as_if_all_were_well(client, settings, run_tasks):
+    """Even with delivery reports off (a bounce reported all the same), the ledger says the
+    receipt was refused, not only "sent ✓"."""
+    settings.EMAIL_DELIVERY_REPORTS = False
+    posting = paid()
+    own(client, posting)
+    run_tasks()
+    Job.objects.filter(pk=receipt_of(posting).pk).update(provider_id="msg-2")
+    runner.report_outcome("msg-2", delivered=False, detail="postmark reported bounced")
+
+    page = client.get(f"/post/{posting.pk}/confirmation/").content.decode()
+    assert "Confirmation email delivered" in page
+    assert "The mail server for hiring@acme.example refused our email." in page
+
+
 # --- Postings an older release left in `paid` ------------------------------------------
 
 

@@ -44,7 +44,7 @@ class Ledger:
             *(self._step(step) for step in self._steps()),
             Entry("Payment confirmed", posting.paid_at is not None, posting.paid_at),
             self._email_sent(self.email),
-            *([self._email_delivered(self.email)] if settings.EMAIL_DELIVERY_REPORTS else []),
+            *([self._email_delivered(self.email)] if self._shows_delivery() else []),
             *(self._effect(effect) for effect in self.effects if effect.kind != EMAIL),
             self._review(),
         ]
@@ -130,6 +130,12 @@ class Ledger:
                 error=f"We couldn't email you at {email.target}.",
             )
         return Entry("Confirmation email sent", True, email.sent_at, note=f"to {email.target}")
+
+    def _shows_delivery(self):
+        """The provider reports deliveries, or reported this receipt bounced (an ESP's
+        bounce may arrive with delivery reports off): a "sent ✓" alone would mislead."""
+        bounced = self.email is not None and self.email.state == Job.State.BOUNCED
+        return settings.EMAIL_DELIVERY_REPORTS or bounced
 
     def _email_delivered(self, email):
         if email is not None and email.state == Job.State.DELIVERED:
