@@ -13,7 +13,8 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import VALID_DETAILS, step_url, stripe_api
 from tests.factories import own, posting_at
-from wizard.models import JobPosting, PaymentAttempt, Status, TransitionLog
+from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status, TransitionLog
+from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.providers.siteverify import field_name, fresh_test_token
 
 pytestmark = pytest.mark.django_db
@@ -324,3 +325,35 @@ def test_a_stale_reservation_is_replaced(client, posting, fakestripe, settings):
     session_id = session_id_from(press_pay(client, posting))
     session = stripe_api().v1.checkout.sessions.retrieve(session_id)
     assert session.metadata["attempt"] == "2"
+
+
+@pytest.mark.parametrize("reference", ["not-a-uuid", "00000000-0000-4000-8000-000000000000", None])
+def test_a_paid_session_naming_no_posting_here_is_foreign_and_changes_nothing(
+    fakestripe, reference
+):
+    """Stripe's word for a session paid in the same account for something else (another
+    app, a deleted posting): fulfil finds no posting and touches none."""
+    params = {
+        "mode": "payment",
+        "success_url": "http://x/",
+        "cancel_url": "http://x/",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "usd",
+                    "unit_amount": 9900,
+                    "product_data": {"name": "something else"},
+                },
+            }
+        ],
+    }
+    if reference is not None:
+        params["client_reference_id"] = reference
+    session = stripe_api().v1.checkout.sessions.create(params=params)
+    fakestripe.pay(session.id)
+    bystander = posting_at(Status.AWAITING_PAYMENT)
+
+    assert fulfil(session.id, by=Actor.system()) is FulfilOutcome.FOREIGN_SESSION
+    assert JobPosting.objects.get(pk=bystander.pk).status == Status.AWAITING_PAYMENT
+    assert not Refund.objects.exists()

@@ -10,6 +10,7 @@ refund in the same transaction and refunded after the commit.
 
 import enum
 import logging
+import uuid
 
 import stripe
 from django.core.exceptions import ValidationError
@@ -69,24 +70,32 @@ def fulfil(session_id, *, by, expected_posting_id=None):
         return FulfilOutcome.UNKNOWN_SESSION
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
-    posting = posting_for(session)
-    if posting is None:
+    try:
+        # The posting is found by locking it (one query, not a read and then a lock).
+        with locked_posting(_posting_id(session)) as posting:
+            attempt = current_attempt(posting)
+            outcome = decide(posting, session)
+            if outcome is FulfilOutcome.PAID:
+                posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
+                _record_payment(posting, attempt, session)
+            elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
+                _record_payment(posting, attempt, session)  # paid by the previous release
+            elif outcome.refund_reason:
+                record = _record_stray_payment(posting, session, outcome, by)
+    except JobPosting.DoesNotExist:
         logger.error("Checkout session %s names no posting here", session.id)
         return FulfilOutcome.FOREIGN_SESSION
-
-    with locked_posting(posting.pk) as posting:
-        attempt = current_attempt(posting)
-        outcome = decide(posting, session)
-        if outcome is FulfilOutcome.PAID:
-            posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
-            _record_payment(posting, attempt, session)
-        elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
-            _record_payment(posting, attempt, session)  # paid by the previous release
-        elif outcome.refund_reason:
-            record = _record_stray_payment(posting, session, outcome, by)
     if outcome.refund_reason:
         refunds.run_refund(record)  # after the commit, outside the lock
     return outcome
+
+
+def _posting_id(session):
+    """The posting the session names, as an id (None when it names none: nothing matches)."""
+    try:
+        return uuid.UUID(str(session.client_reference_id))
+    except ValueError:
+        return None
 
 
 def posting_for(session):
