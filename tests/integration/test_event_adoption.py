@@ -1,14 +1,17 @@
-"""The rolling upgrade: Stripe events stored by the previous release (no job; their state in
+"""The rolling upgrade: tasks queued and Stripe events stored by the previous release (no job; their state in
 their own columns) are adopted by jobs of the one runner, by migration 0015 for those
 present and by recovery for those stored while old web processes still ran."""
 
+from datetime import timedelta
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from tests.factories import posting_at
+from wizard.effects.email import Email, queue_email
 from wizard.jobs.models import Job
 from wizard.jobs.recovery import recover_stuck_work
 from wizard.models import Status, StripeEvent
@@ -119,3 +122,30 @@ def test_an_event_whose_job_exists_already_is_linked_to_it():
     assert "evt_twice" in recover_stuck_work()[0]
     assert StripeEvent.objects.get().job == job
     assert Job.objects.filter(kind=KIND).count() == 1
+
+
+def test_an_email_task_of_the_previous_release_fails_harmlessly_and_its_job_is_run(
+    run_tasks, settings, mailoutbox
+):
+    """The previous release queued its runner's task under its old path
+    (wizard.effects.runner.run_effect): a new worker fails that row, and recovery queues the
+    job again once it has waited STUCK_AFTER_SECONDS with no live task. Sent once."""
+    settings.STUCK_AFTER_SECONDS = 60
+    posting = posting_at(Status.IN_REVIEW)
+    with transaction.atomic():
+        job = queue_email(posting, Email.CONFIRMATION)
+    DBTaskResult.objects.all().delete()  # as if the old release had queued it…
+    DBTaskResult.objects.create(  # …under its own task path
+        task_path="wizard.effects.runner.run_effect",
+        args_kwargs={"args": [job.pk], "kwargs": {}},
+        backend_name="default",
+        run_after=get_date_max(),
+    )
+    run_tasks()
+    assert Job.objects.get(pk=job.pk).state == Job.State.QUEUED
+    Job.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+
+    assert any(str(job.key) in line for line in recover_stuck_work())
+    run_tasks()
+    assert Job.objects.get(pk=job.pk).state == Job.State.SENT
+    assert len(mailoutbox) == 1
