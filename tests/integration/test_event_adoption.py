@@ -1,6 +1,7 @@
-"""The rolling upgrade: tasks queued and Stripe events stored by the previous release (no job; their state in
-their own columns) are adopted by jobs of the one runner, by migration 0015 for those
-present and by recovery for those stored while old web processes still ran."""
+"""The rolling upgrade: what the previous release left is taken over by this one's jobs.
+Stripe events it stored (no job; their state in their own columns) are adopted, by
+migration 0015 for those present and by recovery for those stored while old web processes
+still ran; tasks it queued under its old paths fail harmlessly and their work is run."""
 
 from datetime import timedelta
 
