@@ -7,6 +7,7 @@ is retried; its session and URL are recorded on it, so that presses of "Pay" tha
 race each other all get the same checkout.
 """
 
+import logging
 from datetime import timedelta
 
 import stripe
@@ -19,14 +20,21 @@ from wizard.payments.client import call
 from wizard.payments.exceptions import (
     AlreadyPaid,
     CheckoutConflict,
+    CheckoutMisconfigured,
+    ContactEmailRefused,
     ContentChanged,
     NotReadyForPayment,
+    PaymentDeclined,
+    PaymentProviderUnavailable,
     ProviderFailedRequest,
+    ProviderRejectedKey,
 )
 from wizard.payments.fulfilment import fulfil, posting_for, retrieve_session
 from wizard.payments.models import PaymentAttempt
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
+
+logger = logging.getLogger(__name__)
 
 # Stripe wants expires_at at least 30 minutes after the session is created; the
 # headroom keeps a retried create request valid for a minute after reservation.
@@ -41,7 +49,19 @@ def start_checkout(posting_id, *, success_url, cancel_url, reviewed):
     `reviewed` is the content fingerprint the employer saw (JobPosting.content_digest):
     if the posting changed since, ContentChanged and no checkout. success_url must
     accept a `session_id` query parameter.
+
+    Raises only PaymentError: a refusal by Stripe becomes a PaymentRefused (its reservation
+    closed when it refused the create request), an outage PaymentProviderUnavailable.
     """
+    try:
+        return _start_checkout(
+            posting_id, success_url=success_url, cancel_url=cancel_url, reviewed=reviewed
+        )
+    except (stripe.StripeError, ProviderRejectedKey) as exc:  # asking about an earlier session
+        raise _refused(posting_id, None, exc) from exc
+
+
+def _start_checkout(posting_id, *, success_url, cancel_url, reviewed):
     posting = JobPosting.objects.select_related("current_attempt").get(pk=posting_id)
     if posting.is_paid:
         raise AlreadyPaid()
@@ -62,16 +82,57 @@ def start_checkout(posting_id, *, success_url, cancel_url, reviewed):
     if attempt.session_url:
         return attempt.session_url  # another press opened it meanwhile
     try:
-        session = _create_session(attempt, success_url, cancel_url)
+        try:
+            session = _create_session(attempt, success_url, cancel_url)
+        except stripe.IdempotencyError:
+            # The reservation's parameters changed (another host name in the return
+            # URL, say): a new attempt gets a new key.
+            attempt = _reserve_attempt(posting_id, reviewed, force_new=True)
+            session = _create_session(attempt, success_url, cancel_url)
     except ProviderFailedRequest:
         _close_reservation(posting_id, attempt.number, "Stripe failed the create request")
         raise
-    except stripe.IdempotencyError:
-        # The reservation's parameters changed (another host name in the return
-        # URL, say): a new attempt gets a new key.
-        attempt = _reserve_attempt(posting_id, reviewed, force_new=True)
-        session = _create_session(attempt, success_url, cancel_url)
+    except (stripe.StripeError, ProviderRejectedKey) as exc:
+        if getattr(exc, "http_status", None) == 409:  # a conflict, still after retries
+            raise PaymentProviderUnavailable(f"Stripe answered 409: {exc}") from exc
+        refused = _refused(posting_id, attempt.number, exc)
+        # Stripe replays a refusal for its key, and the next attempt reads the settings
+        # again (a corrected price): the next press of Pay starts a new attempt.
+        _close_reservation(
+            posting_id, attempt.number, f"Stripe refused the create request ({refused.code})"
+        )
+        raise refused from exc
     return _record_session(posting_id, attempt.number, session)
+
+
+def _refused(posting_id, number, exc):
+    """The PaymentRefused for a Stripe error `call` let through (a 4xx, an unplaceable
+    error) or a refused key, logged with Stripe's request id and error code: at ERROR
+    when it is the operator's to fix."""
+    stripe_error = exc.__cause__ if isinstance(exc, ProviderRejectedKey) else exc
+    request_id = getattr(stripe_error, "request_id", None)
+    code = getattr(stripe_error, "code", None) or type(stripe_error).__name__
+    status = getattr(stripe_error, "http_status", None)
+    param = getattr(stripe_error, "param", None)
+    if isinstance(stripe_error, stripe.CardError):
+        kind = PaymentDeclined
+    elif isinstance(stripe_error, stripe.InvalidRequestError) and (
+        param == "customer_email" or code == "email_invalid"
+    ):
+        kind = ContactEmailRefused
+    else:  # a price, currency or key Stripe refuses, or an error we cannot place
+        kind = CheckoutMisconfigured
+    message = " ".join(str(getattr(stripe_error, "user_message", None) or exc).split())
+    detail = (
+        f"Stripe refused to open a checkout for posting {posting_id}"
+        + (f" (attempt {number})" if number is not None else "")
+        + f": {type(stripe_error).__name__} {status}, code {code}"
+        + (f", param {param}" if param else "")
+        + f", request {request_id}: {message}"
+    )
+    level = logging.ERROR if kind is CheckoutMisconfigured else logging.WARNING
+    logger.log(level, detail)
+    return kind(detail, request_id=request_id, code=code)
 
 
 def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):

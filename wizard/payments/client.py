@@ -17,7 +17,11 @@ import requests
 import stripe
 from django.conf import settings
 
-from wizard.payments.exceptions import PaymentProviderUnavailable, ProviderFailedRequest
+from wizard.payments.exceptions import (
+    PaymentProviderUnavailable,
+    ProviderFailedRequest,
+    ProviderRejectedKey,
+)
 
 # Backoff before retry n (from 0): BACKOFF_SECONDS * 2**n plus up to half of it again.
 BACKOFF_SECONDS = 0.5
@@ -107,7 +111,10 @@ def _describe(exc):
 
 def _unavailable(exc):
     """Stripe answered with a 5xx: it began the request and saved that answer for the
-    request's idempotency key, so a retry needs a new key (ProviderFailedRequest)."""
+    request's idempotency key, so a retry needs a new key (ProviderFailedRequest). A
+    refused API key is the operator's to fix (ProviderRejectedKey)."""
+    if isinstance(exc, stripe.AuthenticationError):
+        return ProviderRejectedKey
     answered = exc.http_status is not None and exc.http_status >= 500
     return ProviderFailedRequest if answered else PaymentProviderUnavailable
 

@@ -53,7 +53,8 @@ class PaymentStep(Step):
             messages.warning(request, changed.message)
             posting = JobPosting.objects.get(pk=posting.pk)
             return self.render(request, posting, status=409)
-        except PaymentError as error:
+        except PaymentError as error:  # each Stripe refusal or outage, typed: never a 500
             messages.error(request, error.message)
-            return self.render(request, posting, status=503)
+            posting = JobPosting.objects.get(pk=posting.pk)
+            return self.render(request, posting, status=error.status)
         return redirect_to(request, checkout_url)
