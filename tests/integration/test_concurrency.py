@@ -365,3 +365,64 @@ def test_ten_pay_presses_at_once_open_one_checkout_and_all_get_its_url(client, f
     posting.refresh_from_db()
     assert posting.status == Status.AWAITING_PAYMENT
     assert posting.current_attempt.session_id == sessions[0].id
+
+
+@pytest.mark.parametrize("edit_delay", [0.0, 0.01, 0.03, 0.06, 0.1, 0.2])
+def test_pay_and_an_edit_at_once_never_open_a_checkout_for_the_old_content(
+    client, fakestripe, edit_delay
+):
+    """Tab A presses Pay for what it shows while tab B saves a details edit, the edit
+    landing at a spread of moments in Pay's reservation, create request and recording.
+    Whatever the order, the edit is kept and no payable session is left for the old
+    content."""
+    from wizard.flow import edits
+    from wizard.flow.order import FLOW
+    from wizard.payments import checkout
+    from wizard.payments.exceptions import ContentChanged
+
+    posting = posting_at(Status.READY_TO_PAY, title="Old title")
+    reviewed = posting.content_digest
+
+    def pay():
+        try:
+            return checkout.start_checkout(
+                posting.pk, success_url="http://x/ok", cancel_url="http://x/no", reviewed=reviewed
+            )
+        except ContentChanged:
+            return "refused"
+
+    def edit():
+        seen = JobPosting.objects.get(pk=posting.pk)  # as the details POST loaded it
+        time.sleep(edit_delay)
+
+        def change(locked):
+            locked.title = "New title"
+
+        return edits.edit(FLOW, posting.pk, change, why="Details saved", seen=seen)
+
+    barrier = threading.Barrier(2)
+    results, errors = {}, []
+
+    def worker(name, target):
+        try:
+            barrier.wait()
+            results[name] = target()
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=a) for a in (("pay", pay), ("edit", edit))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+
+    fresh = JobPosting.objects.get()
+    assert (fresh.title, fresh.status) == ("New title", Status.READY_TO_PAY)  # edit kept
+    assert not fresh.has_checkout_open
+    for session in stripe_api().v1.checkout.sessions.list().data:
+        assert session.status == "expired"  # none left to pay for "Old title"
+    for attempt in fresh.payment_attempts.all():
+        assert attempt.state == "closed"

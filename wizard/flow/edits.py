@@ -9,7 +9,7 @@ from functools import partial
 from django.db import transaction
 
 from wizard.effects.email import Email, send_again
-from wizard.payments.checkout import release_checkout
+from wizard.payments.checkout import close_reservation_for_other_content, release_checkout
 from wizard.payments.exceptions import CheckoutConflict
 from wizard.postings import logos
 from wizard.postings.models import Actor, JobPosting, new_nonce
@@ -63,6 +63,7 @@ def _edit(flow, posting_id, change, *, why, seen=None):
         change(posting)
         flow.sync_status(posting, by=Actor.employer(), why=why)
         posting.save()
+        close_reservation_for_other_content(posting)  # Pay pressed on the old content
         return posting
 
 

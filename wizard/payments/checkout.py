@@ -25,6 +25,7 @@ from wizard.payments.exceptions import (
     ContentChanged,
     NotReadyForPayment,
     PaymentDeclined,
+    PaymentError,
     PaymentProviderUnavailable,
     ProviderFailedRequest,
     ProviderRejectedKey,
@@ -156,8 +157,12 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
                 and current.expires_at - now >= REUSE_MARGIN
             ):
                 return current  # opened by a press that raced this one
-            if current.state == PaymentAttempt.State.RESERVED and current.expires_at - now >= ttl:
-                return current  # reserved, its create request may be retried
+            if (
+                current.state == PaymentAttempt.State.RESERVED
+                and current.reviewed == reviewed
+                and current.expires_at - now >= ttl
+            ):
+                return current  # reserved for this content, its create request may be retried
         if current is not None and current.state in (
             PaymentAttempt.State.RESERVED,
             PaymentAttempt.State.OPEN,
@@ -225,24 +230,81 @@ def _create_session(attempt, success_url, cancel_url):
 
 def _record_session(posting_id, number, session):
     """Record the attempt's session and open the checkout; returns the URL to send the
-    employer to (the one already recorded, when a racing press got there first)."""
+    employer to (the one already recorded, when a racing press got there first).
+
+    The checkout opens only for the content the attempt reserved: when the posting was
+    edited while Stripe created the session (another tab), or the attempt was closed or
+    superseded meanwhile, the session is expired at Stripe, never handed out, and
+    ContentChanged (or CheckoutConflict) is raised."""
     with locked_posting(posting_id) as posting:
         attempt = posting.payment_attempts.get(number=number)
         if attempt.session_id:
             if attempt.session_id != session.id:
                 raise CheckoutConflict()  # Stripe gave one key two sessions: never expected
             return attempt.session_url  # a concurrent press of "Pay" recorded it
-        if current_attempt(posting) != attempt:
-            raise CheckoutConflict()  # a newer attempt superseded it meanwhile
-        attempt.session_id, attempt.session_url = session.id, session.url
-        attempt.state = PaymentAttempt.State.OPEN
-        attempt.opened_at = timezone.now()
+        current = current_attempt(posting) == attempt
+        content_changed = reviewed_content_changed(posting, attempt)
+        if current and attempt.state == PaymentAttempt.State.RESERVED and not content_changed:
+            attempt.session_id, attempt.session_url = session.id, session.url
+            attempt.state = PaymentAttempt.State.OPEN
+            attempt.opened_at = timezone.now()
+            attempt.save()
+            posting.open_checkout(
+                by=Actor.employer(), why=f"Checkout session opened (attempt {number})"
+            )
+            save_current(posting, attempt)
+            return session.url
+        if attempt.state == PaymentAttempt.State.RESERVED:
+            attempt.state = PaymentAttempt.State.CLOSED
+            attempt.closed_at = timezone.now()
+            attempt.note = (
+                EDITED_BEFORE_OPENING
+                if content_changed
+                else "Superseded before its checkout opened"
+            )
+            attempt.save()
+        changed = content_changed or attempt.note == EDITED_BEFORE_OPENING
+    _expire_unrecorded(session.id)  # after the commit, outside the lock
+    if changed:
+        raise ContentChanged()  # edited in another tab while Stripe created the session
+    raise CheckoutConflict()  # a newer attempt superseded it meanwhile
+
+
+def reviewed_content_changed(posting, attempt):
+    """The (locked) posting's content is no longer what the attempt was reserved for.
+    Attempts carried over from before fingerprints were kept (reviewed "") are not
+    checked."""
+    return bool(attempt.reviewed) and attempt.reviewed != posting.content_digest
+
+
+EDITED_BEFORE_OPENING = "The posting changed before its checkout opened"
+
+
+def close_reservation_for_other_content(posting):
+    """An edit saved while Pay's create request is under way (call with the posting
+    locked, the edit applied): the reserved attempt no longer pays for what the posting
+    shows, so it is closed with the edit; the press recording its session then expires
+    the session instead of opening the checkout. The edit itself always saves."""
+    if posting.current_attempt_id is None:
+        return  # no press of Pay yet: no query
+    attempt = posting.current_attempt
+    if attempt.state == PaymentAttempt.State.RESERVED and reviewed_content_changed(
+        posting, attempt
+    ):
+        attempt.state = PaymentAttempt.State.CLOSED
+        attempt.closed_at = timezone.now()
+        attempt.note = EDITED_BEFORE_OPENING
         attempt.save()
-        posting.open_checkout(
-            by=Actor.employer(), why=f"Checkout session opened (attempt {number})"
-        )
-        save_current(posting, attempt)
-        return session.url
+
+
+def _expire_unrecorded(session_id):
+    """Expire a session that was never recorded nor handed out. If Stripe cannot be asked,
+    it expires by itself; nobody has its URL, and a payment for it would be refunded as
+    superseded (it is no attempt's session)."""
+    try:
+        call(lambda stripe_api: stripe_api.v1.checkout.sessions.expire(session_id))
+    except (stripe.InvalidRequestError, PaymentError) as error:
+        logger.warning("Could not expire unrecorded checkout session %s: %s", session_id, error)
 
 
 def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):

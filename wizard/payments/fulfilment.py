@@ -35,6 +35,7 @@ class FulfilOutcome(enum.Enum):
     FOREIGN_SESSION = "foreign_session"  # the session belongs to another posting, or none here
     SUPERSEDED = "superseded"  # paid, but not the posting's current session: refunded
     MISMATCH = "mismatch"  # paid, but amount, currency or metadata disagree: refunded
+    CONTENT_CHANGED = "content_changed"  # paid, but not for the posting's content now: refunded
     ABANDONED = "abandoned"  # paid for a posting that was abandoned: refunded
 
     @property
@@ -47,6 +48,7 @@ class FulfilOutcome(enum.Enum):
         return {
             FulfilOutcome.SUPERSEDED: Refund.Reason.SUPERSEDED,
             FulfilOutcome.MISMATCH: Refund.Reason.MISMATCH,
+            FulfilOutcome.CONTENT_CHANGED: Refund.Reason.MISMATCH,
             FulfilOutcome.ABANDONED: Refund.Reason.ABANDONED,
         }.get(self)
 
@@ -120,7 +122,18 @@ def decide(posting, session):
         return FulfilOutcome.SUPERSEDED
     if mismatches(attempt, session):
         return FulfilOutcome.MISMATCH
+    if content_mismatch(posting, attempt):
+        return FulfilOutcome.CONTENT_CHANGED  # the attempt reviewed other content
     return FulfilOutcome.PAID
+
+
+def content_mismatch(posting, attempt):
+    """How the posting's content now differs from what the attempt reserved (its
+    fingerprint), or "" when it is the same. Attempts carried over from before
+    fingerprints were kept (reviewed "") are not checked."""
+    if attempt.reviewed and attempt.reviewed != posting.content_digest:
+        return f"reviewed content {attempt.reviewed!r} != {posting.content_digest!r}"
+    return ""
 
 
 def mismatches(attempt, session):
@@ -147,14 +160,19 @@ def _record_payment(posting, attempt, session):
 
 def _record_stray_payment(posting, session, outcome, by):
     detail = f"Checkout session {session.id} was paid but cannot be honoured ({outcome.value})"
+    message = "We received a payment we could not use for this posting, so we are refunding it."
     if outcome is FulfilOutcome.MISMATCH:
         detail += ": " + "; ".join(mismatches(posting.current_attempt, session))
+    if outcome is FulfilOutcome.CONTENT_CHANGED:
+        detail += ": " + content_mismatch(posting, posting.current_attempt)
+        message = (
+            "Your posting was changed while you were paying, so this payment was for an "
+            "older version of it. We are refunding it in full. Please check your posting "
+            "and press Pay again."
+        )
     logger.warning(detail)
     if not posting.is_paid:
-        posting.record_error(
-            "We received a payment we could not use for this posting, so we are refunding it.",
-            detail,
-        )
+        posting.record_error(message, detail)
         posting.save()
     return refunds.record_refund(
         posting,

@@ -28,6 +28,7 @@ ACTIONS = {
     FulfilOutcome.PAID: "fulfilled",
     FulfilOutcome.SUPERSEDED: "refunded (superseded attempt)",
     FulfilOutcome.MISMATCH: "refunded (amount, currency or posting mismatch)",
+    FulfilOutcome.CONTENT_CHANGED: "refunded (paid for content the posting no longer has)",
     FulfilOutcome.ABANDONED: "refunded (posting abandoned)",
 }
 
