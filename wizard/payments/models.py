@@ -69,6 +69,12 @@ class PaymentAttempt(models.Model):
         return bool(self.payment_intent_id)
 
     @property
+    def holds_its_price(self):
+        """Reserved, open or paid: its price is the one paid or to be paid. A closed
+        attempt's is not: the next press of Pay reads the price in the settings."""
+        return self.state != self.State.CLOSED or self.is_paid
+
+    @property
     def amount_display(self):
         return money(self.amount, self.currency)
 

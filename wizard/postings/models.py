@@ -225,8 +225,10 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
 
     @property
     def price_display(self):
-        """The current attempt's price; before any attempt, the price in the settings."""
-        if self.current_attempt_id is None:
+        """What the employer pays: the current attempt's price while it holds (reserved,
+        open or paid); before any attempt, or after it closed, the price in the settings,
+        which the next press of Pay reserves."""
+        if self.current_attempt_id is None or not self.current_attempt.holds_its_price:
             amount, currency = settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY
         else:
             amount, currency = self.current_attempt.amount, self.current_attempt.currency
