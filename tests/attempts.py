@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from wizard.models import PaymentAttempt
+from tests.factories import posting_at
+from wizard.models import Actor, JobPosting, PaymentAttempt, Status
 from wizard.payments.attempts import save_current
 
 
@@ -29,3 +30,14 @@ def attempt_for(posting, *, session_id="cs_test", payment_intent_id="", amount=9
     with transaction.atomic():
         save_current(posting, attempt)
     return attempt
+
+
+def paid_as_recorded():
+    """A posting paid as the webhook or the return URL records it: in review at once, its
+    confirmation email queued (no worker has run)."""
+    posting = posting_at(Status.AWAITING_PAYMENT)
+    attempt_for(posting, session_id="cs_test_paid", payment_intent_id="pi_paid")
+    with transaction.atomic():
+        posting.mark_paid(by=Actor.system(), why="Paid in a test")
+        posting.save()
+    return JobPosting.objects.get(pk=posting.pk)

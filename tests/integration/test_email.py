@@ -11,16 +11,15 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 
-from tests.attempts import attempt_for
-from tests.factories import posting_at
+from tests.attempts import paid_as_recorded
 from tests.mailers import ScriptedESP
 from wizard.jobs.models import Job
 from wizard.jobs.recovery import recover_stuck_work
 from wizard.maintenance.task_rows import mark_dead_tasks
-from wizard.models import Actor, JobPosting, Status
+from wizard.models import JobPosting, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -34,20 +33,10 @@ def fast_retries(settings):
     ScriptedESP.script = []
 
 
-def paid_posting():
-    """Paid as the app records it: in review at once, its confirmation email queued."""
-    posting = posting_at(Status.AWAITING_PAYMENT)
-    attempt_for(posting, session_id="cs_test_1", payment_intent_id="pi_1")
-    with transaction.atomic():
-        posting.mark_paid(by=Actor.system(), why="Paid in a test")
-        posting.save()
-    return JobPosting.objects.get(pk=posting.pk)
-
-
 @override_settings(MAILERS=TEST_ESP)
 def test_an_esp_failing_three_times_then_succeeding_sends_one_email(run_tasks):
     ScriptedESP.script = [500, 500, 500]
-    paid_posting()
+    paid_as_recorded()
     run_tasks()
     record = Job.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("sent", 4)
@@ -60,7 +49,7 @@ def test_an_esp_failing_three_times_then_succeeding_sends_one_email(run_tasks):
 @override_settings(MAILERS=TEST_ESP)
 def test_a_rate_limited_esp_is_retried_too(run_tasks):
     ScriptedESP.script = [429]
-    paid_posting()
+    paid_as_recorded()
     run_tasks()
     assert Job.objects.filter(kind="email").get().attempts == 2
     assert len(mail.outbox) == 1
@@ -71,7 +60,7 @@ def test_a_permanent_refusal_fails_at_once_alerts_staff_and_keeps_the_payment(
     run_tasks, admin_client, client
 ):
     ScriptedESP.script = [422, 500]
-    posting = paid_posting()
+    posting = paid_as_recorded()
     run_tasks()
     record = Job.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("failed", 1)
@@ -89,7 +78,7 @@ def test_a_permanent_refusal_fails_at_once_alerts_staff_and_keeps_the_payment(
 def test_retries_stop_at_the_limit(run_tasks, settings):
     settings.EFFECT_MAX_ATTEMPTS = 3
     ScriptedESP.script = [503] * 5
-    paid_posting()
+    paid_as_recorded()
     run_tasks()
     record = Job.objects.filter(kind="email").get()
     assert (record.state, record.attempts) == ("failed", 3)
@@ -98,7 +87,7 @@ def test_retries_stop_at_the_limit(run_tasks, settings):
 
 @override_settings(MAILERS=TEST_ESP)
 def test_a_sent_email_is_never_sent_again_by_a_retry_or_the_recovery(run_tasks, settings):
-    paid_posting()
+    paid_as_recorded()
     run_tasks()
     record = Job.objects.filter(kind="email").get()
     from wizard.jobs.runner import run_job
@@ -117,7 +106,7 @@ def test_the_employer_corrects_the_address_and_resends(client, run_tasks):
     from tests.factories import own
 
     ScriptedESP.script = [422]
-    posting = paid_posting()
+    posting = paid_as_recorded()
     own(client, posting)
     run_tasks()
     page = client.get(f"/post/{posting.pk}/confirmation/")
@@ -168,7 +157,7 @@ def post_tracking(client, payload, auth="jobwizard:local-development-only"):
 @override_settings(MAILERS=TEST_ESP)
 def test_a_bounce_report_updates_the_row_and_alerts(client, run_tasks, settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
-    paid_posting()
+    paid_as_recorded()
     run_tasks()
     record = Job.objects.filter(kind="email").get()
     response = post_tracking(
@@ -193,7 +182,7 @@ def test_a_bounce_report_updates_the_row_and_alerts(client, run_tasks, settings)
 @override_settings(MAILERS=TEST_ESP)
 def test_a_delivery_report_marks_the_row_delivered(client, run_tasks, settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
-    paid_posting()
+    paid_as_recorded()
     run_tasks()
     record = Job.objects.filter(kind="email").get()
     response = post_tracking(
@@ -210,7 +199,7 @@ def test_a_tracking_webhook_without_valid_auth_gets_a_400_and_changes_nothing(
     client, auth, settings
 ):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "jobwizard:local-development-only"}
-    posting = paid_posting()
+    posting = paid_as_recorded()
     Job.objects.filter(kind="email").update(state="sent", provider_id="m-1")
     response = post_tracking(client, postmark_event("Bounce", "m-1", Type="HardBounce"), auth=auth)
     assert response.status_code == 400
@@ -258,7 +247,7 @@ def start_worker(env, *args):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_send_is_recovered_with_at_most_one_duplicate(tmp_path, settings):
-    posting = paid_posting()
+    posting = paid_as_recorded()
     worker = start_worker(worker_environment(tmp_path, "tests.mailers.HangingFileMailer"))
     try:
         deadline = time.monotonic() + 30

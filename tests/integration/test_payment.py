@@ -40,6 +40,25 @@ def press_pay(client, posting):
     return response["Location"]
 
 
+def session_params(*, name, unit_amount):
+    """A Checkout Session's parameters made outside the app: one USD line item."""
+    return {
+        "mode": "payment",
+        "success_url": "http://x/",
+        "cancel_url": "http://x/",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "usd",
+                    "unit_amount": unit_amount,
+                    "product_data": {"name": name},
+                },
+            }
+        ],
+    }
+
+
 def session_id_from(checkout_url):
     return urlparse(checkout_url).path.rstrip("/").split("/")[-1]
 
@@ -108,21 +127,7 @@ def test_the_create_request_is_keyed_by_posting_and_attempt(client, posting, fak
     assert key == f"jobwizard-checkout-{posting.pk}-1"
     with pytest.raises(stripe.IdempotencyError):
         stripe_api().v1.checkout.sessions.create(
-            params={
-                "mode": "payment",
-                "success_url": "http://x/",
-                "cancel_url": "http://x/",
-                "line_items": [
-                    {
-                        "quantity": 1,
-                        "price_data": {
-                            "currency": "usd",
-                            "unit_amount": 1,
-                            "product_data": {"name": "other"},
-                        },
-                    }
-                ],
-            },
+            params=session_params(name="other", unit_amount=1),
             options={"idempotency_key": key},
         )
     assert JobPosting.objects.get().current_attempt.session_id == session_id
@@ -333,21 +338,7 @@ def test_a_paid_session_naming_no_posting_here_is_foreign_and_changes_nothing(
 ):
     """Stripe's word for a session paid in the same account for something else (another
     app, a deleted posting): fulfil finds no posting and touches none."""
-    params = {
-        "mode": "payment",
-        "success_url": "http://x/",
-        "cancel_url": "http://x/",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": "usd",
-                    "unit_amount": 9900,
-                    "product_data": {"name": "something else"},
-                },
-            }
-        ],
-    }
+    params = session_params(name="something else", unit_amount=9900)
     if reference is not None:
         params["client_reference_id"] = reference
     session = stripe_api().v1.checkout.sessions.create(params=params)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.attempts import attempt_for
+from tests.attempts import paid_as_recorded
 from tests.factories import own, posting_at
 from tests.integration.test_payment import pay_and_return
 from tests.mailers import ScriptedESP
@@ -33,17 +33,6 @@ def fresh_script():
 
 def receipt_of(posting):
     return Job.objects.get(posting=posting, kind="email", name=Email.CONFIRMATION)
-
-
-def paid(posting=None):
-    """Paid as the webhook or the return URL records it (no worker has run)."""
-    if posting is None:
-        posting = posting_at(Status.AWAITING_PAYMENT)
-        attempt_for(posting, session_id="cs_test_r", payment_intent_id="pi_r")
-    with transaction.atomic():
-        posting.mark_paid(by=Actor.system(), why="Webhook")
-        posting.save()
-    return JobPosting.objects.get(pk=posting.pk)
 
 
 def test_paying_puts_the_posting_in_review_at_once_with_a_log_entry_per_status(client, fakestripe):
@@ -89,7 +78,7 @@ def test_a_refused_receipt_leaves_the_posting_in_review_and_staff_can_approve_it
     admin_client, run_tasks
 ):
     ScriptedESP.script = [422]  # the ESP refuses the address for good
-    posting = paid()
+    posting = paid_as_recorded()
     run_tasks()
 
     assert receipt_of(posting).state == Job.State.FAILED
@@ -105,7 +94,7 @@ def test_a_refused_receipt_leaves_the_posting_in_review_and_staff_can_approve_it
 
 
 def test_a_receipt_under_way_or_delivered_is_no_reason_for_attention(run_tasks):
-    posting = paid()
+    posting = paid_as_recorded()
     assert not JobPosting.objects.with_attention().get().attention_receipt
     run_tasks()
     assert receipt_of(posting).state == Job.State.SENT
@@ -115,7 +104,7 @@ def test_a_receipt_under_way_or_delivered_is_no_reason_for_attention(run_tasks):
 @override_settings(MAILERS=TEST_ESP)
 def test_the_employer_is_told_and_asked_for_a_correct_address(client, run_tasks):
     ScriptedESP.script = [422]
-    posting = paid()
+    posting = paid_as_recorded()
     own(client, posting)
     run_tasks()
 
@@ -138,7 +127,7 @@ def test_the_employer_is_told_and_asked_for_a_correct_address(client, run_tasks)
 
 
 def test_a_bounced_receipt_says_the_mail_server_refused_it(client, run_tasks):
-    posting = paid()
+    posting = paid_as_recorded()
     own(client, posting)
     run_tasks()
     Job.objects.filter(pk=receipt_of(posting).pk).update(provider_id="msg-1")  # the ESP's id
@@ -155,7 +144,7 @@ def test_the_ledger_never_shows_a_bounced_receipt_as_if_all_were_well(client, se
     """Even with delivery reports off (a bounce reported all the same), the ledger says the
     receipt was refused, not only "sent ✓"."""
     settings.EMAIL_DELIVERY_REPORTS = False
-    posting = paid()
+    posting = paid_as_recorded()
     own(client, posting)
     run_tasks()
     Job.objects.filter(pk=receipt_of(posting).pk).update(provider_id="msg-2")
