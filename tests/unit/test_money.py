@@ -72,10 +72,15 @@ def test_stripe_refusal_names_stripes_code(amount, currency, code):
         assert refusal.param == "amount"
 
 
-@pytest.mark.parametrize("currency", ["xyz", "", "us", "eek", "hrk"])
+@pytest.mark.parametrize("currency", ["xyz", "us", "eek", "hrk"])
 def test_a_currency_stripe_does_not_support_is_refused(currency):
     refusal = stripe_refusal(9900, currency)
     assert (refusal.code, refusal.param) == (None, "currency")
+
+
+def test_no_currency_is_refused_as_a_missing_parameter():
+    refusal = stripe_refusal(9900, "")
+    assert (refusal.code, refusal.param) == ("parameter_missing", "currency")
 
 
 def errors(settings, amount, currency):

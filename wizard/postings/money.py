@@ -103,7 +103,7 @@ def money(amount, currency):
 @dataclass(frozen=True)
 class Refusal:
     """Why Stripe would refuse to charge an amount: the error code Stripe answers with
-    (None for an unsupported currency: Stripe names none), the parameter at fault
+    (None for an unsupported currency: Stripe names none; parameter_missing for none), the parameter at fault
     ("currency" or "amount"), and the reason in words."""
 
     code: str | None
@@ -115,6 +115,8 @@ def stripe_refusal(amount, currency):
     """The reason Stripe would refuse a charge of `amount` minor units of `currency`, or
     None when it would take it."""
     code = (currency or "").lower()
+    if not code:
+        return Refusal("parameter_missing", "currency", "the currency is empty")
     if code not in SUPPORTED:
         return Refusal(None, "currency", f"{currency!r} is not a currency Stripe supports")
     if isinstance(amount, bool) or not isinstance(amount, int):
