@@ -130,3 +130,27 @@ def test_the_check_is_registered_and_run_by_manage_py_check(settings):
         call_command("check", tag=["jobwizard"])
     settings.POSTING_PRICE_AMOUNT = 9900
     call_command("check", tag=["jobwizard"])  # fixed: passes
+
+
+@pytest.mark.parametrize(("amount", "currency"), [(9900, "usd"), (9900, "jpy"), (9990, "bhd")])
+def test_the_content_fingerprint_is_the_one_the_previous_release_computed(
+    settings, amount, currency
+):
+    """An attempt reserved before this release keeps matching its posting: the fingerprint
+    covers the price as the previous release wrote it ("JPY 99.00" for 9900 yen), not as
+    it is shown now; otherwise paying it would be refunded as content changed."""
+    import hashlib
+
+    from wizard.postings.models import JobPosting
+
+    settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY = amount, currency
+    posting = JobPosting(title="Welder", company_name="Acme")
+    values = [
+        posting._meta.get_field(field).value_to_string(posting)
+        for field in JobPosting.REVIEWED_FIELDS
+    ]
+    before = f"{currency.upper()} {amount / 100:,.2f}"  # the previous release's money()
+    digest = hashlib.sha256("\x1f".join([*values, before]).encode()).hexdigest()[:24]
+    assert posting.content_digest == digest
+    settings.POSTING_PRICE_AMOUNT = amount + 10
+    assert posting.content_digest != digest  # another price is other content

@@ -100,11 +100,20 @@ def money(amount, currency):
     return f"{code} {major:,.{shown}f}".strip()
 
 
+def price_identity(amount, currency):
+    """The price as the content fingerprint (JobPosting.content_digest) covers it: one
+    string per (amount, currency), unchanged by how prices are shown. It keeps the text
+    the fingerprint was first computed with ("USD 99.00", and "JPY 99.00" for 9900 yen),
+    so that an attempt reserved or opened before a change to `money` still matches the
+    posting it paid for (a mismatch would refund the payment)."""
+    return f"{(currency or '').upper()} {amount / 100:,.2f}"
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why Stripe would refuse to charge an amount: the error code Stripe answers with
-    (None for an unsupported currency: Stripe names none; parameter_missing for none), the parameter at fault
-    ("currency" or "amount"), and the reason in words."""
+    (None for an unsupported currency, as Stripe names none; parameter_missing for no
+    currency), the parameter at fault ("currency" or "amount"), and the reason in words."""
 
     code: str | None
     param: str
