@@ -10,6 +10,7 @@ and null (or Stripe's empty value) for the rest.
 import copy
 import fnmatch
 
+from .currencies import check_currency, check_total
 from .errors import StripeError, invalid_param, invalid_request, missing_param, resource_missing
 from .store import SessionDetails, Store, new_id
 
@@ -119,6 +120,7 @@ class Api:
         )
 
         total = sum(item["unit_amount"] * item["quantity"] for item in line_items)
+        check_total(total, line_items[0]["currency"], "line_items[0][price_data][unit_amount]")
         session_id = new_id("cs_test_", 58)
         session = {
             "id": session_id,
@@ -905,6 +907,7 @@ def _parse_line_items(value) -> list[dict]:
             price_data, {"currency", "unit_amount", "product_data"}, prefix=f"{param}[price_data]"
         )
         currency = _required_nested(price_data, "currency", f"{param}[price_data]")
+        check_currency(currency, f"{param}[price_data][currency]")
         unit_amount = _parse_int(
             _required_nested(price_data, "unit_amount", f"{param}[price_data]"),
             f"{param}[price_data][unit_amount]",

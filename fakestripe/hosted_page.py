@@ -2,32 +2,7 @@
 
 from html import escape
 
-# Currencies whose amounts Stripe expresses in whole units, not cents.
-ZERO_DECIMAL_CURRENCIES = {
-    "bif",
-    "clp",
-    "djf",
-    "gnf",
-    "jpy",
-    "kmf",
-    "krw",
-    "mga",
-    "pyg",
-    "rwf",
-    "ugx",
-    "vnd",
-    "vuv",
-    "xaf",
-    "xof",
-    "xpf",
-}
-
-
-def format_amount(amount: int, currency: str) -> str:
-    """4900, "usd" -> "USD 49.00" """
-    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
-        return f"{currency.upper()} {amount}"
-    return f"{currency.upper()} {amount // 100}.{amount % 100:02d}"
+from .currencies import format_amount
 
 
 def checkout_page(session: dict, line_items: list[dict], error_message: str | None = None) -> str:

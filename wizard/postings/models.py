@@ -23,7 +23,7 @@ from django_fsm import (
 
 from wizard.postings import attention, progress
 from wizard.postings.location import LocationMixin, Workplace
-from wizard.postings.money import money
+from wizard.postings.money import money, price_identity
 from wizard.postings.queries import JobPostingQuerySet
 from wizard.postings.search import PostingSearchVector
 from wizard.postings.statuses import (
@@ -228,11 +228,14 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         """What the employer pays: the current attempt's price while it holds (reserved,
         open or paid); before any attempt, or after it closed, the price in the settings,
         which the next press of Pay reserves."""
+        return money(*self.price)
+
+    @property
+    def price(self):
+        """(amount in minor units, currency) of what the employer pays, as price_display."""
         if self.current_attempt_id is None or not self.current_attempt.holds_its_price:
-            amount, currency = settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY
-        else:
-            amount, currency = self.current_attempt.amount, self.current_attempt.currency
-        return money(amount, currency)
+            return settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY
+        return self.current_attempt.amount, self.current_attempt.currency
 
     def record_error(self, message, detail=""):
         self.last_error_message = message
@@ -385,7 +388,8 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         values = [
             self._meta.get_field(field).value_to_string(self) for field in self.REVIEWED_FIELDS
         ]
-        return hashlib.sha256("\x1f".join([*values, self.price_display]).encode()).hexdigest()[:24]
+        price = price_identity(*self.price)
+        return hashlib.sha256("\x1f".join([*values, price]).encode()).hexdigest()[:24]
 
     @property
     def has_details(self):
