@@ -311,6 +311,11 @@ else:
     STRIPE_SECRET_KEY = "sk_test_jobwizard_fakestripe"
     STRIPE_API_BASE = FAKESTRIPE_URL
     STRIPE_CHECKOUT_ORIGIN = FAKESTRIPE_URL
+# The Stripe API version every request asks for (the Stripe-Version header), so that what
+# Stripe answers does not change when the account's default version does. It is the version
+# of the SDK pinned in pyproject.toml (stripe>=16.1,<17), whose types match its objects; the
+# webhook endpoint must be created on it too (docs/payments.md, "Stripe set-up").
+STRIPE_API_VERSION = "2026-10-28.endive"
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_jobwizard_development_only")
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_RATE_LIMIT_RETRIES = int(os.environ.get("STRIPE_RATE_LIMIT_RETRIES", "2"))
