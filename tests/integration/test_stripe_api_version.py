@@ -118,3 +118,30 @@ def test_a_thin_event_with_a_bad_signature_is_still_refused(client, settings):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     response = deliver(client, thin_event(), secret="whsec_someone_else")
     assert response.status_code == 400
+
+
+def test_the_docs_say_which_version_and_which_events():
+    """README: the version, the acacia note and a link; docs/payments.md: every event type
+    a handler acts on, each with a line of why."""
+    from pathlib import Path
+
+    from wizard.payments.stripe_events import HANDLERS
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    assert settings.STRIPE_API_VERSION in readme and "2024-10-28.acacia" in readme
+    assert "docs/payments.md#stripe-set-up" in readme
+    payments = (root / "docs" / "payments.md").read_text()
+    setup = payments[payments.index("## Stripe set-up") :]
+    rows = dict(
+        line.strip("|").split("|")[:2] for line in setup.splitlines() if line.startswith("| `")
+    )
+    listed = {name.strip().strip("`"): why.strip() for name, why in rows.items()}
+    assert set(HANDLERS) <= set(listed)
+    assert {
+        "charge.dispute.created",
+        "charge.dispute.closed",
+        "radar.early_fraud_warning.created",
+    } <= set(listed)
+    assert all(listed.values())
+    assert settings.STRIPE_API_VERSION in setup
