@@ -14,8 +14,8 @@ carries no object, and the app subscribes to none (docs/payments.md, "Stripe set
 400 would only make Stripe retry it for days.
 Events labelled with an API version other than STRIPE_API_VERSION (an endpoint created on
 another version) are stored and processed all the same, with a warning logged: the
-handlers read only ids, amounts and statuses, which have the same names on every version
-since 2024-10-28.acacia; the warning says to move the endpoint to the pinned version.
+handlers read only the object's id from an event and ask Stripe, on the pinned version,
+for the rest; the warning says to move the endpoint to the pinned version.
 """
 
 import json
@@ -140,7 +140,7 @@ def _warn_of_another_api_version(event):
     if version != settings.STRIPE_API_VERSION:
         logger.warning(
             "Stripe event %s (%s) is on API version %r, not STRIPE_API_VERSION %r: processed "
-            "all the same (only ids, amounts and statuses are read). Create the webhook "
+            "all the same (only the object's id is read). Create the webhook "
             'endpoint on %s (docs/payments.md, "Stripe set-up").',
             event["id"],
             event["type"],
