@@ -19,6 +19,7 @@ COPY . .
 # Static files belong to the image: every web process serves its own copy (WhiteNoise),
 # with the manifest DEBUG=false needs. The variables only let the settings load here.
 RUN DEBUG=false SECRET_KEY=collectstatic-only ANYMAIL_WEBHOOK_SECRET=build:only \
+    STRIPE_WEBHOOK_SECRET=whsec_collectstatic_only \
     python manage.py collectstatic --no-input
 
 RUN useradd --system --uid 10001 jobwizard && mkdir -p var/mail && chown -R jobwizard var

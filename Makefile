@@ -35,8 +35,9 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@ $(VENV)/.synced-app
 
+# DEBUG defaults to off (a deployment that forgets it runs without): local commands ask for it.
 migrate: install-app
-	$(VENV)/bin/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(VENV)/bin/python manage.py migrate --no-input
 
 run: migrate
 	@PORT=$(PORT) scripts/run-dev

@@ -36,7 +36,9 @@ def env_renamed(name, old_name, default):
     return os.environ.get(name, os.environ.get(old_name, default))
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: `make run` (scripts/run-dev) and the tests (tests/settings.py) turn it
+# on; a deployment that forgets DEBUG runs without it.
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -269,6 +271,13 @@ MAILERS = {"default": default_mailer}
 # Only an ESP (through anymail's tracking webhooks) reports deliveries and bounces; with
 # local files, the console or plain SMTP the employer's ledger does not wait for a report.
 EMAIL_DELIVERY_REPORTS = default_mailer["BACKEND"].startswith("anymail.")
+# The ESP whose tracking webhook is served, at /anymail/<esp>/tracking/ (/anymail/mandrill/
+# for Mandrill): the one MAIL_BACKEND names, else none. anymail's other webhooks are 404s.
+EMAIL_TRACKING_ESP = (
+    default_mailer["BACKEND"].split(".")[2]
+    if default_mailer["BACKEND"].startswith("anymail.backends.")
+    else None
+)
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in os.environ.items()
@@ -311,7 +320,24 @@ else:
     STRIPE_SECRET_KEY = "sk_test_jobwizard_fakestripe"
     STRIPE_API_BASE = FAKESTRIPE_URL
     STRIPE_CHECKOUT_ORIGIN = FAKESTRIPE_URL
-STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_jobwizard_development_only")
+# The Stripe API version every request asks for (the Stripe-Version header), so that what
+# Stripe answers does not change when the account's default version does. It is the version
+# of the SDK pinned in pyproject.toml (stripe>=16.1,<17), whose types match its objects; the
+# webhook endpoint must be created on it too (docs/payments.md, "Stripe set-up").
+STRIPE_API_VERSION = "2026-10-28.endive"
+# The signing secret of the webhook endpoint. The development value is the one `make run`
+# gives fakestripe; without DEBUG it is refused, as is no secret at all: anyone could sign
+# events with it.
+STRIPE_DEVELOPMENT_WEBHOOK_SECRET = "whsec_jobwizard_development_only"
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+if not STRIPE_WEBHOOK_SECRET and DEBUG:
+    STRIPE_WEBHOOK_SECRET = STRIPE_DEVELOPMENT_WEBHOOK_SECRET
+elif not DEBUG and STRIPE_WEBHOOK_SECRET in ("", STRIPE_DEVELOPMENT_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "Set STRIPE_WEBHOOK_SECRET to your Stripe webhook endpoint's signing secret "
+        "(whsec_…, shown in the Dashboard or by `stripe listen`) when DEBUG is off"
+        + ("; the development value is public." if STRIPE_WEBHOOK_SECRET else ".")
+    )
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_RATE_LIMIT_RETRIES = int(os.environ.get("STRIPE_RATE_LIMIT_RETRIES", "2"))
 STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10"))

@@ -13,7 +13,7 @@ from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
 from fakekit.messages import NO_RESPONSE, Request, Response, json_response
 from fakekit.server import EmulatorServer, RequestHandler
 
-from . import checkout_hooks, hosted_page
+from . import checkout_hooks, hosted_page, versions
 from .api import REFUND_OUTCOMES, Api
 from .errors import StripeError, error_body, invalid_param, should_retry
 from .faults import parse_webhook_fault
@@ -144,7 +144,8 @@ class FakeStripeApp:
 
     def _publish_event(self, event: dict):
         event["pending_webhooks"] = self.webhooks.endpoint_count()
-        self.webhooks.publish(event, json.dumps(event, indent=2).encode())
+        sent = versions.for_endpoint(event, self.webhooks.api_version)
+        self.webhooks.publish(event, json.dumps(sent, indent=2).encode())
 
     # ---- /v1 API ---------------------------------------------------------------
 
@@ -179,6 +180,7 @@ class FakeStripeApp:
         replayable = False
         try:
             api_key = _authenticate(request)
+            headers["Stripe-Version"] = versions.requested(request.headers)
             handler, path_args = _match_api_route(request)
             encoded = request.body.decode() if request.method == "POST" else request.query
             try:
@@ -347,6 +349,7 @@ class FakeStripeApp:
                     ("url", "webhook_url"),
                     ("secret", "webhook_secret"),
                     ("retry_delays", "webhook_retry_delays"),
+                    ("api_version", "webhook_api_version"),
                 )
                 if key in body
             }

@@ -7,7 +7,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-API_VERSION = "2026-10-28.clover"
+# The API version of the Stripe SDK the app pins (STRIPE_API_VERSION; stripe 16.x), as Stripe
+# labels the objects and events of an account on it (fakestripe/versions.py).
+API_VERSION = "2026-10-28.endive"
 IDEMPOTENCY_KEY_LIFETIME = 24 * 60 * 60  # Stripe prunes keys after 24 hours
 DEFAULT_REFUND_OUTCOME = "succeeded"
 _ID_ALPHABET = string.ascii_letters + string.digits

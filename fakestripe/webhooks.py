@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fakekit.control import ControlRequestError
 from fakekit.faults import FaultQueue
 
+from . import versions
 from .faults import WebhookFault
 
 DEFAULT_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 16, 32)
@@ -52,9 +53,12 @@ class WebhookDispatcher:
     never the API responses that produced them.
     """
 
-    def __init__(self, url=None, secret="", retry_delays=DEFAULT_RETRY_DELAYS):
+    def __init__(self, url=None, secret="", retry_delays=DEFAULT_RETRY_DELAYS, api_version=None):
         self.url = url
         self.secret = secret
+        self.api_version = (
+            api_version  # the endpoint's (fakestripe/versions.py); None: the account's
+        )
         self.retry_delays = tuple(retry_delays)
         self._condition = threading.Condition()
         self._queue: list = []  # heap of (due_time, sequence, _PendingDelivery)
@@ -81,7 +85,7 @@ class WebhookDispatcher:
             self._condition.notify_all()
         self._thread.join(timeout=1)  # daemon thread; don't wait out a slow receiver
 
-    def configure(self, url=..., secret=..., retry_delays=...):
+    def configure(self, url=..., secret=..., retry_delays=..., api_version=...):
         with self._condition:
             if url is not ...:
                 self.url = url or None
@@ -89,6 +93,8 @@ class WebhookDispatcher:
                 self.secret = secret
             if retry_delays is not ...:
                 self.retry_delays = tuple(float(d) for d in retry_delays)
+            if api_version is not ...:
+                self.api_version = versions.endpoint_version(api_version)
 
     def settings(self) -> dict:
         with self._condition:
@@ -96,6 +102,7 @@ class WebhookDispatcher:
                 "webhook_url": self.url,
                 "webhook_secret": self.secret,
                 "webhook_retry_delays": list(self.retry_delays),
+                "webhook_api_version": self.api_version,
             }
 
     def endpoint_count(self) -> int:
@@ -153,6 +160,7 @@ class WebhookDispatcher:
             self._attempts.clear()
             self._held.clear()
             self.faults.clear()
+            self.api_version = None  # the account's again
             self._generation += 1
             if self._in_flight:
                 # An attempt of the old generation may hang on a receiver that never answers

@@ -29,7 +29,9 @@ def app_environment(**values):
     not the subprocesses'), plus `values`."""
     own = ("STRIPE_", "DATABASE_", "CRONTASK_", "AWS_", "LOG_", "METRICS_", "MAIL_")
     env = {key: value for key, value in os.environ.items() if not key.startswith(own)}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", PYTHONUNBUFFERED="1", **values)
+    # DEBUG stays on unless `values` turn it off (tests/settings.py).
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"})
+    env.update({"DEBUG": "true", **values})
     return env
 
 

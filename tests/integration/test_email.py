@@ -28,6 +28,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
+def postmark_tracking(settings):
+    """The delivery reports below come from Postmark: its tracking webhook is the one served."""
+    settings.EMAIL_TRACKING_ESP = "postmark"
+
+
+@pytest.fixture(autouse=True)
 def fast_retries(settings):
     settings.EFFECT_RETRY_BASE_SECONDS = 0  # retries become due at once, so run_tasks runs them
     ScriptedESP.script = []

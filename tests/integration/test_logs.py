@@ -121,7 +121,8 @@ def test_the_readable_format_names_the_posting():
 @pytest.mark.parametrize(
     "environ, json_logs",
     [
-        ({}, False),  # DEBUG defaults to on: readable
+        ({}, True),  # DEBUG defaults to off: JSON
+        ({"DEBUG": "true"}, False),
         ({"DEBUG": "false"}, True),
         ({"DEBUG": "false", "LOG_FORMAT": "text"}, False),
         ({"LOG_FORMAT": "JSON"}, True),

@@ -294,6 +294,9 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_live_x",
     "STRIPE_WEBHOOK_SECRET": "whsec_x",
     "BOT_CHECK_SECRET_KEY": "x",
+    # Search engines told for real (the emulator is the default without them: W023).
+    "GOOGLE_INDEXING_CREDENTIALS": "/etc/jobwizard/google-indexing.json",
+    "INDEXNOW_KEY": "x" * 32,
     "SECURE_HSTS_PRELOAD": "true",  # opting in to the preload list is the deployer's call
     # State every machine shares (check --deploy reports local files and SQLite).
     "DATABASE_URL": CHECK_DATABASE_URL,

@@ -261,7 +261,7 @@ def test_an_unhandled_event_with_amount_decimal_is_stored_and_acknowledged(clien
     event = {
         "id": "evt_1PriceUpdated",
         "object": "event",
-        "api_version": "2026-10-28.clover",
+        "api_version": "2026-10-28.endive",
         "type": "plan.updated",
         "data": {
             "object": {

@@ -106,7 +106,7 @@ def test_the_check_accepts_prices_stripe_takes(settings):
 def test_the_check_refuses_an_amount_stripe_would_refuse(settings, amount, currency, said, example):
     [error] = errors(settings, amount, currency)
     assert isinstance(error, checks.Error)  # an Error: `check` and so every start fail
-    assert error.id == "jobwizard.E020"
+    assert error.id == "jobwizard.E030"
     assert error.msg.startswith("POSTING_PRICE_AMOUNT: Stripe would refuse the price")
     assert said in error.msg
     assert "minor units" in error.hint
@@ -126,7 +126,7 @@ def test_the_check_is_registered_and_run_by_manage_py_check(settings):
     from django.core.management.base import SystemCheckError
 
     settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY = 10, "jpy"
-    with pytest.raises(SystemCheckError, match="jobwizard.E020"):
+    with pytest.raises(SystemCheckError, match="jobwizard.E030"):
         call_command("check", tag=["jobwizard"])
     settings.POSTING_PRICE_AMOUNT = 9900
     call_command("check", tag=["jobwizard"])  # fixed: passes

@@ -1,6 +1,9 @@
 """`manage.py check --deploy`: a production process must keep nothing on its own disk that
 another process, on another machine, needs (logos, emails, the board's cache) and must
-share one database that takes concurrent writers. Run with DEBUG off; the release step runs it."""
+share one database that takes concurrent writers; and no third party may still be its local
+emulator. Run with DEBUG off; the release step runs it."""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -50,4 +53,84 @@ def shared_state(app_configs, **kwargs):
                 id="jobwizard.W004",
             )
         )
+    return found
+
+
+# The emulators' addresses, as the settings name them, and the hosts that are this machine.
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"}
+_FAKESTRIPE_SECRET_KEY = "sk_test_jobwizard_fakestripe"
+
+
+def is_emulator(url):
+    """`url` is fakestripe's, fakeproviders', or on this machine (no third party is)."""
+    url = (url or "").strip()
+    if not url:
+        return False
+    for emulator in (settings.FAKESTRIPE_URL, settings.FAKEPROVIDERS_URL):
+        if emulator and url.rstrip("/").startswith(emulator.rstrip("/")):
+            return True
+    host = (urlsplit(url).hostname or "").lower()
+    return host in _LOOPBACK_HOSTS or host.startswith("127.") or host.endswith(".localhost")
+
+
+@checks.register("jobwizard", deploy=True)
+def emulators(app_configs, **kwargs):
+    """A production setting that still points at a local emulator (the development default
+    whenever a provider's credentials are missing): payments, the bot check and SMS codes
+    would only be pretended, so those are errors (the release step stops); search engines
+    that are never told are a warning."""
+    if settings.DEBUG:
+        return []
+    found = []
+    stripe_urls = [settings.STRIPE_API_BASE, settings.STRIPE_CHECKOUT_ORIGIN]
+    if settings.STRIPE_SECRET_KEY == _FAKESTRIPE_SECRET_KEY or any(map(is_emulator, stripe_urls)):
+        found.append(
+            checks.Error(
+                f"Payments go to the Stripe emulator (STRIPE_API_BASE is "
+                f"{settings.STRIPE_API_BASE}): nobody would be charged, and every posting "
+                "paid for there would be published.",
+                hint="Set STRIPE_SECRET_KEY to your Stripe secret key and leave "
+                "STRIPE_API_BASE unset (https://api.stripe.com).",
+                id="jobwizard.E020",
+            )
+        )
+    if is_emulator(settings.BOT_CHECK_VERIFY_URL):
+        found.append(
+            checks.Error(
+                f"The bot check asks the emulator ({settings.BOT_CHECK_VERIFY_URL}), which "
+                "lets every visitor through.",
+                hint="Set BOT_CHECK_SITE_KEY and BOT_CHECK_SECRET_KEY (and leave "
+                "BOT_CHECK_VERIFY_URL unset).",
+                id="jobwizard.E021",
+            )
+        )
+    if settings.PHONE_VERIFICATION_ENABLED and is_emulator(settings.TWILIO_API_BASE):
+        found.append(
+            checks.Error(
+                f"Phone verification sends its codes to the emulator "
+                f"({settings.TWILIO_API_BASE}): no employer would get an SMS.",
+                hint="Set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_VERIFY_SERVICE_SID "
+                "(and leave TWILIO_API_BASE unset), or PHONE_VERIFICATION_ENABLED=false.",
+                id="jobwizard.E022",
+            )
+        )
+    if settings.SEARCH_INDEXING_ENABLED:
+        indexing = {
+            "GOOGLE_INDEXING_API_BASE": settings.GOOGLE_INDEXING_API_BASE,
+            "INDEXNOW_ENDPOINT": settings.INDEXNOW_ENDPOINT,
+        }
+        if not settings.GOOGLE_INDEXING_CREDENTIALS:
+            indexing["GOOGLE_INDEXING_TOKEN_URI"] = settings.GOOGLE_INDEXING_TOKEN_URI
+        local = [f"{name} ({url})" for name, url in indexing.items() if is_emulator(url)]
+        if local:
+            found.append(
+                checks.Warning(
+                    "Search engines are told of postings through the emulator: "
+                    + ", ".join(local)
+                    + ".",
+                    hint="Set GOOGLE_INDEXING_CREDENTIALS and INDEXNOW_KEY, or "
+                    "SEARCH_INDEXING_ENABLED=false.",
+                    id="jobwizard.W023",
+                )
+            )
     return found

@@ -73,7 +73,7 @@ def json_wanted(environ=os.environ, debug=None):
     if chosen:
         raise ValueError(f"LOG_FORMAT must be json or text, not {chosen!r}")
     if debug is None:
-        debug = environ.get("DEBUG", "true").strip().lower() in {"1", "true", "yes", "on"}
+        debug = environ.get("DEBUG", "false").strip().lower() in {"1", "true", "yes", "on"}
     return not debug
 
 

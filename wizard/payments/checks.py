@@ -47,6 +47,6 @@ def posting_price(app_configs, **kwargs):
             f"{setting}: Stripe would refuse the price {amount!r} {currency!r} "
             f"({refusal.reason}), so no employer could pay.",
             hint=hint,
-            id="jobwizard.E020",
+            id="jobwizard.E030",
         )
     ]

@@ -56,7 +56,9 @@ def call(request, deadline=None):
     if deadline is None:
         deadline = _default_deadline.get() or settings.STRIPE_DEADLINE_SECONDS
     ends = time.monotonic() + deadline
-    client = _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+    client = _client(
+        settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_API_VERSION
+    )
     retried = {"network": 0, "rate limit": 0}
     allowed = {
         "network": settings.STRIPE_MAX_NETWORK_RETRIES,
@@ -143,16 +145,18 @@ class _DeadlineSession(requests.Session):
 _clients = threading.local()
 
 
-def _client(api_key, api_base):
+def _client(api_key, api_base, api_version):
     """One client per thread and configuration: a thread's connections are reused,
-    never shared with another thread."""
+    never shared with another thread. Every request asks for `api_version`
+    (STRIPE_API_VERSION) in its Stripe-Version header, whatever the account's default."""
     cache = getattr(_clients, "by_config", None)
     if cache is None:
         cache = _clients.by_config = {}
-    key = (api_key, api_base)
+    key = (api_key, api_base, api_version)
     if key not in cache:
         cache[key] = stripe.StripeClient(
             api_key,
+            stripe_version=api_version,
             base_addresses={"api": api_base},
             max_network_retries=0,  # retried by call(), within its deadline
             http_client=stripe.RequestsClient(

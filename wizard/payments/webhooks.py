@@ -7,6 +7,15 @@ its job (wizard.payments.stripe_events): both commit, or neither does. Then it a
 database fails: a signed but malformed body gets a 400, never a 5xx. A repeated delivery
 of a stored event id is acknowledged and changes nothing. The job runner processes the
 event, with retries.
+
+A thin event notification (Stripe's v2 events, `"object": "v2.core.event"`, sent by an
+event destination of the thin kind) is acknowledged 200 and ignored, not stored: it
+carries no object, and the app subscribes to none (docs/payments.md, "Stripe set-up"); a
+400 would only make Stripe retry it for days.
+Events labelled with an API version other than STRIPE_API_VERSION (an endpoint created on
+another version) are stored and processed all the same, with a warning logged: the
+handlers read only the object's id from an event and ask Stripe, on the pinned version,
+for the rest; the warning says to move the endpoint to the pinned version.
 """
 
 import json
@@ -38,6 +47,10 @@ class MalformedEvent(ValueError):
     """A correctly signed body that is not an event we can store: answered 400."""
 
 
+class ThinEvent(Exception):
+    """A correctly signed thin (v2) event notification: answered 200 and ignored."""
+
+
 # --- Receiving ------------------------------------------------------------------------
 
 
@@ -60,6 +73,10 @@ def stripe_webhook(request):
     except MalformedEvent as exc:
         logger.warning("Rejected a signed but malformed Stripe webhook: %s", exc)
         return HttpResponseBadRequest(f"Malformed event: {exc}")
+    except ThinEvent as exc:
+        logger.info("Ignored a thin Stripe event notification: %s", exc)
+        return HttpResponse("Thin event notification: acknowledged, not processed.")
+    _warn_of_another_api_version(event)
 
     stored = receive(text, event)
     if stored is None:
@@ -96,6 +113,8 @@ def parse(body):
         raise MalformedEvent(f"not JSON ({exc})") from None
     if not isinstance(event, dict):
         raise MalformedEvent("not a JSON object")
+    if is_thin(event):
+        raise ThinEvent(f"{str(event.get('type'))[:MAX_TYPE_LENGTH]} {str(event.get('id'))[:64]}")
     _check_text(event, "id", MAX_EVENT_ID_LENGTH)
     _check_text(event, "type", MAX_TYPE_LENGTH)
     data = event.get("data")
@@ -106,6 +125,29 @@ def parse(body):
     if not _storable(event):
         raise MalformedEvent("contains a NUL character or an unpaired surrogate")
     return text, event
+
+
+def is_thin(event):
+    """A thin (v2) event notification: `"object": "v2.core.event"`, or, whatever its object
+    says, Stripe's thin shape (a related_object instead of data)."""
+    if event.get("object") == "v2.core.event":
+        return True
+    return "data" not in event and isinstance(event.get("related_object"), dict)
+
+
+def _warn_of_another_api_version(event):
+    version = event.get("api_version")
+    if version != settings.STRIPE_API_VERSION:
+        logger.warning(
+            "Stripe event %s (%s) is on API version %r, not STRIPE_API_VERSION %r: processed "
+            "all the same (only the object's id is read). Create the webhook "
+            'endpoint on %s (docs/payments.md, "Stripe set-up").',
+            event["id"],
+            event["type"],
+            version,
+            settings.STRIPE_API_VERSION,
+            settings.STRIPE_API_VERSION,
+        )
 
 
 def _check_text(container, key, max_length, name=None):
