@@ -157,3 +157,12 @@ def test_a_warning_on_a_charge_of_no_posting_is_logged_and_left(client, fakestri
     assert handle_warning(warning["id"], by=Actor.system()) is None
     assert not FraudWarning.objects.exists()
     assert "of no posting" in caplog.text
+
+
+def test_staff_see_the_warning_on_the_posting(client, admin_client, published, fakestripe):
+    warning = warn(client, fakestripe, published, actionable=False, fraud_type="misc")
+    HANDLERS["radar.early_fraud_warning.created"](latest_event("radar.early_fraud_warning.created"))
+    page = admin_client.get(f"/admin/wizard/jobposting/{published.pk}/change/").text
+    assert warning["id"] in page and "not actionable" in page
+    listed = admin_client.get("/admin/wizard/jobposting/", {"attention": "fraud_warning"})
+    assert published.title in listed.text and "Early fraud warning" in listed.text

@@ -163,3 +163,14 @@ def test_a_refund_of_the_whole_amount_left_is_adopted(paid, fakestripe):
     assert refunds._refund_at_stripe(record).id == rest["id"]
     partial_only = Refund(payment_intent_id=record.payment_intent_id, amount=20000)
     assert refunds._refund_at_stripe(partial_only) is None
+
+
+def test_staff_see_a_partial_refund_on_the_posting_and_in_the_attention_list(
+    client, admin_client, published, fakestripe, run_tasks
+):
+    dashboard_refund(client, fakestripe, published, amount=2000)
+    run_tasks()
+    page = admin_client.get(f"/admin/wizard/jobposting/{published.pk}/change/").text
+    assert "Refunded at Stripe" in page and "USD 20.00" in page
+    listed = admin_client.get("/admin/wizard/jobposting/", {"attention": "partly_refunded"})
+    assert published.title in listed.text and "Partly refunded at Stripe" in listed.text

@@ -87,7 +87,10 @@ class PaymentAttempt(models.Model):
 
     @property
     def amount_refunded_display(self):
+        """What Stripe refunded of it so far, by anyone (staff see it beside the amount)."""
         return money(self.amount_refunded, self.currency)
+
+    amount_refunded_display.fget.short_description = "Refunded at Stripe"
 
 
 class Refund(models.Model):
