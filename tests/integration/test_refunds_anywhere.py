@@ -174,3 +174,23 @@ def test_staff_see_a_partial_refund_on_the_posting_and_in_the_attention_list(
     assert "Refunded at Stripe" in page and "USD 20.00" in page
     listed = admin_client.get("/admin/wizard/jobposting/", {"attention": "partly_refunded"})
     assert published.title in listed.text and "Partly refunded at Stripe" in listed.text
+
+
+def test_an_update_of_someone_elses_refund_is_not_taken_for_ours(
+    client, paid, fakestripe, run_tasks
+):
+    """Two refunds of one payment, both pending: the Dashboard's partial one succeeding
+    does not make ours succeeded."""
+    fakestripe.configure(refund_outcome="pending")
+    theirs = fakestripe.dashboard_refund(charge_of(paid), amount=1000)
+    record = refunds.refund(paid, Refund.Reason.STAFF, by=Actor.system())
+    assert (record.state, record.amount) == ("pending", 9900)
+
+    fakestripe.settle_refund(theirs["id"], "succeeded")
+    assert deliver(client, latest_event("refund.updated")).status_code == 200
+    run_tasks()
+
+    assert Refund.objects.get().state == "pending"
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
+    assert PaymentAttempt.objects.get().amount_refunded == 1000
+    assert RefundMade.objects.get(stripe_refund_id=theirs["id"]).status == "succeeded"

@@ -200,7 +200,17 @@ def apply_stripe_refund(stripe_refund, *, by):
     """refund.updated / refund.failed: bring our record to the state Stripe has now.
     Returns the record, or None for a refund of a payment we do not know."""
     known = Refund.objects.filter(payment_intent_id=stripe_refund.payment_intent).first()
-    if known is None:
+    if known is None or not _is_ours(known, stripe_refund):
+        # Another refund of the payment (Stripe's Dashboard, say): the charge says what it
+        # means for the payment, as on charge.refunded.
+        if (
+            stripe_refund.charge
+            and PaymentAttempt.objects.filter(
+                payment_intent_id=stripe_refund.payment_intent or ""
+            ).exists()
+        ):
+            record_external_refund(stripe_refund.charge, by=by)
+            return None
         logger.error("Stripe refund %s names no refund recorded here", stripe_refund.id)
         return None
     if stripe_refund.status == "succeeded":
@@ -227,6 +237,14 @@ def apply_stripe_refund(stripe_refund, *, by):
             logger.error("Refund %s of %s failed: %s", stripe_refund.id, posting.pk, record.error)
         record.save()
     return record
+
+
+def _is_ours(record, stripe_refund):
+    """The Stripe refund is the one our record asked for: its id, once known; before, the
+    metadata our request gave it."""
+    if record.stripe_refund_id:
+        return record.stripe_refund_id == stripe_refund.id
+    return _metadata(stripe_refund).get("reason") == record.reason
 
 
 def record_refused(payment_intent_id, error):
