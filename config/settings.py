@@ -443,6 +443,9 @@ SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS = int(
     os.environ.get("SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS", str(3 * MAINTENANCE_INTERVAL_SECONDS))
 )
 RECONCILE_LOOKBACK_DAYS = int(os.environ.get("RECONCILE_LOOKBACK_DAYS", "3"))
+# An actionable early fraud warning (Stripe Radar) on a charge not yet disputed refunds it
+# and takes its posting off the board (wizard.payments.fraud_warnings); off: only recorded.
+REFUND_EARLY_FRAUD_WARNINGS = env_bool("REFUND_EARLY_FRAUD_WARNINGS", True)
 # Recovery and clean-up, run by the periodic maintenance task.
 STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))
 ABANDON_DRAFTS_AFTER_DAYS = int(os.environ.get("ABANDON_DRAFTS_AFTER_DAYS", "14"))

@@ -10,6 +10,7 @@ and null (or Stripe's empty value) for the rest.
 import copy
 import fnmatch
 
+from . import refund_more
 from .currencies import check_currency, check_total
 from .errors import StripeError, invalid_param, invalid_request, missing_param, resource_missing
 from .store import SessionDetails, Store, new_id
@@ -669,15 +670,12 @@ class Api:
                     "expires_at": now + 30 * 24 * 60 * 60,
                 },
             }
-        elif outcome == "failed":
-            refund["failure_reason"] = "unknown"
-            refund["failure_balance_transaction"] = new_id("txn_")
+        elif outcome == "failed":  # as at Stripe, it fails later, not at once
+            refund_more.fail_later(self.store, refund)
         self.store.refunds[refund["id"]] = refund
         self.store.record_event("refund.created", refund)
         if outcome == "succeeded":
             self._apply_refund_to_charge(charge, amount)
-        elif outcome == "failed":
-            self.store.record_event("refund.failed", refund)
         return refund
 
     def settle_refund(self, refund_id: str, status, failure_reason=None) -> dict:
@@ -710,6 +708,7 @@ class Api:
             refund["balance_transaction"] = new_id("txn_")
         previous = {key: before[key] for key in refund if refund[key] != before[key]}
         self.store.record_event("refund.updated", refund, previous_attributes=previous)
+        self.store.record_event("charge.refund.updated", refund, previous_attributes=previous)
         if status == "failed":
             self.store.record_event("refund.failed", refund)
         if status == "succeeded":
@@ -723,6 +722,7 @@ class Api:
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         self.store.record_event("charge.refunded", charge)
+        refund_more.charge_changed(self, charge)
 
     def _refunds_holding(self, charge_id: str) -> int:
         """What the charge's refunds hold: succeeded ones and those still in flight."""

@@ -13,7 +13,7 @@ from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
 from fakekit.messages import NO_RESPONSE, Request, Response, json_response
 from fakekit.server import EmulatorServer, RequestHandler
 
-from . import checkout_hooks, hosted_page, versions
+from . import checkout_hooks, hosted_page, refund_more, versions
 from .api import REFUND_OUTCOMES, Api
 from .errors import StripeError, error_body, invalid_param, should_retry
 from .faults import parse_webhook_fault
@@ -49,6 +49,16 @@ _API_ROUTES = [
     ("POST", r"/v1/refunds", lambda api, p: api.create_refund(p)),
     ("GET", r"/v1/refunds", lambda api, p: api.list_refunds(p)),
     ("GET", rf"/v1/refunds/{_ID}", lambda api, p, id: api.retrieve_refund(id)),
+    (
+        "GET",
+        r"/v1/radar/early_fraud_warnings",
+        lambda api, p: refund_more.list_early_fraud_warnings(api, p),
+    ),
+    (
+        "GET",
+        rf"/v1/radar/early_fraud_warnings/{_ID}",
+        lambda api, p, id: refund_more.retrieve_early_fraud_warning(api, id, p),
+    ),
     ("GET", r"/v1/events", lambda api, p: api.list_events(p)),
     ("GET", rf"/v1/events/{_ID}", lambda api, p, id: api.retrieve_event(id)),
 ]
@@ -56,6 +66,9 @@ _API_ROUTES = [(method, re.compile(pattern), handler) for method, pattern, handl
 _CHECKOUT_PAGE = re.compile(r"/checkout/(?P<id>[^/]+)(?P<action>/pay|/cancel)?/?")
 _CHECKOUT_HOOK = re.compile(r"/_fakestripe/checkout/(?P<id>[^/]+)/(?P<hook>complete|async_result)")
 _REFUND_SETTLE = re.compile(r"/_fakestripe/refunds/(?P<id>[^/]+)/settle")
+_CHARGE_CONTROL = re.compile(
+    r"/_fakestripe/charges/(?P<id>[^/]+)/(?P<what>dashboard_refund|early_fraud_warning)"
+)
 SWEEP_INTERVAL_SECONDS = 1.0
 _INJECTED_ERRORS = {
     "500": StripeError(
@@ -125,6 +138,7 @@ class FakeStripeApp:
         with self.store.lock:
             self.api.expire_due_sessions()
             self.store.prune_idempotency_keys()
+            refund_more.fail_due_refunds(self.api)
 
     def start_background_sweep(self, interval: float = SWEEP_INTERVAL_SECONDS):
         """Sweep every interval seconds, so sessions expire even when nobody calls."""
@@ -316,6 +330,11 @@ class FakeStripeApp:
     def _find_control_route(self, method: str, path: str):
         if method != "POST":
             return None
+        charge = _CHARGE_CONTROL.fullmatch(path)
+        if charge:
+            return lambda request: self._charge_control(
+                charge["what"], unquote(charge["id"]), json_body(request)
+            )
         settle = _REFUND_SETTLE.fullmatch(path)
         if settle:
             return lambda request: self._settle_refund(unquote(settle["id"]), json_body(request))
@@ -362,6 +381,14 @@ class FakeStripeApp:
             raise ControlRequestError(f"unknown fields {sorted(unknown)}")
         with self.store.lock:
             return self.api.settle_refund(refund_id, body.get("status"), body.get("failure_reason"))
+
+    def _charge_control(self, what: str, charge_id: str, body: dict) -> dict:
+        run = {
+            "dashboard_refund": refund_more.dashboard_refund,
+            "early_fraud_warning": refund_more.create_early_fraud_warning,
+        }[what]
+        with self.store.lock:
+            return run(self.api, charge_id, body)
 
     def _reset(self, request: Request) -> dict:
         with self.store.lock:

@@ -69,6 +69,8 @@ class Store:
             self.payment_intents: dict[str, dict] = {}
             self.charges: dict[str, dict] = {}
             self.refunds: dict[str, dict] = {}
+            self.refunds_failing_later: list[str] = []  # fakestripe.refund_more
+            self.early_fraud_warnings: dict[str, dict] = {}  # fakestripe.refund_more
             self.events: dict[str, dict] = {}
             # (api_key, idempotency_key) -> SavedResponse
             self.idempotent_responses: dict[tuple[str, str], SavedResponse] = {}

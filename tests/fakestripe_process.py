@@ -54,7 +54,8 @@ class FakeStripeProcess(EmulatorProcess):
     def configure(self, **settings):
         """configure(webhook_url=..., webhook_secret=..., webhook_retry_delays=[...],
         refund_outcome="succeeded"|"pending"|"requires_action"|"failed"): refund_outcome is
-        the status new refunds are created with (reset() puts it back to "succeeded")."""
+        the status new refunds are created with (reset() puts it back to "succeeded");
+        "failed" ones are created pending and fail at fakestripe's next sweep."""
         if "webhook_secret" in settings:
             self.webhook_secret = settings["webhook_secret"]
         if "webhook_url" in settings:
@@ -96,6 +97,20 @@ class FakeStripeProcess(EmulatorProcess):
         succeeds. Returns the refund; raises RuntimeError if fakestripe refuses."""
         payload = without_none({"status": status, "failure_reason": failure_reason})
         return self._control("POST", f"/_fakestripe/refunds/{refund_id}/settle", payload)
+
+    def dashboard_refund(self, charge_id, amount=None) -> dict:
+        """Refund a charge as from Stripe's Dashboard (all that is left, or amount): the
+        events of any refund (refund.created, charge.refunded once made). Returns it."""
+        payload = without_none({"amount": amount})
+        return self._control("POST", f"/_fakestripe/charges/{charge_id}/dashboard_refund", payload)
+
+    def early_fraud_warning(self, charge_id, fraud_type=None, actionable=None) -> dict:
+        """Raise an early fraud warning on a charge (radar.early_fraud_warning.created);
+        returns the warning."""
+        payload = without_none({"fraud_type": fraud_type, "actionable": actionable})
+        return self._control(
+            "POST", f"/_fakestripe/charges/{charge_id}/early_fraud_warning", payload
+        )
 
     # ---- fault injection (reset() clears all of it) ----------------------------
 

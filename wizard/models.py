@@ -2,7 +2,13 @@
 
 from wizard.jobs.models import BudgetUse, Job
 from wizard.ops.models import Heartbeat
-from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
+from wizard.payments.models import (
+    FraudWarning,
+    PaymentAttempt,
+    Refund,
+    RefundMade,
+    StripeEvent,
+)
 from wizard.postings.models import (
     Actor,
     EmploymentType,
@@ -17,10 +23,12 @@ __all__ = [
     "BudgetUse",
     "Job",
     "EmploymentType",
+    "FraudWarning",
     "Heartbeat",
     "JobPosting",
     "PaymentAttempt",
     "Refund",
+    "RefundMade",
     "Status",
     "StripeEvent",
     "TransitionLog",

@@ -22,6 +22,7 @@ LEFT_OUT = {
         "refunds": "includable only since API version 2022-11-15 (expand[]=refunds)",
     },
     "refund": {},
+    "radar.early_fraud_warning": {},
     "event": {
         "account": "only on events of connected accounts (Connect), which are not emulated",
         "context": "only on events of connected accounts (Connect), which are not emulated",
@@ -33,6 +34,7 @@ RESOURCES = {
     "payment_intent": stripe.PaymentIntent,
     "charge": stripe.Charge,
     "refund": stripe.Refund,
+    "radar.early_fraud_warning": stripe.radar.EarlyFraudWarning,
     "event": stripe.Event,
 }
 
@@ -66,11 +68,13 @@ def emulated_objects(api, make_session, proc, raw_api):
         return body
 
     intent = get(f"/v1/payment_intents/{intent_id}")
+    warning = proc.early_fraud_warning(intent["latest_charge"])
     return {
         "checkout.session": get(f"/v1/checkout/sessions/{session.id}"),
         "payment_intent": intent,
         "charge": get(f"/v1/charges/{intent['latest_charge']}"),
         "refund": get(f"/v1/refunds/{refund.id}"),
+        "radar.early_fraud_warning": get(f"/v1/radar/early_fraud_warnings/{warning['id']}"),
         "event": get("/v1/events")["data"][0],
     }
 
@@ -100,14 +104,16 @@ def test_every_event_type_carries_an_object_of_the_same_shape(api, make_session,
     session = make_session()
     proc.pay(session.id)
     intent_id = api.v1.checkout.sessions.retrieve(session.id).payment_intent
+    proc.early_fraud_warning(api.v1.payment_intents.retrieve(intent_id).latest_charge)
     refund = api.v1.refunds.create(params={"payment_intent": intent_id})
-    proc.settle_refund(refund.id, "succeeded")
+    proc.settle_refund(refund.id, "succeeded")  # the warning is no longer actionable
 
     _, _, events = raw_api("GET", "/v1/events?limit=100")
     kinds = {
         "checkout.session": stripe.checkout.Session,
         "charge": stripe.Charge,
         "refund": stripe.Refund,
+        "radar.early_fraud_warning": stripe.radar.EarlyFraudWarning,
     }
     seen = set()
     for event in events["data"]:
@@ -122,5 +128,8 @@ def test_every_event_type_carries_an_object_of_the_same_shape(api, make_session,
         "checkout.session.completed",
         "refund.created",
         "refund.updated",
+        "charge.refund.updated",
         "charge.refunded",
+        "radar.early_fraud_warning.created",
+        "radar.early_fraud_warning.updated",
     }

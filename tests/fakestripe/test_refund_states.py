@@ -84,11 +84,20 @@ def test_a_refund_that_requires_action_can_be_canceled(api, proc, intent_id):
     assert events(api, "refund.failed") == [] and events(api, "charge.refunded") == []
 
 
-def test_a_refund_created_failed_emits_refund_failed(api, proc, intent_id):
+def test_a_refund_asked_to_fail_is_created_pending_and_fails_later(api, proc, intent_id):
+    """Real refunds are never created failed: Stripe answers pending, the failure follows."""
     proc.configure(refund_outcome="failed")
     refund = api.v1.refunds.create(params={"payment_intent": intent_id})
+    assert (refund.status, refund.failure_reason) == ("pending", None)
+
+    refund = api.v1.refunds.retrieve(refund.id)  # the next request: its sweep fails it
+
     assert (refund.status, refund.failure_reason) == ("failed", "unknown")
     assert [e.data.object.id for e in events(api, "refund.failed")] == [refund.id]
+    [updated] = events(api, "refund.updated")
+    [charge_refund_updated] = events(api, "charge.refund.updated")
+    assert updated.data.previous_attributes.status == "pending"
+    assert charge_refund_updated.data.object.status == "failed"
     assert api.v1.charges.retrieve(refund.charge).refunded is False
 
 

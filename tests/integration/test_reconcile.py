@@ -1,15 +1,18 @@
 """The reconciler repairs what lost webhooks leave behind, and only that."""
 
+from datetime import timedelta
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
-from wizard.models import JobPosting, Refund, Status, TransitionLog
+from wizard.models import JobPosting, PaymentAttempt, Refund, RefundMade, Status, TransitionLog
 from wizard.tasks import enqueue_unless_waiting, periodic_tasks, reconcile_payments
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +204,122 @@ def test_the_periodic_task_runs_every_pass_then_fails_when_stripe_was_down(
     run = DBTaskResult.objects.get(task_path=reconcile_payments.module_path)
     assert run.status == "FAILED"
     assert JobPosting.objects.get(pk=stripe_down_for_the_list.pk).status == Status.READY_TO_PAY
+
+
+# --- Money, not only sessions (issue 16, item 5) ----------------------------------------
+
+
+@pytest.fixture
+def paid_here(paying, fakestripe):
+    """A posting paid at Stripe and fulfilled here (by the reconciler: no webhook came)."""
+    posting, session_id = paying
+    fakestripe.pay(session_id)
+    reconcile_command()
+    posting = JobPosting.objects.get()
+    assert posting.status == Status.IN_REVIEW
+    return posting
+
+
+def charge_of(posting):
+    intent_id = posting.current_attempt.payment_intent_id
+    return stripe_api().v1.payment_intents.retrieve(intent_id).latest_charge
+
+
+def test_a_dashboard_refund_whose_webhook_was_lost_is_applied(paid_here, fakestripe):
+    fakestripe.dashboard_refund(charge_of(paid_here))  # charge.refunded goes nowhere
+
+    dry = reconcile_command("--dry-run")
+    assert "refunded at Stripe, not here (9900 of 9900)" in dry and "-> applied" in dry
+    assert "1 difference(s); dry run, nothing changed" in dry
+    assert JobPosting.objects.get().status == Status.IN_REVIEW  # the dry run changed nothing
+    assert not Refund.objects.exists()
+    assert PaymentAttempt.objects.get().amount_refunded == 0
+
+    output = reconcile_command()
+    assert "refunded at Stripe, not here" in output
+    assert JobPosting.objects.get().status == Status.REFUNDED
+    assert (Refund.objects.get().reason, Refund.objects.get().state) == ("external", "succeeded")
+    assert reconcile_command().strip() == "0 difference(s)"
+
+
+def test_a_partial_refund_whose_webhook_was_lost_is_recorded_and_raised(paid_here, fakestripe):
+    fakestripe.dashboard_refund(charge_of(paid_here), amount=1500)
+
+    output = reconcile_command()
+
+    assert "partly refunded at Stripe (1500 of 9900)" in output
+    posting = JobPosting.objects.with_attention().get()
+    assert posting.status == Status.IN_REVIEW and posting.attention_partly_refunded
+    assert PaymentAttempt.objects.get().amount_refunded == 1500
+    assert RefundMade.objects.get().amount == 1500
+    assert reconcile_command().strip() == "0 difference(s)"
+
+
+def test_a_refund_of_ours_whose_success_was_never_reported_is_applied(
+    paid_here, fakestripe, settings
+):
+    """Our refund went pending; Stripe made it, and both webhooks were lost."""
+    from wizard.models import Actor
+    from wizard.payments import refunds
+
+    fakestripe.configure(refund_outcome="pending")
+    record = refunds.refund(paid_here, Refund.Reason.STAFF, by=Actor.system())
+    fakestripe.settle_refund(record.stripe_refund_id, "succeeded")
+
+    output = reconcile_command()
+
+    assert "refunded at Stripe, not here" in output
+    assert Refund.objects.get().state == "succeeded"
+    assert JobPosting.objects.get().status == Status.REFUNDED
+
+
+def test_less_refunded_at_stripe_than_here_is_only_reported(paid_here):
+    PaymentAttempt.objects.update(amount_refunded=9900)
+    output = reconcile_command()
+    assert "refunded here, not at Stripe (0 < 9900)" in output and "reported" in output
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
+
+
+def test_payments_paid_before_the_lookback_are_not_compared(paid_here, fakestripe, settings):
+    fakestripe.dashboard_refund(charge_of(paid_here))
+    PaymentAttempt.objects.update(paid_at=timezone.now() - timedelta(days=4))
+    settings.RECONCILE_LOOKBACK_DAYS = 3
+    assert "refunded at Stripe" not in reconcile_command("--dry-run")
+
+
+def test_a_disputed_charge_is_reported_by_the_dispute_hook():
+    """Report only: dispute records are kept elsewhere; this hook is where they plug in."""
+    from wizard.payments.reconcile import CHARGE_CHECKS, compare_dispute
+
+    payment = SimpleNamespace(session_id="cs_x", posting_id="p")
+    assert compare_dispute in CHARGE_CHECKS
+    [difference] = compare_dispute(payment, SimpleNamespace(disputed=True), dry_run=False)
+    assert (difference.what, difference.action.startswith("reported")) == (
+        "disputed at Stripe",
+        True,
+    )
+    assert compare_dispute(payment, SimpleNamespace(disputed=False), dry_run=False) == []
+
+
+def test_an_old_awaiting_posting_whose_session_was_paid_is_fulfilled(
+    paying, fakestripe, monkeypatch
+):
+    """Paid long after Pay (a delayed method, say) with its webhook and return lost: the
+    session list of the lookback no longer has it; the posting's own session does."""
+    from wizard.payments import reconcile as reconciler
+
+    posting, session_id = paying
+    fakestripe.pay(session_id)
+    later = timezone.now() + timedelta(days=10)
+    monkeypatch.setattr(reconciler, "timezone", SimpleNamespace(now=lambda: later))
+
+    dry = reconcile_command("--dry-run")
+    assert "paid at Stripe, still awaiting here" in dry and "-> fulfilled" in dry
+    assert "paid at Stripe, not applied here" not in dry  # the listing pass did not see it
+    assert "1 difference(s); dry run, nothing changed" in dry
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+
+    output = reconcile_command()
+    assert "paid at Stripe, still awaiting here" in output
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
+    assert reconcile_command().strip() == "0 difference(s)"

@@ -56,14 +56,18 @@ def test_a_pending_refund_that_fails_later_alerts_staff_and_the_employer(
     assert "could not refund your payment" in posting.last_error_message
 
 
-def test_a_refund_created_failed_fails_at_once_and_is_escalated(paid, fakestripe):
+def test_a_refund_that_stripe_fails_later_is_escalated(client, paid, fakestripe, run_tasks):
+    """Stripe never creates a refund failed: it answers pending, and the failure follows."""
     fakestripe.configure(refund_outcome="failed")
-    with pytest.raises(refunds.RefundFailed):
-        refunds.refund(paid, Refund.Reason.STAFF, by=Actor.system())
-    effect = Job.objects.get(kind="refund")
-    assert (effect.state, effect.attempts) == ("failed", 1)
+    record = refunds.refund(paid, Refund.Reason.STAFF, by=Actor.system())
+    assert (record.state, record.stripe_status) == ("pending", "pending")
+
+    assert deliver(client, latest_event("refund.failed")).status_code == 200
+    run_tasks()
+
     assert Refund.objects.get().state == "failed"
     assert JobPosting.objects.with_attention().get().attention_refund
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
 
 
 def test_a_500_stripe_replays_for_its_key_does_not_block_the_refund(

@@ -1,10 +1,10 @@
 """What happened to a posting, shown on its admin page as read-only tables: the transition
-log, the side effects it is owed, its refunds and its Stripe events."""
+log, the side effects it is owed, its refunds, its early fraud warnings and its Stripe events."""
 
 from django.contrib import admin
 
 from wizard.jobs.models import Job
-from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
+from wizard.payments.models import FraudWarning, PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import TransitionLog
 
 
@@ -50,6 +50,7 @@ class PaymentAttemptInline(ReadOnlyInline):
         "number",
         "state",
         "amount_display",
+        "amount_refunded_display",
         "session_id",
         "payment_intent_id",
         "opened_at",
@@ -57,6 +58,13 @@ class PaymentAttemptInline(ReadOnlyInline):
         "closed_at",
         "note",
     ]
+
+
+class FraudWarningInline(ReadOnlyInline):
+    """Early fraud warnings on the posting's payments, and what was done about each."""
+
+    model = FraudWarning
+    fields = ["created_at", "stripe_id", "fraud_type", "actionable", "charge_id", "action"]
 
 
 class EffectInline(ReadOnlyInline):

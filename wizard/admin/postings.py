@@ -17,6 +17,7 @@ from wizard.admin.posting_filters import (
 )
 from wizard.admin.posting_inlines import (
     EffectInline,
+    FraudWarningInline,
     PaymentAttemptInline,
     RefundInline,
     StripeEventInline,
@@ -54,6 +55,7 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
         PaymentAttemptInline,
         EffectInline,
         RefundInline,
+        FraudWarningInline,
         StripeEventInline,
     ]
     change_form_template = "admin/wizard/jobposting/change_form.html"

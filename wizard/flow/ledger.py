@@ -16,6 +16,7 @@ from wizard.effects.email import KIND as EMAIL
 from wizard.effects.email import Email
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
+from wizard.payments.models import RefundMade
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,27 @@ class Ledger:
             *([self._email_delivered(self.email)] if self._shows_delivery() else []),
             *(self._effect(effect) for effect in self.effects if effect.kind != EMAIL),
             self._review(),
+            *(self._refund_made(refund) for refund in self._refunds_made()),
         ]
+
+    def _refunds_made(self):
+        """Refunds we did not ask for (made from Stripe's Dashboard): ours are the refund
+        jobs above."""
+        return RefundMade.objects.filter(
+            payment__posting=self.posting, by_us=False, status__in=["succeeded", "pending"]
+        ).select_related("payment")
+
+    def _refund_made(self, refund):
+        partial = refund.amount < refund.payment.amount
+        note = "part of your payment" if partial else "your payment in full"
+        if refund.status != "succeeded":
+            note += "; on its way back to your card"
+        return Entry(
+            f"Refund of {refund.amount_display}",
+            refund.status == "succeeded",
+            refund.created_at,
+            note=note,
+        )
 
     def _steps(self):
         """The steps before payment; once paid, those the posting went through (a step

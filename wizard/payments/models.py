@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from wizard.jobs.models import Job
 from wizard.postings import attention
-from wizard.postings.models import JobPosting
+from wizard.postings.models import JobPosting, Status
 from wizard.postings.money import money
 
 
@@ -43,6 +43,9 @@ class PaymentAttempt(models.Model):
         max_length=255, blank=True, db_index=True, help_text="Set when the attempt is paid."
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # What Stripe has refunded of this payment so far, by anyone (us, or the Dashboard),
+    # as its charge last reported it (amount_refunded); each refund is a RefundMade row.
+    amount_refunded = models.PositiveIntegerField(default=0, db_default=0, help_text="Minor units.")
 
     class Meta:
         ordering = ["posting", "number"]
@@ -78,6 +81,17 @@ class PaymentAttempt(models.Model):
     def amount_display(self):
         return money(self.amount, self.currency)
 
+    @property
+    def partly_refunded(self):
+        return 0 < self.amount_refunded < self.amount
+
+    @property
+    def amount_refunded_display(self):
+        """What Stripe refunded of it so far, by anyone (staff see it beside the amount)."""
+        return money(self.amount_refunded, self.currency)
+
+    amount_refunded_display.fget.short_description = "Refunded at Stripe"
+
 
 class Refund(models.Model):
     """A refund of one payment (PaymentIntent), recorded before Stripe is asked for it."""
@@ -90,6 +104,7 @@ class Refund(models.Model):
         REJECTED = "rejected", "Posting rejected in review"
         WITHDRAWN = "withdrawn", "Withdrawn by the employer before review"
         EXTERNAL = "external", "Refunded outside Jobwizard (Stripe dashboard)"
+        FRAUD_WARNING = "fraud_warning", "Early fraud warning from the card issuer"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -124,6 +139,56 @@ class Refund(models.Model):
     @property
     def amount_display(self):
         return money(self.amount, self.currency)
+
+
+class RefundMade(models.Model):
+    """One refund Stripe made (or is making) of a payment, whoever asked for it: several
+    may refund one payment (partial refunds from the Dashboard). Refund, above, is our own
+    decision to refund a payment in full; this is what Stripe reports."""
+
+    payment = models.ForeignKey(
+        PaymentAttempt, on_delete=models.CASCADE, related_name="refunds_made"
+    )
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    amount = models.PositiveIntegerField(help_text="Minor units.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, help_text="The refund's status at Stripe.")
+    stripe_reason = models.CharField(max_length=40, blank=True)
+    by_us = models.BooleanField(
+        default=False, help_text="Asked by Jobwizard (its metadata names the posting)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.stripe_refund_id} of {self.payment.payment_intent_id} ({self.status})"
+
+    @property
+    def amount_display(self):
+        return money(self.amount, self.currency)
+
+
+class FraudWarning(models.Model):
+    """An early fraud warning (Stripe Radar) on one of our payments' charges, and what we
+    did about it (wizard.payments.fraud_warnings)."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="fraud_warnings")
+    charge_id = models.CharField(max_length=255)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    fraud_type = models.CharField(max_length=40)
+    actionable = models.BooleanField()
+    action = models.CharField(max_length=255, help_text="What Jobwizard did about it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Early fraud warning {self.stripe_id} ({self.fraud_type})"
 
 
 class StripeEventQuerySet(models.QuerySet):
@@ -222,6 +287,21 @@ def _failed_refund():
 @attention.reason("mismatch", "Payment mismatch")
 def _mismatched_payment():
     return Exists(Refund.objects.filter(posting=OuterRef("pk"), reason=Refund.Reason.MISMATCH))
+
+
+@attention.reason("partly_refunded", "Partly refunded at Stripe")
+def _partly_refunded():
+    """Stripe refunded part of the posting's own payment (its Dashboard, say): the posting
+    goes on, staff decide what the rest means."""
+    partly = PaymentAttempt.objects.filter(
+        pk=OuterRef("current_attempt_id"), amount_refunded__gt=0, amount_refunded__lt=F("amount")
+    )
+    return Exists(partly.exclude(posting__status=Status.REFUNDED))
+
+
+@attention.reason("fraud_warning", "Early fraud warning")
+def _fraud_warning():
+    return Exists(FraudWarning.objects.filter(posting=OuterRef("pk")))
 
 
 @attention.reason("webhook", "Webhook error")

@@ -24,6 +24,10 @@ from wizard.postings.models import Actor, Status
 
 logger = logging.getLogger(__name__)
 
+# Postings waiting for a checkout's payment (a delayed method's processing status, when
+# there is one, belongs here too).
+AWAITING = [Status.AWAITING_PAYMENT]
+
 ACTIONS = {
     FulfilOutcome.PAID: "fulfilled",
     FulfilOutcome.SUPERSEDED: "refunded (superseded attempt)",
@@ -156,9 +160,127 @@ def _pending_refunds(dry_run):
     return found
 
 
+def _paid_session_of_awaiting_posting(dry_run):
+    """Every posting still awaiting payment, whatever its age, against its session: a
+    payment made after the lookback with its webhook and return lost (a delayed method,
+    say) is fulfilled. Sessions within the lookback are `_paid_at_stripe_not_here`'s."""
+    since = timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)
+    found = []
+    awaiting = PaymentAttempt.objects.filter(
+        state=PaymentAttempt.State.OPEN, posting__status__in=AWAITING, opened_at__lt=since
+    ).exclude(session_id="")
+    for attempt in awaiting:
+        session = retrieve_session(attempt.session_id)
+        if session is None or session.status != "complete" or session.payment_status != "paid":
+            continue
+        posting = posting_for(session)
+        if posting is None:
+            continue
+        outcome = decide(posting, session)
+        if outcome in (FulfilOutcome.ALREADY_PAID, FulfilOutcome.NOT_PAID):
+            continue
+        if not dry_run:
+            outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
+        found.append(
+            Difference(
+                "paid at Stripe, still awaiting here",
+                session.id,
+                str(attempt.posting_id),
+                ACTIONS.get(outcome, outcome.value),
+            )
+        )
+    return found
+
+
+def _charges_of_paid_payments(dry_run):
+    """Each payment taken within the lookback against its charge at Stripe (one request
+    each: the PaymentIntent with its latest charge), compared by CHARGE_CHECKS."""
+    since = timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)
+    found = []
+    paid = PaymentAttempt.objects.exclude(payment_intent_id="").filter(paid_at__gte=since)
+    for payment in paid.order_by("paid_at"):
+        charge = _latest_charge(payment.payment_intent_id)
+        if charge is None:
+            continue
+        for check in CHARGE_CHECKS:
+            found += check(payment, charge, dry_run)
+    return found
+
+
+def _latest_charge(payment_intent_id):
+    intent = call(
+        lambda stripe_api: stripe_api.v1.payment_intents.retrieve(
+            payment_intent_id, params={"expand": ["latest_charge"]}
+        )
+    )
+    charge = intent.latest_charge
+    return charge if charge is not None and not isinstance(charge, str) else None
+
+
+def compare_refunds(payment, charge, dry_run):
+    """What Stripe refunded of the payment against what we recorded: a refund whose
+    charge.refunded webhook was lost (full or partial) is applied as the webhook would;
+    less refunded at Stripe than here (a refund that failed after succeeding) is reported."""
+    ours = payment.amount_refunded
+    full_not_applied = (
+        charge.refunded
+        and not Refund.objects.filter(
+            payment_intent_id=payment.payment_intent_id, state=Refund.State.SUCCEEDED
+        ).exists()
+    )
+    if charge.amount_refunded > ours or full_not_applied:
+        what = "refunded at Stripe, not here" if charge.refunded else "partly refunded at Stripe"
+        action = "applied" if charge.refunded else "recorded; staff alerted"
+        if not dry_run and _attempt(False, _apply_refunds, charge.id) is False:
+            action = "not applied: Stripe is unavailable, will retry"
+        return [
+            Difference(
+                f"{what} ({charge.amount_refunded} of {charge.amount})",
+                payment.session_id,
+                str(payment.posting_id),
+                action,
+            )
+        ]
+    if charge.amount_refunded < ours:
+        return [
+            Difference(
+                f"refunded here, not at Stripe ({charge.amount_refunded} < {ours})",
+                payment.session_id,
+                str(payment.posting_id),
+                "reported: see the refund in Stripe's Dashboard",
+            )
+        ]
+    return []
+
+
+def _apply_refunds(charge_id):
+    refunds.record_external_refund(charge_id, by=Actor.system())
+    return True
+
+
+def compare_dispute(payment, charge, dry_run):
+    """A disputed charge: reported only. The hook for dispute records: whoever keeps them
+    replaces this with a check that compares (and repairs) them."""
+    if not charge.disputed:
+        return []
+    return [
+        Difference(
+            "disputed at Stripe",
+            payment.session_id,
+            str(payment.posting_id),
+            "reported: see the dispute in Stripe's Dashboard",
+        )
+    ]
+
+
+# What is compared for each paid payment's charge; each returns its Differences.
+CHARGE_CHECKS = [compare_refunds, compare_dispute]
+
 PASSES = [
     ("payments at Stripe", _paid_at_stripe_not_here),
     ("expired sessions", _expired_at_stripe_awaiting_here),
+    ("sessions of postings awaiting payment", _paid_session_of_awaiting_posting),
+    ("charges of paid payments", _charges_of_paid_payments),
     ("pending refunds", _pending_refunds),
 ]
 

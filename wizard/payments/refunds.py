@@ -18,7 +18,7 @@ from wizard.jobs.models import Job
 from wizard.payments.attempts import current_attempt
 from wizard.payments.client import call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
-from wizard.payments.models import PaymentAttempt, Refund
+from wizard.payments.models import PaymentAttempt, Refund, RefundMade
 from wizard.postings import events
 from wizard.postings.transitions import locked_posting
 
@@ -34,6 +34,7 @@ STRIPE_REASON = {
     Refund.Reason.STAFF: "requested_by_customer",
     Refund.Reason.REJECTED: "requested_by_customer",
     Refund.Reason.WITHDRAWN: "requested_by_customer",
+    Refund.Reason.FRAUD_WARNING: "fraudulent",
 }
 
 
@@ -141,7 +142,7 @@ def ask_stripe(record, attempt):
     Raises PaymentProviderUnavailable (worth retrying), stripe.InvalidRequestError (a
     refusal) or RefundNotMade.
     """
-    existing = _refund_at_stripe(record.payment_intent_id) if attempt > 1 else None
+    existing = _refund_at_stripe(record) if attempt > 1 else None
     if existing is None:
         try:
             existing = call(
@@ -168,14 +169,23 @@ def ask_stripe(record, attempt):
     return existing
 
 
-def _refund_at_stripe(payment_intent_id):
-    """A refund Stripe already has for the payment that is not failed or canceled."""
+def _refund_at_stripe(record):
+    """A refund Stripe already has for the payment, not failed or canceled, that refunds
+    the whole amount still due: with the others, nothing of the payment is left. An
+    earlier partial refund (from the Dashboard, say) is not ours and is never adopted."""
     found = call(
         lambda stripe_api: stripe_api.v1.refunds.list(
-            params={"payment_intent": payment_intent_id, "limit": 10}
+            params={"payment_intent": record.payment_intent_id, "limit": 100}
         )
     )
-    return next((refund for refund in found.data if refund.status not in NOT_MADE), None)
+    made = [refund for refund in found.data if refund.status not in NOT_MADE]
+    total = sum(refund.amount for refund in made)
+    return next((refund for refund in made if _completes(refund, total, record.amount)), None)
+
+
+def _completes(refund, total, amount):
+    """The refund takes what the others left of the payment to nothing."""
+    return total >= amount and refund.amount == amount - (total - refund.amount)
 
 
 def record_unfinished(payment_intent_id, stripe_refund_id, stripe_status):
@@ -190,7 +200,17 @@ def apply_stripe_refund(stripe_refund, *, by):
     """refund.updated / refund.failed: bring our record to the state Stripe has now.
     Returns the record, or None for a refund of a payment we do not know."""
     known = Refund.objects.filter(payment_intent_id=stripe_refund.payment_intent).first()
-    if known is None:
+    if known is None or not _is_ours(known, stripe_refund):
+        # Another refund of the payment (Stripe's Dashboard, say): the charge says what it
+        # means for the payment, as on charge.refunded.
+        if (
+            stripe_refund.charge
+            and PaymentAttempt.objects.filter(
+                payment_intent_id=stripe_refund.payment_intent or ""
+            ).exists()
+        ):
+            record_external_refund(stripe_refund.charge, by=by)
+            return None
         logger.error("Stripe refund %s names no refund recorded here", stripe_refund.id)
         return None
     if stripe_refund.status == "succeeded":
@@ -219,6 +239,14 @@ def apply_stripe_refund(stripe_refund, *, by):
     return record
 
 
+def _is_ours(record, stripe_refund):
+    """The Stripe refund is the one our record asked for: its id, once known; before, the
+    metadata our request gave it."""
+    if record.stripe_refund_id:
+        return record.stripe_refund_id == stripe_refund.id
+    return _metadata(stripe_refund).get("reason") == record.reason
+
+
 def record_refused(payment_intent_id, error):
     """Stripe refused the refund for good: the row says so, staff are alerted by the runner."""
     Refund.objects.filter(payment_intent_id=payment_intent_id).update(
@@ -240,10 +268,22 @@ def apply_refunded(posting_id, payment_intent_id, *, stripe_refund_id, by):
             record.save()
         payment = current_attempt(posting)
         own = payment is not None and payment.payment_intent_id == payment_intent_id
+        why = f"Refunded: {record.get_reason_display()}"
         if own and can_proceed(posting.mark_refunded):
-            posting.mark_refunded(by=by, why=f"Refunded: {record.get_reason_display()}")
+            posting.mark_refunded(by=by, why=why)
             posting.save()
+        elif own and record.reason in ENDS_THE_POSTING and can_proceed(posting.end_with_refund):
+            posting.end_with_refund(by=by, why=why)
+            posting.save()
+        # The payment says it is refunded (unless its charge said so already).
+        PaymentAttempt.objects.filter(
+            payment_intent_id=payment_intent_id, amount_refunded__lt=record.amount
+        ).update(amount_refunded=record.amount)
     return record
+
+
+# Refunds the posting did not ask for, which end it whatever its paid status.
+ENDS_THE_POSTING = {Refund.Reason.EXTERNAL, Refund.Reason.FRAUD_WARNING}
 
 
 @receiver(events.rejected)
@@ -255,23 +295,72 @@ def refund_rejected_posting(sender, posting, by, why, **kwargs):
 
 
 def record_external_refund(charge_id, *, by):
-    """charge.refunded: a payment was refunded at Stripe, perhaps from its dashboard."""
-    charge = call(lambda stripe_api: stripe_api.v1.charges.retrieve(charge_id))
-    if not charge.refunded or not charge.payment_intent:
-        return None  # a partial refund: staff handle those by hand
+    """charge.refunded: a payment was refunded at Stripe, by us, from its Dashboard or
+    otherwise. Its refunds and amount refunded are recorded on the payment; a full refund
+    of a posting's own payment ends it (whatever its paid status: published included); a
+    partial one is raised to staff (the "partly refunded" reason) and changes no status.
+    Returns the Refund record of a full refund, else None."""
+    charge = call(
+        lambda stripe_api: stripe_api.v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
+    )
+    return apply_charge_refunds(charge, by=by)
+
+
+def apply_charge_refunds(charge, *, by):
+    """Bring our records to what Stripe's charge (with its refunds expanded) says was
+    refunded: the webhook's and the reconciler's one way of doing it."""
+    if not charge.payment_intent:
+        return None
+    payment = PaymentAttempt.objects.filter(payment_intent_id=charge.payment_intent).first()
+    if payment is None:
+        logger.error("Charge %s refunded at Stripe matches no posting", charge.id)
+        return None
+    record_refunds_made(payment, charge)
+    if not charge.refunded:
+        if payment.partly_refunded or charge.amount_refunded:
+            logger.warning(
+                "Payment %s of posting %s partly refunded at Stripe: %s of %s",
+                charge.payment_intent,
+                payment.posting_id,
+                charge.amount_refunded,
+                charge.amount,
+            )
+        return None
     known = Refund.objects.filter(payment_intent_id=charge.payment_intent).first()
     if known is None:
-        payment = PaymentAttempt.objects.filter(payment_intent_id=charge.payment_intent).first()
-        if payment is None:
-            logger.error("Charge %s refunded at Stripe matches no posting", charge_id)
-            return None
-        known = record_refund(
-            payment.posting,
-            payment_intent_id=charge.payment_intent,
-            session_id=payment.session_id,
-            amount=charge.amount_refunded,
-            currency=charge.currency,
-            reason=Refund.Reason.EXTERNAL,
-            by=by,
-        )
+        with locked_posting(payment.posting_id) as posting:
+            known = record_refund(
+                posting,
+                payment_intent_id=charge.payment_intent,
+                session_id=payment.session_id,
+                amount=charge.amount_refunded,
+                currency=charge.currency,
+                reason=Refund.Reason.EXTERNAL,
+                by=by,
+            )
     return apply_refunded(known.posting_id, charge.payment_intent, stripe_refund_id="", by=by)
+
+
+def record_refunds_made(payment, charge):
+    """Each refund of the charge as a RefundMade row, and the payment's amount refunded
+    as the charge has it now (the charge's refunds must be expanded)."""
+    listed = getattr(charge, "refunds", None)
+    for stripe_refund in listed.data if listed else []:
+        RefundMade.objects.update_or_create(
+            stripe_refund_id=stripe_refund.id,
+            defaults={
+                "payment": payment,
+                "amount": stripe_refund.amount,
+                "currency": stripe_refund.currency,
+                "status": stripe_refund.status,
+                "stripe_reason": stripe_refund.reason or "",
+                "by_us": bool(_metadata(stripe_refund).get("posting_id")),
+            },
+        )
+    PaymentAttempt.objects.filter(pk=payment.pk).update(amount_refunded=charge.amount_refunded)
+    payment.amount_refunded = charge.amount_refunded
+
+
+def _metadata(stripe_object):
+    metadata = getattr(stripe_object, "metadata", None)
+    return metadata.to_dict() if metadata else {}

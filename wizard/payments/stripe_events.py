@@ -20,6 +20,7 @@ from wizard.jobs.models import Job
 from wizard.payments import client as stripe_client
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import call
+from wizard.payments.fraud_warnings import handle_warning
 from wizard.payments.fulfilment import fulfil
 from wizard.payments.models import StripeEvent
 from wizard.payments.refunds import apply_stripe_refund, record_external_refund
@@ -67,6 +68,11 @@ def _refund_changed(event):
     apply_stripe_refund(stripe_refund, by=Actor.system())
 
 
+def _fraud_warning(event):
+    """radar.early_fraud_warning.created / .updated (wizard.payments.fraud_warnings)."""
+    handle_warning(_object_id(event), by=Actor.system())
+
+
 def _object_id(event):
     return event["data"]["object"]["id"]
 
@@ -81,6 +87,8 @@ HANDLERS = {
     "charge.refunded": _charge_refunded,
     "refund.updated": _refund_changed,
     "refund.failed": _refund_changed,
+    "radar.early_fraud_warning.created": _fraud_warning,
+    "radar.early_fraud_warning.updated": _fraud_warning,
 }
 
 

@@ -31,6 +31,7 @@ ANNOUNCED_BY = {
     "withdraw": withdrawn,
     "reject": rejected,
     "mark_refunded": refunded,
+    "end_with_refund": refunded,
     "abandon": abandoned,
 }
 

@@ -28,6 +28,7 @@ from wizard.postings.queries import JobPostingQuerySet
 from wizard.postings.search import PostingSearchVector
 from wizard.postings.statuses import (
     CLOSED_TO_THE_WIZARD,
+    ENDED_BY_A_REFUND,
     PAID_LIFE,
     REFUND_PERMISSION,
     REFUNDABLE,
@@ -350,6 +351,14 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=REFUNDABLE, target=Status.REFUNDED)
     def mark_refunded(self, *, by, why):
         self.refunded_at = timezone.now()
+
+    @transition(field=status, source=ENDED_BY_A_REFUND, target=Status.REFUNDED)
+    def end_with_refund(self, *, by, why):
+        """Its payment was refunded in full by a refund it did not ask for (Stripe's
+        Dashboard, an early fraud warning): the posting ends, off the board if it was on."""
+        self.refunded_at = timezone.now()
+        if self.expires_at is not None:
+            self.expires_at = min(self.expires_at, self.refunded_at)
 
     @transition(
         field=status,

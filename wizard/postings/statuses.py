@@ -40,6 +40,9 @@ PAID_LIFE = [
 CLOSED_TO_THE_WIZARD = [*PAID_LIFE, Status.ABANDONED]
 # A refund of the posting's own payment ends it (rejection refunds, but stays rejected).
 REFUNDABLE = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW]
+# A refund made outside the app (Stripe's Dashboard, an early fraud warning) ends a posting
+# in any of these, published or expired included; a rejected one was refunded already.
+ENDED_BY_A_REFUND = [*REFUNDABLE, Status.PUBLISHED, Status.EXPIRED]
 
 
 def status_label(value):
