@@ -13,7 +13,7 @@ from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
 from fakekit.messages import NO_RESPONSE, Request, Response, json_response
 from fakekit.server import EmulatorServer, RequestHandler
 
-from . import checkout_hooks, hosted_page
+from . import checkout_hooks, disputes, hosted_page
 from .api import REFUND_OUTCOMES, Api
 from .errors import StripeError, error_body, invalid_param, should_retry
 from .faults import parse_webhook_fault
@@ -49,6 +49,9 @@ _API_ROUTES = [
     ("POST", r"/v1/refunds", lambda api, p: api.create_refund(p)),
     ("GET", r"/v1/refunds", lambda api, p: api.list_refunds(p)),
     ("GET", rf"/v1/refunds/{_ID}", lambda api, p, id: api.retrieve_refund(id)),
+    ("GET", r"/v1/disputes", lambda api, p: disputes.list_disputes(api.store, p)),
+    ("GET", rf"/v1/disputes/{_ID}", lambda api, p, id: disputes.retrieve(api.store, id)),
+    ("POST", rf"/v1/disputes/{_ID}/close", lambda api, p, id: disputes.accept(api.store, id)),
     ("GET", r"/v1/events", lambda api, p: api.list_events(p)),
     ("GET", rf"/v1/events/{_ID}", lambda api, p, id: api.retrieve_event(id)),
 ]
@@ -56,6 +59,10 @@ _API_ROUTES = [(method, re.compile(pattern), handler) for method, pattern, handl
 _CHECKOUT_PAGE = re.compile(r"/checkout/(?P<id>[^/]+)(?P<action>/pay|/cancel)?/?")
 _CHECKOUT_HOOK = re.compile(r"/_fakestripe/checkout/(?P<id>[^/]+)/(?P<hook>complete|async_result)")
 _REFUND_SETTLE = re.compile(r"/_fakestripe/refunds/(?P<id>[^/]+)/settle")
+_DISPUTE_OPEN = re.compile(r"/_fakestripe/charges/(?P<id>[^/]+)/dispute")
+_DISPUTE_CONTROL = re.compile(
+    r"/_fakestripe/disputes/(?P<id>[^/]+)/(?P<action>respond|escalate|close)"
+)
 SWEEP_INTERVAL_SECONDS = 1.0
 _INJECTED_ERRORS = {
     "500": StripeError(
@@ -314,6 +321,9 @@ class FakeStripeApp:
     def _find_control_route(self, method: str, path: str):
         if method != "POST":
             return None
+        dispute = _DISPUTE_OPEN.fullmatch(path) or _DISPUTE_CONTROL.fullmatch(path)
+        if dispute:
+            return lambda request: self._dispute_control(dispute, json_body(request))
         settle = _REFUND_SETTLE.fullmatch(path)
         if settle:
             return lambda request: self._settle_refund(unquote(settle["id"]), json_body(request))
@@ -323,6 +333,16 @@ class FakeStripeApp:
         return lambda request: self._run_checkout_hook(
             unquote(hook["id"]), hook["hook"], json_body(request)
         )
+
+    def _dispute_control(self, match, body: dict) -> dict:
+        """fakestripe.disputes: open a dispute on a charge, respond, escalate, close."""
+        object_id, action = unquote(match["id"]), match.groupdict().get("action")
+        with self.store.lock:
+            if action is None:
+                return disputes.open_dispute(self.store, object_id, body)
+            if action == "close":
+                return disputes.close(self.store, object_id, body)
+            return getattr(disputes, action)(self.store, object_id)
 
     def _settings(self) -> dict:
         with self.store.lock:

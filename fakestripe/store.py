@@ -67,6 +67,7 @@ class Store:
             self.payment_intents: dict[str, dict] = {}
             self.charges: dict[str, dict] = {}
             self.refunds: dict[str, dict] = {}
+            self.disputes: dict[str, dict] = {}  # fakestripe.disputes
             self.events: dict[str, dict] = {}
             # (api_key, idempotency_key) -> SavedResponse
             self.idempotent_responses: dict[tuple[str, str], SavedResponse] = {}
