@@ -2,7 +2,7 @@
 
 from wizard.jobs.models import BudgetUse, Job
 from wizard.ops.models import Heartbeat
-from wizard.payments.models import PaymentAttempt, Refund, StripeEvent
+from wizard.payments.models import Dispute, PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import (
     Actor,
     EmploymentType,
@@ -15,6 +15,7 @@ from wizard.postings.models import (
 __all__ = [
     "Actor",
     "BudgetUse",
+    "Dispute",
     "Job",
     "EmploymentType",
     "Heartbeat",

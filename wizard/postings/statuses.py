@@ -24,6 +24,10 @@ class Status(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     EXPIRED = "expired", "Expired"
     REFUNDED = "refunded", "Refunded"
+    # A dispute (chargeback) of its payment is open: off the board until it is won.
+    DISPUTED = "disputed", "Disputed: off the board"
+    # The dispute was lost: the posting ended, its money went back through the bank.
+    DISPUTE_LOST = "dispute_lost", "Ended: payment disputed"
     ABANDONED = "abandoned", "Abandoned"
 
 
@@ -36,10 +40,21 @@ PAID_LIFE = [
     Status.REJECTED,
     Status.EXPIRED,
     Status.REFUNDED,
+    Status.DISPUTED,
+    Status.DISPUTE_LOST,
 ]
 CLOSED_TO_THE_WIZARD = [*PAID_LIFE, Status.ABANDONED]
 # A refund of the posting's own payment ends it (rejection refunds, but stays rejected).
 REFUNDABLE = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW]
+# The paid statuses in which the employer holds our service: a dispute of the payment
+# takes the posting down from any of them (wizard.payments.disputes).
+DISPUTABLE = [
+    Status.PAID,
+    Status.CONFIRMED,
+    Status.IN_REVIEW,
+    Status.PUBLISHED,
+    Status.EXPIRED,
+]
 
 
 def status_label(value):
