@@ -102,6 +102,7 @@ def test_a_dispute_takes_the_posting_off_the_board_and_out_of_the_search_engines
 
     posting = JobPosting.objects.get()
     assert posting.status == Status.DISPUTED
+    assert {event.posting_id for event in StripeEvent.objects.all()} == {posting.pk}
     assert not on_board(client, posting)
     assert client.get("/").content.decode().count(posting.title) == 0
     removal = Job.objects.get(kind="indexing", name="URL_DELETED")
