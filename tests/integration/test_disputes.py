@@ -10,13 +10,14 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from tests.attempts import attempt_for
 from tests.conftest import stripe_api
 from tests.integration.test_refunds import paid_posting, paying  # noqa: F401
 from tests.integration.test_webhooks import deliver
 from wizard.jobs import staff_alert
 from wizard.jobs.models import Job
 from wizard.models import Actor, Dispute, JobPosting, Refund, Status, StripeEvent
-from wizard.payments import disputes
+from wizard.payments import disputes, refunds
 from wizard.postings import review
 
 pytestmark = pytest.mark.django_db
@@ -380,3 +381,28 @@ def test_a_staff_alert_with_no_one_to_tell_fails_at_once_for_staff_to_see(settin
     assert (job.state, job.attempts) == (Job.State.FAILED, 1)
     assert "STAFF_ALERT_EMAILS" in job.last_error
     assert mail.outbox == []
+
+
+def test_a_disputed_posting_cannot_be_refunded_by_us(client, in_review, fakestripe, delivered):
+    fakestripe.open_dispute(charge_of(in_review))
+    delivered()
+    posting = JobPosting.objects.get()
+    assert posting.status == Status.DISPUTED
+    with pytest.raises(refunds.NothingToRefund):
+        refunds.refund(posting, Refund.Reason.STAFF, by=Actor.system())
+    assert not Refund.objects.exists()
+
+
+def test_a_dispute_of_a_payment_that_is_not_the_postings_own_moves_nothing(
+    client, published, fakestripe, delivered
+):
+    disputed_charge = charge_of(published)
+    attempt_for(published, session_id="cs_test_later", payment_intent_id="pi_later")
+    opened = fakestripe.open_dispute(disputed_charge)
+    delivered()
+    posting = JobPosting.objects.get()
+    assert posting.status == Status.PUBLISHED
+    record = Dispute.objects.get()
+    assert record.payment.payment_intent_id != posting.current_attempt.payment_intent_id
+    assert [job.name for job in alerts()] == [f"dispute:{opened['id']}:opened"]
+    assert JobPosting.objects.with_attention().get().attention_dispute

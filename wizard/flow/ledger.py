@@ -7,6 +7,7 @@ every job in the admin) and the review. The page polls while these are under way
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
@@ -50,9 +51,9 @@ class Ledger:
             *(self._dispute(dispute) for dispute in self.disputes),
         ]
 
-    @property
+    @cached_property
     def disputes(self):
-        """The disputes of the posting's payments, oldest first."""
+        """The disputes of the posting's payments, oldest first (one query)."""
         return sorted(self.posting.disputes.all(), key=lambda dispute: dispute.opened_at)
 
     @property
