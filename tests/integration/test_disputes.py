@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.attempts import attempt_for
 from tests.conftest import stripe_api
+from tests.integration.test_concurrency import run_at_once
 from tests.integration.test_refunds import paid_posting, paying  # noqa: F401
 from tests.integration.test_webhooks import deliver
 from wizard.jobs import staff_alert
@@ -406,3 +407,20 @@ def test_a_dispute_of_a_payment_that_is_not_the_postings_own_moves_nothing(
     assert record.payment.payment_intent_id != posting.current_attempt.payment_intent_id
     assert [job.name for job in alerts()] == [f"dispute:{opened['id']}:opened"]
     assert JobPosting.objects.with_attention().get().attention_dispute
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_handlers_of_one_dispute_record_it_and_take_the_posting_down_once(
+    client, published, fakestripe
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent handlers need PostgreSQL row locks; CI runs this with DATABASE_URL")
+    opened = fakestripe.open_dispute(charge_of(published))
+
+    records = run_at_once(6, lambda: disputes.sync_dispute(opened["id"]))
+
+    assert {record.pk for record in records} == {Dispute.objects.get().pk}
+    assert JobPosting.objects.get().status == Status.DISPUTED
+    assert published.transitions.filter(target=Status.DISPUTED).count() == 1
+    assert alerts().count() == 1
+    assert Dispute.objects.get().posting_status_before == Status.PUBLISHED
