@@ -446,6 +446,13 @@ RECONCILE_LOOKBACK_DAYS = int(os.environ.get("RECONCILE_LOOKBACK_DAYS", "3"))
 # An actionable early fraud warning (Stripe Radar) on a charge not yet disputed refunds it
 # and takes its posting off the board (wizard.payments.fraud_warnings); off: only recorded.
 REFUND_EARLY_FRAUD_WARNINGS = env_bool("REFUND_EARLY_FRAUD_WARNINGS", True)
+# Disputes (wizard.payments.disputes): whether a disputed posting leaves the board (and
+# the search engines) until the dispute is won. Off, it stays where it is until a lost
+# dispute ends it.
+DISPUTE_TAKES_POSTING_DOWN = env_bool("DISPUTE_TAKES_POSTING_DOWN", True)
+# Who staff alerts (wizard.jobs.staff_alert) go to: comma-separated addresses; unset, the
+# active staff users allowed to refund payments.
+STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS", [])
 # Recovery and clean-up, run by the periodic maintenance task.
 STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))
 ABANDON_DRAFTS_AFTER_DAYS = int(os.environ.get("ABANDON_DRAFTS_AFTER_DAYS", "14"))

@@ -13,7 +13,7 @@ from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
 from fakekit.messages import NO_RESPONSE, Request, Response, json_response
 from fakekit.server import EmulatorServer, RequestHandler
 
-from . import checkout_hooks, hosted_page, refund_more, versions
+from . import checkout_hooks, disputes, hosted_page, refund_more, versions
 from .api import REFUND_OUTCOMES, Api
 from .errors import StripeError, error_body, invalid_param, should_retry
 from .faults import parse_webhook_fault
@@ -59,6 +59,9 @@ _API_ROUTES = [
         rf"/v1/radar/early_fraud_warnings/{_ID}",
         lambda api, p, id: refund_more.retrieve_early_fraud_warning(api, id, p),
     ),
+    ("GET", r"/v1/disputes", lambda api, p: disputes.list_disputes(api.store, p)),
+    ("GET", rf"/v1/disputes/{_ID}", lambda api, p, id: disputes.retrieve(api.store, id)),
+    ("POST", rf"/v1/disputes/{_ID}/close", lambda api, p, id: disputes.accept(api.store, id)),
     ("GET", r"/v1/events", lambda api, p: api.list_events(p)),
     ("GET", rf"/v1/events/{_ID}", lambda api, p, id: api.retrieve_event(id)),
 ]
@@ -68,6 +71,10 @@ _CHECKOUT_HOOK = re.compile(r"/_fakestripe/checkout/(?P<id>[^/]+)/(?P<hook>compl
 _REFUND_SETTLE = re.compile(r"/_fakestripe/refunds/(?P<id>[^/]+)/settle")
 _CHARGE_CONTROL = re.compile(
     r"/_fakestripe/charges/(?P<id>[^/]+)/(?P<what>dashboard_refund|early_fraud_warning)"
+)
+_DISPUTE_OPEN = re.compile(r"/_fakestripe/charges/(?P<id>[^/]+)/dispute")
+_DISPUTE_CONTROL = re.compile(
+    r"/_fakestripe/disputes/(?P<id>[^/]+)/(?P<action>respond|escalate|close)"
 )
 SWEEP_INTERVAL_SECONDS = 1.0
 _INJECTED_ERRORS = {
@@ -335,6 +342,9 @@ class FakeStripeApp:
             return lambda request: self._charge_control(
                 charge["what"], unquote(charge["id"]), json_body(request)
             )
+        dispute = _DISPUTE_OPEN.fullmatch(path) or _DISPUTE_CONTROL.fullmatch(path)
+        if dispute:
+            return lambda request: self._dispute_control(dispute, json_body(request))
         settle = _REFUND_SETTLE.fullmatch(path)
         if settle:
             return lambda request: self._settle_refund(unquote(settle["id"]), json_body(request))
@@ -344,6 +354,16 @@ class FakeStripeApp:
         return lambda request: self._run_checkout_hook(
             unquote(hook["id"]), hook["hook"], json_body(request)
         )
+
+    def _dispute_control(self, match, body: dict) -> dict:
+        """fakestripe.disputes: open a dispute on a charge, respond, escalate, close."""
+        object_id, action = unquote(match["id"]), match.groupdict().get("action")
+        with self.store.lock:
+            if action is None:
+                return disputes.open_dispute(self.store, object_id, body)
+            if action == "close":
+                return disputes.close(self.store, object_id, body)
+            return getattr(disputes, action)(self.store, object_id)
 
     def _settings(self) -> dict:
         with self.store.lock:

@@ -71,6 +71,7 @@ class Store:
             self.refunds: dict[str, dict] = {}
             self.refunds_failing_later: list[str] = []  # fakestripe.refund_more
             self.early_fraud_warnings: dict[str, dict] = {}  # fakestripe.refund_more
+            self.disputes: dict[str, dict] = {}  # fakestripe.disputes
             self.events: dict[str, dict] = {}
             # (api_key, idempotency_key) -> SavedResponse
             self.idempotent_responses: dict[tuple[str, str], SavedResponse] = {}

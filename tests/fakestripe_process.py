@@ -112,6 +112,38 @@ class FakeStripeProcess(EmulatorProcess):
             "POST", f"/_fakestripe/charges/{charge_id}/early_fraud_warning", payload
         )
 
+    # ---- disputes (fakestripe/disputes.py) ------------------------------------------
+
+    def open_dispute(
+        self, charge_id, reason=None, amount=None, inquiry=None, evidence_due_in_seconds=None
+    ) -> dict:
+        """The card holder's bank disputes the charge: charge.dispute.created, then (not for
+        an inquiry) charge.dispute.funds_withdrawn. Returns the dispute."""
+        payload = without_none(
+            {
+                "reason": reason,
+                "amount": amount,
+                "inquiry": inquiry,
+                "evidence_due_in_seconds": evidence_due_in_seconds,
+            }
+        )
+        return self._control("POST", f"/_fakestripe/charges/{charge_id}/dispute", payload)
+
+    def respond_to_dispute(self, dispute_id) -> dict:
+        """Evidence submitted: charge.dispute.updated (to under_review)."""
+        return self._control("POST", f"/_fakestripe/disputes/{dispute_id}/respond", {})
+
+    def escalate_dispute(self, dispute_id) -> dict:
+        """An inquiry becomes a chargeback: charge.dispute.updated, .funds_withdrawn."""
+        return self._control("POST", f"/_fakestripe/disputes/{dispute_id}/escalate", {})
+
+    def close_dispute(self, dispute_id, status) -> dict:
+        """The bank decides ("won", "lost", or "warning_closed" for an inquiry):
+        charge.dispute.closed, and charge.dispute.funds_reinstated when won."""
+        return self._control(
+            "POST", f"/_fakestripe/disputes/{dispute_id}/close", {"status": status}
+        )
+
     # ---- fault injection (reset() clears all of it) ----------------------------
 
     def inject_fault(self, kind, count=1, method=None, path=None, delay=None) -> list[dict]:

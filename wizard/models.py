@@ -3,6 +3,7 @@
 from wizard.jobs.models import BudgetUse, Job
 from wizard.ops.models import Heartbeat
 from wizard.payments.models import (
+    Dispute,
     FraudWarning,
     PaymentAttempt,
     Refund,
@@ -21,6 +22,7 @@ from wizard.postings.models import (
 __all__ = [
     "Actor",
     "BudgetUse",
+    "Dispute",
     "Job",
     "EmploymentType",
     "FraudWarning",

@@ -23,6 +23,8 @@ LEFT_OUT = {
     },
     "refund": {},
     "radar.early_fraud_warning": {},
+    "dispute": {},
+    "balance_transaction": {},
     "event": {
         "account": "only on events of connected accounts (Connect), which are not emulated",
         "context": "only on events of connected accounts (Connect), which are not emulated",
@@ -35,6 +37,8 @@ RESOURCES = {
     "charge": stripe.Charge,
     "refund": stripe.Refund,
     "radar.early_fraud_warning": stripe.radar.EarlyFraudWarning,
+    "dispute": stripe.Dispute,
+    "balance_transaction": stripe.BalanceTransaction,
     "event": stripe.Event,
 }
 
@@ -69,12 +73,18 @@ def emulated_objects(api, make_session, proc, raw_api):
 
     intent = get(f"/v1/payment_intents/{intent_id}")
     warning = proc.early_fraud_warning(intent["latest_charge"])
+    dispute = proc.open_dispute(intent["latest_charge"])
+    proc.close_dispute(dispute["id"], "won")
+    dispute = get(f"/v1/disputes/{dispute['id']}")
     return {
         "checkout.session": get(f"/v1/checkout/sessions/{session.id}"),
         "payment_intent": intent,
         "charge": get(f"/v1/charges/{intent['latest_charge']}"),
         "refund": get(f"/v1/refunds/{refund.id}"),
         "radar.early_fraud_warning": get(f"/v1/radar/early_fraud_warnings/{warning['id']}"),
+        "dispute": dispute,
+        # A dispute lists its balance transactions whole (withdrawn, then reinstated).
+        "balance_transaction": dispute["balance_transactions"][-1],
         "event": get("/v1/events")["data"][0],
     }
 
@@ -133,3 +143,62 @@ def test_every_event_type_carries_an_object_of_the_same_shape(api, make_session,
         "radar.early_fraud_warning.created",
         "radar.early_fraud_warning.updated",
     }
+
+
+def test_dispute_events_carry_the_dispute_and_its_nested_objects_in_stripes_shape(
+    api, make_session, proc, raw_api
+):
+    """Every event of a dispute's life (inquiry escalated, evidence, won; and one lost)
+    carries a whole Dispute; its nested objects have the fields the SDK declares."""
+    from stripe._dispute import Dispute
+
+    charges = []
+    for _ in range(2):
+        session = make_session()
+        proc.pay(session.id)
+        intent = api.v1.payment_intents.retrieve(
+            api.v1.checkout.sessions.retrieve(session.id).payment_intent
+        )
+        charges.append(intent.latest_charge)
+    won = proc.open_dispute(charges[0], inquiry=True)
+    proc.escalate_dispute(won["id"])
+    proc.respond_to_dispute(won["id"])
+    proc.close_dispute(won["id"], "won")
+    lost = proc.open_dispute(charges[1], reason="product_not_received")
+    proc.close_dispute(lost["id"], "lost")
+
+    _, _, events = raw_api("GET", "/v1/events?types[]=charge.dispute.*&limit=100")
+    seen = [event["type"] for event in reversed(events["data"])]
+    assert seen == [
+        "charge.dispute.created",
+        "charge.dispute.updated",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.updated",
+        "charge.dispute.closed",
+        "charge.dispute.funds_reinstated",
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.closed",
+    ]
+    nested = {
+        "evidence": Dispute.Evidence,
+        "evidence_details": Dispute.EvidenceDetails,
+        "payment_method_details": Dispute.PaymentMethodDetails,
+    }
+    for event in events["data"]:
+        obj = event["data"]["object"]
+        assert set(obj) == declared_fields(stripe.Dispute), event["type"]
+        for name, resource_class in nested.items():
+            assert set(obj[name]) == declared_fields(resource_class), (event["type"], name)
+        assert set(obj["payment_method_details"]["card"]) == declared_fields(
+            Dispute.PaymentMethodDetails.Card
+        )
+        for transaction in obj["balance_transactions"]:
+            assert set(transaction) == declared_fields(stripe.BalanceTransaction)
+    # The SDK reads them as typed disputes, and the charge says it is disputed.
+    dispute = api.v1.disputes.retrieve(won["id"])
+    assert (dispute.status, dispute.evidence_details.submission_count) == ("won", 1)
+    assert [bt.amount for bt in dispute.balance_transactions] == [-9900, 9900]
+    assert api.v1.charges.retrieve(charges[0]).disputed is True
+    listed = api.v1.disputes.list(params={"charge": charges[1]})
+    assert [d.id for d in listed.data] == [lost["id"]] and listed.data[0].status == "lost"

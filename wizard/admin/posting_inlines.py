@@ -2,10 +2,12 @@
 log, the side effects it is owed, its refunds, its early fraud warnings and its Stripe events."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 
 from wizard.jobs.models import Job
-from wizard.payments.models import FraudWarning, PaymentAttempt, Refund, StripeEvent
+from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import TransitionLog
+from wizard.postings.money import money
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -41,6 +43,45 @@ class RefundInline(ReadOnlyInline):
         "requested_by",
         "error",
     ]
+
+
+class DisputeInline(ReadOnlyInline):
+    """Disputes of the posting's payments, as Stripe last reported them; staff answer them
+    in Stripe's dashboard (the link), before the evidence deadline."""
+
+    model = Dispute
+    fields = [
+        "opened_at",
+        "amount_display",
+        "reason",
+        "dispute_status",
+        "evidence_due_by",
+        "withdrawn",
+        "reinstated",
+        "posting_status_before",
+        "closed_at",
+        "at_stripe",
+    ]
+
+    @admin.display(description="Status")
+    def dispute_status(self, dispute):
+        return dispute.status_label
+
+    @admin.display(description="Funds withdrawn")
+    def withdrawn(self, dispute):
+        return money(dispute.funds_withdrawn, dispute.currency)
+
+    @admin.display(description="Funds reinstated")
+    def reinstated(self, dispute):
+        return money(dispute.funds_reinstated, dispute.currency)
+
+    @admin.display(description="At Stripe")
+    def at_stripe(self, dispute):
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{} in Stripe\'s dashboard</a>',
+            dispute.dashboard_url,
+            dispute.stripe_dispute_id,
+        )
 
 
 class PaymentAttemptInline(ReadOnlyInline):

@@ -5,6 +5,7 @@ posting_inlines, the review transitions and bulk actions in posting_review."""
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
+from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html
 
 from wizard.admin.posting_filters import (
@@ -16,6 +17,7 @@ from wizard.admin.posting_filters import (
     StatusFilter,
 )
 from wizard.admin.posting_inlines import (
+    DisputeInline,
     EffectInline,
     FraudWarningInline,
     PaymentAttemptInline,
@@ -24,6 +26,7 @@ from wizard.admin.posting_inlines import (
     TransitionLogInline,
 )
 from wizard.admin.posting_review import ReviewActions
+from wizard.payments.models import Dispute
 from wizard.postings import attention, markdown
 from wizard.postings.models import JobPosting
 
@@ -56,6 +59,7 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
         EffectInline,
         RefundInline,
         FraudWarningInline,
+        DisputeInline,
         StripeEventInline,
     ]
     change_form_template = "admin/wizard/jobposting/change_form.html"
@@ -131,7 +135,12 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
         return markdown.render_html(posting.description) or "—"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_attention()
+        # The earliest evidence deadline of its open disputes, shown with the reason.
+        due = Dispute.objects.filter(posting=OuterRef("pk"), status__in=Dispute.NEEDS_RESPONSE)
+        due = due.order_by("evidence_due_by").values("evidence_due_by")[:1]
+        return (
+            super().get_queryset(request).with_attention().annotate(evidence_due_by=Subquery(due))
+        )
 
     def changelist_view(self, request, extra_context=None):
         if QueueFilter.shows_queue(request):
@@ -158,6 +167,16 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
         if not posting.needs_attention:
             return ""
         reasons = [
-            label for name, label in attention.reasons() if getattr(posting, f"attention_{name}")
+            self._attention_label(posting, name, label)
+            for name, label in attention.reasons()
+            if getattr(posting, f"attention_{name}")
         ]
         return "⚠ " + "; ".join(reasons)
+
+    @staticmethod
+    def _attention_label(posting, name, label):
+        """A reason's label; a dispute's with its evidence deadline."""
+        due = getattr(posting, "evidence_due_by", None)
+        if name == "dispute" and due is not None:
+            return f"{label}: evidence due by {due:%d %b %Y %H:%M} UTC"
+        return label

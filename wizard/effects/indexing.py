@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from wizard.jobs import runner
 from wizard.jobs.kinds import Budget, JobKind, register
 from wizard.postings import events, links
+from wizard.postings.statuses import Status
 from wizard.providers import google_indexing, indexnow
 from wizard.providers.errors import ProviderRefused
 
@@ -77,3 +78,18 @@ def announce_to_search_engines(sender, posting, **kwargs):
 @receiver(events.refunded)
 def remove_from_search_engines(sender, posting, **kwargs):
     queue_notice(posting, URL_DELETED)
+
+
+@receiver(events.disputed)
+@receiver(events.dispute_lost)
+def remove_disputed_from_search_engines(sender, posting, source, **kwargs):
+    """A posting taken down for a dispute (or ended by one while still on the board)."""
+    if source == Status.PUBLISHED:
+        queue_notice(posting, URL_DELETED)
+
+
+@receiver(events.reinstated)
+def announce_reinstated_to_search_engines(sender, posting, **kwargs):
+    """A won dispute puts the posting back; on the board only if its time is not up."""
+    if posting.status == Status.PUBLISHED:
+        queue_notice(posting, URL_UPDATED)

@@ -7,6 +7,7 @@ every job in the admin) and the review. The page polls while these are under way
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
@@ -49,6 +50,7 @@ class Ledger:
             *(self._effect(effect) for effect in self.effects if effect.kind != EMAIL),
             self._review(),
             *(self._refund_made(refund) for refund in self._refunds_made()),
+            *(self._dispute(dispute) for dispute in self.disputes),
         ]
 
     def _refunds_made(self):
@@ -68,6 +70,47 @@ class Ledger:
             refund.status == "succeeded",
             refund.created_at,
             note=note,
+        )
+
+    @cached_property
+    def disputes(self):
+        """The disputes of the posting's payments, oldest first (one query)."""
+        return sorted(self.posting.disputes.all(), key=lambda dispute: dispute.opened_at)
+
+    @property
+    def dispute_won(self):
+        """A dispute was decided in our favour and none is open: the posting is back."""
+        disputes = self.disputes
+        return any(d.is_won for d in disputes) and not any(d.is_open for d in disputes)
+
+    @property
+    def dispute_open(self):
+        return any(dispute.is_open for dispute in self.disputes)
+
+    def _dispute(self, dispute):
+        """A dispute in plain words: who disputed, what it means for the posting."""
+        label = f"Payment of {dispute.amount_display} disputed through your bank"
+        if dispute.is_open:
+            taken_down = bool(dispute.posting_status_before)
+            note = "your bank is looking into it" + (
+                "; your posting is off the board until it is decided" if taken_down else ""
+            )
+            return Entry(label, False, dispute.opened_at, note=note)
+        if dispute.is_won:
+            return Entry(
+                label,
+                True,
+                dispute.closed_at,
+                note="decided in our favour: the payment stands and your posting is back",
+            )
+        return Entry(
+            label,
+            False,
+            dispute.closed_at,
+            error=(
+                f"Your bank returned {dispute.amount_display} to you, so the posting has "
+                "ended. This was not a refund from us."
+            ),
         )
 
     def _steps(self):

@@ -20,6 +20,7 @@ from wizard.jobs.models import Job
 from wizard.payments import client as stripe_client
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import call
+from wizard.payments.disputes import sync_dispute
 from wizard.payments.fraud_warnings import handle_warning
 from wizard.payments.fulfilment import fulfil
 from wizard.payments.models import StripeEvent
@@ -73,6 +74,21 @@ def _fraud_warning(event):
     handle_warning(_object_id(event), by=Actor.system())
 
 
+def _dispute_changed(event):
+    """charge.dispute.*: ask Stripe for the dispute and apply it (wizard.payments.disputes);
+    every one of these events is handled alike, so their order does not matter."""
+    dispute_id = _object_id(event)
+    try:
+        sync_dispute(dispute_id, by=Actor.system())
+    except stripe.InvalidRequestError as exc:
+        if exc.code != "resource_missing":
+            raise
+        raise PermanentEventError(
+            f"Stripe does not show dispute {dispute_id} to our API key ({exc.user_message}); "
+            "it may belong to another account or mode. Check it in Stripe's dashboard."
+        ) from exc
+
+
 def _object_id(event):
     return event["data"]["object"]["id"]
 
@@ -89,6 +105,11 @@ HANDLERS = {
     "refund.failed": _refund_changed,
     "radar.early_fraud_warning.created": _fraud_warning,
     "radar.early_fraud_warning.updated": _fraud_warning,
+    "charge.dispute.created": _dispute_changed,
+    "charge.dispute.updated": _dispute_changed,
+    "charge.dispute.closed": _dispute_changed,
+    "charge.dispute.funds_withdrawn": _dispute_changed,
+    "charge.dispute.funds_reinstated": _dispute_changed,
 }
 
 

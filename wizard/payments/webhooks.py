@@ -31,7 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from wizard.payments import stripe_events
-from wizard.payments.models import StripeEvent
+from wizard.payments.models import PaymentAttempt, StripeEvent
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import JobPosting
 
@@ -194,6 +194,11 @@ def _posting_named_in(obj):
     candidate = obj.get("client_reference_id") or (
         metadata.get("posting_id") if isinstance(metadata, dict) else None
     )
+    intent = obj.get("payment_intent")
+    if not candidate and obj.get("object") == "dispute" and isinstance(intent, str):
+        # A dispute carries no metadata of ours: its payment names the posting.
+        payments = PaymentAttempt.objects.filter(payment_intent_id=intent[:255])
+        return payments.values_list("posting_id", flat=True).first() if intent else None
     if not isinstance(candidate, str) or not candidate or len(candidate) > 64:
         return None
     try:

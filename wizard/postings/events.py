@@ -22,6 +22,9 @@ withdrawn = Signal()  # taken off the board by staff before its expiry
 rejected = Signal()
 refunded = Signal()
 abandoned = Signal()
+disputed = Signal()  # off the board while its payment is disputed
+reinstated = Signal()  # a dispute was won: back to the status it had
+dispute_lost = Signal()  # a dispute was lost: the posting ended
 
 # The transition whose success announces each event.
 ANNOUNCED_BY = {
@@ -33,6 +36,9 @@ ANNOUNCED_BY = {
     "mark_refunded": refunded,
     "end_with_refund": refunded,
     "abandon": abandoned,
+    "take_down_for_dispute": disputed,
+    "restore_after_dispute": reinstated,
+    "end_for_lost_dispute": dispute_lost,
 }
 
 

@@ -28,6 +28,7 @@ from wizard.postings.queries import JobPostingQuerySet
 from wizard.postings.search import PostingSearchVector
 from wizard.postings.statuses import (
     CLOSED_TO_THE_WIZARD,
+    DISPUTABLE,
     ENDED_BY_A_REFUND,
     PAID_LIFE,
     REFUND_PERMISSION,
@@ -41,6 +42,7 @@ from wizard.postings.statuses import (
 # Defined beside their own rules; named here too, where most code looks for them.
 __all__ = [
     "CLOSED_TO_THE_WIZARD",
+    "DISPUTABLE",
     "PAID_LIFE",
     "REFUNDABLE",
     "REFUND_PERMISSION",
@@ -359,6 +361,34 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         self.refunded_at = timezone.now()
         if self.expires_at is not None:
             self.expires_at = min(self.expires_at, self.refunded_at)
+
+    # --- Disputes (wizard.payments.disputes): the card holder's bank takes the money back.
+
+    @transition(field=status, source=DISPUTABLE, target=Status.DISPUTED)
+    def take_down_for_dispute(self, *, by, why):
+        """Off the board (and the search engines) while the payment is disputed; the
+        dispute's record keeps the status it had, to go back to if the dispute is won."""
+
+    @transition(
+        field=status,
+        source=Status.DISPUTED,
+        target=RETURN_VALUE(Status.IN_REVIEW, Status.PUBLISHED, Status.EXPIRED),
+    )
+    def restore_after_dispute(self, *, before, by, why):
+        """The dispute was won: back to the status it had (`before`). A posting that was
+        on the board goes back on it only if its time is not up; one paid but not yet
+        reviewed goes back to review."""
+        if before in (Status.PUBLISHED, Status.EXPIRED):
+            on_time = self.expires_at is not None and self.expires_at > timezone.now()
+            return Status.PUBLISHED if before == Status.PUBLISHED and on_time else Status.EXPIRED
+        return Status.IN_REVIEW
+
+    @transition(field=status, source=[Status.DISPUTED, *DISPUTABLE], target=Status.DISPUTE_LOST)
+    def end_for_lost_dispute(self, *, by, why):
+        """The dispute was lost: the posting ends (its money went back through the bank,
+        not refunded by us)."""
+        if self.published_at and (self.expires_at is None or self.expires_at > timezone.now()):
+            self.expires_at = timezone.now()
 
     @transition(
         field=status,

@@ -24,6 +24,10 @@ class Status(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     EXPIRED = "expired", "Expired"
     REFUNDED = "refunded", "Refunded"
+    # A dispute (chargeback) of its payment is open: off the board until it is won.
+    DISPUTED = "disputed", "Disputed: off the board"
+    # The dispute was lost: the posting ended, its money went back through the bank.
+    DISPUTE_LOST = "dispute_lost", "Ended: payment disputed"
     ABANDONED = "abandoned", "Abandoned"
 
 
@@ -36,13 +40,19 @@ PAID_LIFE = [
     Status.REJECTED,
     Status.EXPIRED,
     Status.REFUNDED,
+    Status.DISPUTED,
+    Status.DISPUTE_LOST,
 ]
 CLOSED_TO_THE_WIZARD = [*PAID_LIFE, Status.ABANDONED]
 # A refund of the posting's own payment ends it (rejection refunds, but stays rejected).
 REFUNDABLE = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW]
-# A refund made outside the app (Stripe's Dashboard, an early fraud warning) ends a posting
-# in any of these, published or expired included; a rejected one was refunded already.
-ENDED_BY_A_REFUND = [*REFUNDABLE, Status.PUBLISHED, Status.EXPIRED]
+# The paid statuses in which the employer holds the service they paid for: a refund made
+# outside the app (Stripe's Dashboard, an early fraud warning) ends a posting in any of
+# them (a rejected one was refunded already), and a dispute of its payment takes it down
+# from any of them (wizard.payments.disputes).
+HOLDING_THE_SERVICE = [*REFUNDABLE, Status.PUBLISHED, Status.EXPIRED]
+ENDED_BY_A_REFUND = HOLDING_THE_SERVICE
+DISPUTABLE = HOLDING_THE_SERVICE
 
 
 def status_label(value):
