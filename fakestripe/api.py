@@ -586,6 +586,16 @@ class Api:
             }
         return charge
 
+    def list_charges(self, params: dict) -> dict:
+        _reject_unknown(params, {"payment_intent", "created", "limit", "starting_after", "expand"})
+        charges = [
+            charge
+            for charge in reversed(list(self.store.charges.values()))
+            if params.get("payment_intent") in (None, "", charge["payment_intent"])
+            and _created_matches(charge["created"], params.get("created"))
+        ]
+        return _paginate(charges, params, "/v1/charges")
+
     # ---- Refunds -----------------------------------------------------------
 
     def create_refund(self, params: dict) -> dict:

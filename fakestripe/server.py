@@ -45,6 +45,7 @@ _API_ROUTES = [
         lambda api, p, id: api.expire_checkout_session(id),
     ),
     ("GET", rf"/v1/payment_intents/{_ID}", lambda api, p, id: api.retrieve_payment_intent(id, p)),
+    ("GET", r"/v1/charges", lambda api, p: api.list_charges(p)),
     ("GET", rf"/v1/charges/{_ID}", lambda api, p, id: api.retrieve_charge(id, p)),
     ("POST", r"/v1/refunds", lambda api, p: api.create_refund(p)),
     ("GET", r"/v1/refunds", lambda api, p: api.list_refunds(p)),

@@ -12,7 +12,15 @@ from django_tasks_db.models import DBTaskResult
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
-from wizard.models import JobPosting, PaymentAttempt, Refund, RefundMade, Status, TransitionLog
+from wizard.models import (
+    Dispute,
+    JobPosting,
+    PaymentAttempt,
+    Refund,
+    RefundMade,
+    Status,
+    TransitionLog,
+)
 from wizard.tasks import enqueue_unless_waiting, periodic_tasks, reconcile_payments
 
 pytestmark = pytest.mark.django_db
@@ -287,18 +295,25 @@ def test_payments_paid_before_the_lookback_are_not_compared(paid_here, fakestrip
     assert "refunded at Stripe" not in reconcile_command("--dry-run")
 
 
-def test_a_disputed_charge_is_reported_by_the_dispute_hook():
-    """Report only: dispute records are kept elsewhere; this hook is where they plug in."""
-    from wizard.payments.reconcile import CHARGE_CHECKS, compare_dispute
+def test_a_dispute_whose_events_were_lost_is_applied_and_then_left_alone(paid_here, fakestripe):
+    """No webhook URL is configured: the dispute's events never arrive. The charge pass
+    sees the charge disputed, lists its disputes and applies them as the events would."""
+    dispute = fakestripe.open_dispute(charge_of(paid_here))
 
-    payment = SimpleNamespace(session_id="cs_x", posting_id="p")
-    assert compare_dispute in CHARGE_CHECKS
-    [difference] = compare_dispute(payment, SimpleNamespace(disputed=True), dry_run=False)
-    assert (difference.what, difference.action.startswith("reported")) == (
-        "disputed at Stripe",
-        True,
-    )
-    assert compare_dispute(payment, SimpleNamespace(disputed=False), dry_run=False) == []
+    dry = reconcile_command("--dry-run")
+    assert "dispute needs_response at Stripe, unknown here" in dry and "(dry run)" in dry
+    assert not Dispute.objects.exists()
+
+    output = reconcile_command()
+    assert "dispute needs_response at Stripe, unknown here" in output and "-> applied" in output
+    assert JobPosting.objects.get().status == Status.DISPUTED
+    assert Dispute.objects.get().stripe_dispute_id == dispute["id"]
+
+    fakestripe.close_dispute(dispute["id"], "lost")
+    assert "dispute lost at Stripe, needs_response here" in reconcile_command()
+    assert JobPosting.objects.get().status == Status.DISPUTE_LOST
+    # Closed here as at Stripe: not asked about again.
+    assert reconcile_command().strip() == "0 difference(s)"
 
 
 def test_an_old_awaiting_posting_whose_session_was_paid_is_fulfilled(

@@ -14,12 +14,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from wizard.jobs.models import Job
-from wizard.payments import refunds
+from wizard.payments import disputes, refunds
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, decide, fulfil, posting_for, retrieve_session
-from wizard.payments.models import PaymentAttempt, Refund
+from wizard.payments.models import Dispute, PaymentAttempt, Refund
 from wizard.postings.models import Actor, Status
 
 logger = logging.getLogger(__name__)
@@ -193,28 +193,29 @@ def _paid_session_of_awaiting_posting(dry_run):
 
 
 def _charges_of_paid_payments(dry_run):
-    """Each payment taken within the lookback against its charge at Stripe (one request
-    each: the PaymentIntent with its latest charge), compared by CHARGE_CHECKS."""
+    """Each payment taken within the lookback against its charge at Stripe, compared by
+    CHARGE_CHECKS. The charges are listed, a hundred a request, not fetched one by one:
+    the pass runs every interval."""
     since = timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)
-    found = []
     paid = PaymentAttempt.objects.exclude(payment_intent_id="").filter(paid_at__gte=since)
-    for payment in paid.order_by("paid_at"):
-        charge = _latest_charge(payment.payment_intent_id)
-        if charge is None:
+    ours = {payment.payment_intent_id: payment for payment in paid}
+    if not ours:
+        return []
+    # A charge is made before its payment is recorded here: a day's margin.
+    created_since = int((since - timedelta(days=1)).timestamp())
+    charges = call(
+        lambda stripe_api: stripe_api.v1.charges.list(
+            params={"created": {"gte": created_since}, "limit": 100}
+        )
+    )
+    found = []
+    for charge in charges.auto_paging_iter():
+        payment = ours.get(charge.payment_intent)
+        if payment is None or charge.status != "succeeded":
             continue
         for check in CHARGE_CHECKS:
             found += check(payment, charge, dry_run)
     return found
-
-
-def _latest_charge(payment_intent_id):
-    intent = call(
-        lambda stripe_api: stripe_api.v1.payment_intents.retrieve(
-            payment_intent_id, params={"expand": ["latest_charge"]}
-        )
-    )
-    charge = intent.latest_charge
-    return charge if charge is not None and not isinstance(charge, str) else None
 
 
 def compare_refunds(payment, charge, dry_run):
@@ -258,23 +259,44 @@ def _apply_refunds(charge_id):
     return True
 
 
-def compare_dispute(payment, charge, dry_run):
-    """A disputed charge: reported only. The hook for dispute records: whoever keeps them
-    replaces this with a check that compares (and repairs) them."""
+def compare_disputes(payment, charge, dry_run):
+    """A disputed charge whose dispute is not recorded here, or recorded in another state
+    (its events lost): each dispute Stripe lists for the charge is applied as its events
+    would apply it. A charge whose disputes are all recorded closed is not asked about."""
     if not charge.disputed:
         return []
-    return [
-        Difference(
-            "disputed at Stripe",
-            payment.session_id,
-            str(payment.posting_id),
-            "reported: see the dispute in Stripe's Dashboard",
+    ours = dict(
+        Dispute.objects.filter(charge_id=charge.id).values_list("stripe_dispute_id", "status")
+    )
+    if ours and not any(status in Dispute.OPEN for status in ours.values()):
+        return []
+    at_stripe = call(
+        lambda stripe_api: stripe_api.v1.disputes.list(params={"charge": charge.id, "limit": 100})
+    )
+    found = []
+    for dispute in at_stripe.data:
+        here = ours.get(dispute.id)
+        if here == dispute.status:
+            continue
+        action = "applied"
+        if (
+            not dry_run
+            and _attempt(None, disputes.apply_dispute, dispute, by=Actor.system()) is None
+        ):
+            action = "not applied: see the log"
+        found.append(
+            Difference(
+                f"dispute {dispute.status} at Stripe, {here or 'unknown'} here",
+                payment.session_id,
+                str(payment.posting_id),
+                "reported (dry run)" if dry_run else action,
+            )
         )
-    ]
+    return found
 
 
 # What is compared for each paid payment's charge; each returns its Differences.
-CHARGE_CHECKS = [compare_refunds, compare_dispute]
+CHARGE_CHECKS = [compare_refunds, compare_disputes]
 
 PASSES = [
     ("payments at Stripe", _paid_at_stripe_not_here),
