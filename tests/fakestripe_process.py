@@ -9,6 +9,7 @@ proc.stop()
 
 import hashlib
 import hmac
+import os
 import time
 import urllib.parse
 
@@ -47,14 +48,24 @@ class FakeStripeProcess(EmulatorProcess):
         ]
         if self.webhook_url:
             args += ["--webhook-url", self.webhook_url]
+        # The events of one operation are sent shuffled; one seed makes every run's orders
+        # the same (FAKESTRIPE_EVENT_SEED=N to try another).
+        args += ["--event-seed", str(self.event_seed)]
         return args
+
+    @property
+    def event_seed(self) -> int:
+        return int(os.environ.get("FAKESTRIPE_EVENT_SEED") or 1)
 
     # ---- control endpoints -------------------------------------------------
 
     def configure(self, **settings):
         """configure(webhook_url=..., webhook_secret=..., webhook_retry_delays=[...],
-        refund_outcome="succeeded"|"pending"|"requires_action"|"failed"): refund_outcome is
-        the status new refunds are created with (reset() puts it back to "succeeded")."""
+        refund_outcome="succeeded"|"pending"|"requires_action"|"failed",
+        event_order="shuffled"|"created", event_seed=N): refund_outcome is the status new
+        refunds are created with; event_order and event_seed say how the events of one
+        operation are ordered for delivery (reset() puts back what the process started
+        with: "succeeded", "shuffled", seed 1 unless FAKESTRIPE_EVENT_SEED)."""
         if "webhook_secret" in settings:
             self.webhook_secret = settings["webhook_secret"]
         if "webhook_url" in settings:
