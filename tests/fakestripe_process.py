@@ -15,6 +15,16 @@ import urllib.parse
 
 from tests.emulator_process import EmulatorProcess, without_none
 
+# What Stripe sends for a card payment through Checkout, in the order the events are
+# created (they are delivered in any order).
+CARD_PAYMENT_EVENTS = [
+    "payment_intent.created",
+    "charge.succeeded",
+    "payment_intent.succeeded",
+    "charge.updated",
+    "checkout.session.completed",
+]
+
 
 def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     """A Stripe-Signature header value for payload, as Stripe computes it."""

@@ -8,16 +8,6 @@ import stripe
 
 from tests.conftest import WEBHOOK_SECRET
 
-# What Stripe sends for a card payment through Checkout, in the order the events are
-# created (they are delivered in any order).
-CARD_PAYMENT_EVENTS = [
-    "payment_intent.created",
-    "charge.succeeded",
-    "payment_intent.succeeded",
-    "charge.updated",
-    "checkout.session.completed",
-]
-
 
 @pytest.fixture
 def proc(fakestripe_server):

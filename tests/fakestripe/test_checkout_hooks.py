@@ -1,6 +1,6 @@
 import pytest
 
-from tests.fakestripe.conftest import CARD_PAYMENT_EVENTS
+from tests.fakestripe_process import CARD_PAYMENT_EVENTS
 
 
 def event_types(api):

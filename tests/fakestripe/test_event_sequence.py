@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fakestripe.conftest import CARD_PAYMENT_EVENTS
+from tests.fakestripe_process import CARD_PAYMENT_EVENTS
 
 DECLINED = "4000000000000002"
 

@@ -3,7 +3,7 @@ import time
 
 import stripe
 
-from tests.fakestripe.conftest import CARD_PAYMENT_EVENTS
+from tests.fakestripe_process import CARD_PAYMENT_EVENTS
 
 
 def test_events_are_stored_but_not_delivered_without_a_url(api, make_session, proc):
