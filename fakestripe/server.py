@@ -341,8 +341,9 @@ class FakeStripeApp:
             }
 
     def _configure(self, request: Request) -> dict:
-        """Webhook settings and refund_outcome (the status new refunds get; a reset puts
-        it back to "succeeded")."""
+        """Webhook settings, refund_outcome (the status new refunds get) and event_order /
+        event_seed (how each operation's events are ordered for delivery); a reset puts
+        back "succeeded" and the order and seed fakestripe was started with."""
         body = json_body(request)
         if "refund_outcome" in body:
             if body["refund_outcome"] not in REFUND_OUTCOMES:
