@@ -10,7 +10,7 @@ and null (or Stripe's empty value) for the rest.
 import copy
 import fnmatch
 
-from . import refund_more
+from . import emails, payment_events, refund_more
 from .currencies import check_currency, check_total
 from .errors import StripeError, invalid_param, invalid_request, missing_param, resource_missing
 from .store import SessionDetails, Store, new_id
@@ -93,6 +93,7 @@ class Api:
         success_url = _required(params, "success_url")
         cancel_url = _required(params, "cancel_url")
         line_items = _parse_line_items(params.get("line_items"))
+        emails.check(params, "customer_email")
         currencies = {item["currency"] for item in line_items}
         if len(currencies) > 1:
             raise invalid_param("All line items must use the same currency.", param="line_items")
@@ -382,6 +383,7 @@ class Api:
             last_payment_error=None,
             payment_method=charge["payment_method"],
         )
+        payment_events.payment_succeeded(self.store, payment_intent, charge)
         return charge
 
     def fail_payment(self, payment_intent: dict, error: dict, last4: str = "0002") -> dict:
@@ -399,6 +401,7 @@ class Api:
                 "payment_method": {"id": charge["payment_method"], "object": "payment_method"},
             },
         )
+        payment_events.payment_failed(self.store, payment_intent, charge)
         return charge
 
     def mark_session_complete(self, session: dict, payment_status: str):
@@ -488,6 +491,7 @@ class Api:
         }
         self.store.payment_intents[intent_id] = payment_intent
         session["payment_intent"] = intent_id
+        payment_events.intent_created(self.store, payment_intent)
         return payment_intent
 
     def _create_charge(

@@ -16,8 +16,10 @@ from fakekit.server import EmulatorServer, RequestHandler
 from . import checkout_hooks, disputes, hosted_page, refund_more, versions
 from .api import REFUND_OUTCOMES, Api
 from .errors import StripeError, error_body, invalid_param, should_retry
+from .event_order import EventOrder
 from .faults import parse_webhook_fault
 from .forms import FormDecodeError, decode_form
+from .inflight import InFlightKeys
 from .store import API_VERSION, RequestContext, SavedResponse, Store, new_id
 from .webhooks import WebhookDispatcher
 
@@ -90,11 +92,17 @@ _INJECTED_ERRORS = {
 
 
 class FakeStripeApp:
-    def __init__(self, webhooks: WebhookDispatcher, base_url: str = ""):
+    def __init__(
+        self,
+        webhooks: WebhookDispatcher,
+        base_url: str = "",
+        event_order: EventOrder | None = None,
+    ):
         self.webhooks = webhooks
-        self.store = Store(publish_event=self._publish_event)
+        self.store = Store(publish_event=self._publish_event, event_order=event_order)
         self.api = Api(self.store, base_url)
         self.api_faults = FaultQueue()
+        self.in_flight = InFlightKeys(_authenticate, _api_headers)
         self._reset_signal = ResetSignal()
         self._sweeper_stop = threading.Event()
         self._control_routes = {
@@ -124,7 +132,7 @@ class FakeStripeApp:
         try:
             self.sweep()
             if request.path.startswith("/v1/"):
-                return self._handle_api_with_faults(request)
+                return self.in_flight.run(request, self._handle_api_with_faults)
             if request.path.startswith("/checkout/"):
                 return self._handle_checkout_page(request)
             if request.path.startswith("/_fakestripe/"):
@@ -368,11 +376,16 @@ class FakeStripeApp:
 
     def _settings(self) -> dict:
         with self.store.lock:
-            return {**self.webhooks.settings(), "refund_outcome": self.store.refund_outcome}
+            return {
+                **self.webhooks.settings(),
+                "refund_outcome": self.store.refund_outcome,
+                **self.store.event_order.settings(),
+            }
 
     def _configure(self, request: Request) -> dict:
-        """Webhook settings and refund_outcome (the status new refunds get; a reset puts
-        it back to "succeeded")."""
+        """Webhook settings, refund_outcome (the status new refunds get) and event_order /
+        event_seed (how each operation's events are ordered for delivery); a reset puts
+        back "succeeded" and the order and seed fakestripe was started with."""
         body = json_body(request)
         if "refund_outcome" in body:
             if body["refund_outcome"] not in REFUND_OUTCOMES:
@@ -382,6 +395,14 @@ class FakeStripeApp:
                 )
             with self.store.lock:
                 self.store.refund_outcome = body["refund_outcome"]
+        if "event_order" in body or "event_seed" in body:
+            with self.store.lock:
+                try:
+                    self.store.event_order.configure(
+                        seed=body.get("event_seed"), mode=body.get("event_order")
+                    )
+                except ValueError as exc:
+                    raise ControlRequestError(str(exc)) from None
         self.webhooks.configure(
             **{
                 name: body[key]

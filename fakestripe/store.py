@@ -3,9 +3,10 @@
 import copy
 import secrets
 import string
-import threading
 import time
 from dataclasses import dataclass, field
+
+from .event_order import BatchingLock, EventOrder
 
 # The API version of the Stripe SDK the app pins (STRIPE_API_VERSION; stripe 16.x), as Stripe
 # labels the objects and events of an account on it (fakestripe/versions.py).
@@ -55,10 +56,12 @@ class Store:
     operation (including the idempotency check-then-save) is atomic.
     """
 
-    def __init__(self, publish_event=None):
-        # publish_event(event) hands each new event to webhook delivery
+    def __init__(self, publish_event=None, event_order: EventOrder | None = None):
+        # publish_event(event) hands each new event to webhook delivery; the events of one
+        # operation (recorded under the lock) go together, in event_order's order
         self.publish_event = publish_event or (lambda event: None)
-        self.lock = threading.RLock()
+        self.event_order = event_order or EventOrder(seed=0)
+        self.lock = BatchingLock(self._publish_batch)
         self.current_request: RequestContext | None = None
         self.reset()
 
@@ -77,6 +80,7 @@ class Store:
             self.idempotent_responses: dict[tuple[str, str], SavedResponse] = {}
             self.clock_offset_seconds = 0
             self.refund_outcome = DEFAULT_REFUND_OUTCOME
+            self.event_order.reset()
 
     def now(self) -> int:
         return int(time.time()) + self.clock_offset_seconds
@@ -119,5 +123,12 @@ class Store:
             "type": event_type,
         }
         self.events[event["id"]] = event
-        self.publish_event(event)
+        if self.lock.held_here():
+            self.lock.batch.append(event)  # sent when the operation ends
+        else:
+            self.publish_event(event)
         return event
+
+    def _publish_batch(self, events: list):
+        for event in self.event_order.arrange(events):
+            self.publish_event(event)

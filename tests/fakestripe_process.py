@@ -9,10 +9,21 @@ proc.stop()
 
 import hashlib
 import hmac
+import os
 import time
 import urllib.parse
 
 from tests.emulator_process import EmulatorProcess, without_none
+
+# What Stripe sends for a card payment through Checkout, in the order the events are
+# created (they are delivered in any order).
+CARD_PAYMENT_EVENTS = [
+    "payment_intent.created",
+    "charge.succeeded",
+    "payment_intent.succeeded",
+    "charge.updated",
+    "checkout.session.completed",
+]
 
 
 def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -47,15 +58,25 @@ class FakeStripeProcess(EmulatorProcess):
         ]
         if self.webhook_url:
             args += ["--webhook-url", self.webhook_url]
+        # The events of one operation are sent shuffled; one seed makes every run's orders
+        # the same (FAKESTRIPE_EVENT_SEED=N to try another).
+        args += ["--event-seed", str(self.event_seed)]
         return args
+
+    @property
+    def event_seed(self) -> int:
+        return int(os.environ.get("FAKESTRIPE_EVENT_SEED") or 1)
 
     # ---- control endpoints -------------------------------------------------
 
     def configure(self, **settings):
         """configure(webhook_url=..., webhook_secret=..., webhook_retry_delays=[...],
-        refund_outcome="succeeded"|"pending"|"requires_action"|"failed"): refund_outcome is
-        the status new refunds are created with (reset() puts it back to "succeeded");
-        "failed" ones are created pending and fail at fakestripe's next sweep."""
+        refund_outcome="succeeded"|"pending"|"requires_action"|"failed",
+        event_order="shuffled"|"created", event_seed=N): refund_outcome is the status new
+        refunds are created with ("failed" ones are created pending and fail at fakestripe's
+        next sweep); event_order and event_seed say how the events of one operation are
+        ordered for delivery (reset() puts back what the process started with:
+        "succeeded", "shuffled", seed 1 unless FAKESTRIPE_EVENT_SEED)."""
         if "webhook_secret" in settings:
             self.webhook_secret = settings["webhook_secret"]
         if "webhook_url" in settings:

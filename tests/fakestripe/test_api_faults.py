@@ -84,11 +84,15 @@ def test_timeout_does_the_work_only_after_the_delay(api, make_session, proc):
     assert api.v1.checkout.sessions.list().data == []
     assert time.monotonic() - started < 0.45
 
-    # A retry with the same key is served normally while the first is still waiting...
-    retried = api.v1.checkout.sessions.create(params=params, options={"idempotency_key": "k"})
-    assert retried.last_response.headers.get("Idempotent-Replayed") is None
-    # ...and once the first wakes up it replays that response instead of creating again.
+    # A retry with the same key while the first is still at work is refused (409)...
+    with pytest.raises(stripe.APIError) as conflict:
+        api.v1.checkout.sessions.create(params=params, options={"idempotency_key": "k"})
+    assert conflict.value.http_status == 409
+    assert conflict.value.json_body["error"]["code"] == "idempotency_key_in_use"
+    # ...and once the first has done the work, a retry gets its answer replayed.
     time.sleep(max(0, started + 0.6 - time.monotonic()))
+    retried = api.v1.checkout.sessions.create(params=params, options={"idempotency_key": "k"})
+    assert retried.last_response.headers.get("Idempotent-Replayed") == "true"
     assert [s.id for s in api.v1.checkout.sessions.list().data] == [retried.id]
 
 

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.fakestripe_process import CARD_PAYMENT_EVENTS
+
 
 def event_types(api):
     return [event.type for event in reversed(api.v1.events.list().data)]
@@ -14,7 +16,7 @@ def test_complete_paid_is_like_paying_by_card(api, make_session, proc):
     )
     assert (intent.status, intent.amount_received) == ("succeeded", 9900)
     assert intent.latest_charge.amount == 9900
-    assert event_types(api) == ["checkout.session.completed"]
+    assert event_types(api) == CARD_PAYMENT_EVENTS
 
 
 def test_complete_with_a_different_amount(api, make_session, proc):
@@ -25,8 +27,10 @@ def test_complete_with_a_different_amount(api, make_session, proc):
         session["payment_intent"], params={"expand": ["latest_charge"]}
     )
     assert (intent.amount, intent.latest_charge.amount) == (5000, 5000)
-    [event] = api.v1.events.list().data
+    [event] = api.v1.events.list(params={"type": "checkout.session.completed"}).data
     assert event.data.object.amount_total == 5000
+    [event] = api.v1.events.list(params={"type": "charge.succeeded"}).data
+    assert event.data.object.amount == 5000
 
 
 def test_force_completes_an_expired_session(api, make_session, proc):
@@ -37,7 +41,7 @@ def test_force_completes_an_expired_session(api, make_session, proc):
 
     completed = proc.complete_session(session.id, force=True)
     assert (completed["status"], completed["payment_status"]) == ("complete", "paid")
-    assert event_types(api) == ["checkout.session.expired", "checkout.session.completed"]
+    assert event_types(api) == ["checkout.session.expired", *CARD_PAYMENT_EVENTS]
     with pytest.raises(RuntimeError, match="400"):
         proc.complete_session(session.id, force=True)  # complete sessions stay complete
 
@@ -53,7 +57,11 @@ def test_unpaid_then_async_success(api, make_session, proc):
     intent = api.v1.payment_intents.retrieve(session["payment_intent"])
     assert intent.status == "succeeded" and intent.latest_charge.startswith("ch_")
     assert event_types(api) == [
+        "payment_intent.created",
         "checkout.session.completed",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "charge.updated",
         "checkout.session.async_payment_succeeded",
     ]
     assert api.v1.refunds.create(params={"payment_intent": intent.id}).amount == 9900
@@ -68,7 +76,10 @@ def test_unpaid_then_async_failure(api, make_session, proc):
     assert intent.status == "requires_payment_method"
     assert intent.last_payment_error.message
     assert event_types(api) == [
+        "payment_intent.created",
         "checkout.session.completed",
+        "charge.failed",
+        "payment_intent.payment_failed",
         "checkout.session.async_payment_failed",
     ]
     with pytest.raises(RuntimeError, match="400"):

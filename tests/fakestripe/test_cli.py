@@ -11,7 +11,8 @@ def test_starts_prints_one_line_and_exits_cleanly_on_sigterm():
 
     assert process.returncode == 0
     assert process.output().strip() == (
-        f"fakestripe listening on {process.url}, webhooks -> http://127.0.0.1:9/hook"
+        f"fakestripe listening on {process.url}, webhooks -> http://127.0.0.1:9/hook; "
+        f"events of one operation sent shuffled (seed {process.event_seed})"
     )
 
 

@@ -109,9 +109,11 @@ def test_fields_match_the_sdks_typed_resource(emulated_objects, object_name):
 
 
 def test_every_event_type_carries_an_object_of_the_same_shape(api, make_session, proc, raw_api):
-    """Objects inside events are the emulated objects themselves, with the same fields."""
+    """Objects inside events are the emulated objects themselves, with the same fields: a
+    declined card, then a card payment (its five events), then a refund settled later."""
     proc.configure(refund_outcome="pending")
     session = make_session()
+    proc.pay(session.id, card="4000000000000002")
     proc.pay(session.id)
     intent_id = api.v1.checkout.sessions.retrieve(session.id).payment_intent
     proc.early_fraud_warning(api.v1.payment_intents.retrieve(intent_id).latest_charge)
@@ -119,22 +121,24 @@ def test_every_event_type_carries_an_object_of_the_same_shape(api, make_session,
     proc.settle_refund(refund.id, "succeeded")  # the warning is no longer actionable
 
     _, _, events = raw_api("GET", "/v1/events?limit=100")
-    kinds = {
-        "checkout.session": stripe.checkout.Session,
-        "charge": stripe.Charge,
-        "refund": stripe.Refund,
-        "radar.early_fraud_warning": stripe.radar.EarlyFraudWarning,
-    }
     seen = set()
     for event in events["data"]:
+        assert set(event) == declared_fields(stripe.Event) - set(LEFT_OUT["event"])
         obj = event["data"]["object"]
         seen.add(event["type"])
-        expected = declared_fields(kinds[obj["object"]]) - set(LEFT_OUT[obj["object"]])
+        expected = declared_fields(RESOURCES[obj["object"]]) - set(LEFT_OUT[obj["object"]])
         assert set(obj) == expected, event["type"]
         assert set(event["data"]) == (
             {"object", "previous_attributes"} if event["type"].endswith(".updated") else {"object"}
         )
+        assert set(event["data"].get("previous_attributes", {})) <= expected
     assert seen == {
+        "payment_intent.created",
+        "charge.failed",
+        "payment_intent.payment_failed",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "charge.updated",
         "checkout.session.completed",
         "refund.created",
         "refund.updated",

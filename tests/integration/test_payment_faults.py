@@ -7,6 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
+from tests.fakestripe_process import CARD_PAYMENT_EVENTS
 from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
@@ -168,25 +169,32 @@ def test_a_failed_delayed_payment_sends_the_employer_back_to_pay(
 
 
 def test_duplicated_deliveries_pay_once(live_server, client, posting, fakestripe, run_tasks):
-    """fakestripe delivers the completed event three times to the running app; it is
-    stored and processed once."""
+    """fakestripe delivers the completed event three times to the running app, with the
+    payment's four other events; it is stored and processed once."""
     fakestripe.configure(webhook_url=f"{live_server.url}/stripe/webhook/")
     fakestripe.inject_webhook_fault("duplicate", times=3, event_type="checkout.session.completed")
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.pay(session_id)
+    sent = len(CARD_PAYMENT_EVENTS) + 2  # two more copies of the completed event
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         done = [d for d in fakestripe.deliveries() if d["succeeded"]]
-        if len(done) >= 3:
+        if len(done) >= sent:
             break
         time.sleep(0.05)
-    assert len([d for d in fakestripe.deliveries() if d["status"] == 200]) == 3
+    completed = [
+        d for d in fakestripe.deliveries() if d["event_type"] == "checkout.session.completed"
+    ]
+    assert [d["status"] for d in completed] == [200] * 3
     assert StripeEvent.objects.filter(type="checkout.session.completed").count() == 1
+    assert StripeEvent.objects.count() == len(CARD_PAYMENT_EVENTS)
     run_tasks()
     assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
-    # One job for the event, one for the confirmation email; each run once.
-    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == 2
+    # One job per event, one for the confirmation email; each run once.
+    assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == (
+        len(CARD_PAYMENT_EVENTS) + 1
+    )
     assert StripeEvent.objects.get(type="checkout.session.completed").job.attempts == 1
 
 
@@ -202,7 +210,8 @@ def test_events_delivered_in_reverse_order_still_end_paid(
 ):
     """async_payment_succeeded arrives before the completed(unpaid) event it follows."""
     fakestripe.configure(webhook_url=f"{live_server.url}/stripe/webhook/")
-    fakestripe.inject_webhook_fault("hold", count=2)
+    for held in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        fakestripe.inject_webhook_fault("hold", event_type=held)
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.complete_session(session_id, payment_status="unpaid")
     fakestripe.async_result(session_id, succeeded=True)
@@ -211,7 +220,8 @@ def test_events_delivered_in_reverse_order_still_end_paid(
         "checkout.session.async_payment_succeeded",
         "checkout.session.completed",
     ]
-    assert wait_for(lambda: len([d for d in fakestripe.deliveries() if d["succeeded"]]) == 2)
+    # with the PaymentIntent's and the charge's four events, sent as they came
+    assert wait_for(lambda: len([d for d in fakestripe.deliveries() if d["succeeded"]]) == 6)
     run_tasks()
     assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1

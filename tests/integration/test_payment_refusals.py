@@ -9,7 +9,7 @@ import pytest
 import stripe
 import stripe.oauth_error  # its errors too, whatever else the run imported
 
-from tests.conftest import step_url
+from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
 from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_payment_faults import sessions_at_stripe
@@ -129,6 +129,35 @@ def test_a_contact_email_stripe_refuses_asks_the_employer_to_correct_it(
     assert "code email_invalid" in record.getMessage()
 
 
+def test_a_contact_email_fakestripe_refuses_as_stripe_does_is_a_page_and_the_fix_pays(
+    client, posting, fakestripe, caplog
+):
+    """Against the emulator, not a mock: Django's form takes "hr@localhost", Stripe does not
+    (no dot in the domain). The employer corrects it in the details, and Pay opens a
+    checkout with a new attempt."""
+    JobPosting.objects.filter(pk=posting.pk).update(contact_email="hr@localhost")
+    with caplog.at_level(logging.WARNING):
+        response = pay(client, posting)
+
+    assert response.status_code == 422
+    assert b"did not accept the contact email address" in response.content
+    assert b"Edit details" in response.content
+    assert sessions_at_stripe() == []
+    assert JobPosting.objects.get().status == Status.READY_TO_PAY
+    assert attempts(posting) == [(1, PaymentAttempt.State.CLOSED, "")]
+    [record] = refusal_records(caplog)
+    assert "InvalidRequestError 400, code email_invalid, param customer_email" in (
+        record.getMessage()
+    )
+    assert "request req_" in record.getMessage()
+
+    details = {**VALID_DETAILS, "contact_email": "hr@acme.example"}
+    assert client.post(step_url("details", posting), details).status_code == 302
+    session_id = session_id_from(press_pay(client, posting))
+    assert [s.customer_email for s in sessions_at_stripe()] == ["hr@acme.example"]
+    assert attempts(posting)[-1] == (2, PaymentAttempt.State.OPEN, session_id)
+
+
 def all_sdk_errors():
     found, todo = [], [stripe.StripeError]
     while todo:
@@ -183,14 +212,28 @@ def test_no_sdk_error_on_the_create_request_is_a_500(client, posting, monkeypatc
         assert b"payment provider is unavailable" in response.content
 
 
+CONFLICTS = {
+    # what the SDK raises for any 409, Stripe's idempotency_key_in_use included
+    "APIError": lambda: stripe.APIError(
+        "There is currently another in-progress request using this Idempotent Key",
+        http_status=409,
+        headers={"stripe-should-retry": "true"},
+    ),
+    # a class a future SDK might give it: a 409 is still no refusal
+    "InvalidRequestError": lambda: stripe.InvalidRequestError(
+        "Lock timeout", None, code="lock_timeout", http_status=409
+    ),
+    "IdempotencyError": lambda: stripe.IdempotencyError("In use", http_status=409),
+}
+
+
+@pytest.mark.parametrize("error", CONFLICTS.values(), ids=CONFLICTS.keys())
 def test_a_conflict_left_after_the_retries_keeps_the_reservation_and_its_key(
-    client, posting, monkeypatch
+    client, posting, monkeypatch, error
 ):
-    """A 409 (a lock timeout, say) is not a refusal: Stripe saved no answer for the key."""
-    refusing_client(
-        monkeypatch,
-        stripe.InvalidRequestError("Lock timeout", None, code="lock_timeout", http_status=409),
-    )
+    """A 409 (a key in use, a lock timeout) is not a refusal: Stripe saved no answer for
+    the key."""
+    refusing_client(monkeypatch, error())
 
     response = pay(client, posting)
 

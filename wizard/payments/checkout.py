@@ -26,7 +26,6 @@ from wizard.payments.exceptions import (
     NotReadyForPayment,
     PaymentDeclined,
     PaymentError,
-    PaymentProviderUnavailable,
     ProviderFailedRequest,
     ProviderRejectedKey,
 )
@@ -94,8 +93,8 @@ def _start_checkout(posting_id, *, success_url, cancel_url, reviewed):
         _close_reservation(posting_id, attempt.number, "Stripe failed the create request")
         raise
     except (stripe.StripeError, ProviderRejectedKey) as exc:
-        if getattr(exc, "http_status", None) == 409:  # a conflict, still after retries
-            raise PaymentProviderUnavailable(f"Stripe answered 409: {exc}") from exc
+        # (a 409, still there after the retries, comes as PaymentProviderUnavailable: the
+        # reservation and its key are kept for the next press)
         refused = _refused(posting_id, attempt.number, exc)
         # Stripe replays a refusal for its key, and the next attempt reads the settings
         # again (a corrected price): the next press of Pay starts a new attempt.

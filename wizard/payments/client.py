@@ -122,6 +122,9 @@ def _unavailable(exc):
 
 
 def _is_unavailable(exc):
+    """Worth trying again later: a 409 too (a request with the same idempotency key still
+    at work at Stripe, or a lock timeout), whatever class the SDK gives it (today APIError):
+    Stripe saved no answer for the key, so the next try keeps the key."""
     return isinstance(
         exc,
         (
@@ -130,7 +133,7 @@ def _is_unavailable(exc):
             stripe.AuthenticationError,
             stripe.APIError,
         ),
-    ) or (exc.http_status is not None and exc.http_status >= 500)
+    ) or (exc.http_status is not None and (exc.http_status == 409 or exc.http_status >= 500))
 
 
 class _DeadlineSession(requests.Session):
