@@ -19,6 +19,7 @@ class PaymentAttempt(models.Model):
     class State(models.TextChoices):
         RESERVED = "reserved", "Reserved (no session yet)"
         OPEN = "open", "Checkout open"
+        PROCESSING = "processing", "Payment processing (a delayed method)"
         PAID = "paid", "Paid"
         CLOSED = "closed", "Closed without payment"
 
@@ -43,6 +44,9 @@ class PaymentAttempt(models.Model):
         max_length=255, blank=True, db_index=True, help_text="Set when the attempt is paid."
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The delayed method the session completed with ("sepa_debit", "us_bank_account"…),
+    # recorded when its payment starts processing; "" for a card.
+    payment_method_type = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["posting", "number"]
