@@ -8,6 +8,7 @@ from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to, refuse_link
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim, owned_posting
+from wizard.flow.steps.base import PROCESSING_LOCK_MESSAGE
 from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
@@ -42,6 +43,8 @@ def step(request, posting_id, step_name):
         and requested is not FLOW.payment
     ):
         # A delayed payment on its way: nothing to edit, the payment step says where it is.
+        if request.method == "POST":
+            messages.info(request, PROCESSING_LOCK_MESSAGE)
         return redirect_to(request, FLOW.payment.url(posting))
     blocking = FLOW.blocking_step(requested, posting)
     if blocking is not None:
