@@ -280,6 +280,28 @@ def test_a_failure_event_repeated_or_late_changes_nothing(client, posting, fakes
     assert len(mail.outbox) == 1
 
 
+def test_a_completed_event_processed_after_the_debit_failed_starts_no_processing(
+    client, posting, fakestripe, run_tasks
+):
+    """Events out of order: by the time checkout.session.completed is processed, Stripe says
+    the debit failed already; the posting waits for the failure event, which sends it back
+    to pay (and emails the employer) from awaiting payment."""
+    session_id, _ = pay_by_bank(client, posting, fakestripe)
+    fakestripe.async_result(session_id, succeeded=False)
+
+    deliver(client, latest_event("checkout.session.completed"))
+    run_tasks()
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+
+    deliver(client, latest_event("checkout.session.async_payment_failed"))
+    run_tasks()
+    assert JobPosting.objects.get().status == Status.READY_TO_PAY
+    assert TransitionLog.objects.filter(
+        transition="fail_payment", source=Status.AWAITING_PAYMENT
+    ).exists()
+    assert len(mail.outbox) == 1
+
+
 # --- The reconciler ----------------------------------------------------------------------
 
 

@@ -32,7 +32,13 @@ from wizard.payments.exceptions import (
     ProviderFailedRequest,
     ProviderRejectedKey,
 )
-from wizard.payments.fulfilment import FulfilOutcome, fulfil, posting_for, retrieve_session
+from wizard.payments.fulfilment import (
+    FAILED_INTENT_STATES,
+    FulfilOutcome,
+    fulfil,
+    posting_for,
+    retrieve_session,
+)
 from wizard.payments.models import PaymentAttempt
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
@@ -363,7 +369,6 @@ def close_attempt(posting, session_id, why):
     ).update(state=PaymentAttempt.State.CLOSED, closed_at=timezone.now(), note=why[:255])
 
 
-FAILED_INTENT_STATES = {"requires_payment_method", "canceled"}
 PAYMENT_FAILED_MESSAGE = (
     "Your payment did not go through: your bank or payment method provider declined it, "
     "so you have not been charged. Please press Pay to try again, with another payment "

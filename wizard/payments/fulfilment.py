@@ -73,13 +73,15 @@ def fulfil(session_id, *, by, expected_posting_id=None):
         return FulfilOutcome.UNKNOWN_SESSION
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
-    method = payment_method_type(session) if is_processing(session) else ""
+    method, failed = delayed_payment_facts(session) if is_processing(session) else ("", False)
     try:
         # The posting is found by locking it (one query, not a read and then a lock).
         with locked_posting(_posting_id(session)) as posting:
             attempt = current_attempt(posting)
             outcome = decide(posting, session)
-            if outcome is FulfilOutcome.PROCESSING and can_proceed(posting.start_processing):
+            if outcome is FulfilOutcome.PROCESSING and failed:
+                outcome = FulfilOutcome.NOT_PAID  # failed already: its failure event settles it
+            elif outcome is FulfilOutcome.PROCESSING and can_proceed(posting.start_processing):
                 posting.start_processing(
                     by=by, why=f"Checkout session {session.id} completed; payment processing"
                 )
@@ -120,22 +122,28 @@ def is_processing(session):
     return session.status == "complete" and session.payment_status == "unpaid"
 
 
-def payment_method_type(session):
-    """The delayed method a completed session is paid with ("sepa_debit"…), as its
-    PaymentIntent's latest charge says, or "" when Stripe does not say (yet)."""
+# A PaymentIntent in these has no payment on its way: it failed (or was canceled).
+FAILED_INTENT_STATES = {"requires_payment_method", "canceled"}
+
+
+def delayed_payment_facts(session):
+    """(method, failed) of a session completed unpaid: the delayed method it is paid with
+    ("sepa_debit"…, as its PaymentIntent's latest charge says, or "" when Stripe does not
+    say), and whether that payment has failed already (its failure event may come late)."""
     if not session.payment_intent:
-        return ""
+        return "", False
     intent = call(
         lambda stripe_api: stripe_api.v1.payment_intents.retrieve(
             session.payment_intent, params={"expand": ["latest_charge"]}
         )
     )
+    failed = intent.status in FAILED_INTENT_STATES
     charge = intent.latest_charge
     details = getattr(charge, "payment_method_details", None) if charge else None
     if details is not None and details.type:
-        return details.type
-    types = intent.payment_method_types or []
-    return types[0] if len(types) == 1 else ""
+        return details.type, failed
+    types = [kind for kind in intent.payment_method_types or [] if kind != "card"]
+    return (types[0] if len(types) == 1 else ""), failed
 
 
 def decide(posting, session):
