@@ -64,6 +64,11 @@ def test_a_full_dashboard_refund_of_a_published_posting_ends_it(
     assert (deleted.state, deleted.payload["url"]) == ("sent", public_url)  # de-indexed
     [email] = [m for m in mail.outbox if "refunded" in m.subject]
     assert email.to == [posting.contact_email]
+    assert (
+        "USD 99.00" in email.body
+        and "has been refunded in full, so the posting has ended" in email.body
+    )
+    assert "no longer on the board" in email.body and "withdrawn" not in email.body
     record = Refund.objects.get()
     assert (record.reason, record.state, record.amount) == ("external", "succeeded", 9900)
     assert PaymentAttempt.objects.get().amount_refunded == 9900
