@@ -64,6 +64,9 @@ def test_an_actionable_warning_refunds_and_takes_a_published_posting_off_the_boa
         posting.pk,
     )
     assert stored.action.startswith("refunded")
+    [alert] = Job.objects.filter(kind="staff_alert")
+    assert alert.name == f"fraud_warning:{warning['id']}"
+    assert "made_with_stolen_card" in alert.payload["body"]
     assert posting.attention_fraud_warning  # shown to staff
     assert [log.transition for log in posting.transitions.filter(at__gte=posting.published_at)][
         -2:

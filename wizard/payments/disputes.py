@@ -25,7 +25,6 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -152,9 +151,7 @@ def _alert_staff(posting, record):
             due,
             f"The posting is now: {posting.status_label}.",
             f"Respond in Stripe's dashboard: {record.dashboard_url}",
-            "The posting: "
-            + settings.SITE_URL.rstrip("/")
-            + reverse("admin:wizard_jobposting_change", args=[posting.pk]),
+            f"The posting: {staff_alert.admin_url(posting)}",
         ]
         if line
     )
