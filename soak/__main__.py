@@ -25,7 +25,7 @@ def say(text):
 def run_employers(knobs, stack, rng, chaos, sampler, began):
     """All employers, each in their own thread, arriving evenly over the ramp; returns
     their outcomes once all are done or the load phase is over (the rest are cut off)."""
-    profiles = choose_profiles(knobs.employers, rng)
+    profiles = choose_profiles(knobs.employers, rng, knobs.only)
     web_urls = [stack.web_url(0), stack.web_url(1)]
     stop = threading.Event()
     outcomes = [None] * len(profiles)

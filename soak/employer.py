@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from soak import bank
+
 REQUEST_TIMEOUT = 60  # seconds; the web's own timeout (WEB_TIMEOUT_SECONDS) is 30
 SUCCESS_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
@@ -36,6 +38,13 @@ PROFILES = {
     "abandons_checkout": 8,  # opens Stripe's page and leaves
     "cancels_checkout": 5,  # presses Cancel on Stripe's page and leaves
     "leaves_before_paying": 7,  # fills in the details and leaves
+    # After paying, Stripe's side acts on the charge (soak/bank.py), as the card holder's
+    # bank or staff in Stripe's Dashboard would, under the same chaos as everything else:
+    "disputed_won": 2,  # the bank disputes the charge; evidence is sent; the dispute is won
+    "disputed_lost": 2,  # the bank disputes the charge; nobody answers; the dispute is lost
+    "fraud_warning": 2,  # the card's issuer sends an early fraud warning on the charge
+    "dashboard_refund_full": 2,  # staff refund the whole charge in Stripe's Dashboard
+    "dashboard_refund_partial": 2,  # staff refund a quarter of it in Stripe's Dashboard
 }
 PAYING = {
     "pays",
@@ -44,6 +53,11 @@ PAYING = {
     "double_clicks",
     "edits_then_late_payment",
     "withdraws",
+    "disputed_won",
+    "disputed_lost",
+    "fraud_warning",
+    "dashboard_refund_full",
+    "dashboard_refund_partial",
 }
 
 
@@ -68,6 +82,9 @@ class Outcome:
     checkout_urls: list = field(default_factory=list)  # what each press of Pay opened
     saw_confirmation: bool = False
     withdrew: bool = False
+    charge_id: str = ""  # the charge Stripe's side acted on (soak/bank.py)
+    bank: list = field(default_factory=list)  # what Stripe's side did to it, in order
+    expected: str = ""  # the posting's status that what was done calls for ("": the default)
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
     retries: int = 0
@@ -445,6 +462,44 @@ def withdraws(visit):
     visit.withdraw()
 
 
+def pays_then_stripe_acts(visit, act):
+    """Pays and comes back; once the confirmation page shows the payment recorded (or
+    after a while: then the reconciler must catch up), Stripe's side acts on the charge."""
+    through_details(visit)
+    pay_and_return(visit, watch=False)
+    if not visit.outcome.paid:
+        return
+    visit.watch_confirmation(polls=10)
+    visit.outcome.stage = "stripe acts"
+    charge = bank.charge_of_session(visit.fakestripe.url, visit.outcome.paid_sessions[-1])
+    if charge is None:
+        raise Unexpected("the paid session has no charge at Stripe")
+    visit.outcome.charge_id = charge["id"]
+    act(bank.Bank(visit.fakestripe, visit.outcome, visit.b.think), charge)
+
+
+def disputed_won(visit):
+    pays_then_stripe_acts(visit, lambda stripe, charge: stripe.dispute(charge, "won"))
+
+
+def disputed_lost(visit):
+    pays_then_stripe_acts(visit, lambda stripe, charge: stripe.dispute(charge, "lost"))
+
+
+def fraud_warning(visit):
+    pays_then_stripe_acts(visit, lambda stripe, charge: stripe.early_fraud_warning(charge))
+
+
+def dashboard_refund_full(visit):
+    pays_then_stripe_acts(visit, lambda stripe, charge: stripe.dashboard_refund(charge))
+
+
+def dashboard_refund_partial(visit):
+    pays_then_stripe_acts(
+        visit, lambda stripe, charge: stripe.dashboard_refund(charge, charge["amount"] // 4)
+    )
+
+
 def abandons_checkout(visit):
     through_details(visit)
     checkout = visit.press_pay()
@@ -476,6 +531,11 @@ RUN = {
     "abandons_checkout": abandons_checkout,
     "cancels_checkout": cancels_checkout,
     "leaves_before_paying": leaves_before_paying,
+    "disputed_won": disputed_won,
+    "disputed_lost": disputed_lost,
+    "fraud_warning": fraud_warning,
+    "dashboard_refund_full": dashboard_refund_full,
+    "dashboard_refund_partial": dashboard_refund_partial,
 }
 
 
@@ -502,17 +562,21 @@ def together(action, tabs):
     return results
 
 
-def choose_profiles(count, rng):
-    """count profiles in PROFILES' proportions, shuffled."""
-    names = list(PROFILES)
-    total = sum(PROFILES.values())
+def choose_profiles(count, rng, only=()):
+    """count profiles in PROFILES' proportions (of those named in `only`, when given),
+    shuffled."""
+    weights = {name: weight for name, weight in PROFILES.items() if not only or name in only}
+    if not weights:
+        raise SystemExit(f"SOAK_ONLY names no profile; they are: {', '.join(PROFILES)}")
+    names = list(weights)
+    total = sum(weights.values())
     chosen = []
     for name in names:
-        chosen += [name] * round(count * PROFILES[name] / total)
+        chosen += [name] * round(count * weights[name] / total)
     while len(chosen) < count:
-        chosen.append(rng.choices(names, weights=PROFILES.values())[0])
+        chosen.append(rng.choices(names, weights=weights.values())[0])
+    rng.shuffle(chosen)  # before trimming a rounding's excess: no profile loses for its place
     chosen = chosen[:count]
-    rng.shuffle(chosen)
     return chosen
 
 
