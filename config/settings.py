@@ -363,6 +363,9 @@ if STRIPE_BACKGROUND_DEADLINE_SECONDS <= 0:
 POSTING_PRICE_AMOUNT = int(os.environ.get("POSTING_PRICE_AMOUNT", "9900"))  # minor units
 POSTING_PRICE_CURRENCY = os.environ.get("POSTING_PRICE_CURRENCY", "usd").lower()
 CHECKOUT_SESSION_TTL_MINUTES = 30
+# The payment method types Checkout offers (comma-separated Stripe names: "card,sepa_debit").
+# Unset or empty: none are passed, and the Dashboard's payment method settings decide.
+PAYMENT_METHOD_TYPES = [item.lower() for item in env_list("PAYMENT_METHOD_TYPES", [])]
 LOGO_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # A 512 px logo needs little: 2,000 × 2,000 pixels decoded costs about 16 MB (a JPEG is
 # decoded reduced first). Larger images are refused before their pixels are decoded.

@@ -10,7 +10,7 @@ and null (or Stripe's empty value) for the rest.
 import copy
 import fnmatch
 
-from . import emails, payment_events, refund_more
+from . import delayed, emails, payment_events, refund_more
 from .currencies import check_currency, check_total
 from .errors import StripeError, invalid_param, invalid_request, missing_param, resource_missing
 from .store import SessionDetails, Store, new_id
@@ -49,7 +49,6 @@ _NULL_ADDRESS = {
 
 # Real Stripe parameters we accept but do not emulate, so an app using them still works.
 _IGNORED_SESSION_PARAMS = {
-    "payment_method_types",
     "locale",
     "submit_type",
     "allow_promotion_codes",
@@ -71,6 +70,7 @@ _SESSION_PARAMS = {
     "customer_email",
     "expires_at",
     "payment_intent_data",
+    "payment_method_types",  # fakestripe.delayed
     "expand",
 } | _IGNORED_SESSION_PARAMS
 
@@ -97,6 +97,8 @@ class Api:
         currencies = {item["currency"] for item in line_items}
         if len(currencies) > 1:
             raise invalid_param("All line items must use the same currency.", param="line_items")
+        currency = next(iter(currencies))
+        payment_method_types = delayed.offered_types(params.get("payment_method_types"), currency)
         expires_at = now + MAX_SESSION_LIFETIME
         if "expires_at" in params:
             expires_at = _parse_int(params["expires_at"], "expires_at")
@@ -148,7 +150,7 @@ class Api:
             "consent": None,
             "consent_collection": None,
             "created": now,
-            "currency": currencies.pop(),
+            "currency": currency,
             "currency_conversion": None,
             "custom_fields": [],
             "custom_text": {
@@ -192,7 +194,7 @@ class Api:
             "payment_method_collection": "if_required",
             "payment_method_configuration_details": None,
             "payment_method_options": {},
-            "payment_method_types": ["card"],
+            "payment_method_types": payment_method_types,
             "payment_status": "unpaid",
             "permissions": None,
             "phone_number_collection": {"enabled": False},

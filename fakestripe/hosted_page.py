@@ -43,9 +43,40 @@ def checkout_page(session: dict, line_items: list[dict], error_message: str | No
     </p>
     <button type="submit">Pay</button>
   </form>
+{delayed_forms(session)}
   <p><a href="/checkout/{session_id}/cancel">Cancel</a></p>
   <p class="hint">Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.</p>"""
     return _page("Checkout", summary + body)
+
+
+DELAYED_LABELS = {
+    "sepa_debit": "SEPA Direct Debit",
+    "us_bank_account": "US bank account (ACH Direct Debit)",
+    "bacs_debit": "Bacs Direct Debit",
+    "boleto": "Boleto",
+    "au_becs_debit": "BECS Direct Debit",
+    "acss_debit": "Pre-authorized debit",
+}
+
+
+def delayed_forms(session: dict) -> str:
+    """A form per delayed method the session offers (fakestripe.delayed): the debit starts
+    and the session completes unpaid; a control settles it later."""
+    session_id = escape(session["id"])
+    forms = []
+    for method in session.get("payment_method_types") or []:
+        if method not in DELAYED_LABELS:
+            continue
+        label = escape(DELAYED_LABELS[method])
+        forms.append(
+            f"""  <form method="post" action="/checkout/{session_id}/pay" class="delayed-method">
+    <input type="hidden" name="payment_method" value="{escape(method)}">
+    <button type="submit" name="pay_{escape(method)}">Pay by {label}</button>
+  </form>"""
+        )
+    if not forms:
+        return ""
+    return "  <h2>Or pay from a bank account</h2>\n" + "\n".join(forms)
 
 
 def _line_item_html(item: dict) -> str:

@@ -13,7 +13,7 @@ from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
 from fakekit.messages import NO_RESPONSE, Request, Response, json_response
 from fakekit.server import EmulatorServer, RequestHandler
 
-from . import checkout_hooks, disputes, hosted_page, refund_more, versions
+from . import checkout_hooks, delayed, disputes, hosted_page, refund_more, versions
 from .api import REFUND_OUTCOMES, Api
 from .errors import StripeError, error_body, invalid_param, should_retry
 from .event_order import EventOrder
@@ -321,8 +321,12 @@ class FakeStripeApp:
                 return html_response(200, hosted_page.checkout_page(session, line_items))
             form = parse_qs(request.body.decode(errors="replace"))
             card_number = form.get("card_number", [""])[0]
+            method = form.get("payment_method", [delayed.CARD])[0]
             try:
-                self.api.pay_checkout_session(session_id, card_number)
+                if method != delayed.CARD:
+                    delayed.pay_delayed(self.api, session, method)
+                else:
+                    self.api.pay_checkout_session(session_id, card_number)
             except StripeError as error:
                 if error.type != "card_error":
                     return html_response(
@@ -497,6 +501,8 @@ class FakeStripeApp:
                 )
             if not isinstance(body.get("succeeded"), bool):
                 raise ControlRequestError('async_result needs {"succeeded": true|false}')
+            if delayed.pending_charge(self.api, self.api.get_session(session_id)):
+                return delayed.settle(self.api, session_id, body["succeeded"])  # hosted page
             return checkout_hooks.settle_async_payment(self.api, session_id, body["succeeded"])
 
 

@@ -223,12 +223,28 @@ class FakeStripeProcess(EmulatorProcess):
         return self._control("POST", f"/_fakestripe/checkout/{session_id}/complete", payload)
 
     def async_result(self, session_id, succeeded: bool) -> dict:
-        """Settle a session completed with payment_status "unpaid"; returns the session."""
+        """Settle a session completed with payment_status "unpaid" (by pay_delayed or
+        complete_session): succeeded or failed, with their events; returns the session."""
         return self._control(
             "POST", f"/_fakestripe/checkout/{session_id}/async_result", {"succeeded": succeeded}
         )
 
     # ---- hosted checkout page ------------------------------------------------
+
+    def pay_delayed(self, session_id: str, method: str = "sepa_debit") -> tuple[int, str]:
+        """Pay on the hosted page with a delayed method the session offers ("sepa_debit",
+        "us_bank_account"…): the session completes unpaid, its PaymentIntent processing.
+        Settle it later with async_result. Returns as pay() does."""
+        body = urllib.parse.urlencode({"payment_method": method}).encode()
+        status, headers, content = self._request(
+            "POST",
+            f"/checkout/{session_id}/pay",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if 300 <= status < 400:
+            return status, headers.get("Location", "")
+        return status, content.decode()
 
     def checkout_url_for(self, session_id: str) -> str:
         return f"{self.url}/checkout/{session_id}"

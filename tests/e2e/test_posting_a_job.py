@@ -11,6 +11,7 @@ from tests.e2e.conftest import screenshot_path
 from tests.e2e.walk import complete_steps, expect_step, fill_in
 from wizard.flow.order import FLOW
 from wizard.models import Actor, JobPosting, Status
+from wizard.payments.fulfilment import fulfil
 from wizard.postings import review
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +42,7 @@ def fill_details(page, title="Senior Django Engineer"):
 
 def pay(page, card):
     page.get_by_label("Card number").fill(card)
-    page.get_by_role("button", name="Pay").click()
+    page.get_by_role("button", name="Pay", exact=True).click()
 
 
 def test_happy_path_ends_confirmed_with_the_email_sent(page, app, task_worker):
@@ -310,3 +311,29 @@ def fakestripe_sessions(fakestripe):
     from tests.conftest import stripe_api
 
     return stripe_api().v1.checkout.sessions.list().data
+
+
+def test_paying_by_bank_shows_the_payment_processing_then_in_review(page, app, fakestripe):
+    """A delayed method (ACH, offered by fakestripe's Dashboard stand-in for USD): back from
+    Stripe the payment step says the payment is on its way and offers no Pay button; when
+    the bank's answer comes, the posting is paid."""
+    start_posting(page, app)
+    upload_logo(page)
+    fill_details(page)
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    expect(page).to_have_url(re.compile(r"/checkout/cs_"))
+    page.get_by_role("button", name="Pay by US bank account (ACH Direct Debit)").click()
+
+    expect(page).to_have_url(re.compile(r"/payment/$"))
+    expect(page.get_by_role("heading", name="Payment processing")).to_be_visible()
+    expect(page.get_by_text("up to 4 business days")).to_be_visible()
+    expect(page.get_by_role("button", name="Pay USD 99.00")).to_have_count(0)
+    page.screenshot(path=screenshot_path("payment-processing"), caret="initial", full_page=True)
+    assert JobPosting.objects.get().status == Status.PAYMENT_PROCESSING
+
+    session_id = JobPosting.objects.get().current_attempt.session_id
+    fakestripe.async_result(session_id, succeeded=True)
+    fulfil(session_id, by=Actor.system())  # async_payment_succeeded's work, without a worker
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/confirmation/$"))
+    assert JobPosting.objects.get().status == Status.IN_REVIEW

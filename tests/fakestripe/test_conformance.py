@@ -206,3 +206,49 @@ def test_dispute_events_carry_the_dispute_and_its_nested_objects_in_stripes_shap
     assert api.v1.charges.retrieve(charges[0]).disputed is True
     listed = api.v1.disputes.list(params={"charge": charges[1]})
     assert [d.id for d in listed.data] == [lost["id"]] and listed.data[0].status == "lost"
+
+
+@pytest.mark.parametrize("succeeded", [True, False])
+def test_delayed_payment_objects_and_events_have_the_sdks_fields(
+    api, make_session, proc, raw_api, succeeded
+):
+    """A session paid by a delayed method (fakestripe/delayed.py), its processing
+    PaymentIntent and pending charge, then settled, and every event they sent: the same
+    fields as the SDK's typed resources."""
+    item = {
+        "price_data": {"currency": "eur", "unit_amount": 9900, "product_data": {"name": "x"}},
+        "quantity": 1,
+    }
+    session = make_session(line_items=[item], payment_method_types=["card", "sepa_debit"])
+    proc.pay_delayed(session.id, "sepa_debit")
+
+    def get(path):
+        status, _, body = raw_api("GET", path)
+        assert status == 200, body
+        return body
+
+    def check(obj):
+        name = obj["object"]
+        assert set(obj) == declared_fields(RESOURCES[name]) - set(LEFT_OUT[name]), name
+
+    intent_id = get(f"/v1/checkout/sessions/{session.id}")["payment_intent"]
+    processing = get(f"/v1/payment_intents/{intent_id}")
+    for obj in (processing, get(f"/v1/charges/{processing['latest_charge']}")):
+        check(obj)
+    proc.async_result(session.id, succeeded=succeeded)
+    check(get(f"/v1/payment_intents/{intent_id}"))
+
+    events = get("/v1/events?limit=100")["data"]
+    for event in events:
+        check(event)
+        check(event["data"]["object"])
+    ending = "succeeded" if succeeded else "failed"
+    assert {event["type"] for event in events} == {
+        "payment_intent.created",
+        "payment_intent.processing",
+        "charge.pending",
+        "checkout.session.completed",
+        f"charge.{ending}",
+        "payment_intent.succeeded" if succeeded else "payment_intent.payment_failed",
+        f"checkout.session.async_payment_{ending}",
+    }

@@ -425,3 +425,17 @@ def test_the_number_of_queries_does_not_grow_with_the_postings(admin_client):
     few = queries()
     some(25)
     assert queries() == few
+
+
+def test_payments_processing_are_counted_and_listed(admin_client):
+    """A delayed method's payment on its way: a tile, its list, and the funnel counts the
+    posting as having opened a checkout (not paid yet)."""
+    processing = posting_through(*TO_PAY, Status.AWAITING_PAYMENT, Status.PAYMENT_PROCESSING)
+    posting_through(*PAID)
+
+    response = admin_client.get(URL)
+
+    assert tile(response, "Payments processing").value == "1"
+    assert listed(admin_client, tile(response, "Payments processing").href) == {processing}
+    counts = {label: cells[0] for label, cells in numbers(response, "funnel").items()}
+    assert (counts["Checkout opened"], counts["Paid"]) == ("2", "1")

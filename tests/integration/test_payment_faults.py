@@ -144,7 +144,7 @@ def test_a_delayed_payment_method_pays_when_the_money_arrives(
     fakestripe.complete_session(session_id, payment_status="unpaid")
     assert deliver(client, latest_event("checkout.session.completed")).status_code == 200
     run_tasks()
-    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT  # completed, but unpaid
+    assert JobPosting.objects.get().status == Status.PAYMENT_PROCESSING  # completed, unpaid
 
     fakestripe.async_result(session_id, succeeded=True)
     assert (

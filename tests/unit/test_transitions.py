@@ -56,6 +56,14 @@ def test_the_happy_path_moves_through_every_state_in_order():
         (Status.ABANDONED, "advance_wizard", {"to": "logo_ready"}),
         (Status.PAID, "close_checkout", {}),
         (Status.CONFIRMED, "mark_paid", {}),
+        # A delayed payment processing: only its outcome moves it (paid, or failed).
+        (Status.READY_TO_PAY, "start_processing", {}),
+        (Status.PAYMENT_PROCESSING, "advance_wizard", {"to": "logo_ready"}),
+        (Status.PAYMENT_PROCESSING, "abandon", {}),
+        (Status.PAYMENT_PROCESSING, "close_checkout", {}),
+        (Status.PAYMENT_PROCESSING, "open_checkout", {}),
+        (Status.PAYMENT_PROCESSING, "mark_refunded", {}),
+        (Status.READY_TO_PAY, "fail_payment", {}),
     ],
 )
 def test_skipping_a_step_is_refused_and_changes_nothing(status, method, kwargs):
@@ -142,3 +150,23 @@ def test_each_lifecycle_event_is_announced_once_by_its_transition():
     finally:
         events.paid.disconnect(listen)
     assert heard == [(posting.pk, "employer", "test", "awaiting_payment")]
+
+
+def test_a_delayed_payment_processes_then_pays_or_fails():
+    posting = posting_at(Status.AWAITING_PAYMENT)
+    apply(posting, "start_processing")
+    posting = JobPosting.objects.get(pk=posting.pk)
+    assert posting.is_payment_processing and not posting.is_editable
+    assert not posting.is_paid and not posting.is_before_payment
+    apply(posting, "mark_paid")
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW
+
+    failing = posting_at(Status.AWAITING_PAYMENT)
+    apply(failing, "start_processing")
+    apply(failing, "fail_payment")
+    failing = JobPosting.objects.get(pk=failing.pk)
+    assert failing.status == Status.READY_TO_PAY and failing.is_editable
+    assert list(failing.transitions.values_list("transition", flat=True)) == [
+        "start_processing",
+        "fail_payment",
+    ]

@@ -56,7 +56,16 @@ def dashboard(request):
         "week_choices": WEEK_CHOICES,
         "since": timezone.localtime(window.start),
         "now": now,
-        "tiles": tiles(funnel, give_ups, troubles, queues, refund_states, links, now),
+        "tiles": tiles(
+            funnel,
+            give_ups,
+            troubles,
+            queues,
+            refund_states,
+            links,
+            now,
+            processing=numbers.payments_processing(),
+        ),
         "cards": [
             overall,
             weekly,

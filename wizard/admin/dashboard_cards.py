@@ -291,7 +291,7 @@ def refunds_card(states, links, now):
     )
 
 
-def tiles(funnel, give_ups, troubles, queues, refund_states, links, now):
+def tiles(funnel, give_ups, troubles, queues, refund_states, links, now, processing=0):
     created, paid = funnel.total("created"), funnel.total(Status.PAID)
     published = funnel.total(Status.PUBLISHED)
     gave_up = sum(give_up.total for give_up in give_ups)
@@ -315,6 +315,12 @@ def tiles(funnel, give_ups, troubles, queues, refund_states, links, now):
             str(published),
             share(published, created),
             links.postings(reached=Status.PUBLISHED, **links.created()),
+        ),
+        Tile(
+            "Payments processing",
+            str(processing),
+            "by a delayed method (a bank debit): money on its way",
+            links.postings(status__exact=Status.PAYMENT_PROCESSING),
         ),
         Tile(
             "Gave up",

@@ -94,6 +94,7 @@ class PaymentAttemptInline(ReadOnlyInline):
         "amount_refunded_display",
         "session_id",
         "payment_intent_id",
+        "payment_method_type",
         "opened_at",
         "paid_at",
         "closed_at",

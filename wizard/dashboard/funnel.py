@@ -90,7 +90,11 @@ def stages():
             )
         )
     found += [
-        Stage(Status.AWAITING_PAYMENT, "Checkout opened", (Status.AWAITING_PAYMENT, *paid)),
+        Stage(
+            Status.AWAITING_PAYMENT,
+            "Checkout opened",
+            (Status.AWAITING_PAYMENT, Status.PAYMENT_PROCESSING, *paid),
+        ),
         Stage(Status.PAID, "Paid", paid),
         Stage(Status.PUBLISHED, "Published", (Status.PUBLISHED, Status.EXPIRED)),
     ]

@@ -262,6 +262,11 @@ class RefundState:
     amounts: dict = field(default_factory=dict)  # currency -> minor units
 
 
+def payments_processing():
+    """Postings whose delayed payment (SEPA Debit, ACH…) is on its way now, however old."""
+    return JobPosting.objects.filter(status=Status.PAYMENT_PROCESSING).count()
+
+
 def refunds(window):
     """Refunds pending and failed (however old), and those that succeeded in the window."""
     rows = (

@@ -36,6 +36,7 @@ class Email(models.TextChoices):
     EXPIRING = "expiring", "Posting expiring soon"
     REFUNDED = "refunded", "Payment refunded"
     MANAGE_LINK = "manage_link", "New link to manage the posting"
+    PAYMENT_FAILED = "payment_failed", "Delayed payment failed"
 
 
 class EmailKind(JobKind):
@@ -151,6 +152,13 @@ def _links(effect):
 @receiver(events.paid)
 def confirm_payment(sender, posting, **kwargs):
     queue_email(posting, Email.CONFIRMATION)
+
+
+@receiver(events.payment_failed)
+def announce_failed_payment(sender, posting, **kwargs):
+    """A delayed method's payment failed (SEPA Debit, ACH…): the employer may have left the
+    page days ago, so they are told by email too, with the way back to pay."""
+    queue_email(posting, Email.PAYMENT_FAILED)
 
 
 @receiver(events.published)

@@ -17,7 +17,7 @@ from wizard.postings.transitions import locked_posting
 
 
 class PostingLocked(Exception):
-    """The posting is paid: its content can no longer be edited."""
+    """The posting is paid, or its payment processing: its content can no longer be edited."""
 
 
 def create_draft():
@@ -27,15 +27,15 @@ def create_draft():
 def _make_editable(posting_id, seen=None):
     """Expire an open checkout first: the employer must not pay for an outdated posting.
     Nothing to do when the posting as this request loaded it (`seen`) had none open."""
-    if seen is not None and not seen.has_checkout_open and not seen.is_paid:
+    if seen is not None and not seen.has_checkout_open and seen.is_editable:
         return
     if not release_checkout(posting_id):
         raise PostingLocked()
 
 
 def _check_editable(posting):
-    if posting.is_paid:
-        raise PostingLocked()
+    if not posting.is_editable:
+        raise PostingLocked()  # paid, or a delayed payment on its way
     if posting.has_checkout_open:
         raise CheckoutConflict()  # a checkout was opened again in another tab
 

@@ -119,7 +119,7 @@ def request_link(posting_id, contact_email, client=None):
     paid posting, DraftClosed for an abandoned one.
     """
     with locked_posting(posting_id) as posting:
-        if posting.is_paid:
+        if not posting.is_editable:  # paid, or its payment processing
             raise PostingLocked()
         if posting.is_abandoned:
             raise DraftClosed()

@@ -8,6 +8,7 @@ from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to, refuse_link
 from wizard.flow.order import FLOW
 from wizard.flow.ownership import claim, owned_posting
+from wizard.flow.steps.base import PROCESSING_LOCK_MESSAGE
 from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
@@ -36,6 +37,15 @@ def step(request, posting_id, step_name):
         raise Http404("This step is switched off.")
     if posting.is_paid and requested.locked_once_paid:
         return redirect_to(request, FLOW.after_payment().url(posting))
+    if (
+        posting.is_payment_processing
+        and requested.locked_once_paid
+        and requested is not FLOW.payment
+    ):
+        # A delayed payment on its way: nothing to edit, the payment step says where it is.
+        if request.method == "POST":
+            messages.info(request, PROCESSING_LOCK_MESSAGE)
+        return redirect_to(request, FLOW.payment.url(posting))
     blocking = FLOW.blocking_step(requested, posting)
     if blocking is not None:
         messages.warning(request, f"Please complete “{blocking.title}” first.")
@@ -64,7 +74,9 @@ def payment_return(request, posting_id):
         return redirect_to(request, payment.url(posting))
     if outcome.settled:
         return redirect_to(request, FLOW.after_payment().url(posting))
-    if outcome is FulfilOutcome.NOT_PAID:
+    if outcome is FulfilOutcome.PROCESSING:
+        pass  # a delayed method: the payment step says the payment is processing
+    elif outcome is FulfilOutcome.NOT_PAID:
         messages.warning(request, "We have not received your payment yet.")
     elif outcome.refund_reason:
         messages.error(

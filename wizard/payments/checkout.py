@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from wizard.payments import methods
 from wizard.payments.attempts import current_attempt, latest_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.exceptions import (
@@ -26,10 +27,17 @@ from wizard.payments.exceptions import (
     NotReadyForPayment,
     PaymentDeclined,
     PaymentError,
+    PaymentProcessing,
     ProviderFailedRequest,
     ProviderRejectedKey,
 )
-from wizard.payments.fulfilment import fulfil, posting_for, retrieve_session
+from wizard.payments.fulfilment import (
+    FAILED_INTENT_STATES,
+    FulfilOutcome,
+    fulfil,
+    posting_for,
+    retrieve_session,
+)
 from wizard.payments.models import PaymentAttempt
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
@@ -65,6 +73,8 @@ def _start_checkout(posting_id, *, success_url, cancel_url, reviewed):
     posting = JobPosting.objects.select_related("current_attempt").get(pk=posting_id)
     if posting.is_paid:
         raise AlreadyPaid()
+    if posting.is_payment_processing:
+        raise PaymentProcessing()  # its money is on its way: never a second checkout
     if posting.content_digest != reviewed:
         raise ContentChanged()
     not_open = ""  # a recorded session Stripe says can no longer be paid
@@ -74,8 +84,11 @@ def _start_checkout(posting_id, *, success_url, cancel_url, reviewed):
         if session and session.status == "open":
             return session.url
         if session and session.status == "complete":
-            if fulfil(session.id, by=Actor.employer()).settled:
+            outcome = fulfil(session.id, by=Actor.employer())
+            if outcome.settled:
                 raise AlreadyPaid()
+            if outcome is FulfilOutcome.PROCESSING:  # a delayed method, its webhook not in yet
+                raise PaymentProcessing()
         not_open = attempt.session_id
 
     attempt = _reserve_attempt(posting_id, reviewed, not_open=not_open)
@@ -141,6 +154,8 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
     with locked_posting(posting_id) as posting:
         if posting.is_paid:
             raise AlreadyPaid()
+        if posting.is_payment_processing:
+            raise PaymentProcessing()  # went processing since the press began
         if posting.content_digest != reviewed:
             raise ContentChanged()  # edited in another tab since the employer looked
         if not can_proceed(posting.open_checkout):  # the model's rule: it asks the flow
@@ -219,6 +234,7 @@ def _create_session(attempt, success_url, cancel_url):
         "expires_at": int(attempt.expires_at.timestamp()),
         "success_url": f"{success_url}?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": cancel_url,
+        **methods.checkout_params(),  # PAYMENT_METHOD_TYPES, or the Dashboard's choice
     }
     return call(
         lambda stripe_api: stripe_api.v1.checkout.sessions.create(
@@ -310,11 +326,11 @@ def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
     """Make an awaiting-payment posting editable again by expiring its open session.
 
     Returns True when the posting can be edited, False when it turned out to be
-    paid (the session completed before it could be expired).
+    paid or its payment processing (the session completed before it could be expired).
     """
     posting = JobPosting.objects.get(pk=posting_id)
     if not can_proceed(posting.close_checkout):  # no checkout open
-        return not posting.is_paid
+        return posting.is_editable
     attempt = latest_attempt(posting)
     session_id = attempt.session_id if attempt else ""
     session = retrieve_session(session_id) if session_id else None
@@ -327,11 +343,13 @@ def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
             except stripe.InvalidRequestError:
                 session = retrieve_session(session_id)  # it completed or expired meanwhile
         completed = session is not None and session.status == "complete"
-        if completed and fulfil(session_id, by=by or Actor.employer()).settled:
-            return False
+        if completed:
+            outcome = fulfil(session_id, by=by or Actor.employer())
+            if outcome.settled or outcome is FulfilOutcome.PROCESSING:
+                return False  # paid, or its money on its way: no longer editable
     with locked_posting(posting_id) as posting:
         if not can_proceed(posting.close_checkout):
-            return not posting.is_paid
+            return posting.is_editable
         attempt = current_attempt(posting)
         if (attempt.session_id if attempt else "") != session_id:
             raise CheckoutConflict()
@@ -342,13 +360,19 @@ def release_checkout(posting_id, *, by=None, why="Employer went back to edit"):
 
 
 def close_attempt(posting, session_id, why):
-    """The attempt whose session closed without paying (call with the posting locked)."""
-    posting.payment_attempts.filter(session_id=session_id, state=PaymentAttempt.State.OPEN).update(
-        state=PaymentAttempt.State.CLOSED, closed_at=timezone.now(), note=why[:255]
-    )
+    """The attempt whose session closed without paying, or whose delayed payment failed
+    (call with the posting locked)."""
+    posting.payment_attempts.filter(
+        session_id=session_id,
+        state__in=[PaymentAttempt.State.OPEN, PaymentAttempt.State.PROCESSING],
+    ).update(state=PaymentAttempt.State.CLOSED, closed_at=timezone.now(), note=why[:255])
 
 
-FAILED_INTENT_STATES = {"requires_payment_method", "canceled"}
+PAYMENT_FAILED_MESSAGE = (
+    "Your payment did not go through: your bank or payment method provider declined it, "
+    "so you have not been charged. Please press Pay to try again, with another payment "
+    "method perhaps."
+)
 
 
 def close_ended_checkout(session_id):
@@ -370,26 +394,26 @@ def close_ended_checkout(session_id):
             "Checkout session expired",
             "Your checkout expired. Press Pay to start again.",
         )
-    elif session.status == "complete" and _payment_failed(session):
-        why, message = "Payment failed", "Your payment did not go through. Please try again."
+    elif session.status == "complete" and payment_failed_at_stripe(session):
+        why, message = "Payment failed", PAYMENT_FAILED_MESSAGE
     else:
         return False
     with locked_posting(posting.pk) as posting:
         attempt = current_attempt(posting)
-        if (
-            not can_proceed(posting.close_checkout)
-            or attempt is None
-            or attempt.session_id != session.id
-        ):
+        # An expired checkout closes; a failed payment (a delayed method's, processing or
+        # not yet known to be) fails, which also emails the employer.
+        end = posting.close_checkout if session.status == "expired" else posting.fail_payment
+        if not can_proceed(end) or attempt is None or attempt.session_id != session.id:
             return False  # already moved on: events may come late or twice
-        posting.close_checkout(by=Actor.system(), why=why)
+        end(by=Actor.system(), why=why)
         posting.record_error(message, f"{why}: {session.id}")
         posting.save()
         close_attempt(posting, session.id, why)
     return True
 
 
-def _payment_failed(session):
+def payment_failed_at_stripe(session):
+    """The session's PaymentIntent failed (a delayed method's debit was declined)."""
     if not session.payment_intent:
         return False
     intent = call(lambda stripe_api: stripe_api.v1.payment_intents.retrieve(session.payment_intent))

@@ -39,6 +39,16 @@ class AlreadyPaid(PaymentError):
     message = "This posting is already paid."
 
 
+class PaymentProcessing(PaymentError):
+    """A delayed method's payment is on its way: no new checkout (it would charge twice)."""
+
+    message = (
+        "Your payment is being processed. We will tell you as soon as it arrives; "
+        "there is nothing to pay now."
+    )
+    status = 409
+
+
 class ProviderRejectedKey(PaymentProviderUnavailable):
     """Stripe refused our API key (401): the operator's to fix, not the employer's. Still
     "unavailable" to background work, which retries until the key is fixed."""

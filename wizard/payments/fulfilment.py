@@ -31,6 +31,7 @@ class FulfilOutcome(enum.Enum):
     PAID = "paid"  # this call moved the posting to paid
     ALREADY_PAID = "already_paid"  # an earlier call did
     NOT_PAID = "not_paid"  # the session exists but has not been paid (yet)
+    PROCESSING = "processing"  # completed with a delayed method: the money is on its way
     UNKNOWN_SESSION = "unknown_session"  # Stripe does not know the id
     FOREIGN_SESSION = "foreign_session"  # the session belongs to another posting, or none here
     SUPERSEDED = "superseded"  # paid, but not the posting's current session: refunded
@@ -72,12 +73,20 @@ def fulfil(session_id, *, by, expected_posting_id=None):
         return FulfilOutcome.UNKNOWN_SESSION
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
+    method, failed = delayed_payment_facts(session) if is_processing(session) else ("", False)
     try:
         # The posting is found by locking it (one query, not a read and then a lock).
         with locked_posting(_posting_id(session)) as posting:
             attempt = current_attempt(posting)
             outcome = decide(posting, session)
-            if outcome is FulfilOutcome.PAID:
+            if outcome is FulfilOutcome.PROCESSING and failed:
+                outcome = FulfilOutcome.NOT_PAID  # failed already: its failure event settles it
+            elif outcome is FulfilOutcome.PROCESSING and can_proceed(posting.start_processing):
+                posting.start_processing(
+                    by=by, why=f"Checkout session {session.id} completed; payment processing"
+                )
+                _record_processing(posting, attempt, method)
+            elif outcome is FulfilOutcome.PAID:
                 posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
                 _record_payment(posting, attempt, session)
             elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
@@ -107,6 +116,36 @@ def posting_for(session):
         return None
 
 
+def is_processing(session):
+    """Completed with a delayed method (SEPA Debit, ACH, Bacs, boleto…) whose money has not
+    arrived yet: Stripe sends async_payment_succeeded or async_payment_failed later."""
+    return session.status == "complete" and session.payment_status == "unpaid"
+
+
+# A PaymentIntent in these has no payment on its way: it failed (or was canceled).
+FAILED_INTENT_STATES = {"requires_payment_method", "canceled"}
+
+
+def delayed_payment_facts(session):
+    """(method, failed) of a session completed unpaid: the delayed method it is paid with
+    ("sepa_debit"…, as its PaymentIntent's latest charge says, or "" when Stripe does not
+    say), and whether that payment has failed already (its failure event may come late)."""
+    if not session.payment_intent:
+        return "", False
+    intent = call(
+        lambda stripe_api: stripe_api.v1.payment_intents.retrieve(
+            session.payment_intent, params={"expand": ["latest_charge"]}
+        )
+    )
+    failed = intent.status in FAILED_INTENT_STATES
+    charge = intent.latest_charge
+    details = getattr(charge, "payment_method_details", None) if charge else None
+    if details is not None and details.type:
+        return details.type, failed
+    types = [kind for kind in intent.payment_method_types or [] if kind != "card"]
+    return (types[0] if len(types) == 1 else ""), failed
+
+
 def decide(posting, session):
     """What a session means for its (locked) posting. Pure: changes nothing."""
     paid = session.status == "complete" and session.payment_status == "paid"
@@ -115,6 +154,17 @@ def decide(posting, session):
     if current and posting.is_paid:
         return FulfilOutcome.ALREADY_PAID
     if not paid:
+        if (
+            current
+            and is_processing(session)
+            and (posting.is_payment_processing or can_proceed(posting.start_processing))
+            and not mismatches(attempt, session)
+            and not content_mismatch(posting, attempt)
+        ):
+            # Its money is on its way: no new checkout, no edit, until Stripe says how it
+            # ended. A session that would be refused once paid is left awaiting, and is
+            # refunded if its money arrives.
+            return FulfilOutcome.PROCESSING
         return FulfilOutcome.NOT_PAID
     if posting.is_abandoned:
         return FulfilOutcome.ABANDONED
@@ -154,6 +204,14 @@ def _record_payment(posting, attempt, session):
     attempt.payment_intent_id = session.payment_intent or ""
     attempt.paid_at = posting.paid_at or timezone.now()
     attempt.closed_at = attempt.closed_at or attempt.paid_at
+    attempt.save()
+    save_current(posting, attempt)
+
+
+def _record_processing(posting, attempt, method):
+    """The attempt's session completed unpaid: its money is on its way (posting saved)."""
+    attempt.state = PaymentAttempt.State.PROCESSING
+    attempt.payment_method_type = method[:40]
     attempt.save()
     save_current(posting, attempt)
 

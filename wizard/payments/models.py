@@ -19,6 +19,7 @@ class PaymentAttempt(models.Model):
     class State(models.TextChoices):
         RESERVED = "reserved", "Reserved (no session yet)"
         OPEN = "open", "Checkout open"
+        PROCESSING = "processing", "Payment processing (a delayed method)"
         PAID = "paid", "Paid"
         CLOSED = "closed", "Closed without payment"
 
@@ -46,6 +47,9 @@ class PaymentAttempt(models.Model):
     # What Stripe has refunded of this payment so far, by anyone (us, or the Dashboard),
     # as its charge last reported it (amount_refunded); each refund is a RefundMade row.
     amount_refunded = models.PositiveIntegerField(default=0, db_default=0, help_text="Minor units.")
+    # The delayed method the session completed with ("sepa_debit", "us_bank_account"…),
+    # recorded when its payment starts processing; "" for a card.
+    payment_method_type = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["posting", "number"]

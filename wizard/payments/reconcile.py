@@ -15,10 +15,17 @@ from django.utils import timezone
 
 from wizard.jobs.models import Job
 from wizard.payments import disputes, refunds
-from wizard.payments.checkout import close_ended_checkout
+from wizard.payments.checkout import close_ended_checkout, payment_failed_at_stripe
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
-from wizard.payments.fulfilment import FulfilOutcome, decide, fulfil, posting_for, retrieve_session
+from wizard.payments.fulfilment import (
+    FulfilOutcome,
+    decide,
+    fulfil,
+    is_processing,
+    posting_for,
+    retrieve_session,
+)
 from wizard.payments.models import Dispute, PaymentAttempt, Refund
 from wizard.postings.models import Actor, Status
 
@@ -34,6 +41,7 @@ ACTIONS = {
     FulfilOutcome.MISMATCH: "refunded (amount, currency or posting mismatch)",
     FulfilOutcome.CONTENT_CHANGED: "refunded (paid for content the posting no longer has)",
     FulfilOutcome.ABANDONED: "refunded (posting abandoned)",
+    FulfilOutcome.PROCESSING: "payment processing",
 }
 
 
@@ -126,6 +134,9 @@ def _expired_at_stripe_awaiting_here(dry_run):
     )
     for attempt in open_checkouts:
         session = retrieve_session(attempt.session_id)
+        if session is not None and is_processing(session):  # completed event lost
+            found.append(_delayed_payment(attempt, session, dry_run, "completed unpaid at Stripe"))
+            continue
         if session is None or session.status != "expired":
             continue
         action = "back to the payment step"
@@ -137,6 +148,47 @@ def _expired_at_stripe_awaiting_here(dry_run):
             )
         )
     return found
+
+
+def _delayed_payments(dry_run):
+    """Postings whose delayed payment is processing here, whatever their age (SEPA Debit
+    can take 14 business days): each session is asked whether its money arrived or
+    failed, in case async_payment_succeeded or _failed was lost."""
+    found = []
+    processing = PaymentAttempt.objects.filter(
+        state=PaymentAttempt.State.PROCESSING, posting__status=Status.PAYMENT_PROCESSING
+    )
+    for attempt in processing:
+        session = retrieve_session(attempt.session_id)
+        if session is not None and session.status == "complete":
+            difference = _delayed_payment(attempt, session, dry_run, "delayed payment ended")
+            if difference is not None:
+                found.append(difference)
+    return found
+
+
+def _delayed_payment(attempt, session, dry_run, what):
+    """A completed session's delayed payment: paid (fulfil), failed (back to the payment
+    step, the employer emailed) or processing; None when processing is already known."""
+    posting_id = str(attempt.posting_id)
+    if session.payment_status == "paid":
+        outcome = FulfilOutcome.PAID
+        if not dry_run:
+            outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
+        return Difference(
+            f"{what}: paid", session.id, posting_id, ACTIONS.get(outcome, outcome.value)
+        )
+    if payment_failed_at_stripe(session):
+        action = "back to the payment step (payment failed)"
+        if not dry_run and not _attempt(False, close_ended_checkout, session.id):
+            action = "already handled"
+        return Difference(f"{what}: failed", session.id, posting_id, action)
+    if attempt.state == PaymentAttempt.State.PROCESSING:
+        return None  # still on its way, as we know
+    outcome = FulfilOutcome.PROCESSING
+    if not dry_run:
+        outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
+    return Difference(what, session.id, posting_id, ACTIONS.get(outcome, outcome.value))
 
 
 def _pending_refunds(dry_run):
@@ -302,6 +354,7 @@ PASSES = [
     ("payments at Stripe", _paid_at_stripe_not_here),
     ("expired sessions", _expired_at_stripe_awaiting_here),
     ("sessions of postings awaiting payment", _paid_session_of_awaiting_posting),
+    ("delayed payments", _delayed_payments),
     ("charges of paid payments", _charges_of_paid_payments),
     ("pending refunds", _pending_refunds),
 ]

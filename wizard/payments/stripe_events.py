@@ -94,8 +94,9 @@ def _object_id(event):
 
 
 HANDLERS = {
-    # completed with payment_status "unpaid" (a delayed method) is a no-op in fulfil;
-    # async_payment_succeeded follows when the money arrives.
+    # completed with payment_status "unpaid" (a delayed method) puts the posting in payment
+    # processing (fulfil); async_payment_succeeded pays it, async_payment_failed sends it
+    # back to the payment step (close_ended_checkout).
     "checkout.session.completed": _fulfil_session,
     "checkout.session.async_payment_succeeded": _fulfil_session,
     "checkout.session.async_payment_failed": _close_session,

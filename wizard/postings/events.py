@@ -16,6 +16,7 @@ from django.dispatch import Signal
 from wizard.postings.models import JobPosting
 
 paid = Signal()
+payment_failed = Signal()  # a delayed payment (SEPA Debit, ACH…) did not arrive
 published = Signal()
 expired = Signal()  # reached its expiry date
 withdrawn = Signal()  # taken off the board by staff before its expiry
@@ -29,6 +30,7 @@ dispute_lost = Signal()  # a dispute was lost: the posting ended
 # The transition whose success announces each event.
 ANNOUNCED_BY = {
     "mark_paid": paid,
+    "fail_payment": payment_failed,
     "approve": published,
     "expire": expired,
     "withdraw": withdrawn,

@@ -223,6 +223,17 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         return self.status == Status.AWAITING_PAYMENT
 
     @property
+    def is_payment_processing(self):
+        """A delayed payment method's money is on its way: nothing may change the posting
+        (no edit, no new checkout) until Stripe says it arrived or failed."""
+        return self.status == Status.PAYMENT_PROCESSING
+
+    @property
+    def is_editable(self):
+        """Its content may still change: neither paid nor with a payment on its way."""
+        return not self.is_paid and not self.is_payment_processing
+
+    @property
     def is_abandoned(self):
         return self.status == Status.ABANDONED
 
@@ -286,7 +297,26 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     def close_checkout(self, *, by, why):
         """Back to the payment step: the session expired, failed, or the employer edits again."""
 
-    @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.PAID)
+    @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.PAYMENT_PROCESSING)
+    def start_processing(self, *, by, why):
+        """The current attempt's session completed unpaid: a delayed method's payment is on
+        its way (wizard.payments.fulfilment); only its outcome moves the posting on."""
+        self.clear_error()
+
+    @transition(
+        field=status,
+        source=[Status.AWAITING_PAYMENT, Status.PAYMENT_PROCESSING],
+        target=Status.READY_TO_PAY,
+    )
+    def fail_payment(self, *, by, why):
+        """The delayed payment failed (async_payment_failed): back to the payment step; the
+        employer is told on the page and by email (wizard.effects.email)."""
+
+    @transition(
+        field=status,
+        source=[Status.AWAITING_PAYMENT, Status.PAYMENT_PROCESSING],
+        target=Status.PAID,
+    )
     def mark_paid(self, *, by, why):
         """The current attempt is paid; it records the payment (wizard.payments.fulfilment)."""
         self.paid_at = timezone.now()

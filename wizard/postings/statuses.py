@@ -17,6 +17,9 @@ class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     READY_TO_PAY = "ready_to_pay", "Ready to pay"
     AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    # Checkout completed with a delayed method (SEPA Debit, ACH, Bacs, boleto…): the money
+    # is on its way; Stripe says later whether it arrived (wizard.payments.fulfilment).
+    PAYMENT_PROCESSING = "payment_processing", "Payment processing"
     PAID = "paid", "Paid"
     CONFIRMED = "confirmed", "Confirmed"
     IN_REVIEW = "in_review", "In review"
@@ -43,7 +46,8 @@ PAID_LIFE = [
     Status.DISPUTED,
     Status.DISPUTE_LOST,
 ]
-CLOSED_TO_THE_WIZARD = [*PAID_LIFE, Status.ABANDONED]
+# A payment on its way closes the wizard too: no edit, no new checkout, never abandoned.
+CLOSED_TO_THE_WIZARD = [*PAID_LIFE, Status.PAYMENT_PROCESSING, Status.ABANDONED]
 # A refund of the posting's own payment ends it (rejection refunds, but stays rejected).
 REFUNDABLE = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW]
 # The paid statuses in which the employer holds the service they paid for: a refund made

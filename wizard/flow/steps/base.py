@@ -7,6 +7,10 @@ from wizard.flow import edits
 from wizard.flow.navigation import go_to_step, redirect_to, render_step
 from wizard.payments.exceptions import PaymentError
 
+PROCESSING_LOCK_MESSAGE = (
+    "Your payment is being processed, so this posting can no longer be edited."
+)
+
 
 class Step:
     """One page of the wizard. `flow` is set when the step is listed in a Flow.
@@ -82,7 +86,12 @@ class Step:
         return render_step(request, posting, self, context or self.context(posting), status)
 
     def locked_response(self, request, posting):
-        """Where a request lands when the posting is paid before an edit could apply."""
+        """Where a request lands when the posting is paid, or its payment processing,
+        before an edit could apply."""
+        posting = type(posting).objects.get(pk=posting.pk)  # as it is now
+        if posting.is_payment_processing:
+            messages.info(request, PROCESSING_LOCK_MESSAGE)
+            return redirect_to(request, self.flow.payment.url(posting))
         messages.info(request, "This posting is paid, so it can no longer be edited.")
         return redirect_to(request, self.flow.after_payment().url(posting))
 

@@ -5,8 +5,14 @@ from wizard.flow import botcheck
 from wizard.flow.navigation import redirect_to
 from wizard.flow.steps.base import Step
 from wizard.payments.checkout import start_checkout
-from wizard.payments.exceptions import AlreadyPaid, ContentChanged, PaymentError
-from wizard.postings.models import JobPosting
+from wizard.payments.exceptions import (
+    AlreadyPaid,
+    ContentChanged,
+    PaymentError,
+    PaymentProcessing,
+)
+from wizard.payments.methods import delayed_method
+from wizard.postings.models import JobPosting, Status
 
 
 class PaymentStep(Step):
@@ -21,6 +27,8 @@ class PaymentStep(Step):
         return posting.is_paid
 
     def context(self, posting, **extra):
+        if posting.is_payment_processing:  # no Pay button, so no bot check either
+            return {"price": posting.price_display, "processing": processing(posting), **extra}
         # A fresh bot-check token (emulator) each time the page is drawn: each is spent once.
         return {"price": posting.price_display, **botcheck.widget_context(), **extra}
 
@@ -30,6 +38,9 @@ class PaymentStep(Step):
         return super().get(request, posting)
 
     def post(self, request, posting):
+        if posting.is_payment_processing:  # a stale tab: its money is on its way already
+            messages.info(request, PaymentProcessing.message)
+            return self.render(request, posting, status=PaymentProcessing.status)
         # Pay for what was reviewed, or not at all: another tab may have edited it since.
         reviewed = request.POST.get("reviewed", "")
         if reviewed != posting.content_digest:
@@ -49,6 +60,10 @@ class PaymentStep(Step):
             )
         except AlreadyPaid:
             return self.locked_response(request, posting)
+        except PaymentProcessing as processing_now:  # completed by a delayed method meanwhile
+            messages.info(request, processing_now.message)
+            posting = JobPosting.objects.get(pk=posting.pk)
+            return self.render(request, posting, status=processing_now.status)
         except ContentChanged as changed:  # edited between this check and the reservation
             messages.warning(request, changed.message)
             posting = JobPosting.objects.get(pk=posting.pk)
@@ -58,3 +73,12 @@ class PaymentStep(Step):
             posting = JobPosting.objects.get(pk=posting.pk)
             return self.render(request, posting, status=error.status)
         return redirect_to(request, checkout_url)
+
+
+def processing(posting):
+    """What the payment page says while a delayed method's payment is processing: the
+    method, how long it usually takes, and since when."""
+    attempt = posting.current_attempt
+    method = delayed_method(attempt.payment_method_type if attempt else "")
+    started = posting.transitions.filter(target=Status.PAYMENT_PROCESSING).last()
+    return {"method": method, "since": started.at if started else None}
