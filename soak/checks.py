@@ -108,6 +108,10 @@ def backlog(dead_worker_ids):
         "postings awaiting payment": JobPosting.objects.filter(
             status=Status.AWAITING_PAYMENT
         ).count(),
+        # Every debit is settled by the bank before the drain (soak/employer.py).
+        "postings with a payment processing": JobPosting.objects.filter(
+            status=Status.PAYMENT_PROCESSING
+        ).count(),
     }
 
 
@@ -338,6 +342,10 @@ def check_settled(facts):
                 problem = "awaiting payment, its checkout unknown to Stripe"
             elif session["status"] != "open":
                 problem = f"awaiting payment, its checkout {session['status']} at Stripe"
+        elif posting.status == Status.PAYMENT_PROCESSING:
+            session = facts.sessions.get(session_of(posting)) or {}
+            if session.get("payment_intent") not in processing(facts):
+                problem = "payment processing, its debit not pending at Stripe"
         elif posting.status in (Status.PAID, Status.CONFIRMED):
             problem = f"{posting.status} but not in review"
         elif posting.status == Status.IN_REVIEW:
@@ -582,10 +590,10 @@ def check_employers(facts, outcomes):
     for outcome in outcomes:
         posting = facts.postings.get(outcome.posting_id)
         who = f"employer {outcome.number} ({outcome.profile})"
-        if outcome.paid and outcome.expected:
+        if outcome.expected:
             problem = expected_end(outcome.expected, posting)
             if problem:
-                done = ", ".join(outcome.bank)
+                done = ", ".join(outcome.bank) or "nothing more"
                 check.violations.append(f"{who} paid, then {done}; {problem}")
         elif outcome.paid:
             wanted = [Status.REFUNDED] if outcome.withdrew else [Status.IN_REVIEW]
@@ -598,6 +606,11 @@ def check_employers(facts, outcomes):
             check.violations.append(f"{who} never paid; posting is {posting.status}")
         if outcome.late_session and by_session.get(outcome.late_session) not in refunded:
             check.violations.append(f"{who}: late payment {outcome.late_session} not refunded")
+        if "/checkout/" in outcome.pay_while_processing:
+            check.violations.append(
+                f"{who}: Pay while the debit was processing led to "
+                f"{outcome.pay_while_processing.removeprefix('302 ')}"
+            )
         if outcome.profile == "double_clicks" and len(set(outcome.checkout_urls)) > 1:
             check.violations.append(f"{who}: two presses of Pay opened different checkouts")
     return check

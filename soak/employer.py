@@ -45,6 +45,11 @@ PROFILES = {
     "fraud_warning": 2,  # the card's issuer sends an early fraud warning on the charge
     "dashboard_refund_full": 2,  # staff refund the whole charge in Stripe's Dashboard
     "dashboard_refund_partial": 2,  # staff refund a quarter of it in Stripe's Dashboard
+    # Pays from a bank account (a delayed method: the debit settles later), presses Pay
+    # again from a stale tab while it is processing (must open nothing); then the bank
+    # settles the debit: it succeeds, or it fails and the employer pays by card.
+    "pays_by_bank": 3,
+    "pays_by_bank_fails_then_card": 2,
 }
 PAYING = {
     "pays",
@@ -58,6 +63,8 @@ PAYING = {
     "fraud_warning",
     "dashboard_refund_full",
     "dashboard_refund_partial",
+    "pays_by_bank",
+    "pays_by_bank_fails_then_card",
 }
 
 
@@ -85,6 +92,8 @@ class Outcome:
     charge_id: str = ""  # the charge Stripe's side acted on (soak/bank.py)
     bank: list = field(default_factory=list)  # what Stripe's side did to it, in order
     expected: str = ""  # the posting's status that what was done calls for ("": the default)
+    debit_session: str = ""  # a session paid by a delayed method, its debit not settled yet
+    pay_while_processing: str = ""  # what a press of Pay got while the debit was processing
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
     retries: int = 0
@@ -500,6 +509,95 @@ def dashboard_refund_partial(visit):
     )
 
 
+def delayed_method_of(page):
+    """The delayed method Stripe's page offers (a form of its own), or None."""
+    found = re.search(r'name="payment_method" value="([a-z_]+)"', page)
+    return found[1] if found else None
+
+
+def pays_by_bank(visit, bank_succeeds=True):
+    """Pays by the delayed method Stripe's page offers. While the debit is processing a
+    stale tab presses Pay (it must open no checkout); then the bank settles the debit."""
+    through_details(visit)
+    stale_tab = visit.b.new_tab()
+    stale_page = expect(stale_tab.get(visit.step_path("payment")), 200, what="payment page")
+    checkout = visit.press_pay()
+    if not checkout:
+        return
+    page = expect(visit.b.get(checkout), 200, what="Stripe's page")
+    method = delayed_method_of(page.text)
+    if method is None:
+        raise Unexpected("Stripe's page offers no delayed method")
+    visit.b.think()
+    visit.outcome.stage = "checkout (bank account)"
+    response = visit.b.post(checkout.rstrip("/") + "/pay", {"payment_method": method})
+    expect(response, 303, what=f"pay by {method}")
+    visit.outcome.debit_session = session_id(checkout)
+    visit.outcome.expected = "payment_processing"
+    visit.outcome.stage = "return"
+    expect(visit.b.get(location(response)), 302, what="return from Stripe")
+    visit.b.think(0.1, 0.5)
+    press_pay_while_processing(visit, stale_tab, stale_page.text)
+    visit.b.think(1.0, 3.0)  # the bank takes its time
+    visit.outcome.stage = "the bank settles"
+    settle_debit(visit.fakestripe, visit.outcome, bank_succeeds)
+    if bank_succeeds:
+        return
+    wait_for_the_pay_button(visit)
+    pay_and_return(visit)
+    visit.outcome.expected = "in_review"
+
+
+def press_pay_while_processing(visit, tab, stale_page):
+    """Press Pay on a payment page drawn before the debit started: whatever the app knows
+    yet (the return, the webhook), it must open no checkout (409, the processing page)."""
+    visit.outcome.stage = "Pay while processing"
+    field_name, token = botcheck_field(stale_page)
+    form = {
+        "csrfmiddlewaretoken": form_value(stale_page, "csrfmiddlewaretoken"),
+        "reviewed": form_value(stale_page, "reviewed"),
+        field_name: token,
+        "pay": "",
+    }
+    for _ in range(4):
+        response = tab.post(visit.step_path("payment"), form)
+        if response.status_code == 503:  # Stripe could not be asked: again
+            tab.retry_pause()
+            continue
+        target = location(response) if response.status_code == 302 else ""
+        if target.startswith(visit.fakestripe.url + "/checkout/"):
+            visit.outcome.checkout_urls.append(target)
+        visit.outcome.pay_while_processing = f"{response.status_code} {target}".strip()
+        return
+
+
+def settle_debit(fakestripe, outcome, succeeded):
+    """The bank's answer to a pending debit (fakestripe's async_result control)."""
+    fakestripe.async_result(outcome.debit_session, succeeded)
+    outcome.bank.append("debit succeeded" if succeeded else "debit failed")
+    if succeeded:
+        outcome.paid_sessions.append(outcome.debit_session)
+        outcome.expected = "in_review"
+    else:
+        outcome.expected = "ready_to_pay"
+    outcome.debit_session = ""
+
+
+def wait_for_the_pay_button(visit, polls=30):
+    """After a failed debit the payment step offers Pay again, once the app knows."""
+    visit.outcome.stage = "back to pay"
+    for _ in range(polls):
+        page = expect(visit.b.get(visit.step_path("payment")), 200, what="payment page")
+        if "data-botcheck-token" in page.text:
+            return
+        visit.b.think(1.5, 2.5)
+    raise Unexpected("the payment step did not offer Pay again after the debit failed")
+
+
+def pays_by_bank_fails_then_card(visit):
+    pays_by_bank(visit, bank_succeeds=False)
+
+
 def abandons_checkout(visit):
     through_details(visit)
     checkout = visit.press_pay()
@@ -536,6 +634,8 @@ RUN = {
     "fraud_warning": fraud_warning,
     "dashboard_refund_full": dashboard_refund_full,
     "dashboard_refund_partial": dashboard_refund_partial,
+    "pays_by_bank": pays_by_bank,
+    "pays_by_bank_fails_then_card": pays_by_bank_fails_then_card,
 }
 
 

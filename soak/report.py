@@ -120,6 +120,18 @@ def lines(run):
         ),
         ("Stripe's side", counts(stripe_side)),
         (
+            "delayed",
+            "Pay pressed while a debit was processing: "
+            + counts(
+                Counter(
+                    outcome.pay_while_processing.split(" ")[0]
+                    for outcome in outcomes
+                    if outcome.pay_while_processing
+                )
+            )
+            + " (HTTP status)",
+        ),
+        (
             "money",
             f"{len(money)} charges at Stripe: {full} refunded in full, {part} in part, "
             f"{lost} lost in disputes, {kept} kept; {len(checks.processing(facts))} debits "
