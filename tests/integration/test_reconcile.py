@@ -281,6 +281,30 @@ def test_a_refund_of_ours_whose_success_was_never_reported_is_applied(
     assert JobPosting.objects.get().status == Status.REFUNDED
 
 
+def test_a_refund_of_ours_made_at_once_whose_webhook_was_lost_gets_its_records(paid_here):
+    """Found by the soak: our refund (a withdrawal's, say) is made at once, so its job sets
+    the payment's amount refunded; its charge.refunded is lost, so no RefundMade row would
+    ever say which refund it was, the amounts agreeing. The reconciler records it."""
+    from wizard.models import Actor
+    from wizard.payments import refunds
+
+    refunds.refund(paid_here, Refund.Reason.WITHDRAWN, by=Actor.system())
+    assert JobPosting.objects.get().status == Status.REFUNDED
+    assert PaymentAttempt.objects.get().amount_refunded == 9900
+    assert not RefundMade.objects.exists()  # no webhook URL: charge.refunded went nowhere
+
+    assert "refunds made not recorded here (9900 of 9900)" in reconcile_command("--dry-run")
+    assert not RefundMade.objects.exists()
+    output = reconcile_command()
+
+    assert "refunds made not recorded here (9900 of 9900)" in output and "-> recorded" in output
+    made = RefundMade.objects.get()
+    assert (made.amount, made.status, made.by_us) == (9900, "succeeded", True)
+    assert made.stripe_refund_id == Refund.objects.get().stripe_refund_id
+    assert JobPosting.objects.get().status == Status.REFUNDED
+    assert reconcile_command().strip() == "0 difference(s)"
+
+
 def test_less_refunded_at_stripe_than_here_is_only_reported(paid_here):
     PaymentAttempt.objects.update(amount_refunded=9900)
     output = reconcile_command()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import stripe
 from django.conf import settings
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from wizard.jobs.models import Job
@@ -249,7 +250,11 @@ def _charges_of_paid_payments(dry_run):
     CHARGE_CHECKS. The charges are listed, a hundred a request, not fetched one by one:
     the pass runs every interval."""
     since = timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)
-    paid = PaymentAttempt.objects.exclude(payment_intent_id="").filter(paid_at__gte=since)
+    paid = (
+        PaymentAttempt.objects.exclude(payment_intent_id="")
+        .filter(paid_at__gte=since)
+        .annotate(made=Sum("refunds_made__amount", filter=Q(refunds_made__status="succeeded")))
+    )
     ours = {payment.payment_intent_id: payment for payment in paid}
     if not ours:
         return []
@@ -273,7 +278,10 @@ def _charges_of_paid_payments(dry_run):
 def compare_refunds(payment, charge, dry_run):
     """What Stripe refunded of the payment against what we recorded: a refund whose
     charge.refunded webhook was lost (full or partial) is applied as the webhook would;
-    less refunded at Stripe than here (a refund that failed after succeeding) is reported."""
+    refunds Stripe made that have no RefundMade row here (ours, made at once, whose
+    charge.refunded was lost: the payment's amount refunded is right, its records are
+    not) are recorded the same way; less refunded at Stripe than here (a refund that
+    failed after succeeding) is reported."""
     ours = payment.amount_refunded
     full_not_applied = (
         charge.refunded
@@ -284,16 +292,7 @@ def compare_refunds(payment, charge, dry_run):
     if charge.amount_refunded > ours or full_not_applied:
         what = "refunded at Stripe, not here" if charge.refunded else "partly refunded at Stripe"
         action = "applied" if charge.refunded else "recorded; staff alerted"
-        if not dry_run and _attempt(False, _apply_refunds, charge.id) is False:
-            action = "not applied: Stripe is unavailable, will retry"
-        return [
-            Difference(
-                f"{what} ({charge.amount_refunded} of {charge.amount})",
-                payment.session_id,
-                str(payment.posting_id),
-                action,
-            )
-        ]
+        return [_refund_difference(payment, charge, what, action, dry_run)]
     if charge.amount_refunded < ours:
         return [
             Difference(
@@ -303,7 +302,31 @@ def compare_refunds(payment, charge, dry_run):
                 "reported: see the refund in Stripe's Dashboard",
             )
         ]
+    if _refunds_made_here(payment) < charge.amount_refunded:
+        what = "refunds made not recorded here"
+        return [_refund_difference(payment, charge, what, "recorded", dry_run)]
     return []
+
+
+def _refund_difference(payment, charge, what, action, dry_run):
+    """Apply the charge's refunds (unless dry_run) and say so."""
+    if not dry_run and _attempt(False, _apply_refunds, charge.id) is False:
+        action = "not applied: Stripe is unavailable, will retry"
+    return Difference(
+        f"{what} ({charge.amount_refunded} of {charge.amount})",
+        payment.session_id,
+        str(payment.posting_id),
+        action,
+    )
+
+
+def _refunds_made_here(payment):
+    """The sum of the payment's RefundMade rows that succeeded (annotated by the pass)."""
+    made = getattr(payment, "made", None)
+    if made is None and not hasattr(payment, "made"):
+        made = payment.refunds_made.filter(status="succeeded").aggregate(total=Sum("amount"))
+        made = made["total"]
+    return made or 0
 
 
 def _apply_refunds(charge_id):
