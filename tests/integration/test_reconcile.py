@@ -14,6 +14,7 @@ from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.models import (
     Dispute,
+    FraudWarning,
     JobPosting,
     PaymentAttempt,
     Refund,
@@ -303,6 +304,28 @@ def test_a_refund_of_ours_made_at_once_whose_webhook_was_lost_gets_its_records(p
     assert made.stripe_refund_id == Refund.objects.get().stripe_refund_id
     assert JobPosting.objects.get().status == Status.REFUNDED
     assert reconcile_command().strip() == "0 difference(s)"
+
+
+def test_an_early_fraud_warning_whose_event_was_lost_is_handled(paid_here, fakestripe, run_tasks):
+    """Found by reading the soak's fraud-warning employers against webhook drops: the
+    warning's event lost, nothing else would ever refund the charge before its dispute."""
+    warning = fakestripe.early_fraud_warning(charge_of(paid_here))  # the event goes nowhere
+
+    dry = reconcile_command("--dry-run")
+    assert f"early fraud warning {warning['id']} not seen here" in dry
+    assert not FraudWarning.objects.exists() and not Refund.objects.exists()
+
+    output = reconcile_command()
+
+    assert f"early fraud warning {warning['id']} not seen here" in output
+    assert FraudWarning.objects.get().stripe_id == warning["id"]
+    run_tasks()  # the refund's job
+    assert (Refund.objects.get().reason, Refund.objects.get().state) == (
+        "fraud_warning",
+        "succeeded",
+    )
+    assert JobPosting.objects.get().status == Status.REFUNDED
+    assert "early fraud warning" not in reconcile_command()  # handled once
 
 
 def test_less_refunded_at_stripe_than_here_is_only_reported(paid_here):

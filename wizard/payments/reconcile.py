@@ -15,7 +15,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from wizard.jobs.models import Job
-from wizard.payments import disputes, refunds
+from wizard.payments import disputes, fraud_warnings, refunds
 from wizard.payments.checkout import close_ended_checkout, payment_failed_at_stripe
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
@@ -27,7 +27,7 @@ from wizard.payments.fulfilment import (
     posting_for,
     retrieve_session,
 )
-from wizard.payments.models import Dispute, PaymentAttempt, Refund
+from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund
 from wizard.postings.models import Actor, Status
 
 logger = logging.getLogger(__name__)
@@ -370,6 +370,50 @@ def compare_disputes(payment, charge, dry_run):
     return found
 
 
+def _fraud_warnings_not_seen_here(dry_run):
+    """The early fraud warnings Stripe raised within the lookback (one list, a hundred a
+    request) against ours: a warning on one of our payments with no FraudWarning row here
+    (its event lost, or handled before the payment was recorded here) is handled as its
+    event would be (wizard.payments.fraud_warnings: refunded if actionable)."""
+    since = int((timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)).timestamp())
+    warnings = call(
+        lambda stripe_api: stripe_api.v1.radar.early_fraud_warnings.list(
+            params={"created": {"gte": since}, "limit": 100}
+        )
+    )
+    listed = list(warnings.auto_paging_iter())
+    known = set(
+        FraudWarning.objects.filter(stripe_id__in=[w.id for w in listed]).values_list(
+            "stripe_id", flat=True
+        )
+    )
+    found = []
+    for warning in listed:
+        intent = warning.payment_intent
+        intent = intent if isinstance(intent, str) or intent is None else intent.id
+        payment = (
+            PaymentAttempt.objects.filter(payment_intent_id=intent).first() if intent else None
+        )
+        if warning.id in known or payment is None:
+            continue  # handled, or not on a payment of ours (yet: the next run looks again)
+        action = "handled as its event would be"
+        if not dry_run:
+            handled = _attempt(False, fraud_warnings.handle_warning, warning.id, by=Actor.system())
+            if handled is False:
+                action = "not handled: Stripe is unavailable, will retry"
+            elif handled is not None:
+                action = handled.action
+        found.append(
+            Difference(
+                f"early fraud warning {warning.id} not seen here",
+                payment.session_id,
+                str(payment.posting_id),
+                action,
+            )
+        )
+    return found
+
+
 # What is compared for each paid payment's charge; each returns its Differences.
 CHARGE_CHECKS = [compare_refunds, compare_disputes]
 
@@ -379,6 +423,7 @@ PASSES = [
     ("sessions of postings awaiting payment", _paid_session_of_awaiting_posting),
     ("delayed payments", _delayed_payments),
     ("charges of paid payments", _charges_of_paid_payments),
+    ("early fraud warnings", _fraud_warnings_not_seen_here),
     ("pending refunds", _pending_refunds),
 ]
 
