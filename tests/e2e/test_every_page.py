@@ -44,7 +44,7 @@ from tests.factories import posting_at
 from wizard.flow.order import FLOW
 from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, Status
-from wizard.payments.models import Refund
+from wizard.payments.models import Dispute, PaymentAttempt, Refund, RefundMade
 from wizard.postings.links import make_finish_later_token, make_manage_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -337,7 +337,7 @@ def test_every_step_of_the_flow_with_a_step_added(company_step, visitor):
 # --- After payment ---------------------------------------------------------------------
 
 
-def paid_posting(**fields):
+def paid_posting(payment_intent_id="pi_every_page", **fields):
     posting = posting_at(
         Status.AWAITING_PAYMENT,
         salary_min=70000,
@@ -345,7 +345,7 @@ def paid_posting(**fields):
         salary_currency="eur",
         **fields,
     )
-    attempt_for(posting, session_id="cs_test_every_page", payment_intent_id="pi_every_page")
+    attempt_for(posting, session_id=f"cs_{payment_intent_id}", payment_intent_id=payment_intent_id)
     with transaction.atomic():
         posting.mark_paid(by=Actor.system(), why="Webhook")
         posting.save()
@@ -393,6 +393,86 @@ def test_the_confirmation_and_its_live_updates(visitor):
     v.goto(reverse("wizard:manage", args=[old]), status=410)
     expect(page.get_by_role("heading", name="This link was replaced")).to_be_visible()
     v.check("link-replaced")
+    v.assert_no_problems()
+
+
+# --- Money at its edges: a dispute, refunds made in Stripe's Dashboard -----------------
+
+
+def disputed(posting, status):
+    """The posting's payment disputed through the bank, the dispute now `status`."""
+    now = timezone.now()
+    before = posting.status
+    with transaction.atomic():
+        posting = JobPosting.objects.select_for_update().get(pk=posting.pk)
+        posting.take_down_for_dispute(by=Actor.system(), why="Dispute opened")
+        if status == "lost":
+            posting.end_for_lost_dispute(by=Actor.system(), why="Dispute lost")
+        posting.save()
+    Dispute.objects.create(
+        posting=posting,
+        payment=posting.current_attempt,
+        stripe_dispute_id=f"dp_every_page_{status}",
+        charge_id="ch_every_page",
+        amount=9900,
+        currency="usd",
+        reason="fraudulent",
+        status=status,
+        evidence_due_by=now + timedelta(days=7),
+        posting_status_before=before,
+        opened_at=now,
+        closed_at=now if status == "lost" else None,
+    )
+
+
+def refunded_at_stripe(posting, amount):
+    """A refund of `amount` made in Stripe's Dashboard; in full, the posting ends."""
+    payment = posting.current_attempt
+    RefundMade.objects.create(
+        payment=payment,
+        stripe_refund_id=f"re_every_page_{amount}",
+        amount=amount,
+        currency="usd",
+        status="succeeded",
+    )
+    PaymentAttempt.objects.filter(pk=payment.pk).update(amount_refunded=amount)
+    if amount < payment.amount:
+        return
+    Refund.objects.create(
+        posting=posting,
+        payment_intent_id=payment.payment_intent_id,
+        amount=amount,
+        currency="usd",
+        reason=Refund.Reason.EXTERNAL,
+        state=Refund.State.SUCCEEDED,
+    )
+    with transaction.atomic():
+        posting = JobPosting.objects.select_for_update().get(pk=posting.pk)
+        posting.end_with_refund(by=Actor.system(), why="Refunded in Stripe's Dashboard")
+        posting.save()
+
+
+def test_the_employers_page_after_a_dispute_or_a_refund_made_elsewhere(visitor):
+    v, page = visitor, visitor.page
+    cases = [
+        ("disputed", lambda p: disputed(p, "needs_response"), "off the board for now"),
+        ("dispute-lost", lambda p: disputed(p, "lost"), "This posting has ended"),
+        (
+            "refunded-at-stripe",
+            lambda p: refunded_at_stripe(p, 9900),
+            "was refunded in full, so the posting has ended",
+        ),
+        ("partly-refunded", lambda p: refunded_at_stripe(p, 2500), "Refund of USD 25.00"),
+    ]
+    for name, happen, shown in cases:
+        posting = paid_posting(payment_intent_id=f"pi_every_page_{name}")
+        happen(posting)
+        v.goto(reverse("wizard:manage", args=[make_manage_token(posting)]))
+        expect(page.get_by_text(shown).first).to_be_visible()
+        if name != "partly-refunded":  # nothing left to review, nor withdrawn by them
+            expect(page.get_by_text("our staff will review it shortly")).to_have_count(0)
+            expect(page.get_by_text("withdrawn before review")).to_have_count(0)
+        v.check(f"money-{name}")
     v.assert_no_problems()
 
 

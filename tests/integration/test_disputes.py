@@ -300,18 +300,6 @@ def test_an_inquiry_takes_the_posting_down_and_closing_it_brings_it_back(
     assert JobPosting.objects.get().status == Status.PUBLISHED
 
 
-def test_the_reconciler_can_apply_a_charges_disputes_whose_events_were_lost(
-    client, published, fakestripe
-):
-    opened = fakestripe.open_dispute(charge_of(published))
-    [record] = disputes.sync_disputes_of_charge(opened["charge"])
-    assert record.status == "needs_response"
-    assert JobPosting.objects.get().status == Status.DISPUTED
-    fakestripe.close_dispute(opened["id"], "lost")
-    disputes.sync_disputes_of_charge(opened["charge"])
-    assert JobPosting.objects.get().status == Status.DISPUTE_LOST
-
-
 def test_a_dispute_of_a_payment_we_do_not_know_is_logged_not_failed(
     client, fakestripe, make_foreign_charge, delivered
 ):

@@ -3,6 +3,7 @@ disputed is refunded at once and its posting taken off the board; anything else 
 recorded, and staff see every warning."""
 
 import pytest
+from django.core import mail
 
 from tests.conftest import stripe_api
 from tests.integration.test_refunds import latest_event, paid_posting, paying  # noqa: F401
@@ -63,12 +64,17 @@ def test_an_actionable_warning_refunds_and_takes_a_published_posting_off_the_boa
         posting.pk,
     )
     assert stored.action.startswith("refunded")
+    [alert] = Job.objects.filter(kind="staff_alert")
+    assert alert.name == f"fraud_warning:{warning['id']}"
+    assert "made_with_stolen_card" in alert.payload["body"]
     assert posting.attention_fraud_warning  # shown to staff
     assert [log.transition for log in posting.transitions.filter(at__gte=posting.published_at)][
         -2:
     ] == ["withdraw", "end_with_refund"]
     assert Job.objects.filter(kind="indexing", name="URL_DELETED").exists()
-    assert Job.objects.filter(kind="email", name="refunded").exists()
+    [email] = [m for m in mail.outbox if "refunded" in m.subject]
+    assert "may not have been made by the card holder" in email.body
+    assert "refunded it in full and ended the posting" in email.body
 
 
 def test_an_actionable_warning_before_review_refunds_and_blocks_approval(client, paid, fakestripe):

@@ -64,6 +64,11 @@ def test_a_full_dashboard_refund_of_a_published_posting_ends_it(
     assert (deleted.state, deleted.payload["url"]) == ("sent", public_url)  # de-indexed
     [email] = [m for m in mail.outbox if "refunded" in m.subject]
     assert email.to == [posting.contact_email]
+    assert (
+        "USD 99.00" in email.body
+        and "has been refunded in full, so the posting has ended" in email.body
+    )
+    assert "no longer on the board" in email.body and "withdrawn" not in email.body
     record = Refund.objects.get()
     assert (record.reason, record.state, record.amount) == ("external", "succeeded", 9900)
     assert PaymentAttempt.objects.get().amount_refunded == 9900
@@ -103,6 +108,8 @@ def test_a_partial_dashboard_refund_is_recorded_and_raised_to_staff(
     assert (made.stripe_refund_id, made.amount, made.by_us) == (refund["id"], 2000, False)
     assert not Refund.objects.exists()  # no refund of ours: the posting goes on
     assert not Job.objects.filter(kind="email", name="refunded").exists()
+    [alert] = Job.objects.filter(kind="staff_alert")  # staff decide what it means
+    assert alert.name.endswith(":2000") and "USD 20.00 of USD 99.00" in alert.payload["body"]
     ledger = client.get(f"/post/{posting.pk}/status/").text
     assert "Refund of USD 20.00" in ledger and "part of your payment" in ledger
 

@@ -17,7 +17,8 @@ from wizard.effects.email import KIND as EMAIL
 from wizard.effects.email import Email
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
-from wizard.payments.models import RefundMade
+from wizard.payments.models import Refund, RefundMade
+from wizard.postings.statuses import Status
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,19 @@ class Ledger:
             note = "published" if posting.is_public else "published, now off the board"
             return Entry("Reviewed", True, posting.published_at, note=note)
         if posting.refunded_at:
-            return Entry("Reviewed", False, note="withdrawn before review")
+            refund = posting.refunds.first()
+            withdrawn = refund is None or refund.reason in (
+                Refund.Reason.WITHDRAWN,
+                Refund.Reason.STAFF,
+            )
+            note = (
+                "withdrawn before review" if withdrawn else "not reviewed: the payment was refunded"
+            )
+            return Entry("Reviewed", False, note=note)
+        if posting.status == Status.DISPUTED:
+            return Entry("Reviewed", False, note="not while the payment is disputed")
+        if posting.status == Status.DISPUTE_LOST:
+            return Entry("Reviewed", False, note="not reviewed: the payment went back")
         return Entry("Reviewed", False, note="our staff will review it shortly")
 
     @property

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 
 from wizard.jobs import runner
 from wizard.jobs.kinds import JobKind, register
@@ -78,6 +79,13 @@ class StaffAlertKind(JobKind):
 
 
 register(StaffAlertKind())
+
+
+def admin_url(posting):
+    """The posting's page in the admin, as a link for an alert's body."""
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "admin:wizard_jobposting_change", args=[posting.pk]
+    )
 
 
 def alert(posting, name, subject, body):

@@ -4,7 +4,7 @@ Every `charge.dispute.*` event (created, updated, closed, funds_withdrawn,
 funds_reinstated) is handled the same way: ask Stripe for the dispute as it is now (the
 payload proves nothing), bring our `Dispute` record to it and apply the policy, under
 the posting's row lock. So events late, repeated or in any order end in the same state,
-and the reconciler can call `sync_disputes_of_charge` for a charge whose events were lost.
+and the reconciler applies (`apply_dispute`) the disputes of a charge whose events were lost.
 
 The policy (docs/payments.md, "Disputes"):
 - open (an inquiry or a dispute, its appeal included): the posting leaves the board and
@@ -25,7 +25,6 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -43,16 +42,6 @@ def sync_dispute(dispute_id, *, by=None):
     a payment we do not know)."""
     stripe_dispute = call(lambda stripe_api: stripe_api.v1.disputes.retrieve(dispute_id))
     return apply_dispute(stripe_dispute, by=by or Actor.system())
-
-
-def sync_disputes_of_charge(charge_id, *, by=None):
-    """Every dispute Stripe has for the charge, applied (for the reconciler: a charge whose
-    dispute events were lost). Returns our records."""
-    found = call(
-        lambda stripe_api: stripe_api.v1.disputes.list(params={"charge": charge_id, "limit": 100})
-    )
-    applied = [apply_dispute(dispute, by=by or Actor.system()) for dispute in found.data]
-    return [record for record in applied if record is not None]
 
 
 def apply_dispute(stripe_dispute, *, by):
@@ -162,9 +151,7 @@ def _alert_staff(posting, record):
             due,
             f"The posting is now: {posting.status_label}.",
             f"Respond in Stripe's dashboard: {record.dashboard_url}",
-            "The posting: "
-            + settings.SITE_URL.rstrip("/")
-            + reverse("admin:wizard_jobposting_change", args=[posting.pk]),
+            f"The posting: {staff_alert.admin_url(posting)}",
         ]
         if line
     )

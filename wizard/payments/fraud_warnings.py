@@ -15,6 +15,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
+from wizard.jobs import staff_alert
 from wizard.payments.client import call
 from wizard.payments.models import FraudWarning, PaymentAttempt, Refund
 from wizard.payments.refunds import record_refund
@@ -40,6 +41,14 @@ def handle_warning(warning_id, *, by):
         action = _decide(warning, charge, payment)
         if action is None:
             action = _refund(posting, payment, warning, by=by)
+            staff_alert.alert(
+                posting,
+                f"fraud_warning:{warning.id}",
+                f"Early fraud warning, payment refunded: {posting}",
+                f"The card issuer reported the payment of {payment.amount_display} for "
+                f"{posting} as {warning.fraud_type}. It is {action}.\n"
+                f"The posting: {staff_alert.admin_url(posting)}",
+            )
         if known is not None and known.action.startswith("refunded"):
             action = known.action  # acted on before: an update changes nothing
         fraud_warning, _ = FraudWarning.objects.update_or_create(

@@ -112,20 +112,19 @@ def _paid_at_stripe_not_here(dry_run):
             continue
         if Refund.objects.filter(payment_intent_id=session.payment_intent).exists():
             continue  # already being refunded (see _pending_refunds)
-        outcome = decide(posting, session)
-        if outcome in (FulfilOutcome.ALREADY_PAID, FulfilOutcome.NOT_PAID):
-            continue
-        if not dry_run:
-            outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
-        found.append(
-            Difference(
-                "paid at Stripe, not applied here",
-                session.id,
-                str(posting.pk),
-                ACTIONS.get(outcome, outcome.value),
-            )
-        )
+        found += _fulfilled(posting, session, "paid at Stripe, not applied here", dry_run)
     return found
+
+
+def _fulfilled(posting, session, what, dry_run):
+    """A paid session fulfils its posting (or is refunded, as fulfil decides) unless that
+    is done already: the difference, or none."""
+    outcome = decide(posting, session)
+    if outcome in (FulfilOutcome.ALREADY_PAID, FulfilOutcome.NOT_PAID):
+        return []
+    if not dry_run:
+        outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
+    return [Difference(what, session.id, str(posting.pk), ACTIONS.get(outcome, outcome.value))]
 
 
 def _expired_at_stripe_awaiting_here(dry_run):
@@ -229,19 +228,7 @@ def _paid_session_of_awaiting_posting(dry_run):
         posting = posting_for(session)
         if posting is None:
             continue
-        outcome = decide(posting, session)
-        if outcome in (FulfilOutcome.ALREADY_PAID, FulfilOutcome.NOT_PAID):
-            continue
-        if not dry_run:
-            outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
-        found.append(
-            Difference(
-                "paid at Stripe, still awaiting here",
-                session.id,
-                str(attempt.posting_id),
-                ACTIONS.get(outcome, outcome.value),
-            )
-        )
+        found += _fulfilled(posting, session, "paid at Stripe, still awaiting here", dry_run)
     return found
 
 

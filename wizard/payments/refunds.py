@@ -13,13 +13,14 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.jobs import runner
+from wizard.jobs import runner, staff_alert
 from wizard.jobs.models import Job
 from wizard.payments.attempts import current_attempt
 from wizard.payments.client import call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
 from wizard.payments.models import PaymentAttempt, Refund, RefundMade
 from wizard.postings import events
+from wizard.postings.money import money
 from wizard.postings.transitions import locked_posting
 
 logger = logging.getLogger(__name__)
@@ -325,6 +326,7 @@ def apply_charge_refunds(charge, *, by):
                 charge.amount_refunded,
                 charge.amount,
             )
+            _alert_partly_refunded(payment, charge)
         return None
     known = Refund.objects.filter(payment_intent_id=charge.payment_intent).first()
     if known is None:
@@ -364,3 +366,20 @@ def record_refunds_made(payment, charge):
 def _metadata(stripe_object):
     metadata = getattr(stripe_object, "metadata", None)
     return metadata.to_dict() if metadata else {}
+
+
+def _alert_partly_refunded(payment, charge):
+    """Staff decide what a partial refund made outside the app means for the posting (it
+    keeps its status): one alert per amount refunded."""
+    posting = payment.posting
+    refunded = money(charge.amount_refunded, charge.currency)
+    with transaction.atomic():
+        staff_alert.alert(
+            posting,
+            f"partly_refunded:{charge.id}:{charge.amount_refunded}",
+            f"Payment partly refunded at Stripe: {posting}",
+            f"{refunded} of {payment.amount_display} paid for {posting} was refunded outside "
+            f"Jobwizard (Stripe's Dashboard, say). The posting stays {posting.status_label}; "
+            "decide whether it should.\n"
+            f"The posting: {staff_alert.admin_url(posting)}",
+        )

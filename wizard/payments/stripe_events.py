@@ -10,6 +10,7 @@ until they are adopted (`adopt_events_without_job`, a recovery repair).
 """
 
 import logging
+from contextlib import contextmanager
 
 import stripe
 from django.db import IntegrityError, transaction
@@ -50,15 +51,8 @@ def _close_session(event):
 
 def _charge_refunded(event):
     charge_id = _object_id(event)
-    try:
+    with _visible_to_our_key("charge", charge_id):
         record_external_refund(charge_id, by=Actor.system())
-    except stripe.InvalidRequestError as exc:
-        if exc.code != "resource_missing":
-            raise
-        raise PermanentEventError(
-            f"Stripe does not show charge {charge_id} to our API key ({exc.user_message}); "
-            "it may belong to another account or mode. Check the refund in Stripe's dashboard."
-        ) from exc
 
 
 def _refund_changed(event):
@@ -71,21 +65,31 @@ def _refund_changed(event):
 
 def _fraud_warning(event):
     """radar.early_fraud_warning.created / .updated (wizard.payments.fraud_warnings)."""
-    handle_warning(_object_id(event), by=Actor.system())
+    warning_id = _object_id(event)
+    with _visible_to_our_key("early fraud warning", warning_id):
+        handle_warning(warning_id, by=Actor.system())
 
 
 def _dispute_changed(event):
     """charge.dispute.*: ask Stripe for the dispute and apply it (wizard.payments.disputes);
     every one of these events is handled alike, so their order does not matter."""
     dispute_id = _object_id(event)
-    try:
+    with _visible_to_our_key("dispute", dispute_id):
         sync_dispute(dispute_id, by=Actor.system())
+
+
+@contextmanager
+def _visible_to_our_key(what, object_id):
+    """Stripe answers resource_missing for an object of another account or mode: retrying
+    cannot help, so the event fails at once for staff to look at."""
+    try:
+        yield
     except stripe.InvalidRequestError as exc:
         if exc.code != "resource_missing":
             raise
         raise PermanentEventError(
-            f"Stripe does not show dispute {dispute_id} to our API key ({exc.user_message}); "
-            "it may belong to another account or mode. Check it in Stripe's dashboard."
+            f"Stripe does not show {what} {object_id} to our API key ({exc.user_message}); "
+            f"it may belong to another account or mode. Check the {what} in Stripe's dashboard."
         ) from exc
 
 
