@@ -10,6 +10,8 @@ must hold whatever happened, and prints a summary. It exits non-zero on any viol
     processes.py  the database and the processes: start, kill, restart, stop
     mailer.py     the email backend the app processes use: flaky, and counted
     employer.py   one employer's browser and the ways employers go through the flow
+    bank.py       Stripe's side after a payment: disputes, fraud warnings, Dashboard refunds
+    stripe_api.py reading what fakestripe has through its /v1 API
     chaos.py      worker kills, Stripe API and webhook faults, while employers work
     checks.py     waiting for the queue to drain, and the invariants
     report.py     the summary

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from soak.chaos import Chaos
 from soak.config import Knobs
-from soak.employer import REQUEST_TIMEOUT, choose_profiles, visit
+from soak.employer import REQUEST_TIMEOUT, choose_profiles, settle_debit, visit
 from soak.processes import Stack
 
 # Moving fakestripe's clock this far expires every checkout (30 min and a minute of headroom).
@@ -25,7 +25,7 @@ def say(text):
 def run_employers(knobs, stack, rng, chaos, sampler, began):
     """All employers, each in their own thread, arriving evenly over the ramp; returns
     their outcomes once all are done or the load phase is over (the rest are cut off)."""
-    profiles = choose_profiles(knobs.employers, rng)
+    profiles = choose_profiles(knobs.employers, rng, knobs.only)
     web_urls = [stack.web_url(0), stack.web_url(1)]
     stop = threading.Event()
     outcomes = [None] * len(profiles)
@@ -97,6 +97,11 @@ def main():
         timings["load"] = time.monotonic() - phase
 
         phase = time.monotonic()
+        unsettled = [outcome for outcome in outcomes if outcome.debit_session]
+        if unsettled:
+            say(f"The bank settles the {len(unsettled)} debit(s) its employers did not wait for")
+            for outcome in unsettled:
+                settle_debit(stack.fakestripe, outcome, succeeded=True)
         if knobs.expire_abandoned:
             say("Abandoned checkouts: moving fakestripe's clock past their expiry")
             stack.fakestripe.advance_clock(EXPIRE_CHECKOUTS_SECONDS)

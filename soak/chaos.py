@@ -27,6 +27,9 @@ API_TARGETS = [
     ("GET", r"^/v1/checkout/sessions$"),  # list them (the reconciler)
     ("POST", r"/expire$"),  # expire one (an edit after opening a checkout)
     ("POST", r"^/v1/refunds$"),  # refund
+    # what disputes, fraud warnings and refunds made anywhere are read with (handlers and
+    # the reconciler): a charge and its refunds, a dispute, a warning
+    ("GET", r"^/v1/(charges|disputes|radar/early_fraud_warnings)"),
 ]
 API_FAULTS = ["500", "429", "timeout", "lost_response"]
 TIMEOUT_DELAY = 4.0  # seconds; the app gives a request up after STRIPE_TIMEOUT_SECONDS (3)

@@ -12,7 +12,10 @@ acting, and what happened is consistent:
     same transaction, whatever becomes of its confirmation email);
   - in_review: its confirmation email was sent, or failed for good and the posting shows
     the error (flagged for staff as "Receipt not delivered");
-  - refunded: the refund of its own payment succeeded.
+  - refunded: the refund of its own payment succeeded (ours, the Dashboard's or a fraud
+    warning's: each has its Refund record);
+  - disputed: a dispute of its own payment is still open at Stripe;
+  - dispute_lost: a dispute of its own payment was lost, at Stripe and in our records.
 """
 
 import threading
@@ -20,22 +23,27 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-import requests
 from django.db import close_old_connections
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from soak import bank
 from soak.mailer import read_log
+from soak.stripe_api import list_all
 from wizard.effects.email import Email
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
-from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.models import Dispute, PaymentAttempt, Refund, RefundMade, StripeEvent
 from wizard.postings.models import PAID_LIFE, JobPosting, Status
+from wizard.postings.statuses import HOLDING_THE_SERVICE
 
 PERIODIC = "wizard.tasks."  # the scheduler's jobs: queued every interval, never "backlog"
 OVERDUE_SECONDS = 30  # a task due this long ago and not started means the queue is stuck
-KEPT = [Status.PAID, Status.CONFIRMED, Status.IN_REVIEW, Status.PUBLISHED]
+# The statuses in which a posting holds the service its payment bought: only its own
+# payment may be kept by Stripe then (a disputed one's money is still ours until lost).
+HOLDS = [*HOLDING_THE_SERVICE, Status.DISPUTED]
+LOST = {"lost", "prevented"}  # a dispute's statuses with the money gone back to the card holder
 SHOW = 5  # violations listed per check
 
 
@@ -100,6 +108,10 @@ def backlog(dead_worker_ids):
         "postings awaiting payment": JobPosting.objects.filter(
             status=Status.AWAITING_PAYMENT
         ).count(),
+        # Every debit is settled by the bank before the drain (soak/employer.py).
+        "postings with a payment processing": JobPosting.objects.filter(
+            status=Status.PAYMENT_PROCESSING
+        ).count(),
     }
 
 
@@ -146,34 +158,6 @@ def wait_until_drained(dead_worker_ids, timeout, expect_no_checkouts):
         time.sleep(2)
 
 
-# ---- what fakestripe has ----------------------------------------------------------------
-
-
-def stripe_list(api_base, path):
-    """Every object of a /v1 list endpoint, retrying the faults still pending at fakestripe."""
-    objects, after = [], None
-    while True:
-        params = {"limit": 100, **({"starting_after": after} if after else {})}
-        page = _get(api_base + path, params)
-        objects += page["data"]
-        if not page["has_more"]:
-            return objects
-        after = page["data"][-1]["id"]
-
-
-def _get(url, params):
-    headers = {"Authorization": "Bearer sk_test_jobwizard_soak_checks"}
-    for attempt in range(10):
-        try:
-            response = requests.get(url, params=params, headers=headers, timeout=10)
-            if response.status_code == 200:
-                return response.json()
-        except requests.RequestException:
-            pass
-        time.sleep(0.5 * (attempt + 1))
-    raise RuntimeError(f"fakestripe did not answer {url}")
-
-
 # ---- the invariants -------------------------------------------------------------------
 
 
@@ -189,6 +173,11 @@ class Facts:
     events_failed: list
     sessions: dict  # id -> fakestripe's Checkout Session
     stripe_refunds: list
+    stripe_charges: list  # every charge at fakestripe (declined ones included)
+    stripe_disputes: list
+    payments: dict  # PaymentIntent id -> the PaymentAttempt it paid
+    refunds_made: list  # RefundMade rows: each refund Stripe made, whoever asked
+    disputes: dict  # Stripe dispute id -> our Dispute record
     mail: list  # the mailer's records
     orphans: list  # task rows of killed workers still RUNNING
     overdue: list  # task rows due long ago and not started
@@ -222,8 +211,16 @@ def gather(api_base, dead_worker_ids, mail_folder):
             f"{e.type} {e.event_id}: {e.job.last_error}"
             for e in StripeEvent.objects.failed().select_related("job")
         ],
-        sessions={s["id"]: s for s in stripe_list(api_base, "/v1/checkout/sessions")},
-        stripe_refunds=stripe_list(api_base, "/v1/refunds"),
+        sessions={s["id"]: s for s in list_all(api_base, "/v1/checkout/sessions")},
+        stripe_refunds=list_all(api_base, "/v1/refunds"),
+        stripe_charges=list_all(api_base, "/v1/charges"),
+        stripe_disputes=list_all(api_base, "/v1/disputes"),
+        payments={
+            payment.payment_intent_id: payment
+            for payment in PaymentAttempt.objects.exclude(payment_intent_id="")
+        },
+        refunds_made=list(RefundMade.objects.all()),
+        disputes={dispute.stripe_dispute_id: dispute for dispute in Dispute.objects.all()},
         mail=read_log(mail_folder),
         orphans=orphan_rows(dead_worker_ids),
         overdue=[row for row in ready if queue_age(row, now) > OVERDUE_SECONDS],
@@ -259,11 +256,68 @@ def charges(facts):
 
 
 def refunded_intents(facts):
+    """PaymentIntents Stripe refunded in full."""
     return {
-        refund["payment_intent"]
-        for refund in facts.stripe_refunds
-        if refund["status"] == "succeeded"
+        charge["payment_intent"]
+        for charge in facts.stripe_charges
+        if charge["status"] == "succeeded" and charge["refunded"]
     }
+
+
+@dataclass
+class Money:
+    """One charge at Stripe and what became of its amount there."""
+
+    charge: dict
+    refunded: int  # what Stripe returned to the card (the charge's amount_refunded)
+    lost: int  # what the bank took back in disputes that were lost
+    disputes: list  # Stripe's disputes of the charge
+
+    @property
+    def id(self):
+        return self.charge["id"]
+
+    @property
+    def intent(self):
+        return self.charge["payment_intent"]
+
+    @property
+    def kept(self):
+        """What Stripe holds of it for us."""
+        return self.charge["amount"] - self.refunded - self.lost
+
+
+def money(facts):
+    """Each succeeded charge at Stripe, with its refunds and lost disputes."""
+    disputes = defaultdict(list)
+    for dispute in facts.stripe_disputes:
+        disputes[dispute["charge"]].append(dispute)
+    return [
+        Money(
+            charge=charge,
+            refunded=charge["amount_refunded"],
+            lost=sum(d["amount"] for d in disputes[charge["id"]] if d["status"] in LOST),
+            disputes=disputes[charge["id"]],
+        )
+        for charge in facts.stripe_charges
+        if charge["status"] == "succeeded"
+    ]
+
+
+def processing(facts):
+    """PaymentIntent ids whose charge is still pending at Stripe (a delayed method's debit
+    the bank has not settled yet)."""
+    return {
+        charge["payment_intent"] for charge in facts.stripe_charges if charge["status"] == "pending"
+    }
+
+
+def posting_of_intent(facts, intent):
+    """The posting a PaymentIntent was paid for: its Checkout Session names it."""
+    for session in facts.sessions.values():
+        if session["payment_intent"] == intent:
+            return facts.postings.get(session["client_reference_id"] or "")
+    return None
 
 
 def check_settled(facts):
@@ -272,6 +326,12 @@ def check_settled(facts):
         (str(refund.posting_id), refund.payment_intent_id)
         for refund in facts.refunds
         if refund.state == Refund.State.SUCCEEDED
+    }
+    open_at_stripe = {
+        d["payment_intent"] for d in facts.stripe_disputes if d["status"] in Dispute.OPEN
+    }
+    lost_here = {
+        dispute.payment_intent_id for dispute in facts.disputes.values() if dispute.is_lost
     }
     for posting_id, posting in facts.postings.items():
         confirmation = facts.confirmations.get(posting_id)
@@ -282,6 +342,10 @@ def check_settled(facts):
                 problem = "awaiting payment, its checkout unknown to Stripe"
             elif session["status"] != "open":
                 problem = f"awaiting payment, its checkout {session['status']} at Stripe"
+        elif posting.status == Status.PAYMENT_PROCESSING:
+            session = facts.sessions.get(session_of(posting)) or {}
+            if session.get("payment_intent") not in processing(facts):
+                problem = "payment processing, its debit not pending at Stripe"
         elif posting.status in (Status.PAID, Status.CONFIRMED):
             problem = f"{posting.status} but not in review"
         elif posting.status == Status.IN_REVIEW:
@@ -292,6 +356,12 @@ def check_settled(facts):
         elif posting.status == Status.REFUNDED:
             if (posting_id, payment_of(posting)) not in own_refund_made:
                 problem = "refunded without a succeeded refund of its payment"
+        elif posting.status == Status.DISPUTED:
+            if payment_of(posting) not in open_at_stripe:
+                problem = "disputed, with no dispute of its payment open at Stripe"
+        elif posting.status == Status.DISPUTE_LOST:
+            if payment_of(posting) not in lost_here:
+                problem = "dispute_lost, with no lost dispute of its payment recorded"
         if problem:
             check.violations.append(f"posting {posting_id}: {problem}")
     return check
@@ -321,35 +391,120 @@ def check_events(facts):
 
 
 def check_money(facts):
-    """No charge without a posting, and no posting charged twice without a refund."""
-    check = Check("no charge without a posting; none charged twice")
-    refunded = refunded_intents(facts)
-    kept_by_posting = Counter()
+    """No charge without a posting, every paid posting with its charge, our refunds made."""
+    check = Check("no charge without a posting; every paid posting has its charge")
     for intent, session in charges(facts).items():
-        posting = facts.postings.get(session["client_reference_id"] or "")
-        if posting is None:
+        if facts.postings.get(session["client_reference_id"] or "") is None:
             check.violations.append(f"charge {intent} ({session['id']}) names no posting here")
-            continue
-        if intent in refunded:
-            continue
-        kept_by_posting[str(posting.pk)] += 1
-        if payment_of(posting) != intent or posting.status not in KEPT:
-            check.violations.append(
-                f"charge {intent} kept, not refunded, but posting {posting.pk} is "
-                f"{posting.status} holding {payment_of(posting) or 'no payment'}"
-            )
-    for posting_id, kept in kept_by_posting.items():
-        if kept > 1:
-            check.violations.append(f"posting {posting_id} charged {kept} times, not refunded")
     all_charges = charges(facts)
     for posting_id, posting in facts.postings.items():
         if posting.status in PAID_LIFE and payment_of(posting) not in all_charges:
             check.violations.append(f"posting {posting_id} is {posting.status} without a charge")
-        if posting.status == Status.REFUNDED and payment_of(posting) not in refunded:
-            check.violations.append(f"posting {posting_id} refunded here, not at Stripe")
     for refund in facts.refunds:
         if refund.state != Refund.State.SUCCEEDED:
             check.violations.append(f"refund of {refund.payment_intent_id} is {refund.state}")
+    return check
+
+
+def check_money_explained(facts):
+    """Every cent Stripe holds or returned is explained by a posting's state and its payment
+    records. For each charge at Stripe: what Stripe refunded equals the payment's
+    amount_refunded and the sum of its RefundMade rows that succeeded (a payment that was
+    never the posting's, refunded as superseded or mismatched, is recorded only as our
+    Refund: that must be the amount); each dispute is recorded here in Stripe's status, and
+    a lost one of the posting's own payment ended it (dispute_lost); what Stripe keeps
+    (amount - refunded - lost) is above zero only for the posting's own payment while it
+    holds the service, and zero for every other payment."""
+    check = Check("every cent Stripe holds or returned is explained by our records")
+    made = defaultdict(int)
+    for refund_made in facts.refunds_made:
+        if refund_made.status == "succeeded":
+            made[refund_made.payment_id] += refund_made.amount
+    our_refunds = {refund.payment_intent_id: refund for refund in facts.refunds}
+    for charge in money(facts):
+        at_stripe = sum(
+            refund["amount"]
+            for refund in facts.stripe_refunds
+            if refund["charge"] == charge.id and refund["status"] == "succeeded"
+        )
+        if at_stripe != charge.refunded:
+            check.violations.append(
+                f"charge {charge.id}: Stripe's refunds {at_stripe} != its amount_refunded "
+                f"{charge.refunded}"
+            )
+        posting = posting_of_intent(facts, charge.intent)
+        if posting is None:
+            check.violations.append(f"charge {charge.id} ({charge.intent}) of no posting here")
+            continue
+        payment = facts.payments.get(charge.intent)
+        own = payment_of(posting) == charge.intent
+        if payment is not None:
+            if payment.amount_refunded != charge.refunded:
+                check.violations.append(
+                    f"charge {charge.id}: refunded {charge.refunded} at Stripe, "
+                    f"{payment.amount_refunded} on its payment here"
+                )
+            if made[payment.pk] != charge.refunded:
+                check.violations.append(
+                    f"charge {charge.id}: refunded {charge.refunded} at Stripe, refunds made "
+                    f"recorded here {made[payment.pk]}"
+                )
+        else:  # a stray payment (superseded, mismatched, abandoned): our Refund is its record
+            record = our_refunds.get(charge.intent)
+            if record is None:
+                check.violations.append(
+                    f"charge {charge.id} of posting {posting.pk}: no payment and no refund here"
+                )
+            elif charge.refunded and (
+                record.state != Refund.State.SUCCEEDED or record.amount != charge.refunded
+            ):
+                check.violations.append(
+                    f"charge {charge.id}: refunded {charge.refunded} at Stripe, our refund "
+                    f"{record.amount} {record.state}"
+                )
+        for dispute in charge.disputes:
+            ours = facts.disputes.get(dispute["id"])
+            if ours is None or ours.status != dispute["status"]:
+                check.violations.append(
+                    f"dispute {dispute['id']} of charge {charge.id} is {dispute['status']} at "
+                    f"Stripe, {ours.status if ours else 'unknown'} here"
+                )
+            if dispute["status"] in LOST and own and posting.status != Status.DISPUTE_LOST:
+                check.violations.append(
+                    f"dispute {dispute['id']} lost, posting {posting.pk} is {posting.status}"
+                )
+        holds = own and posting.status in HOLDS
+        if charge.kept < 0:
+            check.violations.append(f"charge {charge.id}: more returned than charged")
+        elif charge.kept > 0 and not holds:
+            whose = "its own payment" if own else "not its payment"
+            check.violations.append(
+                f"charge {charge.id}: Stripe keeps {charge.kept} of {charge.charge['amount']}, "
+                f"posting {posting.pk} is {posting.status} ({whose})"
+            )
+        elif charge.kept == 0 and holds:
+            check.violations.append(
+                f"posting {posting.pk} is {posting.status}, nothing of its payment "
+                f"{charge.intent} kept at Stripe"
+            )
+    return check
+
+
+def check_debited_once(facts):
+    """No employer is debited twice for one posting: per posting, at most one charge that
+    Stripe keeps (any of it) or PaymentIntent still processing."""
+    check = Check("no employer debited twice for one posting")
+    debits = defaultdict(list)
+    for charge in money(facts):
+        if charge.kept > 0:
+            posting = posting_of_intent(facts, charge.intent)
+            debits[str(posting.pk) if posting else "?"].append(f"{charge.id} kept {charge.kept}")
+    for intent in processing(facts):
+        posting = posting_of_intent(facts, intent)
+        debits[str(posting.pk) if posting else "?"].append(f"{intent} processing")
+    for posting_id, found in debits.items():
+        if len(found) > 1:
+            check.violations.append(f"posting {posting_id} debited {len(found)} times: {found}")
     return check
 
 
@@ -426,13 +581,21 @@ def check_queue(facts, drained, waited, timeout):
 
 def check_employers(facts, outcomes):
     """What each employer did matches what the system shows."""
-    check = Check("what employers did matches: paid -> in review (or refunded if withdrawn)")
+    check = Check(
+        "what employers did matches: paid -> in review, or where Stripe's side (a dispute, a "
+        "fraud warning, a Dashboard refund) or a withdrawal took it"
+    )
     refunded = refunded_intents(facts)
     by_session = {session_id: s["payment_intent"] for session_id, s in facts.sessions.items()}
     for outcome in outcomes:
         posting = facts.postings.get(outcome.posting_id)
         who = f"employer {outcome.number} ({outcome.profile})"
-        if outcome.paid:
+        if outcome.expected:
+            problem = expected_end(outcome.expected, posting)
+            if problem:
+                done = ", ".join(outcome.bank) or "nothing more"
+                check.violations.append(f"{who} paid, then {done}; {problem}")
+        elif outcome.paid:
             wanted = [Status.REFUNDED] if outcome.withdrew else [Status.IN_REVIEW]
             if outcome.profile == "withdraws" and not outcome.withdrew:
                 wanted.append(Status.REFUNDED)  # the withdrawal went through, its page did not
@@ -443,9 +606,33 @@ def check_employers(facts, outcomes):
             check.violations.append(f"{who} never paid; posting is {posting.status}")
         if outcome.late_session and by_session.get(outcome.late_session) not in refunded:
             check.violations.append(f"{who}: late payment {outcome.late_session} not refunded")
+        if "/checkout/" in outcome.pay_while_processing:
+            check.violations.append(
+                f"{who}: Pay while the debit was processing led to "
+                f"{outcome.pay_while_processing.removeprefix('302 ')}"
+            )
         if outcome.profile == "double_clicks" and len(set(outcome.checkout_urls)) > 1:
             check.violations.append(f"{who}: two presses of Pay opened different checkouts")
     return check
+
+
+def expected_end(expected, posting):
+    """ "" when the posting ended as Stripe's side called for (soak/bank.py), else why not:
+    won -> back in review; lost -> dispute_lost; a fraud warning or a full Dashboard refund
+    -> refunded; a partial Dashboard refund -> in review still, its payment partly refunded."""
+    if posting is None:
+        return "its posting is missing"
+    payment = posting.current_attempt
+    if expected == bank.PARTLY_REFUNDED:
+        if posting.status != Status.IN_REVIEW:
+            return f"posting {posting.pk} is {posting.status}, not in review"
+        if payment is None or not 0 < payment.amount_refunded < payment.amount:
+            refunded = payment.amount_refunded if payment else "no payment"
+            return f"posting {posting.pk}'s payment shows {refunded} refunded, not a part"
+        return ""
+    if posting.status != expected:
+        return f"posting {posting.pk} is {posting.status}, not {expected}"
+    return ""
 
 
 def check_no_server_errors(outcomes):
@@ -471,6 +658,8 @@ def run_all(facts, outcomes, kills, drained, waited, timeout):
         check_effects(facts),
         check_events(facts),
         check_money(facts),
+        check_money_explained(facts),
+        check_debited_once(facts),
         check_confirmations(facts),
         check_duplicates(facts, kills),
         check_queue(facts, drained, waited, timeout),

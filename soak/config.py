@@ -26,6 +26,7 @@ class Knobs:
     mail_failure_rate: float  # SOAK_MAIL_FAILURE_RATE [0.1]: sends that fail (transiently)
     expire_abandoned: bool  # SOAK_EXPIRE_ABANDONED [1]: after the load, move fakestripe's
     #                         clock past the checkouts' expiry so abandoned ones expire
+    only: tuple  # SOAK_ONLY [all]: comma-separated profiles, to soak only those (debugging)
     seed: int  # SOAK_SEED [random]: the random choices (profiles, chaos) are repeatable
     database_url: str  # SOAK_DATABASE_URL [postgres://postgres@127.0.0.1:5432/jobwizard_soak]
     # The app's timing under the soak: short, so that recovery and retries happen within it.
@@ -47,6 +48,7 @@ class Knobs:
             webhook_fault_every=_env("SOAK_WEBHOOK_FAULT_EVERY", 3.0, float),
             mail_failure_rate=_env("SOAK_MAIL_FAILURE_RATE", 0.1, float),
             expire_abandoned=_env("SOAK_EXPIRE_ABANDONED", "1") not in ("0", "false", "no"),
+            only=tuple(name.strip() for name in _env("SOAK_ONLY", "").split(",") if name.strip()),
             seed=_env("SOAK_SEED", int.from_bytes(os.urandom(4), "big"), int),
             database_url=_env(
                 "SOAK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jobwizard_soak"

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from soak import bank
+
 REQUEST_TIMEOUT = 60  # seconds; the web's own timeout (WEB_TIMEOUT_SECONDS) is 30
 SUCCESS_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
@@ -36,6 +38,18 @@ PROFILES = {
     "abandons_checkout": 8,  # opens Stripe's page and leaves
     "cancels_checkout": 5,  # presses Cancel on Stripe's page and leaves
     "leaves_before_paying": 7,  # fills in the details and leaves
+    # After paying, Stripe's side acts on the charge (soak/bank.py), as the card holder's
+    # bank or staff in Stripe's Dashboard would, under the same chaos as everything else:
+    "disputed_won": 2,  # the bank disputes the charge; evidence is sent; the dispute is won
+    "disputed_lost": 2,  # the bank disputes the charge; nobody answers; the dispute is lost
+    "fraud_warning": 2,  # the card's issuer sends an early fraud warning on the charge
+    "dashboard_refund_full": 2,  # staff refund the whole charge in Stripe's Dashboard
+    "dashboard_refund_partial": 2,  # staff refund a quarter of it in Stripe's Dashboard
+    # Pays from a bank account (a delayed method: the debit settles later), presses Pay
+    # again from a stale tab while it is processing (must open nothing); then the bank
+    # settles the debit: it succeeds, or it fails and the employer pays by card.
+    "pays_by_bank": 3,
+    "pays_by_bank_fails_then_card": 2,
 }
 PAYING = {
     "pays",
@@ -44,6 +58,13 @@ PAYING = {
     "double_clicks",
     "edits_then_late_payment",
     "withdraws",
+    "disputed_won",
+    "disputed_lost",
+    "fraud_warning",
+    "dashboard_refund_full",
+    "dashboard_refund_partial",
+    "pays_by_bank",
+    "pays_by_bank_fails_then_card",
 }
 
 
@@ -68,6 +89,11 @@ class Outcome:
     checkout_urls: list = field(default_factory=list)  # what each press of Pay opened
     saw_confirmation: bool = False
     withdrew: bool = False
+    charge_id: str = ""  # the charge Stripe's side acted on (soak/bank.py)
+    bank: list = field(default_factory=list)  # what Stripe's side did to it, in order
+    expected: str = ""  # the posting's status that what was done calls for ("": the default)
+    debit_session: str = ""  # a session paid by a delayed method, its debit not settled yet
+    pay_while_processing: str = ""  # what a press of Pay got while the debit was processing
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
     retries: int = 0
@@ -445,6 +471,133 @@ def withdraws(visit):
     visit.withdraw()
 
 
+def pays_then_stripe_acts(visit, act):
+    """Pays and comes back; once the confirmation page shows the payment recorded (or
+    after a while: then the reconciler must catch up), Stripe's side acts on the charge."""
+    through_details(visit)
+    pay_and_return(visit, watch=False)
+    if not visit.outcome.paid:
+        return
+    visit.watch_confirmation(polls=10)
+    visit.outcome.stage = "stripe acts"
+    charge = bank.charge_of_session(visit.fakestripe.url, visit.outcome.paid_sessions[-1])
+    if charge is None:
+        raise Unexpected("the paid session has no charge at Stripe")
+    visit.outcome.charge_id = charge["id"]
+    act(bank.Bank(visit.fakestripe, visit.outcome, visit.b.think), charge)
+
+
+def disputed_won(visit):
+    pays_then_stripe_acts(visit, lambda stripe, charge: stripe.dispute(charge, "won"))
+
+
+def disputed_lost(visit):
+    pays_then_stripe_acts(visit, lambda stripe, charge: stripe.dispute(charge, "lost"))
+
+
+def fraud_warning(visit):
+    pays_then_stripe_acts(visit, lambda stripe, charge: stripe.early_fraud_warning(charge))
+
+
+def dashboard_refund_full(visit):
+    pays_then_stripe_acts(visit, lambda stripe, charge: stripe.dashboard_refund(charge))
+
+
+def dashboard_refund_partial(visit):
+    pays_then_stripe_acts(
+        visit, lambda stripe, charge: stripe.dashboard_refund(charge, charge["amount"] // 4)
+    )
+
+
+def delayed_method_of(page):
+    """The delayed method Stripe's page offers (a form of its own), or None."""
+    found = re.search(r'name="payment_method" value="([a-z_]+)"', page)
+    return found[1] if found else None
+
+
+def pays_by_bank(visit, bank_succeeds=True):
+    """Pays by the delayed method Stripe's page offers. While the debit is processing a
+    stale tab presses Pay (it must open no checkout); then the bank settles the debit."""
+    through_details(visit)
+    stale_tab = visit.b.new_tab()
+    stale_page = expect(stale_tab.get(visit.step_path("payment")), 200, what="payment page")
+    checkout = visit.press_pay()
+    if not checkout:
+        return
+    page = expect(visit.b.get(checkout), 200, what="Stripe's page")
+    method = delayed_method_of(page.text)
+    if method is None:
+        raise Unexpected("Stripe's page offers no delayed method")
+    visit.b.think()
+    visit.outcome.stage = "checkout (bank account)"
+    response = visit.b.post(checkout.rstrip("/") + "/pay", {"payment_method": method})
+    expect(response, 303, what=f"pay by {method}")
+    visit.outcome.debit_session = session_id(checkout)
+    visit.outcome.expected = "payment_processing"
+    visit.outcome.stage = "return"
+    expect(visit.b.get(location(response)), 302, what="return from Stripe")
+    visit.b.think(0.1, 0.5)
+    press_pay_while_processing(visit, stale_tab, stale_page.text)
+    visit.b.think(1.0, 3.0)  # the bank takes its time
+    visit.outcome.stage = "the bank settles"
+    settle_debit(visit.fakestripe, visit.outcome, bank_succeeds)
+    if bank_succeeds:
+        return
+    wait_for_the_pay_button(visit)
+    pay_and_return(visit)
+    visit.outcome.expected = "in_review"
+
+
+def press_pay_while_processing(visit, tab, stale_page):
+    """Press Pay on a payment page drawn before the debit started: whatever the app knows
+    yet (the return, the webhook), it must open no checkout (409, the processing page)."""
+    visit.outcome.stage = "Pay while processing"
+    field_name, token = botcheck_field(stale_page)
+    form = {
+        "csrfmiddlewaretoken": form_value(stale_page, "csrfmiddlewaretoken"),
+        "reviewed": form_value(stale_page, "reviewed"),
+        field_name: token,
+        "pay": "",
+    }
+    for _ in range(4):
+        response = tab.post(visit.step_path("payment"), form)
+        if response.status_code == 503:  # Stripe could not be asked: again
+            tab.retry_pause()
+            continue
+        target = location(response) if response.status_code == 302 else ""
+        if target.startswith(visit.fakestripe.url + "/checkout/"):
+            visit.outcome.checkout_urls.append(target)
+        visit.outcome.pay_while_processing = f"{response.status_code} {target}".strip()
+        return
+
+
+def settle_debit(fakestripe, outcome, succeeded):
+    """The bank's answer to a pending debit (fakestripe's async_result control)."""
+    fakestripe.async_result(outcome.debit_session, succeeded)
+    outcome.bank.append("debit succeeded" if succeeded else "debit failed")
+    if succeeded:
+        outcome.paid_sessions.append(outcome.debit_session)
+        outcome.expected = "in_review"
+    else:
+        outcome.expected = "ready_to_pay"
+    outcome.debit_session = ""
+
+
+def wait_for_the_pay_button(visit, polls=30):
+    """After a failed debit the payment step offers Pay again, once the app knows."""
+    visit.outcome.stage = "back to pay"
+    for _ in range(polls):
+        page = expect(visit.b.get(visit.step_path("payment")), 200, what="payment page")
+        if "data-botcheck-token" in page.text:
+            return
+        visit.b.think(1.5, 2.5)
+    raise Unexpected("the payment step did not offer Pay again after the debit failed")
+
+
+def pays_by_bank_fails_then_card(visit):
+    pays_by_bank(visit, bank_succeeds=False)
+
+
 def abandons_checkout(visit):
     through_details(visit)
     checkout = visit.press_pay()
@@ -476,6 +629,13 @@ RUN = {
     "abandons_checkout": abandons_checkout,
     "cancels_checkout": cancels_checkout,
     "leaves_before_paying": leaves_before_paying,
+    "disputed_won": disputed_won,
+    "disputed_lost": disputed_lost,
+    "fraud_warning": fraud_warning,
+    "dashboard_refund_full": dashboard_refund_full,
+    "dashboard_refund_partial": dashboard_refund_partial,
+    "pays_by_bank": pays_by_bank,
+    "pays_by_bank_fails_then_card": pays_by_bank_fails_then_card,
 }
 
 
@@ -502,17 +662,21 @@ def together(action, tabs):
     return results
 
 
-def choose_profiles(count, rng):
-    """count profiles in PROFILES' proportions, shuffled."""
-    names = list(PROFILES)
-    total = sum(PROFILES.values())
+def choose_profiles(count, rng, only=()):
+    """count profiles in PROFILES' proportions (of those named in `only`, when given),
+    shuffled."""
+    weights = {name: weight for name, weight in PROFILES.items() if not only or name in only}
+    if not weights:
+        raise SystemExit(f"SOAK_ONLY names no profile; they are: {', '.join(PROFILES)}")
+    names = list(weights)
+    total = sum(weights.values())
     chosen = []
     for name in names:
-        chosen += [name] * round(count * PROFILES[name] / total)
+        chosen += [name] * round(count * weights[name] / total)
     while len(chosen) < count:
-        chosen.append(rng.choices(names, weights=PROFILES.values())[0])
+        chosen.append(rng.choices(names, weights=weights.values())[0])
+    rng.shuffle(chosen)  # before trimming a rounding's excess: no profile loses for its place
     chosen = chosen[:count]
-    rng.shuffle(chosen)
     return chosen
 
 

@@ -49,8 +49,17 @@ def lines(run):
     mail_kinds = Counter(
         names.get(entry["effect"], "?") for entry in facts.mail if entry["outcome"] == "sent"
     )
-    charges = checks.charges(facts)
-    refunded = checks.refunded_intents(facts) & set(charges)
+    money = checks.money(facts)
+    full = sum(1 for charge in money if charge.charge["refunded"])
+    part = sum(1 for charge in money if 0 < charge.refunded < charge.charge["amount"])
+    lost = sum(1 for charge in money if charge.lost)
+    kept = sum(1 for charge in money if charge.kept > 0)
+    stripe_side = Counter(
+        what.split(" (")[0]
+        for outcome in outcomes
+        for what in outcome.bank
+        if "evidence" not in what
+    )
     api_pending, webhook_pending = run.pending_faults
     api_total, webhook_total = sum(chaos.api_faults.values()), sum(chaos.webhook_faults.values())
     returns = facts.task_returns
@@ -109,10 +118,24 @@ def lines(run):
             f"{mail['sent']} sent ({counts(mail_kinds)}), {mail['failed']} failed on purpose "
             f"and retried; {checks.duplicates(facts)} duplicates",
         ),
+        ("Stripe's side", counts(stripe_side)),
+        (
+            "delayed",
+            "Pay pressed while a debit was processing: "
+            + counts(
+                Counter(
+                    outcome.pay_while_processing.split(" ")[0]
+                    for outcome in outcomes
+                    if outcome.pay_while_processing
+                )
+            )
+            + " (HTTP status)",
+        ),
         (
             "money",
-            f"{len(charges)} charges at Stripe, {len(refunded)} refunded, "
-            f"{len(charges) - len(refunded)} kept",
+            f"{len(money)} charges at Stripe: {full} refunded in full, {part} in part, "
+            f"{lost} lost in disputes, {kept} kept; {len(checks.processing(facts))} debits "
+            "still processing",
         ),
         (
             "recovery",

@@ -14,6 +14,7 @@ from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, session_id_from
 from wizard.models import (
     Dispute,
+    FraudWarning,
     JobPosting,
     PaymentAttempt,
     Refund,
@@ -279,6 +280,52 @@ def test_a_refund_of_ours_whose_success_was_never_reported_is_applied(
     assert "refunded at Stripe, not here" in output
     assert Refund.objects.get().state == "succeeded"
     assert JobPosting.objects.get().status == Status.REFUNDED
+
+
+def test_a_refund_of_ours_made_at_once_whose_webhook_was_lost_gets_its_records(paid_here):
+    """Found by the soak: our refund (a withdrawal's, say) is made at once, so its job sets
+    the payment's amount refunded; its charge.refunded is lost, so no RefundMade row would
+    ever say which refund it was, the amounts agreeing. The reconciler records it."""
+    from wizard.models import Actor
+    from wizard.payments import refunds
+
+    refunds.refund(paid_here, Refund.Reason.WITHDRAWN, by=Actor.system())
+    assert JobPosting.objects.get().status == Status.REFUNDED
+    assert PaymentAttempt.objects.get().amount_refunded == 9900
+    assert not RefundMade.objects.exists()  # no webhook URL: charge.refunded went nowhere
+
+    assert "refunds made not recorded here (9900 of 9900)" in reconcile_command("--dry-run")
+    assert not RefundMade.objects.exists()
+    output = reconcile_command()
+
+    assert "refunds made not recorded here (9900 of 9900)" in output and "-> recorded" in output
+    made = RefundMade.objects.get()
+    assert (made.amount, made.status, made.by_us) == (9900, "succeeded", True)
+    assert made.stripe_refund_id == Refund.objects.get().stripe_refund_id
+    assert JobPosting.objects.get().status == Status.REFUNDED
+    assert reconcile_command().strip() == "0 difference(s)"
+
+
+def test_an_early_fraud_warning_whose_event_was_lost_is_handled(paid_here, fakestripe, run_tasks):
+    """Found by reading the soak's fraud-warning employers against webhook drops: the
+    warning's event lost, nothing else would ever refund the charge before its dispute."""
+    warning = fakestripe.early_fraud_warning(charge_of(paid_here))  # the event goes nowhere
+
+    dry = reconcile_command("--dry-run")
+    assert f"early fraud warning {warning['id']} not seen here" in dry
+    assert not FraudWarning.objects.exists() and not Refund.objects.exists()
+
+    output = reconcile_command()
+
+    assert f"early fraud warning {warning['id']} not seen here" in output
+    assert FraudWarning.objects.get().stripe_id == warning["id"]
+    run_tasks()  # the refund's job
+    assert (Refund.objects.get().reason, Refund.objects.get().state) == (
+        "fraud_warning",
+        "succeeded",
+    )
+    assert JobPosting.objects.get().status == Status.REFUNDED
+    assert "early fraud warning" not in reconcile_command()  # handled once
 
 
 def test_less_refunded_at_stripe_than_here_is_only_reported(paid_here):

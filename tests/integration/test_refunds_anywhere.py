@@ -2,6 +2,8 @@
 Dashboard) ends the posting whatever its paid status, a partial one is recorded and raised
 to staff, and our own refund never adopts someone else's partial one."""
 
+import logging
+
 import pytest
 from django.core import mail
 from django.db import transaction
@@ -201,3 +203,32 @@ def test_an_update_of_someone_elses_refund_is_not_taken_for_ours(
     assert JobPosting.objects.get().status == Status.IN_REVIEW
     assert PaymentAttempt.objects.get().amount_refunded == 1000
     assert RefundMade.objects.get(stripe_refund_id=theirs["id"]).status == "succeeded"
+
+
+def test_the_refund_of_a_payment_never_the_postings_is_applied_not_an_error(
+    client,
+    paying,  # noqa: F811
+    fakestripe,
+    run_tasks,
+    caplog,
+):
+    """Found by the soak: a payment that never became the posting's (here a mismatched
+    amount; a superseded attempt's late payment alike) is refunded, and its charge.refunded
+    logged an ERROR, "matches no posting", for every one. Its record is our Refund: a full
+    refund is applied to it (also when its job's success was lost), and nothing is an
+    error."""
+    posting, session_id = paying
+    fakestripe.complete_session(session_id, amount_total=100)
+    assert deliver(client, latest_event("checkout.session.completed")).status_code == 200
+    run_tasks()
+    assert (Refund.objects.get().reason, Refund.objects.get().state) == ("mismatch", "succeeded")
+    Refund.objects.update(state=Refund.State.PENDING)  # as if the job's success was lost
+
+    with caplog.at_level(logging.WARNING):
+        assert deliver(client, latest_event("charge.refunded")).status_code == 200
+        run_tasks()
+
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert Refund.objects.get().state == Refund.State.SUCCEEDED
+    assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
+    assert not RefundMade.objects.exists()  # no attempt of its own to hang it on

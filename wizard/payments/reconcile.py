@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import stripe
 from django.conf import settings
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from wizard.jobs.models import Job
-from wizard.payments import disputes, refunds
+from wizard.payments import disputes, fraud_warnings, refunds
 from wizard.payments.checkout import close_ended_checkout, payment_failed_at_stripe
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
@@ -26,7 +27,7 @@ from wizard.payments.fulfilment import (
     posting_for,
     retrieve_session,
 )
-from wizard.payments.models import Dispute, PaymentAttempt, Refund
+from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund
 from wizard.postings.models import Actor, Status
 
 logger = logging.getLogger(__name__)
@@ -236,7 +237,11 @@ def _charges_of_paid_payments(dry_run):
     CHARGE_CHECKS. The charges are listed, a hundred a request, not fetched one by one:
     the pass runs every interval."""
     since = timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)
-    paid = PaymentAttempt.objects.exclude(payment_intent_id="").filter(paid_at__gte=since)
+    paid = (
+        PaymentAttempt.objects.exclude(payment_intent_id="")
+        .filter(paid_at__gte=since)
+        .annotate(made=Sum("refunds_made__amount", filter=Q(refunds_made__status="succeeded")))
+    )
     ours = {payment.payment_intent_id: payment for payment in paid}
     if not ours:
         return []
@@ -260,7 +265,10 @@ def _charges_of_paid_payments(dry_run):
 def compare_refunds(payment, charge, dry_run):
     """What Stripe refunded of the payment against what we recorded: a refund whose
     charge.refunded webhook was lost (full or partial) is applied as the webhook would;
-    less refunded at Stripe than here (a refund that failed after succeeding) is reported."""
+    refunds Stripe made that have no RefundMade row here (ours, made at once, whose
+    charge.refunded was lost: the payment's amount refunded is right, its records are
+    not) are recorded the same way; less refunded at Stripe than here (a refund that
+    failed after succeeding) is reported."""
     ours = payment.amount_refunded
     full_not_applied = (
         charge.refunded
@@ -271,16 +279,7 @@ def compare_refunds(payment, charge, dry_run):
     if charge.amount_refunded > ours or full_not_applied:
         what = "refunded at Stripe, not here" if charge.refunded else "partly refunded at Stripe"
         action = "applied" if charge.refunded else "recorded; staff alerted"
-        if not dry_run and _attempt(False, _apply_refunds, charge.id) is False:
-            action = "not applied: Stripe is unavailable, will retry"
-        return [
-            Difference(
-                f"{what} ({charge.amount_refunded} of {charge.amount})",
-                payment.session_id,
-                str(payment.posting_id),
-                action,
-            )
-        ]
+        return [_refund_difference(payment, charge, what, action, dry_run)]
     if charge.amount_refunded < ours:
         return [
             Difference(
@@ -290,7 +289,31 @@ def compare_refunds(payment, charge, dry_run):
                 "reported: see the refund in Stripe's Dashboard",
             )
         ]
+    if _refunds_made_here(payment) < charge.amount_refunded:
+        what = "refunds made not recorded here"
+        return [_refund_difference(payment, charge, what, "recorded", dry_run)]
     return []
+
+
+def _refund_difference(payment, charge, what, action, dry_run):
+    """Apply the charge's refunds (unless dry_run) and say so."""
+    if not dry_run and _attempt(False, _apply_refunds, charge.id) is False:
+        action = "not applied: Stripe is unavailable, will retry"
+    return Difference(
+        f"{what} ({charge.amount_refunded} of {charge.amount})",
+        payment.session_id,
+        str(payment.posting_id),
+        action,
+    )
+
+
+def _refunds_made_here(payment):
+    """The sum of the payment's RefundMade rows that succeeded (annotated by the pass)."""
+    made = getattr(payment, "made", None)
+    if made is None and not hasattr(payment, "made"):
+        made = payment.refunds_made.filter(status="succeeded").aggregate(total=Sum("amount"))
+        made = made["total"]
+    return made or 0
 
 
 def _apply_refunds(charge_id):
@@ -334,6 +357,50 @@ def compare_disputes(payment, charge, dry_run):
     return found
 
 
+def _fraud_warnings_not_seen_here(dry_run):
+    """The early fraud warnings Stripe raised within the lookback (one list, a hundred a
+    request) against ours: a warning on one of our payments with no FraudWarning row here
+    (its event lost, or handled before the payment was recorded here) is handled as its
+    event would be (wizard.payments.fraud_warnings: refunded if actionable)."""
+    since = int((timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)).timestamp())
+    warnings = call(
+        lambda stripe_api: stripe_api.v1.radar.early_fraud_warnings.list(
+            params={"created": {"gte": since}, "limit": 100}
+        )
+    )
+    listed = list(warnings.auto_paging_iter())
+    known = set(
+        FraudWarning.objects.filter(stripe_id__in=[w.id for w in listed]).values_list(
+            "stripe_id", flat=True
+        )
+    )
+    found = []
+    for warning in listed:
+        intent = warning.payment_intent
+        intent = intent if isinstance(intent, str) or intent is None else intent.id
+        payment = (
+            PaymentAttempt.objects.filter(payment_intent_id=intent).first() if intent else None
+        )
+        if warning.id in known or payment is None:
+            continue  # handled, or not on a payment of ours (yet: the next run looks again)
+        action = "handled as its event would be"
+        if not dry_run:
+            handled = _attempt(False, fraud_warnings.handle_warning, warning.id, by=Actor.system())
+            if handled is False:
+                action = "not handled: Stripe is unavailable, will retry"
+            elif handled is not None:
+                action = handled.action
+        found.append(
+            Difference(
+                f"early fraud warning {warning.id} not seen here",
+                payment.session_id,
+                str(payment.posting_id),
+                action,
+            )
+        )
+    return found
+
+
 # What is compared for each paid payment's charge; each returns its Differences.
 CHARGE_CHECKS = [compare_refunds, compare_disputes]
 
@@ -343,6 +410,7 @@ PASSES = [
     ("sessions of postings awaiting payment", _paid_session_of_awaiting_posting),
     ("delayed payments", _delayed_payments),
     ("charges of paid payments", _charges_of_paid_payments),
+    ("early fraud warnings", _fraud_warnings_not_seen_here),
     ("pending refunds", _pending_refunds),
 ]
 

@@ -314,8 +314,7 @@ def apply_charge_refunds(charge, *, by):
         return None
     payment = PaymentAttempt.objects.filter(payment_intent_id=charge.payment_intent).first()
     if payment is None:
-        logger.error("Charge %s refunded at Stripe matches no posting", charge.id)
-        return None
+        return _apply_stray_refund(charge, by=by)
     record_refunds_made(payment, charge)
     if not charge.refunded:
         if payment.partly_refunded or charge.amount_refunded:
@@ -340,6 +339,27 @@ def apply_charge_refunds(charge, *, by):
                 reason=Refund.Reason.EXTERNAL,
                 by=by,
             )
+    return apply_refunded(known.posting_id, charge.payment_intent, stripe_refund_id="", by=by)
+
+
+def _apply_stray_refund(charge, *, by):
+    """A refunded charge whose PaymentIntent no attempt records: a payment that never
+    became its posting's (superseded, mismatched, for an abandoned posting), refunded by
+    us, has only our Refund as its record; a full refund of it is applied to that record
+    (a no-op once its job did). Only a charge we have no record of at all is an error."""
+    known = Refund.objects.filter(payment_intent_id=charge.payment_intent).first()
+    if known is None:
+        logger.error("Charge %s refunded at Stripe matches no posting", charge.id)
+        return None
+    if not charge.refunded:
+        logger.warning(
+            "Payment %s, refunded here as %s, is only partly refunded at Stripe: %s of %s",
+            charge.payment_intent,
+            known.reason,
+            charge.amount_refunded,
+            charge.amount,
+        )
+        return None
     return apply_refunded(known.posting_id, charge.payment_intent, stripe_refund_id="", by=by)
 
 
