@@ -397,6 +397,33 @@ def test_a_dispute_of_a_payment_that_is_not_the_postings_own_moves_nothing(
     assert JobPosting.objects.with_attention().get().attention_dispute
 
 
+def test_a_dispute_of_a_stray_payment_is_recorded_on_its_posting_and_moves_nothing(
+    client, published, fakestripe, make_foreign_charge, delivered
+):
+    """A payment that never became its posting's (a superseded attempt paid late, say)
+    has no attempt of its own; our refund of it names the posting."""
+    charge = make_foreign_charge()
+    stray = stripe_api().v1.charges.retrieve(charge).payment_intent
+    Refund.objects.create(
+        posting=published,
+        payment_intent_id=stray,
+        amount=500,
+        currency="usd",
+        reason=Refund.Reason.SUPERSEDED,
+        state=Refund.State.SUCCEEDED,
+    )
+    opened = fakestripe.open_dispute(charge)
+    delivered()
+    assert JobPosting.objects.get().status == Status.PUBLISHED  # its own payment stands
+    record = Dispute.objects.get()
+    assert (record.posting_id, record.payment, record.payment_intent_id) == (
+        published.pk,
+        None,
+        stray,
+    )
+    assert [job.name for job in alerts()] == [f"dispute:{opened['id']}:opened"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_handlers_of_one_dispute_record_it_and_take_the_posting_down_once(
     client, published, fakestripe

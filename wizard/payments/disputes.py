@@ -30,7 +30,7 @@ from django_fsm import can_proceed
 
 from wizard.jobs import staff_alert
 from wizard.payments.client import call
-from wizard.payments.models import Dispute, PaymentAttempt
+from wizard.payments.models import Dispute, PaymentAttempt, Refund
 from wizard.postings.models import Actor
 from wizard.postings.transitions import locked_posting
 
@@ -48,17 +48,17 @@ def apply_dispute(stripe_dispute, *, by):
     """Bring our record of a dispute to what Stripe says now, and the posting with it."""
     payment_intent_id = _id(_field(stripe_dispute, "payment_intent"))
     known = Dispute.objects.filter(stripe_dispute_id=stripe_dispute.id).first()
-    payment = None
+    payment, posting_id = None, known.posting_id if known is not None else None
     if known is None and payment_intent_id:
         payment = PaymentAttempt.objects.filter(payment_intent_id=payment_intent_id).first()
-    if known is None and payment is None:
+        posting_id = payment.posting_id if payment is not None else _stray(payment_intent_id)
+    if posting_id is None:
         logger.error(
             "Stripe dispute %s (charge %s) matches no payment of ours",
             stripe_dispute.id,
             _id(_field(stripe_dispute, "charge")),
         )
         return None
-    posting_id = known.posting_id if known is not None else payment.posting_id
     with locked_posting(posting_id) as posting:
         record = Dispute.objects.select_for_update().filter(stripe_dispute_id=stripe_dispute.id)
         record = record.first() or Dispute(
@@ -104,9 +104,20 @@ def _copy(stripe_dispute, record, payment_intent_id):
         record.closed_at = timezone.now()
 
 
+def _stray(payment_intent_id):
+    """The posting of a payment that never became its posting's (superseded, mismatched,
+    for an abandoned posting): no attempt records it, its refund of ours names the posting."""
+    return (
+        Refund.objects.filter(payment_intent_id=payment_intent_id)
+        .values_list("posting_id", flat=True)
+        .first()
+    )
+
+
 def _apply_policy(posting, record, by):
     """Move the locked posting as the dispute's state says; a no-op when it is there."""
-    own = record.payment_id is None or record.payment_id == posting.current_attempt_id
+    current = posting.current_attempt
+    own = current is not None and record.payment_intent_id == current.payment_intent_id
     if not own:
         return  # a payment that is not the posting's (a superseded one): staff are told
     why = f"Payment disputed at Stripe ({record.reason or 'no reason given'}): {record.status}"
