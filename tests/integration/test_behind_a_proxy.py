@@ -14,7 +14,6 @@ from django.test import Client, RequestFactory
 from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
 from wizard.flow import botcheck
-from wizard.models import Status
 from wizard.ops import logs
 from wizard.providers.siteverify import field_name
 
@@ -116,10 +115,3 @@ def test_the_request_log_line_names_the_visitors_address(settings):
         logger.removeHandler(handler)
     (line,) = [json.loads(text) for text in stream.getvalue().splitlines()]
     assert line["client"] == ALICE and line["status"] == 200
-
-
-def test_a_posting_at_payment_is_unaffected_by_the_proxy_setting(client):
-    # The setting changes whose address is read, nothing of the wizard's own pages.
-    posting = posting_at(Status.READY_TO_PAY)
-    own(client, posting)
-    assert client.get(step_url("payment", posting)).status_code == 200
