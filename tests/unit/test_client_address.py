@@ -76,3 +76,16 @@ def test_the_settings_read_and_check_the_proxies(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXY_COUNT", "-1")
     with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXY_COUNT"):
         fresh_settings()
+
+
+def test_check_deploy_warns_of_a_proxy_whose_forwarded_for_nobody_reads(settings):
+    from wizard.ops.checks import client_address as check
+
+    settings.DEBUG = False
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert [warning.id for warning in check(None)] == ["jobwizard.W040"]
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert check(None) == []
+    settings.TRUSTED_PROXY_COUNT = 0
+    settings.SECURE_PROXY_SSL_HEADER = None
+    assert check(None) == []
