@@ -3,6 +3,7 @@
 Every variable read here is listed in docs/configuration.md (tests/unit/test_docs.py checks).
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -177,6 +178,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- The client's address (wizard.web.client) ------------------------------------------
+# Who a request comes from, for django-axes, the bot check, every limit and the logs. By
+# default no proxy is trusted: the connection's own address (REMOTE_ADDR), X-Forwarded-For
+# ignored (anyone can send it). Behind proxies, TRUSTED_PROXY_COUNT is how many stand in
+# front of the app, each appending to X-Forwarded-For (compose.yaml's nginx: 1);
+# TRUSTED_PROXIES (IP addresses or networks) reads the header only from connections
+# coming from them. Setting the networks alone means one proxy.
+try:
+    TRUSTED_PROXIES = [
+        ipaddress.ip_network(item, strict=False) for item in env_list("TRUSTED_PROXIES", [])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if TRUSTED_PROXIES else "0"))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 (no proxy) or more.")
+
 # --- Login throttling (django-axes) ------------------------------------------
 # The axes backend comes first: it refuses a login while its username and address are
 # locked out, even with the right password. After AXES_FAILURE_LIMIT wrong passwords the
@@ -198,6 +216,8 @@ AXES_LOCKOUT_PARAMETERS = [
 ]
 AXES_RESET_ON_SUCCESS = True  # a successful login forgets the earlier failures
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"  # a page (429), not axes' bare line of text
+# The address a lockout is keyed on: the one every other limit uses (TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "wizard.web.client.client_address"
 if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
     raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_HOURS must be more than 0.")
 
@@ -474,6 +494,21 @@ FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY = int(
 FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR = int(
     os.environ.get("FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR", "5")
 )
+# How many drafts one browser session, and one client address (wizard.web.client; an
+# office behind one NAT shares it), may start in an hour (wizard.limits).
+DRAFTS_PER_SESSION_PER_HOUR = int(os.environ.get("DRAFTS_PER_SESSION_PER_HOUR", "10"))
+DRAFTS_PER_CLIENT_PER_HOUR = int(os.environ.get("DRAFTS_PER_CLIENT_PER_HOUR", "30"))
+# A draft left empty (no logo, no details, no email) and untouched this long is abandoned.
+ABANDON_EMPTY_DRAFTS_AFTER_HOURS = int(os.environ.get("ABANDON_EMPTY_DRAFTS_AFTER_HOURS", "12"))
+for _name in (
+    "FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY",
+    "FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR",
+    "DRAFTS_PER_SESSION_PER_HOUR",
+    "DRAFTS_PER_CLIENT_PER_HOUR",
+    "ABANDON_EMPTY_DRAFTS_AFTER_HOURS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 # Publication: how long a posting stays on the board, and when its employer is warned.
 # While a paid posting waits for staff, its confirmation page asks this often whether a
 # decision has come (our own work, like sending the receipt, is polled every 2 s).

@@ -169,6 +169,8 @@ class Stack:
             STUCK_AFTER_SECONDS=str(knobs.stuck_after),
             EFFECT_RETRY_BASE_SECONDS="1",
             EFFECT_RETRY_MAX_SECONDS="8",
+            # Every simulated employer comes from 127.0.0.1: one client address.
+            DRAFTS_PER_CLIENT_PER_HOUR="1000000",
             WEB_WORKERS="1",
             WEB_THREADS="6",
             LOG_LEVEL="WARNING",

@@ -1,6 +1,7 @@
 """The app's models, defined in the area that owns each; Django loads them from here."""
 
 from wizard.jobs.models import BudgetUse, Job
+from wizard.limits import LimitKey, LimitUse
 from wizard.ops.models import Heartbeat
 from wizard.payments.models import (
     Dispute,
@@ -28,6 +29,8 @@ __all__ = [
     "FraudWarning",
     "Heartbeat",
     "JobPosting",
+    "LimitKey",
+    "LimitUse",
     "PaymentAttempt",
     "Refund",
     "RefundMade",

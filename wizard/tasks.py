@@ -24,7 +24,11 @@ from django_tasks_db.models import DBTaskResult
 
 from wizard.effects.email import warn_expiring_postings
 from wizard.jobs.recovery import recover_stuck_work
-from wizard.maintenance.sweepers import sweep_abandoned_drafts, sweep_orphan_logos
+from wizard.maintenance.sweepers import (
+    sweep_abandoned_drafts,
+    sweep_limit_uses,
+    sweep_orphan_logos,
+)
 from wizard.maintenance.task_rows import mark_dead_tasks, prune_task_results
 from wizard.ops.heartbeat import scheduled_beat
 from wizard.payments.reconcile import reconcile
@@ -133,3 +137,9 @@ def warn_of_expiring_postings():
 @task
 def prune_old_task_rows():
     prune_task_results()
+
+
+@every_interval
+@task
+def prune_limit_uses():
+    return sweep_limit_uses()

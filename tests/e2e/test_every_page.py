@@ -211,7 +211,7 @@ def box(locator):
 LONG_APPLY_URL = "https://careers.acme.example/jobs/" + "senior-django-engineer-" * 6 + "42"
 
 
-def test_the_wizard_before_payment(visitor):
+def test_the_wizard_before_payment(visitor, settings):
     v, page = visitor, visitor.page
     v.goto("/")
     expect(page.get_by_text("No jobs are open right now")).to_be_visible()
@@ -300,6 +300,13 @@ def test_the_wizard_before_payment(visitor):
     JobPosting.objects.filter(pk=posting.pk).update(status=Status.ABANDONED)
     v.goto(reverse("wizard:payment", args=[posting.pk]), status=410)
     v.check("draft-closed")
+
+    # One more new draft than the browser may start this hour: a page says so (429).
+    settings.DRAFTS_PER_SESSION_PER_HOUR = 1
+    v.goto("/post/")
+    page.get_by_role("button", name="Start my posting").click()
+    expect(page.get_by_role("heading", name="Too many new drafts for now")).to_be_visible()
+    v.check("too-many-drafts")
     v.assert_no_problems()
 
 

@@ -1,7 +1,8 @@
 """The "email me a link" form takes any address: the links it sends are limited per
-recipient (across drafts) and per client (browser session, IP address)."""
+recipient (across drafts) and per client (browser session, IP address), through the
+limits every other limit uses (wizard.limits)."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
 from wizard.effects.email import Email
 from wizard.jobs.models import Job
+from wizard.limits import LimitKey, LimitUse
 from wizard.models import JobPosting
 
 pytestmark = pytest.mark.django_db
@@ -124,14 +126,9 @@ def test_the_limits_are_settings(settings):
 
 
 def age(delta):
-    """Move every recorded request `delta` into the past."""
-    for effect in link_effects():
-        for request in effect.payload["requests"]:
-            at = request["at"]
-            request["at"] = (datetime.fromisoformat(at) - delta).isoformat()
-        Job.objects.filter(pk=effect.pk).update(
-            payload=effect.payload, updated_at=effect.updated_at - delta
-        )
+    """Move every counted use `delta` into the past."""
+    for use in LimitUse.objects.all():
+        LimitUse.objects.filter(pk=use.pk).update(at=use.at - delta)
 
 
 def test_the_windows_pass():
@@ -149,13 +146,23 @@ def test_the_windows_pass():
     assert sent(ask(client, new_draft(client)))
 
 
-def test_the_record_keeps_no_address_session_key_or_ip():
+def test_the_limits_keep_no_address_session_key_or_ip():
     client = browser(ip="203.0.113.5")
-    ask(client, new_draft(client))
-    (effect,) = link_effects()
-    (request,) = effect.payload["requests"]
-    stored = str(effect.payload)
+    assert sent(ask(client, new_draft(client)))
+    names = sorted(LimitKey.objects.values_list("name", flat=True))
+    assert names == ["finish_later.client", "finish_later.session", "finish_later.to"]
+    stored = str(list(LimitKey.objects.values())) + str(list(LimitUse.objects.values()))
     assert STRANGER not in stored and "203.0.113.5" not in stored
     assert client.session.session_key not in stored
-    assert set(request) == {"at", "to", "session", "ip"}
-    assert all(request[key] for key in request)
+    (effect,) = link_effects()
+    assert "requests" not in (effect.payload or {})
+
+
+def test_a_refused_request_counts_for_no_limit(settings):
+    settings.FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY = 1
+    client = browser()
+    assert sent(ask(client, new_draft(client)))
+    for _ in range(6):  # refused by the recipient's limit: the client's are not spent
+        assert not sent(ask(client, new_draft(client)))
+    assert LimitUse.objects.filter(limit_key__name="finish_later.session").count() == 1
+    assert sent(ask(client, new_draft(client), email="other@acme.example"))

@@ -28,6 +28,7 @@ PERIODIC_TASK_PATHS = {
     "wizard.tasks.expire_postings",
     "wizard.tasks.warn_of_expiring_postings",
     "wizard.tasks.prune_old_task_rows",
+    "wizard.tasks.prune_limit_uses",
 }
 RECONCILE = "wizard.tasks.reconcile_payments"
 

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from wizard.providers import siteverify
 from wizard.providers.errors import ProviderRefused, ProviderUnavailable
+from wizard.web.client import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +57,13 @@ def widget_context():
     }
 
 
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def verify(request):
     """Refuse (BotCheckFailed) unless the request carries a genuine, unspent token."""
     token = request.POST.get(siteverify.field_name(), "").strip()
     if not token:
         raise BotCheckFailed(MISSING)
     try:
-        verdict = siteverify.verify(token, client_ip(request))
+        verdict = siteverify.verify(token, client_address(request))
     except ProviderUnavailable as error:
         if settings.BOT_CHECK_FAIL_OPEN:
             logger.warning("Bot check unavailable, letting the request through: %s", error)

@@ -8,6 +8,7 @@ from functools import partial
 
 from django.db import transaction
 
+from wizard import limits
 from wizard.effects.email import Email, send_again
 from wizard.payments.checkout import close_reservation_for_other_content, release_checkout
 from wizard.payments.exceptions import CheckoutConflict
@@ -20,8 +21,19 @@ class PostingLocked(Exception):
     """The posting is paid, or its payment processing: its content can no longer be edited."""
 
 
-def create_draft():
-    return JobPosting.objects.create()
+class TooManyDrafts(Exception):
+    """This browser session, or this client address, started too many drafts this hour."""
+
+
+def create_draft(session="", client=""):
+    """A new draft, counted against the drafts one browser `session` (its key) and one
+    `client` address may start in an hour (wizard.limits): TooManyDrafts when over."""
+    with transaction.atomic():
+        if session and not limits.DRAFTS_PER_SESSION.take(session):
+            raise TooManyDrafts()
+        if client and not limits.DRAFTS_PER_CLIENT.take(client):
+            raise TooManyDrafts()
+        return JobPosting.objects.create()
 
 
 def _make_editable(posting_id, seen=None):

@@ -6,32 +6,25 @@ button (POST) attaches the draft to the browser's session and replaces the nonce
 the link was signed over (wizard.postings.links), so a link works once, and only
 within FINISH_LATER_LINK_MAX_AGE_DAYS of being made.
 
-Anyone can type any address into the form, so the links sent are limited: per
-recipient (FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY, across all drafts) and per
-client (FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR, per browser session and per IP
-address). Each request is recorded in its email effect's payload, the client
-as keyed hashes only, so that the count needs no other table.
+Anyone can type any address into the form, so the links sent are limited (wizard.limits,
+counted atomically): per recipient (FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY, across all
+drafts) and per client (FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR, per browser session and
+per client address, as wizard.web.client tells it behind proxies). A refused or failed
+request counts for none of them: the uses are taken in the request's transaction.
 """
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from wizard.effects.email import KIND as EMAIL
+from wizard import limits
 from wizard.effects.email import Email, send_again
-from wizard.flow.botcheck import client_ip
 from wizard.flow.edits import PostingLocked
-from wizard.jobs.models import Job
 from wizard.postings.links import LinkUsed
 from wizard.postings.models import JobPosting
 from wizard.postings.transitions import locked_posting
-
-ADDRESS_WINDOW = timedelta(days=1)
-CLIENT_WINDOW = timedelta(hours=1)
+from wizard.web.client import client_address
 
 
 class DraftClosed(Exception):
@@ -48,67 +41,26 @@ class TooManyLinks(Exception):
 
 @dataclass(frozen=True)
 class Client:
-    """Who asks, as keyed hashes: the raw session key and IP address are not stored."""
+    """Who asks: the browser session's key and the client's address (the limits store
+    both as keyed hashes only)."""
 
     session: str = ""
     ip: str = ""
 
     @classmethod
     def of(cls, request):
-        session_key = request.session.session_key or ""
-        ip = client_ip(request) or ""
-        return cls(session=_digest("session", session_key), ip=_digest("ip", ip))
+        return cls(session=request.session.session_key or "", ip=client_address(request) or "")
 
 
-def _digest(what, value):
-    if not value:
-        return ""
-    return salted_hmac(f"jobwizard.finish_later.{what}", value, algorithm="sha256").hexdigest()[:32]
-
-
-def _address_key(email):
-    return _digest("address", email.strip().lower())
-
-
-def _recent_requests(now):
-    """Every link request recorded in the last ADDRESS_WINDOW (the longer window)."""
-    since = now - max(ADDRESS_WINDOW, CLIENT_WINDOW)
-    effects = Job.objects.of_kind(EMAIL, Email.FINISH_LATER).filter(updated_at__gte=since)
-    for payload in effects.values_list("payload", flat=True):
-        for request in (payload or {}).get("requests", []):
-            at = datetime.fromisoformat(request["at"])
-            if at >= since:
-                yield {**request, "at": at}
-
-
-def check_limits(email, client, now=None):
-    """Raise TooManyLinks when one more link to `email`, asked for by `client`, is too many."""
-    now = now or timezone.now()
-    address = _address_key(email)
-    to_address = by_session = by_ip = 0
-    for request in _recent_requests(now):
-        if request.get("to") == address and request["at"] >= now - ADDRESS_WINDOW:
-            to_address += 1
-        if request["at"] >= now - CLIENT_WINDOW:
-            by_session += bool(client.session) and request.get("session") == client.session
-            by_ip += bool(client.ip) and request.get("ip") == client.ip
-    if to_address >= settings.FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY:
+def take_limits(email, client, now=None):
+    """Count one more link to `email` asked for by `client`, or raise TooManyLinks (then
+    the caller's transaction must roll back what was counted)."""
+    if not limits.LINKS_TO_ADDRESS.take(email.strip().lower(), now=now):
         raise TooManyLinks("address")
-    if max(by_session, by_ip) >= settings.FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR:
+    if client.session and not limits.LINKS_PER_SESSION.take(client.session, now=now):
         raise TooManyLinks("client")
-
-
-def _record(effect, email, client, now):
-    """Keep this request in the effect's payload (the last ADDRESS_WINDOW's only)."""
-    since = now - max(ADDRESS_WINDOW, CLIENT_WINDOW)
-    kept = [
-        request
-        for request in (effect.payload or {}).get("requests", [])
-        if datetime.fromisoformat(request["at"]) >= since
-    ]
-    entry = {"at": now.isoformat(), "to": _address_key(email), **vars(client)}
-    effect.payload = {**(effect.payload or {}), "requests": [*kept, entry]}
-    effect.save(update_fields=["payload", "updated_at"])
+    if client.ip and not limits.LINKS_PER_CLIENT.take(client.ip, now=now):
+        raise TooManyLinks("client")
 
 
 def request_link(posting_id, contact_email, client=None):
@@ -123,16 +75,12 @@ def request_link(posting_id, contact_email, client=None):
             raise PostingLocked()
         if posting.is_abandoned:
             raise DraftClosed()
-        now = timezone.now()
-        client = client or Client()
-        check_limits(contact_email, client, now)
+        take_limits(contact_email, client or Client(), timezone.now())
         posting.contact_email = contact_email
         if not posting.finish_later_nonce:
             posting.finish_later_nonce = secrets.token_urlsafe(16)
         posting.save(update_fields=["contact_email", "finish_later_nonce", "updated_at"])
-        effect = send_again(posting, Email.FINISH_LATER)
-        _record(effect, contact_email, client, now)
-        return effect
+        return send_again(posting, Email.FINISH_LATER)
 
 
 def check_link(posting_id, nonce):

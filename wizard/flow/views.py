@@ -14,12 +14,18 @@ from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor, JobPosting
+from wizard.web.client import client_address
 
 
 @require_http_methods(["GET", "POST"])
 def start(request):
     if request.method == "POST":
-        posting = edits.create_draft()
+        if not request.session.session_key:
+            request.session.save()  # a key to count this browser's drafts by
+        try:
+            posting = edits.create_draft(request.session.session_key, client_address(request))
+        except edits.TooManyDrafts:
+            return render(request, "wizard/too_many_drafts.html", status=429)
         claim(request, posting)
         return redirect_to(request, FLOW.first_incomplete(posting).url(posting))
     return render(request, "wizard/start.html", {"price": JobPosting().price_display})

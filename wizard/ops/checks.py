@@ -56,6 +56,24 @@ def shared_state(app_configs, **kwargs):
     return found
 
 
+@checks.register("jobwizard", deploy=True)
+def client_address(app_configs, **kwargs):
+    """Behind a proxy that ends TLS, a proxy whose X-Forwarded-For nobody reads makes every
+    visitor the proxy (wizard.web.client)."""
+    if settings.DEBUG or not settings.SECURE_PROXY_SSL_HEADER or settings.TRUSTED_PROXY_COUNT:
+        return []
+    return [
+        checks.Warning(
+            "The app trusts a proxy's X-Forwarded-Proto (BEHIND_HTTPS_PROXY) but reads no "
+            "proxy's X-Forwarded-For: every visitor has the proxy's address, so one "
+            "visitor's wrong passwords and limits lock out and use up everyone's.",
+            hint="Set TRUSTED_PROXY_COUNT to the number of proxies that append to "
+            'X-Forwarded-For (docs/deploying.md, "Behind a proxy").',
+            id="jobwizard.W040",
+        )
+    ]
+
+
 # The emulators' addresses, as the settings name them, and the hosts that are this machine.
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"}
 _FAKESTRIPE_SECRET_KEY = "sk_test_jobwizard_fakestripe"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpResponse
 
 from wizard.ops import logs
+from wizard.web.client import client_address
 
 logger = logging.getLogger("wizard.request")
 
@@ -78,5 +79,6 @@ class RequestContextMiddleware:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": duration_ms,
+                "client": client_address(request),
             },
         )
