@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before anything reads the body (CSRF protection reads a multipart upload whole).
     "wizard.web.request_limit.RefuseOversizeBodies",
+    # Before anything parses a form: one not in UTF-8 is a 400 page (wizard.web.charset).
+    "wizard.web.charset.RefuseNonUtf8Forms",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
