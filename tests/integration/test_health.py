@@ -193,6 +193,15 @@ def test_the_token_and_staff_see_each_check(client, healthy, admin_client, setti
     assert response.json() == {"status": "failing"}
 
 
+@pytest.mark.parametrize("accept", ["0", "text/html;q=2", "*/*;q=x"])
+def test_an_unreadable_accept_header_is_not_a_server_error(client, healthy, accept):
+    """django-health-check raised ValueError on it: a 500 even with every check passing."""
+    response = client.get("/health/", HTTP_ACCEPT=accept, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert b"SchedulerHeartbeat" in response.content
+    assert client.get("/health/", HTTP_ACCEPT=accept).content == b"ok\n"
+
+
 def test_staff_who_are_not_active_or_not_staff_see_the_status_alone(client, healthy):
     from django.contrib.auth.models import User
 

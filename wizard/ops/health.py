@@ -21,10 +21,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.http.request import HttpHeaders
 from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
-from health_check.views import HealthCheckView
+from health_check.views import HealthCheckView, MediaType
 
 from wizard.ops import heartbeat
 from wizard.ops.metrics import authorized_by_token
@@ -87,9 +88,20 @@ async def may_see_details(request):
     return user.is_active and user.is_staff
 
 
+def readable_accept(request):
+    """django-health-check parses Accept strictly and raises on a value it cannot read
+    (`Accept: 0`), a 500: such a request is answered as if it accepted anything."""
+    try:
+        list(MediaType.parse_header(request.headers.get("Accept", "*/*")))
+    except ValueError:
+        request.META["HTTP_ACCEPT"] = "*/*"
+        request.headers = HttpHeaders(request.META)  # read from META once, and kept
+
+
 class Health(HealthCheckView):
     async def get(self, request, *args, **kwargs):
         if await may_see_details(request):
+            readable_accept(request)
             return await super().get(request, *args, **kwargs)
         with self.get_executor() as executor:
             results = await asyncio.gather(
