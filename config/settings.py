@@ -115,6 +115,7 @@ TEMPLATES = [
 
 FORM_RENDERER = "wizard.web.form_renderer.FormRenderer"
 
+
 # --- Database -------------------------------------------------------------
 # Connections are kept open (DATABASE_CONN_MAX_AGE seconds) and checked before each
 # reuse: a new PostgreSQL connection costs more than most requests and tasks (make bench),
