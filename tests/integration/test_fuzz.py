@@ -34,6 +34,7 @@ from wizard.postings.links import make_finish_later_token, make_manage_token
 
 pytestmark = pytest.mark.django_db
 
+METRICS_TOKEN = "fuzz-metrics-token"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 SEED = int(os.environ.get("FUZZ_SEED", "0"))
 PRIVATE_PREFIXES = ("admin/",)  # staff only: not fuzzed, except the login page below
@@ -118,6 +119,7 @@ header_values = st.one_of(
             "application/json",
             "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
             "Bearer x",
+            f"Bearer {METRICS_TOKEN}",  # /metrics, and /health/'s details
             "Basic Og==",
             "Basic %%%",
             "t=1,v1=00",
@@ -252,7 +254,7 @@ def world(settings, fakestripe, fakeproviders):
     healthy checks (a failing /health/ answers 500 by design)."""
     settings.DEBUG = False  # production's error handling
     settings.ALLOWED_HOSTS = ["testserver"]
-    settings.METRICS_TOKEN = "fuzz-metrics-token"
+    settings.METRICS_TOKEN = METRICS_TOKEN
     settings.PHONE_VERIFICATION_ENABLED = True
     heartbeat.beat()
     draft = posting_at("logo_ready", finish_later_nonce="n" * 22)
