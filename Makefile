@@ -1,6 +1,7 @@
 # Jobwizard: `make run` serves the app on local defaults, `make test` runs the suite,
 # `make soak` soaks the production shape under faults (minutes; see docs/soak.md),
-# `make bench` measures it under load (docs/performance.md).
+# `make bench` measures it under load (docs/performance.md), `make fuzz` fuzzes every public
+# endpoint with crafted requests at length (docs/deploying.md, "Crafted input").
 SHELL := /bin/bash
 PORT ?= 8000
 UV_VERSION := 0.13.9
@@ -11,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # The first Python >= 3.12 on PATH, else the newest under pyenv's versions folder.
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test lint install install-app migrate browser soak bench clean
+.PHONY: run test lint install install-app migrate browser soak bench fuzz clean
 
 UV := .uv/bin/uv
 define ensure-uv
@@ -51,6 +52,14 @@ lint: install
 
 test: install browser lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The fuzz test of crafted input (tests/integration/test_fuzz.py) at length: `make test` runs
+# it with a fixed sample of 15 examples per endpoint. Knobs: FUZZ_EXAMPLES (per endpoint),
+# FUZZ_SEED (0: Hypothesis's fixed sample; any other number: another sample, as fixed).
+FUZZ_EXAMPLES ?= 200
+FUZZ_SEED ?= 0
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(VENV)/bin/python -m pytest tests/integration/test_fuzz.py $(PYTEST_ARGS)
 
 # Not part of `make test`: it needs PostgreSQL (SOAK_DATABASE_URL) and takes minutes.
 soak: install-app

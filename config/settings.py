@@ -5,6 +5,7 @@ Every variable read here is listed in docs/configuration.md (tests/unit/test_doc
 
 import ipaddress
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before anything reads the body (CSRF protection reads a multipart upload whole).
     "wizard.web.request_limit.RefuseOversizeBodies",
+    # Before anything parses a form: one not in UTF-8 is a 400 page (wizard.web.charset).
+    "wizard.web.charset.RefuseNonUtf8Forms",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,15 +116,28 @@ TEMPLATES = [
 
 FORM_RENDERER = "wizard.web.form_renderer.FormRenderer"
 
+
 # --- Database -------------------------------------------------------------
 # Connections are kept open (DATABASE_CONN_MAX_AGE seconds) and checked before each
 # reuse: a new PostgreSQL connection costs more than most requests and tasks (make bench),
 # and the task worker closes a connection of age 0 after every task. The check makes a
 # connection lost meanwhile (a database restart) reconnect instead of failing the request.
+# A connection belongs to a thread, so only processes whose threads live on and serve
+# again keep one: gunicorn's workers (a fixed pool of WEB_THREADS) and the task worker.
+# runserver (`make run`) gives every browser connection a thread of its own, and each
+# such thread kept its database connection as long as the browser kept the HTTP one
+# open: they piled up until PostgreSQL refused more. Under runserver they are closed at
+# the end of every request, whatever DATABASE_CONN_MAX_AGE says.
+def conn_max_age(environ, argv):
+    if len(argv) > 1 and argv[1] == "runserver":
+        return 0
+    return int(environ.get("DATABASE_CONN_MAX_AGE", "60"))
+
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=conn_max_age(os.environ, sys.argv),
         conn_health_checks=True,
     )
 }

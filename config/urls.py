@@ -18,5 +18,7 @@ urlpatterns = [
 ]
 # The site's own 500 page, or its 503 page when the database is unreachable (wizard.web.errors).
 handler500 = "wizard.web.errors.server_error"
+# A request we cannot read (a crafted body or header): the 400 page, which reads nothing.
+handler400 = "wizard.web.errors.bad_request"
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,3 +1,5 @@
+import importlib
+
 from django.apps import AppConfig
 
 
@@ -18,3 +20,8 @@ class WizardConfig(AppConfig):
         from wizard.payments import checks as payment_checks  # noqa: F401  (the price)
         from wizard.payments import refund_kind, stripe_events  # noqa: F401
         from wizard.postings import events, review, transitions  # noqa: F401
+
+        # Every admin's bulk actions ignore posted ids that are not ids (django.contrib.admin
+        # comes first in INSTALLED_APPS: every app's admin is registered by now).
+        selected_ids = importlib.import_module("wizard.admin.selected_ids")
+        selected_ids.guard_every_admin()

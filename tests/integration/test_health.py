@@ -1,5 +1,6 @@
 """/health/ and its checks, each failing when its condition fails, and /health/live/."""
 
+import base64
 import os
 from datetime import timedelta
 from unittest import mock
@@ -16,9 +17,19 @@ from wizard.tasks import prune_old_task_rows
 
 pytestmark = pytest.mark.django_db
 
+TOKEN = "health-and-metrics-token"
+
+
+@pytest.fixture(autouse=True)
+def metrics_token(settings):
+    settings.METRICS_TOKEN = TOKEN
+
 
 def health(client):
-    response = client.get("/health/", HTTP_ACCEPT="application/json")
+    """Each check's result, as the monitoring sees them (with METRICS_TOKEN)."""
+    response = client.get(
+        "/health/", HTTP_ACCEPT="application/json", HTTP_AUTHORIZATION=f"Bearer {TOKEN}"
+    )
     return response.status_code, response.json()
 
 
@@ -128,6 +139,81 @@ def test_the_heartbeat_names_the_process_that_beat():
     beat = Heartbeat.objects.get(name="scheduler")
     assert beat.pid == os.getpid() and beat.host
     assert timezone.now() - beat.beat_at < timedelta(seconds=5)
+
+
+# --- What strangers see: the status only (issue 17, item 5) --------------------------------
+
+
+def stale_heartbeat():
+    Heartbeat.objects.update(beat_at=timezone.now() - timedelta(hours=1))
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        {"HTTP_ACCEPT": "application/json"},
+        {"HTTP_ACCEPT": "text/plain"},
+        {"HTTP_ACCEPT": "text/html"},
+        {"HTTP_ACCEPT": "application/openmetrics-text"},
+        {"QUERY_STRING": "format=json"},
+        {"QUERY_STRING": "format=atom"},
+        {"HTTP_AUTHORIZATION": "Bearer not-the-token"},
+    ],
+)
+def test_strangers_get_the_status_alone(client, healthy, asked):
+    ok = client.get("/health/", **asked)
+    assert ok.status_code == 200
+    assert ok.content.strip() in (b"ok", b'{"status": "ok"}')
+    stale_heartbeat()
+    failing = client.get("/health/", **asked)
+    assert failing.status_code == 500
+    assert failing.content.strip() in (b"failing", b'{"status": "failing"}')
+    for detail in (b"pid", b"heartbeat", b"Scheduler", b"Database", str(os.getpid()).encode()):
+        assert detail not in failing.content, detail
+    assert "no-store" in failing["Cache-Control"]
+
+
+def test_the_token_and_staff_see_each_check(client, healthy, admin_client, settings):
+    stale_heartbeat()
+    status, results = health(client)
+    assert status == 500 and f"pid {os.getpid()}" in result_of(results, "SchedulerHeartbeat")
+    response = admin_client.get("/health/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 500
+    assert f"pid {os.getpid()}" in result_of(response.json(), "SchedulerHeartbeat")
+    # Basic auth with the token as the password, as /metrics takes it.
+    basic = client.get(
+        "/health/",
+        HTTP_ACCEPT="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"prometheus:{TOKEN}".encode()).decode(),
+    )
+    assert "SchedulerHeartbeat" in "".join(basic.json())
+    # Without METRICS_TOKEN set, no header opens the details.
+    settings.METRICS_TOKEN = ""
+    response = client.get("/health/", HTTP_ACCEPT="application/json", HTTP_AUTHORIZATION="Bearer ")
+    assert response.json() == {"status": "failing"}
+
+
+@pytest.mark.parametrize("accept", ["0", "text/html;q=2", "*/*;q=x"])
+def test_an_unreadable_accept_header_is_not_a_server_error(client, healthy, accept):
+    """django-health-check raised ValueError on it: a 500 even with every check passing."""
+    response = client.get("/health/", HTTP_ACCEPT=accept, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert b"SchedulerHeartbeat" in response.content
+    assert client.get("/health/", HTTP_ACCEPT=accept).content == b"ok\n"
+
+
+def test_staff_who_are_not_active_or_not_staff_see_the_status_alone(client, healthy):
+    from django.contrib.auth.models import User
+
+    stale_heartbeat()
+    for user in (
+        User.objects.create_user("employer"),
+        User.objects.create_user("gone", is_staff=True, is_active=False),
+    ):
+        client.force_login(user)
+        assert client.get("/health/", HTTP_ACCEPT="application/json").json() == {
+            "status": "failing"
+        }
 
 
 def test_liveness_answers_before_the_host_check_and_the_database(client):

@@ -87,6 +87,7 @@ def shape(fakestripe, fakeproviders, s3_server, bucket, tmp_path):
         MAIL_FILE_PATH=str(mail),
         VAR_DIR=str(tmp_path / "var"),
         MEDIA_ROOT=str(tmp_path / "media"),
+        METRICS_TOKEN=METRICS_TOKEN,  # /health/ shows each check's result to the monitoring
         **DUMMY_CREDENTIALS,
     )
     fakestripe.configure(webhook_url=f"{base}/stripe/webhook/", webhook_secret=WEBHOOK_SECRET)
@@ -105,6 +106,9 @@ def shape(fakestripe, fakeproviders, s3_server, bucket, tmp_path):
         fakestripe.configure(webhook_url=None)
 
 
+METRICS_TOKEN = "process-shape-metrics-token"
+
+
 def wait_for(what, condition, processes, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -116,7 +120,10 @@ def wait_for(what, condition, processes, timeout):
 
 def healthy(base):
     try:
-        response = requests.get(f"{base}/health/", headers={"Accept": "application/json"})
+        response = requests.get(
+            f"{base}/health/",
+            headers={"Accept": "application/json", "Authorization": f"Bearer {METRICS_TOKEN}"},
+        )
     except requests.ConnectionError:
         return None
     return response.json() if response.status_code == 200 else None

@@ -142,6 +142,31 @@ def test_staff_without_the_review_permission_get_no_buttons_and_a_403(staff_with
     assert JobPosting.objects.get().status == Status.IN_REVIEW
 
 
+@pytest.mark.parametrize(
+    "status", [Status.IN_REVIEW, Status.PUBLISHED, Status.DRAFT, Status.REJECTED]
+)
+def test_staff_without_the_permission_learn_nothing_of_the_posting(staff_without_review, status):
+    """The permission is checked before the posting's state (issue 17, item 6): every
+    posting, and one that does not exist, answers the same 403 with no message."""
+    posting = posting_at(status)
+    missing = "00000000-0000-0000-0000-000000000000"
+    for name in review_names():
+        for object_id in (posting.pk, missing):
+            url = f"/admin/wizard/jobposting/{object_id}/transition/{name}/"
+            for method in (staff_without_review.get, staff_without_review.post):
+                response = method(url)
+                assert response.status_code == 403, (name, object_id)
+                assert status.label.lower().encode() not in response.content.lower()
+    assert not list(staff_without_review.get("/admin/").context["messages"])
+    assert JobPosting.objects.get().status == status
+
+
+def review_names():
+    from wizard.postings.review import STAFF_TRANSITIONS
+
+    return list(STAFF_TRANSITIONS)
+
+
 def test_bulk_approve_publishes_only_postings_in_review(admin_client):
     ready = [posting_at(Status.IN_REVIEW, title=f"Job {i}") for i in range(3)]
     draft = posting_at(Status.DRAFT)

@@ -73,9 +73,19 @@ class ReviewActions:
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def may_make(self, user, name):
+        """Whether the user holds the permission of transition `name` from any state: asked
+        before the posting is looked at, so that staff without it learn nothing of it."""
+        transitions = getattr(JobPosting, name)._django_fsm.transitions.values()
+        return any(transition.has_perm(None, user) for transition in transitions)
+
     def transition_view(self, request, object_id, name):
+        if name not in review.STAFF_TRANSITIONS:
+            raise Http404
+        if not self.may_make(request.user, name):
+            raise PermissionDenied
         posting = self.get_object(request, object_id)
-        if posting is None or name not in review.STAFF_TRANSITIONS:
+        if posting is None:
             raise Http404
         transition = next(
             (t for t in posting.get_available_status_transitions() if t.name == name), None

@@ -7,20 +7,28 @@
 - SchedulerHeartbeat: the scheduler's heartbeat is younger than
   SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS (the scheduler is running).
 
-Any failing check answers 500 (django-health-check's convention) with each check's result;
-ask for `Accept: application/json` or `?format=json` for a machine-readable answer.
+Any failing check answers 500 (django-health-check's convention). Each check's result
+(which names hosts, process ids, ages and queue sizes) is shown only to the monitoring
+that sends METRICS_TOKEN (as /metrics wants it) and to signed-in staff; anyone else gets
+the status alone: `ok` or `failing` (JSON `{"status": …}` when asked for JSON), with the
+same status code. Ask for `Accept: application/json` or `?format=json` for a
+machine-readable answer.
 """
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 
 from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.http.request import HttpHeaders
 from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
-from health_check.views import HealthCheckView
+from health_check.views import HealthCheckView, MediaType
 
 from wizard.ops import heartbeat
+from wizard.ops.metrics import authorized_by_token
 from wizard.ops.queue import aqueue_states
 
 
@@ -70,4 +78,43 @@ CHECKS = [
     SchedulerHeartbeat,
 ]
 
-health = HealthCheckView.as_view(checks=CHECKS)
+
+async def may_see_details(request):
+    """The monitoring (METRICS_TOKEN) and signed-in staff see each check's result."""
+    token = settings.METRICS_TOKEN
+    if token and authorized_by_token(request, token):
+        return True
+    user = await request.auser()
+    return user.is_active and user.is_staff
+
+
+def readable_accept(request):
+    """django-health-check parses Accept strictly and raises on a value it cannot read
+    (`Accept: 0`), a 500: such a request is answered as if it accepted anything."""
+    try:
+        list(MediaType.parse_header(request.headers.get("Accept", "*/*")))
+    except ValueError:
+        request.META["HTTP_ACCEPT"] = "*/*"
+        request.headers = HttpHeaders(request.META)  # read from META once, and kept
+
+
+class Health(HealthCheckView):
+    async def get(self, request, *args, **kwargs):
+        if await may_see_details(request):
+            readable_accept(request)
+            return await super().get(request, *args, **kwargs)
+        with self.get_executor() as executor:
+            results = await asyncio.gather(
+                *(check.get_result(executor) for check in self.get_checks())
+            )
+        failing = any(result.error for result in results)
+        status, code = ("failing", 500) if failing else ("ok", 200)
+        wants_json = request.GET.get("format") == "json" or "json" in request.headers.get(
+            "Accept", ""
+        )
+        if wants_json:
+            return JsonResponse({"status": status}, status=code)
+        return HttpResponse(f"{status}\n", content_type="text/plain; charset=utf-8", status=code)
+
+
+health = Health.as_view(checks=CHECKS)

@@ -187,7 +187,8 @@ REGISTRY = CollectorRegistry(auto_describe=False)
 REGISTRY.register(JobwizardCollector())
 
 
-def _authorized(request, token):
+def authorized_by_token(request, token):
+    """The request carries METRICS_TOKEN (Bearer, or basic auth's password)."""
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     credentials = credentials.strip()
     if scheme.lower() == "basic":
@@ -206,7 +207,7 @@ def metrics(request):
     token = settings.METRICS_TOKEN
     if not token:
         raise Http404("Metrics are off: set METRICS_TOKEN.")
-    if not _authorized(request, token):
+    if not authorized_by_token(request, token):
         response = HttpResponse("A valid METRICS_TOKEN is needed.\n", status=401)
         response["WWW-Authenticate"] = 'Basic realm="metrics"'
         return response

@@ -1,16 +1,19 @@
-"""The pages people see when something fails: the database gone (503), or a bug (500).
+"""The pages people see when something fails: the database gone (503), a bug (500), or a
+request we cannot read (400).
 
 A dropped or refused database connection is not a bug in the page: the visitor gets a
 503 with Retry-After, whether it happens in the view (the middleware) or in another
 middleware, such as the session being saved (the 500 handler, config.urls.handler500).
-Both pages render without a request or a context, so they cannot need the database.
+All render without a request or a context, so they cannot need the database. The 400 page
+(config.urls.handler400) is drawn without Django's `requires_csrf_token`: its CSRF check
+reads the body again, and a body that raised BadRequest once raises it again, a 500.
 """
 
 import logging
 import sys
 
 from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -54,3 +57,14 @@ def server_error(request):
     if isinstance(sys.exception(), DATABASE_ERRORS):
         return database_unavailable()
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def bad_request_page():
+    response = HttpResponseBadRequest(loader.get_template("400.html").render())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def bad_request(request, exception):
+    """handler400: the site's 400 page; it reads nothing from the request."""
+    return bad_request_page()
