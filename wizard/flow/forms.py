@@ -29,10 +29,13 @@ class SeenTextField(forms.CharField):
 
     multiline = False
 
-    def __init__(self, *, max_length=None, min_length=None, **kwargs):
+    def __init__(self, *, max_length=None, min_length=None, storage_max=None, **kwargs):
+        # max_length (the model's) is counted in characters as seen; the column's limit
+        # counts code points, which the marks and joiners a script needs add to.
         self.max_visible = max_length
         self.min_visible = min_length
-        # The database's own limit (in code points) stays the model's to check.
+        self.storage_max = storage_max if storage_max is not None else max_length
+        # No maxlength attribute: the browser would count code units, not what is seen.
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -54,6 +57,12 @@ class SeenTextField(forms.CharField):
         if self.max_visible is not None and length > self.max_visible:
             raise forms.ValidationError(
                 f"Keep this to {self.max_visible} characters (it has {length}).",
+                code="max_length",
+            )
+        if self.storage_max is not None and len(value) > self.storage_max:
+            raise forms.ValidationError(
+                f"Keep this shorter: with its accents and marks it is more than we can keep "
+                f"({len(value)} of {self.storage_max} code points).",
                 code="max_length",
             )
         if self.min_visible is not None and length < self.min_visible:
@@ -137,10 +146,6 @@ class DetailsForm(forms.ModelForm):
         for name, field in self.fields.items():
             if name in self.REQUIRED:
                 field.widget.attrs["required"] = True
-            if isinstance(field, SeenTextField):
-                field.max_visible = JobPosting.VISIBLE_MAX_LENGTHS[name]
-                # The browser's maxlength counts code units, not what is seen: left out.
-                field.widget.attrs.pop("maxlength", None)
 
     def clean_description(self):
         description = self.cleaned_data["description"]

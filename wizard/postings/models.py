@@ -99,18 +99,15 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     # a verified phone number): a step's completion is decided from its own data.
     step_data = models.JSONField(default=dict, blank=True)
 
-    # Free text is limited in characters as people see them (VISIBLE_MAX_LENGTHS, the
-    # wizard's forms: wizard/postings/text.py); the columns leave room for the combining
-    # marks and joiners a script needs on top (up to four a character).
-    company_name = models.CharField(max_length=480, blank=True)
+    company_name = models.CharField(max_length=120, blank=True)
     logo = models.ImageField(blank=True, max_length=255)
-    title = models.CharField(max_length=480, blank=True)
+    title = models.CharField(max_length=120, blank=True)
     # Where the job is (see clean_location): an on-site or hybrid job has an office
     # (city, optional region, country); a fully remote job has none, but names the
     # countries its applicants may live in. Blank only on a draft not yet that far.
     workplace = models.CharField(max_length=10, choices=Workplace.choices, blank=True)
-    city = models.CharField(max_length=400, blank=True)
-    region = models.CharField(max_length=400, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
     country = CountryField(blank=True)
     # An explicit max_length (every code and comma), so that a django-countries release
     # with another country does not ask for a migration.
@@ -433,15 +430,6 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         pass
 
     # What the employer writes on the details step (wizard.flow.forms.DetailsForm).
-    # The most characters people see in each free-text field (wizard/postings/text.py).
-    VISIBLE_MAX_LENGTHS = {
-        "company_name": 120,
-        "title": 120,
-        "city": 100,
-        "region": 100,
-        "description": 10_000,
-    }
-
     DETAILS_FIELDS = [
         "company_name",
         "title",
