@@ -96,7 +96,7 @@ def test_a_description_of_thirty_visible_characters_is_enough(client, draft):
 def test_maximum_lengths_count_what_is_seen(client, draft):
     too_long = save(client, draft, title="a" * 121)
     assert too_long.status_code == 422
-    assert b"Keep this to 120 characters (it has 121)" in too_long.content
+    assert b"Use at most 120 characters (this has 121)" in too_long.content
     # Invisible padding counts for nothing, and is not kept.
     padded = save(client, draft, title="Dev" + "\u200b" * 400, company_name="Acme" + "\u2060" * 400)
     assert padded.status_code == 302

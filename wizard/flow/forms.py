@@ -56,7 +56,7 @@ class SeenTextField(forms.CharField):
         length = text.visible_length(value)
         if self.max_visible is not None and length > self.max_visible:
             raise forms.ValidationError(
-                f"Keep this to {self.max_visible} characters (it has {length}).",
+                f"Use at most {self.max_visible} characters (this has {length}).",
                 code="max_length",
             )
         if self.storage_max is not None and len(value) > self.storage_max:
