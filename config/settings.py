@@ -559,6 +559,9 @@ BOT_CHECK_VERIFY_URL = os.environ.get("BOT_CHECK_VERIFY_URL") or (
     else FAKEPROVIDERS_URL + _bot_check.emulator_path
 )
 BOT_CHECK_FAIL_OPEN = env_bool("BOT_CHECK_FAIL_OPEN", False)
+# The hostnames a bot-check token may have been solved on (Django's ALLOWED_HOSTS patterns:
+# ".example.com" takes its subdomains); empty: SITE_URL's host and ALLOWED_HOSTS, less "*".
+BOT_CHECK_HOSTNAMES = env_list("BOT_CHECK_HOSTNAMES", [])
 
 PHONE_VERIFICATION_ENABLED = env_bool("PHONE_VERIFICATION_ENABLED", False)
 PHONE_CODE_RESEND_SECONDS = int(os.environ.get("PHONE_CODE_RESEND_SECONDS", "60"))

@@ -4,7 +4,11 @@ POST secret, response and optional remoteip (form-encoded; Turnstile also JSON a
 idempotency_key); the answer is always 200 with {"success", "error-codes", ...}.
 Accepted: the providers' documented test secrets with their documented test tokens
 (the token alone, or followed by "." and any suffix, so that each solve can be unique);
-the reCAPTCHA test secret accepts any token. Every token is spent once verified: the next
+the reCAPTCHA test secret accepts any token. A token may also say where it was solved, as
+the real widget's would: ";hostname=<host>" and ";action=<action>" after it (the emulated
+widget adds them); a successful answer reports them (else the configured hostname, and no
+action, or reCAPTCHA's "submit"), so a test can show a token solved on another site, or
+for another action, refused. Every token is spent once verified: the next
 verify of it gives timeout-or-duplicate (Turnstile replays the first answer instead when
 the same idempotency_key comes again). The literal FAIL.DUMMY.TOKEN always fails with
 invalid-input-response.
@@ -82,28 +86,41 @@ class SiteVerify:
             response = self._answer(provider, False, ["invalid-input-response"])
         elif mode == "spent":
             response = self._answer(provider, False, ["timeout-or-duplicate"])
-        elif mode == "pass" and not _is_test_token(token, TEST_TOKENS[provider]):
+        elif mode == "pass" and not _is_test_token(_solved(token)[0], TEST_TOKENS[provider]):
             response = self._answer(provider, False, ["invalid-input-response"])
         else:
-            response = self._answer(provider, True, [])
+            response = self._answer(provider, True, [], _solved(token)[1])
         if token != FAIL_TOKEN:
             self.spent[(provider, token)] = (idempotency_key or None, _json_of(response))
         return response
 
-    def _answer(self, provider: str, success: bool, errors: list) -> Response:
+    def _answer(self, provider: str, success: bool, errors: list, solved=None) -> Response:
         body = {"success": success, "error-codes": errors}
         if success:
+            solved = solved or {}
             body["challenge_ts"] = self.clock.iso()
-            body["hostname"] = self.config.siteverify_hostname
+            body["hostname"] = solved.get("hostname") or self.config.siteverify_hostname
             if provider == "turnstile":
-                body.update(action="", cdata="", metadata={"interactive": False})
+                action = solved.get("action", "")
+                body.update(action=action, cdata="", metadata={"interactive": False})
             elif provider == "hcaptcha":
                 body["credit"] = False
             else:  # reCAPTCHA v3 scores each solve
-                body.update(score=0.9, action="submit")
+                body.update(score=0.9, action=solved.get("action", "submit"))
         if provider == "turnstile":
             body["messages"] = []
         return json_response(200, body)
+
+
+def _solved(token: str) -> tuple[str, dict]:
+    """The token proper, and where it says it was solved (";hostname=…;action=…")."""
+    token, *claims = token.split(";")
+    where = {}
+    for claim in claims:
+        name, _, value = claim.partition("=")
+        if name in ("hostname", "action"):
+            where[name] = value
+    return token, where
 
 
 def _is_test_token(token: str, test_token: str) -> bool:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from tests.conftest import VALID_DETAILS, step_url
 from tests.factories import own, posting_at
 from tests.integration.test_payment import pay_and_return
-from wizard.effects.email import Email, compose, queue_email
+from wizard.effects.email import UNPROVEN_ADDRESS, Email, compose, queue_email
 from wizard.models import JobPosting, Status
 
 pytestmark = pytest.mark.django_db
@@ -152,8 +152,11 @@ def test_every_email_keeps_the_title_and_company_as_typed(email):
     with transaction.atomic():
         effect = queue_email(posting, email)
     message = compose(effect)
-    assert TITLE in message.subject
-    assert TITLE in message.body
+    if email in UNPROVEN_ADDRESS:  # relays no typed text at all (test_finish_later_relay.py)
+        assert TITLE not in message.subject + message.body
+    else:
+        assert TITLE in message.subject
+        assert TITLE in message.body
     if email in (Email.CONFIRMATION, Email.APPROVED):
         assert COMPANY in message.body
     if email == Email.REJECTED:

@@ -131,3 +131,35 @@ def test_a_large_jpeg_is_decoded_reduced_and_accepted(settings):
     png = reencode_logo(SimpleUploadedFile("photo.jpg", photo, content_type="image/jpeg"))
     with Image.open(BytesIO(png)) as logo:
         assert max(logo.size) == settings.LOGO_MAX_DIMENSION
+
+
+def jpeg_with_orientation(orientation):
+    """A real JPEG, 40 wide and 20 tall as stored, red in its top-left corner, whose EXIF
+    orientation tag (0x0112) says how to turn it for display."""
+    image = Image.new("RGB", (40, 20), "white")
+    image.paste((255, 0, 0), (0, 0, 10, 10))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = BytesIO()
+    image.save(out, format="JPEG", quality=95, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_logo_is_turned_the_way_its_exif_orientation_says():
+    data = jpeg_with_orientation(6)  # "rotate 90° clockwise to display", as phones write it
+    with Image.open(BytesIO(data)) as original:
+        assert original.getexif()[0x0112] == 6
+        assert original.size == (40, 20)
+    result = decoded(reencode_logo(upload(data, "photo.jpg", "image/jpeg")))
+    assert result.size == (20, 40)  # upright: portrait, as the phone showed it
+    # Turned clockwise, the stored top-left corner is now the top-right.
+    red, top_left = result.getpixel((15, 4)), result.getpixel((4, 4))
+    assert red[0] > 200 and red[1] < 60
+    assert top_left[:3] == (255, 255, 255) or min(top_left[:3]) > 230
+    assert 0x0112 not in result.getexif()
+
+
+@pytest.mark.parametrize(("orientation", "size"), [(1, (40, 20)), (3, (40, 20)), (8, (20, 40))])
+def test_every_orientation_is_applied(orientation, size):
+    result = decoded(reencode_logo(upload(jpeg_with_orientation(orientation), "p.jpg")))
+    assert result.size == size

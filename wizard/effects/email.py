@@ -103,11 +103,20 @@ def send_again(posting, email):
     return runner.queue_again(posting, KIND, email, cooldown=cooldown)
 
 
+# Emails sent to an address nobody has proven to own: they must not relay a visitor's words
+# (a title "URGENT call +1-900-…" to a stranger's inbox, from our domain).
+UNPROVEN_ADDRESS = frozenset({Email.FINISH_LATER})
+
+
 def compose(effect, **context):
     """The message for an email effect, rendered now from the posting as it is now.
 
     Every attempt carries the effect's id and attempt number, in a header and as
     provider metadata, so that a duplicate sent after a crash can be recognised.
+
+    An email to an address that has not proven itself (UNPROVEN_ADDRESS: anyone may type
+    any address to get a "finish later" link) carries no text a visitor typed: its
+    templates get no posting to quote, only our own words and the link.
     """
     posting = effect.posting
     context = {
@@ -116,6 +125,8 @@ def compose(effect, **context):
         **_links(effect),
         **context,
     }
+    if effect.name in UNPROVEN_ADDRESS:
+        del context["posting"]
     subject = render_plain_text(f"emails/{effect.name}_subject.txt", context)
     body = render_plain_text(f"emails/{effect.name}_body.txt", context)
     message = EmailMessage(

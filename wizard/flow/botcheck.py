@@ -5,11 +5,18 @@ The payment form carries the bot-check provider's one-time token (`field_name()`
 must be refused. Locally (the provider's test secret, i.e. the emulator) the widget is
 emulated by static/js/botcheck.js, which fills the field with a fresh test token the
 server rendered into the page (each token can be verified once).
+
+A genuine token is not enough: it must have been solved on our site (the verdict's
+`hostname`, compared with `allowed_hostnames()`), and, where the provider's widget takes
+an action (Turnstile), for this form (`ACTION`). A token solved on another site that
+uses the same provider, or for another of our forms, is refused.
 """
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.http.request import split_domain_port, validate_host
 
 from wizard.providers import siteverify
 from wizard.providers.errors import ProviderRefused, ProviderUnavailable
@@ -24,6 +31,14 @@ MISSING = (
 FAILED = "We couldn't confirm that you're human. Please try again."
 SPENT = "That human check has expired or was already used. Please try again."
 UNAVAILABLE = "We couldn't check that you're human just now; please try again in a moment."
+
+# What the payment form's widget is solved for (Turnstile's data-action).
+ACTION = "pay"
+# The hostnames the providers' real services report for their documented test keys
+# (which pass every token anyway): accepted only with the test secret.
+TEST_KEY_HOSTNAMES = frozenset(
+    {"example.com", "dummy-key-pass", "dummy-key-pass.cloudflare.com", "testkey.google.com"}
+)
 
 
 class BotCheckFailed(Exception):
@@ -41,20 +56,51 @@ def emulated():
     return settings.BOT_CHECK_SECRET_KEY == provider.test_secret
 
 
-def widget_context():
+def widget_context(request):
     """What the payment template needs to show the widget (or its local emulation)."""
     provider = siteverify.provider()
     is_emulated = emulated()
+    action = ACTION if provider.has_action else ""
+    test_token = ""
+    if is_emulated:  # solved here, for this form, as the real widget's token would be
+        hostname, _port = split_domain_port(request.get_host())
+        test_token = siteverify.fresh_test_token(hostname=hostname, action=action or None)
     return {
         "botcheck": {
             "provider": provider.name,
             "field_name": provider.field_name,
             "site_key": settings.BOT_CHECK_SITE_KEY,
             "script_url": provider.script_url,
+            "action": action,
             "emulated": is_emulated,
-            "test_token": siteverify.fresh_test_token() if is_emulated else "",
+            "test_token": test_token,
         }
     }
+
+
+def allowed_hostnames():
+    """The hostnames a token may have been solved on: BOT_CHECK_HOSTNAMES, or else SITE_URL's
+    host and ALLOWED_HOSTS (without "*", which would let any site's token in)."""
+    if settings.BOT_CHECK_HOSTNAMES:
+        return list(settings.BOT_CHECK_HOSTNAMES)
+    site = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    return [host for host in [site, *settings.ALLOWED_HOSTS] if host and host != "*"]
+
+
+def solved_here(verdict):
+    """Whether a successful verdict was solved on our site, for this form."""
+    test_keys = emulated()
+    hostname = (verdict.hostname or "").lower().rstrip(".")
+    if not hostname or not validate_host(hostname, allowed_hostnames()):
+        if not (test_keys and hostname in TEST_KEY_HOSTNAMES):
+            logger.warning("Bot check: a token solved on %r refused", verdict.hostname)
+            return False
+    if siteverify.provider().has_action and verdict.action != ACTION:
+        # The dummy widget of the test keys reports no action.
+        if not (test_keys and not verdict.action):
+            logger.warning("Bot check: a token solved for action %r refused", verdict.action)
+            return False
+    return True
 
 
 def verify(request):
@@ -79,5 +125,7 @@ def verify(request):
             raise BotCheckFailed(MISSING)
         if "timeout-or-duplicate" in verdict.error_codes:
             raise BotCheckFailed(SPENT)
+        raise BotCheckFailed(FAILED)
+    if not solved_here(verdict):
         raise BotCheckFailed(FAILED)
     return verdict

@@ -3,7 +3,7 @@ from django.forms.utils import ErrorDict
 from django_countries import countries
 
 from wizard.flow.widgets import LongSelect, LongSelectMultiple
-from wizard.postings import logos, markdown
+from wizard.postings import logos, markdown, text
 from wizard.postings.models import Currency, EmploymentType, JobPosting, Workplace
 
 
@@ -23,10 +23,73 @@ class LogoForm(forms.Form):
         return upload
 
 
+class SeenTextField(forms.CharField):
+    """Free text as people see it (wizard/postings/text.py): cleaned before it is checked,
+    its lengths counted in visible characters, and refused when it shows as nothing."""
+
+    multiline = False
+
+    def __init__(self, *, max_length=None, min_length=None, storage_max=None, **kwargs):
+        # max_length (the model's) is counted in characters as seen; the column's limit
+        # counts code points, which the marks and joiners a script needs add to.
+        self.max_visible = max_length
+        self.min_visible = min_length
+        self.storage_max = storage_max if storage_max is not None else max_length
+        # No maxlength attribute: the browser would count code units, not what is seen.
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        typed = super().to_python(value)
+        cleaned = text.clean(typed, multiline=self.multiline)
+        if typed and not cleaned:
+            raise forms.ValidationError(
+                "This shows as nothing: it holds only spaces or invisible characters. "
+                "Type it in letters or digits.",
+                code="invisible",
+            )
+        return cleaned
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        length = text.visible_length(value)
+        if self.max_visible is not None and length > self.max_visible:
+            raise forms.ValidationError(
+                f"Use at most {self.max_visible} characters (this has {length}).",
+                code="max_length",
+            )
+        if self.storage_max is not None and len(value) > self.storage_max:
+            raise forms.ValidationError(
+                f"Keep this shorter: with its accents and marks it is more than we can keep "
+                f"({len(value)} of {self.storage_max} code points).",
+                code="max_length",
+            )
+        if self.min_visible is not None and length < self.min_visible:
+            raise forms.ValidationError(
+                f"Write at least {self.min_visible} characters (it has {length}).",
+                code="min_length",
+            )
+
+
+class SeenMultilineTextField(SeenTextField):
+    """The same, keeping line breaks (a description)."""
+
+    multiline = True
+
+
 class DetailsForm(forms.ModelForm):
     class Meta:
         model = JobPosting
         fields = JobPosting.DETAILS_FIELDS
+        # What the employer types is kept as it will be seen (wizard/postings/text.py).
+        field_classes = {
+            "company_name": SeenTextField,
+            "title": SeenTextField,
+            "city": SeenTextField,
+            "region": SeenTextField,
+            "description": SeenMultilineTextField,
+        }
         labels = {
             "title": "Job title",
             "workplace": "Workplace",
@@ -85,9 +148,10 @@ class DetailsForm(forms.ModelForm):
                 field.widget.attrs["required"] = True
 
     def clean_description(self):
-        description = self.cleaned_data["description"].strip()
-        # Counted as readers see it: Markdown's marks (**, #, -) are not words.
-        if len(markdown.render_text(description)) < self.DESCRIPTION_MIN_LENGTH:
+        description = self.cleaned_data["description"]
+        # Counted as readers see it: Markdown's marks (**, #, -) are not words, and
+        # invisible characters are not characters (the field has removed them).
+        if text.visible_length(markdown.render_text(description)) < self.DESCRIPTION_MIN_LENGTH:
             raise forms.ValidationError(
                 f"Describe the job in at least {self.DESCRIPTION_MIN_LENGTH} characters: "
                 "what the work is, and who you are looking for."

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP"}
 LOGO_PREFIX = "logos"
@@ -25,7 +25,9 @@ def reencode_logo(upload):
     """Return the upload re-encoded as PNG bytes, or raise ValidationError.
 
     Decoding the pixels and writing a fresh file drops EXIF data, comments and
-    anything appended after the image data (a PNG+HTML polyglot, say).
+    anything appended after the image data (a PNG+HTML polyglot, say). The image is first
+    turned the way its EXIF orientation says (a phone's photo tagged "rotate 90°"), since
+    the tag does not survive the re-encoding.
     """
     if upload.size > settings.LOGO_MAX_UPLOAD_BYTES:
         limit_mb = settings.LOGO_MAX_UPLOAD_BYTES / (1024 * 1024)
@@ -48,7 +50,7 @@ def reencode_logo(upload):
                         "The logo has too many pixels to process safely.", code="too_many_pixels"
                     )
                 image.load()
-                logo = _bounded(image)
+                logo = _bounded(ImageOps.exif_transpose(image))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
             "The logo has too many pixels to process safely.", code="too_many_pixels"

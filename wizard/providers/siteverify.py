@@ -26,6 +26,9 @@ class BotCheckProvider:
     test_site_key: str  # documented test keys: the widget always passes...
     test_secret: str  # ...and siteverify accepts...
     test_token: str  # ...this token
+    # Whether the widget takes an action (Turnstile's data-action), reported back in the
+    # verdict: the bot check then compares it with the form's.
+    has_action: bool = False
 
 
 PROVIDERS = {
@@ -38,6 +41,7 @@ PROVIDERS = {
         test_site_key="1x00000000000000000000AA",
         test_secret="1x0000000000000000000000000000000AA",
         test_token="XXXX.DUMMY.TOKEN.XXXX",
+        has_action=True,
     ),
     "hcaptcha": BotCheckProvider(
         name="hcaptcha",
@@ -96,11 +100,17 @@ def test_token() -> str:
     return provider().test_token
 
 
-def fresh_test_token() -> str:
+def fresh_test_token(hostname: str | None = None, action: str | None = None) -> str:
     """A unique variant of the test token, for the emulator only: it spends each token
     once verified, so a widget emulation that must pass more than once needs a new one
-    per solve, as a real widget produces."""
-    return f"{provider().test_token}.{uuid.uuid4().hex}"
+    per solve, as a real widget produces. `hostname` and `action` say where the emulated
+    widget was solved; the emulator reports them in its verdict, as a real provider does."""
+    token = f"{provider().test_token}.{uuid.uuid4().hex}"
+    if hostname:
+        token += f";hostname={hostname}"
+    if action:
+        token += f";action={action}"
+    return token
 
 
 def verify(token: str, remote_ip: str | None = None, idempotency_key: str | None = None):

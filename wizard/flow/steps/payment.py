@@ -29,13 +29,20 @@ class PaymentStep(Step):
     def context(self, posting, **extra):
         if posting.is_payment_processing:  # no Pay button, so no bot check either
             return {"price": posting.price_display, "processing": processing(posting), **extra}
-        # A fresh bot-check token (emulator) each time the page is drawn: each is spent once.
-        return {"price": posting.price_display, **botcheck.widget_context(), **extra}
+        return {"price": posting.price_display, **extra}
+
+    def render(self, request, posting, context=None, status=200):
+        context = context or self.context(posting)
+        if "processing" not in context:
+            # A fresh bot-check token (emulator) each time the page is drawn: each is spent
+            # once, and names the host it was solved on (the request's).
+            context = {**botcheck.widget_context(request), **context}
+        return super().render(request, posting, context, status)
 
     def get(self, request, posting):
         if request.GET.get("cancelled"):
             messages.info(request, "Payment cancelled. You have not been charged.")
-        return super().get(request, posting)
+        return self.render(request, posting)
 
     def post(self, request, posting):
         if posting.is_payment_processing:  # a stale tab: its money is on its way already

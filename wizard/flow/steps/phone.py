@@ -20,12 +20,14 @@ from wizard.flow import edits
 from wizard.flow.navigation import go_to_step
 from wizard.flow.steps.base import Step
 from wizard.payments.exceptions import PaymentError
+from wizard.postings.text import ascii_digits
 from wizard.providers import twilio_verify
 from wizard.providers.errors import ProviderRefused, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
-E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+# ASCII digits only (\d would match any script's): numbers are kept and sent as E.164.
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 UNAVAILABLE = "The SMS service is unavailable just now; please try again in a moment."
 
 
@@ -39,7 +41,9 @@ class PhoneNumberForm(forms.Form):
     )
 
     def clean_phone(self):
-        number = re.sub(r"[\s().-]", "", self.cleaned_data["phone"])
+        # Digits in any script (full-width, Arabic-Indic…) as ASCII; any dash or space.
+        number = ascii_digits(self.cleaned_data["phone"])
+        number = re.sub(r"[\s().\-\u2010-\u2015\u2212]", "", number)
         if number.startswith("00"):
             number = "+" + number[2:]
         if not E164.match(number):
@@ -58,8 +62,9 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self):
-        code = self.cleaned_data["code"].strip().replace(" ", "")
-        if not code.isdigit() or not 4 <= len(code) <= 10:
+        # Typed in any script's digits, sent to the provider in ASCII.
+        code = "".join(ascii_digits(self.cleaned_data["code"]).split())
+        if not (code.isascii() and code.isdigit()) or not 4 <= len(code) <= 10:
             raise forms.ValidationError("Enter the code from the SMS: digits only.")
         return code
 
