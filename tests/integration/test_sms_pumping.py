@@ -5,10 +5,13 @@ session, client address and site-wide); /metrics counts the SMS of the last hour
 import logging
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.test import Client
 
 from tests.conftest import step_url
 from tests.factories import own, posting_at
+from tests.integration.test_concurrency import run_at_once
 from wizard import limits
 from wizard.models import JobPosting
 from wizard.providers.siteverify import field_name, fresh_test_token
@@ -184,3 +187,31 @@ def test_the_metric_counts_the_sms_of_the_last_hour(client, phone_on, fakeprovid
     text = body.content.decode()
     assert "jobwizard_sms_sent_last_hour 2.0" in text
     assert "jobwizard_sms_limit_per_hour 200.0" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_simultaneous_sends_from_one_draft_text_exactly_three_numbers(phone_on, fakeproviders):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "simultaneous requests need PostgreSQL's row locks (SQLite runs one writer at a "
+            "time); run with DATABASE_URL=postgres://…"
+        )
+    phone_on.PHONE_SMS_PER_SESSION_PER_HOUR = phone_on.PHONE_SMS_PER_CLIENT_PER_HOUR = 100
+    first = Client()
+    posting = draft(first)
+    cookie = first.cookies[settings.SESSION_COOKIE_NAME].value
+    browsers = []
+    for number in NUMBERS[:10]:  # ten tabs of one browser, each a different number
+        tab = Client()
+        tab.cookies[settings.SESSION_COOKIE_NAME] = cookie
+        browsers.append((tab, number))
+    pending = iter(browsers)
+
+    def one():
+        tab, number = next(pending)
+        return send(tab, posting, number).status_code
+
+    results = run_at_once(10, one)
+    assert sent(fakeproviders) == 3 == settings.PHONE_NUMBERS_PER_DRAFT
+    assert limits.SMS_NUMBERS_PER_DRAFT.uses(str(posting.pk)) == 3
+    assert results.count(422) >= 7
