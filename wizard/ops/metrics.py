@@ -20,7 +20,7 @@ token as the password (any user name).
 | jobwizard_refunds_failed | | > 0 |
 | jobwizard_scheduler_heartbeat_age_seconds | | > 3 intervals (+Inf: never beaten) |
 | jobwizard_postings | status | (context: the review queue is status="in_review") |
-| jobwizard_sms_sent_last_hour | | > half of jobwizard_sms_limit_per_hour (docs/effects.md) |
+| jobwizard_sms_sent_last_hour | | > half of jobwizard_sms_limit_per_hour (docs/deploying.md) |
 | jobwizard_sms_limit_per_hour | | (context: PHONE_SMS_PER_HOUR, the site-wide cap) |
 """
 

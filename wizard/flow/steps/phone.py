@@ -12,7 +12,7 @@ have passed the bot check once (`human` in its data; the "send code" form carrie
 widget until then); and the caps of wizard.limits must allow one more SMS: different
 numbers per draft (`numbers` in its data lists those texted), SMS per browser session,
 per client address and per hour site-wide. A refused SMS is explained on the page and
-nothing is sent. docs/effects.md ("SMS") has the policy and the alert.
+nothing is sent. docs/deploying.md ("SMS pumping") has the policy and the alert.
 """
 
 import logging
