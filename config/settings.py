@@ -565,6 +565,31 @@ BOT_CHECK_HOSTNAMES = env_list("BOT_CHECK_HOSTNAMES", [])
 
 PHONE_VERIFICATION_ENABLED = env_bool("PHONE_VERIFICATION_ENABLED", False)
 PHONE_CODE_RESEND_SECONDS = int(os.environ.get("PHONE_CODE_RESEND_SECONDS", "60"))
+# SMS pumping (wizard.flow.steps.phone, wizard.limits): how many different numbers one
+# draft may text, how many SMS one browser session and one client address may ask for in
+# an hour, and how many the whole site sends in an hour (across all numbers).
+PHONE_NUMBERS_PER_DRAFT = int(os.environ.get("PHONE_NUMBERS_PER_DRAFT", "3"))
+PHONE_SMS_PER_SESSION_PER_HOUR = int(os.environ.get("PHONE_SMS_PER_SESSION_PER_HOUR", "5"))
+PHONE_SMS_PER_CLIENT_PER_HOUR = int(os.environ.get("PHONE_SMS_PER_CLIENT_PER_HOUR", "5"))
+PHONE_SMS_PER_HOUR = int(os.environ.get("PHONE_SMS_PER_HOUR", "200"))
+for _name in (
+    "PHONE_NUMBERS_PER_DRAFT",
+    "PHONE_SMS_PER_SESSION_PER_HOUR",
+    "PHONE_SMS_PER_CLIENT_PER_HOUR",
+    "PHONE_SMS_PER_HOUR",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+# Destinations: ISO 3166 country codes whose numbers may be texted (empty: every country
+# but the refused ones), and those refused whatever the allow-list says. Numbers that are
+# not plain mobile numbers (premium-rate, shared-cost, satellite, personal, UAN, VoIP,
+# pager, global services) are refused always.
+PHONE_VERIFICATION_COUNTRIES = [
+    item.upper() for item in env_list("PHONE_VERIFICATION_COUNTRIES", [])
+]
+PHONE_VERIFICATION_REFUSED_COUNTRIES = [
+    item.upper() for item in env_list("PHONE_VERIFICATION_REFUSED_COUNTRIES", ["CU"])
+]
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 if TWILIO_AUTH_TOKEN:
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")

@@ -17,7 +17,6 @@ uses older than their window are deleted by the periodic maintenance (`prune_use
 
 Every limit the app applies is named in LIMITS below, with the setting that holds its
 number; docs/configuration.md ("Limits") lists them all (tests/unit/test_docs.py checks).
-The SMS caps of the phone step are meant to be added here the same way.
 """
 
 from dataclasses import dataclass
@@ -136,10 +135,22 @@ LINKS_PER_SESSION = Limit(
 LINKS_PER_CLIENT = Limit(
     "finish_later.client", "FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR", HOUR, "client address"
 )
+# The phone step's SMS (wizard.flow.steps.phone): different numbers one draft may text
+# (counted once per new number; the window outlives any draft), then every SMS asked for.
+MONTH = timedelta(days=30)  # longer than any draft is kept
+SMS_NUMBERS_PER_DRAFT = Limit("sms.draft", "PHONE_NUMBERS_PER_DRAFT", MONTH, "draft")
+SMS_PER_SESSION = Limit("sms.session", "PHONE_SMS_PER_SESSION_PER_HOUR", HOUR, "browser session")
+SMS_PER_CLIENT = Limit("sms.client", "PHONE_SMS_PER_CLIENT_PER_HOUR", HOUR, "client address")
+SMS_SITE_WIDE = Limit("sms.all", "PHONE_SMS_PER_HOUR", HOUR, "site (all numbers)")
+SITE = "all"  # SMS_SITE_WIDE's one key
 LIMITS = [
     DRAFTS_PER_SESSION,
     DRAFTS_PER_CLIENT,
     LINKS_TO_ADDRESS,
     LINKS_PER_SESSION,
     LINKS_PER_CLIENT,
+    SMS_NUMBERS_PER_DRAFT,
+    SMS_PER_SESSION,
+    SMS_PER_CLIENT,
+    SMS_SITE_WIDE,
 ]

@@ -22,6 +22,8 @@ def test_every_counted_limit_is_in_the_table_with_its_default():
         (row,) = [row for row in rows if f"`{limit.name}`" in row]
         assert f"`{limit.setting}`" in row, limit
         default = getattr(settings, limit.setting)
-        window = {limits.HOUR: "an hour", limits.DAY: "in 24 hours"}[limit.window]
+        window = {limits.HOUR: "an hour", limits.DAY: "in 24 hours", limits.MONTH: "in 30 days"}[
+            limit.window
+        ]
         assert f"| {default} {window} |" in row, (limit, row)
         assert limit.per in row, limit

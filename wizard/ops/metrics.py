@@ -20,6 +20,8 @@ token as the password (any user name).
 | jobwizard_refunds_failed | | > 0 |
 | jobwizard_scheduler_heartbeat_age_seconds | | > 3 intervals (+Inf: never beaten) |
 | jobwizard_postings | status | (context: the review queue is status="in_review") |
+| jobwizard_sms_sent_last_hour | | > half of jobwizard_sms_limit_per_hour (docs/deploying.md) |
+| jobwizard_sms_limit_per_hour | | (context: PHONE_SMS_PER_HOUR, the site-wide cap) |
 """
 
 import base64
@@ -39,6 +41,7 @@ from django_tasks_db.models import DBTaskResult
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from wizard import limits
 from wizard.jobs.kinds import kind_names
 from wizard.jobs.models import Job
 from wizard.ops import heartbeat
@@ -66,6 +69,7 @@ class JobwizardCollector:
         yield from self.refunds(now)
         yield from self.scheduler(now)
         yield from self.postings()
+        yield from self.sms(now)
 
     def task_queue(self, now):
         states = queue_states(now)
@@ -181,6 +185,18 @@ class JobwizardCollector:
         for status, count in counts.items():
             postings.add_metric([status], count)
         yield postings
+
+    def sms(self, now):
+        # The site-wide cap's own count: every SMS asked of Twilio Verify in the last hour.
+        sent = _gauge(
+            "sms_sent_last_hour",
+            "SMS codes the phone step asked Twilio Verify to send in the last hour.",
+        )
+        sent.add_metric([], limits.SMS_SITE_WIDE.uses(limits.SITE, now=now))
+        yield sent
+        cap = _gauge("sms_limit_per_hour", "The site-wide cap on SMS an hour (PHONE_SMS_PER_HOUR).")
+        cap.add_metric([], limits.SMS_SITE_WIDE.limit)
+        yield cap
 
 
 REGISTRY = CollectorRegistry(auto_describe=False)

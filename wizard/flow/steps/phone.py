@@ -5,30 +5,130 @@ sent to it (`sent_at`, `sends`), and the number once verified (`verified`). The 
 complete while `verified` is the current number: choosing another number undoes it.
 Sending a code does not complete the step, so it is a small edit of its own; the calls to
 Twilio happen outside any lock.
+
+SMS pumping (toll fraud) is guarded before any SMS: the number must be a plain mobile
+number of an allowed country (`destination_refusal`, with phonenumbers); the draft must
+have passed the bot check once (`human` in its data; the "send code" form carries the
+widget until then); and the caps of wizard.limits must allow one more SMS: different
+numbers per draft (`numbers` in its data lists those texted), SMS per browser session,
+per client address and per hour site-wide. A refused SMS is explained on the page and
+nothing is sent. docs/deploying.md ("SMS pumping") has the policy and the alert.
 """
 
 import logging
 import re
 from datetime import datetime, timedelta
 
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.utils import timezone
+from phonenumbers import PhoneNumberType
 
-from wizard.flow import edits
+from wizard import limits
+from wizard.flow import botcheck, edits
 from wizard.flow.navigation import go_to_step
 from wizard.flow.steps.base import Step
 from wizard.payments.exceptions import PaymentError
 from wizard.postings.text import ascii_digits
 from wizard.providers import twilio_verify
 from wizard.providers.errors import ProviderRefused, ProviderUnavailable
+from wizard.web.client import client_address
 
 logger = logging.getLogger(__name__)
 
 # ASCII digits only (\d would match any script's): numbers are kept and sent as E.164.
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 UNAVAILABLE = "The SMS service is unavailable just now; please try again in a moment."
+TOO_MANY_NUMBERS = (
+    "This draft has had codes sent to {limit} different numbers already: please verify "
+    "one of those, or start again later."
+)
+TOO_MANY_SMS = (
+    "Too many SMS codes were asked for from here in the last hour. No SMS was sent: "
+    "please try again later."
+)
+SITE_BUSY = (
+    "We are not sending SMS codes just now (too many were sent in the last hour). No SMS "
+    "was sent: please try again later."
+)
+
+# Only plain mobile numbers are texted: a fixed line cannot read an SMS, and premium-rate,
+# shared-cost, personal, UAN, VoIP, pager and voicemail numbers are where SMS pumping
+# sends its texts (someone is paid for each one) or are throwaway numbers.
+TEXTABLE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+TYPE_NAMES = {
+    PhoneNumberType.FIXED_LINE: "a landline number",
+    PhoneNumberType.TOLL_FREE: "a toll-free number",
+    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    PhoneNumberType.SHARED_COST: "a shared-cost number",
+    PhoneNumberType.VOIP: "an internet (VoIP) number",
+    PhoneNumberType.PERSONAL_NUMBER: "a personal (forwarding) number",
+    PhoneNumberType.PAGER: "a pager number",
+    PhoneNumberType.UAN: "a company (UAN) number",
+    PhoneNumberType.VOICEMAIL: "a voicemail number",
+}
+NON_GEOGRAPHIC = "001"  # phonenumbers' region for +800, +808, +870, +881, +882, +883, +979…
+
+
+def destination_refusal(number):
+    """Why the E.164 `number` may not be texted (a message for the employer), or None."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        return "This is not a phone number we recognise: check the country code and number."
+    region = phonenumbers.region_code_for_number(parsed)
+    if region in (None, NON_GEOGRAPHIC):
+        return (
+            "We cannot text satellite or international service numbers: please enter a "
+            "mobile number."
+        )
+    kind = phonenumbers.number_type(parsed)
+    if kind not in TEXTABLE_TYPES:
+        what = TYPE_NAMES.get(kind, "not a mobile number")
+        return f"We can only text mobile numbers, and this is {what}: please enter another."
+    allowed = settings.PHONE_VERIFICATION_COUNTRIES
+    if region in settings.PHONE_VERIFICATION_REFUSED_COUNTRIES or (
+        allowed and region not in allowed
+    ):
+        return (
+            "We cannot send SMS codes to numbers in this country: please enter a mobile "
+            "number from another."
+        )
+    return None
+
+
+class SmsRefused(Exception):
+    """One more SMS is over a limit: `message` for the page."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def take_sms_limits(request, posting_id, number, new_number):
+    """Count one more SMS (and a new number for the draft) against every cap, or count
+    nothing and raise SmsRefused."""
+    session = request.session.session_key
+    address = client_address(request)
+    with transaction.atomic():  # a refusal by a later cap rolls back the earlier ones
+        if new_number and not limits.SMS_NUMBERS_PER_DRAFT.take(str(posting_id)):
+            raise SmsRefused(TOO_MANY_NUMBERS.format(limit=limits.SMS_NUMBERS_PER_DRAFT.limit))
+        if session and not limits.SMS_PER_SESSION.take(session):
+            raise SmsRefused(TOO_MANY_SMS)
+        if address and not limits.SMS_PER_CLIENT.take(address):
+            raise SmsRefused(TOO_MANY_SMS)
+        if not limits.SMS_SITE_WIDE.take(limits.SITE):
+            logger.error(
+                "Phone step: the site-wide SMS cap (%s an hour) is reached; no SMS is sent "
+                "until the hour's count falls.",
+                limits.SMS_SITE_WIDE.limit,
+            )
+            raise SmsRefused(SITE_BUSY)
 
 
 class PhoneNumberForm(forms.Form):
@@ -51,6 +151,9 @@ class PhoneNumberForm(forms.Form):
                 "Enter the number in international format: + then the country code and "
                 "number, digits only (e.g. +14155550123)."
             )
+        refusal = destination_refusal(number)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return number
 
 
@@ -119,7 +222,9 @@ class PhoneStep(Step):
         data = self.data(posting)
         pending = self.pending_number(posting)
         initial = {"phone": data.get("number", "")}
+        proof = {} if data.get("human") else botcheck.widget_context()
         return {
+            **proof,
             "phone_form": phone_form or PhoneNumberForm(initial=initial),
             "code_form": code_form or CodeForm(),
             "pending_number": pending,
@@ -175,7 +280,21 @@ class PhoneStep(Step):
         return self.send_to(request, posting, number)
 
     def send_to(self, request, posting, number, form=None):
-        """Ask Twilio to text a code (no lock held), then record the pending number."""
+        """Ask Twilio to text a code (no lock held), then record the pending number: only
+        once the draft has passed the bot check and the SMS caps allow it."""
+        previous = self.data(posting)
+        if not previous.get("human"):
+            try:
+                botcheck.verify(request)
+            except botcheck.BotCheckFailed as refusal:
+                return self.refuse(
+                    request, posting, refusal.message, status=refusal.status, phone_form=form
+                )
+        new_number = number not in previous.get("numbers", [])
+        try:
+            take_sms_limits(request, posting.pk, number, new_number)
+        except SmsRefused as refusal:
+            return self.refuse(request, posting, refusal.message, phone_form=form)
         try:
             twilio_verify.start(number)
         except twilio_verify.PhoneNumberInvalid:
@@ -202,11 +321,17 @@ class PhoneStep(Step):
             logger.error("Phone step: Twilio refused our request: %s", error)
             return self.refuse(request, posting, UNAVAILABLE, status=503)
 
-        previous = self.data(posting)
-
         def change(p):
             sends = previous.get("sends", 0) + 1 if previous.get("number") == number else 1
-            self.set_data(p, number=number, sent_at=timezone.now().isoformat(), sends=sends)
+            numbers = self.data(p).get("numbers", [])
+            self.set_data(
+                p,
+                number=number,
+                sent_at=timezone.now().isoformat(),
+                sends=sends,
+                human=True,
+                numbers=numbers if number in numbers else [*numbers, number],
+            )
 
         try:
             posting = edits.edit(self.flow, posting.pk, change, why="Phone code sent")
