@@ -176,6 +176,16 @@ def test_no_sms_without_the_bot_check(client, phone_on, fakeproviders):
     assert sent(fakeproviders) == 2
 
 
+def test_a_token_solved_for_payment_does_not_send_an_sms(client, phone_on, fakeproviders):
+    """Turnstile's action names the form: the payment's widget proves nothing here."""
+    posting = draft(client)
+    for action, status in [("pay", 422), ("sms", 302)]:
+        token = fresh_test_token(hostname="testserver", action=action)
+        form = {"phone": NUMBERS[0], "send": "1", field_name(): token}
+        assert client.post(step_url("phone", posting), form).status_code == status
+    assert sent(fakeproviders) == 1
+
+
 def test_the_metric_counts_the_sms_of_the_last_hour(client, phone_on, fakeproviders):
     phone_on.METRICS_TOKEN = "sms-metrics-token"
     posting = draft(client)

@@ -32,8 +32,10 @@ FAILED = "We couldn't confirm that you're human. Please try again."
 SPENT = "That human check has expired or was already used. Please try again."
 UNAVAILABLE = "We couldn't check that you're human just now; please try again in a moment."
 
-# What the payment form's widget is solved for (Turnstile's data-action).
+# What each form's widget is solved for (Turnstile's data-action): a token solved for one
+# form does not open the other.
 ACTION = "pay"
+SMS_ACTION = "sms"
 # The hostnames the providers' real services report for their documented test keys
 # (which pass every token anyway): accepted only with the test secret.
 TEST_KEY_HOSTNAMES = frozenset(
@@ -56,11 +58,11 @@ def emulated():
     return settings.BOT_CHECK_SECRET_KEY == provider.test_secret
 
 
-def widget_context(request):
-    """What the payment template needs to show the widget (or its local emulation)."""
+def widget_context(request, action=ACTION):
+    """What a form's template needs to show the widget (or its local emulation)."""
     provider = siteverify.provider()
     is_emulated = emulated()
-    action = ACTION if provider.has_action else ""
+    action = action if provider.has_action else ""
     test_token = ""
     if is_emulated:  # solved here, for this form, as the real widget's token would be
         hostname, _port = split_domain_port(request.get_host())
@@ -87,7 +89,7 @@ def allowed_hostnames():
     return [host for host in [site, *settings.ALLOWED_HOSTS] if host and host != "*"]
 
 
-def solved_here(verdict):
+def solved_here(verdict, action=ACTION):
     """Whether a successful verdict was solved on our site, for this form."""
     test_keys = emulated()
     hostname = (verdict.hostname or "").lower().rstrip(".")
@@ -95,7 +97,7 @@ def solved_here(verdict):
         if not (test_keys and hostname in TEST_KEY_HOSTNAMES):
             logger.warning("Bot check: a token solved on %r refused", verdict.hostname)
             return False
-    if siteverify.provider().has_action and verdict.action != ACTION:
+    if siteverify.provider().has_action and verdict.action != action:
         # The dummy widget of the test keys reports no action.
         if not (test_keys and not verdict.action):
             logger.warning("Bot check: a token solved for action %r refused", verdict.action)
@@ -103,11 +105,12 @@ def solved_here(verdict):
     return True
 
 
-def verify(request):
-    """Refuse (BotCheckFailed) unless the request carries a genuine, unspent token."""
+def verify(request, action=ACTION, missing=MISSING):
+    """Refuse (BotCheckFailed) unless the request carries a genuine, unspent token, solved
+    here for the form `action`; `missing` tells the visitor what to do without one."""
     token = request.POST.get(siteverify.field_name(), "").strip()
     if not token:
-        raise BotCheckFailed(MISSING)
+        raise BotCheckFailed(missing)
     try:
         verdict = siteverify.verify(token, client_address(request))
     except ProviderUnavailable as error:
@@ -122,10 +125,10 @@ def verify(request):
         raise BotCheckFailed(UNAVAILABLE, status=503) from error
     if not verdict.success:
         if "missing-input-response" in verdict.error_codes:
-            raise BotCheckFailed(MISSING)
+            raise BotCheckFailed(missing)
         if "timeout-or-duplicate" in verdict.error_codes:
             raise BotCheckFailed(SPENT)
         raise BotCheckFailed(FAILED)
-    if not solved_here(verdict):
+    if not solved_here(verdict, action):
         raise BotCheckFailed(FAILED)
     return verdict

@@ -42,6 +42,10 @@ logger = logging.getLogger(__name__)
 # ASCII digits only (\d would match any script's): numbers are kept and sent as E.164.
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 UNAVAILABLE = "The SMS service is unavailable just now; please try again in a moment."
+PROVE_HUMAN = (
+    "Please complete the check that you're human (it needs JavaScript), then press Send "
+    "code again. No SMS was sent."
+)
 TOO_MANY_NUMBERS = (
     "This draft has had codes sent to {limit} different numbers already: please verify "
     "one of those, or start again later."
@@ -222,9 +226,7 @@ class PhoneStep(Step):
         data = self.data(posting)
         pending = self.pending_number(posting)
         initial = {"phone": data.get("number", "")}
-        proof = {} if data.get("human") else botcheck.widget_context()
         return {
-            **proof,
             "phone_form": phone_form or PhoneNumberForm(initial=initial),
             "code_form": code_form or CodeForm(),
             "pending_number": pending,
@@ -232,6 +234,14 @@ class PhoneStep(Step):
             "resend_wait": self.wait_seconds(posting) if pending else 0,
             "next_step": self.flow.next_after(self, posting) if self.is_complete(posting) else None,
         }
+
+    def render(self, request, posting, context=None, status=200):
+        context = context or self.context(posting)
+        if not self.data(posting).get("human"):
+            # The proof before the first SMS: a fresh widget (an emulator token is spent
+            # once, and names the host it was solved on).
+            context = {**botcheck.widget_context(request, botcheck.SMS_ACTION), **context}
+        return super().render(request, posting, context, status)
 
     def refuse(self, request, posting, message, status=422, **forms_):
         messages.error(request, message)
@@ -285,7 +295,7 @@ class PhoneStep(Step):
         previous = self.data(posting)
         if not previous.get("human"):
             try:
-                botcheck.verify(request)
+                botcheck.verify(request, botcheck.SMS_ACTION, missing=PROVE_HUMAN)
             except botcheck.BotCheckFailed as refusal:
                 return self.refuse(
                     request, posting, refusal.message, status=refusal.status, phone_form=form
