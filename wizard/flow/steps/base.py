@@ -74,7 +74,7 @@ class Step:
     # --- Requests ----------------------------------------------------------------------
 
     def get(self, request, posting):
-        return render_step(request, posting, self, self.context(posting))
+        return self.render(request, posting)
 
     def post(self, request, posting):
         return self.get(request, posting)
