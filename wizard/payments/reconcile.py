@@ -32,9 +32,6 @@ from wizard.postings.models import Actor, Status
 
 logger = logging.getLogger(__name__)
 
-# Postings waiting for a checkout's payment (a delayed method's processing status, when
-# there is one, belongs here too).
-AWAITING = [Status.AWAITING_PAYMENT]
 
 ACTIONS = {
     FulfilOutcome.PAID: "fulfilled",
@@ -219,7 +216,9 @@ def _paid_session_of_awaiting_posting(dry_run):
     since = timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)
     found = []
     awaiting = PaymentAttempt.objects.filter(
-        state=PaymentAttempt.State.OPEN, posting__status__in=AWAITING, opened_at__lt=since
+        state=PaymentAttempt.State.OPEN,
+        posting__status=Status.AWAITING_PAYMENT,
+        opened_at__lt=since,
     ).exclude(session_id="")
     for attempt in awaiting:
         session = retrieve_session(attempt.session_id)
