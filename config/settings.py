@@ -33,6 +33,14 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_count(name, default):
+    """A count that must be at least 1 (a limit): a 0 would refuse everything."""
+    value = int(os.environ.get(name, default))
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1.")
+    return value
+
+
 def env_renamed(name, old_name, default):
     """The variable `name`, else its former name `old_name` (still honoured), else `default`."""
     return os.environ.get(name, os.environ.get(old_name, default))
@@ -504,27 +512,14 @@ FINISH_LATER_LINK_MAX_AGE_DAYS = int(
 )
 # How many "finish later" links may be emailed to one address in a day (across all
 # drafts), and asked for by one client (browser session, or IP address) in an hour.
-FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY = int(
-    os.environ.get("FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY", "3")
-)
-FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR = int(
-    os.environ.get("FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR", "5")
-)
+FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY = env_count("FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY", 3)
+FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR = env_count("FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR", 5)
 # How many drafts one browser session, and one client address (wizard.web.client; an
 # office behind one NAT shares it), may start in an hour (wizard.limits).
-DRAFTS_PER_SESSION_PER_HOUR = int(os.environ.get("DRAFTS_PER_SESSION_PER_HOUR", "10"))
-DRAFTS_PER_CLIENT_PER_HOUR = int(os.environ.get("DRAFTS_PER_CLIENT_PER_HOUR", "30"))
+DRAFTS_PER_SESSION_PER_HOUR = env_count("DRAFTS_PER_SESSION_PER_HOUR", 10)
+DRAFTS_PER_CLIENT_PER_HOUR = env_count("DRAFTS_PER_CLIENT_PER_HOUR", 30)
 # A draft left empty (no logo, no details, no email) and untouched this long is abandoned.
-ABANDON_EMPTY_DRAFTS_AFTER_HOURS = int(os.environ.get("ABANDON_EMPTY_DRAFTS_AFTER_HOURS", "12"))
-for _name in (
-    "FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY",
-    "FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR",
-    "DRAFTS_PER_SESSION_PER_HOUR",
-    "DRAFTS_PER_CLIENT_PER_HOUR",
-    "ABANDON_EMPTY_DRAFTS_AFTER_HOURS",
-):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+ABANDON_EMPTY_DRAFTS_AFTER_HOURS = env_count("ABANDON_EMPTY_DRAFTS_AFTER_HOURS", 12)
 # Publication: how long a posting stays on the board, and when its employer is warned.
 # While a paid posting waits for staff, its confirmation page asks this often whether a
 # decision has come (our own work, like sending the receipt, is polled every 2 s).
@@ -568,18 +563,10 @@ PHONE_CODE_RESEND_SECONDS = int(os.environ.get("PHONE_CODE_RESEND_SECONDS", "60"
 # SMS pumping (wizard.flow.steps.phone, wizard.limits): how many different numbers one
 # draft may text, how many SMS one browser session and one client address may ask for in
 # an hour, and how many the whole site sends in an hour (across all numbers).
-PHONE_NUMBERS_PER_DRAFT = int(os.environ.get("PHONE_NUMBERS_PER_DRAFT", "3"))
-PHONE_SMS_PER_SESSION_PER_HOUR = int(os.environ.get("PHONE_SMS_PER_SESSION_PER_HOUR", "5"))
-PHONE_SMS_PER_CLIENT_PER_HOUR = int(os.environ.get("PHONE_SMS_PER_CLIENT_PER_HOUR", "5"))
-PHONE_SMS_PER_HOUR = int(os.environ.get("PHONE_SMS_PER_HOUR", "200"))
-for _name in (
-    "PHONE_NUMBERS_PER_DRAFT",
-    "PHONE_SMS_PER_SESSION_PER_HOUR",
-    "PHONE_SMS_PER_CLIENT_PER_HOUR",
-    "PHONE_SMS_PER_HOUR",
-):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+PHONE_NUMBERS_PER_DRAFT = env_count("PHONE_NUMBERS_PER_DRAFT", 3)
+PHONE_SMS_PER_SESSION_PER_HOUR = env_count("PHONE_SMS_PER_SESSION_PER_HOUR", 5)
+PHONE_SMS_PER_CLIENT_PER_HOUR = env_count("PHONE_SMS_PER_CLIENT_PER_HOUR", 5)
+PHONE_SMS_PER_HOUR = env_count("PHONE_SMS_PER_HOUR", 200)
 # Destinations: ISO 3166 country codes whose numbers may be texted (empty: every country
 # but the refused ones), and those refused whatever the allow-list says. Numbers that are
 # not plain mobile numbers (premium-rate, shared-cost, satellite, personal, UAN, VoIP,

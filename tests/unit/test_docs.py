@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-READERS = {"get", "getenv", "env_bool", "env_list", "env_renamed"}
+READERS = {"get", "getenv", "env_bool", "env_count", "env_list", "env_renamed"}
 
 
 def variables_read(path):
