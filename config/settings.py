@@ -166,18 +166,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # must see the same cache: Redis in production (CACHE_URL=redis://host:6379/0). The
 # default, files under VAR_DIR/cache, is shared by the processes of one machine (make run's
 # web server and worker); locmem:// is one process's memory, dummy:// caches nothing.
-def cache_from_url(url):
+def cache_from_url(url, *, connect_timeout=0.1, timeout=0.25):
     scheme, separator, rest = url.partition("://")
     if not separator:
         scheme = ""
     if scheme in ("redis", "rediss"):
         return {
-            # Django's RedisCache, keeping its client (wizard.ops.redis_cache).
+            # Django's RedisCache, keeping its client and skipping a Redis that failed for
+            # a few seconds (wizard.ops.redis_cache).
             "BACKEND": "wizard.ops.redis_cache.RedisCache",
             "LOCATION": url,
             # A cache that does not answer must not hold a page for long: the board then
             # renders from the database (wizard.board.cache).
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"socket_connect_timeout": connect_timeout, "socket_timeout": timeout},
         }
     if scheme == "file" and rest:
         return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
@@ -190,7 +191,20 @@ def cache_from_url(url):
     )
 
 
-CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL") or f"file://{VAR_DIR / 'cache'}")}
+# Seconds to wait for Redis to accept a connection, and for each answer. The board answers
+# from the database when Redis does not (slower, never failing), and after a failure this
+# process leaves Redis alone for CACHE_RETRY_AFTER_SECONDS before it tries again, so a hung
+# Redis costs one request in that span its timeout, not every request.
+CACHE_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("CACHE_CONNECT_TIMEOUT_SECONDS", "0.1"))
+CACHE_TIMEOUT_SECONDS = float(os.environ.get("CACHE_TIMEOUT_SECONDS", "0.25"))
+CACHE_RETRY_AFTER_SECONDS = float(os.environ.get("CACHE_RETRY_AFTER_SECONDS", "5"))
+CACHES = {
+    "default": cache_from_url(
+        os.environ.get("CACHE_URL") or f"file://{VAR_DIR / 'cache'}",
+        connect_timeout=CACHE_CONNECT_TIMEOUT_SECONDS,
+        timeout=CACHE_TIMEOUT_SECONDS,
+    )
+}
 # How long a rendered board page may be kept at most; a change of any published posting
 # replaces them all at once, whatever this says.
 BOARD_PAGE_CACHE_SECONDS = int(os.environ.get("BOARD_PAGE_CACHE_SECONDS", "600"))

@@ -1,5 +1,6 @@
 """The app's models, defined in the area that owns each; Django loads them from here."""
 
+from wizard.board.models import BoardVersion
 from wizard.jobs.models import BudgetUse, Job
 from wizard.limits import LimitKey, LimitUse
 from wizard.ops.models import Heartbeat
@@ -22,6 +23,7 @@ from wizard.postings.models import (
 
 __all__ = [
     "Actor",
+    "BoardVersion",
     "BudgetUse",
     "Dispute",
     "Job",

@@ -1,23 +1,36 @@
 """The board's shared response cache: every visitor gets the same page, so it is rendered
-once per version of the board and then served from the cache, with no database query.
+once per version of the board and then served from the cache.
 
-**The version.** One value in the cache (`VERSION_KEY`): the time, in nanoseconds, of the
-last change to anything the board shows. Every write of a posting that is or has been
-published bumps it (post_save and post_delete of JobPosting, which covers approval,
-expiry, withdrawal, refunds, staff edits in the admin and a new logo; bulk writes that
-bypass save() send `rows_written`), and so does every `migrate` (a release may change
-the rows or the code that renders them). A bump happens at once, and again when the
-transaction commits: a request that read the rows before the commit may cache them under
-the first new version, never under the one readers use after the commit.
+**The version** is the time, in nanoseconds, of the last change to anything the board
+shows, kept in the database (`BoardVersion`, one row). Every write of a posting that is or
+has been published bumps it (post_save and post_delete of JobPosting, which covers
+approval, expiry, withdrawal, refunds, staff edits in the admin and a new logo; bulk writes
+that bypass save() send `rows_written`), and so does every `migrate` (a release may change
+the rows or the code that renders them). The bump is an UPDATE in the transaction that
+writes the rows, so other requests see the new version exactly when they see the new rows
+(a request that read the old version may render the new rows under it: newer content under
+an older version, never the reverse); writers of published postings take turns on the row
+until they commit.
+
+**Why the database, not the cache.** The version used to live in Redis. After a database
+restore, Redis still held the version of the lost changes and the pages rendered under it,
+and served a job the restored database did not have until the next change. In the
+database, the restored version is the one that went with the restored rows, and every later
+bump is later still (`max(now, version + 1)`), so no page of the lost changes is ever
+asked for again. A change still reaches the board when Redis is down (the bump no longer
+depends on it), and conditional GETs are still answered 304 without Redis. The price is
+one query a request, by primary key (about 0.1 ms on PostgreSQL; docs/board.md), instead
+of none; a copy of the version in Redis would have saved it but brought back the question
+of when the copy is wrong. A cached page then needs the database to answer that query.
 
 **The pages.** A board page, a job page or the feed is kept under a key made of the code
 that renders it (`code_fingerprint`, so processes of two releases never share pages), the
 absolute URL with its query string, and whether htmx asked for the results fragment,
-together with the version it was rendered at. One read (`get_many`: one round trip to
-Redis) fetches the version and the page; the page is served only if its version is the
-board's, else rendered again and replaced. Entries expire after BOARD_PAGE_CACHE_SECONDS.
-The ETag is made of the version and the same parts, and Last-Modified is the version's
-time, so a conditional GET is answered 304 from the version alone.
+together with the version it was rendered at. One read of the cache (one round trip to
+Redis) fetches the page; it is served only if its version is the board's, else rendered
+again and replaced. Entries expire after BOARD_PAGE_CACHE_SECONDS. The ETag is made of the
+version and the same parts, and Last-Modified is the version's time, so a conditional GET
+is answered 304 from the version alone.
 
 **What is cached is the same for everyone.** The board's templates post nothing, so they
 carry no CSRF token (which would set a cookie), no session or message, and no CSP nonce
@@ -28,9 +41,11 @@ board's own query parameters: anything else is rendered each time.
 
 **Correctness first.** A cache that does not answer costs the page its cache, not the
 page: reads and writes that fail are logged and the page is rendered from the database.
-The cache must be shared by every process that writes postings or serves the board (see
-CACHE_URL in docs/configuration.md): a version bumped in a cache the web processes do not read
-would leave them showing a withdrawn job until BOARD_PAGE_CACHE_SECONDS pass.
+The Redis client has short timeouts and leaves a failed Redis alone for a few seconds
+(wizard.ops.redis_cache), so a hung Redis does not cost every request its timeout. The
+cache must be shared by every web process (see CACHE_URL in docs/configuration.md);
+processes with caches of their own would each keep their own pages, still under the one
+version in the database.
 """
 
 import hashlib
@@ -41,19 +56,22 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import connection
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.functions import Greatest
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
+from wizard.board.models import BoardVersion
+from wizard.ops.redis_cache import CacheSkipped
 from wizard.postings.models import JobPosting
 from wizard.postings.queries import rows_written
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "board:version"
 # How long browsers and shared caches may keep a page (and its 304s).
 MAX_AGE_SECONDS = 60
 # The board's own query parameters; a URL with any other is rendered, not cached (so that
@@ -73,41 +91,27 @@ def now_ns():
 
 
 def current_version():
-    """The board's version (nanoseconds since the epoch of its last change), or None when
-    the cache cannot be reached. A lost version (evicted, or a new cache) starts again
-    from now: later than any version before it, so no old page is served."""
-    cache = _cache()
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, now_ns(), timeout=None)
-            version = cache.get(VERSION_KEY)
-    except Exception:
-        logger.warning("The board's cache cannot be read: pages are rendered", exc_info=True)
-        return None
-    return version
+    """The board's version, read from the database (one query by primary key). A database
+    without one (new, or emptied) gets one now: later than any before it."""
+    # Every request reads it: in plain SQL, which costs a tenth of the ORM's query.
+    table = connection.ops.quote_name(BoardVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {table} WHERE id = %s", [BoardVersion.ROW])
+        row = cursor.fetchone()
+    if row:
+        return row[0]
+    created, _ = BoardVersion.objects.get_or_create(
+        pk=BoardVersion.ROW, defaults={"version": now_ns()}
+    )
+    return created.version
 
 
 def bump():
     """Give the board a new version, later than the current one (whatever the clocks of
-    the machines say)."""
-    cache = _cache()
-    try:
-        previous = cache.get(VERSION_KEY) or 0
-        cache.set(VERSION_KEY, max(now_ns(), previous + 1), timeout=None)
-    except Exception:
-        logger.error(
-            "The board's version could not be changed: pages cached before may be shown "
-            "for up to BOARD_PAGE_CACHE_SECONDS",
-            exc_info=True,
-        )
-
-
-def board_changed():
-    """Something the board shows changed: a new version now, and again once the current
-    transaction (if any) commits."""
-    bump()
-    transaction.on_commit(bump, robust=True)
+    the machines say), in the current transaction if there is one."""
+    later = Greatest(F("version") + 1, Value(now_ns(), output_field=BigIntegerField()))
+    if not BoardVersion.objects.filter(pk=BoardVersion.ROW).update(version=later):
+        current_version()  # none yet: a new one is later than anything before
 
 
 def shows_on_board(posting):
@@ -124,12 +128,12 @@ def shows_on_board(posting):
 @receiver(post_delete, sender=JobPosting, dispatch_uid="board-posting-deleted")
 def posting_written(sender, instance, **kwargs):
     if shows_on_board(instance):
-        board_changed()
+        bump()
 
 
 @receiver(rows_written, dispatch_uid="board-rows-written")
 def rows_written_in_bulk(sender, **kwargs):
-    board_changed()
+    bump()
 
 
 @receiver(post_migrate, dispatch_uid="board-migrated")
@@ -205,11 +209,10 @@ def _served_from_cache(kind, view):
         conditional = "HTTP_IF_NONE_MATCH" in request.META or (
             "HTTP_IF_MODIFIED_SINCE" in request.META
         )
-        # One round trip to the cache: the version and the page's entry together (a
-        # revalidation needs the version only).
-        version, entry = versioned_entry(key if use_cache and not conditional else None)
-        if version is None:
-            return view(request, *args, **kwargs)
+        # The version from the database, then the page from the cache (a revalidation
+        # needs the version only).
+        version = current_version()
+        entry = cached_entry(key) if use_cache and not conditional else None
         tag = hashlib.sha256(f"{version}|{page}".encode()).hexdigest()[:32]
         etag, last_modified = f'"{kind}-{tag}"', version // 1_000_000_000
 
@@ -219,7 +222,7 @@ def _served_from_cache(kind, view):
                 validators(not_modified, etag, last_modified)
             return not_modified
         if use_cache and conditional:
-            _, entry = versioned_entry(key)
+            entry = cached_entry(key)
 
         if entry is not None and entry[0] == version:
             _, content, content_type = entry
@@ -238,20 +241,17 @@ def _served_from_cache(kind, view):
     return serve
 
 
-def versioned_entry(key):
-    """The board's version and the entry at `key` (if any) in one read: (None, None) when
-    the cache cannot be reached. The entry is the (version, content, content type) of the
-    page as last rendered: current only if its version is the board's."""
-    if key is None:
-        return current_version(), None
+def cached_entry(key):
+    """The entry at `key`: the (version, content, content type) of the page as last
+    rendered, current only if its version is the board's; None when there is none or the
+    cache cannot be read."""
     try:
-        found = _cache().get_many([VERSION_KEY, key])
+        return _cache().get(key)
+    except CacheSkipped:
+        return None  # logged when the cache failed (wizard.ops.redis_cache)
     except Exception:
         logger.warning("The board's cache cannot be read: pages are rendered", exc_info=True)
-        return None, None
-    if VERSION_KEY not in found:
-        return current_version(), None
-    return found[VERSION_KEY], found.get(key)
+        return None
 
 
 def same_for_everyone(request, response):
@@ -282,5 +282,7 @@ def validators(response, etag, last_modified):
 def _set(key, value):
     try:
         _cache().set(key, value, timeout=settings.BOARD_PAGE_CACHE_SECONDS)
+    except CacheSkipped:
+        pass
     except Exception:
         logger.warning("The board's cache cannot be written", exc_info=True)
