@@ -10,6 +10,8 @@ from django.db.utils import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from config.settings import cache_from_url
+from tests.hung_server import hung_server, stopped_url
 from tests.s3 import s3_server_fixture, s3_storage_fixture  # noqa: F401
 from wizard.ops import heartbeat
 from wizard.ops.models import Heartbeat
@@ -54,6 +56,7 @@ def test_health_is_ok_when_everything_works(client, healthy):
         "Storage",
         "QueueAge",
         "SchedulerHeartbeat",
+        "Cache",
     }
 
 
@@ -223,3 +226,31 @@ def test_liveness_answers_before_the_host_check_and_the_database(client):
         response = client.get("/health/live/", HTTP_HOST="10.0.0.7")
     assert response.status_code == 200 and response.content == b"ok\n"
     assert not response.cookies
+
+
+# --- The cache: a warning, never a failure (issue 18) ------------------------------------
+
+
+def test_a_hung_or_stopped_cache_is_a_warning_not_a_failure(client, healthy, settings):
+    with hung_server() as server:
+        for url, why in [(server.url, "no answer within 0.25 s"), (stopped_url(), "cannot be")]:
+            settings.CACHES = {"default": cache_from_url(url)}
+            status, results = health(client)
+            assert status == 200, results
+            assert result_of(results, "Cache").startswith("Warning: degraded"), results
+            assert why in result_of(results, "Cache")
+            assert {result_of(results, name) for name in ("Database", "QueueAge")} == {"OK"}
+            # Asked again while the process leaves the cache alone: still a warning.
+            assert "skipped for now" in result_of(health(client)[1], "Cache")
+
+            stranger = client.get("/health/", HTTP_ACCEPT="application/json")
+            assert stranger.status_code == 200 and stranger.json() == {"status": "degraded"}
+            assert client.get("/health/live/").status_code == 200
+
+
+def test_a_warning_with_a_failure_still_fails(client, healthy, settings):
+    settings.CACHES = {"default": cache_from_url(stopped_url())}
+    stale_heartbeat()
+    status, results = health(client)
+    assert status == 500 and result_of(results, "Cache").startswith("Warning")
+    assert client.get("/health/").content == b"failing\n"
