@@ -46,10 +46,10 @@ def shared_state(app_configs, **kwargs):
     if not settings.CACHES["default"]["BACKEND"].endswith(".RedisCache"):
         found.append(
             checks.Warning(
-                "The cache is on this machine only: the board's pages are cached under a "
-                "version that workers and web processes on other machines would not see "
-                "change (a withdrawn job stays listed for up to BOARD_PAGE_CACHE_SECONDS).",
-                hint="Set CACHE_URL to a Redis every process reaches (redis://host:6379/0).",
+                "The cache is on this machine only: web processes on other machines "
+                "render every board page again for themselves after each change (correct: "
+                "the board's version is in the database, but not shared).",
+                hint="Set CACHE_URL to a Redis every web process reaches (redis://host:6379/0).",
                 id="jobwizard.W004",
             )
         )
