@@ -5,6 +5,7 @@ import socket
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -171,6 +172,18 @@ def test_the_version_changes_with_the_transaction_that_changes_the_rows():
         publish("Never committed")
         raise RuntimeError("rolled back")
     assert board_cache.current_version() == changed
+
+
+def test_a_change_also_reaches_the_previous_releases_processes(
+    django_capture_on_commit_callbacks,
+):
+    """During a rolling upgrade the previous release's web processes still read the
+    version from the cache: each committed change moves that one on too."""
+    cache = caches["default"]
+    cache.set(board_cache.PREVIOUS_RELEASE_VERSION_KEY, 1, timeout=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish()
+    assert cache.get(board_cache.PREVIOUS_RELEASE_VERSION_KEY) > 1
 
 
 def test_migrate_changes_the_version():

@@ -91,3 +91,10 @@ def test_an_error_answer_is_no_outage():
     ):
         client.get("key")
     client.breaker.check()
+
+
+def test_the_logs_name_a_redis_without_its_password():
+    from wizard.ops.redis_cache import breaker_for
+
+    assert breaker_for("redis://:s3cret@cache:6379/0").name == "redis://…@cache:6379/0"
+    assert breaker_for("redis://cache:6379/0").name == "redis://cache:6379/0"

@@ -56,7 +56,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, Value
 from django.db.models.functions import Greatest
 from django.db.models.signals import post_delete, post_migrate, post_save
@@ -112,6 +112,20 @@ def bump():
     later = Greatest(F("version") + 1, Value(now_ns(), output_field=BigIntegerField()))
     if not BoardVersion.objects.filter(pk=BoardVersion.ROW).update(version=later):
         current_version()  # none yet: a new one is later than anything before
+    transaction.on_commit(tell_the_previous_release, robust=True)
+
+
+# The release before this one kept the version in the cache under this key. While its web
+# processes still serve (a rolling upgrade), every change moves it on for them too. The next
+# release drops this (docs/board.md).
+PREVIOUS_RELEASE_VERSION_KEY = "board:version"
+
+
+def tell_the_previous_release():
+    try:
+        _cache().set(PREVIOUS_RELEASE_VERSION_KEY, now_ns(), timeout=None)
+    except Exception:
+        logger.info("The previous release's board version could not be moved on", exc_info=True)
 
 
 def shows_on_board(posting):
