@@ -17,11 +17,14 @@ restore, Redis still held the version of the lost changes and the pages rendered
 and served a job the restored database did not have until the next change. In the
 database, the restored version is the one that went with the restored rows, and every later
 bump is later still (`max(now, version + 1)`), so no page of the lost changes is ever
-asked for again. A change still reaches the board when Redis is down (the bump no longer
-depends on it), and conditional GETs are still answered 304 without Redis. The price is
-one query a request, by primary key (about 0.1 ms on PostgreSQL; docs/board.md), instead
-of none; a copy of the version in Redis would have saved it but brought back the question
-of when the copy is wrong. A cached page then needs the database to answer that query.
+asked for again. (One narrow exception: a page rendered under the dump's version in the
+instant the next change committed may show that change; it expires after
+BOARD_PAGE_CACHE_SECONDS.) A change still reaches the board when Redis is down (the bump no
+longer depends on it), and conditional GETs are still answered 304 without Redis. The
+price is one query a request, by primary key (about 0.35 ms in process on PostgreSQL;
+docs/board.md), instead of none; a copy of the version in Redis would have saved it but
+brought back the question of when the copy is wrong. A cached page then needs the database
+to answer that query.
 
 **The pages.** A board page, a job page or the feed is kept under a key made of the code
 that renders it (`code_fingerprint`, so processes of two releases never share pages), the

@@ -3,8 +3,8 @@ leaving a Redis that failed alone for a few seconds.
 
 Django's RedisCacheClient builds a new redis.Redis around the same connection pool for
 every get and set; with redis-py 8 that costs about 0.3 ms each (it sets up its response
-callbacks every time), more than the round trip to Redis itself, and the board's cached
-pages make two reads per request. The client is safe to keep: Django gives each thread its
+callbacks every time), more than the round trip to Redis itself, and every cached board
+page is a read. The client is safe to keep: Django gives each thread its
 own cache backend, and a redis.Redis takes a connection from its pool for each command.
 
 **A Redis that fails is skipped.** The connection has short timeouts
