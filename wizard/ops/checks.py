@@ -74,6 +74,24 @@ def client_address(app_configs, **kwargs):
     ]
 
 
+@checks.register("jobwizard", deploy=True)
+def https(app_configs, **kwargs):
+    """With DEBUG off the session and CSRF cookies are Secure: a browser on plain http does
+    not send them back, so every form would answer 403 "CSRF cookie not set"."""
+    if settings.DEBUG or settings.ALLOW_INSECURE_HTTP or settings.SITE_URL.startswith("https://"):
+        return []
+    return [
+        checks.Error(
+            f"SITE_URL ({settings.SITE_URL}) is not https: the session and CSRF cookies are "
+            "Secure, so over plain http every form would answer 403 (CSRF cookie not set).",
+            hint="Serve the site over https and set SITE_URL to its https:// address, or, "
+            "on a private network only, set ALLOW_INSECURE_HTTP=true (the cookies are then "
+            'sent over http too; docs/deploying.md, "HTTPS").',
+            id="jobwizard.E041",
+        )
+    ]
+
+
 # The emulators' addresses, as the settings name them, and the hosts that are this machine.
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"}
 _FAKESTRIPE_SECRET_KEY = "sk_test_jobwizard_fakestripe"
