@@ -3,9 +3,13 @@ logos load from an http media origin when one is configured; SMTP is a mailer th
 `check --deploy`."""
 
 import os
+import socketserver
+import threading
 
 import pytest
 from django.core.checks import Error
+from django.core.mail import send_mail
+from django.test import override_settings
 
 from tests.unit.test_settings_env import fresh_settings
 from wizard.ops.checks import https as https_check
@@ -85,3 +89,40 @@ def test_smtp_mailer_is_configured_from_the_environment(production):
     assert mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (mailer["OPTIONS"]["host"], mailer["OPTIONS"]["port"]) == ("mail", 1025)
     assert smtp.EMAIL_DELIVERY_REPORTS is False
+
+
+class SmtpSink(socketserver.StreamRequestHandler):
+    """Just enough of an SMTP server (such as compose's Mailpit) to accept messages."""
+
+    def handle(self):
+        self.wfile.write(b"220 sink\r\n")
+        message = None
+        for line in self.rfile:
+            if message is not None:
+                if line == b".\r\n":
+                    self.server.messages.append(b"".join(message))
+                    message = None
+                    self.wfile.write(b"250 queued\r\n")
+                else:
+                    message.append(line)
+            elif line[:4].upper() == b"DATA":
+                message = []
+                self.wfile.write(b"354 go on\r\n")
+            elif line[:4].upper() == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+def test_the_smtp_mailer_sends(production):
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), SmtpSink) as server:
+        server.messages = []
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = str(server.server_address[1])
+        smtp = production(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=port)
+        with override_settings(MAILERS=smtp.MAILERS):
+            assert send_mail("Hello", "Body", None, ["hiring@acme.example"]) == 1
+        server.shutdown()
+    (message,) = server.messages
+    assert b"Subject: Hello" in message
