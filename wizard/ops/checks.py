@@ -30,7 +30,8 @@ def shared_state(app_configs, **kwargs):
         found.append(
             checks.Warning(
                 "Emails are written as files on the worker's disk, not sent.",
-                hint="Set MAIL_BACKEND to your ESP (postmark, sendgrid, …) and its ANYMAIL_*.",
+                hint="Set MAIL_BACKEND to your ESP (postmark, sendgrid, …) and its ANYMAIL_*, "
+                "or to smtp and MAIL_HOST.",
                 id="jobwizard.W002",
             )
         )
