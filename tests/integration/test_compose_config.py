@@ -1,7 +1,9 @@
 """compose.yaml's app environment passes its own release step: `check --deploy` (errors
 fail it, warnings do not) and `migrate`, run as compose runs them, with exactly that
-environment. Only what cannot exist here is replaced: the database host `db` becomes the
-test database. The other hosts (cache, minio, mail) are not reached by the release step."""
+environment. Only the database host `db` is replaced, by the test database. The other
+hosts are not here either: the checks do not reach them, and migrate's bump of the board's
+version (wizard.board.cache) logs that the cache is unreachable and carries on, as it does
+whenever Redis is down."""
 
 import os
 import re
