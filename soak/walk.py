@@ -265,14 +265,17 @@ class Walk:
         answers = []
         stop = threading.Event()
 
+        slowest = [0.0]
+
         def poll():
             while not stop.is_set():
+                asked = time.monotonic()
                 try:
-                    answers.append(
-                        requests.get(f"{self.base}/health/live/", timeout=30).status_code
-                    )
+                    answer = requests.get(f"{self.base}/health/live/", timeout=30)
+                    answers.append(answer.status_code)
                 except requests.RequestException as exc:
                     answers.append(repr(exc))
+                slowest[0] = max(slowest[0], time.monotonic() - asked)
 
         poller = threading.Thread(target=poll)
         poller.start()
@@ -288,7 +291,10 @@ class Walk:
         failed = [answer for answer in answers if answer != 200]
         if failed:
             raise WalkFailed(f"/health/live/ failed during the reload: {failed}")
-        return f"SIGHUP: {len(answers)} polls of /health/live/, all 200; 2 new workers"
+        return (
+            f"SIGHUP: {len(answers)} polls of /health/live/, all 200 (the slowest took "
+            f"{slowest[0]:.1f} s, while the new workers loaded the app); 2 new workers"
+        )
 
     def backup_and_restore(self):
         """docs/operations.md, "Restore drill"."""
