@@ -15,6 +15,7 @@ at start and every interval: /health/ and /metrics tell from its age whether it 
 import logging
 from datetime import UTC, datetime
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.triggers.interval import IntervalTrigger
 from crontask import scheduler
 from django.conf import settings
@@ -35,6 +36,15 @@ from wizard.payments.reconcile import reconcile
 from wizard.postings.review import expire_due_postings
 
 logger = logging.getLogger(__name__)
+
+# One thread runs the jobs in turn: each only queues a task (a query or two). APScheduler's
+# default pool of 10 threads kept one database connection per thread for
+# DATABASE_CONN_MAX_AGE, ten for one scheduler (docs/operations.md, "Sizing"). A run
+# held up behind the others runs late, never skipped.
+scheduler.configure(
+    executors={"default": ThreadPoolExecutor(max_workers=1)},
+    job_defaults={"misfire_grace_time": None, "coalesce": True},
+)
 
 periodic_tasks = []
 
