@@ -1,35 +1,56 @@
-"""Staff alerts: an email to the people who must act (a disputed payment, say), as a job
-of the one runner (kind "staff_alert"), so it is retried while the mail provider is down
-and shown failed in the admin if it never goes out.
+"""Staff notices: what staff must hear of (a disputed payment, a job failed for good, a
+failing provider…), told on each channel as a job of the one runner, so it is retried
+while the channel is down and shown failed in the admin if it never goes out.
 
 Any package may raise one, in the transaction that decides it is due:
 
     from wizard.jobs import staff_alert
     staff_alert.alert(posting, "dispute:dp_123:needs_response", subject, body)
 
-One alert per (posting, name): asking again for the same name changes nothing, so a
-repeated or reordered event never alerts twice. Who is told: STAFF_ALERT_EMAILS, or
-(when unset) every active staff user allowed to refund payments.
+One notice per (posting, name): asking again for the same name changes nothing, so a
+repeated or reordered event never alerts twice.
+
+The channels: an email (kind "staff_alert") to STAFF_ALERT_EMAILS, or (when unset) every
+active staff user allowed to refund payments; and, when STAFF_ALERT_WEBHOOK_URL is set, a
+POST of Slack-compatible JSON (kind "staff_alert_webhook"). Each channel sends at most one
+digest per window of STAFF_ALERT_DIGEST_MINUTES (windows from midnight UTC, one after
+another): the first notice of a quiet window goes at once, the notices raised after it in
+that window go together at the start of the next. A notice is put in its digest as it is
+raised, under the digest job's lock, and only into a digest no attempt has started: so it
+is in exactly one digest per channel, whoever raises what at once; a worker killed
+mid-send costs at most one duplicate of that digest, as for every job.
 """
 
 import smtplib
+from datetime import timedelta
 
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from wizard.jobs import runner
-from wizard.jobs.kinds import JobKind, register
-from wizard.jobs.models import Job
+from wizard.jobs import budget, runner
+from wizard.jobs.kinds import Budget, JobKind, register
+from wizard.jobs.models import Job, StaffNotice
 from wizard.postings.statuses import REFUND_PERMISSION
 
-KIND = "staff_alert"
+KIND = "staff_alert"  # the email channel: the kind's name from before there were digests
+WEBHOOK_KIND = "staff_alert_webhook"
 
 
 class NoOneToAlert(Exception):
     """Neither STAFF_ALERT_EMAILS nor a staff user with an address to send to."""
+
+
+class WebhookRefused(Exception):
+    """The staff webhook answered with a status other than 2xx."""
+
+    def __init__(self, status, text):
+        super().__init__(f"The staff webhook answered {status}: {text[:200]}")
+        self.status = status
 
 
 def recipients():
@@ -43,19 +64,59 @@ def recipients():
     return sorted({user.email for user in users if user.is_staff and user.email})
 
 
-class StaffAlertKind(JobKind):
+def site_url(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def admin_url(posting):
+    """The posting's page in the admin, as a link for an alert's body."""
+    return site_url(reverse("admin:wizard_jobposting_change", args=[posting.pk]))
+
+
+def job_admin_url(job):
+    """The job's page in the admin."""
+    return site_url(reverse("admin:wizard_job_change", args=[job.pk]))
+
+
+class DigestKind(JobKind):
+    """One channel's digests: each job sends the notices put in it (`notice_field`)."""
+
+    provider = ""
+    employer_sees = False  # staff's alone
+    notice_field = ""
+
+    def enabled(self):
+        return True
+
+    def notices(self, job):
+        return list(
+            StaffNotice.objects.filter(**{self.notice_field: job}).select_related("posting")
+        )
+
+    def describe(self, job):
+        return f"{self.label}: {job.name}"
+
+    def perform(self, job):
+        notices = self.notices(job)
+        if not notices:
+            return ""  # nothing was raised into it (a digest is made only for a notice)
+        subject, body = render(notices)
+        return self.send(job, subject, body)
+
+    def send(self, job, subject, body):
+        raise NotImplementedError
+
+
+class EmailDigestKind(DigestKind):
     name = KIND
     label = "Staff alert"
     provider = "email"
-    employer_sees = False  # staff's alone
-
-    def describe(self, job):
-        return f"{self.label}: {job.payload.get('subject', job.name)}"
+    notice_field = "email_digest"
 
     def target(self, job):
         return ", ".join(recipients())
 
-    def perform(self, job):
+    def send(self, job, subject, body):
         to = recipients()
         if not to:
             raise NoOneToAlert(
@@ -63,8 +124,8 @@ class StaffAlertKind(JobKind):
                 f"address the {REFUND_PERMISSION} permission."
             )
         message = EmailMessage(
-            subject=" ".join(job.payload.get("subject", job.name).split())[:200],
-            body=job.payload.get("body", ""),
+            subject=subject,
+            body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=to,
             headers={"X-Jobwizard-Staff-Alert": f"{job.pk}/{job.attempts}"},
@@ -78,21 +139,101 @@ class StaffAlertKind(JobKind):
         return isinstance(exc, NoOneToAlert | smtplib.SMTPRecipientsRefused)
 
 
-register(StaffAlertKind())
+class WebhookDigestKind(DigestKind):
+    """A POST of {"text": …}: what Slack's, Mattermost's and Discord's (…/slack) incoming
+    webhooks take."""
+
+    name = WEBHOOK_KIND
+    label = "Staff alert (webhook)"
+    provider = "webhook"
+    notice_field = "webhook_digest"
+
+    def enabled(self):
+        return bool(settings.STAFF_ALERT_WEBHOOK_URL)
+
+    def target(self, job):
+        return settings.STAFF_ALERT_WEBHOOK_URL.split("?")[0]
+
+    def send(self, job, subject, body):
+        response = requests.post(
+            settings.STAFF_ALERT_WEBHOOK_URL,
+            json={"text": f"{subject}\n\n{body}"},
+            headers={"X-Jobwizard-Staff-Alert": f"{job.pk}/{job.attempts}"},
+            timeout=settings.STAFF_ALERT_WEBHOOK_TIMEOUT_SECONDS,
+        )
+        if not 200 <= response.status_code < 300:
+            raise WebhookRefused(response.status_code, response.text)
+        return ""
+
+    def is_permanent(self, exc):
+        """A refusal other than "later" (408, 429, 5xx): the address or its token is wrong,
+        retrying cannot fix it (staff run it again once it is corrected)."""
+        return (
+            isinstance(exc, WebhookRefused)
+            and 400 <= exc.status < 500
+            and exc.status
+            not in (
+                408,
+                429,
+            )
+        )
 
 
-def admin_url(posting):
-    """The posting's page in the admin, as a link for an alert's body."""
-    return settings.SITE_URL.rstrip("/") + reverse(
-        "admin:wizard_jobposting_change", args=[posting.pk]
-    )
+CHANNELS = [register(EmailDigestKind()), register(WebhookDigestKind())]
+CHANNEL_KINDS = frozenset(channel.name for channel in CHANNELS)
+
+
+def render(notices):
+    """The subject and body of one digest: each notice, with a link to its posting in the
+    admin (a notice that concerns one)."""
+    if len(notices) == 1:
+        return _one_line(notices[0].subject), _text(notices[0])
+    subject = f"{len(notices)} staff notices: {notices[0].subject}, …"
+    parts = [
+        f"{notice.subject} ({notice.raised_at:%Y-%m-%d %H:%M} UTC)\n{_text(notice)}"
+        for notice in notices
+    ]
+    return _one_line(subject), "\n\n---\n\n".join(parts)
+
+
+def _one_line(subject):
+    return " ".join(subject.split())[:200]
+
+
+def _text(notice):
+    if notice.posting is None or admin_url(notice.posting) in notice.body:
+        return notice.body
+    return f"{notice.body}\n\nThe posting: {admin_url(notice.posting)}".strip()
+
+
+def window():
+    return Budget(calls=1, per=timedelta(minutes=settings.STAFF_ALERT_DIGEST_MINUTES))
+
+
+def _open_digest(channel, now):
+    """The channel's digest a notice raised now joins, locked: this window's, unless an
+    attempt of it has started (then the next window's, due at its start)."""
+    start, end = budget.window(window(), now)
+    for slot, due in ((start, now), (end, end)):
+        job, created = runner.queue_once(channel.name, f"digest {slot:%Y-%m-%d %H:%M} UTC", due=due)
+        if created or (job.state == Job.State.QUEUED and job.attempts == 0):
+            return job
+    raise AssertionError("the next window's digest cannot have started")  # pragma: no cover
 
 
 def alert(posting, name, subject, body):
-    """Queue the alert `name` (of `posting`, or of none) in the caller's transaction,
-    unless it was raised already; returns its job."""
+    """Raise the notice `name` (of `posting`, or of none) in the caller's transaction,
+    unless it was raised already; returns it."""
     assert transaction.get_connection().in_atomic_block, "alert() needs a transaction"
-    existing = Job.objects.filter(posting=posting, kind=KIND, name=name).first()
-    if existing is not None:
-        return existing
-    return runner.queue(posting, KIND, name, payload={"subject": subject, "body": body})
+    key = name if posting is None else f"{name}:{posting.pk}"
+    notice, created = StaffNotice.objects.get_or_create(
+        key=key[:300],
+        defaults={"posting": posting, "name": name[:255], "subject": subject[:200], "body": body},
+    )
+    if created:
+        now = timezone.now()
+        for channel in CHANNELS:
+            if channel.enabled():
+                setattr(notice, channel.notice_field, _open_digest(channel, now))
+        notice.save()
+    return notice
