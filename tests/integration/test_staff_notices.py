@@ -3,6 +3,7 @@ failing provider, a paid posting not in review, money differences; by email and 
 each a job, one digest per channel per window; and the employer is not blamed for ours."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
@@ -182,6 +183,16 @@ def test_an_orphaned_payment_is_a_metric_and_a_notice(client, fakestripe, settin
     assert first.id in message.body and second.id in message.body
 
 
+def test_a_notice_that_cannot_be_raised_never_loses_the_failure(run_tasks, settings):
+    settings.EFFECT_MAX_ATTEMPTS = 1
+    PING.script = [RuntimeError("boom")]
+    job = queue_ping("unlucky")
+    with mock.patch.object(staff_alert, "alert", side_effect=RuntimeError("alerts broken")):
+        run_tasks()
+    job.refresh_from_db()
+    assert (job.state, job.last_error) == ("failed", "RuntimeError: boom")
+
+
 # --- Channels and digests --------------------------------------------------------
 
 
@@ -215,6 +226,21 @@ def test_alerts_in_one_window_go_in_one_digest_and_the_next_after_it(run_tasks):
     assert digest.subject == "2 staff notices: Thing 4, …"
     assert "Details of 4." in digest.body and "Details of 5." in digest.body
     assert "Details of 1." not in digest.body  # none sent twice
+
+
+def test_a_digest_staff_ran_early_leaves_new_notices_a_later_one(run_tasks):
+    for n in (1, 2):
+        with transaction.atomic():
+            staff_alert.alert(None, f"test:{n}", f"Thing {n}", f"Details of {n}.")
+        run_tasks()  # the first at once; the second waits for the next window
+    assert len(staff_mail()) == 1
+    later = Job.objects.filter(kind=staff_alert.KIND).latest("pk")
+    staff_alert.runner.retry(Job.objects.filter(pk=later.pk))  # "run again", before its time
+    run_tasks()
+    assert len(staff_mail()) == 2
+    with transaction.atomic():
+        notice = staff_alert.alert(None, "test:3", "Thing 3", "Details of 3.")
+    assert notice.email_digest.state == "queued" and notice.email_digest.pk > later.pk
 
 
 def test_the_webhook_channel_gets_slack_compatible_json(run_tasks, webhook):

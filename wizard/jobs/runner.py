@@ -327,10 +327,15 @@ def report_outcome(provider_id, *, delivered, at=None, detail=""):
 
 
 def _tell(signal, job, kind, error):
-    """Send `signal`; a receiver's error is logged, never lost with the outcome it follows."""
-    for receiver, result in signal.send_robust(kind, job=job, kind=kind, error=error):
-        if isinstance(result, Exception):
-            logger.error("Told of job %s, %r failed: %s", job.pk, receiver, describe(result))
+    """Send `signal` in a savepoint: a receiver's error is logged and its work undone,
+    never lost with the outcome it follows."""
+    try:
+        with transaction.atomic():
+            signal.send(kind, job=job, kind=kind, error=error)
+    except Exception as exc:  # the outcome is recorded whatever its receivers do
+        logger.error(
+            "Job %s (%s): telling of its failure failed: %s", job.pk, job.key, describe(exc)
+        )
 
 
 def describe(exc):

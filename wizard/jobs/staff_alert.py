@@ -168,15 +168,9 @@ class WebhookDigestKind(DigestKind):
     def is_permanent(self, exc):
         """A refusal other than "later" (408, 429, 5xx): the address or its token is wrong,
         retrying cannot fix it (staff run it again once it is corrected)."""
-        return (
-            isinstance(exc, WebhookRefused)
-            and 400 <= exc.status < 500
-            and exc.status
-            not in (
-                408,
-                429,
-            )
-        )
+        if not isinstance(exc, WebhookRefused):
+            return False
+        return 400 <= exc.status < 500 and exc.status not in (408, 429)
 
 
 CHANNELS = [register(EmailDigestKind()), register(WebhookDigestKind())]
@@ -206,19 +200,22 @@ def _text(notice):
     return f"{notice.body}\n\nThe posting: {admin_url(notice.posting)}".strip()
 
 
-def window():
+def _digest_window():
+    """Windows of STAFF_ALERT_DIGEST_MINUTES one after another, as a budget's are."""
     return Budget(calls=1, per=timedelta(minutes=settings.STAFF_ALERT_DIGEST_MINUTES))
 
 
 def _open_digest(channel, now):
     """The channel's digest a notice raised now joins, locked: this window's, unless an
-    attempt of it has started (then the next window's, due at its start)."""
-    start, end = budget.window(window(), now)
-    for slot, due in ((start, now), (end, end)):
+    attempt of it has started; then the first later window's not started (due at its
+    start: the next window's, unless staff ran that one early)."""
+    per = _digest_window().per
+    slot, due = budget.window(_digest_window(), now)[0], now
+    while True:
         job, created = runner.queue_once(channel.name, f"digest {slot:%Y-%m-%d %H:%M} UTC", due=due)
         if created or (job.state == Job.State.QUEUED and job.attempts == 0):
             return job
-    raise AssertionError("the next window's digest cannot have started")  # pragma: no cover
+        slot = due = slot + per
 
 
 def alert(posting, name, subject, body):
