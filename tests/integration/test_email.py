@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from anymail.exceptions import AnymailRecipientsRefused
 from django.core import mail
 from django.db import connection
 from django.test import override_settings
@@ -112,7 +113,7 @@ def test_a_sent_email_is_never_sent_again_by_a_retry_or_the_recovery(run_tasks, 
 def test_the_employer_corrects_the_address_and_resends(client, run_tasks):
     from tests.factories import own
 
-    ScriptedESP.script = [422]
+    ScriptedESP.script = [AnymailRecipientsRefused("The recipient was refused.")]
     posting = paid_as_recorded()
     own(client, posting)
     run_tasks()

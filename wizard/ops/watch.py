@@ -54,6 +54,7 @@ def provider_failing(sender, job, kind, error, **kwargs):
     provider = kind.provider or kind.name
     span = timedelta(minutes=settings.PROVIDER_FAILURE_ALERT_MINUTES)
     now = timezone.now()
+    # wizard.limits' sliding-window count, as a counter that never refuses.
     limits.take("provider_failures", provider, sys.maxsize, span, now=now)
     count = limits.uses("provider_failures", provider, span, now=now)
     if count < settings.PROVIDER_FAILURE_ALERT_COUNT:
