@@ -34,10 +34,10 @@ logger = logging.getLogger(__name__)
 
 State = Job.State
 
-# Sent in the transaction that records it (senders are kinds; receivers must not fail):
-# each failed attempt that counts (`job`, `kind`, `error`: the exception described), and
-# a job failed for good (`job`, `kind`, `error`) after its last attempt or its provider's
-# later report of a bounce.
+# Sent in the transaction that records it, in a savepoint (the sender is the kind; a
+# receiver's error is logged, its work undone): each failed attempt that counts (`job`,
+# `kind`, `error`: the exception described), and a job failed for good after its last
+# attempt or its provider's later report of a bounce. wizard.ops.watch tells staff.
 attempt_failed = Signal()
 failed_for_good = Signal()
 
