@@ -255,6 +255,15 @@ def test_the_webhook_channel_gets_slack_compatible_json(run_tasks, webhook):
     assert len(staff_mail()) == 1  # and the email channel too
 
 
+def test_with_a_webhook_and_no_one_to_email_the_webhook_alone_is_told(run_tasks, webhook, settings):
+    settings.STAFF_ALERT_EMAILS = []  # and no staff user may refund
+    with transaction.atomic():
+        staff_alert.alert(None, "test:hook-only", "Something to look at", "Details.")
+    run_tasks()
+    assert len(webhook.received) == 1
+    assert not Job.objects.filter(kind=staff_alert.KIND).exists()  # no email job to fail
+
+
 @override_settings(MAILERS=TEST_ESP)
 def test_with_the_esp_broken_staff_hear_through_the_webhook(client, run_tasks, webhook, settings):
     settings.EFFECT_MAX_ATTEMPTS = 2

@@ -12,7 +12,8 @@ repeated or reordered event never alerts twice.
 
 The channels: an email (kind "staff_alert") to STAFF_ALERT_EMAILS, or (when unset) every
 active staff user allowed to refund payments; and, when STAFF_ALERT_WEBHOOK_URL is set, a
-POST of Slack-compatible JSON (kind "staff_alert_webhook"). Each channel sends at most one
+POST of Slack-compatible JSON (kind "staff_alert_webhook"), then the only channel if there
+is no one to email. Each channel sends at most one
 digest per window of STAFF_ALERT_DIGEST_MINUTES (windows from midnight UTC, one after
 another): the first notice of a quiet window goes at once, the notices raised after it in
 that window go together at the start of the next. A notice is put in its digest as it is
@@ -112,6 +113,11 @@ class EmailDigestKind(DigestKind):
     label = "Staff alert"
     provider = "email"
     notice_field = "email_digest"
+
+    def enabled(self):
+        """With no one to email, only when there is no webhook either: then the digest
+        fails for staff to see (NoOneToAlert), rather than tell no one."""
+        return not settings.STAFF_ALERT_WEBHOOK_URL or bool(recipients())
 
     def target(self, job):
         return ", ".join(recipients())
