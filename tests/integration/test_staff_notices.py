@@ -251,8 +251,23 @@ def test_the_webhook_channel_gets_slack_compatible_json(run_tasks, webhook):
     [posted] = webhook.received
     assert posted == {"text": "Something to look at\n\nDetails."}
     job = Job.objects.get(kind=staff_alert.WEBHOOK_KIND)
-    assert (job.state, job.attempts, job.target) == ("sent", 2, webhook.url)
+    assert (job.state, job.attempts) == ("sent", 2)
+    assert job.target == webhook.url.split("/")[2]  # the host: the path holds the secret
     assert len(staff_mail()) == 1  # and the email channel too
+
+
+def test_an_unreachable_webhook_is_retried_and_its_secret_never_recorded(run_tasks, settings):
+    settings.EFFECT_MAX_ATTEMPTS = 2
+    with WebhookSink() as sink:
+        settings.STAFF_ALERT_WEBHOOK_URL = sink.url.replace("/hooks/", "/T000/B000/s3cret/")
+    # The sink is gone: nothing answers at its address.
+    with transaction.atomic():
+        staff_alert.alert(None, "test:gone", "Something to look at", "Details.")
+    run_tasks()
+    job = Job.objects.get(kind=staff_alert.WEBHOOK_KIND)
+    assert (job.state, job.attempts) == ("failed", 2)
+    assert "WebhookUnreachable: ConnectionError" in job.last_error
+    assert "s3cret" not in job.last_error + job.target
 
 
 def test_with_a_webhook_and_no_one_to_email_the_webhook_alone_is_told(run_tasks, webhook, settings):

@@ -24,6 +24,7 @@ mid-send costs at most one duplicate of that digest, as for every job.
 
 import smtplib
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -44,6 +45,10 @@ WEBHOOK_KIND = "staff_alert_webhook"
 
 class NoOneToAlert(Exception):
     """Neither STAFF_ALERT_EMAILS nor a staff user with an address to send to."""
+
+
+class WebhookUnreachable(Exception):
+    """No answer from the staff webhook (a timeout, a refused connection)."""
 
 
 class WebhookRefused(Exception):
@@ -158,15 +163,20 @@ class WebhookDigestKind(DigestKind):
         return bool(settings.STAFF_ALERT_WEBHOOK_URL)
 
     def target(self, job):
-        return settings.STAFF_ALERT_WEBHOOK_URL.split("?")[0]
+        """The webhook's host only: its path holds its secret (Slack's, Mattermost's)."""
+        return urlsplit(settings.STAFF_ALERT_WEBHOOK_URL).netloc
 
     def send(self, job, subject, body):
-        response = requests.post(
-            settings.STAFF_ALERT_WEBHOOK_URL,
-            json={"text": f"{subject}\n\n{body}"},
-            headers={"X-Jobwizard-Staff-Alert": f"{job.pk}/{job.attempts}"},
-            timeout=settings.STAFF_ALERT_WEBHOOK_TIMEOUT_SECONDS,
-        )
+        try:
+            response = requests.post(
+                settings.STAFF_ALERT_WEBHOOK_URL,
+                json={"text": f"{subject}\n\n{body}"},
+                headers={"X-Jobwizard-Staff-Alert": f"{job.pk}/{job.attempts}"},
+                timeout=settings.STAFF_ALERT_WEBHOOK_TIMEOUT_SECONDS,
+            )
+        except requests.RequestException as exc:
+            # Said without the URL, whose path is the webhook's secret (retried).
+            raise WebhookUnreachable(f"{type(exc).__name__} at {self.target(job)}") from None
         if not 200 <= response.status_code < 300:
             raise WebhookRefused(response.status_code, response.text)
         return ""
