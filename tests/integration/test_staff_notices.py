@@ -228,6 +228,14 @@ def test_alerts_in_one_window_go_in_one_digest_and_the_next_after_it(run_tasks):
     assert "Details of 1." not in digest.body  # none sent twice
 
 
+def test_text_a_visitor_typed_mentions_no_one_on_the_webhook(run_tasks, webhook):
+    with transaction.atomic():
+        staff_alert.alert(None, "test:hostile", "Paid, not in review: <!channel> & co", "x")
+    run_tasks()
+    [posted] = webhook.received
+    assert posted["text"].startswith("Paid, not in review: &lt;!channel&gt; &amp; co")
+
+
 def test_a_digest_staff_ran_early_leaves_new_notices_a_later_one(run_tasks):
     for n in (1, 2):
         with transaction.atomic():
