@@ -193,6 +193,16 @@ def test_a_notice_that_cannot_be_raised_never_loses_the_failure(run_tasks, setti
     assert (job.state, job.last_error) == ("failed", "RuntimeError: boom")
 
 
+def test_an_alert_queued_by_the_release_before_digests_is_still_sent(run_tasks):
+    with transaction.atomic():
+        staff_alert.runner.queue(
+            None, staff_alert.KIND, "dispute:dp_1:opened", {"subject": "Old", "body": "As was."}
+        )
+    run_tasks()
+    [message] = staff_mail()
+    assert (message.subject, message.body) == ("Old", "As was.")
+
+
 # --- Channels and digests --------------------------------------------------------
 
 

@@ -89,7 +89,7 @@ def queue_new(kind, name, payload=None):
     return effect
 
 
-def queue_once(kind, name, *, due):
+def queue_once(kind, name, *, due, payload=None):
     """The job of no posting `kind`/`name`, locked: created due at `due` with its task, or
     as it is when it exists already (never re-queued). Returns (job, created). Concurrent
     callers get the one job. In the caller's transaction."""
@@ -98,7 +98,7 @@ def queue_once(kind, name, *, due):
         posting=None,
         kind=kind,
         name=name,
-        defaults={"key": _key(kind, name, None), "next_attempt_at": due},
+        defaults={"key": _key(kind, name, None), "next_attempt_at": due, "payload": payload or {}},
     )
     if created:
         run_job.using(run_after=due).enqueue(job.pk)

@@ -13,13 +13,18 @@ repeated or reordered event never alerts twice.
 The channels: an email (kind "staff_alert") to STAFF_ALERT_EMAILS, or (when unset) every
 active staff user allowed to refund payments; and, when STAFF_ALERT_WEBHOOK_URL is set, a
 POST of Slack-compatible JSON (kind "staff_alert_webhook"), then the only channel if there
-is no one to email. Each channel sends at most one
-digest per window of STAFF_ALERT_DIGEST_MINUTES (windows from midnight UTC, one after
-another): the first notice of a quiet window goes at once, the notices raised after it in
-that window go together at the start of the next. A notice is put in its digest as it is
-raised, under the digest job's lock, and only into a digest no attempt has started: so it
-is in exactly one digest per channel, whoever raises what at once; a worker killed
-mid-send costs at most one duplicate of that digest, as for every job.
+is no one to email. Each channel sends at most one digest per window of
+STAFF_ALERT_DIGEST_MINUTES (windows from midnight UTC, one after another): the first
+notice of a quiet window goes at once, the notices raised after it in that window go
+together at the start of the next. A notice is put in its digest as it is raised, under
+the digest job's lock, and only into a digest no attempt has started: so it is in exactly
+one digest per channel, whoever raises what at once; a worker killed mid-send costs at
+most one duplicate of that digest, as for every job.
+
+During an upgrade both forms meet: a "staff_alert" job the release before raised (its
+subject and body in its payload, no notices) is sent as it was; a digest job carries a
+subject and body pointing at the notices' admin screen, which a worker of the release
+before sends instead of the digest.
 """
 
 import smtplib
@@ -104,9 +109,12 @@ class DigestKind(JobKind):
 
     def perform(self, job):
         notices = self.notices(job)
-        if not notices:
+        if notices:
+            subject, body = render(notices)
+        elif "subject" in job.payload:  # an alert of the release before digests
+            subject, body = _one_line(job.payload["subject"]), job.payload.get("body", "")
+        else:
             return ""  # nothing was raised into it (a digest is made only for a notice)
-        subject, body = render(notices)
         return self.send(job, subject, body)
 
     def send(self, job, subject, body):
@@ -234,10 +242,18 @@ def _open_digest(channel, now):
     per = _digest_window().per
     slot, due = budget.window(_digest_window(), now)[0], now
     while True:
-        job, created = runner.queue_once(channel.name, f"digest {slot:%Y-%m-%d %H:%M} UTC", due=due)
+        job, created = runner.queue_once(
+            channel.name, f"digest {slot:%Y-%m-%d %H:%M} UTC", due=due, payload=_pointer()
+        )
         if created or (job.state == Job.State.QUEUED and job.attempts == 0):
             return job
         slot = due = slot + per
+
+
+def _pointer():
+    """What a worker of the release before digests sends for one (it reads the payload)."""
+    url = site_url(reverse("admin:wizard_staffnotice_changelist"))
+    return {"subject": "Staff notices", "body": f"Staff notices were raised: {url}"}
 
 
 def alert(posting, name, subject, body):
