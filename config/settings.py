@@ -537,6 +537,23 @@ DISPUTE_TAKES_POSTING_DOWN = env_bool("DISPUTE_TAKES_POSTING_DOWN", True)
 # Who staff alerts (wizard.jobs.staff_alert) go to: comma-separated addresses; unset, the
 # active staff users allowed to refund payments.
 STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS", [])
+# …and, when set, a Slack-compatible incoming webhook they are posted to as well (JSON
+# {"text": …}: Slack, Mattermost, Discord's …/slack), with this timeout.
+STAFF_ALERT_WEBHOOK_URL = os.environ.get("STAFF_ALERT_WEBHOOK_URL", "")
+STAFF_ALERT_WEBHOOK_TIMEOUT_SECONDS = float(
+    os.environ.get("STAFF_ALERT_WEBHOOK_TIMEOUT_SECONDS", "5")
+)
+# At most one message per channel per this many minutes; what is raised meanwhile is
+# gathered into the next one.
+STAFF_ALERT_DIGEST_MINUTES = env_count("STAFF_ALERT_DIGEST_MINUTES", 15)
+# What staff are told of (wizard.ops.watch), besides every job that fails for good: a paid
+# posting not in review after this many minutes; a provider whose attempts failed this
+# many times within this many minutes; money differences between Stripe and the database
+# (per kind) from this many on.
+PAID_NOT_IN_REVIEW_ALERT_MINUTES = env_count("PAID_NOT_IN_REVIEW_ALERT_MINUTES", 15)
+PROVIDER_FAILURE_ALERT_COUNT = env_count("PROVIDER_FAILURE_ALERT_COUNT", 5)
+PROVIDER_FAILURE_ALERT_MINUTES = env_count("PROVIDER_FAILURE_ALERT_MINUTES", 10)
+MONEY_DIFFERENCE_ALERT_THRESHOLD = env_count("MONEY_DIFFERENCE_ALERT_THRESHOLD", 1)
 # Recovery and clean-up, run by the periodic maintenance task.
 STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))
 ABANDON_DRAFTS_AFTER_DAYS = int(os.environ.get("ABANDON_DRAFTS_AFTER_DAYS", "14"))

@@ -149,7 +149,7 @@ class StripeEventKind(JobKind):
         errors)."""
         return isinstance(exc, PermanentEventError | stripe.StripeError)
 
-    def failed(self, job, posting):
+    def failed(self, job, posting, exc=None):
         """Only log: staff see the event failed (admin, dashboard, the "webhook" reason)."""
         logger.error("Stripe event %s failed for good: %s", job.name, job.last_error)
 
