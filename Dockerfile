@@ -25,4 +25,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only ANYMAIL_WEBHOOK_SECRET=build:only 
 RUN useradd --system --uid 10001 jobwizard && mkdir -p var/mail && chown -R jobwizard var
 USER jobwizard
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "-c", "gunicorn.conf.py"]
+# The Procfile's web; compose.yaml runs its other lines the same way.
+CMD ["bin/python", "-m", "gunicorn", "config.wsgi", "-c", "gunicorn.conf.py"]

@@ -61,8 +61,9 @@ FUZZ_SEED ?= 0
 fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(VENV)/bin/python -m pytest tests/integration/test_fuzz.py $(PYTEST_ARGS)
 
-# Not part of `make test`: it needs PostgreSQL (SOAK_DATABASE_URL) and takes minutes.
-soak: install-app
+# Not part of `make test`: it needs PostgreSQL (SOAK_DATABASE_URL) and takes minutes. Its
+# first step, the walk (soak/walk.py), starts moto's S3 server: a test tool, so `install`.
+soak: install
 	$(VENV)/bin/python -m soak
 
 # The benchmark of issue 11 (not part of make test): gunicorn and a bare view under wrk,

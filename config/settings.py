@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +55,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-local-development-only"
+# Former keys, still accepted for what they signed (sessions, finish-later and manage links)
+# while a new SECRET_KEY takes over (docs/deploying.md, "Rotating SECRET_KEY").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -271,7 +275,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+
+def insecure_media_origins(s3_options):
+    """The http origin logos are served from, if any (a MinIO at http://localhost:9000): the
+    CSP's img-src must name it. https origins are allowed already, and the default."""
+    if s3_options["custom_domain"]:
+        origin = f"{s3_options['url_protocol']}//{s3_options['custom_domain'].split('/')[0]}"
+    elif s3_options["endpoint_url"]:
+        parts = urlsplit(s3_options["endpoint_url"])
+        origin = f"{parts.scheme}://{parts.netloc}"
+    else:
+        return []
+    return [origin] if origin.startswith("http://") else []
+
+
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+MEDIA_HTTP_ORIGINS = []
 if AWS_STORAGE_BUCKET_NAME:
     # boto3 reads the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
     # from the environment itself.
@@ -289,6 +308,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
         },
     }
+    MEDIA_HTTP_ORIGINS = insecure_media_origins(default_storage["OPTIONS"])
     if default_storage["OPTIONS"]["querystring_auth"]:
         # Signed logo URLs expire after an hour (django-storages' default): a cached board
         # page must be replaced well before the links in it stop working.
@@ -310,11 +330,23 @@ STORAGES = {
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Jobwizard <jobs@jobwizard.localhost>")
 MAIL_FILE_PATH = Path(os.environ.get("MAIL_FILE_PATH", VAR_DIR / "mail"))
 # MAIL_BACKEND picks the mailer: "file" (default, one .log file per message in
-# MAIL_FILE_PATH), "console", an anymail ESP name such as "postmark", "sendgrid",
-# "mailgun" or "amazon_ses" (configured through ANYMAIL_* variables), or the
-# dotted path of any Django email backend.
+# MAIL_FILE_PATH), "console", "smtp" (the server MAIL_HOST names), an anymail ESP name
+# such as "postmark", "sendgrid", "mailgun" or "amazon_ses" (configured through ANYMAIL_*
+# variables), or the dotted path of any Django email backend.
 MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
-if MAIL_BACKEND == "file":
+if MAIL_BACKEND == "smtp":
+    default_mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("MAIL_HOST", "localhost"),
+            "port": int(os.environ.get("MAIL_PORT", "25")),
+            "username": os.environ.get("MAIL_USER", ""),
+            "password": os.environ.get("MAIL_PASSWORD", ""),
+            "use_tls": env_bool("MAIL_USE_TLS", False),
+            "timeout": 10,
+        },
+    }
+elif MAIL_BACKEND == "file":
     default_mailer = {
         "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "OPTIONS": {"file_path": str(MAIL_FILE_PATH)},
@@ -436,8 +468,13 @@ LOGO_MAX_DIMENSION = 512
 # Absolute links in emails.
 SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# With DEBUG off the site must be served over https (the check jobwizard.E041): the session
+# and CSRF cookies are Secure, so a browser on plain http never sends them back and every
+# form answers 403 "CSRF cookie not set". ALLOW_INSECURE_HTTP=true, for a private network
+# (or compose.yaml on localhost), accepts an http SITE_URL and drops Secure from both.
+ALLOW_INSECURE_HTTP = env_bool("ALLOW_INSECURE_HTTP", False)
+SESSION_COOKIE_SECURE = not DEBUG and not ALLOW_INSECURE_HTTP
+CSRF_COOKIE_SECURE = not DEBUG and not ALLOW_INSECURE_HTTP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Served over https (an https SITE_URL, DEBUG off): plain http is redirected to https and
 # browsers are told to use nothing else (HSTS) for a year. Each can be set on its own.
@@ -458,7 +495,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "https:"],
+    "img-src": [CSP.SELF, "data:", "https:", *MEDIA_HTTP_ORIGINS],
     # Paying is a form POST answered by a redirect to the hosted checkout page.
     "form-action": [CSP.SELF, STRIPE_CHECKOUT_ORIGIN],
     "frame-ancestors": [CSP.NONE],
@@ -514,6 +551,23 @@ DISPUTE_TAKES_POSTING_DOWN = env_bool("DISPUTE_TAKES_POSTING_DOWN", True)
 # Who staff alerts (wizard.jobs.staff_alert) go to: comma-separated addresses; unset, the
 # active staff users allowed to refund payments.
 STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS", [])
+# …and, when set, a Slack-compatible incoming webhook they are posted to as well (JSON
+# {"text": …}: Slack, Mattermost, Discord's …/slack), with this timeout.
+STAFF_ALERT_WEBHOOK_URL = os.environ.get("STAFF_ALERT_WEBHOOK_URL", "")
+STAFF_ALERT_WEBHOOK_TIMEOUT_SECONDS = float(
+    os.environ.get("STAFF_ALERT_WEBHOOK_TIMEOUT_SECONDS", "5")
+)
+# At most one message per channel per this many minutes; what is raised meanwhile is
+# gathered into the next one.
+STAFF_ALERT_DIGEST_MINUTES = env_count("STAFF_ALERT_DIGEST_MINUTES", 15)
+# What staff are told of (wizard.ops.watch), besides every job that fails for good: a paid
+# posting not in review after this many minutes; a provider whose attempts failed this
+# many times within this many minutes; money differences between Stripe and the database
+# (per kind) from this many on.
+PAID_NOT_IN_REVIEW_ALERT_MINUTES = env_count("PAID_NOT_IN_REVIEW_ALERT_MINUTES", 15)
+PROVIDER_FAILURE_ALERT_COUNT = env_count("PROVIDER_FAILURE_ALERT_COUNT", 5)
+PROVIDER_FAILURE_ALERT_MINUTES = env_count("PROVIDER_FAILURE_ALERT_MINUTES", 10)
+MONEY_DIFFERENCE_ALERT_THRESHOLD = env_count("MONEY_DIFFERENCE_ALERT_THRESHOLD", 1)
 # Recovery and clean-up, run by the periodic maintenance task.
 STUCK_AFTER_SECONDS = int(os.environ.get("STUCK_AFTER_SECONDS", "300"))
 ABANDON_DRAFTS_AFTER_DAYS = int(os.environ.get("ABANDON_DRAFTS_AFTER_DAYS", "14"))

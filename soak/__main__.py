@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from soak import walk
 from soak.chaos import Chaos
 from soak.config import Knobs
 from soak.employer import REQUEST_TIMEOUT, choose_profiles, settle_debit, visit
@@ -66,6 +67,8 @@ def run_employers(knobs, stack, rng, chaos, sampler, began):
 
 def main():
     knobs = Knobs.from_env()
+    if knobs.walk and walk.main(knobs) != 0:
+        return 1  # the operator's pages do not hold: no point soaking what cannot be deployed
     rng = random.Random(knobs.seed)
     started_at = datetime.now(UTC)
     load_at_start = os.getloadavg()[0]

@@ -32,6 +32,7 @@ class Knobs:
     # The app's timing under the soak: short, so that recovery and retries happen within it.
     maintenance_interval: int  # SOAK_MAINTENANCE_INTERVAL_SECONDS [5]: the periodic jobs
     stuck_after: int  # SOAK_STUCK_AFTER_SECONDS [20]: when recovery steps in
+    walk: bool  # SOAK_WALK [1]: first walk docs/operations.md on a clean copy (soak.walk)
     run_dir: Path = field(default=PROJECT_ROOT / "var" / "soak")  # SOAK_DIR: logs, mail
 
     @classmethod
@@ -55,6 +56,7 @@ class Knobs:
             ),
             maintenance_interval=_env("SOAK_MAINTENANCE_INTERVAL_SECONDS", 5, int),
             stuck_after=_env("SOAK_STUCK_AFTER_SECONDS", 20, int),
+            walk=_env("SOAK_WALK", "1") not in ("0", "false", "no"),
             run_dir=Path(_env("SOAK_DIR", str(PROJECT_ROOT / "var" / "soak"))),
         )
 

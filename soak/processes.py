@@ -48,11 +48,12 @@ def recreate_database(database_url):
 class Process:
     """One manage.py (or gunicorn) process, its output in a log file, restartable."""
 
-    def __init__(self, name, command, env, log_dir):
+    def __init__(self, name, command, env, log_dir, cwd=PROJECT_ROOT):
         self.name = name
         self.command = command
         self.env = env
         self.log_dir = log_dir
+        self.cwd = cwd
         self.popen = None
         self.generation = 0
 
@@ -64,7 +65,7 @@ class Process:
             output.flush()
             self.popen = subprocess.Popen(
                 [*self.command, *extra],
-                cwd=PROJECT_ROOT,
+                cwd=self.cwd,
                 env=self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -13,13 +13,16 @@ from django.core.mail.backends.filebased import EmailBackend as FileBackend
 
 
 class ScriptedESP(AnymailTestBackend):
-    """anymail's test ESP, answering with the HTTP statuses in `script` first, then success."""
+    """anymail's test ESP, answering with the HTTP statuses in `script` first (or raising
+    the exceptions there, anymail's own), then success."""
 
-    script: list[int] = []
+    script: list[int | Exception] = []
 
     def post_to_esp(self, payload, message):
         if ScriptedESP.script:
             status = ScriptedESP.script.pop(0)
+            if isinstance(status, Exception):
+                raise status
             response = requests.Response()
             response.status_code = status
             response.reason = HTTPStatus(status).phrase

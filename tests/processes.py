@@ -11,6 +11,18 @@ from urllib.parse import quote
 from django.db import connection
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A plain host's PATH: no virtualenv on it, so only bin/python finds the project's.
+PLAIN_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def procfile(path=PROJECT_ROOT / "Procfile"):
+    """The Procfile's process types: {"release": command, "web": command, ...}."""
+    commands = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            commands[name.strip()] = command.strip()
+    return commands
 
 
 def database_url():

@@ -16,7 +16,7 @@ class WizardConfig(AppConfig):
         from wizard.effects import email, indexing  # noqa: F401
         from wizard.flow import order  # noqa: F401  (registers the flow: postings.progress)
         from wizard.jobs import staff_alert  # noqa: F401
-        from wizard.ops import checks, signals  # noqa: F401
+        from wizard.ops import checks, signals, watch  # noqa: F401  (what staff are told)
         from wizard.payments import checks as payment_checks  # noqa: F401  (the price)
         from wizard.payments import refund_kind, stripe_events  # noqa: F401
         from wizard.postings import events, review, transitions  # noqa: F401

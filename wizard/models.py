@@ -1,9 +1,9 @@
 """The app's models, defined in the area that owns each; Django loads them from here."""
 
 from wizard.board.models import BoardVersion
-from wizard.jobs.models import BudgetUse, Job
+from wizard.jobs.models import BudgetUse, Job, StaffNotice
 from wizard.limits import LimitKey, LimitUse
-from wizard.ops.models import Heartbeat
+from wizard.ops.models import Heartbeat, MoneyDifferenceCount
 from wizard.payments.models import (
     Dispute,
     FraudWarning,
@@ -33,9 +33,11 @@ __all__ = [
     "JobPosting",
     "LimitKey",
     "LimitUse",
+    "MoneyDifferenceCount",
     "PaymentAttempt",
     "Refund",
     "RefundMade",
+    "StaffNotice",
     "Status",
     "StripeEvent",
     "TransitionLog",

@@ -15,6 +15,7 @@ at start and every interval: /health/ and /metrics tell from its age whether it 
 import logging
 from datetime import UTC, datetime
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.triggers.interval import IntervalTrigger
 from crontask import scheduler
 from django.conf import settings
@@ -30,11 +31,21 @@ from wizard.maintenance.sweepers import (
     sweep_orphan_logos,
 )
 from wizard.maintenance.task_rows import mark_dead_tasks, prune_task_results
+from wizard.ops import watch
 from wizard.ops.heartbeat import scheduled_beat
-from wizard.payments.reconcile import reconcile
+from wizard.payments.reconcile import ReconcileIncomplete, reconcile
 from wizard.postings.review import expire_due_postings
 
 logger = logging.getLogger(__name__)
+
+# One thread runs the jobs in turn: each only queues a task (a query or two). APScheduler's
+# default pool of 10 threads kept one database connection per thread for
+# DATABASE_CONN_MAX_AGE, ten for one scheduler (docs/operations.md, "Sizing"). A run
+# held up behind the others runs late, never skipped.
+scheduler.configure(
+    executors={"default": ThreadPoolExecutor(max_workers=1)},
+    job_defaults={"misfire_grace_time": None, "coalesce": True},
+)
 
 periodic_tasks = []
 
@@ -92,8 +103,21 @@ scheduler.add_job(
 @task
 def reconcile_payments():
     """Fails (after every pass has run) when Stripe could not be asked: the run shows as
-    failed, the next one tries again."""
-    return [str(difference) for difference in reconcile()]
+    failed, the next one tries again. The differences found are counted for /metrics, and
+    staff told of them over the threshold (wizard.ops.watch)."""
+    try:
+        differences = reconcile()
+    except ReconcileIncomplete as exc:
+        watch.money_differences(exc.differences, complete=False)
+        raise
+    watch.money_differences(differences)
+    return [str(difference) for difference in differences]
+
+
+@every_interval
+@task
+def watch_paid_postings():
+    return [str(posting_id) for posting_id in watch.paid_postings_not_in_review()]
 
 
 @every_interval

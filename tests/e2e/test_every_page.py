@@ -42,7 +42,8 @@ from tests.e2e.walk import complete_steps, expect_step, fill_in
 from tests.events import stored_event
 from tests.factories import posting_at
 from wizard.flow.order import FLOW
-from wizard.jobs.models import Job
+from wizard.jobs import staff_alert
+from wizard.jobs.models import Job, StaffNotice
 from wizard.models import Actor, JobPosting, Status
 from wizard.payments.models import Dispute, PaymentAttempt, Refund, RefundMade
 from wizard.postings.links import make_finish_later_token, make_manage_token
@@ -652,6 +653,8 @@ def staff_data():
         error="StripeError: no such session",
     )
     published = publish("Staff Django Engineer", days_ago=2)
+    with transaction.atomic():
+        staff_alert.alert(posting, "every-page", "A notice for staff", "Something to look at.")
     return posting, published, refund, event
 
 
@@ -725,6 +728,8 @@ def test_the_admin(visitor):
         ("/admin/wizard/refund/", "admin-refunds"),
         (f"/admin/wizard/refund/{refund.pk}/change/", "admin-refund-record"),
         ("/admin/axes/accessattempt/", "admin-access-attempts"),
+        ("/admin/wizard/staffnotice/", "admin-staff-notices"),
+        (f"/admin/wizard/staffnotice/{StaffNotice.objects.get().pk}/change/", "admin-staff-notice"),
     ]:
         v.goto(path)
         v.check(name)

@@ -16,7 +16,7 @@ from tests.integration.test_concurrency import run_at_once
 from tests.integration.test_refunds import paid_posting, paying  # noqa: F401
 from tests.integration.test_webhooks import deliver
 from wizard.jobs import staff_alert
-from wizard.jobs.models import Job
+from wizard.jobs.models import Job, StaffNotice
 from wizard.models import Actor, Dispute, JobPosting, Refund, Status, StripeEvent
 from wizard.payments import disputes, refunds
 from wizard.postings import review
@@ -92,7 +92,7 @@ def status_page(client, posting):
 
 
 def alerts():
-    return Job.objects.filter(kind=staff_alert.KIND).order_by("queued_at")
+    return StaffNotice.objects.order_by("raised_at")
 
 
 def test_a_dispute_takes_the_posting_off_the_board_and_out_of_the_search_engines(
@@ -144,7 +144,10 @@ def test_staff_see_the_deadline_the_dispute_and_get_an_alert(
     assert "Needs a response" in page
 
     [alert] = alerts()
-    assert (alert.name, alert.state) == (f"dispute:{opened['id']}:opened", Job.State.SENT)
+    assert (alert.name, alert.email_digest.state) == (
+        f"dispute:{opened['id']}:opened",
+        Job.State.SENT,
+    )
     [message] = [message for message in mail.outbox if message.to == ALERTS]
     assert "Payment dispute opened" in message.subject
     assert f"Evidence is due by {due:%Y-%m-%d %H:%M} UTC" in message.body

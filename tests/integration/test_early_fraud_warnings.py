@@ -8,7 +8,7 @@ from django.core import mail
 from tests.conftest import stripe_api
 from tests.integration.test_refunds import latest_event, paid_posting, paying  # noqa: F401
 from tests.integration.test_webhooks import deliver
-from wizard.jobs.models import Job
+from wizard.jobs.models import Job, StaffNotice
 from wizard.models import Actor, FraudWarning, JobPosting, Refund, Status
 from wizard.payments.fraud_warnings import handle_warning
 from wizard.payments.stripe_events import HANDLERS
@@ -64,9 +64,9 @@ def test_an_actionable_warning_refunds_and_takes_a_published_posting_off_the_boa
         posting.pk,
     )
     assert stored.action.startswith("refunded")
-    [alert] = Job.objects.filter(kind="staff_alert")
+    [alert] = StaffNotice.objects.all()
     assert alert.name == f"fraud_warning:{warning['id']}"
-    assert "made_with_stolen_card" in alert.payload["body"]
+    assert "made_with_stolen_card" in alert.body
     assert posting.attention_fraud_warning  # shown to staff
     assert [log.transition for log in posting.transitions.filter(at__gte=posting.published_at)][
         -2:

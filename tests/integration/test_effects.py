@@ -152,9 +152,10 @@ def test_an_effect_waiting_behind_a_backlog_is_not_queued_again(run_tasks, setti
     assert (effect.state, effect.attempts) == ("sent", 1)
 
 
-def test_a_job_of_no_posting_is_retried_and_its_failure_is_for_staff_alone(run_tasks):
+def test_a_job_of_no_posting_is_retried_and_its_failure_is_for_staff_alone(run_tasks, settings):
     """A job may belong to nothing (a Stripe event for a session we do not know; later, an
     employer's sign-in email): the same runner claims, retries and fails it."""
+    settings.STAFF_ALERT_EMAILS = ["ops@example.com"]  # who hear of the failure
     PING.script = [ConnectionError("down")]
     with transaction.atomic():
         job = runner.queue(None, PING.name, "no-one")

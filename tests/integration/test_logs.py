@@ -10,11 +10,14 @@ import pytest
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
-from tests.conftest import VALID_DETAILS, step_url
+from tests.conftest import VALID_DETAILS, step_url, stripe_api
 from tests.factories import own, posting_at
+from tests.integration.test_payment import press_pay, session_id_from
+from tests.integration.test_webhooks import deliver
 from wizard.jobs import runner
 from wizard.models import JobPosting, Status
 from wizard.ops import logs
+from wizard.payments.models import StripeEvent
 from wizard.postings import logcontext
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +94,28 @@ def test_an_effect_run_by_the_worker_logs_its_posting_and_task(json_lines, run_t
     assert done["task_id"] == str(run.id)
     logging.getLogger("test").info("after the task")
     assert (json_lines()[-1]["posting_id"], json_lines()[-1]["task_id"]) == (None, None)
+
+
+def test_a_stripe_event_run_by_the_worker_logs_its_posting(
+    client, fakestripe, json_lines, run_tasks
+):
+    """The event's job belongs to no posting; its lines name the posting the event names,
+    the runner's own "done" line included."""
+    posting = posting_at(Status.READY_TO_PAY)
+    own(client, posting)
+    fakestripe.pay(session_id_from(press_pay(client, posting)))
+    (event,) = stripe_api().v1.events.list(params={"type": "checkout.session.completed"}).data
+    assert deliver(client, event.to_dict()).status_code == 200
+    job = StripeEvent.objects.get().job
+    run_tasks()
+
+    job.refresh_from_db()
+    assert job.state == "sent" and job.posting_id is None
+    done = next(line for line in json_lines() if line["message"].startswith(f"Job {job.pk} "))
+    assert "done at attempt 1" in done["message"]
+    assert done["posting_id"] == str(posting.pk)
+    logging.getLogger("test").info("after the task")
+    assert json_lines()[-1]["posting_id"] is None
 
 
 def test_a_staff_approval_logs_its_posting(admin_client, json_lines):

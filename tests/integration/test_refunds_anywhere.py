@@ -16,7 +16,7 @@ from tests.integration.test_refunds import (  # noqa: F401
     refunds_at_stripe,
 )
 from tests.integration.test_webhooks import deliver
-from wizard.jobs.models import Job
+from wizard.jobs.models import Job, StaffNotice
 from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, RefundMade, Status
 from wizard.payments import refunds
 from wizard.postings import links, review
@@ -110,8 +110,8 @@ def test_a_partial_dashboard_refund_is_recorded_and_raised_to_staff(
     assert (made.stripe_refund_id, made.amount, made.by_us) == (refund["id"], 2000, False)
     assert not Refund.objects.exists()  # no refund of ours: the posting goes on
     assert not Job.objects.filter(kind="email", name="refunded").exists()
-    [alert] = Job.objects.filter(kind="staff_alert")  # staff decide what it means
-    assert alert.name.endswith(":2000") and "USD 20.00 of USD 99.00" in alert.payload["body"]
+    [alert] = StaffNotice.objects.all()  # staff decide what it means
+    assert alert.name.endswith(":2000") and "USD 20.00 of USD 99.00" in alert.body
     ledger = client.get(f"/post/{posting.pk}/status/").text
     assert "Refund of USD 20.00" in ledger and "part of your payment" in ledger
 

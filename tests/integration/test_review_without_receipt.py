@@ -5,6 +5,7 @@ its own reason for staff's attention, and the employer is asked for a correct ad
 from datetime import timedelta
 
 import pytest
+from anymail.exceptions import AnymailRecipientsRefused
 from django.core import mail
 from django.db import transaction
 from django.test import override_settings
@@ -103,7 +104,7 @@ def test_a_receipt_under_way_or_delivered_is_no_reason_for_attention(run_tasks):
 
 @override_settings(MAILERS=TEST_ESP)
 def test_the_employer_is_told_and_asked_for_a_correct_address(client, run_tasks):
-    ScriptedESP.script = [422]
+    ScriptedESP.script = [AnymailRecipientsRefused("The recipient was refused.")]
     posting = paid_as_recorded()
     own(client, posting)
     run_tasks()

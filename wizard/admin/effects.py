@@ -1,10 +1,11 @@
-"""Staff screen for every side effect, of every kind, with a retry action."""
+"""Staff screens for every side effect, of every kind, with a retry action, and for the
+notices staff were told."""
 
 from django.contrib import admin, messages
 
 from wizard.dashboard import numbers
 from wizard.jobs import runner
-from wizard.jobs.models import Job
+from wizard.jobs.models import Job, StaffNotice
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -50,3 +51,19 @@ class EffectAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         count = runner.retry(queryset)
         self.message_user(request, f"Queued {count} side effect(s) again.", messages.SUCCESS)
+
+
+@admin.register(StaffNotice)
+class StaffNoticeAdmin(admin.ModelAdmin):
+    """What staff were told, and in which digest of each channel (its job)."""
+
+    list_display = ["subject", "posting", "raised_at", "email_digest", "webhook_digest"]
+    list_select_related = ["posting", "email_digest", "webhook_digest"]
+    search_fields = ["name", "subject", "posting__id", "posting__title"]
+    readonly_fields = [f.name for f in StaffNotice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

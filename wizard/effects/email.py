@@ -83,13 +83,38 @@ class EmailKind(JobKind):
             posting.clear_error()
             posting.save()
 
-    def failure_message(self, effect):
+    def failed(self, effect, posting, exc=None):
+        """Also noted on the job: whether the failure was ours (the employer's page then
+        asks nothing of them)."""
+        effect.payload = {**effect.payload, "our_side": not is_recipient_refusal(exc)}
+        Job.objects.filter(pk=effect.pk).update(payload=effect.payload)
+        super().failed(effect, posting, exc)
+
+    def failure_message(self, effect, exc=None):
+        """Only a refusal of the recipient asks the employer to check their address; any
+        other failure (our credentials, our sender, our settings, the provider down after
+        every retry) is ours, and they are told so."""
+        if is_recipient_refusal(exc):
+            return (
+                f"We couldn't email you at {effect.target}. "
+                "Please check the address and send it again."
+            )
         return (
-            f"We couldn't email you at {effect.target}. Please check the address and send it again."
+            "We couldn't send you this email because of a problem on our side, not with "
+            "your address. We are working on it and will send it once it is fixed."
         )
 
 
 register(EmailKind())
+
+
+def is_recipient_refusal(exc):
+    """Whether an email failed because of its recipient (an invalid address, a recipient
+    the provider refuses), not because of us. None stands for the provider's later report
+    of a bounce, a rejection or a complaint: the recipient's side too."""
+    return exc is None or isinstance(
+        exc, AnymailRecipientsRefused | AnymailInvalidAddress | smtplib.SMTPRecipientsRefused
+    )
 
 
 def queue_email(posting, email):

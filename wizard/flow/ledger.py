@@ -204,7 +204,11 @@ class Ledger:
                 "Confirmation email sent",
                 False,
                 email.failed_at,
-                error=f"We couldn't email you at {email.target}.",
+                error=(
+                    "A problem on our side; we are working on it."
+                    if email.payload.get("our_side")
+                    else f"We couldn't email you at {email.target}."
+                ),
             )
         return Entry("Confirmation email sent", True, email.sent_at, note=f"to {email.target}")
 
@@ -246,7 +250,17 @@ class Ledger:
             return ""
         if self.email.state == Job.State.BOUNCED:
             return f"The mail server for {self.email.target} refused the email with your receipt."
+        if self.receipt_failed_on_our_side:
+            return (
+                "We could not send your receipt because of a problem on our side, not with "
+                "your address. We are working on it."
+            )
         return f"We could not send your receipt to {self.email.target}."
+
+    @property
+    def receipt_failed_on_our_side(self):
+        """The receipt failed for a reason of ours (wizard.effects.email decides)."""
+        return self.email_needs_attention and bool(self.email.payload.get("our_side"))
 
     @property
     def busy(self):

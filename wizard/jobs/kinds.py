@@ -90,9 +90,10 @@ class JobKind:
     def succeeded(self, effect, posting):
         """Called in the transaction that records success, with the posting locked."""
 
-    def failed(self, effect, posting):
+    def failed(self, effect, posting, exc=None):
         """Called in the transaction that records a final failure, with the posting locked
-        (None for a job of no posting: staff see it failed).
+        (None for a job of no posting: staff see it failed), and the last attempt's
+        exception (None for a provider's later report, such as a bounce).
 
         By default, for a kind the employer sees, they see a friendly sentence on the
         posting and staff the detail; staff see a failed job of any kind in the admin.
@@ -100,7 +101,7 @@ class JobKind:
         if posting is None or not self.employer_sees:
             return
         posting.record_error(
-            self.failure_message(effect),
+            self.failure_message(effect, exc),
             f"{self.describe(effect)} failed: {effect.last_error}",
         )
         posting.save()
@@ -113,7 +114,8 @@ class JobKind:
         """A few words for the employer's ledger while it is under way."""
         return ""
 
-    def failure_message(self, effect):
+    def failure_message(self, effect, exc=None):
+        """The employer's sentence for a final failure (`exc` as given to `failed`)."""
         return f"{self.describe(effect)} did not go through. Our staff have been told."
 
 

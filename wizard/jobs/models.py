@@ -111,3 +111,30 @@ class BudgetUse(models.Model):
 @attention.reason("effect", "A side effect failed (email, refund, indexing, …)")
 def _failed_effect():
     return Exists(Job.objects.needing_attention().filter(posting=OuterRef("pk")))
+
+
+class StaffNotice(models.Model):
+    """Something staff are told (wizard.jobs.staff_alert): raised once per (posting, name),
+    then sent on each channel in one digest, that channel's job (never in two)."""
+
+    key = models.CharField(max_length=300, unique=True, help_text="The name, and the posting.")
+    posting = models.ForeignKey(
+        JobPosting, null=True, blank=True, on_delete=models.CASCADE, related_name="staff_notices"
+    )
+    name = models.CharField(max_length=255)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    email_digest = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="emailed_notices"
+    )
+    webhook_digest = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="posted_notices"
+    )
+
+    class Meta:
+        db_table = "wizard_staff_notice"
+        ordering = ["raised_at", "id"]
+
+    def __str__(self):
+        return self.subject

@@ -20,6 +20,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.tasks import task
 from django.utils import timezone
 
@@ -32,6 +33,13 @@ from wizard.postings.models import JobPosting
 logger = logging.getLogger(__name__)
 
 State = Job.State
+
+# Sent in the transaction that records it, in a savepoint (the sender is the kind; a
+# receiver's error is logged, its work undone): each failed attempt that counts (`job`,
+# `kind`, `error`: the exception described), and a job failed for good after its last
+# attempt or its provider's later report of a bounce. wizard.ops.watch tells staff.
+attempt_failed = Signal()
+failed_for_good = Signal()
 
 
 class TooSoon(Exception):
@@ -79,6 +87,22 @@ def queue_new(kind, name, payload=None):
     )
     _enqueue(effect)
     return effect
+
+
+def queue_once(kind, name, *, due, payload=None):
+    """The job of no posting `kind`/`name`, locked: created due at `due` with its task, or
+    as it is when it exists already (never re-queued). Returns (job, created). Concurrent
+    callers get the one job. In the caller's transaction."""
+    assert transaction.get_connection().in_atomic_block, "queue_once() needs a transaction"
+    job, created = Job.objects.select_for_update().get_or_create(
+        posting=None,
+        kind=kind,
+        name=name,
+        defaults={"key": _key(kind, name, None), "next_attempt_at": due, "payload": payload or {}},
+    )
+    if created:
+        run_job.using(run_after=due).enqueue(job.pk)
+    return job, created
 
 
 def _key(kind, name, posting):
@@ -251,7 +275,9 @@ def _record_failure(effect, exc):
         if kind.is_permanent(exc) or effect.attempts >= kind.max_attempts:
             if not _record(effect, state=State.FAILED, failed_at=timezone.now(), last_error=detail):
                 return "taken back by recovery"
-            kind.failed(effect, posting)
+            kind.failed(effect, posting, exc)
+            _tell(attempt_failed, effect, kind, detail)
+            _tell(failed_for_good, effect, kind, detail)
             logger.error(
                 "Job %s (%s) failed for good after %s attempt(s): %s",
                 effect.pk,
@@ -263,6 +289,7 @@ def _record_failure(effect, exc):
         until = timezone.now() + backoff(effect.attempts)
         if not _record(effect, state=State.QUEUED, next_attempt_at=until, last_error=detail):
             return "taken back by recovery"
+        _tell(attempt_failed, effect, kind, detail)
         run_job.using(run_after=until).enqueue(effect.pk)
         logger.warning(
             "Job %s (%s) attempt %s failed, retrying at %s: %s",
@@ -293,8 +320,22 @@ def report_outcome(provider_id, *, delivered, at=None, detail=""):
             effect.failed_at = at
             effect.last_error = detail
             effect.save()
-            kind_named(effect.kind).failed(effect, posting)
+            kind = kind_named(effect.kind)
+            kind.failed(effect, posting)
+            _tell(failed_for_good, effect, kind, detail)
         return effect
+
+
+def _tell(signal, job, kind, error):
+    """Send `signal` in a savepoint: a receiver's error is logged and its work undone,
+    never lost with the outcome it follows."""
+    try:
+        with transaction.atomic():
+            signal.send(kind, job=job, kind=kind, error=error)
+    except Exception as exc:  # the outcome is recorded whatever its receivers do
+        logger.error(
+            "Job %s (%s): telling of its failure failed: %s", job.pk, job.key, describe(exc)
+        )
 
 
 def describe(exc):

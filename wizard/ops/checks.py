@@ -30,7 +30,8 @@ def shared_state(app_configs, **kwargs):
         found.append(
             checks.Warning(
                 "Emails are written as files on the worker's disk, not sent.",
-                hint="Set MAIL_BACKEND to your ESP (postmark, sendgrid, …) and its ANYMAIL_*.",
+                hint="Set MAIL_BACKEND to your ESP (postmark, sendgrid, …) and its ANYMAIL_*, "
+                "or to smtp and MAIL_HOST.",
                 id="jobwizard.W002",
             )
         )
@@ -70,6 +71,24 @@ def client_address(app_configs, **kwargs):
             hint="Set TRUSTED_PROXY_COUNT to the number of proxies that append to "
             'X-Forwarded-For (docs/deploying.md, "Behind a proxy").',
             id="jobwizard.W040",
+        )
+    ]
+
+
+@checks.register("jobwizard", deploy=True)
+def https(app_configs, **kwargs):
+    """With DEBUG off the session and CSRF cookies are Secure: a browser on plain http does
+    not send them back, so every form would answer 403 "CSRF cookie not set"."""
+    if settings.DEBUG or settings.ALLOW_INSECURE_HTTP or settings.SITE_URL.startswith("https://"):
+        return []
+    return [
+        checks.Error(
+            f"SITE_URL ({settings.SITE_URL}) is not https: the session and CSRF cookies are "
+            "Secure, so over plain http every form would answer 403 (CSRF cookie not set).",
+            hint="Serve the site over https and set SITE_URL to its https:// address, or, "
+            "on a private network only, set ALLOW_INSECURE_HTTP=true (the cookies are then "
+            'sent over http too; docs/deploying.md, "HTTPS").',
+            id="jobwizard.E041",
         )
     ]
 

@@ -22,6 +22,7 @@ token as the password (any user name).
 | jobwizard_postings | status | (context: the review queue is status="in_review") |
 | jobwizard_sms_sent_last_hour | | > half of jobwizard_sms_limit_per_hour (docs/deploying.md) |
 | jobwizard_sms_limit_per_hour | | (context: PHONE_SMS_PER_HOUR, the site-wide cap) |
+| jobwizard_money_differences | kind | >= MONEY_DIFFERENCE_ALERT_THRESHOLD (staff are told) |
 """
 
 import base64
@@ -45,8 +46,10 @@ from wizard import limits
 from wizard.jobs.kinds import kind_names
 from wizard.jobs.models import Job
 from wizard.ops import heartbeat
+from wizard.ops.models import MoneyDifferenceCount
 from wizard.ops.queue import QueueState, queue_states
 from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.reconcile import KINDS as MONEY_DIFFERENCE_KINDS
 from wizard.postings.models import JobPosting, Status
 
 
@@ -70,6 +73,7 @@ class JobwizardCollector:
         yield from self.scheduler(now)
         yield from self.postings()
         yield from self.sms(now)
+        yield from self.money_differences()
 
     def task_queue(self, now):
         states = queue_states(now)
@@ -197,6 +201,18 @@ class JobwizardCollector:
         cap = _gauge("sms_limit_per_hour", "The site-wide cap on SMS an hour (PHONE_SMS_PER_HOUR).")
         cap.add_metric([], limits.SMS_SITE_WIDE.limit)
         yield cap
+
+    def money_differences(self):
+        counts = dict.fromkeys(MONEY_DIFFERENCE_KINDS, 0)
+        counts.update(MoneyDifferenceCount.objects.values_list("kind", "count"))
+        found = _gauge(
+            "money_differences",
+            "Differences between Stripe and the database the last reconciliation found.",
+            ["kind"],
+        )
+        for kind, count in sorted(counts.items()):
+            found.add_metric([kind], count)
+        yield found
 
 
 REGISTRY = CollectorRegistry(auto_describe=False)

@@ -14,3 +14,18 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} on {self.host} (pid {self.pid}) at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MoneyDifferenceCount(models.Model):
+    """How many differences of one kind between Stripe and the database the last
+    reconciliation found (wizard.ops.watch): /metrics reads them."""
+
+    kind = models.CharField(max_length=50, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "wizard_money_difference_count"
+
+    def __str__(self):
+        return f"{self.kind}: {self.count} at {self.checked_at:%Y-%m-%d %H:%M}"

@@ -43,12 +43,36 @@ ACTIONS = {
 }
 
 
+# The kinds of difference (the metric's label, wizard.ops.watch).
+ORPHANED_PAYMENT = "orphaned_payment"  # money at Stripe that no posting here knows
+PAYMENT_NOT_APPLIED = "payment_not_applied"
+CHECKOUT_ENDED = "checkout_ended"
+DELAYED_PAYMENT = "delayed_payment"
+REFUND_PENDING = "refund_pending"
+REFUND_NOT_RECORDED = "refund_not_recorded"
+REFUND_NOT_AT_STRIPE = "refund_not_at_stripe"
+DISPUTE_NOT_APPLIED = "dispute_not_applied"
+FRAUD_WARNING_NOT_SEEN = "fraud_warning_not_seen"
+KINDS = [
+    ORPHANED_PAYMENT,
+    PAYMENT_NOT_APPLIED,
+    CHECKOUT_ENDED,
+    DELAYED_PAYMENT,
+    REFUND_PENDING,
+    REFUND_NOT_RECORDED,
+    REFUND_NOT_AT_STRIPE,
+    DISPUTE_NOT_APPLIED,
+    FRAUD_WARNING_NOT_SEEN,
+]
+
+
 @dataclass
 class Difference:
     what: str
     session_id: str
     posting_id: str
     action: str
+    kind: str
 
     def __str__(self):
         posting = self.posting_id or "-"
@@ -105,7 +129,11 @@ def _paid_at_stripe_not_here(dry_run):
             continue
         posting = posting_for(session)
         if posting is None:
-            found.append(Difference("payment with no posting here", session.id, "", "reported"))
+            found.append(
+                Difference(
+                    "payment with no posting here", session.id, "", "reported", ORPHANED_PAYMENT
+                )
+            )
             continue
         if Refund.objects.filter(payment_intent_id=session.payment_intent).exists():
             continue  # already being refunded (see _pending_refunds)
@@ -121,7 +149,8 @@ def _fulfilled(posting, session, what, dry_run):
         return []
     if not dry_run:
         outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
-    return [Difference(what, session.id, str(posting.pk), ACTIONS.get(outcome, outcome.value))]
+    action = ACTIONS.get(outcome, outcome.value)
+    return [Difference(what, session.id, str(posting.pk), action, PAYMENT_NOT_APPLIED)]
 
 
 def _expired_at_stripe_awaiting_here(dry_run):
@@ -141,7 +170,11 @@ def _expired_at_stripe_awaiting_here(dry_run):
             action = "already handled"
         found.append(
             Difference(
-                "expired at Stripe, awaiting here", session.id, str(attempt.posting_id), action
+                "expired at Stripe, awaiting here",
+                session.id,
+                str(attempt.posting_id),
+                action,
+                CHECKOUT_ENDED,
             )
         )
     return found
@@ -173,19 +206,24 @@ def _delayed_payment(attempt, session, dry_run, what):
         if not dry_run:
             outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
         return Difference(
-            f"{what}: paid", session.id, posting_id, ACTIONS.get(outcome, outcome.value)
+            f"{what}: paid",
+            session.id,
+            posting_id,
+            ACTIONS.get(outcome, outcome.value),
+            DELAYED_PAYMENT,
         )
     if payment_failed_at_stripe(session):
         action = "back to the payment step (payment failed)"
         if not dry_run and not _attempt(False, close_ended_checkout, session.id):
             action = "already handled"
-        return Difference(f"{what}: failed", session.id, posting_id, action)
+        return Difference(f"{what}: failed", session.id, posting_id, action, DELAYED_PAYMENT)
     if attempt.state == PaymentAttempt.State.PROCESSING:
         return None  # still on its way, as we know
     outcome = FulfilOutcome.PROCESSING
     if not dry_run:
         outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
-    return Difference(what, session.id, posting_id, ACTIONS.get(outcome, outcome.value))
+    action = ACTIONS.get(outcome, outcome.value)
+    return Difference(what, session.id, posting_id, action, DELAYED_PAYMENT)
 
 
 def _pending_refunds(dry_run):
@@ -203,7 +241,11 @@ def _pending_refunds(dry_run):
         )
         found.append(
             Difference(
-                "refund not yet made", record.checkout_session_id, str(record.posting_id), action
+                "refund not yet made",
+                record.checkout_session_id,
+                str(record.posting_id),
+                action,
+                REFUND_PENDING,
             )
         )
     return found
@@ -286,6 +328,7 @@ def compare_refunds(payment, charge, dry_run):
                 payment.session_id,
                 str(payment.posting_id),
                 "reported: see the refund in Stripe's Dashboard",
+                REFUND_NOT_AT_STRIPE,
             )
         ]
     if _refunds_made_here(payment) < charge.amount_refunded:
@@ -303,6 +346,7 @@ def _refund_difference(payment, charge, what, action, dry_run):
         payment.session_id,
         str(payment.posting_id),
         action,
+        REFUND_NOT_RECORDED,
     )
 
 
@@ -351,6 +395,7 @@ def compare_disputes(payment, charge, dry_run):
                 payment.session_id,
                 str(payment.posting_id),
                 "reported (dry run)" if dry_run else action,
+                DISPUTE_NOT_APPLIED,
             )
         )
     return found
@@ -395,6 +440,7 @@ def _fraud_warnings_not_seen_here(dry_run):
                 payment.session_id,
                 str(payment.posting_id),
                 action,
+                FRAUD_WARNING_NOT_SEEN,
             )
         )
     return found

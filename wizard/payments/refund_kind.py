@@ -71,11 +71,11 @@ class RefundKind(JobKind):
         user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
         return Actor(actor, user)
 
-    def failed(self, effect, posting):
+    def failed(self, effect, posting, exc=None):
         refunds.record_refused(effect.name, effect.last_error)
-        super().failed(effect, posting)
+        super().failed(effect, posting, exc)
 
-    def failure_message(self, effect):
+    def failure_message(self, effect, exc=None):
         return "We could not refund your payment automatically. Our staff have been told."
 
 

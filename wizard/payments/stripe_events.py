@@ -26,7 +26,7 @@ from wizard.payments.fraud_warnings import handle_warning
 from wizard.payments.fulfilment import fulfil
 from wizard.payments.models import StripeEvent
 from wizard.payments.refunds import apply_stripe_refund, record_external_refund
-from wizard.postings.logcontext import posting_context
+from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor
 
 logger = logging.getLogger(__name__)
@@ -130,15 +130,17 @@ class StripeEventKind(JobKind):
         return stripe_client.background()  # no employer is waiting
 
     def perform(self, job):
-        """Run the event's handler; lines logged meanwhile name the event's posting, when
-        it names one of ours (a handler that finds the posting otherwise names it under
-        the row lock)."""
+        """Run the event's handler. The job belongs to no posting, so once the event is read
+        the rest of the attempt's lines (the handler's, and the runner's done, retry or
+        failed line) name the event's posting, when it names one of ours; a handler that
+        finds the posting otherwise names it under the row lock. The runner's own
+        posting_context ends it with the attempt."""
         stored = StripeEvent.objects.get(job=job)
+        bind_posting(stored.posting_id)
         handler = HANDLERS.get(stored.type)
         if handler is None:
             return "", {"handled": False}  # an event type we do not act on
-        with posting_context(stored.posting_id):
-            handler(stored.payload)
+        handler(stored.payload)
         return ""
 
     def is_permanent(self, exc):
@@ -147,7 +149,7 @@ class StripeEventKind(JobKind):
         errors)."""
         return isinstance(exc, PermanentEventError | stripe.StripeError)
 
-    def failed(self, job, posting):
+    def failed(self, job, posting, exc=None):
         """Only log: staff see the event failed (admin, dashboard, the "webhook" reason)."""
         logger.error("Stripe event %s failed for good: %s", job.name, job.last_error)
 

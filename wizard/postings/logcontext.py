@@ -26,6 +26,7 @@ def posting_context(value):
 def bind_posting(value):
     """In a view: the rest of this request is about this posting (for a posting the URL
     does not name, e.g. one found from a signed link). The request middleware
-    (wizard.ops.middleware) restores the previous value when the request ends; elsewhere
+    (wizard.ops.middleware) restores the previous value when the request ends. In a job's
+    perform: the rest of the attempt is (the runner's posting_context ends it). Elsewhere
     use posting_context()."""
     posting_id.set(None if value is None else str(value))
