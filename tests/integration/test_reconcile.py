@@ -67,7 +67,8 @@ def test_an_expired_session_sends_the_posting_back_to_the_payment_step(paying):
     assert JobPosting.objects.get().status == Status.READY_TO_PAY
 
 
-def test_a_payment_with_no_posting_here_is_reported_and_left_alone(fakestripe):
+def orphaned_payment(fakestripe):
+    """A Checkout session paid at Stripe that no posting here knows."""
     session = stripe_api().v1.checkout.sessions.create(
         params={
             "mode": "payment",
@@ -87,6 +88,11 @@ def test_a_payment_with_no_posting_here_is_reported_and_left_alone(fakestripe):
         }
     )
     fakestripe.pay(session.id)
+    return session
+
+
+def test_a_payment_with_no_posting_here_is_reported_and_left_alone(fakestripe):
+    session = orphaned_payment(fakestripe)
     output = reconcile_command()
     assert f"payment with no posting here       session {session.id}" in output
     assert "-> reported" in output

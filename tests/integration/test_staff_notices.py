@@ -14,10 +14,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.attempts import paid_as_recorded
-from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_effects import PING
 from tests.integration.test_metrics import scrape
+from tests.integration.test_reconcile import orphaned_payment
 from tests.mailers import ScriptedESP
 from tests.webhook_sink import WebhookSink
 from wizard.effects.email import EmailKind
@@ -135,29 +135,6 @@ def test_a_paid_posting_not_in_review_tells_staff_once(run_tasks, settings):
     [message] = staff_mail()
     assert "Paid, not in review" in message.subject
     assert f"/admin/wizard/jobposting/{stuck.pk}/change/" in message.body
-
-
-def orphaned_payment(fakestripe):
-    session = stripe_api().v1.checkout.sessions.create(
-        params={
-            "mode": "payment",
-            "success_url": "http://elsewhere.example/ok",
-            "cancel_url": "http://elsewhere.example/cancel",
-            "client_reference_id": "not-ours",
-            "line_items": [
-                {
-                    "quantity": 1,
-                    "price_data": {
-                        "currency": "usd",
-                        "unit_amount": 500,
-                        "product_data": {"name": "Something else"},
-                    },
-                }
-            ],
-        }
-    )
-    fakestripe.pay(session.id)
-    return session
 
 
 def test_an_orphaned_payment_is_a_metric_and_a_notice(client, fakestripe, settings, run_tasks):
