@@ -3,7 +3,8 @@
 It behaves like an ESP reached over the network: each send takes a little while, a share
 of them (SOAK_MAIL_FAILURE_RATE) fails with a transient error the runner retries (a
 dropped connection, or the server's 421), and what it accepts it records, one JSON file
-per message in SOAK_MAIL_DIR, with the X-Jobwizard-Email header (effect id / attempt).
+per message in SOAK_MAIL_DIR, with the job id and attempt of its X-Jobwizard-Email (or,
+for a staff digest, X-Jobwizard-Staff-Alert) header.
 The soak counts those files: a second file for one effect is a duplicate.
 
 The pause after a message is recorded is the ESP's answer on its way back: a worker
@@ -21,6 +22,7 @@ from pathlib import Path
 from django.core.mail.backends.base import BaseEmailBackend
 
 HEADER = "X-Jobwizard-Email"
+STAFF_ALERT_HEADER = "X-Jobwizard-Staff-Alert"  # a staff notices' digest: its job / attempt
 
 
 class FlakyMailer(BaseEmailBackend):
@@ -42,7 +44,9 @@ class FlakyMailer(BaseEmailBackend):
         return len(email_messages)
 
     def _record(self, outcome, message):
-        effect_id, _, attempt = message.extra_headers.get(HEADER, "/").partition("/")
+        headers = message.extra_headers
+        job = headers.get(HEADER) or headers.get(STAFF_ALERT_HEADER, "/")
+        effect_id, _, attempt = job.partition("/")
         entry = {
             "outcome": outcome,
             "effect": effect_id,

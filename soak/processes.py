@@ -170,6 +170,10 @@ class Stack:
             STUCK_AFTER_SECONDS=str(knobs.stuck_after),
             EFFECT_RETRY_BASE_SECONDS="1",
             EFFECT_RETRY_MAX_SECONDS="8",
+            # Staff notices raised after a window's first wait for the next window's digest:
+            # the soak's minutes stand for hours, so its windows are one minute long.
+            STAFF_ALERT_DIGEST_MINUTES="1",
+            STAFF_ALERT_EMAILS="staff@soak.example",
             # Every simulated employer comes from 127.0.0.1: one client address.
             DRAFTS_PER_CLIENT_PER_HOUR="1000000",
             WEB_WORKERS="1",
