@@ -37,12 +37,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import redis
 import requests
 
 from soak.balancer import LoadBalancer
 from soak.config import PROJECT_ROOT, Knobs
 from soak.employer import Browser, Outcome, Visit, pays
 from soak.processes import Process, recreate_database
+from soak.walk_restore import backup_and_restore, serve_restored
 from soak.walk_upgrade import (
     WalkFailed,
     draft_pays_on_new,
@@ -155,6 +157,7 @@ class Walk:
         self.s3 = MotoS3Server()
         self.processes = []
         self.web = None
+        self.poller = None  # the draft owner's polls across the upgrade (soak.walk_upgrade)
         self.env = None
 
     @property
@@ -206,6 +209,7 @@ class Walk:
         self.fakestripe.start()
         self.fakeproviders.start()
         self.balancer.start()
+        redis.Redis.from_url(self.cache_url).flushdb()  # the walk's own: a clean host's
         self.mail.mkdir()
         self.env = {
             "PATH": PLAIN_PATH,
@@ -352,35 +356,16 @@ class Walk:
             f"{slowest[0]:.1f} s, while the new workers loaded the app); 2 new workers"
         )
 
-    def backup_and_restore(self):
-        """docs/operations.md, "Restore drill"."""
-        dump = self.folder / "jobwizard.dump"
-        subprocess.run(["pg_dump", "-Fc", "-f", dump, self.database_url], check=True)
-        recreate_database(self.restored_url)
-        subprocess.run(
-            ["pg_restore", "--no-owner", "--exit-on-error", "-d", self.restored_url, dump],
-            check=True,
-        )
-        restored = {**self.env, "DATABASE_URL": self.restored_url}
-        self.run_in_app(command_argv(self.procfile["release"].split("&&")[1].strip()), restored)
-        size = dump.stat().st_size
-        return f"pg_dump -Fc ({size} bytes), pg_restore into {self._name('walk_restored')}, migrate"
-
-    def serve_restored(self):
-        web = self.start_process("web", self.new, "web-restored", self.restored_url)
-        base = web.url
-        wait_for("/health/ on the restored database", lambda: self.health(base))
-        tab = Browser(
-            [base], self.browser.outcome, random.Random(2), threading.Event(), tab_of=self.browser
-        )
-        if Visit(tab, self.fakestripe).watch_confirmation(until_in_review=True, polls=3) is None:
-            raise WalkFailed(
-                "the restored database does not show the employer their posting in review"
-            )
-        shown = f"the employer's session shows posting {self.posting_id} in review"
-        return f"web on {base}: /health/ passes; {shown}"
-
     # ---- helpers -----------------------------------------------------------------
+
+    def migrate(self, database_url):
+        """The second half of HEAD's release line (`migrate`) on database_url."""
+        migrate = self.procfile["release"].split("&&")[1].strip()
+        self.run_in_app(command_argv(migrate), {**self.env, "DATABASE_URL": database_url})
+
+    @staticmethod
+    def wait_for(what, condition):
+        return wait_for(what, condition)
 
     def run_in_app(self, argv, env=None, check=True, release=None):
         release = release or self.new
@@ -420,6 +405,8 @@ class Walk:
             return connection.execute(sql, params).fetchone()
 
     def stop(self):
+        if self.poller:
+            self.poller.close()
         for process in reversed(self.processes):
             process.stop()
         self.balancer.stop()

@@ -35,7 +35,7 @@ class Poller:
         self.failures = []  # (phase, what)
         self.slowest = 0.0
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run)
+        self.thread = threading.Thread(target=self.run, daemon=True)
 
     @property
     def requests(self):
@@ -65,13 +65,14 @@ class Poller:
                 raise WalkFailed(f"waited {timeout} s for {count} rounds of polls ({phase})")
             time.sleep(0.1)
 
-    def __enter__(self):
+    def start(self):
         self.thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def close(self):
         self.stop.set()
-        self.thread.join()
+        if self.thread.is_alive():
+            self.thread.join()
 
     def check(self):
         if self.failures:
@@ -93,15 +94,11 @@ def start_draft(walk):
 
 def release_while_old_serves(walk):
     """The new release's release line against the database the previous release serves."""
-    walk.poller = Poller(walk.draft).__enter__()
+    walk.poller = Poller(walk.draft).start()  # closed by replace_processes, or walk.stop()
     walk.poller.wait_for_rounds("before", 2)
     walk.poller.phase = "during the migrate"
     began = time.monotonic()
-    try:
-        detail = walk.release(walk.new)
-    except Exception:
-        walk.poller.__exit__()
-        raise
+    detail = walk.release(walk.new)
     seconds = time.monotonic() - began
     walk.poller.phase = "after the migrate, old processes only"
     walk.poller.wait_for_rounds(walk.poller.phase, 5)
@@ -134,7 +131,7 @@ def replace_processes(walk):
         walk.web = web
         poller.wait_for_rounds(poller.phase, 5)
     finally:
-        poller.__exit__()
+        poller.close()
     poller.check()
     total = sum(poller.rounds.values())
     return (
