@@ -2,7 +2,7 @@
 web processes, so one can be put behind it and another taken out while clients keep the
 same URL, as a deployment's load balancer or router does during an upgrade.
 
-Each request is forwarded as it came, on a new connection, to one of the backends in
+Each request is forwarded as it came (uncompressed), on a new connection, to one of the backends in
 rotation at that moment; a backend that does not answer gets the client a 502.
 """
 
@@ -28,8 +28,10 @@ class LoadBalancer:
                 headers = {
                     name: value
                     for name, value in self.headers.items()
-                    if name.lower() not in HOP_BY_HOP - {"host"}
+                    if name.lower() not in HOP_BY_HOP - {"host"} | {"accept-encoding"}
                 }
+                # Uncompressed, so the body forwarded is the one the headers describe.
+                headers["Accept-Encoding"] = "identity"
                 try:
                     answer = requests.request(
                         self.command,
@@ -37,10 +39,9 @@ class LoadBalancer:
                         data=body,
                         headers=headers,
                         allow_redirects=False,
-                        stream=True,
                         timeout=60,
                     )
-                    content = answer.raw.read(decode_content=False)
+                    content = answer.content
                 except (requests.RequestException, IndexError):
                     self.send_error(502)
                     return
