@@ -1,16 +1,20 @@
 """python -m soak.walk (and the first thing `make soak` does): docs/operations.md followed
 on a clean host, step by step, printing each; exits 1 at the first step that fails.
 
-A clean copy of the repository's HEAD (`git archive`: what is committed, nothing else) in
-a temporary folder; the documented install (`uv sync --frozen --no-dev`, into the copy's
-own .venv) and build (collectstatic); the documented environment on a plain PATH (no
-virtualenv on it: only bin/python finds the copy's); PostgreSQL (a fresh database next
-to SOAK_DATABASE_URL's), Redis (WALK_CACHE_URL, db 8 by default), moto's S3 server;
-then the Procfile's lines as written: release, web (with PORT), worker, scheduler. Then:
-/health/ passes, one employer pays over HTTP and their posting reaches review with its
-confirmation email sent, a SIGHUP reloads the web process without one failed
-/health/live/, a backup with pg_dump is restored into a new database as the restore
-drill says, and a web process on the restored database serves the employer their posting.
+Clean copies of the repository's HEAD and of the previous release (SOAK_WALK_FROM;
+`git archive`: what is committed, nothing else) in a temporary folder; the documented
+install (`uv sync --frozen --no-dev`, into each copy's own .venv) and build
+(collectstatic); the documented environment on a plain PATH (no virtualenv on it: only
+bin/python finds the copy's); PostgreSQL (a fresh database next to SOAK_DATABASE_URL's),
+Redis (WALK_CACHE_URL, db 8 by default), moto's S3 server, a load balancer in front of
+the web processes (soak.balancer). Then the previous release's Procfile lines as written:
+release, web (with PORT), worker, scheduler; /health/ passes, one employer pays over HTTP
+and their posting reaches review with its confirmation email sent, another leaves a
+draft; the upgrade to HEAD as docs/deploying.md says, polled throughout (soak.walk_upgrade);
+a SIGHUP reloads the web process without one failed /health/live/; a backup with pg_dump
+is restored into a new database as the restore drill says, and a web process on it
+serves the employer their posting and a board without what the backup lacks
+(soak.walk_restore). SOAK_WALK_FROM=none: a fresh install of HEAD instead of the upgrade.
 
 The one substitution: Stripe and the bot check are their local emulators (no real
 account here), which `check --deploy` refuses by design (jobwizard.E020, E021). So the
@@ -471,7 +475,8 @@ def main(knobs=None):
             say(f"  ok    {number}. {title} ({time.monotonic() - started:.1f} s): {detail}")
     finally:
         walk.stop()
-    shutil.rmtree(walk.app, ignore_errors=True)
+    for release in walk.releases:
+        shutil.rmtree(release.app, ignore_errors=True)
     say(f"Walk: every step held in {time.monotonic() - began:.0f} s; logs in {walk.logs}")
     return 0
 
