@@ -33,11 +33,14 @@ class Knobs:
     maintenance_interval: int  # SOAK_MAINTENANCE_INTERVAL_SECONDS [5]: the periodic jobs
     stuck_after: int  # SOAK_STUCK_AFTER_SECONDS [20]: when recovery steps in
     walk: bool  # SOAK_WALK [1]: first walk docs/operations.md on a clean copy (soak.walk)
+    walk_from: str  # SOAK_WALK_FROM [415cb86]: the release the walk upgrades from (a git
+    #                 revision: the one operators run); "none": a fresh install of HEAD
     run_dir: Path = field(default=PROJECT_ROOT / "var" / "soak")  # SOAK_DIR: logs, mail
 
     @classmethod
     def from_env(cls):
         seconds = _env("SOAK_SECONDS", 150.0, float)
+        walk_from = _env("SOAK_WALK_FROM", "415cb86")
         return cls(
             employers=_env("SOAK_EMPLOYERS", 200, int),
             seconds=seconds,
@@ -57,6 +60,7 @@ class Knobs:
             maintenance_interval=_env("SOAK_MAINTENANCE_INTERVAL_SECONDS", 5, int),
             stuck_after=_env("SOAK_STUCK_AFTER_SECONDS", 20, int),
             walk=_env("SOAK_WALK", "1") not in ("0", "false", "no"),
+            walk_from="" if walk_from == "none" else walk_from,
             run_dir=Path(_env("SOAK_DIR", str(PROJECT_ROOT / "var" / "soak"))),
         )
 

@@ -1,16 +1,20 @@
 """python -m soak.walk (and the first thing `make soak` does): docs/operations.md followed
 on a clean host, step by step, printing each; exits 1 at the first step that fails.
 
-A clean copy of the repository's HEAD (`git archive`: what is committed, nothing else) in
-a temporary folder; the documented install (`uv sync --frozen --no-dev`, into the copy's
-own .venv) and build (collectstatic); the documented environment on a plain PATH (no
-virtualenv on it: only bin/python finds the copy's); PostgreSQL (a fresh database next
-to SOAK_DATABASE_URL's), Redis (WALK_CACHE_URL, db 8 by default), moto's S3 server;
-then the Procfile's lines as written: release, web (with PORT), worker, scheduler. Then:
-/health/ passes, one employer pays over HTTP and their posting reaches review with its
-confirmation email sent, a SIGHUP reloads the web process without one failed
-/health/live/, a backup with pg_dump is restored into a new database as the restore
-drill says, and a web process on the restored database serves the employer their posting.
+Clean copies of the repository's HEAD and of the previous release (SOAK_WALK_FROM;
+`git archive`: what is committed, nothing else) in a temporary folder; the documented
+install (`uv sync --frozen --no-dev`, into each copy's own .venv) and build
+(collectstatic); the documented environment on a plain PATH (no virtualenv on it: only
+bin/python finds the copy's); PostgreSQL (a fresh database next to SOAK_DATABASE_URL's),
+Redis (WALK_CACHE_URL, db 8 by default), moto's S3 server, a load balancer in front of
+the web processes (soak.balancer). Then the previous release's Procfile lines as written:
+release, web (with PORT), worker, scheduler; /health/ passes, one employer pays over HTTP
+and their posting reaches review with its confirmation email sent, another leaves a
+draft; the upgrade to HEAD as docs/deploying.md says, polled throughout (soak.walk_upgrade);
+a SIGHUP reloads the web process without one failed /health/live/; a backup with pg_dump
+is restored into a new database as the restore drill says, and a web process on it
+serves the employer their posting and a board without what the backup lacks
+(soak.walk_restore). SOAK_WALK_FROM=none: a fresh install of HEAD instead of the upgrade.
 
 The one substitution: Stripe and the bot check are their local emulators (no real
 account here), which `check --deploy` refuses by design (jobwizard.E020, E021). So the
@@ -32,15 +36,26 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import redis
 import requests
 
+from soak.balancer import LoadBalancer
 from soak.config import PROJECT_ROOT, Knobs
 from soak.employer import Browser, Outcome, Visit, pays
 from soak.processes import Process, recreate_database
+from soak.walk_restore import backup_and_restore, serve_restored
+from soak.walk_upgrade import (
+    WalkFailed,
+    draft_pays_on_new,
+    release_while_old_serves,
+    replace_processes,
+    start_draft,
+)
 from tests.emulator_process import free_port
 from tests.fakeproviders_process import FakeProvidersProcess
 from tests.fakestripe_process import FakeStripeProcess
@@ -52,10 +67,6 @@ METRICS_TOKEN = "walk-" + secrets.token_urlsafe(16)
 # The checks check --deploy makes that the emulators fail, by design (docs/deploying.md).
 EMULATOR_ERRORS = {"jobwizard.E020", "jobwizard.E021"}
 WAIT_SECONDS = 60
-
-
-class WalkFailed(Exception):
-    pass
 
 
 def say(text):
@@ -107,30 +118,55 @@ def error_ids(output):
     return set(re.findall(r"\((\w+\.[EC]\d+)\)", errors))
 
 
+@dataclass
+class Release:
+    """One release's clean copy: `git archive <revision>` in its own folder, its own .venv."""
+
+    revision: str
+    app: Path
+    # Its Procfile runs bare `python`/`gunicorn` (releases up to issue 17's): it was deployed
+    # with its environment's bin first on PATH, so the walk runs it that way.
+    bare_commands: bool = False
+
+    @property
+    def procfile(self):
+        """The clean copy's Procfile: what the walk runs, as written."""
+        return procfile(self.app / "Procfile")
+
+    @property
+    def path(self):
+        return f"{self.app / '.venv' / 'bin'}:{PLAIN_PATH}" if self.bare_commands else PLAIN_PATH
+
+
 class Walk:
     def __init__(self, knobs, folder):
         self.knobs = knobs
         self.folder = folder
-        self.app = folder / "app"
+        self.new = Release("HEAD", folder / "app")
+        self.previous = knobs.walk_from and Release(knobs.walk_from, folder / "previous", True)
+        self.releases = [release for release in (self.previous, self.new) if release]
+        self.app = self.new.app
         self.logs = folder / "logs"
         self.mail = folder / "mail"
         self.database_url = database_named(knobs.database_url, self._name("walk"))
         self.restored_url = database_named(knobs.database_url, self._name("walk_restored"))
         self.cache_url = os.environ.get("WALK_CACHE_URL", "redis://127.0.0.1:6379/8")
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://127.0.0.1:{self.port}"  # the load balancer's
+        self.balancer = LoadBalancer(self.port)
         self.fakestripe = FakeStripeProcess(
             webhook_secret=WEBHOOK_SECRET, webhook_url=f"{self.base}/stripe/webhook/"
         )
         self.fakeproviders = FakeProvidersProcess()
         self.s3 = MotoS3Server()
         self.processes = []
+        self.web = None
+        self.poller = None  # the draft owner's polls across the upgrade (soak.walk_upgrade)
         self.env = None
 
     @property
     def procfile(self):
-        """The clean copy's Procfile: what the walk runs, as written."""
-        return procfile(self.app / "Procfile")
+        return self.new.procfile
 
     def _name(self, suffix):
         return f"{urlsplit(self.knobs.database_url).path.lstrip('/')}_{suffix}"
@@ -138,26 +174,32 @@ class Walk:
     # ---- the steps ---------------------------------------------------------------
 
     def clean_copy(self):
-        self.app.mkdir(parents=True)
-        self.logs.mkdir()
-        archive = subprocess.run(
-            ["git", "archive", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, check=True
-        )
-        subprocess.run(["tar", "-x", "-C", self.app], input=archive.stdout, check=True)
-        return f"git archive HEAD into {self.app}"
+        self.logs.mkdir(parents=True)
+        for release in self.releases:
+            release.app.mkdir(parents=True)
+            archive = subprocess.run(
+                ["git", "archive", release.revision],
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                check=True,
+            )
+            subprocess.run(["tar", "-x", "-C", release.app], input=archive.stdout, check=True)
+        return "; ".join(f"git archive {r.revision} into {r.app}" for r in self.releases)
 
     def install(self):
         """docs/operations.md, "On a plain host": uv sync --frozen --no-dev."""
-        self.run_in_app(
-            [find_uv(), "sync", "--frozen", "--no-dev", "--python", find_python()],
-            {
-                "PATH": PLAIN_PATH,
-                "HOME": os.environ.get("HOME", "/root"),
-                "UV_PROJECT_ENVIRONMENT": str(self.app / ".venv"),
-                "UV_PYTHON_DOWNLOADS": "never",
-            },
-        )
-        return f"uv sync --frozen --no-dev into {self.app / '.venv'}"
+        for release in self.releases:
+            self.run_in_app(
+                [find_uv(), "sync", "--frozen", "--no-dev", "--python", find_python()],
+                {
+                    "PATH": PLAIN_PATH,
+                    "HOME": os.environ.get("HOME", "/root"),
+                    "UV_PROJECT_ENVIRONMENT": str(release.app / ".venv"),
+                    "UV_PYTHON_DOWNLOADS": "never",
+                },
+                release=release,
+            )
+        return "; ".join(f"uv sync --frozen --no-dev into {r.app / '.venv'}" for r in self.releases)
 
     def environment(self):
         """The documented environment: PostgreSQL, Redis, S3; the emulators for Stripe,
@@ -170,6 +212,8 @@ class Walk:
         bucket.allow_public_read("logos/")
         self.fakestripe.start()
         self.fakeproviders.start()
+        self.balancer.start()
+        redis.Redis.from_url(self.cache_url).flushdb()  # the walk's own: a clean host's
         self.mail.mkdir()
         self.env = {
             "PATH": PLAIN_PATH,
@@ -201,16 +245,22 @@ class Walk:
         }
         return (
             f"PostgreSQL {self._name('walk')}, Redis {self.cache_url}, moto's S3 at "
-            f"{self.s3.endpoint_url}, fakestripe, fakeproviders; DEBUG unset (off)"
+            f"{self.s3.endpoint_url}, fakestripe, fakeproviders, a load balancer at "
+            f"{self.base}; DEBUG unset (off)"
         )
 
     def build(self):
-        self.run_in_app(["bin/python", "manage.py", "collectstatic", "--no-input", "-v", "0"])
-        return "bin/python manage.py collectstatic --no-input"
+        for release in self.releases:
+            python = "python" if release.bare_commands else "bin/python"
+            argv = [python, "manage.py", "collectstatic", "--no-input", "-v", "0"]
+            self.run_in_app(argv, release=release)
+        return "manage.py collectstatic --no-input"
 
-    def release(self):
-        check, migrate = (part.strip() for part in self.procfile["release"].split("&&"))
-        checked = self.run_in_app(command_argv(check), check=False)
+    def release(self, release=None):
+        """The release line of the Procfile (of HEAD unless another release is named)."""
+        release = release or self.new
+        check, migrate = (part.strip() for part in release.procfile["release"].split("&&"))
+        checked = self.run_in_app(command_argv(check), check=False, release=release)
         errors = error_ids(checked.stdout + checked.stderr)
         if checked.returncode == 0 or errors != EMULATOR_ERRORS:
             raise WalkFailed(
@@ -219,18 +269,32 @@ class Walk:
                 + checked.stdout
                 + checked.stderr
             )
-        self.run_in_app(command_argv(migrate))
+        self.run_in_app(command_argv(migrate), release=release)
         return f"`{check}`: only {', '.join(sorted(errors))} (the emulators); `{migrate}`: done"
 
-    def start(self):
-        lines = self.procfile
-        for name in ("web", "worker", "scheduler"):
-            env = {**self.env, "PORT": str(self.port)} if name == "web" else self.env
-            process = Process(name, command_argv(lines[name]), env, self.logs, cwd=self.app)
-            self.processes.append(process.start())
-        return f"web on {self.base}, worker, scheduler: " + "; ".join(
-            lines[name] for name in ("web", "worker", "scheduler")
+    def start(self, release=None):
+        release = release or self.new
+        self.web, self.worker, self.scheduler = (
+            self.start_process(name, release) for name in ("web", "worker", "scheduler")
         )
+        self.balancer.backends = [self.web.url]
+        return f"web on {self.web.url} behind {self.base}, worker, scheduler: " + "; ".join(
+            release.procfile[name] for name in ("web", "worker", "scheduler")
+        )
+
+    def start_process(self, name, release, label=None, database_url=None):
+        """One of the release's Procfile processes. A web process gets a port of its own
+        (process.url): the load balancer is not told of it here."""
+        env = {**self.env, "PATH": release.path, "DATABASE_URL": database_url or self.database_url}
+        if name == "web":
+            port = free_port()
+            env["PORT"] = str(port)
+        label = label or f"{name}-{release.revision}"
+        process = Process(label, command_argv(release.procfile[name]), env, self.logs, release.app)
+        if name == "web":
+            process.url = f"http://127.0.0.1:{port}"
+        self.processes.append(process.start())
+        return process
 
     def healthy(self):
         results = wait_for("/health/ to pass", lambda: self.health(self.base))
@@ -258,8 +322,8 @@ class Walk:
         return f"posting {self.posting_id} paid over HTTP, in review, its confirmation sent"
 
     def reload(self):
-        web = self.processes[0]
-        log = self.logs / "web.log"
+        web = self.web
+        log = self.logs / f"{web.name}.log"
         booted = lambda: len(re.findall(r"Booting worker with pid", log.read_text()))  # noqa: E731
         before = booted()
         answers = []
@@ -296,53 +360,36 @@ class Walk:
             f"{slowest[0]:.1f} s, while the new workers loaded the app); 2 new workers"
         )
 
-    def backup_and_restore(self):
-        """docs/operations.md, "Restore drill"."""
-        dump = self.folder / "jobwizard.dump"
-        subprocess.run(["pg_dump", "-Fc", "-f", dump, self.database_url], check=True)
-        recreate_database(self.restored_url)
-        subprocess.run(
-            ["pg_restore", "--no-owner", "--exit-on-error", "-d", self.restored_url, dump],
-            check=True,
-        )
-        restored = {**self.env, "DATABASE_URL": self.restored_url}
-        self.run_in_app(command_argv(self.procfile["release"].split("&&")[1].strip()), restored)
-        size = dump.stat().st_size
-        return f"pg_dump -Fc ({size} bytes), pg_restore into {self._name('walk_restored')}, migrate"
-
-    def serve_restored(self):
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**self.env, "DATABASE_URL": self.restored_url, "PORT": str(port)}
-        web = Process(
-            "web-restored",
-            command_argv(self.procfile["web"]),
-            env,
-            self.logs,
-            cwd=self.app,
-        )
-        self.processes.append(web.start())
-        wait_for("/health/ on the restored database", lambda: self.health(base))
-        tab = Browser(
-            [base], self.browser.outcome, random.Random(2), threading.Event(), tab_of=self.browser
-        )
-        if Visit(tab, self.fakestripe).watch_confirmation(until_in_review=True, polls=3) is None:
-            raise WalkFailed(
-                "the restored database does not show the employer their posting in review"
-            )
-        shown = f"the employer's session shows posting {self.posting_id} in review"
-        return f"web on {base}: /health/ passes; {shown}"
-
     # ---- helpers -----------------------------------------------------------------
 
-    def run_in_app(self, argv, env=None, check=True):
+    def migrate(self, database_url):
+        """The second half of HEAD's release line (`migrate`) on database_url."""
+        migrate = self.procfile["release"].split("&&")[1].strip()
+        self.run_in_app(command_argv(migrate), {**self.env, "DATABASE_URL": database_url})
+
+    @staticmethod
+    def wait_for(what, condition):
+        return wait_for(what, condition)
+
+    def run_in_app(self, argv, env=None, check=True, release=None):
+        release = release or self.new
+        env = env or {**self.env, "PATH": release.path}
         done = subprocess.run(
-            argv, cwd=self.app, env=env or self.env, capture_output=True, text=True, timeout=300
+            argv, cwd=release.app, env=env, capture_output=True, text=True, timeout=300
         )
         if check and done.returncode != 0:
             command = shlex.join(map(str, argv))
             raise WalkFailed(f"{command} exited {done.returncode}:\n{done.stdout}{done.stderr}")
         return done
+
+    def wait_for_ok(self, url):
+        def ok():
+            try:
+                return requests.get(url, timeout=10).status_code == 200
+            except requests.RequestException:
+                return False
+
+        return wait_for(url, ok)
 
     def health(self, base):
         try:
@@ -362,25 +409,52 @@ class Walk:
             return connection.execute(sql, params).fetchone()
 
     def stop(self):
+        if self.poller:
+            self.poller.close()
         for process in reversed(self.processes):
             process.stop()
+        self.balancer.stop()
         self.fakestripe.stop()
         self.fakeproviders.stop()
         self.s3.stop()
 
-    STEPS = (
+    def release_previous(self):
+        return self.release(self.previous)
+
+    def start_previous(self):
+        return self.start(self.previous)
+
+    SET_UP = (
         ("a clean copy of the repository", clean_copy),
         ("install", install),
         ("the environment", environment),
         ("build", build),
+    )
+    FRESH = (
         ("release (the Procfile's)", release),
         ("the Procfile's processes", start),
         ("/health/", healthy),
         ("one posting paid end to end", pay),
+    )
+    UPGRADE = (
+        ("the previous release's release, on a fresh database", release_previous),
+        ("the previous release's processes", start_previous),
+        ("/health/ (previous release)", healthy),
+        ("one posting paid end to end (previous release)", pay),
+        ("a draft in the middle of the wizard (previous release)", start_draft),
+        ("the new release's release while the old processes serve", release_while_old_serves),
+        ("the processes replaced one by one", replace_processes),
+        ("the draft finished and paid on the new release", draft_pays_on_new),
+    )
+    AFTER = (
         ("graceful reload (SIGHUP)", reload),
         ("backup and restore drill", backup_and_restore),
         ("serving from the restored database", serve_restored),
     )
+
+    @property
+    def steps(self):
+        return self.SET_UP + (self.UPGRADE if self.previous else self.FRESH) + self.AFTER
 
 
 def main(knobs=None):
@@ -390,7 +464,7 @@ def main(knobs=None):
     walk = Walk(knobs, folder)
     say(f"Walk: docs/operations.md on a clean host, in {folder}")
     try:
-        for number, (title, step) in enumerate(Walk.STEPS, 1):
+        for number, (title, step) in enumerate(walk.steps, 1):
             started = time.monotonic()
             try:
                 detail = step(walk)
@@ -401,7 +475,8 @@ def main(knobs=None):
             say(f"  ok    {number}. {title} ({time.monotonic() - started:.1f} s): {detail}")
     finally:
         walk.stop()
-    shutil.rmtree(walk.app, ignore_errors=True)
+    for release in walk.releases:
+        shutil.rmtree(release.app, ignore_errors=True)
     say(f"Walk: every step held in {time.monotonic() - began:.0f} s; logs in {walk.logs}")
     return 0
 
