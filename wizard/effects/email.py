@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from wizard.jobs import recovery, runner
-from wizard.jobs.kinds import JobKind, register
+from wizard.jobs.kinds import JobKind, register, send_email
 from wizard.jobs.models import Job
 from wizard.postings import attention, events, links, review
 from wizard.postings.models import JobPosting, Status
@@ -58,11 +58,7 @@ class EmailKind(JobKind):
         return effect.posting.contact_email
 
     def perform(self, effect):
-        message = compose(effect)
-        message.send()
-        status = getattr(message, "anymail_status", None)
-        message_id = status.message_id if status is not None else None
-        return "" if message_id is None else str(message_id)
+        return send_email(compose(effect))
 
     def is_permanent(self, exc):
         """A refusal that retrying cannot fix: an invalid recipient, or the provider's 4xx."""

@@ -161,3 +161,12 @@ def kind_named(name):
         return _REGISTRY[name]
     except KeyError:
         raise LookupError(f"No effect kind {name!r} is registered.") from None
+
+
+def send_email(message):
+    """Send an email (a kind's perform): the provider's id for it, as perform returns it
+    (anymail's message id; "" from a mailer that gives none)."""
+    message.send()
+    status = getattr(message, "anymail_status", None)
+    message_id = status.message_id if status is not None else None
+    return "" if message_id is None else str(message_id)

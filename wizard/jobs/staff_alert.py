@@ -40,7 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wizard.jobs import budget, runner
-from wizard.jobs.kinds import Budget, JobKind, register
+from wizard.jobs.kinds import Budget, JobKind, register, send_email
 from wizard.jobs.models import Job, StaffNotice
 from wizard.postings.statuses import REFUND_PERMISSION
 
@@ -149,10 +149,7 @@ class EmailDigestKind(DigestKind):
             to=to,
             headers={"X-Jobwizard-Staff-Alert": f"{job.pk}/{job.attempts}"},
         )
-        message.send()
-        status = getattr(message, "anymail_status", None)
-        message_id = status.message_id if status is not None else None
-        return "" if message_id is None else str(message_id)
+        return send_email(message)
 
     def is_permanent(self, exc):
         return isinstance(exc, NoOneToAlert | smtplib.SMTPRecipientsRefused)

@@ -49,7 +49,7 @@ from wizard.ops import heartbeat
 from wizard.ops.models import MoneyDifferenceCount
 from wizard.ops.queue import QueueState, queue_states
 from wizard.payments.models import Refund, StripeEvent
-from wizard.payments.reconcile import KINDS as MONEY_DIFFERENCE_KINDS
+from wizard.payments.reconcile import Kind as MoneyDifferenceKind
 from wizard.postings.models import JobPosting, Status
 
 
@@ -203,7 +203,7 @@ class JobwizardCollector:
         yield cap
 
     def money_differences(self):
-        counts = dict.fromkeys(MONEY_DIFFERENCE_KINDS, 0)
+        counts = dict.fromkeys(map(str, MoneyDifferenceKind), 0)
         counts.update(MoneyDifferenceCount.objects.values_list("kind", "count"))
         found = _gauge(
             "money_differences",

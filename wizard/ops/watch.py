@@ -96,13 +96,13 @@ def money_differences(differences, *, complete=True):
     else only the kinds it found) and tell staff of those at or over the threshold."""
     now = timezone.now()
     counts = Counter(difference.kind for difference in differences)
-    for kind in reconcile.KINDS if complete else counts:
+    for kind in reconcile.Kind if complete else counts:
         MoneyDifferenceCount.objects.update_or_create(
             kind=kind, defaults={"count": counts[kind], "checked_at": now}
         )
     for difference in differences:
         if (
-            difference.kind == reconcile.REFUND_PENDING
+            difference.kind == reconcile.Kind.REFUND_PENDING
             or counts[difference.kind] < settings.MONEY_DIFFERENCE_ALERT_THRESHOLD
         ):
             continue

@@ -8,6 +8,7 @@ and do nothing when the work is already done.
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 import stripe
 from django.conf import settings
@@ -43,27 +44,18 @@ ACTIONS = {
 }
 
 
-# The kinds of difference (the metric's label, wizard.ops.watch).
-ORPHANED_PAYMENT = "orphaned_payment"  # money at Stripe that no posting here knows
-PAYMENT_NOT_APPLIED = "payment_not_applied"
-CHECKOUT_ENDED = "checkout_ended"
-DELAYED_PAYMENT = "delayed_payment"
-REFUND_PENDING = "refund_pending"
-REFUND_NOT_RECORDED = "refund_not_recorded"
-REFUND_NOT_AT_STRIPE = "refund_not_at_stripe"
-DISPUTE_NOT_APPLIED = "dispute_not_applied"
-FRAUD_WARNING_NOT_SEEN = "fraud_warning_not_seen"
-KINDS = [
-    ORPHANED_PAYMENT,
-    PAYMENT_NOT_APPLIED,
-    CHECKOUT_ENDED,
-    DELAYED_PAYMENT,
-    REFUND_PENDING,
-    REFUND_NOT_RECORDED,
-    REFUND_NOT_AT_STRIPE,
-    DISPUTE_NOT_APPLIED,
-    FRAUD_WARNING_NOT_SEEN,
-]
+class Kind(StrEnum):
+    """The kinds of difference (the metric's label, wizard.ops.watch)."""
+
+    ORPHANED_PAYMENT = "orphaned_payment"  # money at Stripe that no posting here knows
+    PAYMENT_NOT_APPLIED = "payment_not_applied"
+    CHECKOUT_ENDED = "checkout_ended"
+    DELAYED_PAYMENT = "delayed_payment"
+    REFUND_PENDING = "refund_pending"
+    REFUND_NOT_RECORDED = "refund_not_recorded"
+    REFUND_NOT_AT_STRIPE = "refund_not_at_stripe"
+    DISPUTE_NOT_APPLIED = "dispute_not_applied"
+    FRAUD_WARNING_NOT_SEEN = "fraud_warning_not_seen"
 
 
 @dataclass
@@ -72,7 +64,7 @@ class Difference:
     session_id: str
     posting_id: str
     action: str
-    kind: str
+    kind: Kind
 
     def __str__(self):
         posting = self.posting_id or "-"
@@ -131,7 +123,11 @@ def _paid_at_stripe_not_here(dry_run):
         if posting is None:
             found.append(
                 Difference(
-                    "payment with no posting here", session.id, "", "reported", ORPHANED_PAYMENT
+                    "payment with no posting here",
+                    session.id,
+                    "",
+                    "reported",
+                    Kind.ORPHANED_PAYMENT,
                 )
             )
             continue
@@ -150,7 +146,7 @@ def _fulfilled(posting, session, what, dry_run):
     if not dry_run:
         outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
     action = ACTIONS.get(outcome, outcome.value)
-    return [Difference(what, session.id, str(posting.pk), action, PAYMENT_NOT_APPLIED)]
+    return [Difference(what, session.id, str(posting.pk), action, Kind.PAYMENT_NOT_APPLIED)]
 
 
 def _expired_at_stripe_awaiting_here(dry_run):
@@ -174,7 +170,7 @@ def _expired_at_stripe_awaiting_here(dry_run):
                 session.id,
                 str(attempt.posting_id),
                 action,
-                CHECKOUT_ENDED,
+                Kind.CHECKOUT_ENDED,
             )
         )
     return found
@@ -210,20 +206,20 @@ def _delayed_payment(attempt, session, dry_run, what):
             session.id,
             posting_id,
             ACTIONS.get(outcome, outcome.value),
-            DELAYED_PAYMENT,
+            Kind.DELAYED_PAYMENT,
         )
     if payment_failed_at_stripe(session):
         action = "back to the payment step (payment failed)"
         if not dry_run and not _attempt(False, close_ended_checkout, session.id):
             action = "already handled"
-        return Difference(f"{what}: failed", session.id, posting_id, action, DELAYED_PAYMENT)
+        return Difference(f"{what}: failed", session.id, posting_id, action, Kind.DELAYED_PAYMENT)
     if attempt.state == PaymentAttempt.State.PROCESSING:
         return None  # still on its way, as we know
     outcome = FulfilOutcome.PROCESSING
     if not dry_run:
         outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
     action = ACTIONS.get(outcome, outcome.value)
-    return Difference(what, session.id, posting_id, action, DELAYED_PAYMENT)
+    return Difference(what, session.id, posting_id, action, Kind.DELAYED_PAYMENT)
 
 
 def _pending_refunds(dry_run):
@@ -245,7 +241,7 @@ def _pending_refunds(dry_run):
                 record.checkout_session_id,
                 str(record.posting_id),
                 action,
-                REFUND_PENDING,
+                Kind.REFUND_PENDING,
             )
         )
     return found
@@ -328,7 +324,7 @@ def compare_refunds(payment, charge, dry_run):
                 payment.session_id,
                 str(payment.posting_id),
                 "reported: see the refund in Stripe's Dashboard",
-                REFUND_NOT_AT_STRIPE,
+                Kind.REFUND_NOT_AT_STRIPE,
             )
         ]
     if _refunds_made_here(payment) < charge.amount_refunded:
@@ -346,7 +342,7 @@ def _refund_difference(payment, charge, what, action, dry_run):
         payment.session_id,
         str(payment.posting_id),
         action,
-        REFUND_NOT_RECORDED,
+        Kind.REFUND_NOT_RECORDED,
     )
 
 
@@ -395,7 +391,7 @@ def compare_disputes(payment, charge, dry_run):
                 payment.session_id,
                 str(payment.posting_id),
                 "reported (dry run)" if dry_run else action,
-                DISPUTE_NOT_APPLIED,
+                Kind.DISPUTE_NOT_APPLIED,
             )
         )
     return found
@@ -440,7 +436,7 @@ def _fraud_warnings_not_seen_here(dry_run):
                 payment.session_id,
                 str(payment.posting_id),
                 action,
-                FRAUD_WARNING_NOT_SEEN,
+                Kind.FRAUD_WARNING_NOT_SEEN,
             )
         )
     return found
