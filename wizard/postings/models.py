@@ -21,7 +21,7 @@ from django_fsm import (
     transition,
 )
 
-from wizard.postings import attention, progress
+from wizard.postings import attention, progress, reference
 from wizard.postings.location import LocationMixin, Workplace
 from wizard.postings.money import money, price_identity
 from wizard.postings.queries import JobPostingQuerySet
@@ -236,6 +236,11 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     @property
     def is_abandoned(self):
         return self.status == Status.ABANDONED
+
+    @property
+    def reference(self):
+        """The short reference people read out (wizard.postings.reference)."""
+        return reference.reference(self.pk)
 
     @property
     def price_display(self):
