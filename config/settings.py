@@ -645,6 +645,12 @@ PHONE_VERIFICATION_COUNTRIES = [
 PHONE_VERIFICATION_REFUSED_COUNTRIES = [
     item.upper() for item in env_list("PHONE_VERIFICATION_REFUSED_COUNTRIES", ["CU"])
 ]
+# The country whose numbers the phone step reads as dialled there ("0171 1234567"), when the
+# posting names none: the employer may choose another.
+PHONE_DEFAULT_COUNTRY = (
+    os.environ.get("PHONE_DEFAULT_COUNTRY", "").upper()
+    or (PHONE_VERIFICATION_COUNTRIES or ["US"])[0]
+)
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 if TWILIO_AUTH_TOKEN:
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")

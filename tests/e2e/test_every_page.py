@@ -496,9 +496,9 @@ def test_the_phone_step(visitor, fakeproviders, settings):
     expect_step(page, "phone")
     v.check("phone")
 
-    page.get_by_label("Mobile phone number").fill("0415 555")
+    page.get_by_label("Mobile phone number").fill("0171 12")
     page.get_by_role("button", name="Send code").click()
-    expect(page.get_by_text("Enter the number in international format")).to_be_visible()
+    expect(page.get_by_text("Enter a mobile phone number, like").first).to_be_visible()
     v.check("phone-errors")
 
     page.get_by_label("Mobile phone number").fill("+14155550123")
@@ -508,6 +508,9 @@ def test_the_phone_step(visitor, fakeproviders, settings):
     page.get_by_role("button", name="Check code").click()
     expect(page.get_by_text("That code is not right")).to_be_visible()
     v.check("phone-code")
+    page.get_by_role("link", name="Use another number").click()
+    expect(page.get_by_label("Mobile phone number")).to_be_visible()
+    v.check("phone-another")
     v.assert_no_problems()
 
 

@@ -7,7 +7,7 @@ Sending a code does not complete the step, so it is a small edit of its own; the
 Twilio happen outside any lock.
 
 SMS pumping (toll fraud) is guarded before any SMS: the number must be a plain mobile
-number of an allowed country (`destination_refusal`, with phonenumbers); the draft must
+number of an allowed country (phone_forms.py, with phonenumbers); the draft must
 have passed the bot check once (`human` in its data; the "send code" form carries the
 widget until then); and the caps of wizard.limits must allow one more SMS: different
 numbers per draft (`numbers` in its data lists those texted), SMS per browser session,
@@ -16,31 +16,31 @@ nothing is sent. docs/deploying.md ("SMS pumping") has the policy and the alert.
 """
 
 import logging
-import re
 from datetime import datetime, timedelta
 
-import phonenumbers
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.utils import timezone
-from phonenumbers import PhoneNumberType
 
 from wizard import limits
 from wizard.flow import botcheck, edits
 from wizard.flow.navigation import go_to_step
 from wizard.flow.steps.base import Step
+from wizard.flow.steps.phone_forms import (
+    NOT_TEXTABLE,
+    CodeForm,
+    PhoneNumberForm,
+    international,
+    region_of,
+)
 from wizard.payments.exceptions import PaymentError
-from wizard.postings.text import ascii_digits
 from wizard.providers import twilio_verify
 from wizard.providers.errors import ProviderRefused, ProviderUnavailable
 from wizard.web.client import client_address
 
 logger = logging.getLogger(__name__)
 
-# ASCII digits only (\d would match any script's): numbers are kept and sent as E.164.
-E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 UNAVAILABLE = "The SMS service is unavailable just now; please try again in a moment."
 PROVE_HUMAN = (
     "Please complete the check that you're human (it needs JavaScript), then press Send "
@@ -58,52 +58,9 @@ SITE_BUSY = (
     "We are not sending SMS codes just now (too many were sent in the last hour). No SMS "
     "was sent: please try again later."
 )
-
-# Only plain mobile numbers are texted: a fixed line cannot read an SMS, and premium-rate,
-# shared-cost, personal, UAN, VoIP, pager and voicemail numbers are where SMS pumping
-# sends its texts (someone is paid for each one) or are throwaway numbers.
-TEXTABLE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
-TYPE_NAMES = {
-    PhoneNumberType.FIXED_LINE: "a landline number",
-    PhoneNumberType.TOLL_FREE: "a toll-free number",
-    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
-    PhoneNumberType.SHARED_COST: "a shared-cost number",
-    PhoneNumberType.VOIP: "an internet (VoIP) number",
-    PhoneNumberType.PERSONAL_NUMBER: "a personal (forwarding) number",
-    PhoneNumberType.PAGER: "a pager number",
-    PhoneNumberType.UAN: "a company (UAN) number",
-    PhoneNumberType.VOICEMAIL: "a voicemail number",
-}
-NON_GEOGRAPHIC = "001"  # phonenumbers' region for +800, +808, +870, +881, +882, +883, +979…
-
-
-def destination_refusal(number):
-    """Why the E.164 `number` may not be texted (a message for the employer), or None."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
-        return "This is not a phone number we recognise: check the country code and number."
-    region = phonenumbers.region_code_for_number(parsed)
-    if region in (None, NON_GEOGRAPHIC):
-        return (
-            "We cannot text satellite or international service numbers: please enter a "
-            "mobile number."
-        )
-    kind = phonenumbers.number_type(parsed)
-    if kind not in TEXTABLE_TYPES:
-        what = TYPE_NAMES.get(kind, "not a mobile number")
-        return f"We can only text mobile numbers, and this is {what}: please enter another."
-    allowed = settings.PHONE_VERIFICATION_COUNTRIES
-    if region in settings.PHONE_VERIFICATION_REFUSED_COUNTRIES or (
-        allowed and region not in allowed
-    ):
-        return (
-            "We cannot send SMS codes to numbers in this country: please enter a mobile "
-            "number from another."
-        )
-    return None
+# The page shows one form at a time; this query asks for the number form while a code is
+# pending or a number is verified ("Use another number").
+ANOTHER_NUMBER = "another"
 
 
 class SmsRefused(Exception):
@@ -135,47 +92,6 @@ def take_sms_limits(request, posting_id, number, new_number):
             raise SmsRefused(SITE_BUSY)
 
 
-class PhoneNumberForm(forms.Form):
-    phone = forms.CharField(
-        label="Mobile phone number",
-        max_length=32,
-        help_text="In international format, starting with + and the country code, "
-        "e.g. +14155550123.",
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-
-    def clean_phone(self):
-        # Digits in any script (full-width, Arabic-Indic…) as ASCII; any dash or space.
-        number = ascii_digits(self.cleaned_data["phone"])
-        number = re.sub(r"[\s().\-\u2010-\u2015\u2212]", "", number)
-        if number.startswith("00"):
-            number = "+" + number[2:]
-        if not E164.match(number):
-            raise forms.ValidationError(
-                "Enter the number in international format: + then the country code and "
-                "number, digits only (e.g. +14155550123)."
-            )
-        refusal = destination_refusal(number)
-        if refusal:
-            raise forms.ValidationError(refusal)
-        return number
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code from the SMS",
-        max_length=10,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
-
-    def clean_code(self):
-        # Typed in any script's digits, sent to the provider in ASCII.
-        code = "".join(ascii_digits(self.cleaned_data["code"]).split())
-        if not (code.isascii() and code.isdigit()) or not 4 <= len(code) <= 10:
-            raise forms.ValidationError("Enter the code from the SMS: digits only.")
-        return code
-
-
 def resend_seconds():
     return settings.PHONE_CODE_RESEND_SECONDS
 
@@ -190,7 +106,7 @@ class PhoneStep(Step):
     ledger_label = "Phone verified"
 
     def ledger_note(self, posting):
-        return self.data(posting).get("verified", "") if self.is_complete(posting) else ""
+        return international(self.data(posting)["verified"]) if self.is_complete(posting) else ""
 
     def is_applicable(self, posting):
         return settings.PHONE_VERIFICATION_ENABLED
@@ -222,18 +138,42 @@ class PhoneStep(Step):
         ready = datetime.fromisoformat(sent_at) + timedelta(seconds=resend_seconds())
         return max(0, int((ready - timezone.now()).total_seconds() + 0.999))
 
-    def context(self, posting, phone_form=None, code_form=None):
+    def default_country(self, posting):
+        """The country the number form starts with: the posting's, else the site's."""
+        return posting.country.code if posting.country else settings.PHONE_DEFAULT_COUNTRY
+
+    def phone_form(self, posting, data=None):
+        """The number form, in the country of the number last sent, else the posting's."""
+        number = self.data(posting).get("number")
+        posting_country = self.default_country(posting)
+        return PhoneNumberForm(
+            data,
+            country=(number and region_of(number)) or posting_country,
+            likely=[posting_country],
+        )
+
+    def context(self, posting, phone_form=None, code_form=None, another_number=False):
         data = self.data(posting)
         pending = self.pending_number(posting)
-        initial = {"phone": data.get("number", "")}
+        verified = data.get("verified") if self.is_complete(posting) else None
+        if phone_form is not None or another_number or not (pending or verified):
+            showing = "number"
+        else:
+            showing = "code" if pending else "verified"
         return {
-            "phone_form": phone_form or PhoneNumberForm(initial=initial),
+            "showing": showing,
+            "phone_form": phone_form or self.phone_form(posting),
             "code_form": code_form or CodeForm(),
-            "pending_number": pending,
-            "verified_number": data.get("verified") if self.is_complete(posting) else None,
+            "pending_number": international(pending) if pending else None,
+            "verified_number": international(verified) if verified else None,
             "resend_wait": self.wait_seconds(posting) if pending else 0,
-            "next_step": self.flow.next_after(self, posting) if self.is_complete(posting) else None,
+            "another_number_query": ANOTHER_NUMBER,
+            "next_step": self.flow.next_after(self, posting) if verified else None,
         }
+
+    def get(self, request, posting):
+        another = request.method == "GET" and ANOTHER_NUMBER in request.GET
+        return self.render(request, posting, self.context(posting, another_number=another))
 
     def render(self, request, posting, context=None, status=200):
         context = context or self.context(posting)
@@ -257,7 +197,7 @@ class PhoneStep(Step):
         return self.send_code(request, posting)
 
     def send_code(self, request, posting):
-        form = PhoneNumberForm(request.POST)
+        form = self.phone_form(posting, request.POST)
         if not form.is_valid():
             return self.render(request, posting, self.context(posting, phone_form=form), 422)
         number = form.cleaned_data["phone"]
@@ -269,7 +209,7 @@ class PhoneStep(Step):
                 posting,
                 lambda p: self.set_data(p, number=number),
                 why="Phone number verified",
-                done_message=f"{number} is verified.",
+                done_message=f"{international(number)} is verified.",
             )
         if number == data.get("number"):
             return self.resend_code(request, posting)
@@ -284,7 +224,7 @@ class PhoneStep(Step):
             return self.refuse(
                 request,
                 posting,
-                f"We just sent a code to {number}. You can ask for a new one in "
+                f"We just sent a code to {international(number)}. You can ask for a new one in "
                 f"{wait} second{'s' if wait != 1 else ''}.",
             )
         return self.send_to(request, posting, number)
@@ -308,28 +248,30 @@ class PhoneStep(Step):
         try:
             twilio_verify.start(number)
         except twilio_verify.PhoneNumberInvalid:
-            form = form or PhoneNumberForm(initial={"phone": number})
+            form = form or self.phone_form(posting)
             if form.is_bound:
-                form.add_error("phone", "This is not a mobile number we can text.")
+                form.add_error("phone", NOT_TEXTABLE)
             return self.refuse(
                 request,
                 posting,
-                f"We cannot send an SMS to {number}: check the number, or use another.",
+                f"We cannot send an SMS to {international(number)}: check the number, or "
+                "use another.",
                 phone_form=form,
             )
         except twilio_verify.TooManyCodes:
             return self.refuse(
                 request,
                 posting,
-                f"Too many codes were sent to {number} lately. Please wait about ten minutes "
-                "before asking for another one.",
+                f"Too many codes were sent to {international(number)} lately. Please wait "
+                "about ten minutes before asking for another one.",
+                phone_form=form,
             )
         except ProviderUnavailable as error:
             logger.warning("Phone step: sending a code failed: %s", error)
-            return self.refuse(request, posting, UNAVAILABLE, status=503)
+            return self.refuse(request, posting, UNAVAILABLE, status=503, phone_form=form)
         except ProviderRefused as error:
             logger.error("Phone step: Twilio refused our request: %s", error)
-            return self.refuse(request, posting, UNAVAILABLE, status=503)
+            return self.refuse(request, posting, UNAVAILABLE, status=503, phone_form=form)
 
         def change(p):
             sends = previous.get("sends", 0) + 1 if previous.get("number") == number else 1
@@ -350,7 +292,8 @@ class PhoneStep(Step):
         except PaymentError as error:
             messages.error(request, error.message)
             return self.render(request, posting, status=503)
-        messages.success(request, f"We sent a code by SMS to {number}. Type it in below.")
+        # The page names the number beside the code's field; this only says it happened.
+        messages.success(request, "Code sent by SMS.")
         return go_to_step(request, posting, self)
 
     def check_code(self, request, posting):
@@ -372,7 +315,10 @@ class PhoneStep(Step):
             return self.refuse(request, posting, message)
         except twilio_verify.PhoneNumberInvalid:
             return self.refuse(
-                request, posting, f"We cannot verify {number}: please enter another number."
+                request,
+                posting,
+                f"We cannot verify {international(number)}: please enter another number.",
+                phone_form=self.phone_form(posting),
             )
         except ProviderUnavailable as error:
             logger.warning("Phone step: checking a code failed: %s", error)
