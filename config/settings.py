@@ -495,7 +495,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "https:", *MEDIA_HTTP_ORIGINS],
+    # blob: the logo step's preview of the chosen file, before it is uploaded.
+    "img-src": [CSP.SELF, "data:", "blob:", "https:", *MEDIA_HTTP_ORIGINS],
     # Paying is a form POST answered by a redirect to the hosted checkout page.
     "form-action": [CSP.SELF, STRIPE_CHECKOUT_ORIGIN],
     "frame-ancestors": [CSP.NONE],

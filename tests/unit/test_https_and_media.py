@@ -64,23 +64,28 @@ def test_cookies_are_secure_unless_insecure_http_is_allowed(production):
 
 
 def test_img_src_allows_https_only_by_default(production):
-    assert production().SECURE_CSP["img-src"][1:] == ["data:", "https:"]
+    assert production().SECURE_CSP["img-src"][1:] == ["data:", "blob:", "https:"]
     on_s3 = production(**S3, AWS_S3_CUSTOM_DOMAIN="cdn.example.com")
-    assert on_s3.SECURE_CSP["img-src"][1:] == ["data:", "https:"]
+    assert on_s3.SECURE_CSP["img-src"][1:] == ["data:", "blob:", "https:"]
 
 
 def test_img_src_allows_an_http_custom_domain(production):
     minio = production(
         **S3, AWS_S3_CUSTOM_DOMAIN="localhost:9000/jobwizard", AWS_S3_URL_PROTOCOL="http:"
     )
-    assert minio.SECURE_CSP["img-src"][1:] == ["data:", "https:", "http://localhost:9000"]
+    assert minio.SECURE_CSP["img-src"][1:] == ["data:", "blob:", "https:", "http://localhost:9000"]
 
 
 def test_img_src_allows_an_http_endpoint_without_custom_domain(production):
     minio = production(**S3, AWS_S3_ENDPOINT_URL="http://minio.internal:9000")
-    assert minio.SECURE_CSP["img-src"][1:] == ["data:", "https:", "http://minio.internal:9000"]
+    assert minio.SECURE_CSP["img-src"][1:] == [
+        "data:",
+        "blob:",
+        "https:",
+        "http://minio.internal:9000",
+    ]
     behind_tls = production(**S3, AWS_S3_ENDPOINT_URL="https://s3.example.com")
-    assert behind_tls.SECURE_CSP["img-src"][1:] == ["data:", "https:"]
+    assert behind_tls.SECURE_CSP["img-src"][1:] == ["data:", "blob:", "https:"]
 
 
 def test_smtp_mailer_is_configured_from_the_environment(production):

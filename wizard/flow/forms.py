@@ -9,9 +9,13 @@ from wizard.postings.models import Currency, EmploymentType, JobPosting, Workpla
 
 class LogoForm(forms.Form):
     logo = forms.FileField(
-        label="Company logo",
+        label="Choose your company logo",
         help_text="PNG, JPEG or WebP, up to 2 MB. We resize it to fit 512 × 512 pixels.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        error_messages={
+            "required": "Choose a logo to upload, or continue without a logo",
+            "empty": "The chosen file is empty: choose another, or continue without a logo",
+        },
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
 
     def __init__(self, *args, **kwargs):
