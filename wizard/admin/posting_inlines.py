@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from wizard.jobs.models import Job
 from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund, StripeEvent
-from wizard.postings.models import TransitionLog
+from wizard.postings.models import TransitionLog, status_label
 from wizard.postings.money import money
 
 
@@ -28,7 +28,15 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TransitionLogInline(ReadOnlyInline):
     model = TransitionLog
-    fields = ["at", "source", "target", "transition", "actor", "user", "reason"]
+    fields = ["at", "from_status", "to_status", "transition", "actor", "user", "reason"]
+
+    @admin.display(description="From")
+    def from_status(self, entry):
+        return status_label(entry.source)
+
+    @admin.display(description="To")
+    def to_status(self, entry):
+        return status_label(entry.target)
 
 
 class RefundInline(ReadOnlyInline):

@@ -32,9 +32,10 @@ from wizard.admin.posting_inlines import (
 )
 from wizard.admin.posting_page import review_context
 from wizard.admin.posting_review import ReviewActions
+from wizard.dashboard.numbers import entered_review
 from wizard.payments.models import Dispute
 from wizard.postings import attention, markdown, reference
-from wizard.postings.models import JobPosting, Status, TransitionLog
+from wizard.postings.models import JobPosting, Status
 from wizard.postings.money import money
 
 
@@ -192,9 +193,9 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def get_ordering(self, request):
-        """The queue is worked through in the order employers paid."""
+        """The queue is worked through longest waiting first."""
         if QueueFilter.shows_queue(request) and ORDER_VAR not in request.GET:
-            return ["paid_at"]
+            return [entered_review().asc()]
         return super().get_ordering(request)
 
     @admin.display(description="Reference")
@@ -272,9 +273,3 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
         if name == "dispute" and due is not None:
             return f"{label}: evidence due by {due:%d %b %Y %H:%M} UTC"
         return label
-
-
-def entered_review():
-    """When the posting last entered the review queue (a subquery on its log)."""
-    entered = TransitionLog.objects.filter(posting=OuterRef("pk"), target=Status.IN_REVIEW)
-    return Subquery(entered.order_by("-at").values("at")[:1])
