@@ -15,6 +15,7 @@ class ReadOnlyInline(admin.TabularInline):
 
     extra = 0
     can_delete = False
+    classes = ["collapse"]
     # Django's tabular inline, with every column header named and its scrolling wrapper
     # reachable by keyboard (axe: empty-table-header, scrollable-region-focusable).
     template = "admin/wizard/edit_inline/tabular_record.html"
@@ -28,6 +29,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TransitionLogInline(ReadOnlyInline):
     model = TransitionLog
+    classes = []  # the posting's history stays open; the other records are folded
     fields = ["at", "from_status", "to_status", "transition", "actor", "user", "reason"]
 
     @admin.display(description="From")

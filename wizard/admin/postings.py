@@ -215,10 +215,17 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_label(self, posting):
         """The status in words, and what needs attention under it."""
-        marked = self.attention(posting)
-        if not marked:
+        reasons = self.attention_reasons(posting)
+        if not reasons:
             return posting.status_label
-        return format_html('{}<span class="jw-attention">{}</span>', posting.status_label, marked)
+        more = f" and {len(reasons) - 1} more" if len(reasons) > 1 else ""
+        return format_html(
+            '{}<span class="jw-attention" title="{}">⚠ {}{}</span>',
+            posting.status_label,
+            "; ".join(reasons),
+            reasons[0],
+            more,
+        )
 
     @admin.display(description="Waiting", ordering="entered_review_at")
     def waiting(self, posting):
@@ -257,14 +264,17 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
     @admin.display(description="Needs attention", ordering="-needs_attention")
     def attention(self, posting):
         """Only the postings that need something are marked; a healthy one shows nothing."""
+        reasons = self.attention_reasons(posting)
+        return "⚠ " + "; ".join(reasons) if reasons else ""
+
+    def attention_reasons(self, posting):
         if not posting.needs_attention:
-            return ""
-        reasons = [
+            return []
+        return [
             self._attention_label(posting, name, label)
             for name, label in attention.reasons()
             if getattr(posting, f"attention_{name}")
         ]
-        return "⚠ " + "; ".join(reasons)
 
     @staticmethod
     def _attention_label(posting, name, label):
