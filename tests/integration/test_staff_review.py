@@ -98,7 +98,7 @@ def test_reject_with_a_reason_and_a_note_emails_both_and_logs_them(
 
 
 def test_the_queue_is_compact_with_waiting_time_amount_and_row_actions(admin_client):
-    posting = in_review(title="A title long enough to be cut on one line " * 3)
+    posting = in_review(title="A title long enough to be cut on one line " * 2)
     published = posting_at(Status.PUBLISHED, title="Live already")
     page = admin_client.get(QUEUE).content.decode()
     assert "Add job posting" not in page
