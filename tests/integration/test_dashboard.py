@@ -62,7 +62,8 @@ def listed(client, url):
 
 
 def tile(response, label):
-    return next(tile for tile in response.context["tiles"] if tile.label == label)
+    tiles = [*response.context["now_tiles"], *response.context["tiles"]]
+    return next(tile for tile in tiles if tile.label == label)
 
 
 # --- The funnel ---------------------------------------------------------------------------

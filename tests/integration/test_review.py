@@ -64,18 +64,23 @@ def test_rejecting_refunds_emails_the_reason_and_keeps_it_off_the_board(
 ):
     page = admin_client.get(transition_url(in_review, "reject"))
     assert b"refunded in full" in page.content
-    assert admin_client.post(transition_url(in_review, "reject"), {"reason": ""}).status_code == 200
+    assert admin_client.post(transition_url(in_review, "reject"), {"note": "No"}).status_code == 200
     assert JobPosting.objects.get().status == Status.IN_REVIEW  # a reason is required
+    other = admin_client.post(transition_url(in_review, "reject"), {"reason": "other"})
+    assert b"Say why, when the reason is Other." in other.content
+    assert JobPosting.objects.get().status == Status.IN_REVIEW
 
     # The refund is asked of Stripe as soon as the rejection commits.
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             transition_url(in_review, "reject"),
-            {"reason": "We only list jobs with a salary range."},
+            {"reason": "misleading", "note": "We only list jobs with a salary range."},
         )
     assert response.status_code == 302
     posting = JobPosting.objects.get()
     assert posting.status == Status.REJECTED
+    reason = "Missing or misleading information. We only list jobs with a salary range."
+    assert posting.transitions.get(target=Status.REJECTED).reason == reason
     refund = Refund.objects.get()
     assert (refund.reason, refund.state) == ("rejected", "succeeded")
     [at_stripe] = (
@@ -86,7 +91,7 @@ def test_rejecting_refunds_emails_the_reason_and_keeps_it_off_the_board(
     assert at_stripe.amount == 9900
     run_tasks()
     [email] = mail.outbox
-    assert "We only list jobs with a salary range." in email.body
+    assert reason in email.body
     assert "refunding your payment of USD 99.00" in email.body
     assert client.get(f"/jobs/{posting.slug or 'none'}/").status_code == 404
 
@@ -190,9 +195,10 @@ def test_bulk_reject_asks_for_a_reason_first(
     assert JobPosting.objects.get().status == Status.IN_REVIEW
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
-            "/admin/wizard/jobposting/", {**action, "confirm": "yes", "reason": "Spam"}
+            "/admin/wizard/jobposting/", {**action, "confirm": "yes", "reason": "spam"}
         )
     assert JobPosting.objects.get().status == Status.REJECTED
+    assert JobPosting.objects.get().rejection_reason == "Spam or scam"
     assert Refund.objects.get().state == "succeeded"
 
 

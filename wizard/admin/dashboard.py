@@ -1,6 +1,8 @@
-"""The staff dashboard (/admin/dashboard/): the wizard's funnel by week, where employers
-give up, side-effect failures and retries, the task queue and refunds, as server-drawn
-SVG charts whose every bar links to the admin list that shows what it counts.
+"""The staff dashboard (/admin/dashboard/): what needs doing now (postings awaiting
+review and the oldest's wait, failing side effects, postings needing attention), revenue
+by week net of refunds, then the wizard's funnel by week, where employers give up,
+side-effect failures and retries, the task queue and refunds, as server-drawn SVG charts
+whose every bar links to the admin list that shows what it counts.
 
 Staff who may view postings (`wizard.view_jobposting`) see it; a bar links to a list only
 when the user may view that list. The counts are wizard.dashboard.numbers's: a fixed
@@ -18,8 +20,10 @@ from wizard.admin.dashboard_cards import (
     effects_card,
     funnel_cards,
     give_up_card,
+    now_tiles,
     queue_card,
     refunds_card,
+    revenue_rows,
     tiles,
 )
 from wizard.admin.dashboard_parts import PERMISSION, Links
@@ -56,6 +60,10 @@ def dashboard(request):
         "week_choices": WEEK_CHOICES,
         "since": timezone.localtime(window.start),
         "now": now,
+        "now_tiles": now_tiles(
+            numbers.awaiting_review(), troubles, numbers.needing_attention(), links, now
+        ),
+        "revenue": revenue_rows(numbers.revenue(window)),
         "tiles": tiles(
             funnel,
             give_ups,

@@ -1,6 +1,9 @@
 """The dashboard's cards and tiles, each drawn from wizard.dashboard.numbers's counts:
 the funnel (overall and by week), where employers give up, side-effect failures and
-retries, the task queue, refunds, and the tiles above them."""
+retries, the task queue, refunds, the tiles above them, what needs doing now and the
+revenue by week."""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.tasks import TaskResultStatus
@@ -291,11 +294,60 @@ def refunds_card(states, links, now):
     )
 
 
+def now_tiles(awaiting, troubles, attention, links, now):
+    """What needs doing now: postings to review, side effects that failed, and postings
+    that need staff for another reason."""
+    failing = sum(trouble.failed + trouble.bounced for trouble in troubles)
+    return [
+        Tile(
+            "Awaiting review",
+            str(awaiting.count),
+            f"oldest waiting {age(awaiting.oldest, now)}" if awaiting.oldest else "nothing waiting",
+            links.queue(),
+            "warn" if awaiting.count else "good",
+        ),
+        Tile(
+            "Side effects failing",
+            str(failing),
+            "failed or bounced, need staff",
+            links.effects(outcome="attention"),
+            "bad" if failing else "good",
+        ),
+        Tile(
+            "Postings needing attention",
+            str(attention),
+            "stuck, disputed, a failed refund or effect…",
+            links.postings(attention="any"),
+            "bad" if attention else "good",
+        ),
+    ]
+
+
+@dataclass
+class RevenueRow:
+    week: str
+    paid: str
+    refunded: str
+    net: str
+
+
+def revenue_rows(weeks):
+    """Each week's money in the currency's format, newest first ("–" for none)."""
+    return [
+        RevenueRow(
+            week_label(week.start),
+            numbers.amounts_display(week.paid) or "–",
+            numbers.amounts_display(week.refunded) or "–",
+            numbers.amounts_display(week.net) or "–",
+        )
+        for week in reversed(weeks)
+    ]
+
+
 def tiles(funnel, give_ups, troubles, queues, refund_states, links, now, processing=0):
     created, paid = funnel.total("created"), funnel.total(Status.PAID)
     published = funnel.total(Status.PUBLISHED)
     gave_up = sum(give_up.total for give_up in give_ups)
-    failing = sum(trouble.failed + trouble.bounced for trouble in troubles)
     due = sum(queue.due for queue in queues)
     waiting = [queue.waiting_since for queue in queues if queue.waiting_since]
     oldest = min(waiting) if waiting else None
@@ -328,13 +380,6 @@ def tiles(funnel, give_ups, troubles, queues, refund_states, links, now, process
             "abandoned or idle over a day",
             links.postings(gave_up="any", **links.created()),
             "warn" if gave_up else "",
-        ),
-        Tile(
-            "Side effects failing",
-            str(failing),
-            "failed or bounced, need staff",
-            links.effects(outcome="attention"),
-            "bad" if failing else "good",
         ),
         Tile(
             "Oldest waiting task",

@@ -89,6 +89,10 @@ class Links:
         # `queue=all`: the list otherwise opens on the review queue.
         return self._list("wizard_jobposting_changelist", PERMISSION, {"queue": "all", **params})
 
+    def queue(self):
+        """The review queue, longest waiting first."""
+        return self._list("wizard_jobposting_changelist", PERMISSION, {"queue": "review"})
+
     def created(self, start=None, end=None):
         """The created_at bounds of the window, or of one week, as the list's lookups."""
         start, end = start or self.window.start, end or self.window.end

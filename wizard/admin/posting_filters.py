@@ -1,7 +1,6 @@
 """The posting list's filters: the review queue it opens on, "needs attention", status,
-age, and the dashboard's "reached" and "gave up at" (each bar of the funnel links to one)."""
-
-from datetime import timedelta
+paid or not, and the dashboard's "reached" and "gave up at" (each bar of the funnel
+links to one; they show only when a link chose them)."""
 
 from django.contrib import admin
 from django.contrib.admin.views.main import (
@@ -85,31 +84,28 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value()) if self.value() else queryset
 
 
-class AgeFilter(admin.SimpleListFilter):
-    title = "age"
-    parameter_name = "age"
-    RANGES = {"day": (0, 1), "week": (1, 7), "month": (7, 30), "older": (30, None)}
+class PaidFilter(admin.SimpleListFilter):
+    title = "paid"
+    parameter_name = "paid"
 
     def lookups(self, request, model_admin):
-        return [
-            ("day", "Under a day"),
-            ("week", "1 to 7 days"),
-            ("month", "7 to 30 days"),
-            ("older", "Over 30 days"),
-        ]
+        return [("yes", "Paid"), ("no", "Not paid")]
 
     def queryset(self, request, queryset):
-        if self.value() not in self.RANGES:
-            return queryset
-        youngest, oldest = self.RANGES[self.value()]
-        now = timezone.now()
-        queryset = queryset.filter(created_at__lte=now - timedelta(days=youngest))
-        if oldest is not None:
-            queryset = queryset.filter(created_at__gt=now - timedelta(days=oldest))
+        if self.value() in ("yes", "no"):
+            return queryset.filter(paid_at__isnull=self.value() == "no")
         return queryset
 
 
-class ReachedFilter(admin.SimpleListFilter):
+class ShownWhenChosen(admin.SimpleListFilter):
+    """A filter the dashboard links to: listed beside the others only while chosen, so
+    the sidebar keeps to the filters staff pick themselves."""
+
+    def lookups(self, request, model_admin):
+        return self.choices_offered() if self.value() else []
+
+
+class ReachedFilter(ShownWhenChosen):
     """How far postings got: reached a stage of the funnel (wizard.dashboard.funnel), by a
     step's completion time, or after the steps by the transition log or the status now.
     The dashboard's funnel links here."""
@@ -117,7 +113,7 @@ class ReachedFilter(admin.SimpleListFilter):
     title = "reached"
     parameter_name = "reached"
 
-    def lookups(self, request, model_admin):
+    def choices_offered(self):
         # A switched-off step is left out here; the dashboard may still link to it.
         return [(stage.key, stage.label) for stage in funnel.stages()[1:] if not stage.switched_off]
 
@@ -126,14 +122,14 @@ class ReachedFilter(admin.SimpleListFilter):
         return queryset.filter(stage.reached()) if stage is not None else queryset
 
 
-class GaveUpFilter(admin.SimpleListFilter):
+class GaveUpFilter(ShownWhenChosen):
     """Drafts the employer gave up on (abandoned, or untouched for a day before payment),
     by the status they were left in. The dashboard's "where employers give up" links here."""
 
     title = "gave up at"
     parameter_name = "gave_up"
 
-    def lookups(self, request, model_admin):
+    def choices_offered(self):
         # The statuses a draft is usually left in; the dashboard may link to others.
         return [
             ("any", "Anywhere"),

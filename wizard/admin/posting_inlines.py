@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from wizard.jobs.models import Job
 from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund, StripeEvent
-from wizard.postings.models import TransitionLog
+from wizard.postings.models import TransitionLog, status_label
 from wizard.postings.money import money
 
 
@@ -15,6 +15,7 @@ class ReadOnlyInline(admin.TabularInline):
 
     extra = 0
     can_delete = False
+    classes = ["collapse"]
     # Django's tabular inline, with every column header named and its scrolling wrapper
     # reachable by keyboard (axe: empty-table-header, scrollable-region-focusable).
     template = "admin/wizard/edit_inline/tabular_record.html"
@@ -28,7 +29,16 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TransitionLogInline(ReadOnlyInline):
     model = TransitionLog
-    fields = ["at", "source", "target", "transition", "actor", "user", "reason"]
+    classes = []  # the posting's history stays open; the other records are folded
+    fields = ["at", "from_status", "to_status", "transition", "actor", "user", "reason"]
+
+    @admin.display(description="From")
+    def from_status(self, entry):
+        return status_label(entry.source)
+
+    @admin.display(description="To")
+    def to_status(self, entry):
+        return status_label(entry.target)
 
 
 class RefundInline(ReadOnlyInline):

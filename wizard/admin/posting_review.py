@@ -42,6 +42,42 @@ class ReasonForm(forms.Form):
     )
 
 
+class RejectForm(forms.Form):
+    """A rejection's reason from the list, and a note; the employer is emailed both."""
+
+    reason = forms.ChoiceField(
+        choices=review.REJECT_REASONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the posting is rejected."},
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=200,  # with the reason's words, within the log's 255 characters
+        required=False,
+        label="Note to the employer (optional)",
+        help_text="What they could change, or which posting it duplicates.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == "other" and not cleaned.get("note", "").strip():
+            self.add_error("note", "Say why, when the reason is Other.")
+        return cleaned
+
+    @property
+    def text(self):
+        return review.rejection_text(self.cleaned_data["reason"], self.cleaned_data["note"])
+
+
+def reason_form(name, data=None):
+    """The form a transition asks for: a rejection's reason from the list, else free text."""
+    return RejectForm(data) if name == "reject" else ReasonForm(data)
+
+
+def reason_text(form):
+    return form.text if isinstance(form, RejectForm) else form.cleaned_data["reason"]
+
+
 class ReviewActions:
     """Mixed into the posting's ModelAdmin: the review transitions and the bulk actions."""
 
@@ -64,14 +100,6 @@ class ReviewActions:
             for transition in posting.get_available_user_status_transitions(user)
             if transition.name in review.STAFF_TRANSITIONS
         ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        posting = self.get_object(request, object_id)
-        extra_context = {
-            **(extra_context or {}),
-            "review_transitions": self.staff_transitions(posting, request.user) if posting else [],
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def may_make(self, user, name):
         """Whether the user holds the permission of transition `name` from any state: asked
@@ -100,10 +128,11 @@ class ReviewActions:
         if not has_transition_perm(getattr(posting, name), request.user):
             raise PermissionDenied
         needs_reason = transition.custom.get("needs_reason", False)
-        form = ReasonForm(request.POST) if request.method == "POST" else ReasonForm()
-        if request.method == "POST" and (form.is_valid() or not needs_reason):
-            reason = form.cleaned_data.get("reason", "") if needs_reason else ""
-            return self._apply(request, [posting], name, reason)
+        from_queue = request.GET.get("from", request.POST.get("from")) == "queue"
+        form = reason_form(name, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and (not needs_reason or form.is_valid()):
+            reason = reason_text(form) if needs_reason else ""
+            return self._apply(request, [posting], name, reason, back_to_queue=from_queue)
         return TemplateResponse(
             request,
             "admin/wizard/jobposting/transition.html",
@@ -115,10 +144,11 @@ class ReviewActions:
                 "transition": transition,
                 "needs_reason": needs_reason,
                 "form": form,
+                "from_queue": from_queue,
             },
         )
 
-    def _apply(self, request, postings, name, reason):
+    def _apply(self, request, postings, name, reason, back_to_queue=False):
         """Apply one review transition to each posting; report each outcome."""
         done = 0
         for posting in postings:
@@ -139,6 +169,8 @@ class ReviewActions:
             self.message_user(
                 request, f"{PAST[name]} {done} {pluralize_posting(done)}.", messages.SUCCESS
             )
+        if back_to_queue:
+            return redirect("admin:wizard_jobposting_changelist")
         if len(postings) == 1:
             return redirect("admin:wizard_jobposting_change", postings[0].pk)
         return None
@@ -150,7 +182,7 @@ class ReviewActions:
         return request.user.has_perm(REFUND_PERMISSION)
 
     def _bulk(self, request, queryset, name, needs_reason):
-        form = ReasonForm(request.POST if "confirm" in request.POST else None)
+        form = reason_form(name, request.POST if "confirm" in request.POST else None)
         if needs_reason and not form.is_valid():
             return TemplateResponse(
                 request,
@@ -166,7 +198,7 @@ class ReviewActions:
                     "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
                 },
             )
-        reason = form.cleaned_data["reason"] if needs_reason else ""
+        reason = reason_text(form) if needs_reason else ""
         self._apply(request, list(queryset), name, reason)
         return None
 

@@ -7,8 +7,8 @@ link to and how they are drawn is the admin's (wizard.admin.dashboard).
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.db.models import Case, Count, F, Min, Q, Sum, When
-from django.db.models.functions import TruncWeek
+from django.db.models import Case, Count, F, Min, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce, TruncWeek
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -16,8 +16,8 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from wizard.dashboard import funnel as funnel_rules
 from wizard.jobs import kinds
 from wizard.jobs.models import Job
-from wizard.payments.models import Refund
-from wizard.postings.models import JobPosting, Status
+from wizard.payments.models import PaymentAttempt, Refund, RefundMade
+from wizard.postings.models import JobPosting, Status, TransitionLog
 from wizard.postings.money import money
 
 
@@ -291,3 +291,82 @@ def refunds(window):
 def amounts_display(amounts):
     """{"usd": 1999, "eur": 500} -> "USD 19.99, EUR 5.00"."""
     return ", ".join(money(amount, currency) for currency, amount in sorted(amounts.items()))
+
+
+# --- What needs doing now ----------------------------------------------------------------
+
+
+def entered_review():
+    """When a posting last entered the review queue: its log says; a row an older release
+    wrote without one, its payment's time."""
+    entered = TransitionLog.objects.filter(posting=OuterRef("pk"), target=Status.IN_REVIEW)
+    return Coalesce(Subquery(entered.order_by("-at").values("at")[:1]), F("paid_at"))
+
+
+@dataclass
+class Awaiting:
+    count: int
+    oldest: datetime | None  # when the longest-waiting one entered review
+
+
+def awaiting_review():
+    row = (
+        JobPosting.objects.in_review()
+        .annotate(entered=entered_review())
+        .aggregate(count=Count("pk"), oldest=Min("entered"))
+    )
+    return Awaiting(row["count"], row["oldest"])
+
+
+def needing_attention():
+    """Postings that need staff for any reason (wizard.postings.attention)."""
+    return JobPosting.objects.with_attention().filter(needs_attention=True).count()
+
+
+# --- Revenue ----------------------------------------------------------------------------
+
+
+@dataclass
+class RevenueWeek:
+    start: datetime
+    paid: dict = field(default_factory=dict)  # currency -> minor units
+    refunded: dict = field(default_factory=dict)
+
+    @property
+    def net(self):
+        currencies = sorted({*self.paid, *self.refunded})
+        return {c: self.paid.get(c, 0) - self.refunded.get(c, 0) for c in currencies}
+
+
+def _by_week(queryset, moment):
+    """{(week start date, currency): total} of `amount`, by the week `moment` falls in."""
+    rows = (
+        queryset.annotate(week=TruncWeek(moment))
+        .values("week", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return [
+        (timezone.localtime(row["week"]).date(), row["currency"].lower(), row["total"])
+        for row in rows
+    ]
+
+
+def revenue(window):
+    """What employers paid each week of the window, and what was refunded that week (our
+    refunds and those made from Stripe's Dashboard), per currency: three queries."""
+    start, end = window.start, window.end
+    paid = PaymentAttempt.objects.filter(paid_at__gte=start, paid_at__lt=end)
+    ours = Refund.objects.annotate(done_at=Coalesce("completed_at", "created_at")).filter(
+        state=Refund.State.SUCCEEDED, done_at__gte=start, done_at__lt=end
+    )
+    theirs = RefundMade.objects.filter(
+        by_us=False, status="succeeded", created_at__gte=start, created_at__lt=end
+    )
+    weeks = {week.date(): RevenueWeek(week) for week in window.week_starts()}
+    for day, currency, total in _by_week(paid, "paid_at"):
+        weeks[day].paid[currency] = weeks[day].paid.get(currency, 0) + total
+    for rows in (_by_week(ours, "done_at"), _by_week(theirs, "created_at")):
+        for day, currency, total in rows:
+            weeks[day].refunded[currency] = weeks[day].refunded.get(currency, 0) + total
+    return list(weeks.values())

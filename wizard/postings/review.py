@@ -49,6 +49,26 @@ def approve(posting_id, *, by, reason=""):
     return posting
 
 
+# Why staff reject a posting, as the employer reads it (the rejection email quotes it).
+REJECT_REASONS = [
+    ("not_hiring", "Not a real job or not hiring"),
+    ("misleading", "Missing or misleading information"),
+    ("discriminatory", "Discriminatory or illegal"),
+    ("duplicate", "Duplicate of another posting"),
+    ("spam", "Spam or scam"),
+    ("other", "Other"),
+]
+
+
+def rejection_text(reason, note=""):
+    """The reason's words and staff's note, as one text for the log and the email."""
+    words = dict(REJECT_REASONS).get(reason, reason)
+    note = note.strip()
+    if reason == "other" and note:
+        return note
+    return f"{words}. {note}" if note else words
+
+
 def reject(posting_id, *, by, reason):
     """Reject with a reason the employer will read; the payment is refunded."""
     with locked_posting(posting_id) as posting:
