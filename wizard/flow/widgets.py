@@ -9,10 +9,12 @@ step's cost (make bench).
   language on every use: 0.7 ms for 250 countries) is read once per language, and every
   form's copy of the widget shares what was read.
 - Options are written without their end tags, which HTML does not need before another
-  option or the end of the select: a quarter fewer bytes.
+  option or the end of the select, and a value of letters and digits (a country's code)
+  without quotes: a third fewer bytes.
 
 It takes a flat list of (value, label) pairs, no groups."""
 
+import re
 from functools import lru_cache
 
 from django import forms
@@ -22,19 +24,26 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+# An attribute value HTML reads without quotes.
+BARE_VALUE = re.compile(r"[A-Za-z0-9_-]+")
+
 
 @lru_cache(maxsize=32)
 def _drawn(language, pairs):
     """(value, HTML unselected, HTML selected) of each option; `language` is in the key
     because lazy labels hash and compare alike in every language."""
-    return tuple(
-        (
-            str(value),
-            format_html('<option value="{}">{}', value, label),
-            format_html('<option value="{}" selected>{}', value, label),
+    drawn = []
+    for value, label in pairs:
+        value = str(value)
+        attribute = value if BARE_VALUE.fullmatch(value) else format_html('"{}"', value)
+        drawn.append(
+            (
+                value,
+                format_html("<option value={}>{}", attribute, label),
+                format_html("<option value={} selected>{}", attribute, label),
+            )
         )
-        for value, label in pairs
-    )
+    return tuple(drawn)
 
 
 class LongSelect(forms.Select):
