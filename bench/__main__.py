@@ -65,6 +65,9 @@ BARE_PATH = "/__bench__/bare/"
 # Targets of issue 11, as ratios to the bare view in the same run.
 STEP_GET_RATIO, DETAILS_POST_RATIO, PAGE_RATIO, WEBHOOK_RATIO = 0.35, 0.25, 0.5, 0.5
 WIZARD_MAX_QUERIES, PANEL_MAX_SHARE, EMAILS_PER_SECOND = 5, 0.5, 100
+# Issue 19's targets for every page of every step (full pages, htmx panels apart): lighter
+# than 12 KB, and no slower than 0.15× bare.
+STEP_PAGE_MAX_BYTES, STEP_PAGE_RATIO = 12_000, 0.15
 
 
 def log(message):
@@ -85,6 +88,7 @@ class Endpoint:
     ratio_target: float | None = None
     wizard: bool = False  # at most WIZARD_MAX_QUERIES queries
     full_page: str | None = None  # an htmx panel: its bytes against this endpoint's
+    step_page: bool = False  # a page of a step: at most STEP_PAGE_MAX_BYTES, ≥ STEP_PAGE_RATIO
     lines: object = None  # a function count -> request lines, for requests that differ
 
     def request_lines(self, count):
@@ -106,13 +110,20 @@ def wizard_endpoints(seed, webhook_lines):
     cookie = {"Cookie": f"sessionid={seed['session_key']}; csrftoken={seed['csrf_cookie']}"}
     htmx = {"HX-Request": "true", "HX-Target": "step-panel"}
     endpoints = [Endpoint("start page", path="/post/", wizard=True)]
-    for step in ("logo", "details", "payment", "confirmation"):
-        path = f"/post/{postings[step]}/{step}/"
-        full = f"{step} GET"
+    for page in seed["step_pages"]:  # every page of every step, as the flow lists them
+        path = page["path"]
+        full = f"{page['step']} GET" + (f" {page['page']}" if page["page"] else "")
         endpoints += [
-            Endpoint(full, path=path, headers=cookie, ratio_target=STEP_GET_RATIO, wizard=True),
             Endpoint(
-                f"{step} GET (htmx)",
+                full,
+                path=path,
+                headers=cookie,
+                ratio_target=STEP_GET_RATIO,
+                wizard=True,
+                step_page=True,
+            ),
+            Endpoint(
+                f"{full} (htmx)",
                 path=path,
                 headers={**cookie, **htmx, "HX-Current-URL": path},
                 ratio_target=STEP_GET_RATIO,
@@ -578,6 +589,11 @@ def summarise(results):
             )
         if endpoint.wizard:
             checks.append((f"≤ {WIZARD_MAX_QUERIES} queries", row["queries"] <= WIZARD_MAX_QUERIES))
+        if endpoint.step_page:
+            checks += [
+                (f"step page ≥ {STEP_PAGE_RATIO:g}× bare", row["ratio"] >= STEP_PAGE_RATIO),
+                (f"≤ {STEP_PAGE_MAX_BYTES:,} bytes", row["bytes"] <= STEP_PAGE_MAX_BYTES),
+            ]
         if endpoint.full_page and endpoint.full_page in results:
             share = row["bytes"] / results[endpoint.full_page]["bytes"]
             row["panel_share"] = share

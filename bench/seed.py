@@ -9,6 +9,7 @@ a CSRF cookie and token, the postings' ids, a job's slug.
 
 import json
 import sys
+import urllib.parse
 
 import django
 
@@ -22,6 +23,7 @@ from django.utils import timezone  # noqa: E402
 from bench.board_data import published_postings  # noqa: E402
 from wizard.effects.email import KIND as EMAIL  # noqa: E402
 from wizard.effects.email import Email  # noqa: E402
+from wizard.flow.order import FLOW  # noqa: E402
 from wizard.flow.ownership import SESSION_KEY  # noqa: E402
 from wizard.jobs.models import Job  # noqa: E402
 from wizard.payments.models import PaymentAttempt  # noqa: E402
@@ -117,6 +119,7 @@ def wizard():
         status=Status.READY_TO_PAY, step_data=_completed("logo", "details"), **DETAILS
     )
     owned = [logo, details, payment, details_post, confirmation]
+    at_step = {"logo": logo, "details": details, "payment": payment, "confirmation": confirmation}
     session = SessionStore()
     session[SESSION_KEY] = [str(posting.pk) for posting in owned]
     session.create()
@@ -134,7 +137,38 @@ def wizard():
             "webhook": str(webhook.pk),
         },
         "details_form": DETAILS_FORM,
+        "step_pages": step_pages(at_step, ready=payment),
     }
+
+
+def step_pages(at_step, ready):
+    """Every page of every step the flow shows, asked of the flow, each once:
+    [{"step": name, "page": what tells it from the step's first page, "path": …}].
+
+    A step's own URL, for the posting waiting at it (`at_step`, or `ready`, whose steps
+    before payment are all done, for a step the seed does not know); then the pages its
+    answers are changed on (Step.change_url: a step made of sub-pages has one per
+    answer), for `ready`, on which every sub-page can be shown."""
+    pages, seen = [], set()
+    before_payment = FLOW.before_payment(ready)
+    for step in FLOW.applicable(ready):
+        own = at_step.get(step.name, ready)
+        candidates = [(own, step.url(own))]
+        if hasattr(step, "change_url") and step in before_payment:
+            candidates += [
+                (ready, step.change_url(ready, field)) for field in JobPosting.DETAILS_FIELDS
+            ]
+        for posting, url in candidates:
+            parts = urllib.parse.urlsplit(url)
+            query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "change"]
+            path = parts.path + (f"?{urllib.parse.urlencode(query)}" if query else "")
+            page = path.replace(str(posting.pk), "").removeprefix(
+                step.url(posting).replace(str(posting.pk), "")
+            )
+            if (step.name, page) not in seen:
+                seen.add((step.name, page))
+                pages.append({"step": step.name, "page": page, "path": path})
+    return pages
 
 
 # --- The big board ---------------------------------------------------------------------

@@ -9,7 +9,10 @@ from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
 from tests.conftest import image_bytes
+from tests.factories import posting_at
 from tests.integration.test_board import publish
+from wizard.models import Actor, Status
+from wizard.postings import review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,4 +100,26 @@ def test_the_board_works_without_javascript(browser, live_server, jobs):
     expect(page).to_have_url(live_server.url + "/?q=&location=paris&employment_type=&workplace=")
     expect(page.locator(".job-card")).to_have_count(1)
     expect(page.locator(".job-card")).to_contain_text("Data Intern")
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_job_approved_while_the_board_is_open_shows_on_the_way_back(
+    browser, live_server, jobs, javascript
+):
+    """A person reading a job goes back to the board after staff approved another: the
+    board they had (kept by the browser) is asked about again and shows the new job."""
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    expect(page.locator(".job-card")).to_have_count(3)
+    page.get_by_role("link", name="Django Engineer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Django Engineer")
+
+    in_review = posting_at(Status.IN_REVIEW, title="Freshly approved", slug="freshly-approved")
+    review.approve(in_review.pk, by=Actor.system())
+
+    page.get_by_role("link", name="All jobs").click()
+    expect(page.locator(".job-card")).to_have_count(4)
+    expect(page.get_by_role("link", name="Freshly approved")).to_be_visible()
     context.close()

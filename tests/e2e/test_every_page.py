@@ -540,6 +540,8 @@ def test_the_board_and_the_error_pages(visitor, settings):
         salary_currency="eur",
         logo=default_storage.save("logos/acme.png", ContentFile(image_bytes())),
         apply_email="jobs@acme.example",
+        # Employers write ## for their sections: the job page must keep the heading order.
+        description="## About the role\n\nYou will own our API.\n\n#### Perks\n\n- Remote",
     )
     publish("Product Designer", days_ago=2, company_name="Pixel Ltd", workplace="on_site")
     publish(
@@ -575,6 +577,7 @@ def test_the_board_and_the_error_pages(visitor, settings):
     page.get_by_role("link", name="Newer jobs").click()
     page.get_by_role("link", name="Django Engineer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Django Engineer")
+    expect(page.get_by_role("heading", level=3)).to_have_text("About the role")
     v.check("job")
     assert django.slug in page.url
 

@@ -3,6 +3,7 @@ heading and link, at desktop and phone widths, runs nothing the employer typed, 
 wizard's review step shows it the same way; with screenshots."""
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot_path
@@ -94,4 +95,32 @@ def test_the_review_step_shows_it_as_the_board_will(browser, app):
         path=screenshot_path("markdown-review-step-390"), full_page=True, caret="initial"
     )
     assert seen == []
+    page.close()
+
+
+SECTIONS = (
+    "## About the role\n\nYou will own our API.\n\n## About you\n\nKind.\n\n#### Perks\n\n- Remote"
+)
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=["desktop", "phone"])
+def test_the_employers_headings_keep_the_pages_heading_order(browser, live_server, width, height):
+    """`##` sections (the usual way employers write them) sit under the page's own h2:
+    axe finds no heading-order problem, of any impact."""
+    posting = publish("Payments Engineer", description=SECTIONS)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{live_server.url}/jobs/{posting.slug}/")
+
+    description = page.locator(".job__description")
+    expect(description.get_by_role("heading", level=3)).to_have_text(
+        ["About the role", "About you"]
+    )
+    expect(description.get_by_role("heading", level=4)).to_have_text("Perks")
+    page.evaluate(AXE_SCRIPT)
+    found = page.evaluate("() => axe.run(document, {runOnly: ['heading-order']})")
+    assert found["violations"] == []
+    assert found["passes"], "axe checked the heading order"
+    page.screenshot(
+        path=screenshot_path(f"markdown-job-headings-{width}"), full_page=True, caret="initial"
+    )
     page.close()

@@ -65,6 +65,26 @@ def test_approving_a_posting_shows_it_at_once(client, admin_client):
     assert client.get(job_url(JobPosting.objects.get(pk=in_review.pk))).status_code == 200
 
 
+@pytest.mark.parametrize("url", ["/", FEED])
+def test_a_reload_after_an_approval_gets_the_job_and_before_it_a_304(client, admin_client, url):
+    """A browser revalidates on every reload (no max-age): with its old ETag it gets a 304
+    while nothing changed, and the new page as soon as staff approve a job."""
+    publish("Already live")
+    seen = client.get(url)
+    assert "no-cache" in seen["Cache-Control"] and "max-age" not in seen["Cache-Control"]
+    old_etag = seen["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=old_etag).status_code == 304
+
+    in_review = posting_at(Status.IN_REVIEW, title="Freshly approved")
+    assert admin_client.post(transition_url(in_review, "approve")).status_code == 302
+
+    reloaded = client.get(url, HTTP_IF_NONE_MATCH=old_etag)
+    assert reloaded.status_code == 200
+    assert b"Freshly approved" in reloaded.content
+    assert reloaded["ETag"] != old_etag
+    assert client.get(url, HTTP_IF_NONE_MATCH=reloaded["ETag"]).status_code == 304
+
+
 def test_withdrawing_a_posting_removes_it_at_once(client, admin_client):
     staying, leaving = publish("Staying"), publish("Leaving", days_ago=0)
     warm(client, "/", FEED, job_url(leaving), "/?q=leaving", "/?q=leaving&page=1")

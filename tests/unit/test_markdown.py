@@ -1,5 +1,6 @@
 """The description's Markdown (wizard.postings.markdown): what renders, and what never does."""
 
+import re
 import time
 from html.parser import HTMLParser
 
@@ -77,6 +78,33 @@ def test_headings_are_demoted_below_the_pages_own():
     html = render_html("# About us\n\n## The role\n\n### Perks\n\n###### Small print")
     assert html == ("<h3>About us</h3>\n<h4>The role</h4>\n<h4>Perks</h4>\n<h4>Small print</h4>")
     assert render_html("Setext\n===") == "<h3>Setext</h3>"
+
+
+def heading_levels(html):
+    return re.findall(r"<(h\d)>", html)
+
+
+@pytest.mark.parametrize(
+    ("text", "levels"),
+    [
+        # The shallowest level used is h3 whatever its number: ## alone is not an h4.
+        ("## The role\n\nText", ["h3"]),
+        ("### Only deep ones\n\n### Another", ["h3", "h3"]),
+        # By rank, not by number: ## then #### is h3 then h4, not h4 then h6.
+        ("## A\n\n#### B\n\n## C\n\n#### D", ["h3", "h4", "h3", "h4"]),
+        # Three ranks: the deeper two share h4 (never below the page's h4).
+        ("# A\n\n### B\n\n###### C", ["h3", "h4", "h4"]),
+        # Opening with the deeper level: never more than one below the one before.
+        ("#### Deeper first\n\n## Then shallower\n\n#### Deeper", ["h3", "h3", "h4"]),
+        ("> ## Quoted heading\n\n# Top", ["h3", "h3"]),
+    ],
+)
+def test_heading_levels_go_by_rank_and_never_skip(text, levels):
+    assert heading_levels(render_html(text)) == levels
+
+
+def test_headings_close_at_their_own_level():
+    assert render_html("## A\n\n#### B") == "<h3>A</h3>\n<h4>B</h4>"
 
 
 def test_quotes_rules_and_code_blocks():

@@ -75,8 +75,9 @@ from wizard.postings.queries import rows_written
 
 logger = logging.getLogger(__name__)
 
-# How long browsers and shared caches may keep a page (and its 304s).
-MAX_AGE_SECONDS = 60
+# Browsers and shared caches may store a page but must ask before every use: a page
+# changes when staff act, and asking costs a 304 answered from the version alone.
+CACHE_CONTROL = {"public": True, "no_cache": True}
 # The board's own query parameters; a URL with any other is rendered, not cached (so that
 # made-up parameters cannot fill the cache).
 BOARD_PARAMETERS = frozenset({"q", "location", "employment_type", "workplace", "remote", "page"})
@@ -198,8 +199,9 @@ def cacheable(request):
 def shared_page(kind):
     """Serve the view's 200 responses from the shared cache while the board's version
     stays the same, and answer conditional GETs from the version alone (ETag,
-    Last-Modified, 304). Browsers and shared caches may keep them for a minute; the list
-    answers htmx with a fragment at the same URL, so they key on htmx's headers."""
+    Last-Modified, 304). Browsers and shared caches may store them but revalidate every
+    time (no-cache), so a reload shows staff's decision at once; the list answers htmx
+    with a fragment at the same URL, so they key on htmx's headers."""
 
     def decorator(view):
         serve = _served_from_cache(kind, view)
@@ -208,7 +210,7 @@ def shared_page(kind):
         def wrapper(request, *args, **kwargs):
             response = serve(request, *args, **kwargs)
             if response.status_code in (200, 304):
-                patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
+                patch_cache_control(response, **CACHE_CONTROL)
                 patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
             return response
 

@@ -3,7 +3,8 @@
 Only JobPosting.objects.published() rows are ever shown. Every page is the same for every
 visitor: it is rendered once per version of the board and served from the shared cache
 (wizard.board.cache), which also answers conditional GETs (ETag, Last-Modified, 304)
-without a database query; browsers and shared caches may keep a page for a minute.
+from the board's version alone; browsers and shared caches revalidate a page every time
+(Cache-Control: no-cache), so a reload shows staff's decisions at once.
 Search is full-text on PostgreSQL (wizard.board.search).
 """
 

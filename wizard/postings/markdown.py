@@ -12,8 +12,8 @@ Two layers keep it safe, each enough on its own for what it covers:
 1. markdown-it-py parses with raw HTML off, so any HTML in the text is escaped and shown
    as typed, never passed through; links must be http, https or mailto (anything else
    stays plain text); images are shown as their alt text (no third-party requests from
-   our pages); headings are demoted to h3/h4 so they never compete with the page's
-   h1/h2.
+   our pages); headings become h3/h4 under the page's own h1/h2, by rank (see
+   `demote_headings`).
 2. nh3 (ammonia) then cleans the HTML against an allow-list of tags and attributes, the
    same URL schemes (relative URLs are dropped), and gives every link
    rel="nofollow ugc noopener".
@@ -46,8 +46,8 @@ ALLOWED_TAGS = frozenset(
     | {"blockquote", "code", "pre", "hr"}
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
-# The employer's # and ## (and deeper) headings, under the page's own h1 and h2.
-HEADING_LEVELS = {"h1": "h3", "h2": "h4"}
+# The employer's headings go under the page's own h1 and h2: as h3 and h4, no deeper.
+TOP_LEVEL, DEEPEST_LEVEL = 3, 4
 CACHE_SIZE = 256  # descriptions are at most 10,000 characters: a few MB at worst
 
 _ALLOWED_LINK = re.compile(r"(?:https?:|mailto:)", re.IGNORECASE)
@@ -96,10 +96,25 @@ def render_html(text: str) -> SafeString:
     if not text:
         return mark_safe("")
     tokens = _md.parse(text)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = HEADING_LEVELS.get(token.tag, "h4")
+    demote_headings(tokens)
     return mark_safe(sanitise(_md.renderer.render(tokens, _md.options, {})).strip())
+
+
+def demote_headings(tokens):
+    """Give the headings their levels on the page, by rank rather than by number: the
+    shallowest level the employer used becomes h3 and every deeper one h4 ("## A" then
+    "#### B" is h3 then h4), and no heading is more than one level below the one before
+    it (a description that opens with its deeper level starts at h3), so that the page's
+    heading order never skips a level."""
+    used = sorted({token.tag for token in tokens if token.type == "heading_open"})
+    by_rank = {tag: min(TOP_LEVEL + rank, DEEPEST_LEVEL) for rank, tag in enumerate(used)}
+    previous = TOP_LEVEL - 1  # the page's own h2 before the description
+    for token in tokens:
+        if token.type == "heading_open":
+            previous = min(by_rank[token.tag], previous + 1)
+            token.tag = f"h{previous}"
+        elif token.type == "heading_close":  # headings do not nest: it closes `previous`
+            token.tag = f"h{previous}"
 
 
 def sanitise(fragment: str) -> str:
