@@ -30,7 +30,7 @@ from phonenumbers import PhoneNumberType
 from wizard import limits
 from wizard.flow import botcheck, edits
 from wizard.flow.navigation import go_to_step
-from wizard.flow.steps.base import Step
+from wizard.flow.steps.base import Answer, Step
 from wizard.payments.exceptions import PaymentError
 from wizard.postings.text import ascii_digits
 from wizard.providers import twilio_verify
@@ -194,6 +194,10 @@ class PhoneStep(Step):
 
     def is_applicable(self, posting):
         return settings.PHONE_VERIFICATION_ENABLED
+
+    def answers(self, posting):
+        verified = self.data(posting).get("verified", "") if self.is_complete(posting) else ""
+        return [Answer("Phone (verified)", verified, self.change_url(posting, "phone"))]
 
     def is_complete(self, posting):
         data = self.data(posting)
