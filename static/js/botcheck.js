@@ -1,8 +1,9 @@
-// The bot check's page script. With the emulator's test keys it stands in for the widget:
+// The bot check's page script. It hides the "needs JavaScript" note (JavaScript is on),
+// and, with the emulator's test keys, stands in for the widget:
 // it puts the fresh test token the server rendered into the form field the real widget
 // would fill. A button marked data-botcheck-wait (Pay) is disabled, and says it is
 // waiting, until its form holds a token; without JavaScript it stays disabled, and the
-// widget's <noscript> says what is needed.
+// note says what is needed.
 (function () {
   function tokenField(form) {
     return form.querySelector(
@@ -27,6 +28,8 @@
   }
   function fill(root) {
     if (!root || !root.querySelectorAll) root = document;
+    var notes = root.querySelectorAll("[data-needs-javascript]");
+    for (var n = 0; n < notes.length; n++) notes[n].hidden = true;
     var fields = root.querySelectorAll("input[data-botcheck-token]");
     for (var i = 0; i < fields.length; i++) {
       if (!fields[i].value) fields[i].value = fields[i].getAttribute("data-botcheck-token");

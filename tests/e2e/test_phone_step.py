@@ -29,14 +29,16 @@ def test_the_phone_step_sits_between_details_and_payment(
 
     page.get_by_label("Mobile phone number").fill("0415 555")
     page.get_by_role("button", name="Send code").click()
-    expect(page.get_by_text("Enter the number in international format")).to_be_visible()
+    expect(
+        page.locator(".errorlist").get_by_text("Enter the number in international format")
+    ).to_be_visible()
     page.get_by_label("Mobile phone number").fill(NUMBER)
     page.get_by_role("button", name="Send code").click()
     expect(page.get_by_text(f"We sent a code by SMS to {NUMBER}").first).to_be_visible()
 
     page.get_by_label("Code from the SMS").fill("000000")
     page.get_by_role("button", name="Check code").click()
-    expect(page.get_by_text("That code is not right")).to_be_visible()
+    expect(page.locator(".errorlist").get_by_text("That code is not right")).to_be_visible()
     page.screenshot(
         path=screenshot_path(f"phone-step-wrong-code-{width}"), full_page=True, caret="initial"
     )

@@ -42,7 +42,7 @@ def test_the_page_emulates_the_widget_locally(client, posting, fakeproviders):
     assert 'data-botcheck-token="XXXX.DUMMY.TOKEN.XXXX.' in page
     assert "/static/js/botcheck.js" in page
     # Without JavaScript the page says so at once, and Pay waits for the check's token.
-    assert "<noscript>" in page and "needs JavaScript" in page
+    assert "data-needs-javascript" in page and "needs JavaScript" in page
     assert re.search(r'<button[^>]*name="pay"[^>]*\sdisabled[\s>]', page)
     second = client.get(step_url("payment", posting)).content.decode()
     token = page.split('data-botcheck-token="')[1].split('"')[0]

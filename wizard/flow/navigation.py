@@ -25,8 +25,20 @@ def forms_with_errors(context):
     return [value for value in context.values() if isinstance(value, BaseForm) and value.errors]
 
 
+def back_from(progress):
+    """The step a "Back" link leads to: the last one before the current that may be opened."""
+    earlier = []
+    for item in progress:
+        if item.current:
+            return earlier[-1] if earlier else None
+        if item.reachable:
+            earlier.append(item)
+    return None
+
+
 def render_step(request, posting, step, context=None, status=200):
     flow = step.flow
+    progress = flow.progress(posting, current=step)
     step_url = step.url(posting)
     if returning_to_review(request) and not step.takes_payment:
         # Opened from the review's Change link: its forms post here, and come back to it.
@@ -37,7 +49,8 @@ def render_step(request, posting, step, context=None, status=200):
         "step_url": step_url,
         "step_number": flow.number(step, posting),
         "step_count": flow.count(posting),
-        "progress": flow.progress(posting, current=step),
+        "progress": progress,
+        "back": back_from(progress),
         **(context or {}),
     }
     context["error_forms"] = forms_with_errors(context)
