@@ -141,6 +141,7 @@ def test_while_a_step_is_sent_the_panel_is_busy_then_the_new_step_is_in_view(pag
 
     page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
     held[0].continue_()
+    expect(page).not_to_have_url(re.compile(r"/details/$"))
     following = FLOW.first_incomplete(JobPosting.objects.get()) or FLOW.payment
     expect_step(page, following.name)
     expect(page.get_by_role("heading", level=1)).to_be_focused()
