@@ -1,7 +1,31 @@
 // The bot check's page script. It hides the "needs JavaScript" note (JavaScript is on),
-// and, with the emulator's test keys only, stands in for the widget: it puts the fresh
-// test token the server rendered into the form field the real widget would fill.
+// and, with the emulator's test keys, stands in for the widget:
+// it puts the fresh test token the server rendered into the form field the real widget
+// would fill. A button marked data-botcheck-wait (Pay) is disabled, and says it is
+// waiting, until its form holds a token; without JavaScript it stays disabled, and the
+// note says what is needed.
 (function () {
+  function tokenField(form) {
+    return form.querySelector(
+      "input[data-botcheck-token], [name='cf-turnstile-response'], " +
+      "[name='h-captcha-response'], [name='g-recaptcha-response']"
+    );
+  }
+  function updateButtons(root) {
+    var buttons = root.querySelectorAll("button[data-botcheck-wait]");
+    for (var i = 0; i < buttons.length; i++) {
+      var button = buttons[i];
+      var field = button.form && tokenField(button.form);
+      var ready = Boolean(field && field.value);
+      if (!button.hasAttribute("data-ready-text")) {
+        button.setAttribute("data-ready-text", button.textContent);
+      }
+      button.disabled = !ready;
+      button.textContent = ready
+        ? button.getAttribute("data-ready-text")
+        : button.getAttribute("data-botcheck-wait");
+    }
+  }
   function fill(root) {
     if (!root || !root.querySelectorAll) root = document;
     var notes = root.querySelectorAll("[data-needs-javascript]");
@@ -11,7 +35,12 @@
       if (!fields[i].value) fields[i].value = fields[i].getAttribute("data-botcheck-token");
     }
     renderWidgets(root);
+    updateButtons(root);
   }
+  // A real provider's widget calls these (its data-callback and data-expired-callback):
+  // the token is in the form by then, or gone.
+  window.jobwizardBotcheckSolved = function () { updateButtons(document); };
+  window.jobwizardBotcheckExpired = function () { updateButtons(document); };
   // A real provider's script renders its widgets once, when it loads; a panel redrawn
   // later (after a refused payment, say) needs its new widget rendered explicitly.
   var providers = [

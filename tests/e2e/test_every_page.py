@@ -242,7 +242,7 @@ def test_the_wizard_before_payment(visitor, settings):
     page.get_by_label("Salary from").fill("90000")
     page.get_by_label("Salary to").fill("70000")
     page.get_by_role("button", name="Save and continue").click()
-    expect(page.get_by_text("Please correct the fields marked below.")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
     v.check("details-errors")
     salary = [page.get_by_label(name) for name in ("Salary from", "Salary to", "Currency")]
     boxes = [box(field) for field in salary]
@@ -498,7 +498,9 @@ def test_the_phone_step(visitor, fakeproviders, settings):
 
     page.get_by_label("Mobile phone number").fill("0171 12")
     page.get_by_role("button", name="Send code").click()
-    expect(page.get_by_text("Enter a mobile phone number, like").first).to_be_visible()
+    expect(
+        page.locator(".errorlist").get_by_text("Enter a mobile phone number, like")
+    ).to_be_visible()
     v.check("phone-errors")
 
     page.get_by_label("Mobile phone number").fill("+14155550123")
@@ -506,7 +508,7 @@ def test_the_phone_step(visitor, fakeproviders, settings):
     expect(page.get_by_label("Code from the SMS")).to_be_visible()
     page.get_by_label("Code from the SMS").fill("000000")
     page.get_by_role("button", name="Check code").click()
-    expect(page.get_by_text("That code is not right")).to_be_visible()
+    expect(page.locator(".errorlist").get_by_text("That code is not right")).to_be_visible()
     v.check("phone-code")
     page.get_by_role("link", name="Use another number").click()
     expect(page.get_by_label("Mobile phone number")).to_be_visible()

@@ -16,7 +16,9 @@ def test_the_walk_fills_it_in_and_its_errors_show(company_step, page, app):
     complete_steps(page, "company")
     page.get_by_label("Company registry number").fill("HRB-99999")
     page.get_by_role("button", name="Check and continue").click()
-    expect(page.get_by_text("This number belongs to Globex, not Acme Corp.")).to_be_visible()
+    expect(
+        page.locator(".errorlist").get_by_text("This number belongs to Globex, not Acme Corp.")
+    ).to_be_visible()
     complete_steps(page, "payment")
     assert company_step.data(JobPosting.objects.get())["number"] == "HRB-12345"
     expect_step(page, "payment")

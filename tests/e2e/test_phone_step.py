@@ -37,7 +37,7 @@ def test_the_phone_step_sits_between_details_and_payment(
     page.get_by_label("Mobile phone number").fill("0171 12")
     page.get_by_role("button", name="Send code").click()
     expect(
-        page.get_by_text("Enter a mobile phone number, like 01512 3456789").first
+        page.locator(".errorlist").get_by_text("Enter a mobile phone number, like 01512 3456789")
     ).to_be_visible()
     page.get_by_label("Mobile phone number").fill("0171 1234567")
     page.get_by_role("button", name="Send code").click()
@@ -45,7 +45,7 @@ def test_the_phone_step_sits_between_details_and_payment(
 
     page.get_by_label("Code from the SMS").fill("000000")
     page.get_by_role("button", name="Check code").click()
-    expect(page.get_by_text("That code is not right")).to_be_visible()
+    expect(page.locator(".errorlist").get_by_text("That code is not right")).to_be_visible()
     # One form at a time: the code's, and a quiet way to use another number.
     expect(page.locator("#step-panel form")).to_have_count(1)
     expect(page.get_by_label("Mobile phone number")).to_have_count(0)

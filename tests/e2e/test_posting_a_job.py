@@ -88,7 +88,7 @@ def test_the_workplace_shows_only_the_location_fields_it_uses(page, app):
     page.get_by_label("Remote").check()
     page.get_by_role("button", name="Save and continue").click()
     expect(
-        page.get_by_text("Choose at least one country where applicants may live.")
+        page.locator(".errorlist").get_by_text("Choose at least one country where applicants")
     ).to_be_visible()
     expect(page.get_by_label("City")).to_be_hidden()
 
@@ -101,7 +101,7 @@ def test_the_workplace_shows_only_the_location_fields_it_uses(page, app):
     page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
     page.get_by_role("button", name="Save and continue").click()
     complete_steps(page, "payment", after="details")
-    review = page.locator("dl.review")
+    review = page.locator("dl.summary-list")
     expect(review).to_contain_text("Remote")
     expect(review).to_contain_text("Germany, France")
     page.screenshot(path=screenshot_path("review-remote"), full_page=True)
@@ -138,11 +138,12 @@ def test_going_back_to_edit_the_details_before_paying(page, app, task_worker):
 
     page.get_by_role("link", name="Cancel").click()
     expect(page.get_by_text("Payment cancelled. You have not been charged.")).to_be_visible()
-    page.get_by_role("link", name="Edit details").click()
+    page.get_by_role("link", name="Change job title").click()
     expect_step(page, "details")
+    expect(page.get_by_label("Job title")).to_be_in_viewport()
     page.get_by_label("Job title").fill("Staff Django Engineer")
     page.get_by_role("button", name="Save and continue").click()
-    complete_steps(page, "payment", after="details")
+    expect_step(page, "payment")  # straight back to the review
     expect(page.get_by_text("Staff Django Engineer")).to_be_visible()
 
     page.get_by_role("button", name="Pay USD 99.00").click()
@@ -169,9 +170,9 @@ def test_without_javascript_every_step_works_and_the_bot_check_says_it_needs_it(
     page.get_by_role("button", name="Save and continue").click()  # an empty form
     expect(page.get_by_text("This field is required.").first).to_be_visible()
     fill_details(page)
+    # Said at once, before any press: Pay cannot work without JavaScript, so it is off.
     expect(page.get_by_text("The check that you're human needs JavaScript")).to_be_visible()
-    page.get_by_role("button", name="Pay USD 99.00").click()
-    expect(page.get_by_text("check that you're human").first).to_be_visible()
+    expect(page.get_by_role("button", name="Pay USD 99.00")).to_be_disabled()
     page.screenshot(
         path=screenshot_path("payment-without-javascript"), full_page=True, caret="initial"
     )
@@ -281,7 +282,11 @@ def test_after_each_swap_the_title_follows_the_step_and_focus_moves_to_it(page, 
     expect(page.get_by_role("heading", level=1)).to_be_focused()
 
     page.get_by_role("button", name="Save and continue").click()  # an empty form
-    expect(page.get_by_label("Company name")).to_be_focused()  # the first invalid field
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()  # the error summary, as GOV.UK's
+    expect(page).to_have_title(f"Error: Details · {step_counter('details', posting)} · Jobwizard")
+    summary.get_by_role("link").first.click()
+    expect(page.get_by_label("Company name")).to_be_focused()
     fill_in(page, "details")
     following = FLOW.first_incomplete(JobPosting.objects.get())
     counter = step_counter(following.name, posting)
@@ -298,10 +303,15 @@ def test_a_slow_payment_request_shows_it_is_busy_and_cannot_be_sent_twice(
     fakestripe.inject_fault(
         "timeout", count=1, method="POST", path=r"^/v1/checkout/sessions$", delay=2
     )
-    pay_button = page.get_by_role("button", name="Pay USD 99.00")
-    pay_button.click()
-    expect(pay_button).to_be_disabled()
-    expect(page.locator("form[aria-busy=true]")).to_have_count(1)
+    page.get_by_role("button", name="Pay USD 99.00").click()
+    busy = page.get_by_role("button", name="Taking you to secure payment…")
+    expect(busy).to_be_disabled()
+    expect(busy).to_have_class(re.compile(r"button--busy"))
+    panel = page.locator("#step-panel")
+    expect(panel).to_have_attribute("aria-busy", "true")
+    change = page.get_by_role("link", name="Change job title")
+    expect(change).to_have_attribute("aria-disabled", "true")
+    expect(change).to_have_css("pointer-events", "none")
     page.screenshot(path=screenshot_path("payment-in-flight"), full_page=True, caret="initial")
     page.wait_for_url(re.compile(r"/checkout/cs_"), timeout=15_000)
     assert len(fakestripe_sessions(fakestripe)) == 1

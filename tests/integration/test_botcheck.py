@@ -1,5 +1,7 @@
 """The bot check before payment (siteverify against fakeproviders): no token, no checkout."""
 
+import re
+
 import pytest
 
 from tests.conftest import step_url, stripe_api
@@ -39,7 +41,9 @@ def test_the_page_emulates_the_widget_locally(client, posting, fakeproviders):
     assert f'name="{field_name()}"' in page
     assert 'data-botcheck-token="XXXX.DUMMY.TOKEN.XXXX.' in page
     assert "/static/js/botcheck.js" in page
+    # Without JavaScript the page says so at once, and Pay waits for the check's token.
     assert "data-needs-javascript" in page and "needs JavaScript" in page
+    assert re.search(r'<button[^>]*name="pay"[^>]*\sdisabled[\s>]', page)
     second = client.get(step_url("payment", posting)).content.decode()
     token = page.split('data-botcheck-token="')[1].split('"')[0]
     assert token not in second  # each page brings a fresh token

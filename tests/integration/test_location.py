@@ -14,6 +14,13 @@ from tests.walk import walk_to
 from wizard.flow.order import FLOW
 from wizard.models import JobPosting, Status
 
+
+def answer(review, label):
+    """The value the review's check-your-answers list gives for `label`."""
+    key = f'<dt class="summary-list__key">{label}</dt>'
+    return review.split(key, 1)[1].split('<dd class="summary-list__value">', 1)[1].split("</dd>")[0]
+
+
 pytestmark = pytest.mark.django_db
 
 REMOTE_DETAILS = {**VALID_DETAILS, "workplace": "remote", "applicant_countries": ["FR", "DE"]}
@@ -54,8 +61,8 @@ def test_a_remote_job_saves_its_applicant_countries_and_no_office(client):
 
     walk_to(client, posting, "payment")
     review = client.get(step_url("payment", posting)).content.decode()
-    assert "<dt>Workplace</dt>\n<dd>Remote</dd>" in review
-    assert "<dt>Applicants may live in</dt>\n<dd>Germany, France</dd>" in review
+    assert answer(review, "Workplace") == "Remote"
+    assert answer(review, "Applicants may live in") == "Germany, France"
     assert "Berlin" not in review
 
 
@@ -76,8 +83,8 @@ def test_switching_to_an_office_drops_the_remote_countries(client):
     assert (posting.workplace, posting.city, posting.country.code) == ("on_site", "Berlin", "DE")
     assert not posting.applicant_countries
     review = client.get(step_url("payment", posting)).content.decode()
-    assert "<dt>Workplace</dt>\n<dd>On-site</dd>" in review
-    assert "<dt>Location</dt>\n<dd>Berlin, Germany</dd>" in review
+    assert answer(review, "Workplace") == "On-site"
+    assert answer(review, "Location") == "Berlin, Germany"
 
 
 def test_a_draft_without_a_complete_location_goes_back_to_the_details(client):

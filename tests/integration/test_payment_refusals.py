@@ -57,7 +57,7 @@ def test_a_price_stripe_refuses_tells_staff_and_the_fixed_price_starts_a_new_att
     assert response.status_code == 503
     assert STAFF_TOLD in response.content.lower()
     assert RETRY_SOON not in response.content.lower()  # not the employer's to retry
-    assert b"Edit details" in response.content  # the payment page, with its way back
+    assert b"Check your answers" in response.content  # the payment page, with its Change links
     assert sessions_at_stripe() == []
     assert JobPosting.objects.get().status == Status.READY_TO_PAY
     assert attempts(posting) == [(1, PaymentAttempt.State.CLOSED, "")]
@@ -121,7 +121,7 @@ def test_a_contact_email_stripe_refuses_asks_the_employer_to_correct_it(
 
     assert response.status_code == 422
     assert b"did not accept the contact email address" in response.content
-    assert b"Edit details" in response.content
+    assert b"Check your answers" in response.content
     assert attempts(posting) == [(1, PaymentAttempt.State.CLOSED, "")]
     [record] = refusal_records(caplog)
     assert record.levelno == logging.WARNING
@@ -141,7 +141,7 @@ def test_a_contact_email_fakestripe_refuses_as_stripe_does_is_a_page_and_the_fix
 
     assert response.status_code == 422
     assert b"did not accept the contact email address" in response.content
-    assert b"Edit details" in response.content
+    assert b"Check your answers" in response.content
     assert sessions_at_stripe() == []
     assert JobPosting.objects.get().status == Status.READY_TO_PAY
     assert attempts(posting) == [(1, PaymentAttempt.State.CLOSED, "")]
@@ -204,7 +204,7 @@ def test_no_sdk_error_on_the_create_request_is_a_500(client, posting, monkeypatc
 
     assert response.status_code == 503 or 400 <= response.status_code < 500
     assert b"You have not been charged" in response.content
-    assert b"Edit details" in response.content
+    assert b"Check your answers" in response.content
     assert JobPosting.objects.get().status == Status.READY_TO_PAY
     *earlier, (number, state, session_id) = attempts(posting)  # two for IdempotencyError
     assert session_id == "" and all(a[1] == PaymentAttempt.State.CLOSED for a in earlier)

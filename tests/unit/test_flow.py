@@ -86,7 +86,17 @@ def test_progress_marks_complete_current_and_reachable_steps():
 def test_paid_postings_cannot_reach_the_editing_steps():
     posting = ready(status=Status.PAID)
     reachable = {item.step.name for item in FLOW.progress(posting) if item.reachable}
-    assert reachable == {"confirmation"}
+    assert reachable == set()  # and the confirmation, not a step, is not listed
+
+
+def test_the_confirmation_is_not_counted_or_listed_as_a_step():
+    posting = ready()
+    steps = [step.name for step in FLOW.counted(posting)]
+    assert "confirmation" not in steps and steps[-1] == "payment"
+    assert FLOW.count(posting) == len(FLOW.applicable(posting)) - 1
+    assert FLOW.number(FLOW["payment"], posting) == FLOW.count(posting)
+    assert FLOW.number(FLOW["confirmation"], posting) is None
+    assert "confirmation" not in {item.step.name for item in FLOW.progress(posting)}
 
 
 def test_every_step_has_a_url():
@@ -114,7 +124,7 @@ def test_a_new_step_is_ordered_numbered_and_guarded_by_the_flow_alone():
     assert flow.first_incomplete(posting) is terms
     assert flow.blocking_step(payment, posting) is terms  # payment waits for it
     assert flow.status_before_payment(posting) == "details_ready"
-    assert (flow.number(terms, posting), flow.count(posting)) == (3, 5)
+    assert (flow.number(terms, posting), flow.count(posting)) == (3, 4)  # not the confirmation
 
     terms.set_data(posting, accepted=True)
     assert flow.first_incomplete(posting) is payment

@@ -25,8 +25,8 @@ from wizard.web.client import client_address
 logger = logging.getLogger(__name__)
 
 MISSING = (
-    "Please complete the check that you're human before paying (it needs JavaScript), "
-    "then press Pay again."
+    "Your payment was not started: the check that you're human did not run. It needs "
+    "JavaScript, so turn JavaScript on in your browser, then reload this page to pay."
 )
 FAILED = "We couldn't confirm that you're human. Please try again."
 SPENT = "That human check has expired or was already used. Please try again."

@@ -65,12 +65,16 @@ class Flow:
         steps = self.applicable(posting)
         return steps[: steps.index(self.payment)]
 
+    def counted(self, posting):
+        """The applicable steps the progress counts and lists (not the confirmation)."""
+        return [step for step in self.applicable(posting) if step.counts_as_step]
+
     def number(self, step, posting):
-        steps = self.applicable(posting)
+        steps = self.counted(posting)
         return steps.index(step) + 1 if step in steps else None
 
     def count(self, posting):
-        return len(self.applicable(posting))
+        return len(self.counted(posting))
 
     def open_steps(self, posting):
         """The applicable steps the posting may still be sent to: a paid posting is never
@@ -150,7 +154,7 @@ class Flow:
 
     def progress(self, posting, current=None):
         items = []
-        for number, step in enumerate(self.applicable(posting), start=1):
+        for number, step in enumerate(self.counted(posting), start=1):
             reachable = self.blocking_step(step, posting) is None and not (
                 posting.is_paid and step.locked_once_paid
             )

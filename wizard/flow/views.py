@@ -28,7 +28,12 @@ def start(request):
             return render(request, "wizard/too_many_drafts.html", status=429)
         claim(request, posting)
         return redirect_to(request, FLOW.first_incomplete(posting).url(posting))
-    return render(request, "wizard/start.html", {"price": JobPosting().price_display})
+    draft = JobPosting()
+    return render(
+        request,
+        "wizard/start.html",
+        {"price": draft.price_display, "steps": FLOW.counted(draft)},
+    )
 
 
 @require_http_methods(["GET", "POST"])

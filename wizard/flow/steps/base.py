@@ -1,15 +1,28 @@
 """What every step is: a page of the wizard that knows, from its own data, whether it is done."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.urls import reverse
 
 from wizard.flow import edits
-from wizard.flow.navigation import go_to_step, redirect_to, render_step
+from wizard.flow.navigation import go_to_step, redirect_to, render_step, returning_to_review
 from wizard.payments.exceptions import PaymentError
 
 PROCESSING_LOCK_MESSAGE = (
     "Your payment is being processed, so this posting can no longer be edited."
 )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One row of the review's "check your answers" list: what was asked, what the
+    employer answered (lines joined by newlines, or a picture), and where to change it."""
+
+    label: str
+    value: str
+    change_url: str
+    image_url: str = ""
 
 
 class Step:
@@ -28,6 +41,9 @@ class Step:
     locked_once_paid = True
     # The step at which the posting is paid for (exactly one in a flow).
     takes_payment = False
+    # Counted and listed in the progress ("Step 2 of 4"); a page after payment that asks
+    # nothing (the confirmation) is not.
+    counts_as_step = True
 
     @property
     def ledger_label(self):
@@ -50,6 +66,23 @@ class Step:
 
     def is_complete(self, posting):
         raise NotImplementedError
+
+    # --- The review before payment --------------------------------------------------------
+
+    def answers(self, posting):
+        """The rows this step adds to the review's "check your answers" (Answer)."""
+        return []
+
+    def change_url(self, posting, field):
+        """Where a Change link for `field` goes: this step, at the field, then back."""
+        return self.url(posting) + f"?change=1#id_{field}"
+
+    def next_after_save(self, request, posting):
+        """Where a saved edit goes on to: back to the review when the employer came from
+        one of its Change links and nothing else is missing, else the flow's next step."""
+        if returning_to_review(request) and self.flow.ready_to_pay(posting):
+            return self.flow.payment
+        return self.flow.next_after(self, posting)
 
     # --- The step's own data, kept on the posting under the step's name ---------------
 
@@ -116,4 +149,4 @@ class Step:
             return self.render(request, posting, status=503)
         if done_message:
             messages.success(request, done_message)
-        return go_to_step(request, posting, self.flow.next_after(self, posting))
+        return go_to_step(request, posting, self.next_after_save(request, posting))

@@ -19,6 +19,7 @@ class ConfirmationStep(Step):
     title = "Confirmation"
     template_name = "wizard/steps/confirmation.html"
     locked_once_paid = False
+    counts_as_step = False
 
     def is_complete(self, posting):
         """Complete once the payment is confirmed (as it is when recorded; a posting an

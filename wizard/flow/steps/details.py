@@ -3,12 +3,14 @@ import copy
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
+from django.utils.text import Truncator
 
 from wizard.flow import edits, finish_later
 from wizard.flow.forms import ContactEmailOnlyForm, DetailsForm
-from wizard.flow.steps.base import Step
+from wizard.flow.steps.base import Answer, Step
 from wizard.jobs.runner import TooSoon
 from wizard.postings.models import JobPosting
+from wizard.templatetags.board import salary_range
 
 
 class DetailsStep(Step):
@@ -39,6 +41,33 @@ class DetailsStep(Step):
     def fill_in(self, posting):
         for field, value in self.example_answers.items():
             setattr(posting, field, value)
+
+    def answers(self, posting):
+        def label(field):
+            return DetailsForm.base_fields[field].label
+
+        if posting.is_remote:
+            where = ("Applicants may live in", posting.applicant_country_names)
+        else:
+            where = ("Location", posting.place_name)
+        rows = [
+            (label("company_name"), posting.company_name, "company_name"),
+            (label("title"), posting.title, "title"),
+            (label("employment_type"), posting.get_employment_type_display(), "employment_type"),
+            (label("workplace"), posting.get_workplace_display(), "workplace"),
+            (*where, "applicant_countries" if posting.is_remote else "city"),
+            ("Salary", salary_range(posting) or "Not given", "salary_min"),
+            (label("description"), Truncator(posting.description).chars(160), "description"),
+            (
+                "How to apply",
+                "\n".join(filter(None, [posting.apply_url, posting.apply_email])),
+                "apply_url",
+            ),
+            ("Receipt to", posting.contact_email, "contact_email"),
+        ]
+        return [
+            Answer(text, str(value), self.change_url(posting, field)) for text, value, field in rows
+        ]
 
     def context(self, posting, form=None):
         return {"form": form or DetailsForm(instance=posting)}

@@ -1,6 +1,6 @@
 from wizard.flow import edits
 from wizard.flow.forms import LogoForm
-from wizard.flow.steps.base import Step
+from wizard.flow.steps.base import Answer, Step
 from wizard.postings.logos import LogoStorageError
 
 
@@ -22,6 +22,12 @@ class LogoStep(Step):
 
     def fill_in(self, posting):
         self.set_data(posting, skipped=True)
+
+    def answers(self, posting):
+        change_url = self.change_url(posting, "logo")
+        if posting.logo:
+            return [Answer("Logo", "Your logo", change_url, image_url=posting.logo.url)]
+        return [Answer("Logo", "No logo", change_url)]
 
     def context(self, posting, form=None):
         return {"form": form or LogoForm()}

@@ -27,9 +27,16 @@ class PaymentStep(Step):
         return posting.is_paid
 
     def context(self, posting, **extra):
+        context = {"price": posting.price_display, "answers": self.review(posting), **extra}
         if posting.is_payment_processing:  # no Pay button, so no bot check either
-            return {"price": posting.price_display, "processing": processing(posting), **extra}
-        return {"price": posting.price_display, **extra}
+            return {"processing": processing(posting), **context}
+        return context
+
+    def review(self, posting):
+        """Every answer given before payment, step by step, as the steps list them."""
+        return [
+            answer for step in self.flow.before_payment(posting) for answer in step.answers(posting)
+        ]
 
     def render(self, request, posting, context=None, status=200):
         context = context or self.context(posting)

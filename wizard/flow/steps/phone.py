@@ -26,7 +26,7 @@ from django.utils import timezone
 from wizard import limits
 from wizard.flow import botcheck, edits
 from wizard.flow.navigation import go_to_step
-from wizard.flow.steps.base import Step
+from wizard.flow.steps.base import Answer, Step
 from wizard.flow.steps.phone_forms import (
     NOT_TEXTABLE,
     CodeForm,
@@ -110,6 +110,20 @@ class PhoneStep(Step):
 
     def is_applicable(self, posting):
         return settings.PHONE_VERIFICATION_ENABLED
+
+    def answers(self, posting):
+        verified = self.data(posting).get("verified", "") if self.is_complete(posting) else ""
+        return [
+            Answer(
+                "Phone (verified)",
+                international(verified) if verified else "",
+                self.change_url(posting, "phone"),
+            )
+        ]
+
+    def change_url(self, posting, field):
+        # A verified number's page shows no number field until "Use another number".
+        return self.url(posting) + f"?{ANOTHER_NUMBER}&change=1#id_{field}"
 
     def is_complete(self, posting):
         data = self.data(posting)
