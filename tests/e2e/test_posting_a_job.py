@@ -59,7 +59,7 @@ def test_happy_path_ends_confirmed_with_the_email_sent(page, app, task_worker):
 
     expect(page).to_have_url(re.compile(r"/confirmation/$"))
     # The page polls the status partial until the worker has sent the email.
-    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+    expect(page.get_by_role("heading", name="Your job is in review")).to_be_visible(
         timeout=15_000
     )
     posting = JobPosting.objects.get()
@@ -121,7 +121,7 @@ def test_a_declined_card_then_a_successful_retry(page, app, task_worker):
     assert JobPosting.objects.get().status == Status.AWAITING_PAYMENT
 
     pay(page, CARD_OK)
-    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+    expect(page.get_by_role("heading", name="Your job is in review")).to_be_visible(
         timeout=15_000
     )
     assert JobPosting.objects.get().status == Status.IN_REVIEW
@@ -147,7 +147,7 @@ def test_going_back_to_edit_the_details_before_paying(page, app, task_worker):
 
     page.get_by_role("button", name="Pay USD 99.00").click()
     pay(page, CARD_OK)
-    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+    expect(page.get_by_role("heading", name="Your job is in review")).to_be_visible(
         timeout=15_000
     )
     posting = JobPosting.objects.get()
@@ -191,7 +191,7 @@ def test_cancelling_at_the_hosted_page_then_paying(page, app, task_worker):
 
     page.get_by_role("button", name="Pay USD 99.00").click()  # the same open session again
     pay(page, CARD_OK)
-    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+    expect(page.get_by_role("heading", name="Your job is in review")).to_be_visible(
         timeout=15_000
     )
     posting = JobPosting.objects.get()
@@ -217,7 +217,7 @@ def test_the_confirmation_ledger_updates_live_as_the_worker_sends_the_email(
 
     paused_worker.start()  # the worker picks up the queued confirmation email
 
-    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+    expect(page.get_by_role("heading", name="Your job is in review")).to_be_visible(
         timeout=15_000
     )
     expect(email).to_contain_text("Confirmation email sent")
@@ -236,7 +236,7 @@ def test_staff_approval_appears_live_and_polling_leaves_what_is_typed_alone(
     fill_details(page)
     page.get_by_role("button", name="Pay USD 99.00").click()
     pay(page, CARD_OK)
-    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
+    expect(page.get_by_role("heading", name="Your job is in review")).to_be_visible(
         timeout=15_000
     )
     address = page.get_by_label("Send it to")
