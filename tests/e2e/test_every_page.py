@@ -379,9 +379,7 @@ def test_the_confirmation_and_its_live_updates(visitor):
     Job.objects.filter(posting=posting).update(
         state=Job.State.SENT, attempts=1, target=posting.contact_email, sent_at=timezone.now()
     )
-    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
-        timeout=5_000
-    )
+    expect(page.get_by_role("heading", name="Your job is in review")).to_be_visible(timeout=5_000)
     v.check("confirmation-in-review")
 
     # The receipt bounces: the page says so and asks for a correct address.

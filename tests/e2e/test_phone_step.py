@@ -62,9 +62,7 @@ def test_the_phone_step_sits_between_details_and_payment(
 
     page.get_by_role("button", name="Pay USD 99.00").click()
     pay(page, CARD_OK)
-    expect(page.get_by_role("heading", name="Thank you! Your posting is in review")).to_be_visible(
-        timeout=15_000
-    )
+    expect(page.get_by_role("heading", name="Your job is in review")).to_be_visible(timeout=15_000)
     ledger = page.get_by_role("list", name="What has happened")
     expect(ledger).to_contain_text(re.compile(rf"Phone verified.*{re.escape(SHOWN)}", re.S))
     page.screenshot(

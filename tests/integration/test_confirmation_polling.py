@@ -46,7 +46,7 @@ def test_once_in_review_the_whole_section_is_sent_and_polls_slower(
     page = response.content.decode()
     assert response.status_code == 200
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#posting-status", "outerHTML")
-    assert "Your posting is in review" in page
+    assert "Your job is in review" in page
     assert 'hx-trigger="every 20s"' in page and "phase=review" in page
     assert "Send the confirmation again" in page  # the forms come with it
 

@@ -180,7 +180,7 @@ def test_the_worker_sends_the_confirmation_and_confirms(client, posting, fakestr
     email = mail.outbox[0]
     assert email.to == ["hiring@acme.example"]
     assert "Senior Django Engineer" in email.subject
-    assert "USD 99.00" in email.body and str(posting.pk) in email.body
+    assert "USD 99.00" in email.body and posting.reference in email.body
     assert list(TransitionLog.objects.values_list("target", "actor")) == [
         ("awaiting_payment", "employer"),
         ("paid", "employer"),

@@ -110,7 +110,7 @@ def test_the_employer_is_told_and_asked_for_a_correct_address(client, run_tasks)
     run_tasks()
 
     page = client.get(f"/post/{posting.pk}/confirmation/").content.decode()
-    assert "Thank you! Your posting is in review" in page
+    assert "Your job is in review" in page
     assert "We could not email your receipt" in page
     assert "We could not send your receipt to hiring@acme.example." in page
     assert "Check your email address below and send the receipt again." in page

@@ -1,5 +1,6 @@
-"""Email to the employer: one effect kind, its messages (subject and body template pairs),
-the lifecycle events that call for them, and the ESP's delivery reports."""
+"""Email to the employer: one effect kind, its messages (an HTML template and a subject
+each; the text part is made from the HTML), the lifecycle events that call for them, and
+the ESP's delivery reports."""
 
 import smtplib
 from datetime import timedelta
@@ -7,7 +8,7 @@ from datetime import timedelta
 from anymail.exceptions import AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from anymail.signals import tracking
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
@@ -16,18 +17,21 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from wizard.effects.email_text import html_to_text
 from wizard.jobs import recovery, runner
 from wizard.jobs.kinds import JobKind, register, send_email
 from wizard.jobs.models import Job
 from wizard.postings import attention, events, links, review
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.transitions import locked_posting
+from wizard.postings.zones import posting_zone
 
 KIND = "email"
 
 
 class Email(models.TextChoices):
-    """The emails an employer can receive; each is `emails/<value>_{subject,body}.txt`."""
+    """The emails an employer can receive; each is `emails/<value>.html` (built on
+    emails/base.html) with its subject in `emails/<value>_subject.txt`."""
 
     CONFIRMATION = "confirmation", "Payment confirmation (submitted for review)"
     FINISH_LATER = "finish_later", "Link to finish later"
@@ -130,7 +134,8 @@ UNPROVEN_ADDRESS = frozenset({Email.FINISH_LATER})
 
 
 def compose(effect, **context):
-    """The message for an email effect, rendered now from the posting as it is now.
+    """The message for an email effect, rendered now from the posting as it is now: an
+    HTML part and the text part made from it (wizard.effects.email_text).
 
     Every attempt carries the effect's id and attempt number, in a header and as
     provider metadata, so that a duplicate sent after a crash can be recognised.
@@ -142,27 +147,40 @@ def compose(effect, **context):
     posting = effect.posting
     context = {
         "posting": posting,
+        "where": where(posting),
+        "zone": posting_zone(posting),
         "site_url": settings.SITE_URL,
         **_links(effect),
         **context,
     }
     if effect.name in UNPROVEN_ADDRESS:
-        del context["posting"]
+        del context["posting"], context["where"]
     subject = render_plain_text(f"emails/{effect.name}_subject.txt", context)
-    body = render_plain_text(f"emails/{effect.name}_body.txt", context)
-    message = EmailMessage(
+    html = get_template(f"emails/{effect.name}.html").render(context)
+    message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
-        body=body,
+        body=html_to_text(html),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[posting.contact_email],
         headers={"X-Jobwizard-Email": f"{effect.pk}/{effect.attempts}"},
     )
+    message.attach_alternative(html, "text/html")
     message.metadata = {"effect": str(effect.pk), "attempt": str(effect.attempts)}
     return message
 
 
+def where(posting):
+    """The job's place in words, countries by name: "Berlin, Germany · Hybrid",
+    "Remote (Germany, France)"; "" when not given."""
+    if posting.is_remote or not posting.workplace:
+        return posting.location_summary if posting.is_remote else posting.place_name
+    place = posting.place_name
+    label = posting.get_workplace_display()
+    return f"{place} · {label}" if place else label
+
+
 def render_plain_text(template_name, context):
-    """A plain-text template rendered without HTML autoescaping: a subject or body is not HTML,
+    """A plain-text template rendered without HTML autoescaping: a subject is not HTML,
     so `R&D Lead - O'Reilly` must arrive as typed, not as `R&amp;D Lead - O&#x27;Reilly`."""
     template = get_template(template_name).template  # the engine's own Template
     return template.render(Context(context, autoescape=False))

@@ -3,10 +3,15 @@
 Drawn from the flow's steps, the payment, the side effects the posting is owed that
 the employer sees (each kind says whether they do: JobKind.employer_sees; staff see
 every job in the admin) and the review. The page polls while these are under way.
+
+Entries read in the order things happened: what has happened by its time, then what is
+still to come, then what no longer will (a review after a withdrawal: "not needed").
+Times are shown in the posting's country's zone (wizard.postings.zones) until the
+browser rewrites them in its own.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 
 from django.conf import settings
@@ -19,6 +24,9 @@ from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
 from wizard.payments.models import Refund, RefundMade
 from wizard.postings.statuses import Status
+from wizard.postings.zones import posting_zone
+
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,20 @@ class Entry:
     at: datetime | None = None
     note: str = ""
     error: str = ""
+    not_needed: bool = False  # will no longer happen: neither done nor waited for
+
+    @property
+    def happened(self):
+        return (self.done or bool(self.error)) and not self.not_needed
+
+    @property
+    def state(self):
+        """done, error, not-needed or pending: the entry's mark and its words."""
+        if self.not_needed:
+            return "not-needed"
+        if self.error:
+            return "error"
+        return "done" if self.done else "pending"
 
 
 class Ledger:
@@ -40,19 +62,25 @@ class Ledger:
             (e for e in self.effects if e.kind == EMAIL and e.name == Email.CONFIRMATION), None
         )
 
+    @cached_property
+    def zone(self):
+        return posting_zone(self.posting)
+
     @property
     def entries(self):
         posting = self.posting
-        return [
+        entries = [
             *(self._step(step) for step in self._steps()),
             Entry("Payment confirmed", posting.paid_at is not None, posting.paid_at),
             self._email_sent(self.email),
             *([self._email_delivered(self.email)] if self._shows_delivery() else []),
-            *(self._effect(effect) for effect in self.effects if effect.kind != EMAIL),
             self._review(),
+            self._publication(),
+            *(self._effect(effect) for effect in self.effects if effect.kind != EMAIL),
             *(self._refund_made(refund) for refund in self._refunds_made()),
             *(self._dispute(dispute) for dispute in self.disputes),
         ]
+        return sorted(entries, key=_in_order_of_events)
 
     def _refunds_made(self):
         """Refunds we did not ask for (made from Stripe's Dashboard): ours are the refund
@@ -158,7 +186,7 @@ class Ledger:
 
     def _review(self):
         """Read from what the review's transitions record: the rejection's reason, the
-        publication's date, the refund's date (refunded before review)."""
+        publication's date; not needed once the payment went back before review."""
         posting = self.posting
         if posting.rejection_reason:
             rejected = posting.transitions.filter(transition="reject").first()
@@ -169,8 +197,7 @@ class Ledger:
                 error=f"Not approved: {posting.rejection_reason}",
             )
         if posting.published_at:
-            note = "published" if posting.is_public else "published, now off the board"
-            return Entry("Reviewed", True, posting.published_at, note=note)
+            return Entry("Reviewed", True, posting.published_at, note="approved")
         if posting.refunded_at:
             refund = posting.refunds.first()
             withdrawn = refund is None or refund.reason in (
@@ -180,12 +207,30 @@ class Ledger:
             note = (
                 "withdrawn before review" if withdrawn else "not reviewed: the payment was refunded"
             )
-            return Entry("Reviewed", False, note=note)
+            return Entry("Reviewed", False, note=note, not_needed=True)
         if posting.status == Status.DISPUTED:
             return Entry("Reviewed", False, note="not while the payment is disputed")
         if posting.status == Status.DISPUTE_LOST:
-            return Entry("Reviewed", False, note="not reviewed: the payment went back")
+            return Entry(
+                "Reviewed", False, note="not reviewed: the payment went back", not_needed=True
+            )
         return Entry("Reviewed", False, note="our staff will review it shortly")
+
+    def _publication(self):
+        """On the board: once approved; never, once the review or the payment ended it."""
+        posting = self.posting
+        if posting.published_at:
+            note = "" if posting.is_public else "now off the board"
+            return Entry("Published on the board", True, posting.published_at, note=note)
+        ended = posting.rejection_reason or posting.refunded_at
+        if ended or posting.status == Status.DISPUTE_LOST:
+            return Entry("Published on the board", False, not_needed=True)
+        return Entry("Published on the board", False, note="once approved")
+
+    @property
+    def awaiting_review(self):
+        """Paid and not yet decided: the page opens with the confirmation panel."""
+        return self.posting.status in (Status.PAID, Status.CONFIRMED, Status.IN_REVIEW)
 
     @property
     def can_withdraw(self):
@@ -282,3 +327,12 @@ class Ledger:
     @property
     def poll_seconds(self):
         return {"busy": 2, "review": settings.REVIEW_POLL_SECONDS}.get(self.phase)
+
+
+def _in_order_of_events(entry):
+    """What happened, by its time; then what is to come; then what no longer will."""
+    if entry.not_needed:
+        return (2, _LONG_AGO)
+    if entry.happened:
+        return (0, entry.at or _LONG_AGO)
+    return (1, _LONG_AGO)

@@ -7,8 +7,16 @@
   (wizard.flow.edits.send_new_manage_link) revokes every link sent before. A
   posting made before manage nonces existed has none: its links sign the id
   alone and work until the first replacement.
+
+Links are made short ("compact" tokens, about 70 characters where the first format took
+110): the id as 22 base64url characters followed by the nonce, and an HMAC-SHA256
+signature cut to 128 bits, under a salt of their own. They are still django.core.signing
+signatures, so SECRET_KEY_FALLBACKS keep covering them when the key is rotated. Links
+emailed in the first format (the id's 36 characters and a full signature) keep working:
+reading tries the compact format, then the first.
 """
 
+import base64
 import secrets
 import uuid
 from datetime import timedelta
@@ -19,6 +27,10 @@ from django.urls import reverse
 
 FINISH_LATER_SALT = "jobwizard.resume"  # the historic salt: links already sent keep working
 MANAGE_SALT = "jobwizard.manage"
+COMPACT_FINISH_LATER_SALT = "jobwizard.finish-later.compact"
+COMPACT_MANAGE_SALT = "jobwizard.manage.compact"
+SIGNATURE_CHARS = 22  # 128 bits of the HMAC in base64url: beyond guessing
+ID_CHARS = 22  # a UUID's 16 bytes in base64url, unpadded
 
 
 class LinkError(Exception):
@@ -58,14 +70,74 @@ def finish_later_max_age():
     return timedelta(days=settings.FINISH_LATER_LINK_MAX_AGE_DAYS)
 
 
-def _finish_later_signer():
-    return signing.TimestampSigner(salt=FINISH_LATER_SALT)
+class _CompactSigning:
+    """A signer whose signature is the HMAC cut to SIGNATURE_CHARS: unsign compares it
+    under the key and each fallback key, as Django's own does."""
+
+    def signature(self, value, key=None):
+        return super().signature(value, key)[:SIGNATURE_CHARS]
+
+
+class _CompactSigner(_CompactSigning, signing.Signer):
+    pass
+
+
+class _CompactTimestampSigner(_CompactSigning, signing.TimestampSigner):
+    pass
+
+
+def _compact(posting_id, nonce):
+    """The id in 22 characters, then the nonce (base64url: no separator is needed)."""
+    encoded = base64.urlsafe_b64encode(uuid.UUID(str(posting_id)).bytes).decode()
+    return encoded.rstrip("=") + nonce
+
+
+def _read_compact(value):
+    """(posting id, nonce) from a compact value; ValueError if it is not one."""
+    encoded, nonce = value[:ID_CHARS], value[ID_CHARS:]
+    if len(encoded) != ID_CHARS:
+        raise ValueError(value)
+    try:
+        raw = base64.urlsafe_b64decode(encoded + "==")
+    except (ValueError, TypeError):
+        raise ValueError(value) from None
+    return uuid.UUID(bytes=raw), nonce
+
+
+def _read_first_format(value):
+    """(posting id, nonce) from "<uuid>:<nonce>" or "<uuid>"; ValueError if neither."""
+    posting_id, _, nonce = value.partition(":")
+    return uuid.UUID(posting_id), nonce
+
+
+def _unsign(token, readers, **kwargs):
+    """The (posting id, nonce) of the first (signer, read) pair that accepts the token;
+    the last signer's error otherwise (SignatureExpired outranks BadSignature)."""
+    expired = None
+    for signer, read in readers:
+        try:
+            return read(signer.unsign(token, **kwargs))
+        except signing.SignatureExpired as error:
+            expired = error
+        except (signing.BadSignature, ValueError):
+            continue
+    if expired is not None:
+        raise expired
+    raise signing.BadSignature(token)
+
+
+def _finish_later_readers():
+    return [
+        (_CompactTimestampSigner(salt=COMPACT_FINISH_LATER_SALT), _read_compact),
+        (signing.TimestampSigner(salt=FINISH_LATER_SALT), _read_first_format),
+    ]
 
 
 def make_finish_later_token(posting):
     if not posting.finish_later_nonce:
         raise ValueError("The posting has no finish-later nonce yet.")
-    return _finish_later_signer().sign(f"{posting.pk}:{posting.finish_later_nonce}")
+    signer = _CompactTimestampSigner(salt=COMPACT_FINISH_LATER_SALT)
+    return signer.sign(_compact(posting.pk, posting.finish_later_nonce))
 
 
 def finish_later_url(posting):
@@ -75,28 +147,25 @@ def finish_later_url(posting):
 def read_finish_later_token(token):
     """The (posting id, nonce) a token was made for, or LinkInvalid / LinkExpired."""
     try:
-        value = _finish_later_signer().unsign(token, max_age=finish_later_max_age())
+        posting_id, nonce = _unsign(token, _finish_later_readers(), max_age=finish_later_max_age())
     except signing.SignatureExpired:
         raise LinkExpired() from None
     except signing.BadSignature:
-        raise LinkInvalid() from None
-    posting_id, _, nonce = value.partition(":")
-    try:
-        posting_id = uuid.UUID(posting_id)
-    except ValueError:
         raise LinkInvalid() from None
     if not nonce:
         raise LinkInvalid()
     return posting_id, nonce
 
 
-def _manage_signer():
-    return signing.Signer(salt=MANAGE_SALT)
+def _manage_readers():
+    return [
+        (_CompactSigner(salt=COMPACT_MANAGE_SALT), _read_compact),
+        (signing.Signer(salt=MANAGE_SALT), _read_first_format),
+    ]
 
 
 def make_manage_token(posting):
-    value = f"{posting.pk}:{posting.manage_nonce}" if posting.manage_nonce else str(posting.pk)
-    return _manage_signer().sign(value)
+    return _CompactSigner(salt=COMPACT_MANAGE_SALT).sign(_compact(posting.pk, posting.manage_nonce))
 
 
 def manage_url(posting):
@@ -107,9 +176,8 @@ def read_manage_token(token):
     """The (posting id, nonce) a manage link names; the nonce is "" for a link made before
     manage nonces existed. Raises LinkInvalid."""
     try:
-        posting_id, _, nonce = _manage_signer().unsign(token).partition(":")
-        return uuid.UUID(posting_id), nonce
-    except (signing.BadSignature, ValueError):
+        return _unsign(token, _manage_readers())
+    except signing.BadSignature:
         raise LinkInvalid() from None
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django_fsm import can_proceed
 
@@ -13,7 +14,8 @@ from wizard.postings.models import Actor, JobPosting
 
 
 class ConfirmationStep(Step):
-    """After payment: what has happened (the ledger), resend, withdraw before review."""
+    """After payment: the confirmation panel with the short reference, what happens next,
+    what has happened (the ledger); resend, a new manage link, withdraw before review."""
 
     name = "confirmation"
     title = "Confirmation"
@@ -31,6 +33,7 @@ class ConfirmationStep(Step):
         return {
             "ledger": ledger,
             "resend_form": form or ResendForm(initial={"contact_email": posting.contact_email}),
+            "lifetime_days": settings.POSTING_LIFETIME_DAYS,
         }
 
     def post(self, request, posting):
