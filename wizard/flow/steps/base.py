@@ -116,4 +116,19 @@ class Step:
             return self.render(request, posting, status=503)
         if done_message:
             messages.success(request, done_message)
-        return go_to_step(request, posting, self.flow.next_after(self, posting))
+        return self.go_on(request, posting)
+
+    def go_on(self, request, posting):
+        """Where a successful edit leads: back to the review when it came from a Change
+        link, else the first step that is not complete."""
+        step = after_change(request, posting, self.flow) or self.flow.next_after(self, posting)
+        return go_to_step(request, posting, step)
+
+
+def after_change(request, posting, flow):
+    """Where a valid save reached by a Change link (its form sends change=1) goes: back to
+    the review before paying once every step before payment is complete, else None (on
+    as usual)."""
+    if request.POST.get("change") == "1" and flow.ready_to_pay(posting):
+        return flow.payment
+    return None
