@@ -88,7 +88,7 @@ def test_with_javascript_the_workplace_reveals_its_fields_and_countries_are_sear
     expect(page.get_by_text("Chosen: France, Germany")).to_be_visible()
     page.get_by_role("button", name="Continue", exact=True).click()
 
-    expect(page.get_by_role("heading", name="Pay and how to apply")).to_be_visible()
+    expect(page.get_by_role("heading", name="Salary and how to apply")).to_be_visible()
     page.get_by_label("Apply by web address").fill("our jobs page")
     page.get_by_label("Your email address").fill("not-an-email")
     page.get_by_role("button", name="Continue", exact=True).click()
@@ -135,7 +135,7 @@ def test_without_javascript_the_location_fields_come_on_pressing_continue(browse
     countries.select_option(["DE", "FR"])
     shoot(page, "details-where-remote-without-javascript")
     page.get_by_role("button", name="Continue", exact=True).click()
-    expect(page.get_by_role("heading", name="Pay and how to apply")).to_be_visible()
+    expect(page.get_by_role("heading", name="Salary and how to apply")).to_be_visible()
     posting = JobPosting.objects.get()
     assert [c.code for c in posting.applicant_countries] == ["DE", "FR"]
     context.close()

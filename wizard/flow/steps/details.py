@@ -40,7 +40,7 @@ PAGES = (
     ),
     Page(
         "apply",
-        "Pay and how to apply",
+        "Salary and how to apply",
         (
             "salary_min",
             "salary_max",
