@@ -251,3 +251,11 @@ def test_keeping_a_draft_refuses_a_paid_posting_or_one_whose_payment_is_on_its_w
     with pytest.raises(edits.PostingLocked):
         DETAILS.keep_typed(posting, {"title": "Late"})
     assert "typed" not in reload(posting).step_data.get("details", {})
+
+
+@pytest.mark.parametrize("workplace", ["hybrid", "remote"])
+def test_the_where_page_draws_one_country_list_only(client, draft, workplace):
+    response = client.post(page_url(draft, WHERE), {"workplace": workplace, "shown_workplace": ""})
+    assert response.content.count(b'<option value="DE"') == 1
+    # 250 countries are about 9.5 KB of it (the whole form was 27.7 KB with two lists).
+    assert len(response.content) < 15_000, len(response.content)

@@ -173,16 +173,6 @@ class DetailsStep(Step):
             page = self.first_open_page(posting)
         form = form or DetailsForm(instance=posting, initial=self.typed(posting))
         workplace = form["workplace"].value()
-        form.fields["workplace"].widget.attrs.update(
-            {
-                # With JavaScript the chosen workplace's fields come at once (htmx), as
-                # GOV.UK's conditional reveal; without, on pressing Continue.
-                "hx-get": self.page_url(posting, WHERE),
-                "hx-trigger": "change",
-                "hx-target": "#location-fields",
-                "hx-swap": "outerHTML",
-            }
-        )
         return {
             "form": form,
             "page": page,
