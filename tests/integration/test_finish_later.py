@@ -1,4 +1,4 @@
-"""The "Email me a link to finish later" button and the link it sends."""
+"""The "Finish later" button and the link it sends."""
 
 import re
 import time
