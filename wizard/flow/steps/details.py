@@ -68,18 +68,19 @@ SEVERAL = {"applicant_countries"}
 
 
 def as_posted(value):
-    """A form value as a browser posts it: a string, or a list of them."""
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return [str(item) for item in value]
-    return str(value)
+    """A saved value as a browser posts it."""
+    return "" if value is None else str(value)
 
 
 def saved_values(posting):
-    """The saved details as the form would post them."""
-    form = DetailsForm(instance=posting)
-    return {name: as_posted(form[name].value()) for name in JobPosting.DETAILS_FIELDS}
+    """The saved details as the form would post them (read from the posting: a form
+    costs its 250 countries' choices)."""
+    return {
+        name: [country.code for country in getattr(posting, name)]
+        if name in SEVERAL
+        else as_posted(getattr(posting, name))
+        for name in JobPosting.DETAILS_FIELDS
+    }
 
 
 def posted_values(data, fields):
