@@ -119,27 +119,7 @@
     }
   });
 
-  // --- The details step: show only the location fields the chosen workplace uses ------
-  // (without JavaScript all show, and the server ignores those the workplace does not use).
-  function showWorkplaceFields(root) {
-    (root || document).querySelectorAll("form").forEach(function (form) {
-      var groups = form.querySelectorAll("[data-workplace-uses]");
-      if (!groups.length) return;
-      var chosen = form.querySelector('input[name="workplace"]:checked');
-      groups.forEach(function (group) {
-        var uses = group.getAttribute("data-workplace-uses").split(" ");
-        group.hidden = Boolean(chosen) && uses.indexOf(chosen.value) === -1;
-      });
-    });
-  }
-  document.addEventListener("change", function (event) {
-    if (event.target.name === "workplace" && event.target.form) {
-      showWorkplaceFields(event.target.form.parentNode);
-    }
-  });
-  document.addEventListener("htmx:afterSwap", function () { showWorkplaceFields(document); });
   document.addEventListener("DOMContentLoaded", function () {
-    showWorkplaceFields(document);
     var summary = document.querySelector("[data-error-summary]");
     if (summary) focusable(summary).focus();
   });

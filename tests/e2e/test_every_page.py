@@ -207,6 +207,24 @@ def box(locator):
     return locator.bounding_box()
 
 
+def fill_in_page(page, heading, following):
+    """Fill the details page under `heading` with the example answers it asks for, and
+    press Continue until the page under `following` shows."""
+    for field_name, value in FLOW["details"].example_answers.items():
+        field = page.locator(f'#step-panel [name="{field_name}"]')
+        if not field.count():
+            continue
+        if field.first.get_attribute("type") == "radio":
+            page.locator(f'[name="{field_name}"][value="{value}"]').check()
+            expect(page.locator(".htmx-request")).to_have_count(0)
+        elif field.first.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.get_by_role("button", name="Continue", exact=True).click()
+    expect(page.get_by_role("heading", name=following)).to_be_visible()
+
+
 # --- The wizard, before payment --------------------------------------------------------
 
 LONG_APPLY_URL = "https://careers.acme.example/jobs/" + "senior-django-engineer-" * 6 + "42"
@@ -238,12 +256,32 @@ def test_the_wizard_before_payment(visitor, settings):
     expect_step(page, "details")
     v.check("details")
 
-    # An incomplete form, with a salary range the wrong way round and no currency.
+    # The details, page by page: an empty first page says what to do, field by field.
+    page.get_by_role("button", name="Continue", exact=True).click()
+    expect(page.get_by_text("Enter the job title")).to_be_visible()
+    v.check("details-errors")
+    # "Finish later" from a page without the email field asks where to send the link.
+    page.get_by_role("button", name="Finish later").click()
+    expect(page.get_by_role("heading", name="Finish later")).to_be_visible()
+    v.check("details-finish-later")
+    page.get_by_role("link", name="Back to your answers").click()
+    expect(page.get_by_role("heading", name="About the job")).to_be_visible()
+    fill_in_page(page, "About the job", "Where the work is")
+    v.check("details-where")
+    page.get_by_label("Remote").check()
+    expect(page.get_by_role("searchbox", name="Countries applicants may live in")).to_be_visible()
+    v.check("details-where-remote")
+    page.get_by_label("Hybrid").check()
+    expect(page.get_by_label("Town or city")).to_be_visible()
+    v.check("details-where-office")
+    fill_in_page(page, "Where the work is", "Salary and how to apply")
+
+    # A salary range the wrong way round and no currency.
     page.get_by_label("Salary from").fill("90000")
     page.get_by_label("Salary to").fill("70000")
-    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Continue", exact=True).click()
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
-    v.check("details-errors")
+    v.check("details-apply-errors")
     salary = [page.get_by_label(name) for name in ("Salary from", "Salary to", "Currency")]
     boxes = [box(field) for field in salary]
     currency_error = page.locator(".field--invalid", has=page.get_by_label("Currency"))
@@ -260,17 +298,19 @@ def test_the_wizard_before_payment(visitor, settings):
         assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"], boxes
         assert max(b["y"] for b in boxes) - min(b["y"] for b in boxes) < 10, boxes
 
-    # Back to an earlier step through the progress bar, and forward again (an htmx swap).
+    # Back to an earlier step through the progress bar, and forward again (an htmx swap):
+    # the details open on the page with answers still to save, as typed.
     page.get_by_role("navigation", name="Progress").get_by_role(
         "link", name=re.compile("Logo")
     ).click()
     expect_step(page, "logo")
     page.get_by_role("button", name="Continue without a logo").click()
     expect_step(page, "details")
+    expect(page.get_by_label("Salary from")).to_have_value("90000")
 
     # Ask for a link to finish later (needs the contact email only).
-    page.get_by_label("Your email (for the receipt)").fill("hiring@acme.example")
-    page.get_by_role("button", name="Email me a link to finish later").click()
+    page.get_by_label("Your email address").fill("hiring@acme.example")
+    page.get_by_role("button", name="Finish later").click()
     expect(page.get_by_role("status")).to_be_visible()
     v.check("details-link-sent")
 

@@ -36,21 +36,41 @@ def expect_step(page, name):
 def fill_in(page, name, **answers):
     """Send step `name`'s form with its example answers (`answers` change some): a text is
     typed, a choice chosen, a radio button checked; a button's name presses that button,
-    else the form's main button is pressed. Then wait for the next step."""
+    else the form's main button is pressed. A step on several pages (or one that shows
+    more fields once a choice is made) gets, page after page, the answers it asks for,
+    until the browser leaves the step."""
+    answers = {**FLOW[name].example_answers, **answers}
+    for _ in range(6):
+        fill_page(page, answers)
+        if not re.search(rf"/{name}/(\?.*)?$", page.url):
+            return
+    raise AssertionError(f"The walk stayed on {name}.")
+
+
+def fill_page(page, answers):
+    """Fill the fields of `answers` this page shows, press its button, and wait for the
+    next page (a new panel)."""
     panel = page.locator("#step-panel")
     button = panel.locator(".button--primary").first
-    for field_name, value in {**FLOW[name].example_answers, **answers}.items():
+    for field_name, value in answers.items():
         named = f'[name="{field_name}"]'
         if panel.locator(f"button{named}").count():
             button = panel.locator(f"button{named}").first
         elif panel.locator(f"input[type=radio]{named}").count():
             panel.locator(f'{named}[value="{value}"]').check()
-        elif panel.locator(f"select{named}").count():
+            # A choice may bring more fields (htmx): let it arrive before pressing on.
+            expect(page.locator(".htmx-request")).to_have_count(0)
+        elif panel.locator(f"select{named}:visible").count():
             panel.locator(f"select{named}").select_option(value)
-        else:
+        elif panel.locator(f"select{named}").count():  # a country picker's checkboxes
+            for code in [value] if isinstance(value, str) else value:
+                panel.locator(f'input[type=checkbox][value="{code}"]').check()
+        elif panel.locator(f"{named}:visible").count():
             panel.locator(named).fill(value)
+    panel.evaluate("panel => panel.setAttribute('data-walked', '')")
     button.click()
-    expect(page).not_to_have_url(re.compile(rf"/{name}/(\?.*)?$"))
+    expect(page.locator("#step-panel:not([data-walked])")).to_be_attached()
+    page.wait_for_load_state()
 
 
 def complete_steps(page, until, *, after=None, **answers):

@@ -1,4 +1,4 @@
-"""The "Email me a link to finish later" button and the link it sends."""
+"""The "Finish later" button and the link it sends."""
 
 import re
 import time
@@ -60,20 +60,25 @@ def emailed_link(run_tasks):
 # --- Asking for the link ----------------------------------------------------------
 
 
-def test_asking_saves_only_the_contact_email_and_emails_a_link(client, draft, run_tasks):
+def test_asking_saves_the_contact_email_keeps_what_was_typed_and_emails_a_link(
+    client, draft, run_tasks
+):
     before = snapshot(draft)
     response = ask_for_link(client, draft, title="", contact_email="later@acme.example")
 
     assert response.status_code == 200
-    assert b"Email me a link to finish later" in response.content
+    assert b"Finish later" in response.content
     assert any(
-        "We emailed a link to later@acme.example. It works for 7 days." in m
+        "We emailed a link to later@acme.example. It works for 7 days and opens your draft" in m
         for m in messages_of(response)
     )
     after = snapshot(draft)
     changed = {name for name in after if after[name] != before[name]}
-    assert changed == {"contact_email", "finish_later_nonce", "updated_at"}
+    assert changed == {"contact_email", "finish_later_nonce", "step_data", "updated_at"}
     assert after["contact_email"] == "later@acme.example"
+    typed = after["step_data"]["details"]["typed"]
+    assert typed["company_name"] == VALID_DETAILS["company_name"]
+    assert "contact_email" not in typed  # saved, so not kept as typed
     assert after["status"] == "logo_ready"
     assert not TransitionLog.objects.exists()
     (record,) = Job.objects.filter(kind="email").all()
@@ -89,10 +94,14 @@ def test_asking_saves_only_the_contact_email_and_emails_a_link(client, draft, ru
     assert JobPosting.objects.get(pk=draft.pk).status == "logo_ready"
 
 
-def test_the_typed_details_stay_in_the_form_unsaved(client, draft):
+def test_the_typed_details_stay_in_the_form_kept_as_typed(client, draft):
     response = ask_for_link(client, draft, title="Typed but not saved")
     assert b"Typed but not saved" in response.content
-    assert JobPosting.objects.get(pk=draft.pk).title == ""
+    posting = JobPosting.objects.get(pk=draft.pk)
+    assert posting.title == ""
+    assert posting.step_data["details"]["typed"]["title"] == "Typed but not saved"
+    # A second visit shows it again.
+    assert b"Typed but not saved" in client.get(step_url("details", draft)).content
 
 
 def test_htmx_gets_the_panel_with_the_message(client, draft):
@@ -115,7 +124,10 @@ def test_an_invalid_contact_email_gets_a_field_error_and_changes_nothing(client,
     assert "contact_email" in response.context["form"].errors
     # Only the contact email is checked: the other fields may be empty or wrong.
     assert set(response.context["form"].errors) == {"contact_email"}
-    assert snapshot(draft) == before
+    after = snapshot(draft)
+    assert {k: v for k, v in after.items() if k not in ("step_data", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("step_data", "updated_at")
+    }
     assert not Job.objects.filter(kind="email").exists()
 
 
@@ -189,7 +201,7 @@ def test_the_link_opens_the_draft_in_another_browser(client, draft, run_tasks):
     assert response["Location"] == step_url("details", draft)
     page = other.get(response["Location"])
     assert page.status_code == 200
-    assert b"Welcome back. Your draft is ready to finish." in page.content
+    assert b"Welcome back. Your draft is as you left it." in page.content
     assert page.context["form"]["contact_email"].value() == "hiring@acme.example"
     # The first browser keeps its access.
     assert client.get(step_url("details", draft)).status_code == 200

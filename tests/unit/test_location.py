@@ -38,8 +38,8 @@ def test_an_office_needs_a_city_and_a_country_and_drops_remote_countries(workpla
 
     form = details_form(workplace=workplace, city="", country="")
     assert not form.is_valid()
-    assert form.errors["city"] == ["Give the city of the office."]
-    assert form.errors["country"] == ["Choose the country of the office."]
+    assert form.errors["city"] == ["Enter the city where the office is"]
+    assert form.errors["country"] == ["Choose the country where the office is"]
 
 
 def test_a_remote_job_needs_applicant_countries_and_drops_the_office():
@@ -52,7 +52,7 @@ def test_a_remote_job_needs_applicant_countries_and_drops_the_office():
     form = details_form(workplace="remote")
     assert not form.is_valid()
     assert form.errors["applicant_countries"] == [
-        "Choose at least one country where applicants may live."
+        "Choose at least one country where applicants may live"
     ]
     assert "city" not in form.errors and "country" not in form.errors
 
@@ -60,7 +60,7 @@ def test_a_remote_job_needs_applicant_countries_and_drops_the_office():
 def test_the_workplace_is_required_and_offered_as_three_radios():
     form = details_form(workplace=None)
     assert not form.is_valid()
-    assert form.errors["workplace"] == ["This field is required."]
+    assert form.errors["workplace"] == ["Choose where the work is done"]
     html = str(form["workplace"])
     assert html.count('type="radio"') == 3
     assert [value for value, _ in form.fields["workplace"].choices] == [

@@ -79,6 +79,20 @@ def _edit(flow, posting_id, change, *, why, seen=None):
         return posting
 
 
+def keep_draft(posting_id, change):
+    """Apply `change(posting)` to the locked draft's step data only: what was typed and
+    not yet valid. The status never moves, an open checkout is left open (what it pays
+    for, the columns, is unchanged), and a paid posting (or one whose payment is on its
+    way) refuses with PostingLocked. An abandoned draft keeps nothing. Returns the posting."""
+    with locked_posting(posting_id) as posting:
+        if not posting.is_editable:
+            raise PostingLocked()
+        if not posting.is_abandoned:
+            change(posting)
+            posting.save(update_fields=["step_data", "updated_at"])
+        return posting
+
+
 # Why a status changed when a draft is touched without an edit: the flow changed under it.
 PROJECTED = "Progress recomputed from the steps (the flow changed)"
 

@@ -82,7 +82,47 @@ class SeenMultilineTextField(SeenTextField):
     multiline = True
 
 
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+
+# What to do, in the GOV.UK manner, for each details field: (error code, message). The
+# location rules' messages are the model's (wizard.postings.location).
+DETAILS_MESSAGES = {
+    "company_name": {"required": "Enter your company's name"},
+    "title": {"required": "Enter the job title"},
+    "employment_type": {
+        "required": "Choose the type of employment",
+        "invalid_choice": "Choose the type of employment from the list",
+    },
+    "workplace": {
+        "required": "Choose where the work is done",
+        "invalid_choice": "Choose where the work is done from the list",
+    },
+    "country": {"invalid_choice": "Choose the country from the list"},
+    "applicant_countries": {
+        "invalid_choice": "Choose countries from the list (%(value)s is not one of them)",
+        "invalid_list": "Choose countries from the list",
+    },
+    "description": {"required": "Describe the job in at least 30 characters"},
+    "salary_min": {
+        "invalid": "Enter the lowest salary as a whole number, like 50000",
+        "min_value": "Enter a lowest salary of 0 or more",
+    },
+    "salary_max": {
+        "invalid": "Enter the highest salary as a whole number, like 70000",
+        "min_value": "Enter a highest salary of 0 or more",
+    },
+    "salary_currency": {"invalid_choice": "Choose the salary's currency from the list"},
+    "apply_url": {"invalid": "Enter a web address starting with https://"},
+    "apply_email": {"invalid": EMAIL_FORMAT},
+    "contact_email": {"required": "Enter your email address", "invalid": EMAIL_FORMAT},
+}
+
+
 class DetailsForm(forms.ModelForm):
+    """Every details field, checked together (the rules cross fields: a workplace and its
+    location, a salary and its currency). `checked` names the fields whose errors count
+    (one sub-page's); the others are validated too but their errors are dropped."""
+
     class Meta:
         model = JobPosting
         fields = JobPosting.DETAILS_FIELDS
@@ -95,37 +135,43 @@ class DetailsForm(forms.ModelForm):
             "description": SeenMultilineTextField,
         }
         labels = {
+            "company_name": "Company name",
             "title": "Job title",
-            "workplace": "Workplace",
-            "region": "State or region",
-            "applicant_countries": "Applicants may live in",
-            "salary_min": "Salary from",
-            "salary_max": "Salary to",
-            "apply_url": "Apply by URL",
+            "employment_type": "Type of employment",
+            "workplace": "Where is the work done?",
+            "city": "Town or city",
+            "region": "State or region (optional)",
+            "country": "Country",
+            "applicant_countries": "Countries applicants may live in",
+            "salary_min": "Salary from (optional)",
+            "salary_max": "Salary to (optional)",
+            "salary_currency": "Currency",
+            "apply_url": "Apply by web address",
             "apply_email": "Apply by email",
-            "contact_email": "Your email (for the receipt)",
+            "contact_email": "Your email address",
         }
         help_texts = {
-            "workplace": (
-                "On-site: at the office. Hybrid: partly at the office, partly from home. "
-                "Remote: fully remote, with no office to come to."
-            ),
-            "city": "Where the office is (on-site and hybrid jobs).",
-            "region": "Optional, e.g. TX or Bavaria.",
+            "workplace": "",
+            "city": "",
+            "region": "For example, TX or Bavaria.",
             "applicant_countries": (
-                "Remote jobs: every country applicants may live in; at least one, as "
-                "Google for Jobs requires. Hold Ctrl (⌘ on a Mac) to choose several."
+                "Choose every country applicants may live in: at least one, as Google for "
+                "Jobs requires."
             ),
-            "salary_min": "Yearly, optional.",
-            "apply_url": "An http:// or https:// address.",
+            "salary_min": "Yearly.",
+            "apply_url": "Starting with https://",
+            "contact_email": "We send the receipt here.",
             "description": markdown.SYNTAX_HELP,
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 8}),
             "workplace": forms.RadioSelect,
-            "country": LongSelect,
-            "applicant_countries": LongSelectMultiple(attrs={"size": 8}),
+            "country": LongSelect(attrs={"data-country-picker": ""}),
+            "applicant_countries": LongSelectMultiple(
+                attrs={"size": 10, "data-country-picker": "many"}
+            ),
         }
+        error_messages = DETAILS_MESSAGES
 
     REQUIRED = [
         "company_name",
@@ -137,8 +183,9 @@ class DetailsForm(forms.ModelForm):
     ]
     DESCRIPTION_MIN_LENGTH = 30
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, checked=None, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+        self.checked = set(checked or self.fields)
         for name in self.REQUIRED:
             self.fields[name].required = True
         self.fields["employment_type"].choices = [("", "Choose…"), *EmploymentType.choices]
@@ -151,6 +198,13 @@ class DetailsForm(forms.ModelForm):
             if name in self.REQUIRED:
                 field.widget.attrs["required"] = True
 
+    def full_clean(self):
+        super().full_clean()
+        if self._errors is not None:
+            self._errors = ErrorDict(
+                {name: errors for name, errors in self._errors.items() if name in self.checked}
+            )
+
     def clean_description(self):
         description = self.cleaned_data["description"]
         # Counted as readers see it: Markdown's marks (**, #, -) are not words, and
@@ -158,7 +212,7 @@ class DetailsForm(forms.ModelForm):
         if text.visible_length(markdown.render_text(description)) < self.DESCRIPTION_MIN_LENGTH:
             raise forms.ValidationError(
                 f"Describe the job in at least {self.DESCRIPTION_MIN_LENGTH} characters: "
-                "what the work is, and who you are looking for."
+                "what the work is, and who you are looking for"
             )
         return description
 
@@ -166,30 +220,20 @@ class DetailsForm(forms.ModelForm):
         data = super().clean()
         low, high = data.get("salary_min"), data.get("salary_max")
         if low is not None and high is not None and low > high:
-            self.add_error("salary_max", "The upper salary must not be below the lower one.")
+            self.add_error(
+                "salary_max", "Enter a highest salary that is the same as or more than the lowest"
+            )
         if (low is not None or high is not None) and not data.get("salary_currency"):
-            self.add_error("salary_currency", "Choose the salary's currency.")
+            self.add_error("salary_currency", "Choose the salary's currency")
         if (
             not data.get("apply_url")
             and not data.get("apply_email")
             and not (self.has_error("apply_url") or self.has_error("apply_email"))
         ):
             self.add_error(
-                "apply_url", "Give a URL or an email address (or both) where candidates apply."
+                "apply_url", "Enter a web address or an email address where candidates apply"
             )
         return data
-
-
-class ContactEmailOnlyForm(DetailsForm):
-    """The details form as typed, with only the contact email validated: asking for a
-    link to finish later must not require the rest to be complete."""
-
-    def full_clean(self):
-        super().full_clean()
-        if self._errors is not None:
-            self._errors = ErrorDict(
-                {name: errors for name, errors in self._errors.items() if name == "contact_email"}
-            )
 
 
 class ResendForm(forms.Form):

@@ -13,8 +13,12 @@ def claim(request, posting):
         request.session[SESSION_KEY] = [*owned, str(posting.pk)]
 
 
+def owns(request, posting_id):
+    return str(posting_id) in request.session.get(SESSION_KEY, [])
+
+
 def owned_posting(request, posting_id):
-    if str(posting_id) not in request.session.get(SESSION_KEY, []):
+    if not owns(request, posting_id):
         raise Http404("No such posting.")
     try:
         return JobPosting.objects.select_related("current_attempt").get(pk=posting_id)

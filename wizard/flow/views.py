@@ -7,11 +7,11 @@ from django_htmx.http import HTMX_STOP_POLLING, reswap, retarget
 from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to, refuse_link
 from wizard.flow.order import FLOW
-from wizard.flow.ownership import claim, owned_posting
+from wizard.flow.ownership import claim, owned_posting, owns
 from wizard.flow.steps.base import PROCESSING_LOCK_MESSAGE
 from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
-from wizard.postings.links import LinkError, LinkInvalid, read_finish_later_token
+from wizard.postings.links import LinkError, LinkInvalid, LinkUsed, read_finish_later_token
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor, JobPosting
 from wizard.web.client import client_address
@@ -131,13 +131,25 @@ def finish_later_link(request, token):
         posting = finish_later.use_link(posting_id, nonce)
     except JobPosting.DoesNotExist:
         return refuse_link(request, LinkInvalid())
+    except LinkUsed as error:
+        if not owns(request, posting_id):
+            return refuse_link(request, error)
+        # Used already, by this browser, which holds the draft: no dead end.
+        posting = JobPosting.objects.get(pk=posting_id)
+        messages.info(request, "You already opened this link in this browser: here is your draft.")
+        return redirect(where_to_continue(posting))
     except LinkError as error:
         return refuse_link(request, error)
     except finish_later.DraftClosed:
         posting = JobPosting.objects.get(pk=posting_id)
         return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
     claim(request, posting)
+    if not posting.is_paid:
+        messages.success(request, "Welcome back. Your draft is as you left it.")
+    return redirect(where_to_continue(posting))
+
+
+def where_to_continue(posting):
     if posting.is_paid:
-        return redirect(FLOW.after_payment().url(posting))
-    messages.success(request, "Welcome back. Your draft is ready to finish.")
-    return redirect(FLOW.first_incomplete(posting).url(posting))
+        return FLOW.after_payment().url(posting)
+    return FLOW.first_incomplete(posting).url(posting)

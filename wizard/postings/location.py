@@ -54,15 +54,15 @@ class LocationMixin:
             self.country = ""
             if not self.applicant_countries:
                 errors["applicant_countries"] = (
-                    "Choose at least one country where applicants may live."
+                    "Choose at least one country where applicants may live"
                 )
         elif self.workplace:
             self.applicant_countries = []
             self.city, self.region = self.city.strip(), self.region.strip()
             if not self.city:
-                errors["city"] = "Give the city of the office."
+                errors["city"] = "Enter the city where the office is"
             if not self.country:
-                errors["country"] = "Choose the country of the office."
+                errors["country"] = "Choose the country where the office is"
         if errors:
             raise ValidationError(errors)
 

@@ -80,9 +80,14 @@ class Step:
     def next_after_save(self, request, posting):
         """Where a saved edit goes on to: back to the review when the employer came from
         one of its Change links and nothing else is missing, else the flow's next step."""
-        if returning_to_review(request) and self.flow.ready_to_pay(posting):
+        if self.back_to_review(request, posting):
             return self.flow.payment
         return self.flow.next_after(self, posting)
+
+    def back_to_review(self, request, posting):
+        """The employer came from one of the review's Change links and nothing else is
+        missing: a save goes back to the review."""
+        return returning_to_review(request) and self.flow.ready_to_pay(posting)
 
     # --- The step's own data, kept on the posting under the step's name ---------------
 
@@ -149,4 +154,8 @@ class Step:
             return self.render(request, posting, status=503)
         if done_message:
             messages.success(request, done_message)
+        return self.go_on(request, posting)
+
+    def go_on(self, request, posting):
+        """Where a successful edit leads (a step with pages of its own goes to its next)."""
         return go_to_step(request, posting, self.next_after_save(request, posting))
