@@ -154,10 +154,8 @@ def step_pages(at_step, ready):
     for step in FLOW.applicable(ready):
         own = at_step.get(step.name, ready)
         candidates = [(own, step.url(own))]
-        if hasattr(step, "change_url") and step in before_payment:
-            candidates += [
-                (ready, step.change_url(ready, field)) for field in JobPosting.DETAILS_FIELDS
-            ]
+        if step in before_payment:
+            candidates += [(ready, answer.change_url) for answer in step.answers(ready)]
         for posting, url in candidates:
             parts = urllib.parse.urlsplit(url)
             query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "change"]

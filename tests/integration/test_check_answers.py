@@ -94,9 +94,9 @@ def test_the_review_lists_every_answer_with_a_change_link_to_its_field(client, s
     assert "+1 415-555-0123" in page  # the verified phone number, as people write it
     links = dict((name, href) for href, name in change_links(page))
     details, logo, phone = (step_url(name, posting) for name in ("details", "logo", "phone"))
-    assert links["job title"] == f"{details}?change=1#id_title"
-    assert links["company name"] == f"{details}?change=1#id_company_name"
-    assert links["receipt to"] == f"{details}?change=1#id_contact_email"
+    assert links["job title"] == f"{details}?page=job&amp;change=1#id_title"
+    assert links["company name"] == f"{details}?page=job&amp;change=1#id_company_name"
+    assert links["receipt to"] == f"{details}?page=apply&amp;change=1#id_contact_email"
     assert links["logo"] == f"{logo}?change=1#id_logo"
     assert links["phone (verified)"] == f"{phone}?another&amp;change=1#id_phone"
     assert {"workplace", "location", "salary", "how to apply", "employment type"} <= set(links)
@@ -134,8 +134,11 @@ def test_a_step_answers_nothing_and_changes_at_its_field_by_default():
 def test_a_change_link_opens_the_step_whose_forms_come_back_to_the_review(client):
     posting = posting_at(Status.READY_TO_PAY)
     own(client, posting)
-    page = client.get(step_url("details", posting) + "?change=1").content.decode()
-    assert f'action="{step_url("details", posting)}?change=1"' in page
+    page = client.get(step_url("logo", posting) + "?change=1").content.decode()
+    assert f'action="{step_url("logo", posting)}?change=1"' in page
+    # A step with pages of its own posts to the page, and says it came from the review.
+    page = client.get(step_url("details", posting) + "?page=job&change=1").content.decode()
+    assert 'name="change" value="1"' in page
 
     response = client.post(
         step_url("details", posting) + "?change=1", {**VALID_DETAILS, "title": "Staff Engineer"}
@@ -211,7 +214,6 @@ def test_pay_without_the_bot_checks_token_is_refused_honestly(client):
     page = response.content.decode()
     assert response.status_code == 422
     assert "needs JavaScript" in page and "press Pay again" not in page
-
 
 
 def test_the_phone_change_link_opens_the_number_field_and_comes_back(client, settings):

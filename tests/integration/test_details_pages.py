@@ -2,6 +2,8 @@
 once valid, what was typed is kept as typed until then (never moving the step on), the
 workplace's location fields, the finish-later page, and the Change links' way back."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -256,6 +258,6 @@ def test_keeping_a_draft_refuses_a_paid_posting_or_one_whose_payment_is_on_its_w
 @pytest.mark.parametrize("workplace", ["hybrid", "remote"])
 def test_the_where_page_draws_one_country_list_only(client, draft, workplace):
     response = client.post(page_url(draft, WHERE), {"workplace": workplace, "shown_workplace": ""})
-    assert response.content.count(b'<option value="DE"') == 1
+    assert len(re.findall(rb'<option value="?DE[" >]', response.content)) == 1
     # 250 countries are about 9.5 KB of it (the whole form was 27.7 KB with two lists).
     assert len(response.content) < 15_000, len(response.content)

@@ -120,21 +120,19 @@ class DetailsStep(Step):
             setattr(posting, field, value)
 
     def answers(self, posting):
-        def label(field):
-            return DetailsForm.base_fields[field].label
-
+        # Short names, as GOV.UK's summary lists have (the pages ask questions).
         if posting.is_remote:
             where = ("Applicants may live in", posting.applicant_country_names)
         else:
             where = ("Location", posting.place_name)
         rows = [
-            (label("company_name"), posting.company_name, "company_name"),
-            (label("title"), posting.title, "title"),
-            (label("employment_type"), posting.get_employment_type_display(), "employment_type"),
-            (label("workplace"), posting.get_workplace_display(), "workplace"),
+            ("Company name", posting.company_name, "company_name"),
+            ("Job title", posting.title, "title"),
+            ("Employment type", posting.get_employment_type_display(), "employment_type"),
+            ("Workplace", posting.get_workplace_display(), "workplace"),
             (*where, "applicant_countries" if posting.is_remote else "city"),
             ("Salary", salary_range(posting) or "Not given", "salary_min"),
-            (label("description"), Truncator(posting.description).chars(160), "description"),
+            ("Description", Truncator(posting.description).chars(160), "description"),
             (
                 "How to apply",
                 "\n".join(filter(None, [posting.apply_url, posting.apply_email])),
