@@ -65,7 +65,9 @@ def test_with_javascript_the_workplace_reveals_its_fields_and_countries_are_sear
     expect(page.get_by_label("Town or city")).to_have_count(0)
     page.get_by_role("button", name="Continue", exact=True).click()
     expect(
-        page.get_by_text("Choose at least one country where applicants may live")
+        page.locator(".errorlist").get_by_text(
+            "Choose at least one country where applicants may live"
+        )
     ).to_be_visible()
     search.fill("germ")
     expect(page.get_by_role("checkbox", name="Germany")).to_be_visible()
@@ -92,9 +94,13 @@ def test_with_javascript_the_workplace_reveals_its_fields_and_countries_are_sear
     page.get_by_label("Apply by web address").fill("our jobs page")
     page.get_by_label("Your email address").fill("not-an-email")
     page.get_by_role("button", name="Continue", exact=True).click()
-    expect(page.get_by_text("Enter a web address starting with https://")).to_be_visible()
     expect(
-        page.get_by_text("Enter an email address in the correct format, like name@example.com")
+        page.locator(".errorlist").get_by_text("Enter a web address starting with https://")
+    ).to_be_visible()
+    expect(
+        page.locator(".errorlist").get_by_text(
+            "Enter an email address in the correct format, like name@example.com"
+        )
     ).to_be_visible()
     shoot(page, f"details-apply-errors-{size}")
     page.get_by_label("Apply by web address").fill("https://acme.example/jobs/43")
@@ -125,7 +131,9 @@ def test_without_javascript_the_location_fields_come_on_pressing_continue(browse
     expect(page.locator(".errorlist")).to_have_count(0)
     shoot(page, "details-where-office-without-javascript")
     page.get_by_role("button", name="Continue", exact=True).click()
-    expect(page.get_by_text("Enter the city where the office is")).to_be_visible()
+    expect(
+        page.locator(".errorlist").get_by_text("Enter the city where the office is")
+    ).to_be_visible()
 
     # Switching to remote: its plain list of countries (no picker without JavaScript).
     page.get_by_label("Remote").check()

@@ -258,7 +258,7 @@ def test_the_wizard_before_payment(visitor, settings):
 
     # The details, page by page: an empty first page says what to do, field by field.
     page.get_by_role("button", name="Continue", exact=True).click()
-    expect(page.get_by_text("Enter the job title")).to_be_visible()
+    expect(page.locator(".errorlist").get_by_text("Enter the job title")).to_be_visible()
     v.check("details-errors")
     # "Finish later" from a page without the email field asks where to send the link.
     page.get_by_role("button", name="Finish later").click()
