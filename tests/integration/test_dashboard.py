@@ -126,7 +126,7 @@ def test_a_step_counts_once_completed_and_a_later_stage_by_the_log_or_the_status
     }
     details = link(response, "funnel", "Details saved", "Postings")
     assert listed(admin_client, details) == {undone, published, rejected}
-    assert abandoned in listed(admin_client, link(response, "funnel", "Logo stored", "Postings"))
+    assert abandoned in listed(admin_client, link(response, "funnel", "Logo", "Postings"))
 
 
 def test_each_week_counts_the_drafts_created_that_week(admin_client):

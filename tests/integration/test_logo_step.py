@@ -57,7 +57,7 @@ def test_an_upload_after_continuing_without_is_the_logo_kept(client, posting):
     upload = SimpleUploadedFile("logo.png", image_bytes(), content_type="image/png")
     assert client.post(step_url("logo", posting), {"logo": upload}).status_code == 302
     posting = JobPosting.objects.get(pk=posting.pk)
-    assert posting.logo and FLOW["logo"].ledger_note(posting) == ""
+    assert posting.logo and FLOW["logo"].ledger_note(posting) == "uploaded"
     page = client.get(step_url("logo", posting)).content.decode()
     assert "Keep this logo and continue" in page
 

@@ -11,11 +11,13 @@ class LogoStep(Step):
     title = "Logo"
     template_name = "wizard/steps/logo.html"
     reached_status = "logo_ready"
-    ledger_label = "Logo stored"
+    ledger_label = "Logo"
     example_answers = {"skip": "1"}
 
     def ledger_note(self, posting):
-        return "" if posting.logo or not self.is_complete(posting) else "skipped"
+        if not self.is_complete(posting):
+            return ""
+        return "uploaded" if posting.logo else "skipped"
 
     def is_complete(self, posting):
         return bool(posting.logo) or self.data(posting).get("skipped", False)
