@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tests.factories import posting_at
-from wizard.models import Actor, JobPosting, PaymentAttempt, Status
+from wizard.models import Actor, JobPosting, PaymentAttempt, Status, TransitionLog
 from wizard.payments.attempts import save_current
 
 
@@ -40,4 +40,27 @@ def paid_as_recorded():
     with transaction.atomic():
         posting.mark_paid(by=Actor.system(), why="Paid in a test")
         posting.save()
+    return JobPosting.objects.get(pk=posting.pk)
+
+
+def waiting_for_review(
+    title="Senior Django Engineer", hours=3, description="Build **Django** apps.", **fields
+):
+    """A paid posting that entered review `hours` (and five minutes) ago, as the queue and
+    the dashboard see it: its payment attempt and the log row that put it there."""
+    posting = posting_at(Status.IN_REVIEW, title=title, description=description, **fields)
+    attempt_for(
+        posting, session_id=f"cs_{posting.pk.hex}", payment_intent_id=f"pi_{posting.pk.hex}"
+    )
+    entered = timezone.now() - timedelta(hours=hours, minutes=5)
+    JobPosting.objects.filter(pk=posting.pk).update(paid_at=entered)
+    TransitionLog.objects.create(
+        posting=posting,
+        transition="submit_for_review",
+        source=Status.CONFIRMED,
+        target=Status.IN_REVIEW,
+        actor=Actor.SYSTEM,
+        reason="Paid: submitted for review",
+        at=entered,
+    )
     return JobPosting.objects.get(pk=posting.pk)

@@ -3,19 +3,15 @@ board will and large buttons, the queue's row action rejects with a reason (with
 without JavaScript), and the dashboard opens with what needs doing now and revenue."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.attempts import attempt_for
+from tests.attempts import waiting_for_review
 from tests.e2e.conftest import screenshot_path
-from tests.factories import posting_at
-from wizard.models import JobPosting, Status, TransitionLog
-from wizard.postings.models import Actor
+from wizard.models import JobPosting, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,25 +32,6 @@ def log_in(page, base_url):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
-
-
-def waiting_for_review(title, hours):
-    posting = posting_at(Status.IN_REVIEW, title=title, description="Build **Django** apps.")
-    attempt_for(
-        posting, session_id=f"cs_{posting.pk.hex}", payment_intent_id=f"pi_{posting.pk.hex}"
-    )
-    entered = timezone.now() - timedelta(hours=hours, minutes=5)
-    JobPosting.objects.filter(pk=posting.pk).update(paid_at=entered)
-    TransitionLog.objects.create(
-        posting=posting,
-        transition="submit_for_review",
-        source=Status.CONFIRMED,
-        target=Status.IN_REVIEW,
-        actor=Actor.SYSTEM,
-        reason="Paid: submitted for review",
-        at=entered,
-    )
-    return posting
 
 
 def no_horizontal_overflow(page):

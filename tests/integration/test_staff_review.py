@@ -8,34 +8,15 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tests.attempts import attempt_for
+from tests.attempts import attempt_for, waiting_for_review
 from tests.factories import posting_at, posting_through
 from wizard.admin.dashboard_parts import week_label
 from wizard.dashboard.numbers import week_start
 from wizard.models import JobPosting, PaymentAttempt, Refund, RefundMade, Status, TransitionLog
-from wizard.postings.models import Actor
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/wizard/jobposting/"
-
-
-def in_review(title="Senior Django Engineer", hours_waiting=3, **fields):
-    posting = posting_at(Status.IN_REVIEW, title=title, **fields)
-    attempt_for(
-        posting, session_id=f"cs_{posting.pk.hex}", payment_intent_id=f"pi_{posting.pk.hex}"
-    )
-    JobPosting.objects.filter(pk=posting.pk).update(paid_at=timezone.now())
-    TransitionLog.objects.create(
-        posting=posting,
-        transition="submit_for_review",
-        source=Status.CONFIRMED,
-        target=Status.IN_REVIEW,
-        actor=Actor.SYSTEM,
-        reason="Paid: submitted for review",
-        at=timezone.now() - timedelta(hours=hours_waiting, minutes=5),
-    )
-    return JobPosting.objects.get(pk=posting.pk)
 
 
 def change_page(admin_client, posting):
@@ -43,7 +24,7 @@ def change_page(admin_client, posting):
 
 
 def test_the_posting_page_opens_with_the_job_its_payment_and_big_buttons(admin_client):
-    posting = in_review(description="## What you will do\n\nShip **Django** apps.")
+    posting = waiting_for_review(description="## What you will do\n\nShip **Django** apps.")
     page = change_page(admin_client, posting)
     review = page[: page.index('id="jobposting_form"')]  # before the admin's own form
     assert '<h2 id="jw-review-heading">Senior Django Engineer</h2>' in review
@@ -60,7 +41,7 @@ def test_the_posting_page_opens_with_the_job_its_payment_and_big_buttons(admin_c
 
 
 def test_stripe_ids_link_to_its_dashboard_only_with_real_stripe(admin_client, settings):
-    posting = in_review()
+    posting = waiting_for_review()
     dashboard = f"https://dashboard.stripe.com/test/payments/pi_{posting.pk.hex}"
     assert dashboard not in change_page(admin_client, posting)  # the emulator has none
     settings.STRIPE_API_BASE = "https://api.stripe.com"
@@ -69,7 +50,7 @@ def test_stripe_ids_link_to_its_dashboard_only_with_real_stripe(admin_client, se
 
 
 def test_approve_is_one_press_on_the_posting_page(admin_client):
-    posting = in_review()
+    posting = waiting_for_review()
     response = admin_client.post(f"{QUEUE}{posting.pk}/transition/approve/")
     assert response.status_code == 302
     assert JobPosting.objects.get(pk=posting.pk).status == Status.PUBLISHED
@@ -78,7 +59,7 @@ def test_approve_is_one_press_on_the_posting_page(admin_client):
 def test_reject_with_a_reason_and_a_note_emails_both_and_logs_them(
     admin_client, run_tasks, django_capture_on_commit_callbacks
 ):
-    posting = in_review()
+    posting = waiting_for_review()
     form = admin_client.get(f"{QUEUE}{posting.pk}/transition/reject/?from=queue").content.decode()
     for words in ["Not a real job or not hiring", "Discriminatory or illegal", "Spam or scam"]:
         assert words in form
@@ -98,7 +79,7 @@ def test_reject_with_a_reason_and_a_note_emails_both_and_logs_them(
 
 
 def test_the_queue_is_compact_with_waiting_time_amount_and_row_actions(admin_client):
-    posting = in_review(title="A title long enough to be cut on one line " * 2)
+    posting = waiting_for_review(title="A title long enough to be cut on one line " * 2)
     published = posting_at(Status.PUBLISHED, title="Live already")
     page = admin_client.get(QUEUE).content.decode()
     assert "Add job posting" not in page
@@ -118,7 +99,7 @@ def test_no_posting_is_added_in_the_admin(admin_client):
 
 
 def test_the_filters_are_the_few_that_matter(admin_client):
-    in_review()
+    waiting_for_review()
     titles = [
         spec.title
         for spec in admin_client.get(QUEUE).context["cl"].filter_specs
@@ -142,8 +123,8 @@ def test_a_posting_is_found_by_its_reference(admin_client, typed):
 
 
 def test_the_dashboard_counts_postings_awaiting_review_and_the_oldest_wait(admin_client):
-    in_review(hours_waiting=2)
-    oldest = in_review(hours_waiting=7)
+    waiting_for_review(hours=2)
+    oldest = waiting_for_review(hours=7)
     posting_at(Status.PUBLISHED)
     response = admin_client.get("/admin/dashboard/")
     tile = next(tile for tile in response.context["now_tiles"] if tile.label == "Awaiting review")
