@@ -162,3 +162,17 @@ def test_the_worker_processes_a_webhook_event_in_four_queries(client, settings):
     # Claim: read the job, take it (a conditional update). The stored event. Record: the
     # job's conditional update (it belongs to no posting: nothing else is locked).
     assert len(queries) == 4, queries
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_the_confirmation_asks_once_whether_a_refund_is_requested(client, htmx):
+    # Paid by a payment intent, in review: the page asks twice (what happens next, the
+    # withdraw button) whether the employer may withdraw.
+    posting = posting_at(Status.IN_REVIEW)
+    attempt_for(posting, payment_intent_id="pi_in_review")
+    own(client, posting)
+    with data_queries() as queries:
+        response = client.get(step_url("confirmation", posting), **(HTMX if htmx else {}))
+    assert response.status_code == 200
+    assert b"Withdraw before review" in response.content
+    assert len([sql for sql in queries if '"wizard_refund"' in sql]) == 1, queries
