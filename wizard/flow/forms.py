@@ -1,5 +1,8 @@
+from functools import lru_cache
+
 from django import forms
 from django.forms.utils import ErrorDict
+from django.utils.translation import get_language
 from django_countries import countries
 
 from wizard.flow.widgets import LongSelect, LongSelectMultiple
@@ -119,6 +122,13 @@ DETAILS_MESSAGES = {
 
 
 def country_choices():
+    """The country field's choices in the active language (asked on every page that
+    draws the field, to know whether its first is empty)."""
+    return _country_choices(get_language())
+
+
+@lru_cache(maxsize=8)
+def _country_choices(language):
     return [("", "Choose…"), *countries]
 
 
