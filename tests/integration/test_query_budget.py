@@ -20,7 +20,7 @@ from wizard.flow import edits
 from wizard.flow.order import FLOW
 from wizard.jobs import runner
 from wizard.jobs.models import Job
-from wizard.models import JobPosting, Status, StripeEvent
+from wizard.models import JobPosting, Refund, Status, StripeEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +162,33 @@ def test_the_worker_processes_a_webhook_event_in_four_queries(client, settings):
     # Claim: read the job, take it (a conditional update). The stored event. Record: the
     # job's conditional update (it belongs to no posting: nothing else is locked).
     assert len(queries) == 4, queries
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_paid_confirmation_in_review_is_within_the_query_budget(client, htmx):
+    # Paid by a payment intent, in review: whether a refund of it is requested (may the
+    # employer withdraw?) is read with the posting, though the page asks twice.
+    posting = posting_at(Status.IN_REVIEW)
+    attempt_for(posting, payment_intent_id="pi_in_review")
+    own(client, posting)
+    with data_queries() as queries:
+        response = client.get(step_url("confirmation", posting), **(HTMX if htmx else {}))
+    assert response.status_code == 200
+    assert b"Withdraw before review" in response.content
+    assert len(queries) <= WIZARD_MAX_QUERIES, queries
+
+
+def test_a_confirmation_whose_refund_is_requested_offers_no_withdrawal(client):
+    posting = posting_at(Status.IN_REVIEW)
+    attempt = attempt_for(posting, payment_intent_id="pi_refund_asked")
+    Refund.objects.create(
+        posting=posting,
+        payment_intent_id=attempt.payment_intent_id,
+        amount=attempt.amount,
+        currency=attempt.currency,
+        reason=Refund.Reason.STAFF,
+    )
+    own(client, posting)
+    response = client.get(step_url("confirmation", posting))
+    assert response.status_code == 200
+    assert b"Withdraw before review" not in response.content

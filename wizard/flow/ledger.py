@@ -66,7 +66,7 @@ class Ledger:
     def zone(self):
         return posting_zone(self.posting)
 
-    @property
+    @cached_property
     def entries(self):
         posting = self.posting
         entries = [
@@ -232,7 +232,7 @@ class Ledger:
         """Paid and not yet decided: the page opens with the confirmation panel."""
         return self.posting.status in (Status.PAID, Status.CONFIRMED, Status.IN_REVIEW)
 
-    @property
+    @cached_property
     def can_withdraw(self):
         """Before review the employer may withdraw: their payment can still be refunded,
         and no refund of it is asked for yet."""
@@ -312,7 +312,7 @@ class Ledger:
         """Something the employer sees is under way, and finishes within seconds."""
         return any(effect.in_flight for effect in self.effects)
 
-    @property
+    @cached_property
     def phase(self):
         """What the confirmation page waits for, and so how often it asks: `busy` (our
         own work, seconds), `review` (a person, minutes or hours: until staff decide or

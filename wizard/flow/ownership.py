@@ -17,10 +17,13 @@ def owns(request, posting_id):
     return str(posting_id) in request.session.get(SESSION_KEY, [])
 
 
-def owned_posting(request, posting_id):
+def owned_posting(request, posting_id, postings=None):
+    """The posting, if this browser owns it; `postings` may add what a page reads of it
+    (annotations) to the one query."""
     if not owns(request, posting_id):
         raise Http404("No such posting.")
+    postings = JobPosting.objects.all() if postings is None else postings
     try:
-        return JobPosting.objects.select_related("current_attempt").get(pk=posting_id)
+        return postings.select_related("current_attempt").get(pk=posting_id)
     except JobPosting.DoesNotExist:
         raise Http404("No such posting.") from None

@@ -39,11 +39,11 @@ def start(request):
 @require_http_methods(["GET", "POST"])
 def step(request, posting_id, step_name):
     """The one dispatcher for every step: ownership, then order, then the step itself."""
-    posting = owned_posting(request, posting_id)
+    requested = FLOW[step_name]
+    posting = owned_posting(request, posting_id, requested.postings())
     if posting.is_abandoned:
         return render(request, "wizard/abandoned.html", {"posting": posting}, status=410)
     posting = edits.project(FLOW, posting)
-    requested = FLOW[step_name]
     if not requested.is_applicable(posting):
         raise Http404("This step is switched off.")
     if posting.is_paid and requested.locked_once_paid:

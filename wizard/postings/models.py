@@ -340,9 +340,12 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     def refund_requested(self):
         """A refund of this posting's payment is recorded: review must not go on."""
         payment_intent_id = self.current_attempt.payment_intent_id if self.current_attempt else ""
-        return bool(payment_intent_id) and (
-            self.refunds.filter(payment_intent_id=payment_intent_id).exists()
-        )
+        if not payment_intent_id:
+            return False
+        if "refund_of_current_payment" in self.__dict__:
+            # Annotated by the query that loaded the posting (the confirmation page's).
+            return self.refund_of_current_payment
+        return self.refunds.filter(payment_intent_id=payment_intent_id).exists()
 
     @transition(
         field=status,

@@ -58,7 +58,17 @@ class Step:
         return f"wizard:{self.name}"
 
     def url(self, posting):
-        return reverse(self.url_name, args=[posting.pk])
+        # Asked a dozen times a page (the progress, the Change links, the forms): the
+        # URL is reversed once per loaded posting (its id never changes).
+        urls = posting.__dict__.setdefault("_step_urls", {})
+        if self.url_name not in urls:
+            urls[self.url_name] = reverse(self.url_name, args=[posting.pk])
+        return urls[self.url_name]
+
+    def postings(self):
+        """The query the step's page loads its posting with (what it reads of other rows
+        may be annotated on, saving a query)."""
+        return None
 
     def is_applicable(self, posting):
         """A step may be switched off (by a setting, say); the flow then skips it."""

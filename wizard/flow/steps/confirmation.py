@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django_fsm import can_proceed
 
 from wizard.flow import edits
@@ -22,6 +23,14 @@ class ConfirmationStep(Step):
     template_name = "wizard/steps/confirmation.html"
     locked_once_paid = False
     counts_as_step = False
+
+    def postings(self):
+        """Loaded with whether a refund of its payment is requested (JobPosting.
+        refund_requested): the page asks whether the employer may still withdraw."""
+        refund = Refund.objects.filter(
+            posting=OuterRef("pk"), payment_intent_id=OuterRef("current_attempt__payment_intent_id")
+        )
+        return JobPosting.objects.annotate(refund_of_current_payment=Exists(refund))
 
     def is_complete(self, posting):
         """Complete once the payment is confirmed (as it is when recorded; a posting an
