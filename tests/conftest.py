@@ -20,6 +20,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 WEBHOOK_SECRET = "whsec_jobwizard_tests"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last (after pytest-django's own ordering): once Playwright's session
+    has started its event loop in this thread, Django's test client refuses to call an
+    async view (the health check) through async_to_sync."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hasher():
     """Hash test passwords with MD5: the production hasher's slowness is on purpose, and
