@@ -4,13 +4,30 @@
 (function () {
   var PAUSE_MS = 1500;
   var timers = new WeakMap();
+  // One save at a time per form: two in flight could reach the server in either order,
+  // and the older answers would overwrite the newer. A save asked for meanwhile is sent
+  // once the one in flight is answered, with the form as it is then.
+  var sending = new WeakSet();
+  var waiting = new WeakSet();
 
   function save(form) {
     clearTimeout(timers.get(form));
+    if (sending.has(form)) {
+      waiting.add(form);
+      return;
+    }
+    sending.add(form);
     var data = new FormData(form);
     data.append("autosave", "1");
     fetch(form.action, { method: "POST", body: data, credentials: "same-origin", keepalive: true })
-      .catch(function () { /* the next pause or button press sends it again */ });
+      .catch(function () { /* the next pause or button press sends it again */ })
+      .then(function () {
+        sending.delete(form);
+        if (waiting.has(form)) {
+          waiting.delete(form);
+          save(form);
+        }
+      });
   }
 
   function autosaved(event) {

@@ -159,7 +159,11 @@ def test_what_was_typed_survives_a_reload(browser, app, javascript):
     page.get_by_label("Job title").fill("Half-typed title")
     if javascript:
         # The autosave, on leaving the field (or after a pause in typing): no swap, no step.
-        with page.expect_response(lambda r: r.request.method == "POST") as saved:
+        # The save that holds the title (an earlier one, on leaving the company's field,
+        # may be answered first).
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and "Half-typed" in (r.request.post_data or "")
+        ) as saved:
             page.get_by_label("Description").click()
         assert saved.value.status == 204
         expect(page.get_by_role("heading", name="About the job")).to_be_visible()
@@ -207,3 +211,31 @@ def test_the_finish_later_link_opens_the_draft_as_typed_and_again_in_the_same_br
     expect(page.get_by_label("Job title")).to_have_value("Typed before leaving")
     shoot(page, "details-link-reused")
     other.close()
+
+
+def test_one_autosave_at_a_time_so_an_older_one_cannot_overwrite_a_newer(page, app):
+    start_posting(page, app)
+    complete_steps(page, "details")
+    held = []
+    page.route(
+        re.compile(r"/details/\?page=job$"),
+        lambda route: held.append(route)
+        if "autosave" in (route.request.post_data or "")
+        else route.continue_(),
+    )
+    page.get_by_label("Job title").fill("First")
+    page.get_by_label("Company name").click()  # leaving the title: a save, held
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+    page.get_by_label("Job title").fill("Second")
+    page.get_by_label("Company name").click()  # another save asked for while one is out
+    page.wait_for_timeout(500)
+    assert len(held) == 1, "a second save was sent while the first was in flight"
+    held[0].continue_()
+    page.wait_for_timeout(1000)
+    assert len(held) == 2  # sent once the first was answered, with the newer answer
+    assert "Second" in held[1].request.post_data
+    held[1].continue_()
+    expect(page.get_by_label("Job title")).to_have_value("Second")
+    page.wait_for_timeout(300)
+    assert JobPosting.objects.get().step_data["details"]["typed"]["title"] == "Second"
