@@ -219,9 +219,11 @@ def test_one_autosave_at_a_time_so_an_older_one_cannot_overwrite_a_newer(page, a
     held = []
     page.route(
         re.compile(r"/details/\?page=job$"),
-        lambda route: held.append(route)
-        if "autosave" in (route.request.post_data or "")
-        else route.continue_(),
+        lambda route: (
+            held.append(route)
+            if "autosave" in (route.request.post_data or "")
+            else route.continue_()
+        ),
     )
     page.get_by_label("Job title").fill("First")
     page.get_by_label("Company name").click()  # leaving the title: a save, held
