@@ -1,6 +1,7 @@
 """The app's models, defined in the area that owns each; Django loads them from here."""
 
 from wizard.board.models import BoardVersion
+from wizard.employers.models import Employer
 from wizard.jobs.models import BudgetUse, Job, StaffNotice
 from wizard.limits import LimitKey, LimitUse
 from wizard.ops.models import Heartbeat, MoneyDifferenceCount
@@ -26,6 +27,7 @@ __all__ = [
     "BoardVersion",
     "BudgetUse",
     "Dispute",
+    "Employer",
     "Job",
     "EmploymentType",
     "FraudWarning",

@@ -21,8 +21,9 @@ class Job(models.Model):
     """One piece of work owed to a third party or received from one: an email, a
     search-engine notification, a refund, a Stripe event to process…
 
-    It belongs to a posting, or to none (a Stripe event is the stored event's job; the
-    event names the posting, if any). Unique by its key (and per (posting, kind, name)).
+    It belongs to a posting, to an employer (the sign-in email), or to none (a Stripe
+    event is the stored event's job; the event names the posting, if any). Unique by its
+    key (and per (posting, kind, name)).
     Created or re-queued in the transaction that decides it is due, then run by
     wizard.jobs.runner: at most once per request without crashes, at most one duplicate
     per crash.
@@ -41,6 +42,10 @@ class Job(models.Model):
 
     posting = models.ForeignKey(
         JobPosting, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    # A job of an employer's account rather than of a posting (the sign-in email).
+    employer = models.ForeignKey(
+        "wizard.Employer", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
     )
     kind = models.CharField(max_length=30, help_text="The registered kind: email, indexing, …")
     name = models.CharField(

@@ -23,8 +23,18 @@ class PaymentAttempt(models.Model):
         PAID = "paid", "Paid"
         CLOSED = "closed", "Closed without payment"
 
+    class Purpose(models.TextChoices):
+        FIRST = "first", "First payment"
+        RENEWAL = "renewal", "Renewal"
+        UPGRADE = "upgrade", "Upgrade"
+
     posting = models.ForeignKey(
         JobPosting, on_delete=models.CASCADE, related_name="payment_attempts"
+    )
+    # What it pays for: the posting's first listing, more time (a renewal), or more (an
+    # upgrade); fulfilment applies each in its own way.
+    purpose = models.CharField(
+        max_length=10, choices=Purpose.choices, default=Purpose.FIRST, db_default=Purpose.FIRST
     )
     number = models.PositiveIntegerField()
     amount = models.PositiveIntegerField(help_text="Minor units.")

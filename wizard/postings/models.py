@@ -122,6 +122,15 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     )
     apply_email = models.EmailField(blank=True)
     contact_email = models.EmailField(blank=True, help_text="Where the receipt goes.")
+    # The signed-in employer who owns it (wizard.employers); None for a posting made
+    # anonymously, which its browser session owns (wizard.flow.ownership).
+    employer = models.ForeignKey(
+        "wizard.Employer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="postings",
+    )
 
     # Payment: the current attempt (wizard.payments.PaymentAttempt) is the payment, with
     # its price (copied from settings when the attempt starts, so that a price change
