@@ -21,11 +21,13 @@ from wizard.postings.models import (
     TransitionLog,
     Workplace,
 )
+from wizard.postings.numbers import DailyNumbers
 
 __all__ = [
     "Actor",
     "BoardVersion",
     "BudgetUse",
+    "DailyNumbers",
     "Dispute",
     "Employer",
     "Job",

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
 from wizard.board import views as board
@@ -31,6 +31,8 @@ urlpatterns = [
     path("jobs/feed/", shared_page("feed")(LatestJobsFeed()), name="feed"),
     path("jobs/<slug:slug>/", board.job, name="job"),
     path("post/", private(views.start), name="start"),
+    # The signed-in employer's pages (each private: wizard.account.urls).
+    path("account/", include("wizard.account.urls")),
     # Before the per-step patterns: neither is a posting id.
     path("post/finish-later/<str:token>/", private(views.finish_later_link), name="finish_later"),
     # The path's first name: links already emailed must keep working.

@@ -60,6 +60,12 @@ class PaymentAttempt(models.Model):
     # The delayed method the session completed with ("sepa_debit", "us_bank_account"…),
     # recorded when its payment starts processing; "" for a card.
     payment_method_type = models.CharField(max_length=40, blank=True, default="", db_default="")
+    # Stripe's documents for a paid attempt: the invoice Checkout created (its id, hosted
+    # page and PDF) and the charge's receipt; "" until recorded (wizard.payments).
+    invoice_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    invoice_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
+    invoice_pdf_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
+    receipt_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["posting", "number"]

@@ -93,3 +93,14 @@ def delete_logo(name):
         default_storage.delete(name)
     except Exception:
         logger.exception("Could not delete logo %s", name)
+
+
+def copy_logo(posting_id, name):
+    """Copy a stored logo (another posting's, or a company profile's) to a fresh key of
+    `posting_id`'s own and return its name: each posting deletes only its own file."""
+    try:
+        with default_storage.open(name, "rb") as stored:
+            png_bytes = stored.read()
+    except Exception as exc:
+        raise LogoStorageError(str(exc)) from exc
+    return store_logo(posting_id, png_bytes)

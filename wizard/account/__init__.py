@@ -1,0 +1,3 @@
+"""The signed-in employer's pages: signing in and out, their postings, receipts, numbers
+and company profile. Layer 4, beside the flow: it reads postings and payments and sends
+the employer into the flow's steps; nothing below imports it."""

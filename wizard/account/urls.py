@@ -1,0 +1,3 @@
+"""The account's URLs, under /account/ (included by wizard.urls, names in "wizard:")."""
+
+urlpatterns = []
