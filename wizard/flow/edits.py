@@ -25,15 +25,16 @@ class TooManyDrafts(Exception):
     """This browser session, or this client address, started too many drafts this hour."""
 
 
-def create_draft(session="", client=""):
+def create_draft(session="", client="", employer=None):
     """A new draft, counted against the drafts one browser `session` (its key) and one
-    `client` address may start in an hour (wizard.limits): TooManyDrafts when over."""
+    `client` address may start in an hour (wizard.limits): TooManyDrafts when over. A
+    signed-in `employer` owns it."""
     with transaction.atomic():
         if session and not limits.DRAFTS_PER_SESSION.take(session):
             raise TooManyDrafts()
         if client and not limits.DRAFTS_PER_CLIENT.take(client):
             raise TooManyDrafts()
-        return JobPosting.objects.create()
+        return JobPosting.objects.create(employer=employer)
 
 
 def _make_editable(posting_id, seen=None):

@@ -1,7 +1,9 @@
-"""A draft belongs to the browser session that created it; everyone else gets a 404."""
+"""Who may open a posting's pages: the browser session that created it (or opened its
+emailed link), or the signed-in employer who owns it; everyone else gets a 404."""
 
 from django.http import Http404
 
+from wizard.employers.sessions import current_employer
 from wizard.postings.models import JobPosting
 
 SESSION_KEY = "owned_postings"
@@ -13,16 +15,27 @@ def claim(request, posting):
         request.session[SESSION_KEY] = [*owned, str(posting.pk)]
 
 
-def owns(request, posting_id):
+def held_by_session(request, posting_id):
     return str(posting_id) in request.session.get(SESSION_KEY, [])
+
+
+def owns(request, posting_id):
+    """Whether this browser may open the posting (one query when signed in)."""
+    if held_by_session(request, posting_id):
+        return True
+    employer = current_employer(request)
+    return employer is not None and employer.postings.filter(pk=posting_id).exists()
 
 
 def owned_posting(request, posting_id, postings=None):
     """The posting, if this browser owns it; `postings` may add what a page reads of it
     (annotations) to the one query."""
-    if not owns(request, posting_id):
-        raise Http404("No such posting.")
     postings = JobPosting.objects.all() if postings is None else postings
+    if not held_by_session(request, posting_id):
+        employer = current_employer(request)
+        if employer is None:
+            raise Http404("No such posting.")
+        postings = postings.filter(employer=employer)
     try:
         return postings.select_related("current_attempt").get(pk=posting_id)
     except JobPosting.DoesNotExist:

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HTMX_STOP_POLLING, reswap, retarget
 
+from wizard.employers.sessions import current_employer
 from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to, refuse_link
 from wizard.flow.order import FLOW
@@ -23,7 +24,11 @@ def start(request):
         if not request.session.session_key:
             request.session.save()  # a key to count this browser's drafts by
         try:
-            posting = edits.create_draft(request.session.session_key, client_address(request))
+            posting = edits.create_draft(
+                request.session.session_key,
+                client_address(request),
+                employer=current_employer(request),
+            )
         except edits.TooManyDrafts:
             return render(request, "wizard/too_many_drafts.html", status=429)
         claim(request, posting)
