@@ -583,6 +583,13 @@ FINISH_LATER_LINK_MAX_AGE_DAYS = int(
 # drafts), and asked for by one client (browser session, or IP address) in an hour.
 FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY = env_count("FINISH_LATER_LINKS_PER_ADDRESS_PER_DAY", 3)
 FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR = env_count("FINISH_LATER_LINKS_PER_CLIENT_PER_HOUR", 5)
+# Signing in by email (wizard.employers.sign_in, wizard.account): how long an emailed code
+# and link stay valid, how many wrong codes kill a request, and how many codes may be
+# asked for one address, and by one client address, in an hour (wizard.limits).
+SIGN_IN_CODE_MINUTES = env_count("SIGN_IN_CODE_MINUTES", 15)
+SIGN_IN_WRONG_CODE_LIMIT = env_count("SIGN_IN_WRONG_CODE_LIMIT", 5)
+SIGN_IN_CODES_PER_ADDRESS_PER_HOUR = env_count("SIGN_IN_CODES_PER_ADDRESS_PER_HOUR", 10)
+SIGN_IN_CODES_PER_CLIENT_PER_HOUR = env_count("SIGN_IN_CODES_PER_CLIENT_PER_HOUR", 30)
 # How many drafts one browser session, and one client address (wizard.web.client; an
 # office behind one NAT shares it), may start in an hour (wizard.limits).
 DRAFTS_PER_SESSION_PER_HOUR = env_count("DRAFTS_PER_SESSION_PER_HOUR", 10)

@@ -143,6 +143,13 @@ SMS_PER_SESSION = Limit("sms.session", "PHONE_SMS_PER_SESSION_PER_HOUR", HOUR, "
 SMS_PER_CLIENT = Limit("sms.client", "PHONE_SMS_PER_CLIENT_PER_HOUR", HOUR, "client address")
 SMS_SITE_WIDE = Limit("sms.all", "PHONE_SMS_PER_HOUR", HOUR, "site (all numbers)")
 SITE = "all"  # SMS_SITE_WIDE's one key
+# Sign-in codes (wizard.account.sign_in): per address asked for, and per client address.
+SIGN_IN_TO_ADDRESS = Limit(
+    "sign_in.to", "SIGN_IN_CODES_PER_ADDRESS_PER_HOUR", HOUR, "email address signing in"
+)
+SIGN_IN_PER_CLIENT = Limit(
+    "sign_in.client", "SIGN_IN_CODES_PER_CLIENT_PER_HOUR", HOUR, "client address"
+)
 LIMITS = [
     DRAFTS_PER_SESSION,
     DRAFTS_PER_CLIENT,
@@ -153,4 +160,6 @@ LIMITS = [
     SMS_PER_SESSION,
     SMS_PER_CLIENT,
     SMS_SITE_WIDE,
+    SIGN_IN_TO_ADDRESS,
+    SIGN_IN_PER_CLIENT,
 ]

@@ -2,6 +2,7 @@
 
 from wizard.board.models import BoardVersion
 from wizard.employers.models import Employer
+from wizard.employers.sign_in import SignInRequest
 from wizard.jobs.models import BudgetUse, Job, StaffNotice
 from wizard.limits import LimitKey, LimitUse
 from wizard.ops.models import Heartbeat, MoneyDifferenceCount
@@ -41,6 +42,7 @@ __all__ = [
     "PaymentAttempt",
     "Refund",
     "RefundMade",
+    "SignInRequest",
     "StaffNotice",
     "Status",
     "StripeEvent",

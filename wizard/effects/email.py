@@ -155,13 +155,20 @@ def compose(effect, **context):
     }
     if effect.name in UNPROVEN_ADDRESS:
         del context["posting"], context["where"]
-    subject = render_plain_text(f"emails/{effect.name}_subject.txt", context)
-    html = get_template(f"emails/{effect.name}.html").render(context)
+    return render_email(effect, effect.name, context, to=posting.contact_email)
+
+
+def render_email(effect, template, context, *, to):
+    """One attempt of `effect`'s email: `emails/<template>.html` and its subject rendered
+    with `context`, to the address `to` (an email of no posting composes its own context:
+    wizard.effects.sign_in_email)."""
+    subject = render_plain_text(f"emails/{template}_subject.txt", context)
+    html = get_template(f"emails/{template}.html").render(context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=html_to_text(html),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[posting.contact_email],
+        to=[to],
         headers={"X-Jobwizard-Email": f"{effect.pk}/{effect.attempts}"},
     )
     message.attach_alternative(html, "text/html")

@@ -78,12 +78,18 @@ def queue(posting, kind, name, payload=None):
     return effect
 
 
-def queue_new(kind, name, payload=None):
-    """Create a job of no posting and enqueue its task, in the caller's transaction (a
-    stored Stripe event's, say). Raises IntegrityError when the job exists already."""
+def queue_new(kind, name, payload=None, *, employer=None):
+    """Create a job of no posting (of `employer`'s account, if given) and enqueue its task,
+    in the caller's transaction (a stored Stripe event's, say). Raises IntegrityError when
+    the job exists already."""
     assert transaction.get_connection().in_atomic_block, "queue_new() needs a transaction"
     effect = Job.objects.create(
-        posting=None, kind=kind, name=name, key=_key(kind, name, None), payload=payload or {}
+        posting=None,
+        employer=employer,
+        kind=kind,
+        name=name,
+        key=_key(kind, name, None),
+        payload=payload or {},
     )
     _enqueue(effect)
     return effect
