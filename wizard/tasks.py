@@ -24,6 +24,7 @@ from django.tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from wizard.effects.email import warn_expiring_postings
+from wizard.employers import sign_in
 from wizard.jobs.recovery import recover_stuck_work
 from wizard.maintenance.sweepers import (
     sweep_abandoned_drafts,
@@ -167,3 +168,9 @@ def prune_old_task_rows():
 @task
 def prune_limit_uses():
     return sweep_limit_uses()
+
+
+@every_interval
+@task
+def prune_sign_in_requests():
+    return sign_in.prune()

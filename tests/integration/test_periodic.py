@@ -29,6 +29,7 @@ PERIODIC_TASK_PATHS = {
     "wizard.tasks.warn_of_expiring_postings",
     "wizard.tasks.prune_old_task_rows",
     "wizard.tasks.prune_limit_uses",
+    "wizard.tasks.prune_sign_in_requests",
     "wizard.tasks.watch_paid_postings",
 }
 RECONCILE = "wizard.tasks.reconcile_payments"

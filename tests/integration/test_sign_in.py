@@ -14,7 +14,7 @@ from tests.accounts import employer, sign_in_as
 from tests.sign_in import ask_code, enter_code, last_sign_in_email, signed_in_email
 from wizard.effects.sign_in_email import KIND
 from wizard.employers.models import Employer
-from wizard.employers.sign_in import SignInRequest
+from wizard.employers.sign_in import SignInRequest, prune
 from wizard.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +282,13 @@ def test_sign_out_everywhere_needs_a_post_and_a_signed_in_browser(client):
     assert client.get("/account/sign-out/everywhere/").status_code == 405
     assert Client().post("/account/sign-out/everywhere/").status_code == 302
     assert Employer.objects.get().session_nonce == account.session_nonce
+
+
+def test_requests_are_deleted_a_day_after_they_ran_out(client, settings):
+    ask_code(client, ADDRESS)
+    ask_code(client, "other@example.com")
+    SignInRequest.objects.filter(email="other@example.com").update(
+        expires_at=timezone.now() - timedelta(days=1, seconds=1)
+    )
+    assert prune() == 1
+    assert list(SignInRequest.objects.values_list("email", flat=True)) == [ADDRESS.lower()]

@@ -183,6 +183,16 @@ def _why_dead(request):
     return "used" if request.used_at else "expired"
 
 
+KEEP_ENDED = timedelta(days=1)  # long enough for staff looking into a failed sign-in
+
+
+def prune(now=None):
+    """Delete the requests that ended more than KEEP_ENDED ago. Returns how many."""
+    now = now or timezone.now()
+    deleted, _ = SignInRequest.objects.filter(expires_at__lt=now - KEEP_ENDED).delete()
+    return deleted
+
+
 def _spend(request, now):
     request.used_at = now
     request.seed = ""
