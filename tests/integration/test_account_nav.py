@@ -51,3 +51,10 @@ def test_the_not_found_page_is_the_same_for_everyone(client):
     page = client.get("/no-such-page/")
     assert page.status_code == 404
     assert b">Your account</a>" in page.content and SIGN_OUT not in page.content
+
+
+def test_a_page_answered_before_the_session_is_read_offers_sign_in(client, settings):
+    settings.MAX_REQUEST_BYTES = 1024
+    response = client.post("/post/", {"filler": "x" * 2048})
+    assert response.status_code == 413
+    assert b'href="/account/sign-in/">Sign in</a>' in response.content

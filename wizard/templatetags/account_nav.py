@@ -13,5 +13,7 @@ register = template.Library()
 @register.inclusion_tag("account/_nav.html", takes_context=True)
 def account_nav(context):
     request = context.get("request")
-    employer = current_employer(request) if request is not None else None
+    # A page answered before the session is read (a body over the size limit) has none.
+    has_session = request is not None and hasattr(request, "session")
+    employer = current_employer(request) if has_session else None
     return {"employer": employer, "csrf_token": context.get("csrf_token")}
