@@ -11,7 +11,6 @@ the answer never tells whether an address has an account, or was asked for befor
 from enum import Enum
 
 from django.db import transaction
-from django.db.models import Q
 
 from wizard import limits
 from wizard.effects import sign_in_email
@@ -65,11 +64,9 @@ def offered(employer):
     """Postings made before, without signing in, whose receipt went to the address the
     employer has just proven: paid ones (their confirmation was emailed there), of no
     account yet."""
-    return (
-        JobPosting.objects.filter(employer=None, paid_at__isnull=False)
-        .filter(Q(contact_email__iexact=employer.email))
-        .order_by("-paid_at")
-    )
+    return JobPosting.objects.filter(
+        employer=None, paid_at__isnull=False, contact_email__iexact=employer.email
+    ).order_by("-paid_at")
 
 
 def add_offered(employer, posting_ids):

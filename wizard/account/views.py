@@ -55,7 +55,7 @@ def _go_on(request, employer):
 def sign_in(request):
     if request.method == "GET" and sessions.current_employer(request) is not None:
         return redirect(_next(request) or YOUR_POSTINGS)
-    form = EmailForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = normalise_email(form.cleaned_data["email"])
         asked = signing_in.ask(email, client_address(request))
