@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.accounts import employer, sign_in_as
 from tests.conftest import image_bytes
+from wizard.account.profile import CompanyProfileForm
 from wizard.employers.models import Employer
 from wizard.flow.order import FLOW
 from wizard.maintenance import sweepers
@@ -60,9 +61,17 @@ def test_bad_input_says_what_to_do_and_changes_nothing(client, boss):
     page = response.content.decode()
     assert response.status_code == 422
     assert "There is a problem" in page
-    assert "Enter the website&#x27;s address, like https://example.com" in page
+    assert (
+        page.count("Enter the website&#x27;s address, like https://example.com") == 2
+    )  # summary, field
     assert "Please upload a PNG, JPEG or WebP image" in page
     assert Employer.objects.get(pk=boss.pk).company_name == ""
+
+
+def test_a_website_is_a_web_address():
+    form = CompanyProfileForm({"company_website": "ftp://acme.example"})
+    assert not form.is_valid() and list(form.errors) == ["company_website"]
+    assert CompanyProfileForm({"company_website": "acme.example"}).is_valid()
 
 
 def test_a_storage_failure_changes_nothing(client, boss):

@@ -24,16 +24,21 @@ from wizard.postings import logos
 STORAGE_FAILED = "We could not store your logo just now. Nothing was changed; please try again."
 
 
+class WebsiteField(forms.URLField):
+    """A web address: http or https only (the default also takes ftp)."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
 class CompanyProfileForm(forms.Form):
     company_name = SeenTextField(
         label="Company name", max_length=120, required=False, help_text="As job seekers know it."
     )
-    company_website = forms.URLField(
+    company_website = WebsiteField(
         label="Website",
         max_length=500,
         required=False,
         assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
         help_text="For example, https://example.com",
         error_messages={"invalid": "Enter the website's address, like https://example.com"},
     )
