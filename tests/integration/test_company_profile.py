@@ -14,11 +14,12 @@ from PIL import Image
 
 from tests.accounts import employer, sign_in_as
 from tests.conftest import image_bytes
+from tests.factories import posting_at
 from wizard.account.profile import CompanyProfileForm
 from wizard.employers.models import Employer
 from wizard.flow.order import FLOW
 from wizard.maintenance import sweepers
-from wizard.models import JobPosting
+from wizard.models import JobPosting, Status
 from wizard.postings import logos
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,36 @@ def test_an_anonymous_draft_takes_nobodys_profile(client):
     employer(company_name="Someone else's company")
     draft = new_draft(client)
     assert draft.employer_id is None and not draft.company_name
+
+
+def test_a_posting_can_become_the_company_profile(client, boss):
+    posting = posting_at(Status.IN_REVIEW, employer=boss, company_name="Globex")
+    posting.logo.name = logos.store_logo(posting.pk, image_bytes())
+    posting.save()
+    page_url = reverse("wizard:account_posting", args=[posting.pk])
+    save_url = reverse("wizard:account_profile_from_posting", args=[posting.pk])
+    page = client.get(page_url).content.decode()
+    assert f'<form method="post" action="{save_url}">' in page
+    assert "Save as my company profile" in page
+
+    response = client.post(save_url)
+    assert response.status_code == 302 and response["Location"] == page_url
+    account = Employer.objects.get(pk=boss.pk)
+    assert account.company_name == "Globex"
+    assert account.company_logo.name.startswith(f"{logos.COMPANY_LOGO_PREFIX}/{boss.pk}/")
+    with account.company_logo.open() as kept, default_storage.open(posting.logo.name) as own:
+        assert kept.read() == own.read()
+    assert "Save as my company profile" not in client.get(page_url).content.decode()
+
+
+def test_another_employers_posting_cannot_become_the_profile(client, boss):
+    rival = posting_at(
+        Status.IN_REVIEW, employer=employer("rival@example.com"), company_name="Rival"
+    )
+    response = client.post(reverse("wizard:account_profile_from_posting", args=[rival.pk]))
+    assert response.status_code == 404
+    assert Employer.objects.get(pk=boss.pk).company_name == ""
+    assert (
+        client.get(reverse("wizard:account_profile_from_posting", args=[rival.pk])).status_code
+        == 405
+    )

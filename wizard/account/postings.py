@@ -104,6 +104,7 @@ def posting_page(request, posting_id):
         states.with_endings(JobPosting.objects.select_related("current_attempt"))
     )
     posting = own(postings, request.employer, pk=posting_id)
+    posting.employer = request.employer  # its owner, as `own` checked: no query for it
     payments = paid(posting.payment_attempts.order_by("paid_at", "pk"))
     return render(
         request,

@@ -11,15 +11,19 @@ from functools import partial
 
 from django import forms
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
-from wizard.account.access import employer_required
+from wizard.account.access import employer_required, own
+from wizard.account.actions import action
 from wizard.employers.models import Employer
 from wizard.flow.forms import SeenTextField
 from wizard.postings import logos
+from wizard.postings.models import JobPosting
 
 STORAGE_FAILED = "We could not store your logo just now. Nothing was changed; please try again."
 
@@ -115,3 +119,40 @@ def company_profile(request):
         {"form": form, "employer": employer, "error_forms": [form] if form.errors else []},
         status=status,
     )
+
+
+@action("Save as my company profile", order=90, method="post")
+def offer_saving_profile(posting):
+    """Offered while the account has no profile and the posting names its company."""
+    employer = posting.employer
+    if not posting.company_name or employer.company_name or employer.company_logo:
+        return None
+    return reverse("wizard:account_profile_from_posting", args=[posting.pk])
+
+
+@require_POST
+@employer_required
+def profile_from_posting(request, posting_id):
+    """Keep a posting's company name and logo (copied: the account's own file) as the
+    company profile, for the postings to come."""
+    employer = request.employer
+    posting = own(JobPosting.objects.all(), employer, pk=posting_id)
+    back = reverse("wizard:account_posting", args=[posting.pk])
+    try:
+        png_bytes = _read(posting.logo.name) if posting.logo else None
+        save_profile(employer, posting.company_name, employer.company_website, png_bytes)
+    except logos.LogoStorageError:
+        messages.error(request, STORAGE_FAILED)
+        return redirect(back)
+    messages.success(
+        request, f"{posting.company_name} is your company profile now: new postings start with it."
+    )
+    return redirect(back)
+
+
+def _read(name):
+    try:
+        with default_storage.open(name, "rb") as stored:
+            return stored.read()
+    except Exception as exc:
+        raise logos.LogoStorageError(str(exc)) from exc

@@ -12,4 +12,9 @@ urlpatterns = [
     path("postings/<uuid:posting_id>/", never_cache(postings.posting_page), name="account_posting"),
     path("payments/", never_cache(payments.your_payments), name="account_payments"),
     path("company/", never_cache(profile.company_profile), name="account_profile"),
+    path(
+        "postings/<uuid:posting_id>/save-company-profile/",
+        never_cache(profile.profile_from_posting),
+        name="account_profile_from_posting",
+    ),
 ]
