@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from tests.accounts import employer, sign_in_as
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, step_after
 from tests.factories import posting_at
 from wizard.account.profile import CompanyProfileForm
 from wizard.employers.models import Employer
@@ -129,7 +129,7 @@ def test_a_new_draft_starts_from_the_profile_with_its_logo_step_done(client, bos
     assert FLOW["logo"].is_complete(draft)
     assert "completed_at" in FLOW["logo"].data(draft)
     assert draft.status == FLOW["logo"].reached_status
-    assert FLOW.first_incomplete(draft).name == "details"
+    assert FLOW.first_incomplete(draft).name == step_after("logo", draft)
 
 
 def test_a_logo_that_cannot_be_copied_leaves_the_logo_step_to_do(client, boss):
