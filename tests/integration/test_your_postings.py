@@ -218,3 +218,17 @@ def test_someone_not_signed_in_is_sent_to_sign_in(client):
     response = client.get(POSTINGS)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("wizard:sign_in"))
+
+
+def test_the_posting_page_costs_the_same_whatever_its_payments(client, boss):
+    def queries_for(posting):
+        with data_queries() as queries:
+            assert client.get(page_url(posting)).status_code == 200
+        return len(queries)
+
+    once = live(boss, title="Paid once")
+    attempt_for(once, session_id="cs_once", payment_intent_id="pi_once")
+    renewed = live(boss, title="Renewed twice")
+    for n in range(3):
+        attempt_for(renewed, session_id=f"cs_renewed_{n}", payment_intent_id=f"pi_renewed_{n}")
+    assert queries_for(renewed) == queries_for(once) <= 8
