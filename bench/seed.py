@@ -2,6 +2,7 @@
 
     python -m bench.seed wizard   # drafts at each step, one browser session owning them
     python -m bench.seed board    # 10,000 published postings (BENCH_BOARD_SIZE)
+    python -m bench.seed account  # an employer with 200 postings, a session signed in to it
 
 Each prints what the requests need as one JSON object on stdout: the session cookie,
 a CSRF cookie and token, the postings' ids, a job's slug.
@@ -10,6 +11,7 @@ a CSRF cookie and token, the postings' ids, a job's slug.
 import json
 import sys
 import urllib.parse
+from datetime import timedelta
 
 import django
 
@@ -23,11 +25,14 @@ from django.utils import timezone  # noqa: E402
 from bench.board_data import published_postings  # noqa: E402
 from wizard.effects.email import KIND as EMAIL  # noqa: E402
 from wizard.effects.email import Email  # noqa: E402
+from wizard.employers.models import Employer  # noqa: E402
+from wizard.employers.sessions import SESSION_KEY as EMPLOYER_KEY  # noqa: E402
 from wizard.flow.order import FLOW  # noqa: E402
 from wizard.flow.ownership import SESSION_KEY  # noqa: E402
 from wizard.jobs.models import Job  # noqa: E402
 from wizard.payments.models import PaymentAttempt  # noqa: E402
 from wizard.postings.models import JobPosting, Status  # noqa: E402
+from wizard.postings.numbers import DailyNumbers  # noqa: E402
 
 DETAILS = {
     "company_name": "Acme Analytics GmbH",
@@ -181,12 +186,74 @@ def board(size):
     return {"job_slug": batch[size // 2].slug, "board_size": size}
 
 
+# --- A returning employer -----------------------------------------------------------------
+
+# What "Your postings" lists, in turn: every group it shows, a step's own status among them.
+ACCOUNT_STATUSES = [
+    Status.PUBLISHED,
+    Status.EXPIRED,
+    Status.DRAFT,
+    "logo_ready",
+    Status.READY_TO_PAY,
+    Status.AWAITING_PAYMENT,
+    Status.IN_REVIEW,
+    Status.REJECTED,
+    Status.REFUNDED,
+]
+
+
+def account(count):
+    """An employer with `count` postings of every kind (the live and ended ones with their
+    numbers, the paid ones with their payment) and a browser session signed in to it."""
+    now = timezone.now()
+    employer = Employer.objects.create(email="returning@acme.example", company_name="Acme")
+    postings = []
+    for number in range(count):
+        status = ACCOUNT_STATUSES[number % len(ACCOUNT_STATUSES)]
+        before_payment = status in (
+            Status.DRAFT,
+            "logo_ready",
+            Status.READY_TO_PAY,
+            Status.AWAITING_PAYMENT,
+        )
+        fields = {} if status == Status.DRAFT else DETAILS
+        on_board = status in (Status.PUBLISHED, Status.EXPIRED)
+        postings.append(
+            JobPosting(
+                employer=employer,
+                status=status,
+                step_data=_completed("logo", *([] if status == Status.DRAFT else ["details"])),
+                paid_at=None if before_payment else now,
+                published_at=now - timedelta(days=number % 30) if on_board else None,
+                expires_at=now + timedelta(days=30 - number % 30) if on_board else None,
+                slug=f"bench-account-{number}" if on_board else None,
+                rejection_reason="Not a real job." if status == Status.REJECTED else "",
+                **{**fields, "title": f"{fields.get('title', 'Draft')} #{number}"},
+            )
+        )
+    with transaction.atomic():
+        JobPosting.objects.bulk_create(postings)
+        paid([p for p in postings if p.paid_at], now, session_id="cs_test_bench_account")
+        DailyNumbers.objects.bulk_create(
+            DailyNumbers(posting=posting, day=now.date() - timedelta(days=day), views=40 + day)
+            for posting in postings
+            if posting.published_at
+            for day in range(7)
+        )
+    session = SessionStore()
+    session[EMPLOYER_KEY] = {"id": employer.pk, "nonce": employer.session_nonce}
+    session.create()
+    return {"session_key": session.session_key, "postings": count}
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "wizard":
         result = wizard()
     elif what == "board":
         result = board(int(sys.argv[2]) if len(sys.argv) > 2 else 10_000)
+    elif what == "account":
+        result = account(int(sys.argv[2]) if len(sys.argv) > 2 else 200)
     else:
-        sys.exit(f"unknown seed {what!r}: wizard or board")
+        sys.exit(f"unknown seed {what!r}: wizard, board or account")
     print(json.dumps(result))

@@ -22,8 +22,6 @@ from wizard.employers.models import normalise_email
 from wizard.employers.sign_in import SignInFailed, check_link, use_code, use_link
 from wizard.web.client import client_address
 
-# Until the account pages are merged their URL name may not exist; the path is theirs.
-YOUR_POSTINGS = "/account/postings/"
 PENDING = "sign_in_email"  # the session's address waiting for its code
 
 CODE_ERRORS = {
@@ -48,13 +46,13 @@ def _go_on(request, employer):
     """After signing in: the postings found for the address first, if any, else `next`."""
     if signing_in.offered(employer).exists():
         return redirect(_with_next("wizard:sign_in_found", _next(request)))
-    return redirect(_next(request) or YOUR_POSTINGS)
+    return redirect(_next(request) or "wizard:account_postings")
 
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     if request.method == "GET" and sessions.current_employer(request) is not None:
-        return redirect(_next(request) or YOUR_POSTINGS)
+        return redirect(_next(request) or "wizard:account_postings")
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = normalise_email(form.cleaned_data["email"])
@@ -120,10 +118,10 @@ def found(request):
             messages.success(
                 request, f"{added} posting{'s' if added != 1 else ''} added to your account."
             )
-        return redirect(_next(request) or YOUR_POSTINGS)
+        return redirect(_next(request) or "wizard:account_postings")
     postings = list(signing_in.offered(request.employer))
     if not postings:
-        return redirect(_next(request) or YOUR_POSTINGS)
+        return redirect(_next(request) or "wizard:account_postings")
     context = {"postings": postings, "email": request.employer.email, "next": _next(request)}
     return render(request, "account/found.html", context)
 

@@ -4,6 +4,7 @@ Every edit ends the same way: the flow recomputes how far the wizard has got
 (`flow.sync_status`), in the transaction that saves the edit.
 """
 
+import logging
 from functools import partial
 
 from django.db import transaction
@@ -15,6 +16,8 @@ from wizard.payments.exceptions import CheckoutConflict
 from wizard.postings import logos
 from wizard.postings.models import Actor, JobPosting, new_nonce
 from wizard.postings.transitions import locked_posting
+
+logger = logging.getLogger(__name__)
 
 
 class PostingLocked(Exception):
@@ -121,6 +124,32 @@ def attach_logo(flow, posting_id, png_bytes):
 
     try:
         return edit(flow, posting_id, change, why="Logo uploaded")
+    except BaseException:
+        logos.delete_logo(name)  # the row does not reference it: leave no orphan
+        raise
+
+
+def offer_company_profile(flow, posting_id, employer):
+    """Start a signed-in employer's new draft from their company profile: the company's
+    name, and its logo copied as the draft's own file, so the logo step is done (its
+    completion noted as an upload's is). The copy is a storage call made before the lock;
+    if it fails the draft goes on without it and the logo step stays to do."""
+    if not employer.company_name and not employer.company_logo:
+        return None
+    name = ""
+    if employer.company_logo:
+        try:
+            name = logos.copy_logo(posting_id, employer.company_logo.name)
+        except logos.LogoStorageError:
+            logger.warning("Could not copy the company logo to draft %s", posting_id, exc_info=True)
+
+    def change(posting):
+        posting.company_name = employer.company_name
+        if name:
+            posting.logo.name = name
+
+    try:
+        return edit(flow, posting_id, change, why="Started from the company profile")
     except BaseException:
         logos.delete_logo(name)  # the row does not reference it: leave no orphan
         raise

@@ -23,15 +23,16 @@ def start(request):
     if request.method == "POST":
         if not request.session.session_key:
             request.session.save()  # a key to count this browser's drafts by
+        employer = current_employer(request)
         try:
             posting = edits.create_draft(
-                request.session.session_key,
-                client_address(request),
-                employer=current_employer(request),
+                request.session.session_key, client_address(request), employer=employer
             )
         except edits.TooManyDrafts:
             return render(request, "wizard/too_many_drafts.html", status=429)
         claim(request, posting)
+        if employer is not None:
+            posting = edits.offer_company_profile(FLOW, posting.pk, employer) or posting
         return redirect_to(request, FLOW.first_incomplete(posting).url(posting))
     draft = JobPosting()
     return render(

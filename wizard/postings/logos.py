@@ -13,6 +13,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP"}
 LOGO_PREFIX = "logos"
+# A company profile's logo (wizard.employers) is kept apart: the orphan sweeper deletes
+# what no posting references under LOGO_PREFIX, and no posting references these.
+COMPANY_LOGO_PREFIX = "company-logos"
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +81,15 @@ def _bounded(image):
 
 def store_logo(posting_id, png_bytes):
     """Save under a fresh server-generated key and return the stored name."""
-    key = f"{LOGO_PREFIX}/{posting_id}/{uuid.uuid4().hex}.png"
+    return _store(f"{LOGO_PREFIX}/{posting_id}/{uuid.uuid4().hex}.png", png_bytes)
+
+
+def store_company_logo(employer_id, png_bytes):
+    """Save a company profile's logo under a fresh key of its own; return the stored name."""
+    return _store(f"{COMPANY_LOGO_PREFIX}/{employer_id}/{uuid.uuid4().hex}.png", png_bytes)
+
+
+def _store(key, png_bytes):
     try:
         return default_storage.save(key, ContentFile(png_bytes))
     except Exception as exc:

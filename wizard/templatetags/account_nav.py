@@ -10,7 +10,7 @@ from wizard.employers.sessions import current_employer
 register = template.Library()
 
 
-@register.inclusion_tag("account/_nav.html", takes_context=True)
+@register.inclusion_tag("account/_header_nav.html", takes_context=True)
 def account_nav(context):
     request = context.get("request")
     # A page answered before the session is read (a body over the size limit) has none.
