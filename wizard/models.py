@@ -22,6 +22,7 @@ from wizard.postings.models import (
     Workplace,
 )
 from wizard.postings.numbers import DailyNumbers
+from wizard.postings.revisions import PostingRevision
 
 __all__ = [
     "Actor",
@@ -39,6 +40,7 @@ __all__ = [
     "LimitUse",
     "MoneyDifferenceCount",
     "PaymentAttempt",
+    "PostingRevision",
     "Refund",
     "RefundMade",
     "StaffNotice",
