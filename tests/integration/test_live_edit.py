@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from tests.accounts import employer, sign_in_as
 from tests.factories import posting_at
 from tests.integration.test_board_cache import served_from_cache
+from wizard.account.actions import offered
 from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, PostingRevision, Status, TransitionLog
 from wizard.postings import links, review, revising
@@ -338,3 +339,11 @@ def test_staff_without_the_review_permission_cannot_approve(browser, live):
     with pytest.raises(PermissionDenied):
         revising.approve(revision.pk, by=Actor.staff(clerk))
     assert pending(live).pk == revision.pk
+
+
+def test_the_account_pages_offer_edit_on_a_live_posting_only(live):
+    assert [(a.label, a.url) for a in offered(live) if a.label == "Edit"] == [
+        ("Edit", edit_url(live))
+    ]
+    review.withdraw(live.pk, by=Actor.system(), reason="test")
+    assert "Edit" not in [a.label for a in offered(JobPosting.objects.get(pk=live.pk))]

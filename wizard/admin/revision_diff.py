@@ -65,9 +65,11 @@ def line_diff(before, after):
     folded to CONTEXT_LINES around each change."""
     old, new = before.splitlines(), after.splitlines()
     lines = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
+    opcodes = difflib.SequenceMatcher(None, old, new).get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":
-            lines.extend(_folded(old[i1:i2], after_change=i1 > 0, before_change=i2 < len(old)))
+            around = {"after_change": index > 0, "before_change": index < len(opcodes) - 1}
+            lines.extend(_folded(old[i1:i2], **around))
             continue
         lines.extend(Line("removed", text) for text in old[i1:i2])
         lines.extend(Line("added", text) for text in new[j1:j2])
