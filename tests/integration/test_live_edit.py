@@ -138,10 +138,20 @@ def test_the_location_rule_empties_what_a_remote_job_does_not_use(browser, live)
 def test_the_employer_withdraws_pending_changes(browser, live):
     propose(browser, live, title=NEW_TITLE)
     revision = pending(live)
-    response = browser.post(f"{edit_url(live)}{revision.pk}/withdraw/")
+    response = browser.post(f"{edit_url(live)}withdraw/", {"revision": revision.pk})
     assert response.status_code == 302
     assert PostingRevision.objects.get(pk=revision.pk).state == "withdrawn"
     assert "You withdrew your changes" in browser.get(edit_url(live)).content.decode()
+
+
+def test_a_withdrawal_from_a_page_shown_before_a_newer_edit_withdraws_nothing(browser, live):
+    propose(browser, live, title=NEW_TITLE)
+    shown = pending(live)
+    revising.approve(shown.pk, by=Actor.system())
+    propose(browser, JobPosting.objects.get(pk=live.pk), title="Principal Django Engineer")
+    browser.post(f"{edit_url(live)}withdraw/", {"revision": shown.pk})
+    assert "no changes waiting to withdraw" in browser.get(edit_url(live)).content.decode()
+    assert pending(live).values["title"] == "Principal Django Engineer"
 
 
 def test_a_posting_no_longer_live_cannot_be_edited(browser, live):
@@ -171,17 +181,16 @@ def test_another_employers_edit_page_is_a_404(live):
     assert not PostingRevision.objects.exists()
 
 
-def test_another_employers_revision_is_a_404(browser, live):
+def test_another_employers_revision_cannot_be_withdrawn(browser, live):
     propose(browser, live, title=NEW_TITLE)
     revision = pending(live)
     rival = employer("rival@example.com")
     stranger = sign_in_as(Client(), rival)
-    theirs = posting_at(Status.IN_REVIEW, employer=rival)
-    for url in (
-        f"{edit_url(live)}{revision.pk}/withdraw/",
-        f"/account/postings/{theirs.pk}/edit/{revision.pk}/withdraw/",
-    ):
-        assert stranger.post(url).status_code == 404
+    theirs = posting_at(Status.PUBLISHED, employer=rival, slug="their-job")
+    withdraw = {"revision": revision.pk}
+    assert stranger.post(f"{edit_url(live)}withdraw/", withdraw).status_code == 404
+    # Through their own posting's URL, the revision of another is none of theirs.
+    assert stranger.post(f"{edit_url(theirs)}withdraw/", withdraw).status_code == 302
     assert pending(live).pk == revision.pk
 
 

@@ -15,7 +15,7 @@ from wizard.account.actions import action
 from wizard.flow.forms import DetailsForm
 from wizard.postings import revising
 from wizard.postings.models import JobPosting
-from wizard.postings.revisions import REVISED_FIELDS, PostingRevision, put, values_of
+from wizard.postings.revisions import REVISED_FIELDS, put, values_of
 
 TEMPLATE = "account/edit_live.html"
 
@@ -65,17 +65,23 @@ def edit_live(request, posting_id):
 
 @employer_required
 @require_POST
-def withdraw_edit(request, posting_id, revision_id):
-    revision = own(PostingRevision.objects.all(), request.employer, pk=revision_id)
-    if revision.posting_id != posting_id:
-        return redirect(edit_url(revision.posting))
+def withdraw_edit(request, posting_id):
+    """Withdraw the pending revision the page showed (its id posted), if it still is."""
+    posting = own(JobPosting.objects.all(), request.employer, pk=posting_id)
+    shown = request.POST.get("revision", "")
+    pending = posting.revisions.pending().filter(pk=shown).first() if shown.isdigit() else None
     try:
-        revising.withdraw(revision.pk)
+        if pending is None:
+            raise revising.AlreadyDecided(
+                "There were no changes waiting to withdraw: they were decided or replaced "
+                "meanwhile. This page shows your posting as it is now."
+            )
+        revising.withdraw(pending.pk)
     except revising.AlreadyDecided as refused:
         messages.warning(request, refused.message)
     else:
         messages.success(request, "You withdrew your changes. The live posting stays as it is.")
-    return redirect(edit_url(revision.posting))
+    return redirect(edit_url(posting))
 
 
 def _as_proposed(posting, pending):

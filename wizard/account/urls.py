@@ -12,7 +12,7 @@ urlpatterns = [
         name="edit_live",
     ),
     path(
-        "postings/<uuid:posting_id>/edit/<int:revision_id>/withdraw/",
+        "postings/<uuid:posting_id>/edit/withdraw/",
         never_cache(edit_live.withdraw_edit),
         name="withdraw_edit",
     ),
