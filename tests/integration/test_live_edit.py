@@ -2,6 +2,8 @@
 the live text; staff see them as a diff and approve (the board, the search engines and
 the employer hear of it) or reject (nothing live changes). Only the owner reaches them."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core import mail
@@ -356,3 +358,17 @@ def test_the_account_pages_offer_edit_on_a_live_posting_only(live):
     ]
     review.withdraw(live.pk, by=Actor.system(), reason="test")
     assert "Edit" not in [a.label for a in offered(JobPosting.objects.get(pk=live.pk))]
+
+
+def test_the_posting_page_keeps_the_history_of_edits_and_the_dashboard_counts_one_waiting(
+    browser, live, admin_client
+):
+    propose(browser, live, title=NEW_TITLE)
+    revising.reject(pending(live).pk, by=Actor.system(), reason="Keep the old title")
+    propose(browser, live, title="Principal Django Engineer")
+    page = admin_client.get(change_page(live)).content.decode()
+    assert "Edits by the employer" in page and "Keep the old title" in page
+    assert "Waiting for review" in page and "Rejected" in page
+    dashboard = admin_client.get("/admin/dashboard/").content.decode()
+    tile = r'Postings needing attention</span>\s*<span class="jw-tile-value">(\d+)</span>'
+    assert re.search(tile, dashboard)[1] == "1"

@@ -33,7 +33,7 @@ from wizard.admin.posting_inlines import (
 )
 from wizard.admin.posting_page import review_context
 from wizard.admin.posting_review import ReviewActions
-from wizard.admin.revision_review import RevisionReview
+from wizard.admin.revision_review import RevisionInline, RevisionReview
 from wizard.dashboard.numbers import entered_review
 from wizard.payments.models import Dispute
 from wizard.postings import attention, markdown, reference
@@ -64,6 +64,7 @@ class JobPostingAdmin(RevisionReview, ReviewActions, admin.ModelAdmin):
     ]
     inlines = [
         TransitionLogInline,
+        RevisionInline,
         PaymentAttemptInline,
         EffectInline,
         RefundInline,

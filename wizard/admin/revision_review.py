@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from wizard.admin.posting_inlines import ReadOnlyInline
 from wizard.admin.revision_diff import changes
 from wizard.postings import revising
 from wizard.postings.logcontext import posting_context
@@ -32,6 +33,18 @@ class RevisionRejectForm(forms.Form):
     )
 
 
+class RevisionInline(ReadOnlyInline):
+    """Every edit the employer sent, and what became of it: the posting's edit history."""
+
+    model = PostingRevision
+    verbose_name = "edit by the employer"
+    verbose_name_plural = "edits by the employer"
+    fields = ["created_at", "updated_at", "employer", "state", "decided_at", "decided_by", "reason"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("employer", "decided_by")
+
+
 def pending_revision(object_id):
     """The posting's pending revision, with its posting (one query), or None."""
     try:
@@ -43,7 +56,8 @@ def pending_revision(object_id):
 
 
 class RevisionReview:
-    """Mixed into the posting's ModelAdmin: the edit's diff on its page, and the decision."""
+    """Mixed into the posting's ModelAdmin: the edit's diff on its page, the decision, and
+    the history of edits (RevisionInline, listed among the posting's records)."""
 
     def get_urls(self):
         return [
