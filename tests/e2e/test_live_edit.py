@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.accounts import employer
 from tests.e2e.conftest import screenshot_path
+from tests.e2e.test_every_page import Visitor
 from tests.e2e.test_staff_review import SIZES, log_in, no_horizontal_overflow
 from tests.factories import posting_at
 from wizard.employers.sessions import SESSION_KEY
@@ -87,3 +88,45 @@ def test_an_edit_goes_live_once_staff_approve_it(page, app, browser):
     expect(page.get_by_text("Work four days a week.")).to_be_visible()
     assert JobPosting.objects.get(pk=posting.pk).status == Status.PUBLISHED
     staff.context.close()
+
+
+@pytest.fixture(params=list(SIZES))
+def visitor(request, browser, live_server):
+    context = browser.new_context(viewport=SIZES[request.param])
+    visitor = Visitor(context, request.param, live_server.url)
+    yield visitor
+    context.close()
+
+
+def test_every_page_of_an_edit_is_accessible_fits_and_keeps_the_csp(visitor):
+    """axe (WCAG 2.1 A and AA, best practices), no sideways scrolling, no CSP violation
+    (tests/e2e/test_every_page.py's checks) on the employer's page, with its error summary
+    and with an edit waiting, and on staff's diff and reject form."""
+    v, page = visitor, visitor.page
+    account = employer("boss@acme.example")
+    posting = posting_at(Status.IN_REVIEW, employer=account, description="Ship every week.")
+    posting = review.approve(posting.pk, by=Actor.system())
+    signed_in(page.context, v.base_url, account)
+
+    v.goto(f"/account/postings/{posting.pk}/edit/")
+    v.check("live-edit")
+    page.get_by_label("Job title").fill("")
+    page.get_by_role("button", name="Send your changes for review").click()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    v.check("live-edit-errors")
+    page.get_by_label("Job title").fill(NEW_TITLE)
+    page.get_by_label("Description").fill("Ship every week.\n<b>Four</b> days a week.")
+    page.get_by_role("button", name="Send your changes for review").click()
+    expect(page.get_by_text("the live posting stays as it was until then")).to_be_visible()
+    v.check("live-edit-pending")
+
+    page.context.clear_cookies()
+    log_in(page, v.base_url)
+    revision = posting.revisions.get()
+    v.goto(f"/admin/wizard/jobposting/{posting.pk}/change/")
+    expect(page.locator(".jw-line-added", has_text="<b>Four</b> days a week.")).to_be_visible()
+    v.check("live-edit-admin-diff")
+    v.goto(f"/admin/wizard/jobposting/{posting.pk}/revision/{revision.pk}/reject/")
+    v.check("live-edit-admin-reject")
+    v.assert_no_problems()
