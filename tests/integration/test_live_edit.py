@@ -372,3 +372,13 @@ def test_the_posting_page_keeps_the_history_of_edits_and_the_dashboard_counts_on
     dashboard = admin_client.get("/admin/dashboard/").content.decode()
     tile = r'Postings needing attention</span>\s*<span class="jw-tile-value">(\d+)</span>'
     assert re.search(tile, dashboard)[1] == "1"
+
+
+def test_the_edit_page_costs_four_queries_with_or_without_an_edit_waiting(
+    browser, live, django_assert_num_queries
+):
+    """The session, the employer, the posting (theirs), its pending revision."""
+    for _ in range(2):
+        with django_assert_num_queries(4):
+            assert browser.get(edit_url(live)).status_code == 200
+        propose(browser, live, title=NEW_TITLE)
