@@ -382,3 +382,17 @@ def test_the_edit_page_costs_four_queries_with_or_without_an_edit_waiting(
         with django_assert_num_queries(4):
             assert browser.get(edit_url(live)).status_code == 200
         propose(browser, live, title=NEW_TITLE)
+
+
+def test_values_that_break_the_postings_rules_are_refused_at_approval(live, admin_client):
+    """A revision is checked again as it goes live (the model's rules, the location's
+    included): one that no longer passes stays pending and nothing live changes."""
+    values = {**values_of(live), "title": NEW_TITLE, "workplace": "on_site", "city": ""}
+    revision = PostingRevision.objects.create(posting=live, values=values)
+    response = admin_client.post(decision_url(revision, "approve"), follow=True)
+    assert "break the posting&#x27;s rules: Enter the city where the office is" in (
+        response.content.decode()
+    )
+    assert pending(live).pk == revision.pk
+    assert JobPosting.objects.get(pk=live.pk).title == OLD_TITLE
+    assert not TransitionLog.objects.filter(transition="apply_revision").exists()
