@@ -154,7 +154,6 @@ def compose(effect, **context):
         "where": where(posting),
         "zone": posting_zone(posting),
         "site_url": settings.SITE_URL,
-        "reason": effect.payload.get("reason", ""),
         **_links(effect),
         **context,
     }
@@ -201,6 +200,7 @@ def _links(effect):
     found = {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
     if effect.name == Email.REVISION_REJECTED:
         found["edit_url"] = links.absolute(reverse("wizard:edit_live", args=[posting.pk]))
+        found["reason"] = effect.payload.get("reason", "")  # staff's, kept on the job
     return found
 
 
