@@ -23,6 +23,7 @@ from wizard.postings.models import (
     Workplace,
 )
 from wizard.postings.numbers import DailyNumbers
+from wizard.postings.revisions import PostingRevision
 
 __all__ = [
     "Actor",
@@ -40,6 +41,7 @@ __all__ = [
     "LimitUse",
     "MoneyDifferenceCount",
     "PaymentAttempt",
+    "PostingRevision",
     "Refund",
     "RefundMade",
     "SignInRequest",

@@ -28,6 +28,8 @@ MAIN_LINK = {
     Email.REFUNDED: "manage",
     Email.MANAGE_LINK: "manage",
     Email.PAYMENT_FAILED: "manage",
+    Email.REVISION_APPROVED: "jobs",
+    Email.REVISION_REJECTED: "edit",
 }
 
 

@@ -5,7 +5,7 @@ Every account page is one employer's own: never kept by a shared cache or Back."
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from wizard.account import export, payments, postings, profile, views
+from wizard.account import edit_live, export, payments, postings, profile, views
 
 urlpatterns = [
     path("sign-in/", never_cache(views.sign_in), name="sign_in"),
@@ -26,5 +26,11 @@ urlpatterns = [
         "postings/<uuid:posting_id>/save-company-profile/",
         never_cache(profile.profile_from_posting),
         name="account_profile_from_posting",
+    ),
+    path("postings/<uuid:posting_id>/edit/", never_cache(edit_live.edit_live), name="edit_live"),
+    path(
+        "postings/<uuid:posting_id>/edit/withdraw/",
+        never_cache(edit_live.withdraw_edit),
+        name="withdraw_edit",
     ),
 ]

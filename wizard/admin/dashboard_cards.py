@@ -316,7 +316,7 @@ def now_tiles(awaiting, troubles, attention, links, now):
         Tile(
             "Postings needing attention",
             str(attention),
-            "stuck, disputed, a failed refund or effect…",
+            "stuck, disputed, an edit to review, a failed refund or effect…",
             links.postings(attention="any"),
             "bad" if attention else "good",
         ),

@@ -3,7 +3,8 @@ and each posting's page (the job as the board will show it, its payment and ledg
 folded: its editable content, what the system recorded, and the records of what
 happened). The filters are in posting_filters, the records' tables in posting_inlines,
 the review transitions and bulk actions in posting_review, the page's opening part in
-posting_page. A posting is found by its short reference as well as by its text."""
+posting_page, an employer's edit of a live posting (its diff, approve, reject) in
+revision_review. A posting is found by its short reference as well as by its text."""
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
@@ -32,6 +33,7 @@ from wizard.admin.posting_inlines import (
 )
 from wizard.admin.posting_page import review_context
 from wizard.admin.posting_review import ReviewActions
+from wizard.admin.revision_review import RevisionInline, RevisionReview
 from wizard.dashboard.numbers import entered_review
 from wizard.payments.models import Dispute
 from wizard.postings import attention, markdown, reference
@@ -40,7 +42,7 @@ from wizard.postings.money import money
 
 
 @admin.register(JobPosting)
-class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
+class JobPostingAdmin(RevisionReview, ReviewActions, admin.ModelAdmin):
     list_display = ["reference", "job", "status_label", "waiting", "paid", "row_actions"]
     list_display_links = ["reference"]
     list_filter = [
@@ -62,6 +64,7 @@ class JobPostingAdmin(ReviewActions, admin.ModelAdmin):
     ]
     inlines = [
         TransitionLogInline,
+        RevisionInline,
         PaymentAttemptInline,
         EffectInline,
         RefundInline,

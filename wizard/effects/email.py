@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.template import Context
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -41,6 +42,8 @@ class Email(models.TextChoices):
     REFUNDED = "refunded", "Payment refunded"
     MANAGE_LINK = "manage_link", "New link to manage the posting"
     PAYMENT_FAILED = "payment_failed", "Delayed payment failed"
+    REVISION_APPROVED = "revision_approved", "Changes to the live posting approved"
+    REVISION_REJECTED = "revision_rejected", "Changes to the live posting not approved"
 
 
 class EmailKind(JobKind):
@@ -117,9 +120,10 @@ def is_recipient_refusal(exc):
     )
 
 
-def queue_email(posting, email):
-    """Queue one of the employer's emails in the caller's transaction."""
-    return runner.queue(posting, KIND, email)
+def queue_email(posting, email, payload=None):
+    """Queue one of the employer's emails in the caller's transaction; `payload` holds
+    what the email quotes that the posting does not (a rejected edit's reason)."""
+    return runner.queue(posting, KIND, email, payload=payload)
 
 
 def send_again(posting, email):
@@ -200,7 +204,11 @@ def _links(effect):
             "finish_later_url": links.finish_later_url(posting),
             "max_age_days": settings.FINISH_LATER_LINK_MAX_AGE_DAYS,
         }
-    return {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
+    found = {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
+    if effect.name == Email.REVISION_REJECTED:
+        found["edit_url"] = links.absolute(reverse("wizard:edit_live", args=[posting.pk]))
+        found["reason"] = effect.payload.get("reason", "")  # staff's, kept on the job
+    return found
 
 
 # --- The lifecycle events that call for an email -------------------------------
@@ -226,6 +234,16 @@ def announce_approval(sender, posting, **kwargs):
 @receiver(events.rejected)
 def announce_rejection(sender, posting, **kwargs):
     queue_email(posting, Email.REJECTED)
+
+
+@receiver(events.revised)
+def announce_revision_live(sender, posting, **kwargs):
+    queue_email(posting, Email.REVISION_APPROVED)
+
+
+@receiver(events.revision_rejected)
+def announce_revision_rejected(sender, posting, revision, **kwargs):
+    queue_email(posting, Email.REVISION_REJECTED, payload={"reason": revision.reason})
 
 
 @receiver(events.refunded)

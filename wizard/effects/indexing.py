@@ -38,15 +38,16 @@ class IndexingKind(JobKind):
         return Budget(settings.GOOGLE_INDEXING_DAILY_QUOTA)
 
     def describe(self, effect):
-        what = "removed" if effect.name == URL_DELETED else "published"
-        return f"{self.label}: {what}"
+        notice = notice_type(effect)
+        what = "removed" if notice == URL_DELETED else "published"
+        return f"{self.label}: {'updated' if notice != effect.name else what}"
 
     def target(self, effect):
         return effect.payload.get("url", "")
 
     def perform(self, effect):
         url = effect.payload["url"]
-        google_indexing.publish(url, effect.name)
+        google_indexing.publish(url, notice_type(effect))
         indexnow.submit([url])
         return ""  # neither answer carries an id of its own
 
@@ -57,20 +58,34 @@ class IndexingKind(JobKind):
 register(IndexingKind())
 
 
-def queue_notice(posting, name):
+def notice_type(effect):
+    """URL_UPDATED or URL_DELETED: the job's name, or for an approved edit (a job of its
+    own per revision, named after it) its payload's."""
+    return effect.payload.get("type", effect.name)
+
+
+def queue_notice(posting, name, notice=None):
     """Queue a notice about the posting's public URL in the caller's transaction, if the
-    posting has one and indexing is enabled; returns the effect, or None."""
+    posting has one and indexing is enabled; returns the effect, or None. `notice` is the
+    type when the job's `name` is not."""
     if not settings.SEARCH_INDEXING_ENABLED:
         return None
     url = links.public_url(posting)
     if not url:
         return None  # never published: nothing for the search engines to forget
-    return runner.queue(posting, KIND, name, payload={"url": url})
+    payload = {"url": url} if notice is None else {"url": url, "type": notice}
+    return runner.queue(posting, KIND, name, payload=payload)
 
 
 @receiver(events.published)
 def announce_to_search_engines(sender, posting, **kwargs):
     queue_notice(posting, URL_UPDATED)
+
+
+@receiver(events.revised)
+def announce_revision_to_search_engines(sender, posting, revision, **kwargs):
+    """An approved edit changed the live page: a notice of its own per edit."""
+    queue_notice(posting, f"{URL_UPDATED}:revision:{revision.pk}", notice=URL_UPDATED)
 
 
 @receiver(events.expired)

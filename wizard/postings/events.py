@@ -26,6 +26,11 @@ abandoned = Signal()
 disputed = Signal()  # off the board while its payment is disputed
 reinstated = Signal()  # a dispute was won: back to the status it had
 dispute_lost = Signal()  # a dispute was lost: the posting ended
+# Staff decided an edit of a live posting: approved (its new content is live) or rejected
+# (the posting unchanged). Sent by wizard.postings.revising with the `revision` as well,
+# in the transaction that records the decision.
+revised = Signal()
+revision_rejected = Signal()
 
 # The transition whose success announces each event.
 ANNOUNCED_BY = {

@@ -397,6 +397,17 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     def withdraw(self, *, by, why):
         self.expires_at = timezone.now()
 
+    @transition(
+        field=status,
+        source=Status.PUBLISHED,
+        target=Status.PUBLISHED,
+        permission=REVIEW_PERMISSION,
+    )
+    def apply_revision(self, *, by, why):
+        """Staff approved the employer's edit (wizard.postings.revising, which has put its
+        values on the posting): the new content is live, until the same expiry date.
+        Logged as every transition; the service announces events.revised."""
+
     @transition(field=status, source=REFUNDABLE, target=Status.REFUNDED)
     def mark_refunded(self, *, by, why):
         self.refunded_at = timezone.now()
