@@ -1,3 +1,9 @@
 """The account's URLs, under /account/ (included by wizard.urls, names in "wizard:")."""
 
-urlpatterns = []
+from django.urls import path
+
+from wizard.account import renewal
+
+urlpatterns = [
+    path("postings/<uuid:posting_id>/renew/", renewal.renew, name="renew"),
+]

@@ -193,7 +193,10 @@ def _links(effect):
             "finish_later_url": links.finish_later_url(posting),
             "max_age_days": settings.FINISH_LATER_LINK_MAX_AGE_DAYS,
         }
-    return {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
+    found = {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
+    if effect.name == Email.EXPIRING:
+        found["renew_url"] = links.renew_url(posting)  # one click to more time, no account
+    return found
 
 
 # --- The lifecycle events that call for an email -------------------------------

@@ -69,6 +69,7 @@ def queue_notice(posting, name):
 
 
 @receiver(events.published)
+@receiver(events.relisted)
 def announce_to_search_engines(sender, posting, **kwargs):
     queue_notice(posting, URL_UPDATED)
 

@@ -18,6 +18,7 @@ from django_fsm import (
     ConcurrentTransitionMixin,
     FSMField,
     TransitionNotAllowed,
+    can_proceed,
     transition,
 )
 
@@ -396,6 +397,26 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     )
     def withdraw(self, *, by, why):
         self.expires_at = timezone.now()
+
+    @property
+    def was_withdrawn(self):
+        """Staff took it off the board: it may never come back by a renewal."""
+        return self.transitions.filter(transition="withdraw").exists()
+
+    @transition(
+        field=status,
+        source=Status.EXPIRED,
+        target=Status.PUBLISHED,
+        conditions=[lambda posting: not posting.was_withdrawn],
+    )
+    def relist(self, *, by, why):
+        """A renewal was paid for the expired posting (wizard.payments.purposes): back on
+        the board until its new expiry, with no second review (its content is unchanged)."""
+
+    @property
+    def is_renewable(self):
+        """More time may be bought for it: on the board, or expired and allowed back."""
+        return self.status == Status.PUBLISHED or can_proceed(self.relist)
 
     @transition(field=status, source=REFUNDABLE, target=Status.REFUNDED)
     def mark_refunded(self, *, by, why):
