@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from wizard.account import renewal
+from wizard.account import duplicate, renewal
 
 urlpatterns = [
     path("postings/<uuid:posting_id>/renew/", renewal.renew, name="renew"),
+    path("postings/<uuid:posting_id>/duplicate/", duplicate.duplicate_posting, name="duplicate"),
 ]
