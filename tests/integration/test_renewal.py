@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from tests.integration.test_webhooks import deliver
 from wizard.account.actions import offered
 from wizard.effects.email import Email, compose, queue_email
 from wizard.jobs.models import Job
-from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status, TransitionLog
+from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.payments.reconcile import reconcile
 from wizard.payments.renewals import refund_renewal
@@ -99,7 +100,8 @@ def test_the_checkout_names_the_renewal_and_its_days(client, owner, fakestripe):
     session = stripe_api().v1.checkout.sessions.retrieve(
         session_id, params={"expand": ["line_items"]}
     )
-    assert [item.description for item in session.line_items.data] == ["Renewal: Baker (30 more days)"]
+    names = [item.description for item in session.line_items.data]
+    assert names == ["Renewal: Baker (30 more days)"]
     attempt = renewals(posting).get()
     assert attempt.idempotency_key == f"jobwizard-checkout-{posting.pk}-{attempt.number}"
 
@@ -149,9 +151,10 @@ def test_a_renewal_paid_for_a_withdrawn_posting_is_refunded(client, owner, fakes
     after = JobPosting.objects.get(pk=posting.pk)
     assert (after.status, after.expires_at) == (Status.EXPIRED, withdrawn.expires_at)
     record = Refund.objects.get()
-    assert record.payment_intent_id == stripe_api().v1.checkout.sessions.retrieve(
-        session_id
-    ).payment_intent
+    assert (
+        record.payment_intent_id
+        == stripe_api().v1.checkout.sessions.retrieve(session_id).payment_intent
+    )
     assert (record.reason, record.state) == ("superseded", "succeeded")
     assert "not_applicable" in record.note
     # …and the page says it cannot be renewed, starting nothing.
@@ -186,9 +189,7 @@ def test_a_staff_refund_of_a_renewal_takes_its_days_back(client, owner, fakestri
     assert PaymentAttempt.objects.get(pk=attempt.pk).amount_refunded == 9900
 
 
-def test_a_refunded_renewal_of_a_relisted_posting_takes_it_off_the_board(
-    client, owner, fakestripe
-):
+def test_a_refunded_renewal_of_a_relisted_posting_takes_it_off_the_board(client, owner, fakestripe):
     posting = expired_posting(owner)
     pay_and_return(client, fakestripe, start(client, renew_url(posting)))
 
@@ -202,18 +203,13 @@ def test_a_refunded_renewal_of_a_relisted_posting_takes_it_off_the_board(
 
 
 def emailed_renew_path(posting):
-    with_job = queue_email_in_transaction(posting)
-    html = compose(with_job).alternatives[0][0]
+    """The renew link in the posting's expiry warning, as a path of this site."""
+    with transaction.atomic():
+        warning = queue_email(posting, Email.EXPIRING)
+    html = compose(warning).alternatives[0][0]
     url = links.renew_url(posting)
     assert url in html
     return url.split("testserver")[-1]
-
-
-def queue_email_in_transaction(posting):
-    from django.db import transaction
-
-    with transaction.atomic():
-        return queue_email(posting, Email.EXPIRING)
 
 
 def test_the_expiry_email_links_to_a_renew_page_that_a_get_never_charges(client, fakestripe):
