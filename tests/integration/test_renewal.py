@@ -264,3 +264,44 @@ def test_renew_is_offered_for_live_and_expired_postings_only(owner):
     assert "Renew" in labels(expired_posting(owner))
     assert "Renew" not in labels(posting_at(Status.IN_REVIEW, employer=owner))
     assert "Renew" not in labels(posting_at(Status.REFUNDED, employer=owner))
+
+
+# --- Staff ---------------------------------------------------------------------------------
+
+
+def test_staff_refund_a_renewal_from_the_postings_page_behind_a_reason(
+    client, owner, fakestripe, admin_client
+):
+    posting = live_posting(owner)
+    expires_at = posting.expires_at
+    pay_and_return(client, fakestripe, start(client, renew_url(posting)))
+    attempt = renewals(posting).get()
+    url = reverse("admin:wizard_jobposting_refund_renewal", args=[posting.pk, attempt.pk])
+
+    page = admin_client.get(reverse("admin:wizard_jobposting_change", args=[posting.pk]))
+    assert url in page.content.decode()
+    assert b"will be refunded in full" in admin_client.get(url).content
+    assert b"This field is required" in admin_client.post(url, {"reason": ""}).content
+    assert not Refund.objects.exists()
+
+    assert admin_client.post(url, {"reason": "Asked by phone"}).status_code == 302
+    record = Refund.objects.get()
+    assert (record.payment_intent_id, record.note) == (attempt.payment_intent_id, "Asked by phone")
+    assert JobPosting.objects.get(pk=posting.pk).expires_at == expires_at
+    assert admin_client.get(url).status_code == 404  # refunded: nothing more to refund
+
+
+def test_staff_without_the_refund_permission_cannot_refund_a_renewal(client, owner, fakestripe):
+    from django.contrib.auth.models import Permission, User
+
+    posting = live_posting(owner)
+    pay_and_return(client, fakestripe, start(client, renew_url(posting)))
+    attempt = renewals(posting).get()
+    user = User.objects.create_user("staff", password="pw", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_jobposting", "change_jobposting"])
+    )
+    client.force_login(user)
+    url = reverse("admin:wizard_jobposting_refund_renewal", args=[posting.pk, attempt.pk])
+    assert client.post(url, {"reason": "No"}).status_code == 403
+    assert not Refund.objects.exists()
