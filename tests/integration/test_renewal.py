@@ -3,6 +3,7 @@ once by the one fulfil path, refunded when the posting can no longer have it."""
 
 import json
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -305,3 +306,19 @@ def test_staff_without_the_refund_permission_cannot_refund_a_renewal(client, own
     url = reverse("admin:wizard_jobposting_refund_renewal", args=[posting.pk, attempt.pk])
     assert client.post(url, {"reason": "No"}).status_code == 403
     assert not Refund.objects.exists()
+
+
+def test_a_renewed_posting_is_warned_again_before_its_new_expiry(client, owner, fakestripe):
+    from wizard.effects.email import warn_expiring_postings
+
+    posting = live_posting(owner)
+    JobPosting.objects.filter(pk=posting.pk).update(expires_at=timezone.now() + DAY)
+    assert warn_expiring_postings() == [posting.pk]
+    assert warn_expiring_postings() == []  # once per expiry
+
+    pay_and_return(client, fakestripe, start(client, renew_url(posting)))
+    assert warn_expiring_postings() == []  # its new expiry is a month away
+
+    a_day_before = JobPosting.objects.get(pk=posting.pk).expires_at - DAY
+    with mock.patch("django.utils.timezone.now", return_value=a_day_before):
+        assert warn_expiring_postings() == [posting.pk]
