@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.accounts import employer, sign_in_as
 from tests.conftest import image_bytes
+from tests.factories import own as own_browser
 from tests.factories import posting_at
 from wizard.account.actions import offered
 from wizard.flow.order import FLOW
@@ -152,3 +153,25 @@ def test_a_get_duplicates_nothing(client, owner):
 def test_duplicate_is_offered_as_a_button(owner):
     [found] = [each for each in offered(posting_at(Status.PUBLISHED)) if each.label == "Duplicate"]
     assert found.method == "post"
+
+
+def test_the_postings_own_page_copies_it_for_the_browser_that_may_open_it(client):
+    source = stored_logo(posting_at(Status.IN_REVIEW, paid_at=timezone.now()))
+    own_browser(client, source)
+    page = client.get(FLOW["confirmation"].url(source))
+    copy_url = reverse("wizard:copy_posting", args=[source.pk])
+    assert copy_url in page.content.decode()
+
+    response = client.post(copy_url)
+
+    copy = JobPosting.objects.exclude(pk=source.pk).get()
+    assert response["Location"] == FLOW.applicable(copy)[0].url(copy)
+    assert copy.title == source.title and copy.employer is None
+    assert copy.logo.name != source.logo.name
+    assert client.get(response["Location"]).status_code == 200  # this browser owns the copy
+
+
+def test_a_stranger_cannot_copy_a_posting(client):
+    source = posting_at(Status.IN_REVIEW, paid_at=timezone.now())
+    assert client.post(reverse("wizard:copy_posting", args=[source.pk])).status_code == 404
+    assert JobPosting.objects.count() == 1
