@@ -322,3 +322,10 @@ def test_a_renewed_posting_is_warned_again_before_its_new_expiry(client, owner, 
     a_day_before = JobPosting.objects.get(pk=posting.pk).expires_at - DAY
     with mock.patch("django.utils.timezone.now", return_value=a_day_before):
         assert warn_expiring_postings() == [posting.pk]
+
+
+def test_pressing_pay_again_goes_back_to_the_open_renewal_checkout(client, owner, fakestripe):
+    posting = live_posting(owner)
+    first = client.post(renew_url(posting))["Location"]
+    assert client.post(renew_url(posting))["Location"] == first
+    assert renewals(posting).count() == 1

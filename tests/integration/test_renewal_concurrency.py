@@ -25,3 +25,20 @@ def test_eight_fulfils_of_one_renewal_at_once_extend_it_once(client, fakestripe)
     assert outcomes.count(FulfilOutcome.ALREADY_PAID) == 7
     assert JobPosting.objects.get(pk=posting.pk).expires_at == posting.expires_at + 30 * DAY
     assert renewals(posting).get().state == "paid"
+
+
+def test_ten_presses_of_pay_at_once_open_one_renewal_checkout(client, fakestripe):
+    from django.test import Client
+
+    owner = employer("owner@example.com")
+    posting = live_posting(owner)
+    browsers = [sign_in_as(Client(), owner) for _ in range(10)]
+    pressed = iter(browsers)
+
+    def press():
+        return next(pressed).post(renew_url(posting))["Location"]
+
+    urls = run_at_once(10, press)
+
+    assert len(set(urls)) == 1
+    assert renewals(posting).filter(state="open").count() == 1

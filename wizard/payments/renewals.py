@@ -46,10 +46,12 @@ def open_attempt(posting):
 
 def start_renewal(posting_id, *, success_url, cancel_url):
     """The hosted checkout URL of a renewal of the posting; raises NotRenewable, or a
-    PaymentError when Stripe cannot be asked or refuses."""
+    PaymentError when Stripe cannot be asked or refuses. Presses that race each other get
+    the same checkout, as a first payment's do."""
     posting = JobPosting.objects.get(pk=posting_id)
     if not purposes.PURPOSES[RENEWAL].can_buy(posting):
         raise NotRenewable()
+    not_open = ""  # a recorded session Stripe says can no longer be paid
     reusable = open_attempt(posting)
     if reusable is not None and reusable.session_id:
         session = retrieve_session(reusable.session_id)
@@ -59,7 +61,10 @@ def start_renewal(posting_id, *, success_url, cancel_url):
         elif session is not None and session.status == "complete":
             if fulfil(session.id, by=Actor.employer()).settled:
                 raise RenewedAlready()
-    attempt = _reserve(posting_id)
+        not_open = reusable.session_id
+    attempt = _reserve(posting_id, not_open)
+    if attempt.session_url:
+        return attempt.session_url  # opened by a press that raced this one
     try:
         session = _create_session(attempt, success_url, cancel_url)
     except (stripe.StripeError, ProviderRejectedKey) as exc:
@@ -69,6 +74,7 @@ def start_renewal(posting_id, *, success_url, cancel_url):
         _close(attempt, "Stripe failed the create request")
         raise
     with locked_posting(posting_id):
+        # Racing presses share the attempt and its key: Stripe gave them one session.
         PaymentAttempt.objects.filter(pk=attempt.pk, state=PaymentAttempt.State.RESERVED).update(
             session_id=session.id,
             session_url=session.url,
@@ -78,13 +84,22 @@ def start_renewal(posting_id, *, success_url, cancel_url):
     return session.url
 
 
-def _reserve(posting_id):
-    """A new renewal attempt, under the row lock; an earlier one still open is closed (a
-    payment for it is refunded as superseded)."""
+def _reserve(posting_id, not_open):
+    """The renewal attempt this press belongs to, under the row lock: one reserved or
+    opened by a racing press while it can still be used, else a new one; an earlier one
+    still open is then closed (a payment for it is refunded as superseded)."""
     with locked_posting(posting_id) as posting:
         if not purposes.PURPOSES[RENEWAL].can_buy(posting):
             raise NotRenewable()
         now = timezone.now()
+        ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)
+        current = open_attempt(posting)
+        if current is not None:
+            left = current.expires_at - now
+            reserved = current.state == PaymentAttempt.State.RESERVED and left >= ttl
+            opened = current.session_id not in ("", not_open) and left >= REUSE_MARGIN
+            if reserved or opened:
+                return current
         posting.payment_attempts.filter(
             purpose=RENEWAL,
             state__in=[PaymentAttempt.State.RESERVED, PaymentAttempt.State.OPEN],
@@ -92,7 +107,6 @@ def _reserve(posting_id):
             state=PaymentAttempt.State.CLOSED, closed_at=now, note="Superseded by a new renewal"
         )
         last = posting.payment_attempts.aggregate(last=Max("number"))["last"] or 0
-        ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)
         amount, currency = purposes.PURPOSES[RENEWAL].price()
         return PaymentAttempt.objects.create(
             posting=posting,
