@@ -18,7 +18,7 @@ from tests.integration.test_webhooks import deliver
 from wizard.account.actions import offered
 from wizard.effects.email import Email, compose, queue_email
 from wizard.jobs.models import Job
-from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status
+from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status, TransitionLog
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.payments.reconcile import reconcile
 from wizard.payments.renewals import refund_renewal
@@ -329,3 +329,30 @@ def test_pressing_pay_again_goes_back_to_the_open_renewal_checkout(client, owner
     first = client.post(renew_url(posting))["Location"]
     assert client.post(renew_url(posting))["Location"] == first
     assert renewals(posting).count() == 1
+
+
+def test_which_postings_may_be_renewed():
+    from tests.factories import posting_through
+
+    withdrawn = posting_through(Status.IN_REVIEW, Status.PUBLISHED, Status.EXPIRED)
+    TransitionLog.objects.filter(posting=withdrawn, target=Status.EXPIRED).update(
+        transition="withdraw"
+    )
+    expired = posting_through(Status.IN_REVIEW, Status.PUBLISHED, Status.EXPIRED)
+    assert expired.is_renewable and not JobPosting.objects.get(pk=withdrawn.pk).is_renewable
+    for status in (Status.REJECTED, Status.REFUNDED, Status.DISPUTED, Status.DISPUTE_LOST):
+        assert not posting_at(status).is_renewable, status
+    assert posting_at(Status.PUBLISHED).is_renewable
+
+
+def test_a_list_of_postings_knows_which_were_withdrawn_in_its_one_query(
+    django_assert_num_queries,
+):
+    from tests.factories import posting_through
+
+    for _ in range(3):
+        posting_through(Status.IN_REVIEW, Status.PUBLISHED, Status.EXPIRED)
+    TransitionLog.objects.filter(target=Status.EXPIRED).update(transition="withdraw")
+    with django_assert_num_queries(1):
+        postings = list(JobPosting.objects.with_withdrawal())
+        assert [posting.is_renewable for posting in postings] == [False] * 3

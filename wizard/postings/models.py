@@ -400,7 +400,10 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
 
     @property
     def was_withdrawn(self):
-        """Staff took it off the board: it may never come back by a renewal."""
+        """Staff took it off the board: it may never come back by a renewal. A list of
+        postings reads it in its one query (JobPostingQuerySet.with_withdrawal)."""
+        if "withdrawn" in self.__dict__:
+            return self.withdrawn
         return self.transitions.filter(transition="withdraw").exists()
 
     @transition(
