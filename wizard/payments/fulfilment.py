@@ -265,8 +265,9 @@ def _record_stray_payment(posting, session, outcome, by):
     detail = f"Checkout session {session.id} was paid but cannot be honoured ({outcome.value})"
     message = "We received a payment we could not use for this posting, so we are refunding it."
     if outcome is FulfilOutcome.MISMATCH:
-        paid_for = purposes.attempt_for(posting, session.id) or posting.current_attempt
-        detail += ": " + "; ".join(mismatches(paid_for, session))
+        later = purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST
+        paid_for = purposes.attempt_for(posting, session.id) if later else None
+        detail += ": " + "; ".join(mismatches(paid_for or posting.current_attempt, session))
     if outcome is FulfilOutcome.CONTENT_CHANGED:
         detail += ": " + content_mismatch(posting, posting.current_attempt)
         message = (

@@ -46,8 +46,8 @@ class Renewal:
     def line_item(self, posting, attempt):
         return f"Renewal: {posting.title} ({attempt.days} more days)"
 
-    def new_expiry(self, posting, days, now=None):
-        now = now or timezone.now()
+    def new_expiry(self, posting, days):
+        now = timezone.now()
         start = max(now, posting.expires_at) if posting.expires_at else now
         return start + timedelta(days=days)
 
