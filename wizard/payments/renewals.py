@@ -13,9 +13,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from wizard.payments import methods, purposes, refunds
-from wizard.payments.checkout import EXPIRY_HEADROOM, REUSE_MARGIN, _refused
-from wizard.payments.client import call
+from wizard.payments import purposes, refunds
+from wizard.payments.checkout import EXPIRY_HEADROOM, REUSE_MARGIN, _create_session, _refused
 from wizard.payments.exceptions import PaymentError, ProviderRejectedKey
 from wizard.payments.fulfilment import fulfil, retrieve_session
 from wizard.payments.models import PaymentAttempt, Refund
@@ -66,7 +65,13 @@ def start_renewal(posting_id, *, success_url, cancel_url):
     if attempt.session_url:
         return attempt.session_url  # opened by a press that raced this one
     try:
-        session = _create_session(attempt, success_url, cancel_url)
+        session = _create_session(
+            attempt,
+            success_url,
+            cancel_url,
+            name=purposes.of(attempt).line_item(attempt.posting, attempt),
+            metadata={purposes.METADATA_KEY: attempt.purpose},
+        )
     except (stripe.StripeError, ProviderRejectedKey) as exc:
         _close(attempt, "Stripe refused the create request")
         raise _refused(posting_id, attempt.number, exc) from exc
@@ -123,42 +128,6 @@ def _reserve(posting_id, not_open):
 def _close(attempt, why):
     PaymentAttempt.objects.filter(pk=attempt.pk, session_id="").update(
         state=PaymentAttempt.State.CLOSED, closed_at=timezone.now(), note=why
-    )
-
-
-def _create_session(attempt, success_url, cancel_url):
-    posting = attempt.posting
-    name = purposes.of(attempt).line_item(posting, attempt)
-    metadata = {
-        "posting_id": str(posting.pk),
-        "attempt": str(attempt.number),
-        purposes.METADATA_KEY: attempt.purpose,
-    }
-    params = {
-        "mode": "payment",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": attempt.currency,
-                    "unit_amount": attempt.amount,
-                    "product_data": {"name": name if len(name) <= 250 else name[:249] + "…"},
-                },
-            }
-        ],
-        "client_reference_id": str(posting.pk),
-        "customer_email": posting.contact_email,
-        "metadata": metadata,
-        "payment_intent_data": {"metadata": metadata},
-        "expires_at": int(attempt.expires_at.timestamp()),
-        "success_url": f"{success_url}?session_id={{CHECKOUT_SESSION_ID}}",
-        "cancel_url": cancel_url,
-        **methods.checkout_params(),
-    }
-    return call(
-        lambda stripe_api: stripe_api.v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": attempt.idempotency_key}
-        )
     )
 
 
