@@ -22,7 +22,9 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import close_old_connections
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -438,6 +440,7 @@ def check_money_explained(facts):
             continue
         payment = facts.payments.get(charge.intent)
         own = payment_of(posting) == charge.intent
+        later = is_later_payment(payment)  # a renewal: more of the same posting
         if payment is not None:
             if payment.amount_refunded != charge.refunded:
                 check.violations.append(
@@ -473,7 +476,7 @@ def check_money_explained(facts):
                 check.violations.append(
                     f"dispute {dispute['id']} lost, posting {posting.pk} is {posting.status}"
                 )
-        holds = own and posting.status in HOLDS
+        holds = (own or later) and posting.status in HOLDS
         if charge.kept < 0:
             check.violations.append(f"charge {charge.id}: more returned than charged")
         elif charge.kept > 0 and not holds:
@@ -482,12 +485,29 @@ def check_money_explained(facts):
                 f"charge {charge.id}: Stripe keeps {charge.kept} of {charge.charge['amount']}, "
                 f"posting {posting.pk} is {posting.status} ({whose})"
             )
-        elif charge.kept == 0 and holds:
+        elif charge.kept == 0 and holds and own:
             check.violations.append(
                 f"posting {posting.pk} is {posting.status}, nothing of its payment "
                 f"{charge.intent} kept at Stripe"
             )
     return check
+
+
+def is_later_payment(payment):
+    """A paid attempt after the posting's first payment (a renewal: wizard.payments.purposes)."""
+    return payment is not None and payment.purpose != PaymentAttempt.Purpose.FIRST
+
+
+def renewed(facts, posting):
+    """The posting has a paid renewal and the expiry it bought (two lifetimes from its
+    publication at least)."""
+    paid = [
+        payment
+        for payment in facts.payments.values()
+        if payment.posting_id == posting.pk and payment.purpose == PaymentAttempt.Purpose.RENEWAL
+    ]
+    lifetimes = timedelta(days=2 * settings.POSTING_LIFETIME_DAYS) - timedelta(minutes=1)
+    return bool(paid) and posting.expires_at - posting.published_at >= lifetimes
 
 
 def check_debited_once(facts):
@@ -496,6 +516,8 @@ def check_debited_once(facts):
     check = Check("no employer debited twice for one posting")
     debits = defaultdict(list)
     for charge in money(facts):
+        if is_later_payment(facts.payments.get(charge.intent)):
+            continue  # a renewal buys more of the posting: a purchase of its own
         if charge.kept > 0:
             posting = posting_of_intent(facts, charge.intent)
             debits[str(posting.pk) if posting else "?"].append(f"{charge.id} kept {charge.kept}")
@@ -604,6 +626,8 @@ def check_employers(facts, outcomes):
                 check.violations.append(f"{who} paid; posting {outcome.posting_id} is {status}")
         elif posting is not None and posting.status in PAID_LIFE:
             check.violations.append(f"{who} never paid; posting is {posting.status}")
+        if outcome.renewal_sessions and (posting is None or not renewed(facts, posting)):
+            check.violations.append(f"{who} paid a renewal; posting not renewed")
         if outcome.late_session and by_session.get(outcome.late_session) not in refunded:
             check.violations.append(f"{who}: late payment {outcome.late_session} not refunded")
         if "/checkout/" in outcome.pay_while_processing:

@@ -94,6 +94,7 @@ class Outcome:
     expected: str = ""  # the posting's status that what was done calls for ("": the default)
     debit_session: str = ""  # a session paid by a delayed method, its debit not settled yet
     pay_while_processing: str = ""  # what a press of Pay got while the debit was processing
+    renewal_sessions: list = field(default_factory=list)  # renewals paid (soak/returning.py)
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
     retries: int = 0
@@ -637,6 +638,14 @@ RUN = {
     "pays_by_bank": pays_by_bank,
     "pays_by_bank_fails_then_card": pays_by_bank_fails_then_card,
 }
+
+
+# Returning employers (soak/returning.py), who come back to a posting once it is live.
+from soak import returning  # noqa: E402  (it builds on the visits above)
+
+PROFILES.update(returning.PROFILES)
+PAYING.update(returning.PROFILES)
+RUN.update(returning.RUN)
 
 
 def together(action, tabs):

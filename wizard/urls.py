@@ -1,6 +1,7 @@
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
+from wizard.account import duplicate, renewal
 from wizard.board import views as board
 from wizard.board.cache import shared_page
 from wizard.board.feeds import LatestJobsFeed
@@ -38,6 +39,9 @@ urlpatterns = [
     # The path's first name: links already emailed must keep working.
     path("post/resume/<str:token>/", private(views.finish_later_link)),
     path("post/manage/<str:token>/", private(manage_link.manage), name="manage"),
+    path("post/renew/<str:token>/", renewal.renew_link, name="renew_link"),
+    path("post/renew/<str:token>/paid/", renewal.renew_paid, name="renew_paid"),
+    path("post/<uuid:posting_id>/duplicate/", duplicate.duplicate_owned, name="copy_posting"),
     *(step_path(step) for step in FLOW),
     path(
         "post/<uuid:posting_id>/payment/return/",

@@ -24,7 +24,7 @@ MAIN_LINK = {
     Email.FINISH_LATER: "finish-later",
     Email.APPROVED: "jobs",
     Email.REJECTED: "manage",
-    Email.EXPIRING: "jobs",
+    Email.EXPIRING: "renew",  # the one-click renew link (its board address follows)
     Email.REFUNDED: "manage",
     Email.MANAGE_LINK: "manage",
     Email.PAYMENT_FAILED: "manage",

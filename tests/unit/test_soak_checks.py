@@ -220,3 +220,41 @@ def test_profiles_follow_their_weights_and_soak_only(count):
         assert set(chosen) == set(PROFILES)  # the rarest (weight 2) too
     only = choose_profiles(count, random.Random(1), only=("pays_by_bank", "disputed_lost"))
     assert len(only) == count and set(only) <= {"pays_by_bank", "disputed_lost"}
+
+
+def renewal_of(world, posting):
+    """A paid renewal of the posting (soak/returning.py): a charge of its own, kept."""
+    first = posting.current_attempt
+    _, intent = world.charge(posting)
+    renewal = world.payments[intent]
+    renewal.purpose = PaymentAttempt.Purpose.RENEWAL
+    posting.current_attempt = first  # a renewal is never the posting's current payment
+    return renewal
+
+
+def test_a_kept_renewal_of_a_live_posting_is_explained_and_no_second_debit():
+    world = World()
+    posting = world.posting(Status.PUBLISHED)
+    world.charge(posting)
+    renewal_of(world, posting)
+    assert violations(world) == []
+
+
+def test_a_renewal_kept_for_a_posting_that_no_longer_holds_the_service_is_caught():
+    world = World()
+    posting = world.posting(Status.REFUNDED)
+    world.charge(posting, refunded=PRICE)
+    renewal_of(world, posting)
+    assert any(
+        "not its payment" in v for v in checks.check_money_explained(world.facts()).violations
+    )
+
+
+def test_a_second_first_payment_kept_is_still_a_second_debit():
+    world = World()
+    posting = world.posting(Status.PUBLISHED)
+    world.charge(posting)
+    first = posting.current_attempt
+    world.charge(posting)  # another first payment, kept
+    posting.current_attempt = first
+    assert any("debited 2 times" in v for v in checks.check_debited_once(world.facts()).violations)

@@ -125,7 +125,9 @@ def company_profile(request):
 def offer_saving_profile(posting):
     """Offered while the account has no profile and the posting names its company."""
     employer = posting.employer
-    if not posting.company_name or employer.company_name or employer.company_logo:
+    if employer is None or not posting.company_name:
+        return None
+    if employer.company_name or employer.company_logo:
         return None
     return reverse("wizard:account_profile_from_posting", args=[posting.pk])
 

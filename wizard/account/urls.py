@@ -5,7 +5,7 @@ Every account page is one employer's own: never kept by a shared cache or Back."
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from wizard.account import edit_live, export, payments, postings, profile, views
+from wizard.account import duplicate, edit_live, export, payments, postings, profile, renewal, views
 
 urlpatterns = [
     path("sign-in/", never_cache(views.sign_in), name="sign_in"),
@@ -33,4 +33,6 @@ urlpatterns = [
         never_cache(edit_live.withdraw_edit),
         name="withdraw_edit",
     ),
+    path("postings/<uuid:posting_id>/renew/", renewal.renew, name="renew"),
+    path("postings/<uuid:posting_id>/duplicate/", duplicate.duplicate_posting, name="duplicate"),
 ]

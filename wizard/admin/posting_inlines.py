@@ -4,6 +4,7 @@ log, the side effects it is owed, its refunds, its early fraud warnings and its 
 from django.contrib import admin
 from django.utils.html import format_html
 
+from wizard.admin import renewal_refunds
 from wizard.jobs.models import Job
 from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import TransitionLog, status_label
@@ -99,6 +100,7 @@ class PaymentAttemptInline(ReadOnlyInline):
     fk_name = "posting"
     fields = [
         "number",
+        "purpose",
         "state",
         "amount_display",
         "amount_refunded_display",
@@ -109,7 +111,12 @@ class PaymentAttemptInline(ReadOnlyInline):
         "paid_at",
         "closed_at",
         "note",
+        "refund_renewal",
     ]
+
+    @admin.display(description="Refund")
+    def refund_renewal(self, attempt):
+        return renewal_refunds.refund_link(attempt)
 
 
 class FraudWarningInline(ReadOnlyInline):

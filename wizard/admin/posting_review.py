@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
+from wizard.admin import renewal_refunds
 from wizard.jobs import runner
 from wizard.jobs.models import Job
 from wizard.payments import refunds
@@ -90,8 +91,16 @@ class ReviewActions:
                 self.admin_site.admin_view(self.transition_view),
                 name="wizard_jobposting_transition",
             ),
+            path(
+                "<path:object_id>/renewals/<int:attempt_id>/refund/",
+                self.admin_site.admin_view(self.refund_renewal_view),
+                name="wizard_jobposting_refund_renewal",
+            ),
             *super().get_urls(),
         ]
+
+    def refund_renewal_view(self, request, object_id, attempt_id):
+        return renewal_refunds.refund_renewal_view(self, request, object_id, attempt_id, ReasonForm)
 
     def staff_transitions(self, posting, user):
         """The review transitions the model allows from here and the user may make."""

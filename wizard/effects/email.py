@@ -10,7 +10,7 @@ from anymail.signals import tracking
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, ExpressionWrapper, OuterRef
 from django.dispatch import receiver
 from django.template import Context
 from django.template.loader import get_template
@@ -208,6 +208,8 @@ def _links(effect):
     if effect.name == Email.REVISION_REJECTED:
         found["edit_url"] = links.absolute(reverse("wizard:edit_live", args=[posting.pk]))
         found["reason"] = effect.payload.get("reason", "")  # staff's, kept on the job
+    if effect.name == Email.EXPIRING:
+        found["renew_url"] = links.renew_url(posting)  # one click to more time, no account
     return found
 
 
@@ -253,15 +255,28 @@ def announce_refund(sender, posting, **kwargs):
 
 
 def warn_expiring_postings():
-    """Email employers whose posting expires within EXPIRY_WARNING_DAYS, once per posting."""
-    soon = timezone.now() + timedelta(days=settings.EXPIRY_WARNING_DAYS)
+    """Email employers whose posting expires within EXPIRY_WARNING_DAYS, once per expiry:
+    a renewed posting (wizard.payments.purposes) is warned again before its new one."""
+    window = timedelta(days=settings.EXPIRY_WARNING_DAYS)
+    soon = timezone.now() + window
     warned = []
     already = Job.objects.of_kind(KIND, Email.EXPIRING)
-    due = JobPosting.objects.expiring_before(soon).exclude(pk__in=already.values("posting_id"))
+    this_expiry = already.filter(
+        posting=OuterRef("pk"),
+        queued_at__gte=ExpressionWrapper(
+            OuterRef("expires_at") - window, output_field=models.DateTimeField()
+        ),
+    )
+    due = JobPosting.objects.expiring_before(soon).exclude(Exists(this_expiry))
     for posting_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             posting = JobPosting.objects.select_for_update().get(pk=posting_id)
-            if not posting.is_public or already.filter(posting=posting).exists():
+            if (
+                not posting.is_public
+                or already.filter(
+                    posting=posting, queued_at__gte=posting.expires_at - window
+                ).exists()
+            ):
                 continue
             queue_email(posting, Email.EXPIRING)
         warned.append(posting_id)

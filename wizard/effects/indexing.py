@@ -78,6 +78,7 @@ def queue_notice(posting, name, notice=None):
 
 
 @receiver(events.published)
+@receiver(events.relisted)
 def announce_to_search_engines(sender, posting, **kwargs):
     queue_notice(posting, URL_UPDATED)
 

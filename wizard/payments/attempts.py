@@ -5,11 +5,16 @@ points at the current one. Every function but latest_attempt writes: call it wit
 posting locked (locked_posting).
 """
 
+from wizard.payments.models import PaymentAttempt
+
 
 def latest_attempt(posting):
-    """The posting's latest attempt, or None before any press of Pay: its current one,
-    also when a process of the previous release reserved it (see current_attempt)."""
-    return posting.payment_attempts.order_by("-number").first()
+    """The posting's latest attempt at its first payment, or None before any press of Pay:
+    its current one, also when a process of the previous release reserved it (see
+    current_attempt). Later payments (a renewal: wizard.payments.purposes) are never the
+    posting's current attempt."""
+    first_payment = posting.payment_attempts.filter(purpose=PaymentAttempt.Purpose.FIRST)
+    return first_payment.order_by("-number").first()
 
 
 def current_attempt(posting):

@@ -212,9 +212,12 @@ def line_item_name(posting):
     return name if len(name) <= 250 else name[:249] + "…"
 
 
-def _create_session(attempt, success_url, cancel_url):
+def _create_session(attempt, success_url, cancel_url, *, name=None, metadata=None):
+    """Ask Stripe for the attempt's Checkout Session, keyed by the attempt. A later payment
+    (wizard.payments.renewals) gives its line item's `name` and its own `metadata`."""
     posting = attempt.posting
-    metadata = {"posting_id": str(posting.pk), "attempt": str(attempt.number)}
+    metadata = {"posting_id": str(posting.pk), "attempt": str(attempt.number), **(metadata or {})}
+    name = name or line_item_name(posting)
     params = {
         "mode": "payment",
         "line_items": [
@@ -223,7 +226,7 @@ def _create_session(attempt, success_url, cancel_url):
                 "price_data": {
                     "currency": attempt.currency,
                     "unit_amount": attempt.amount,
-                    "product_data": {"name": line_item_name(posting)},
+                    "product_data": {"name": name if len(name) <= 250 else name[:249] + "…"},
                 },
             }
         ],

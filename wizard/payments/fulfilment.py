@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import refunds
+from wizard.payments import purposes, refunds
 from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.models import PaymentAttempt, Refund
@@ -38,6 +38,9 @@ class FulfilOutcome(enum.Enum):
     MISMATCH = "mismatch"  # paid, but amount, currency or metadata disagree: refunded
     CONTENT_CHANGED = "content_changed"  # paid, but not for the posting's content now: refunded
     ABANDONED = "abandoned"  # paid for a posting that was abandoned: refunded
+    # paid for more of a posting that can no longer have it (a renewal of a withdrawn,
+    # refunded, rejected or disputed posting): refunded
+    NOT_APPLICABLE = "not_applicable"
 
     @property
     def settled(self):
@@ -51,6 +54,7 @@ class FulfilOutcome(enum.Enum):
             FulfilOutcome.MISMATCH: Refund.Reason.MISMATCH,
             FulfilOutcome.CONTENT_CHANGED: Refund.Reason.MISMATCH,
             FulfilOutcome.ABANDONED: Refund.Reason.ABANDONED,
+            FulfilOutcome.NOT_APPLICABLE: Refund.Reason.SUPERSEDED,
         }.get(self)
 
 
@@ -73,6 +77,8 @@ def fulfil(session_id, *, by, expected_posting_id=None):
         return FulfilOutcome.UNKNOWN_SESSION
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
+    if purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST:
+        return _fulfil_later_payment(session, by=by)
     method, failed = delayed_payment_facts(session) if is_processing(session) else ("", False)
     try:
         # The posting is found by locking it (one query, not a read and then a lock).
@@ -99,6 +105,43 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     if outcome.refund_reason:
         refunds.run_refund(record)  # after the commit, outside the lock
     return outcome
+
+
+def _fulfil_later_payment(session, *, by):
+    """A payment after the first (a renewal…): applied as its purpose says, once; the
+    posting's status and current attempt are its purpose's business, not this path's."""
+    try:
+        with locked_posting(_posting_id(session)) as posting:
+            outcome = decide(posting, session)
+            if outcome is FulfilOutcome.PAID:
+                attempt = purposes.attempt_for(posting, session.id)
+                purposes.record_paid(posting, attempt, session, by=by)
+            elif outcome.refund_reason:
+                record = _record_stray_payment(posting, session, outcome, by)
+    except JobPosting.DoesNotExist:
+        logger.error("Checkout session %s names no posting here", session.id)
+        return FulfilOutcome.FOREIGN_SESSION
+    if outcome.refund_reason:
+        refunds.run_refund(record)  # after the commit, outside the lock
+    return outcome
+
+
+def decide_later_payment(posting, session):
+    """What a session of a later payment (a renewal…) means for its posting. Pure."""
+    if not (session.status == "complete" and session.payment_status == "paid"):
+        return FulfilOutcome.NOT_PAID  # a delayed method's money arrives with its event
+    attempt = purposes.attempt_for(posting, session.id)
+    if attempt is not None and attempt.state == PaymentAttempt.State.PAID:
+        return FulfilOutcome.ALREADY_PAID
+    if posting.is_abandoned:
+        return FulfilOutcome.ABANDONED
+    if attempt is None or attempt.state == PaymentAttempt.State.CLOSED:
+        return FulfilOutcome.SUPERSEDED
+    if mismatches(attempt, session):
+        return FulfilOutcome.MISMATCH
+    if not purposes.of(attempt).can_buy(posting):
+        return FulfilOutcome.NOT_APPLICABLE
+    return FulfilOutcome.PAID
 
 
 def _posting_id(session):
@@ -148,6 +191,8 @@ def delayed_payment_facts(session):
 
 def decide(posting, session):
     """What a session means for its (locked) posting. Pure: changes nothing."""
+    if purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST:
+        return decide_later_payment(posting, session)
     paid = session.status == "complete" and session.payment_status == "paid"
     attempt = posting.current_attempt
     current = attempt is not None and attempt.session_id == session.id
@@ -220,7 +265,9 @@ def _record_stray_payment(posting, session, outcome, by):
     detail = f"Checkout session {session.id} was paid but cannot be honoured ({outcome.value})"
     message = "We received a payment we could not use for this posting, so we are refunding it."
     if outcome is FulfilOutcome.MISMATCH:
-        detail += ": " + "; ".join(mismatches(posting.current_attempt, session))
+        later = purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST
+        paid_for = purposes.attempt_for(posting, session.id) if later else None
+        detail += ": " + "; ".join(mismatches(paid_for or posting.current_attempt, session))
     if outcome is FulfilOutcome.CONTENT_CHANGED:
         detail += ": " + content_mismatch(posting, posting.current_attempt)
         message = (

@@ -57,6 +57,9 @@ class PaymentAttempt(models.Model):
     # What Stripe has refunded of this payment so far, by anyone (us, or the Dashboard),
     # as its charge last reported it (amount_refunded); each refund is a RefundMade row.
     amount_refunded = models.PositiveIntegerField(default=0, db_default=0, help_text="Minor units.")
+    # The days on the board a renewal buys (wizard.payments.purposes), kept so that its
+    # refund takes back exactly what it added; None for other purposes.
+    days = models.PositiveIntegerField(null=True, blank=True)
     # The delayed method the session completed with ("sepa_debit", "us_bank_account"…),
     # recorded when its payment starts processing; "" for a card.
     payment_method_type = models.CharField(max_length=40, blank=True, default="", db_default="")

@@ -40,6 +40,7 @@ ACTIONS = {
     FulfilOutcome.MISMATCH: "refunded (amount, currency or posting mismatch)",
     FulfilOutcome.CONTENT_CHANGED: "refunded (paid for content the posting no longer has)",
     FulfilOutcome.ABANDONED: "refunded (posting abandoned)",
+    FulfilOutcome.NOT_APPLICABLE: "refunded (the posting can no longer have what it paid for)",
     FulfilOutcome.PROCESSING: "payment processing",
 }
 

@@ -18,6 +18,7 @@ from wizard.postings.models import JobPosting
 paid = Signal()
 payment_failed = Signal()  # a delayed payment (SEPA Debit, ACH…) did not arrive
 published = Signal()
+relisted = Signal()  # an expired posting renewed: on the board again (no second review)
 expired = Signal()  # reached its expiry date
 withdrawn = Signal()  # taken off the board by staff before its expiry
 rejected = Signal()
@@ -37,6 +38,7 @@ ANNOUNCED_BY = {
     "mark_paid": paid,
     "fail_payment": payment_failed,
     "approve": published,
+    "relist": relisted,
     "expire": expired,
     "withdraw": withdrawn,
     "reject": rejected,

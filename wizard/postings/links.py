@@ -2,6 +2,9 @@
 
 - "Finish later": single use, signs `"<posting id>:<finish_later_nonce>"` with a
   timestamp; opening it replaces the nonce (wizard.flow.finish_later).
+- "Renew your posting": in the expiry warning; signs the same value as the manage link
+  under a salt of its own, so it renews that posting and opens nothing else, and
+  replacing the manage link revokes it too.
 - "Manage your posting": lasting, sent in every email after payment; signs
   `"<posting id>:<manage_nonce>"` with no timestamp. Replacing the nonce
   (wizard.flow.edits.send_new_manage_link) revokes every link sent before. A
@@ -29,6 +32,7 @@ FINISH_LATER_SALT = "jobwizard.resume"  # the historic salt: links already sent 
 MANAGE_SALT = "jobwizard.manage"
 COMPACT_FINISH_LATER_SALT = "jobwizard.finish-later.compact"
 COMPACT_MANAGE_SALT = "jobwizard.manage.compact"
+COMPACT_RENEW_SALT = "jobwizard.renew.compact"
 SIGNATURE_CHARS = 22  # 128 bits of the HMAC in base64url: beyond guessing
 ID_CHARS = 22  # a UUID's 16 bytes in base64url, unpadded
 
@@ -186,6 +190,23 @@ def check_manage_nonce(posting, nonce):
     without one only while the posting has none)."""
     if not secrets.compare_digest(posting.manage_nonce, nonce):
         raise LinkReplaced()
+
+
+def make_renew_token(posting):
+    return _CompactSigner(salt=COMPACT_RENEW_SALT).sign(_compact(posting.pk, posting.manage_nonce))
+
+
+def renew_url(posting):
+    return absolute(reverse("wizard:renew_link", args=[make_renew_token(posting)]))
+
+
+def read_renew_token(token):
+    """The (posting id, nonce) a renew link names (check the nonce with
+    check_manage_nonce). Raises LinkInvalid."""
+    try:
+        return _unsign(token, [(_CompactSigner(salt=COMPACT_RENEW_SALT), _read_compact)])
+    except signing.BadSignature:
+        raise LinkInvalid() from None
 
 
 def public_url(posting):

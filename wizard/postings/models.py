@@ -18,6 +18,7 @@ from django_fsm import (
     ConcurrentTransitionMixin,
     FSMField,
     TransitionNotAllowed,
+    can_proceed,
     transition,
 )
 
@@ -407,6 +408,29 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         """Staff approved the employer's edit (wizard.postings.revising, which has put its
         values on the posting): the new content is live, until the same expiry date.
         Logged as every transition; the service announces events.revised."""
+
+    @property
+    def was_withdrawn(self):
+        """Staff took it off the board: it may never come back by a renewal. A list of
+        postings reads it in its one query (JobPostingQuerySet.with_withdrawal)."""
+        if "withdrawn" in self.__dict__:
+            return self.withdrawn
+        return self.transitions.filter(transition="withdraw").exists()
+
+    @transition(
+        field=status,
+        source=Status.EXPIRED,
+        target=Status.PUBLISHED,
+        conditions=[lambda posting: not posting.was_withdrawn],
+    )
+    def relist(self, *, by, why):
+        """A renewal was paid for the expired posting (wizard.payments.purposes): back on
+        the board until its new expiry, with no second review (its content is unchanged)."""
+
+    @property
+    def is_renewable(self):
+        """More time may be bought for it: on the board, or expired and allowed back."""
+        return self.status == Status.PUBLISHED or can_proceed(self.relist)
 
     @transition(field=status, source=REFUNDABLE, target=Status.REFUNDED)
     def mark_refunded(self, *, by, why):

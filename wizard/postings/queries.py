@@ -32,6 +32,13 @@ class JobPostingQuerySet(models.QuerySet):
         """Each posting annotated with why it needs staff attention (wizard.postings.attention)."""
         return attention.annotate(self)
 
+    def with_withdrawal(self):
+        """Each posting annotated with whether staff withdrew it (JobPosting.was_withdrawn,
+        which the Renew action asks), so that a list asks no query per posting."""
+        log = self.model._meta.get_field("transitions").related_model
+        withdrawals = log.objects.filter(posting=models.OuterRef("pk"), transition="withdraw")
+        return self.annotate(withdrawn=models.Exists(withdrawals))
+
     def before_payment(self):
         """Drafts at any step, including those with a checkout open."""
         return self.exclude(status__in=CLOSED_TO_THE_WIZARD)

@@ -107,6 +107,12 @@ class Step:
     def set_data(self, posting, **values):
         posting.step_data = {**posting.step_data, self.name: {**self.data(posting), **values}}
 
+    def copied_data(self, posting):
+        """What a copy of the posting (wizard.flow.duplicate) may carry of this step's own
+        data: nothing by default, since a step's data may record a check made for this
+        posting alone (a verified phone number), which a copy must make again."""
+        return {}
+
     # --- An example employer ------------------------------------------------------------
 
     # What an example employer sends to complete the step (its form's POST data; a

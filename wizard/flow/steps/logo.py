@@ -25,6 +25,10 @@ class LogoStep(Step):
     def fill_in(self, posting):
         self.set_data(posting, skipped=True)
 
+    def copied_data(self, posting):
+        """A choice to go on without a logo carries over; a logo is copied as a file."""
+        return {"skipped": True} if self.data(posting).get("skipped") and not posting.logo else {}
+
     def answers(self, posting):
         change_url = self.change_url(posting, "logo")
         if posting.logo:

@@ -1,0 +1,127 @@
+"""Renewing a posting: the page that says what a renewal buys and starts its checkout.
+
+Two ways in: the signed-in owner's /account/postings/<id>/renew/, and the one-click link
+in the expiry warning email (wizard.postings.links' renew token), which works without an
+account and opens nothing but this. A GET only shows the page, so a mail scanner opening
+the link starts nothing; the Pay button's POST starts the checkout.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from wizard.account.access import employer_required, own
+from wizard.account.actions import action
+from wizard.flow.navigation import refuse_link
+from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
+from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.payments.models import PaymentAttempt
+from wizard.payments.purposes import PURPOSES
+from wizard.payments.renewals import start_renewal
+from wizard.postings import links
+from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, read_renew_token
+from wizard.postings.logcontext import bind_posting
+from wizard.postings.models import Actor, JobPosting
+from wizard.postings.money import money
+
+RENEWAL = PURPOSES[PaymentAttempt.Purpose.RENEWAL]
+
+
+@action("Renew", order=20)
+def renew_action(posting):
+    return reverse("wizard:renew", args=[posting.pk]) if posting.is_renewable else None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@employer_required
+def renew(request, posting_id):
+    posting = own(JobPosting.objects.all(), request.employer, pk=posting_id)
+    return _renew_page(request, posting, links.make_renew_token(posting))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def renew_link(request, token):
+    try:
+        posting = _posting_of(token)
+    except LinkError as error:
+        return refuse_link(request, error)
+    return _renew_page(request, posting, token)
+
+
+def _posting_of(token):
+    """The posting a renew token names, with its nonce still current; LinkError if not."""
+    posting_id, nonce = read_renew_token(token)
+    bind_posting(posting_id)
+    posting = JobPosting.objects.filter(pk=posting_id).first()
+    if posting is None:
+        raise LinkInvalid()
+    check_manage_nonce(posting, nonce)
+    return posting
+
+
+def _renew_page(request, posting, token):
+    if not posting.is_renewable:
+        return _render(request, posting, status=409)
+    if request.method == "POST":
+        paid_url = request.build_absolute_uri(reverse("wizard:renew_paid", args=[token]))
+        try:
+            checkout_url = start_renewal(
+                posting.pk,
+                success_url=paid_url,
+                cancel_url=request.build_absolute_uri(request.path),
+            )
+        except PaymentError as error:
+            messages.error(request, error.message)
+            return _render(request, JobPosting.objects.get(pk=posting.pk), status=error.status)
+        return redirect(checkout_url)
+    return _render(request, posting)
+
+
+def _render(request, posting, status=200):
+    days = RENEWAL.terms()["days"]
+    context = {
+        "posting": posting,
+        "days": days,
+        "new_expiry": RENEWAL.new_expiry(posting, days),
+        "price": money(*RENEWAL.price()),
+    }
+    return render(request, "account/renew.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def renew_paid(request, token):
+    """Stripe's success_url of a renewal. The query string proves nothing: fulfil asks."""
+    try:
+        posting = _posting_of(token)
+    except LinkError as error:
+        return refuse_link(request, error)
+    session_id = request.GET.get("session_id", "")
+    if not session_id:
+        raise Http404("No payment named.")
+    try:
+        outcome = fulfil(session_id, by=Actor.employer(), expected_posting_id=posting.pk)
+    except PaymentProviderUnavailable:
+        outcome = None
+        messages.warning(
+            request,
+            "We could not confirm your payment with the provider yet. If you paid, your "
+            "posting gets its new date shortly; you will not be charged twice.",
+        )
+    if outcome is not None and not outcome.settled:
+        if outcome is FulfilOutcome.NOT_PAID:
+            messages.warning(request, "We have not received your payment yet.")
+        elif outcome.refund_reason:
+            messages.error(
+                request, "We could not use that payment for this posting, so we are refunding it."
+            )
+        else:
+            raise Http404("That payment does not belong to this posting.")
+    posting = JobPosting.objects.get(pk=posting.pk)
+    settled = outcome is not None and outcome.settled
+    return render(request, "account/renewed.html", {"posting": posting, "settled": settled})

@@ -1,0 +1,107 @@
+"""What each purpose of a payment buys, and how it is applied once paid.
+
+A posting's first payment is the wizard's own (wizard.payments.checkout and fulfilment's
+first path: the posting becomes paid and goes to review). Every later payment on the
+same posting is an attempt with another purpose, listed here: what it may be bought
+for, what its checkout's line item says, what paying applies and what a refund of it
+takes back. Issue 21's "upgrade" is one more entry in PURPOSES.
+
+Every function here that writes runs with the posting locked (locked_posting).
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from wizard.payments.models import PaymentAttempt
+
+logger = logging.getLogger(__name__)
+
+Purpose = PaymentAttempt.Purpose
+METADATA_KEY = "purpose"  # in a session's metadata, for every purpose but the first
+
+
+class Renewal:
+    """More time on the board for a live or expired posting: its expiry moves on by the
+    listing lifetime from now or from its expiry, whichever is later, and an expired one
+    is relisted. Its content is unchanged, so there is no second review."""
+
+    purpose = Purpose.RENEWAL
+
+    def can_buy(self, posting):
+        return posting.is_renewable
+
+    def price(self):
+        """(amount in minor units, currency): the posting price in the settings, read
+        when the attempt is reserved; what was paid is the attempt's record."""
+        return settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY
+
+    def terms(self):
+        """The fields a new attempt of this purpose is reserved with, price apart."""
+        return {"days": settings.POSTING_LIFETIME_DAYS}
+
+    def line_item(self, posting, attempt):
+        return f"Renewal: {posting.title} ({attempt.days} more days)"
+
+    def new_expiry(self, posting, days):
+        now = timezone.now()
+        start = max(now, posting.expires_at) if posting.expires_at else now
+        return start + timedelta(days=days)
+
+    def apply(self, posting, attempt, *, by):
+        why = f"Renewed for {attempt.days} days (payment attempt {attempt.number})"
+        posting.expires_at = self.new_expiry(posting, attempt.days)
+        if can_proceed(posting.relist):
+            posting.relist(by=by, why=why)
+        logger.info("Posting %s %s, until %s", posting.pk, why.lower(), posting.expires_at)
+
+    def take_back(self, posting, attempt, *, by):
+        """Its refund: the expiry moves back by the days it bought; a posting whose time
+        is then up leaves the board at once."""
+        if posting.expires_at is None:
+            return
+        posting.expires_at -= timedelta(days=attempt.days or 0)
+        if posting.expires_at <= timezone.now() and can_proceed(posting.expire):
+            posting.expire(by=by, why=f"Renewal (payment attempt {attempt.number}) refunded")
+
+
+PURPOSES = {Purpose.RENEWAL: Renewal()}
+
+
+def of(attempt):
+    return PURPOSES[attempt.purpose]
+
+
+def purpose_of(session):
+    """The purpose a Checkout Session was created for, from its metadata (first payments
+    carry none)."""
+    metadata = session.metadata.to_dict() if session.metadata else {}
+    return metadata.get(METADATA_KEY) or Purpose.FIRST
+
+
+def attempt_for(posting, session_id):
+    """The posting's attempt of a purpose other than the first with this session (the
+    posting's lock covers it); None when there is none."""
+    if not session_id:
+        return None
+    found = posting.payment_attempts.exclude(purpose=Purpose.FIRST).filter(session_id=session_id)
+    return found.first()
+
+
+def record_paid(posting, attempt, session, *, by):
+    """Apply the paid attempt to the posting and record it paid: the attempt's state PAID
+    is the witness that it was applied, so a second call changes nothing (False)."""
+    if attempt.state == PaymentAttempt.State.PAID:
+        return False
+    of(attempt).apply(posting, attempt, by=by)
+    now = timezone.now()
+    attempt.state = PaymentAttempt.State.PAID
+    attempt.payment_intent_id = session.payment_intent or ""
+    attempt.paid_at = now
+    attempt.closed_at = attempt.closed_at or now
+    attempt.save()
+    posting.save()
+    return True

@@ -1,0 +1,157 @@
+"""Renewing a posting: its checkout, and the staff refund that takes a renewal back.
+
+A renewal is a PaymentAttempt with purpose RENEWAL on the same posting (what it buys and
+how it is applied: wizard.payments.purposes), never the posting's current attempt. Its
+create request is keyed by posting and attempt number, as a first payment's is; a press
+that finds a renewal checkout still open is sent to it, not to a second one.
+"""
+
+from datetime import timedelta
+
+import stripe
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from wizard.payments import purposes, refunds
+from wizard.payments.checkout import EXPIRY_HEADROOM, REUSE_MARGIN, _create_session, _refused
+from wizard.payments.exceptions import PaymentError, ProviderRejectedKey
+from wizard.payments.fulfilment import fulfil, retrieve_session
+from wizard.payments.models import PaymentAttempt, Refund
+from wizard.postings.models import Actor, JobPosting
+from wizard.postings.transitions import locked_posting
+
+RENEWAL = PaymentAttempt.Purpose.RENEWAL
+
+
+class NotRenewable(PaymentError):
+    message = "This posting can no longer be renewed."
+    status = 409
+
+
+class RenewedAlready(PaymentError):
+    """The open renewal checkout was paid meanwhile (its return page not seen yet)."""
+
+    message = "This renewal is paid already: your posting has its new date."
+    status = 409
+
+
+def open_attempt(posting):
+    """The posting's renewal whose checkout is open or reserved, or None."""
+    live = [PaymentAttempt.State.RESERVED, PaymentAttempt.State.OPEN]
+    found = posting.payment_attempts.filter(purpose=RENEWAL, state__in=live)
+    return found.order_by("-number").first()
+
+
+def start_renewal(posting_id, *, success_url, cancel_url):
+    """The hosted checkout URL of a renewal of the posting; raises NotRenewable, or a
+    PaymentError when Stripe cannot be asked or refuses. Presses that race each other get
+    the same checkout, as a first payment's do."""
+    posting = JobPosting.objects.get(pk=posting_id)
+    if not purposes.PURPOSES[RENEWAL].can_buy(posting):
+        raise NotRenewable()
+    not_open = ""  # a recorded session Stripe says can no longer be paid
+    reusable = open_attempt(posting)
+    if reusable is not None and reusable.session_id:
+        session = retrieve_session(reusable.session_id)
+        if session is not None and session.status == "open":
+            if reusable.expires_at - timezone.now() >= REUSE_MARGIN:
+                return session.url
+        elif session is not None and session.status == "complete":
+            if fulfil(session.id, by=Actor.employer()).settled:
+                raise RenewedAlready()
+        not_open = reusable.session_id
+    attempt = _reserve(posting_id, not_open)
+    if attempt.session_url:
+        return attempt.session_url  # opened by a press that raced this one
+    try:
+        session = _create_session(
+            attempt,
+            success_url,
+            cancel_url,
+            name=purposes.of(attempt).line_item(attempt.posting, attempt),
+            metadata={purposes.METADATA_KEY: attempt.purpose},
+        )
+    except (stripe.StripeError, ProviderRejectedKey) as exc:
+        _close(attempt, "Stripe refused the create request")
+        raise _refused(posting_id, attempt.number, exc) from exc
+    except PaymentError:
+        _close(attempt, "Stripe failed the create request")
+        raise
+    with locked_posting(posting_id):
+        # Racing presses share the attempt and its key: Stripe gave them one session.
+        PaymentAttempt.objects.filter(pk=attempt.pk, state=PaymentAttempt.State.RESERVED).update(
+            session_id=session.id,
+            session_url=session.url,
+            state=PaymentAttempt.State.OPEN,
+            opened_at=timezone.now(),
+        )
+    return session.url
+
+
+def _reserve(posting_id, not_open):
+    """The renewal attempt this press belongs to, under the row lock: one reserved or
+    opened by a racing press while it can still be used, else a new one; an earlier one
+    still open is then closed (a payment for it is refunded as superseded)."""
+    with locked_posting(posting_id) as posting:
+        if not purposes.PURPOSES[RENEWAL].can_buy(posting):
+            raise NotRenewable()
+        now = timezone.now()
+        ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)
+        current = open_attempt(posting)
+        if current is not None:
+            left = current.expires_at - now
+            reserved = current.state == PaymentAttempt.State.RESERVED and left >= ttl
+            opened = current.session_id not in ("", not_open) and left >= REUSE_MARGIN
+            if reserved or opened:
+                return current
+        posting.payment_attempts.filter(
+            purpose=RENEWAL,
+            state__in=[PaymentAttempt.State.RESERVED, PaymentAttempt.State.OPEN],
+        ).update(
+            state=PaymentAttempt.State.CLOSED, closed_at=now, note="Superseded by a new renewal"
+        )
+        last = posting.payment_attempts.aggregate(last=Max("number"))["last"] or 0
+        amount, currency = purposes.PURPOSES[RENEWAL].price()
+        return PaymentAttempt.objects.create(
+            posting=posting,
+            purpose=RENEWAL,
+            number=last + 1,
+            amount=amount,
+            currency=currency,
+            reviewed=posting.content_digest,
+            expires_at=now + ttl + EXPIRY_HEADROOM,
+            **purposes.PURPOSES[RENEWAL].terms(),
+        )
+
+
+def _close(attempt, why):
+    PaymentAttempt.objects.filter(pk=attempt.pk, session_id="").update(
+        state=PaymentAttempt.State.CLOSED, closed_at=timezone.now(), note=why
+    )
+
+
+def refund_renewal(attempt, *, by, note=""):
+    """Refund one paid renewal (staff): that attempt's payment only, and its extension
+    taken back. Returns the Refund record; a second call refunds nothing more."""
+    with locked_posting(attempt.posting_id) as posting:
+        attempt = posting.payment_attempts.get(pk=attempt.pk, purpose=RENEWAL)
+        if not attempt.is_paid:
+            raise refunds.NothingToRefund()
+        known = Refund.objects.filter(payment_intent_id=attempt.payment_intent_id).first()
+        if known is not None:
+            return known
+        purposes.of(attempt).take_back(posting, attempt, by=by)
+        posting.save()
+        record = refunds.record_refund(
+            posting,
+            payment_intent_id=attempt.payment_intent_id,
+            session_id=attempt.session_id,
+            amount=attempt.amount,
+            currency=attempt.currency,
+            reason=Refund.Reason.STAFF,
+            note=note or f"Renewal (payment attempt {attempt.number}) refunded",
+            by=by,
+        )
+    refunds.run_refund(record)
+    return Refund.objects.get(pk=record.pk)
