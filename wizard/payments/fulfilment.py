@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import refunds
+from wizard.payments import documents, refunds
 from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.models import PaymentAttempt, Refund
@@ -74,6 +74,9 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
     method, failed = delayed_payment_facts(session) if is_processing(session) else ("", False)
+    # Stripe's invoice and receipt, asked for before the lock; fulfilment never waits for
+    # what Stripe has not made yet (wizard.payments.documents fills it in later).
+    found = documents.of_session(session.id) if documents.wanted_for(session) else None
     try:
         # The posting is found by locking it (one query, not a read and then a lock).
         with locked_posting(_posting_id(session)) as posting:
@@ -88,9 +91,11 @@ def fulfil(session_id, *, by, expected_posting_id=None):
                 _record_processing(posting, attempt, method)
             elif outcome is FulfilOutcome.PAID:
                 posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
-                _record_payment(posting, attempt, session)
+                _record_payment(posting, attempt, session, found)
             elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
-                _record_payment(posting, attempt, session)  # paid by the previous release
+                _record_payment(posting, attempt, session, found)  # paid by the previous release
+            elif outcome is FulfilOutcome.ALREADY_PAID:
+                documents.save(attempt, found)  # the documents Stripe made since, if any
             elif outcome.refund_reason:
                 record = _record_stray_payment(posting, session, outcome, by)
     except JobPosting.DoesNotExist:
@@ -198,12 +203,14 @@ def mismatches(attempt, session):
     return [f"{name} {got!r} != {want!r}" for name, got, want in checks if got != want]
 
 
-def _record_payment(posting, attempt, session):
-    """The attempt is paid: its PaymentIntent and when (the posting saved with it)."""
+def _record_payment(posting, attempt, session, found):
+    """The attempt is paid: its PaymentIntent, when, and the documents Stripe has made for
+    it so far (the posting saved with it)."""
     attempt.state = PaymentAttempt.State.PAID
     attempt.payment_intent_id = session.payment_intent or ""
     attempt.paid_at = posting.paid_at or timezone.now()
     attempt.closed_at = attempt.closed_at or attempt.paid_at
+    documents.apply(attempt, found)
     attempt.save()
     save_current(posting, attempt)
 
