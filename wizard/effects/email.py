@@ -21,6 +21,7 @@ from wizard.effects.email_text import html_to_text
 from wizard.jobs import recovery, runner
 from wizard.jobs.kinds import JobKind, register, send_email
 from wizard.jobs.models import Job
+from wizard.payments import receipt_links
 from wizard.postings import attention, events, links, review
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.transitions import locked_posting
@@ -193,7 +194,11 @@ def _links(effect):
             "finish_later_url": links.finish_later_url(posting),
             "max_age_days": settings.FINISH_LATER_LINK_MAX_AGE_DAYS,
         }
-    return {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
+    found = {"manage_url": links.manage_url(posting), "public_url": links.public_url(posting)}
+    if effect.name == Email.CONFIRMATION and posting.current_attempt_id:
+        # Signed now, resolved when opened: Stripe may not have made the invoice yet.
+        found["receipt_url"] = receipt_links.receipt_link(posting.current_attempt_id)
+    return found
 
 
 # --- The lifecycle events that call for an email -------------------------------
