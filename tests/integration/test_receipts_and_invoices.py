@@ -73,7 +73,7 @@ def receipt_path(attempt):
 
 
 def link_path(attempt_id):
-    return urlparse(receipt_links.receipt_link(attempt_id)).path
+    return receipt_links.receipt_path(attempt_id)
 
 
 # --- Asking for the invoice ------------------------------------------------------------
@@ -299,5 +299,5 @@ def test_the_confirmation_email_links_to_the_invoice(client, posting, fakestripe
 def test_the_posting_page_links_to_the_invoice(client, posting, fakestripe):
     pay_and_return(client, posting, fakestripe)
     page = client.get(reverse("wizard:status", args=[posting.pk])).content.decode()
-    assert f'href="{receipt_links.receipt_link(attempt_of(posting).pk)}"' in page
+    assert f'href="{receipt_links.receipt_path(attempt_of(posting).pk)}"' in page
     assert "Download your invoice or receipt" in page

@@ -20,9 +20,14 @@ def make_token(attempt_id):
     return signing.Signer(salt=SALT).sign(str(attempt_id))
 
 
+def receipt_path(attempt_id):
+    """The receipt link's path, for the site's own pages."""
+    return reverse("wizard:receipt_link", args=[make_token(attempt_id)])
+
+
 def receipt_link(attempt_id):
-    """The absolute address of the receipt link for the attempt with this id."""
-    return absolute(reverse("wizard:receipt_link", args=[make_token(attempt_id)]))
+    """The receipt link's absolute address (SITE_URL), for emails."""
+    return absolute(receipt_path(attempt_id))
 
 
 def read_token(token):

@@ -44,7 +44,7 @@ class ConfirmationStep(Step):
             "resend_form": form or ResendForm(initial={"contact_email": posting.contact_email}),
             "lifetime_days": settings.POSTING_LIFETIME_DAYS,
             # Stripe's invoice or receipt, through the signed link (wizard.account.receipts)
-            "receipt_url": receipt_links.receipt_link(posting.current_attempt_id)
+            "receipt_url": receipt_links.receipt_path(posting.current_attempt_id)
             if posting.is_paid and posting.current_attempt_id
             else "",
         }
