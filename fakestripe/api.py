@@ -10,7 +10,7 @@ and null (or Stripe's empty value) for the rest.
 import copy
 import fnmatch
 
-from . import delayed, emails, invoices, payment_events, refund_more
+from . import delayed, emails, invoice_params, invoices, payment_events, refund_more
 from .currencies import check_currency, check_total
 from .errors import StripeError, invalid_param, invalid_request, missing_param, resource_missing
 from .store import SessionDetails, Store, new_id
@@ -70,7 +70,7 @@ _SESSION_PARAMS = {
     "expires_at",
     "payment_intent_data",
     "payment_method_types",  # fakestripe.delayed
-    "invoice_creation",  # fakestripe.invoices
+    "invoice_creation",  # fakestripe.invoice_params
     "expand",
 } | _IGNORED_SESSION_PARAMS
 
@@ -123,7 +123,7 @@ class Api:
             prefix="payment_intent_data",
         )
 
-        invoice_creation = invoices.invoice_creation(params.get("invoice_creation"))
+        invoice_creation = invoice_params.invoice_creation(params.get("invoice_creation"))
         total = sum(item["unit_amount"] * item["quantity"] for item in line_items)
         check_total(total, line_items[0]["currency"], "line_items[0][price_data][unit_amount]")
         session_id = new_id("cs_test_", 58)

@@ -13,107 +13,18 @@ finalized, which for an invoice already paid means `paid` with its number
 no PDF yet. Read with `GET /v1/invoices/<id>` and `GET /v1/invoices` (status, created).
 
 Every succeeded or pending charge has a `receipt_url`. The hosted invoice page, the PDF
-and the receipt are served as simple HTML pages (`/i/<token>`, `/i/<token>/pdf`,
-`/receipts/payment/<token>`; the PDF is an HTML stand-in, so a browser test can open it),
-their addresses unguessable as Stripe's are.
+and the receipt are simple HTML pages (fakestripe.invoice_pages) at unguessable addresses,
+as Stripe's are; `invoice_creation` is checked by fakestripe.invoice_params.
 
 Callers must hold ``store.lock``. Errors are raised as StripeError.
 """
 
 import copy
-from html import escape
 
-from .currencies import format_amount
 from .errors import invalid_param, invalid_request, resource_missing
 from .store import new_id
 
 FINALIZATIONS = ("at_once", "held")
-# Stripe's limits on invoice_creation[invoice_data].
-MAX_CUSTOM_FIELDS = 4
-MAX_CUSTOM_FIELD_NAME = 40
-MAX_CUSTOM_FIELD_VALUE = 140
-MAX_DESCRIPTION = 1500
-MAX_FOOTER = 5000
-_INVOICE_DATA_PARAMS = {
-    "account_tax_ids",
-    "custom_fields",
-    "description",
-    "footer",
-    "issuer",
-    "metadata",
-    "rendering_options",
-}
-_PARAM = "invoice_creation"
-
-
-def invoice_creation(value) -> dict:
-    """The session's `invoice_creation` from the create request's parameter, checked as
-    Stripe checks it (absent: not enabled)."""
-    if value in (None, ""):
-        value = {"enabled": "false"}
-    if not isinstance(value, dict):
-        raise invalid_param("Invalid object", param=_PARAM)
-    unknown = set(value) - {"enabled", "invoice_data"}
-    if unknown:
-        name = f"{_PARAM}[{sorted(unknown)[0]}]"
-        raise invalid_param(f"Received unknown parameter: {name}", param=name)
-    enabled = value.get("enabled")
-    if enabled not in ("true", "false", True, False):
-        raise invalid_param(
-            "Missing required param: invoice_creation[enabled].", param=f"{_PARAM}[enabled]"
-        )
-    data = value.get("invoice_data") or {}
-    if not isinstance(data, dict):
-        raise invalid_param("Invalid object", param=f"{_PARAM}[invoice_data]")
-    prefix = f"{_PARAM}[invoice_data]"
-    unknown = set(data) - _INVOICE_DATA_PARAMS
-    if unknown:
-        name = f"{prefix}[{sorted(unknown)[0]}]"
-        raise invalid_param(f"Received unknown parameter: {name}", param=name)
-    description = _text(data.get("description"), MAX_DESCRIPTION, f"{prefix}[description]")
-    footer = _text(data.get("footer"), MAX_FOOTER, f"{prefix}[footer]")
-    metadata = data.get("metadata") or {}
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise invalid_param("Invalid metadata", param=f"{prefix}[metadata]")
-    enabled = enabled in ("true", True)
-    return {
-        "enabled": enabled,
-        "invoice_data": {
-            "account_tax_ids": None,
-            "custom_fields": _custom_fields(data.get("custom_fields"), f"{prefix}[custom_fields]"),
-            "description": description,
-            "footer": footer,
-            "issuer": {"type": "self"} if enabled else None,
-            "metadata": dict(metadata),
-            "rendering_options": None,
-        },
-    }
-
-
-def _text(value, limit, param):
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise invalid_param(f"{param} must be a string of at most {limit} characters.", param)
-    return value
-
-
-def _custom_fields(value, param):
-    if value in (None, "", []):
-        return None
-    if not isinstance(value, list) or len(value) > MAX_CUSTOM_FIELDS:
-        raise invalid_param(f"{param} must be an array of at most {MAX_CUSTOM_FIELDS}.", param)
-    fields = []
-    for index, field in enumerate(value):
-        where = f"{param}[{index}]"
-        if not isinstance(field, dict) or set(field) != {"name", "value"}:
-            raise invalid_param(f"{where} needs a name and a value.", param=where)
-        name = _text(field["name"], MAX_CUSTOM_FIELD_NAME, f"{where}[name]")
-        text = _text(field["value"], MAX_CUSTOM_FIELD_VALUE, f"{where}[value]")
-        if name is None or text is None:
-            raise invalid_param(f"{where} needs a name and a value.", param=where)
-        fields.append({"name": name, "value": text})
-    return fields
 
 
 # ---- the invoice of a paid session ------------------------------------------------
@@ -331,7 +242,7 @@ def retrieve(api, invoice_id: str, params: dict) -> dict:
 
 
 def list_invoices(api, params: dict) -> dict:
-    from .api import _created_matches, _paginate, _reject_unknown
+    from .api import _created_matches, _paginate, _reject_unknown  # api imports this module
 
     _reject_unknown(params, {"status", "created", "limit", "starting_after", "expand"})
     invoices = [
@@ -352,62 +263,3 @@ def receipt_url(api, charge_id: str) -> str:
 
 def _token() -> str:
     return new_id("test_", 40)
-
-
-# ---- the pages a customer opens -----------------------------------------------------
-
-
-def page(api, path: str) -> tuple[int, str, str]:
-    """(status, title, body HTML) of a document page: the hosted invoice, its PDF stand-in
-    or a charge's receipt."""
-    parts = path.strip("/").split("/")
-    if len(parts) in (2, 3) and parts[0] == "i" and parts[2:] in ([], ["pdf"]):
-        kind, object_id = api.store.documents.get(parts[1], (None, None))
-        if kind == "invoice":
-            invoice = api.store.invoices[object_id]
-            return 200, *_invoice_page(invoice, pdf=parts[2:] == ["pdf"])
-    if len(parts) == 3 and parts[:2] == ["receipts", "payment"]:
-        kind, object_id = api.store.documents.get(parts[2], (None, None))
-        if kind == "charge":
-            return 200, *_receipt_page(api.store.charges[object_id])
-    return 404, "Not found", '\n  <p role="alert">This document does not exist.</p>'
-
-
-def _invoice_page(invoice: dict, pdf: bool) -> tuple[str, str]:
-    title = f"Invoice {invoice['number']}" + (" (PDF)" if pdf else "")
-    rows = [
-        ("Invoice number", invoice["number"]),
-        ("Status", invoice["status"].capitalize()),
-        ("Amount paid", format_amount(invoice["amount_paid"], invoice["currency"])),
-        ("Billed to", invoice["customer_email"] or ""),
-    ]
-    rows += [(field["name"], field["value"]) for field in invoice["custom_fields"] or []]
-    items = "".join(
-        f"<li>{escape(line['description'])} — "
-        f"{format_amount(line['amount'], line['currency'])}</li>"
-        for line in invoice["lines"]["data"]
-    )
-    body = _rows(rows)
-    if invoice["description"]:
-        body += f'\n  <p class="description">{escape(invoice["description"])}</p>'
-    body += f"\n  <ul>{items}</ul>"
-    if invoice["footer"]:
-        body += f'\n  <p class="footer">{escape(invoice["footer"])}</p>'
-    if not pdf:
-        body += f'\n  <p><a href="{escape(invoice["invoice_pdf"])}">Download invoice</a></p>'
-    return title, body
-
-
-def _receipt_page(charge: dict) -> tuple[str, str]:
-    rows = [
-        ("Amount paid", format_amount(charge["amount"], charge["currency"])),
-        ("Status", charge["status"].capitalize()),
-    ]
-    if charge["amount_refunded"]:
-        rows.append(("Refunded", format_amount(charge["amount_refunded"], charge["currency"])))
-    return f"Receipt for {charge['id']}", _rows(rows)
-
-
-def _rows(rows) -> str:
-    cells = "".join(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in rows)
-    return f"\n  <dl>{cells}</dl>"

@@ -13,7 +13,16 @@ from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
 from fakekit.messages import NO_RESPONSE, Request, Response, json_response
 from fakekit.server import EmulatorServer, RequestHandler
 
-from . import checkout_hooks, delayed, disputes, hosted_page, invoices, refund_more, versions
+from . import (
+    checkout_hooks,
+    delayed,
+    disputes,
+    hosted_page,
+    invoice_pages,
+    invoices,
+    refund_more,
+    versions,
+)
 from .api import REFUND_OUTCOMES, Api
 from .errors import StripeError, error_body, invalid_param, should_retry
 from .event_order import EventOrder
@@ -346,11 +355,11 @@ class FakeStripeApp:
 
     def _handle_document_page(self, request: Request) -> Response:
         """A hosted invoice, its PDF (an HTML stand-in) or a charge's receipt
-        (fakestripe.invoices)."""
+        (fakestripe.invoice_pages)."""
         if request.method != "GET":
             return html_response(405, hosted_page.message_page("Method not allowed", "Use GET."))
         with self.store.lock:
-            status, title, body = invoices.page(self.api, request.path)
+            status, title, body = invoice_pages.page(self.api, request.path)
         return html_response(status, hosted_page.document_page(title, body))
 
     # ---- /_fakestripe control endpoints ---------------------------------------

@@ -7,7 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
-from tests.fakestripe_process import APP_PAYMENT_EVENTS
+from tests.fakestripe_process import APP_PAYMENT_EVENTS, INVOICE_EVENTS
 from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
@@ -220,8 +220,10 @@ def test_events_delivered_in_reverse_order_still_end_paid(
         "checkout.session.async_payment_succeeded",
         "checkout.session.completed",
     ]
-    # with the PaymentIntent's and the charge's four events, sent as they came
-    assert wait_for(lambda: len([d for d in fakestripe.deliveries() if d["succeeded"]]) == 6)
+    # with the PaymentIntent's and the charge's four events and the invoice's four, sent as
+    # they came
+    sent = 6 + len(INVOICE_EVENTS)
+    assert wait_for(lambda: len([d for d in fakestripe.deliveries() if d["succeeded"]]) == sent)
     run_tasks()
     assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1

@@ -165,23 +165,33 @@ def test_the_invoice_event_may_come_before_the_payment_is_recorded(client, posti
     assert attempt.invoice_pdf_url and attempt.receipt_url
 
 
-def test_stripe_down_while_asking_for_the_documents_still_pays_and_the_reconciler_fills_them(
-    client, posting, fakestripe
-):
-    down = PaymentProviderUnavailable("no answer from Stripe")
-    with mock.patch("wizard.payments.documents.call", side_effect=down):
+def test_the_documents_come_with_the_session_fulfilment_asks_for(client, posting, fakestripe):
+    """One request: the session with its invoice and charge expanded, no more."""
+    with mock.patch("wizard.payments.documents.call") as separate_request:
         pay_and_return(client, posting, fakestripe)
+    assert not separate_request.called
+    assert attempt_of(posting).invoice_pdf_url and attempt_of(posting).receipt_url
 
+
+def test_a_refused_expansion_never_stops_a_payment(client, posting, fakestripe):
+    with mock.patch("wizard.payments.documents.EXPAND", ("no_such_field",)):
+        pay_and_return(client, posting, fakestripe)
     attempt = attempt_of(posting)
     assert attempt.is_paid and JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW
-    assert documents.Documents.of(attempt) == documents.Documents()
+    assert documents.Documents.of(attempt) == documents.Documents()  # the reconciler's now
+
+
+def test_the_reconciler_records_documents_a_payment_lacks(client, posting, fakestripe):
+    pay_and_return(client, posting, fakestripe)
+    PaymentAttempt.objects.update(invoice_id="", invoice_url="", invoice_pdf_url="", receipt_url="")
 
     found = [d for d in reconcile() if d.kind == Kind.DOCUMENT_NOT_RECORDED]
 
-    assert {d.what.split()[0] for d in found} == {"receipt", "invoice"}
+    assert sorted(d.what.split()[0] for d in found) == ["invoice", "receipt"]
     attempt = attempt_of(posting)
     invoice = invoice_of(attempt)
     assert (attempt.invoice_id, attempt.invoice_pdf_url) == (invoice.id, invoice.invoice_pdf)
+    assert attempt.invoice_url == invoice.hosted_invoice_url
     assert attempt.receipt_url == charge_of(attempt).receipt_url
     assert not [d for d in reconcile() if d.kind == Kind.DOCUMENT_NOT_RECORDED]  # once
 

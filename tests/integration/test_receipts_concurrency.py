@@ -42,7 +42,13 @@ def test_the_invoice_webhook_racing_fulfilment_loses_no_document(client, fakestr
         ]
 
     calls = either() * 4
-    with mock.patch("wizard.payments.documents.of_session", return_value=draft):
+    real_detach = documents.detach
+
+    def as_before_finalising(session):
+        real_detach(session)  # the session as fulfilment reads it
+        return draft
+
+    with mock.patch("wizard.payments.documents.detach", side_effect=as_before_finalising):
         results = run_at_once(len(calls), lambda: calls.pop()())
 
     assert results.count(FulfilOutcome.PAID) == 1

@@ -86,12 +86,14 @@ def checkout_params(posting, attempt):
 # --- Asking Stripe (never under a row lock) ---------------------------------------
 
 
-def wanted_for(session):
-    """Whether a paid session's documents are worth asking for: it is the session of an
-    attempt that has not recorded them all yet. A cheap read, no lock."""
-    if not (session.status == "complete" and session.payment_status == "paid"):
-        return False
-    return any(missing(attempt) for attempt in PaymentAttempt.objects.filter(session_id=session.id))
+# What a session is retrieved with for its documents (one request).
+EXPAND = ("invoice", "payment_intent.latest_charge")
+
+
+def wanted_for(session_id):
+    """Whether a session's documents are worth asking for: it is the session of an attempt
+    that has not recorded them all yet. A cheap read, no lock."""
+    return any(missing(attempt) for attempt in PaymentAttempt.objects.filter(session_id=session_id))
 
 
 def missing(attempt):
@@ -104,26 +106,35 @@ def missing(attempt):
     return settings.STRIPE_INVOICES
 
 
+def detach(session):
+    """The documents of a session retrieved with EXPAND; the session is left as retrieved
+    without it (its invoice and PaymentIntent as ids), as the rest of fulfilment reads it."""
+    invoice, intent = session.invoice, session.payment_intent
+    charge = getattr(intent, "latest_charge", None) if intent is not None else None
+    if intent is not None and not isinstance(intent, str):
+        session.payment_intent = intent.id
+    if invoice is not None and not isinstance(invoice, str):
+        session.invoice = invoice.id
+    found = Documents.from_stripe(
+        invoice if not isinstance(invoice, str) else None,
+        charge if not isinstance(charge, str) else None,
+    )
+    return replace(found, invoice_id=session.invoice or "")
+
+
 def of_session(session_id):
-    """The session's documents as Stripe has them now (one request: the session with its
-    invoice and its PaymentIntent's charge expanded), or None when Stripe cannot say:
-    callers go on without them, and a later path fills them in."""
+    """The session's documents as Stripe has them now (one request), or None when Stripe
+    cannot say: callers go on without them, and a later path fills them in."""
     try:
         session = call(
             lambda stripe_api: stripe_api.v1.checkout.sessions.retrieve(
-                session_id, params={"expand": ["invoice", "payment_intent.latest_charge"]}
+                session_id, params={"expand": list(EXPAND)}
             )
         )
     except (PaymentError, stripe.StripeError) as error:
         logger.warning("Could not ask Stripe for session %s's documents: %s", session_id, error)
         return None
-    intent = session.payment_intent
-    charge = getattr(intent, "latest_charge", None) if intent is not None else None
-    invoice = session.invoice if not isinstance(session.invoice, str) else None
-    documents = Documents.from_stripe(invoice, charge if not isinstance(charge, str) else None)
-    if isinstance(session.invoice, str):  # not expanded: its id at least
-        documents = replace(documents, invoice_id=session.invoice)
-    return documents
+    return detach(session)
 
 
 # --- Recording (the posting's row locked) ---------------------------------------------
@@ -139,8 +150,10 @@ def apply(attempt, documents):
     changed = []
     for name in _FIELDS:
         value = getattr(documents, name)
-        if value and value != getattr(attempt, name):
-            setattr(attempt, name, value[:2000] if name != "invoice_id" else value[:255])
+        if len(value) > PaymentAttempt._meta.get_field(name).max_length:
+            logger.warning("Stripe's %s for attempt %s is too long to keep", name, attempt.pk)
+        elif value and value != getattr(attempt, name):
+            setattr(attempt, name, value)
             changed.append(name)
     return changed
 

@@ -54,10 +54,13 @@ class FulfilOutcome(enum.Enum):
         }.get(self)
 
 
-def retrieve_session(session_id):
+def retrieve_session(session_id, expand=()):
     """The session as Stripe has it now, or None when Stripe does not know it."""
+    params = {"expand": list(expand)} if expand else None
     try:
-        return call(lambda stripe_api: stripe_api.v1.checkout.sessions.retrieve(session_id))
+        return call(
+            lambda stripe_api: stripe_api.v1.checkout.sessions.retrieve(session_id, params=params)
+        )
     except stripe.InvalidRequestError:
         return None
 
@@ -68,15 +71,18 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     Raises PaymentProviderUnavailable when Stripe cannot be asked; callers decide
     whether that means "try later" (return URL) or a 5xx (webhook).
     """
-    session = retrieve_session(session_id)
+    # Stripe's invoice and receipt come in the same request, while its attempt lacks them;
+    # fulfilment never waits for what Stripe has not made yet (wizard.payments.documents).
+    wanted = documents.wanted_for(session_id)
+    session = retrieve_session(session_id, expand=documents.EXPAND if wanted else ())
+    if session is None and wanted:  # a refused expansion must never stop a payment
+        wanted, session = False, retrieve_session(session_id)
     if session is None:
         return FulfilOutcome.UNKNOWN_SESSION
+    found = documents.detach(session) if wanted else None
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
     method, failed = delayed_payment_facts(session) if is_processing(session) else ("", False)
-    # Stripe's invoice and receipt, asked for before the lock; fulfilment never waits for
-    # what Stripe has not made yet (wizard.payments.documents fills it in later).
-    found = documents.of_session(session.id) if documents.wanted_for(session) else None
     try:
         # The posting is found by locking it (one query, not a read and then a lock).
         with locked_posting(_posting_id(session)) as posting:
