@@ -23,6 +23,7 @@ from wizard.payments import documents, receipt_links
 from wizard.payments.exceptions import PaymentProviderUnavailable
 from wizard.payments.fulfilment import fulfil
 from wizard.payments.reconcile import Kind, reconcile
+from wizard.payments.reconcile import _invoices_not_recorded as invoices_pass
 
 pytestmark = pytest.mark.django_db
 
@@ -311,3 +312,17 @@ def test_the_posting_page_links_to_the_invoice(client, posting, fakestripe):
     page = client.get(reverse("wizard:status", args=[posting.pk])).content.decode()
     assert f'href="{receipt_links.receipt_path(attempt_of(posting).pk)}"' in page
     assert "Download your invoice or receipt" in page
+
+
+def test_the_reconcilers_invoice_pass_reads_its_payments_in_one_query(
+    client, posting, fakestripe, django_assert_num_queries
+):
+    for each in [posting, posting_at(Status.READY_TO_PAY), posting_at(Status.READY_TO_PAY)]:
+        own(client, each)
+        pay_and_return(client, each, fakestripe)
+    PaymentAttempt.objects.update(invoice_pdf_url="")
+
+    with django_assert_num_queries(1):
+        found = invoices_pass(dry_run=True)
+
+    assert len(found) == 3

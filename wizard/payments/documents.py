@@ -183,28 +183,44 @@ def refresh(attempt):
     return Documents.of(attempt)
 
 
-def attempt_of_invoice(invoice):
-    """The attempt an invoice was made for, by the metadata its session gave it (ours: the
-    invoice was read from Stripe with our key), or None."""
+def invoice_key(invoice):
+    """The (posting id, attempt number) an invoice's metadata names (its session gave it
+    ours: the invoice was read from Stripe with our key), or None."""
     metadata = invoice.metadata.to_dict() if invoice.metadata else {}
     try:
-        posting_id = uuid.UUID(metadata.get("posting_id", ""))
-        number = int(metadata.get("attempt", ""))
+        return uuid.UUID(metadata.get("posting_id", "")), int(metadata.get("attempt", ""))
     except (ValueError, TypeError):
         return None
-    attempt = PaymentAttempt.objects.filter(posting_id=posting_id, number=number).first()
-    if attempt is None or not attempt.session_id:
-        return None
-    if attempt.invoice_id and attempt.invoice_id != invoice.id:
-        logger.warning(
-            "Invoice %s names attempt %s of posting %s, which has invoice %s",
-            invoice.id,
-            number,
-            posting_id,
-            attempt.invoice_id,
-        )
-        return None
-    return attempt
+
+
+def attempts_of_invoices(invoices):
+    """{invoice id: the attempt it was made for}, for those of the invoices that name an
+    attempt of ours, in one query."""
+    keys = {invoice.id: invoice_key(invoice) for invoice in invoices}
+    postings = {key[0] for key in keys.values() if key}
+    attempts = PaymentAttempt.objects.filter(posting_id__in=postings) if postings else []
+    by_key = {(attempt.posting_id, attempt.number): attempt for attempt in attempts}
+    found = {}
+    for invoice in invoices:
+        attempt = by_key.get(keys[invoice.id])
+        if attempt is None or not attempt.session_id:
+            continue
+        if attempt.invoice_id and attempt.invoice_id != invoice.id:
+            logger.warning(
+                "Invoice %s names attempt %s of posting %s, which has invoice %s",
+                invoice.id,
+                attempt.number,
+                attempt.posting_id,
+                attempt.invoice_id,
+            )
+            continue
+        found[invoice.id] = attempt
+    return found
+
+
+def attempt_of_invoice(invoice):
+    """The attempt an invoice was made for, or None."""
+    return attempts_of_invoices([invoice]).get(invoice.id)
 
 
 def record_invoice(invoice):

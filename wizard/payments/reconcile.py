@@ -463,24 +463,27 @@ def _fraud_warnings_not_seen_here(dry_run):
 
 def _invoices_not_recorded(dry_run):
     """Checkout's paid invoices of the lookback (one list, a hundred a request) against the
-    payments they were made for: an invoice whose pages a payment lacks (its events lost,
-    or finalised after the payment was recorded) is recorded (wizard.payments.documents)."""
+    payments they were made for (one query): an invoice whose pages a payment lacks (its
+    events lost, or finalised after the payment was recorded) is recorded
+    (wizard.payments.documents)."""
     since = int((timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)).timestamp())
     invoices = call(
         lambda stripe_api: stripe_api.v1.invoices.list(
             params={"status": "paid", "created": {"gte": since}, "limit": 100}
         )
     )
+    listed = list(invoices.auto_paging_iter())
+    ours = documents.attempts_of_invoices(listed)
     found = []
-    for invoice in invoices.auto_paging_iter():
-        payment = documents.attempt_of_invoice(invoice)
+    for invoice in listed:
+        payment = ours.get(invoice.id)
         pages = documents.Documents.from_stripe(invoice)
         if payment is None or not payment.is_paid or not documents.apply(payment, pages):
             # not ours; its payment not recorded yet (fulfilment records the invoice with
             # it); or recorded already (apply changes only the copy in hand)
             continue
         if not dry_run:
-            documents.record_invoice(invoice)
+            documents.record(payment.pk, pages)
         found.append(
             Difference(
                 f"invoice {invoice.number or invoice.id} not recorded here",
