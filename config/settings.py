@@ -456,6 +456,9 @@ CHECKOUT_SESSION_TTL_MINUTES = 30
 # The payment method types Checkout offers (comma-separated Stripe names: "card,sepa_debit").
 # Unset or empty: none are passed, and the Dashboard's payment method settings decide.
 PAYMENT_METHOD_TYPES = [item.lower() for item in env_list("PAYMENT_METHOD_TYPES", [])]
+# Receipts and invoices: Checkout makes a numbered invoice (hosted page and PDF) for each
+# payment (invoice_creation; Stripe charges a fee per invoice). Off: the charge's receipt only.
+STRIPE_INVOICES = env_bool("STRIPE_INVOICES", True)
 LOGO_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # A 512 px logo needs little: 2,000 × 2,000 pixels decoded costs about 16 MB (a JPEG is
 # decoded reduced first). Larger images are refused before their pixels are decoded.

@@ -10,7 +10,7 @@ and null (or Stripe's empty value) for the rest.
 import copy
 import fnmatch
 
-from . import delayed, emails, payment_events, refund_more
+from . import delayed, emails, invoice_params, invoices, payment_events, refund_more
 from .currencies import check_currency, check_total
 from .errors import StripeError, invalid_param, invalid_request, missing_param, resource_missing
 from .store import SessionDetails, Store, new_id
@@ -54,7 +54,6 @@ _IGNORED_SESSION_PARAMS = {
     "allow_promotion_codes",
     "billing_address_collection",
     "customer_creation",
-    "invoice_creation",
     "phone_number_collection",
     "custom_text",
     "automatic_tax",
@@ -71,6 +70,7 @@ _SESSION_PARAMS = {
     "expires_at",
     "payment_intent_data",
     "payment_method_types",  # fakestripe.delayed
+    "invoice_creation",  # fakestripe.invoice_params
     "expand",
 } | _IGNORED_SESSION_PARAMS
 
@@ -123,6 +123,7 @@ class Api:
             prefix="payment_intent_data",
         )
 
+        invoice_creation = invoice_params.invoice_creation(params.get("invoice_creation"))
         total = sum(item["unit_amount"] * item["quantity"] for item in line_items)
         check_total(total, line_items[0]["currency"], "line_items[0][price_data][unit_amount]")
         session_id = new_id("cs_test_", 58)
@@ -169,18 +170,7 @@ class Api:
             "expires_at": expires_at,
             "integration_identifier": None,
             "invoice": None,
-            "invoice_creation": {
-                "enabled": False,
-                "invoice_data": {
-                    "account_tax_ids": None,
-                    "custom_fields": None,
-                    "description": None,
-                    "footer": None,
-                    "issuer": None,
-                    "metadata": {},
-                    "rendering_options": None,
-                },
-            },
+            "invoice_creation": invoice_creation,
             "livemode": False,
             "locale": None,
             "managed_payments": None,
@@ -289,7 +279,8 @@ class Api:
         self.store.record_event("checkout.session.expired", session)
 
     def _expand_session(self, session: dict, expand: list) -> dict:
-        """Supports expand[]=line_items, payment_intent and payment_intent.latest_charge."""
+        """Supports expand[]=line_items, invoice, payment_intent and
+        payment_intent.latest_charge."""
         if not expand:
             return session
         expanded = copy.deepcopy(session)
@@ -300,6 +291,9 @@ class Api:
                 intent_expand = (intent_expand or []) + ([rest] if rest else [])
             elif field == "line_items":
                 expanded["line_items"] = self._line_items_list(session)
+            elif field == "invoice":
+                if session["invoice"]:
+                    expanded["invoice"] = invoices.retrieve(self, session["invoice"], {})
             else:
                 raise invalid_param(f"This property cannot be expanded ({field}).", param="expand")
         if intent_expand is not None and session["payment_intent"]:
@@ -427,6 +421,8 @@ class Api:
                 "shipping_details": None,
             },
         )
+        if payment_status == "paid":
+            invoices.session_paid(self, session)
         self.store.record_event("checkout.session.completed", session)
 
     def session_payment_intent(self, session: dict) -> dict:
@@ -503,8 +499,9 @@ class Api:
         dict with code, message and perhaps decline_code)."""
         succeeded = failure is None
         amount = payment_intent["amount"]
+        charge_id = new_id("ch_")
         charge = {
-            "id": new_id("ch_"),
+            "id": charge_id,
             "object": "charge",
             "amount": amount,
             "amount_captured": amount if succeeded else 0,
@@ -545,7 +542,7 @@ class Api:
             "radar_options": None,
             "receipt_email": payment_intent["receipt_email"],
             "receipt_number": None,
-            "receipt_url": None,
+            "receipt_url": None if failure else invoices.receipt_url(self, charge_id),
             "refunded": False,
             "review": None,
             "shipping": None,

@@ -4,6 +4,7 @@ delayed (async) payment methods, payments racing expiry, mismatched amounts.
 Callers must hold ``store.lock``. Errors are raised as StripeError.
 """
 
+from . import invoices
 from .api import Api
 from .errors import invalid_request
 
@@ -65,6 +66,7 @@ def settle_async_payment(api: Api, session_id: str, succeeded: bool) -> dict:
     if succeeded:
         api.succeed_payment(payment_intent)
         session["payment_status"] = "paid"
+        invoices.session_paid(api, session)
         api.store.record_event("checkout.session.async_payment_succeeded", session)
     else:
         api.fail_payment(

@@ -17,6 +17,7 @@ settles it: succeeded (`charge.succeeded`, `payment_intent.succeeded`,
 Callers must hold ``store.lock``. Errors are raised as StripeError.
 """
 
+from . import invoices
 from .errors import invalid_param, invalid_request
 from .store import new_id
 
@@ -132,6 +133,7 @@ def settle(api, session_id: str, succeeded: bool) -> dict:
         )
         payment_intent.update(status="succeeded", amount_received=payment_intent["amount"])
         session["payment_status"] = "paid"
+        invoices.session_paid(api, session)
         api.store.record_event("charge.succeeded", charge)
         api.store.record_event("payment_intent.succeeded", payment_intent)
         api.store.record_event("checkout.session.async_payment_succeeded", session)

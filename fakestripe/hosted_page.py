@@ -89,6 +89,11 @@ def message_page(title: str, message: str) -> str:
     return _page(title, f'\n  <p role="alert">{escape(message)}</p>')
 
 
+def document_page(title: str, body: str) -> str:
+    """A hosted invoice, its PDF stand-in or a receipt (fakestripe.invoices)."""
+    return _page(title, body)
+
+
 def success_redirect_url(session: dict) -> str:
     return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
 

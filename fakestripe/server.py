@@ -13,7 +13,16 @@ from fakekit.faults import FaultQueue, ResetSignal, parse_request_fault
 from fakekit.messages import NO_RESPONSE, Request, Response, json_response
 from fakekit.server import EmulatorServer, RequestHandler
 
-from . import checkout_hooks, delayed, disputes, hosted_page, refund_more, versions
+from . import (
+    checkout_hooks,
+    delayed,
+    disputes,
+    hosted_page,
+    invoice_pages,
+    invoices,
+    refund_more,
+    versions,
+)
 from .api import REFUND_OUTCOMES, Api
 from .errors import StripeError, error_body, invalid_param, should_retry
 from .event_order import EventOrder
@@ -65,6 +74,8 @@ _API_ROUTES = [
     ("GET", r"/v1/disputes", lambda api, p: disputes.list_disputes(api.store, p)),
     ("GET", rf"/v1/disputes/{_ID}", lambda api, p, id: disputes.retrieve(api.store, id)),
     ("POST", rf"/v1/disputes/{_ID}/close", lambda api, p, id: disputes.accept(api.store, id)),
+    ("GET", r"/v1/invoices", lambda api, p: invoices.list_invoices(api, p)),
+    ("GET", rf"/v1/invoices/{_ID}", lambda api, p, id: invoices.retrieve(api, id, p)),
     ("GET", r"/v1/events", lambda api, p: api.list_events(p)),
     ("GET", rf"/v1/events/{_ID}", lambda api, p, id: api.retrieve_event(id)),
 ]
@@ -75,6 +86,7 @@ _REFUND_SETTLE = re.compile(r"/_fakestripe/refunds/(?P<id>[^/]+)/settle")
 _CHARGE_CONTROL = re.compile(
     r"/_fakestripe/charges/(?P<id>[^/]+)/(?P<what>dashboard_refund|early_fraud_warning)"
 )
+_INVOICE_FINALIZE = re.compile(r"/_fakestripe/invoices/(?P<id>[^/]+)/finalize")
 _DISPUTE_OPEN = re.compile(r"/_fakestripe/charges/(?P<id>[^/]+)/dispute")
 _DISPUTE_CONTROL = re.compile(
     r"/_fakestripe/disputes/(?P<id>[^/]+)/(?P<action>respond|escalate|close)"
@@ -135,6 +147,8 @@ class FakeStripeApp:
                 return self.in_flight.run(request, self._handle_api_with_faults)
             if request.path.startswith("/checkout/"):
                 return self._handle_checkout_page(request)
+            if request.path.startswith(("/i/", "/receipts/")):
+                return self._handle_document_page(request)
             if request.path.startswith("/_fakestripe/"):
                 return self._handle_control(request)
             return html_response(404, hosted_page.message_page("Not found", "Page not found."))
@@ -339,6 +353,15 @@ class FakeStripeApp:
                 )
             return redirect(hosted_page.success_redirect_url(session))
 
+    def _handle_document_page(self, request: Request) -> Response:
+        """A hosted invoice, its PDF (an HTML stand-in) or a charge's receipt
+        (fakestripe.invoice_pages)."""
+        if request.method != "GET":
+            return html_response(405, hosted_page.message_page("Method not allowed", "Use GET."))
+        with self.store.lock:
+            status, title, body = invoice_pages.page(self.api, request.path)
+        return html_response(status, hosted_page.document_page(title, body))
+
     # ---- /_fakestripe control endpoints ---------------------------------------
 
     def _handle_control(self, request: Request) -> Response:
@@ -358,6 +381,9 @@ class FakeStripeApp:
         dispute = _DISPUTE_OPEN.fullmatch(path) or _DISPUTE_CONTROL.fullmatch(path)
         if dispute:
             return lambda request: self._dispute_control(dispute, json_body(request))
+        finalize = _INVOICE_FINALIZE.fullmatch(path)
+        if finalize:
+            return lambda request: self._finalize_invoice(unquote(finalize["id"]), request)
         settle = _REFUND_SETTLE.fullmatch(path)
         if settle:
             return lambda request: self._settle_refund(unquote(settle["id"]), json_body(request))
@@ -378,18 +404,25 @@ class FakeStripeApp:
                 return disputes.close(self.store, object_id, body)
             return getattr(disputes, action)(self.store, object_id)
 
+    def _finalize_invoice(self, invoice_id: str, request: Request) -> dict:
+        with self.store.lock:
+            return invoices.finalize_control(self.api, invoice_id, json_body(request))
+
     def _settings(self) -> dict:
         with self.store.lock:
             return {
                 **self.webhooks.settings(),
                 "refund_outcome": self.store.refund_outcome,
+                "invoice_finalization": self.store.invoice_finalization,
                 **self.store.event_order.settings(),
             }
 
     def _configure(self, request: Request) -> dict:
-        """Webhook settings, refund_outcome (the status new refunds get) and event_order /
-        event_seed (how each operation's events are ordered for delivery); a reset puts
-        back "succeeded" and the order and seed fakestripe was started with."""
+        """Webhook settings, refund_outcome (the status new refunds get),
+        invoice_finalization ("at_once", or "held" until finalized by control) and
+        event_order / event_seed (how each operation's events are ordered for delivery); a
+        reset puts back "succeeded", "at_once" and the order and seed fakestripe was
+        started with."""
         body = json_body(request)
         if "refund_outcome" in body:
             if body["refund_outcome"] not in REFUND_OUTCOMES:
@@ -399,6 +432,14 @@ class FakeStripeApp:
                 )
             with self.store.lock:
                 self.store.refund_outcome = body["refund_outcome"]
+        if "invoice_finalization" in body:
+            if body["invoice_finalization"] not in invoices.FINALIZATIONS:
+                raise ControlRequestError(
+                    f"invoice_finalization must be one of {list(invoices.FINALIZATIONS)}, "
+                    f"not {body['invoice_finalization']!r}"
+                )
+            with self.store.lock:
+                self.store.invoice_finalization = body["invoice_finalization"]
         if "event_order" in body or "event_seed" in body:
             with self.store.lock:
                 try:

@@ -20,6 +20,11 @@ def new_id(prefix: str, length: int = 24) -> str:
     return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
 
 
+def new_invoice_prefix() -> str:
+    """An account's invoice number prefix, as Stripe makes it: eight capitals and digits."""
+    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(8))
+
+
 @dataclass
 class SessionDetails:
     """Checkout Session data that Stripe does not return on the object itself."""
@@ -75,6 +80,13 @@ class Store:
             self.refunds_failing_later: list[str] = []  # fakestripe.refund_more
             self.early_fraud_warnings: dict[str, dict] = {}  # fakestripe.refund_more
             self.disputes: dict[str, dict] = {}  # fakestripe.disputes
+            # fakestripe.invoices: invoices, the pages of documents (token -> (kind, id)),
+            # the account's invoice numbering and whether invoices are finalized at once
+            self.invoices: dict[str, dict] = {}
+            self.documents: dict[str, tuple[str, str]] = {}
+            self.invoice_prefix = new_invoice_prefix()
+            self.invoice_count = 0
+            self.invoice_finalization = "at_once"
             self.events: dict[str, dict] = {}
             # (api_key, idempotency_key) -> SavedResponse
             self.idempotent_responses: dict[tuple[str, str], SavedResponse] = {}

@@ -24,6 +24,15 @@ CARD_PAYMENT_EVENTS = [
     "charge.updated",
     "checkout.session.completed",
 ]
+# Checkout's invoice of a paid session (invoice_creation; fakestripe/invoices.py).
+INVOICE_EVENTS = [
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+]
+# What a card payment through the app's checkout sends (STRIPE_INVOICES on, the default).
+APP_PAYMENT_EVENTS = CARD_PAYMENT_EVENTS + INVOICE_EVENTS
 
 
 def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -72,11 +81,14 @@ class FakeStripeProcess(EmulatorProcess):
     def configure(self, **settings):
         """configure(webhook_url=..., webhook_secret=..., webhook_retry_delays=[...],
         refund_outcome="succeeded"|"pending"|"requires_action"|"failed",
+        invoice_finalization="at_once"|"held",
         event_order="shuffled"|"created", event_seed=N): refund_outcome is the status new
         refunds are created with ("failed" ones are created pending and fail at fakestripe's
-        next sweep); event_order and event_seed say how the events of one operation are
-        ordered for delivery (reset() puts back what the process started with:
-        "succeeded", "shuffled", seed 1 unless FAKESTRIPE_EVENT_SEED)."""
+        next sweep); invoice_finalization "held" keeps Checkout's invoices draft (no
+        number, no PDF) until finalize_invoice(); event_order and event_seed say how the
+        events of one operation are ordered for delivery (reset() puts back what the
+        process started with: "succeeded", "at_once", "shuffled", seed 1 unless
+        FAKESTRIPE_EVENT_SEED)."""
         if "webhook_secret" in settings:
             self.webhook_secret = settings["webhook_secret"]
         if "webhook_url" in settings:
@@ -132,6 +144,14 @@ class FakeStripeProcess(EmulatorProcess):
         return self._control(
             "POST", f"/_fakestripe/charges/{charge_id}/early_fraud_warning", payload
         )
+
+    # ---- invoices (fakestripe/invoices.py) ------------------------------------------
+
+    def finalize_invoice(self, invoice_id) -> dict:
+        """Finalize an invoice held as a draft (configure(invoice_finalization="held")): it
+        gets its number, hosted page and PDF, and is paid (invoice.finalized, invoice.paid,
+        invoice.payment_succeeded). Returns the invoice."""
+        return self._control("POST", f"/_fakestripe/invoices/{invoice_id}/finalize", {})
 
     # ---- disputes (fakestripe/disputes.py) ------------------------------------------
 

@@ -25,6 +25,12 @@ LEFT_OUT = {
     "radar.early_fraud_warning": {},
     "dispute": {},
     "balance_transaction": {},
+    "invoice": {
+        "confirmation_secret": "includable only: present when expanded",
+        "payments": "includable only: present when expanded (expand[]=payments)",
+        "deleted": "only on a deleted invoice, which Checkout's invoices never are",
+    },
+    "line_item": {},
     "event": {
         "account": "only on events of connected accounts (Connect), which are not emulated",
         "context": "only on events of connected accounts (Connect), which are not emulated",
@@ -39,6 +45,8 @@ RESOURCES = {
     "radar.early_fraud_warning": stripe.radar.EarlyFraudWarning,
     "dispute": stripe.Dispute,
     "balance_transaction": stripe.BalanceTransaction,
+    "invoice": stripe.Invoice,
+    "line_item": stripe.InvoiceLineItem,
     "event": stripe.Event,
 }
 
@@ -61,9 +69,10 @@ def declared_fields(resource_class) -> set[str]:
 @pytest.fixture
 def emulated_objects(api, make_session, proc, raw_api):
     """One of each emulated object, as JSON straight off the wire."""
-    session = make_session()
+    session = make_session(invoice_creation={"enabled": True})
     proc.pay(session.id)
-    intent_id = api.v1.checkout.sessions.retrieve(session.id).payment_intent
+    paid = api.v1.checkout.sessions.retrieve(session.id)
+    intent_id = paid.payment_intent
     refund = api.v1.refunds.create(params={"payment_intent": intent_id, "amount": 100})
 
     def get(path):
@@ -85,6 +94,8 @@ def emulated_objects(api, make_session, proc, raw_api):
         "dispute": dispute,
         # A dispute lists its balance transactions whole (withdrawn, then reinstated).
         "balance_transaction": dispute["balance_transactions"][-1],
+        "invoice": get(f"/v1/invoices/{paid.invoice}"),
+        "line_item": get(f"/v1/invoices/{paid.invoice}")["lines"]["data"][0],
         "event": get("/v1/events")["data"][0],
     }
 
@@ -112,7 +123,7 @@ def test_every_event_type_carries_an_object_of_the_same_shape(api, make_session,
     """Objects inside events are the emulated objects themselves, with the same fields: a
     declined card, then a card payment (its five events), then a refund settled later."""
     proc.configure(refund_outcome="pending")
-    session = make_session()
+    session = make_session(invoice_creation={"enabled": True})
     proc.pay(session.id, card="4000000000000002")
     proc.pay(session.id)
     intent_id = api.v1.checkout.sessions.retrieve(session.id).payment_intent
@@ -146,6 +157,10 @@ def test_every_event_type_carries_an_object_of_the_same_shape(api, make_session,
         "charge.refunded",
         "radar.early_fraud_warning.created",
         "radar.early_fraud_warning.updated",
+        "invoice.created",
+        "invoice.finalized",
+        "invoice.paid",
+        "invoice.payment_succeeded",
     }
 
 

@@ -1,6 +1,7 @@
 """A card payment's events as Stripe sends them: five (payment_intent.created,
-charge.succeeded, payment_intent.succeeded, charge.updated, checkout.session.completed), in
-any order. Each is stored and acknowledged; the app acts on the types it handles
+charge.succeeded, payment_intent.succeeded, charge.updated, checkout.session.completed) and
+its invoice's four (invoice.created, .finalized, .paid, .payment_succeeded), in any order.
+Each is stored and acknowledged; the app acts on the types it handles
 (stripe_events.HANDLERS) and ignores the rest; the posting lands in review exactly once,
 whatever the order and whether the employer's return comes first."""
 
@@ -9,7 +10,7 @@ import time
 import pytest
 
 from tests.factories import own, posting_at
-from tests.fakestripe_process import CARD_PAYMENT_EVENTS
+from tests.fakestripe_process import APP_PAYMENT_EVENTS
 from tests.integration.test_payment import press_pay, return_path, session_id_from
 from wizard.jobs.models import Job
 from wizard.models import JobPosting, Refund, Status, StripeEvent, TransitionLog
@@ -71,8 +72,8 @@ def test_a_payment_lands_in_review_exactly_once_whatever_the_order_of_its_events
         posting = new_posting(client)
         delivering.pay(session_id_from(press_pay(client, posting)))
 
-        sent = [a["event_type"] for a in delivered(delivering, len(CARD_PAYMENT_EVENTS))]
-        assert sorted(sent) == sorted(CARD_PAYMENT_EVENTS)
+        sent = [a["event_type"] for a in delivered(delivering, len(APP_PAYMENT_EVENTS))]
+        assert sorted(sent) == sorted(APP_PAYMENT_EVENTS)
         orders.add(tuple(sent))
         events = StripeEvent.objects.filter(
             event_id__in=[a["event_id"] for a in delivering.deliveries()]
@@ -98,7 +99,7 @@ def test_the_return_first_then_the_shuffled_events_change_nothing_more(
     assert client.get(return_path(location)).status_code in (200, 302)
     assert_in_review_once(posting)
 
-    delivered(delivering, len(CARD_PAYMENT_EVENTS))
+    delivered(delivering, len(APP_PAYMENT_EVENTS))
     run_tasks()
     assert_in_review_once(posting)
     assert_each_event_processed(StripeEvent.objects.all())
@@ -120,7 +121,7 @@ def test_a_declined_card_then_a_payment_pays_once(client, delivering, run_tasks)
     ]
 
     delivering.pay(session_id)
-    delivered(delivering, 3 + len(CARD_PAYMENT_EVENTS) - 1)  # the PaymentIntent is reused
+    delivered(delivering, 3 + len(APP_PAYMENT_EVENTS) - 1)  # the PaymentIntent is reused
     run_tasks()
     assert_in_review_once(posting)
     assert_each_event_processed(StripeEvent.objects.all())

@@ -268,11 +268,12 @@ def world(settings, fakestripe, fakeproviders):
         "slug": [published.slug, "feed", None],
         "key": [django_settings.INDEXNOW_KEY, "robots", None],
         "path": ["postmark/tracking/", "sendgrid/inbound/", None],
+        "attempt_id": ["1", "2147483647", None],
         "owner_cookies": owner.cookies,
     }
 
 
-FILLERS = {"posting_id", "token", "slug", "key", "path"}
+FILLERS = {"posting_id", "token", "slug", "key", "path", "attempt_id"}
 
 
 def concrete(route, world, request):

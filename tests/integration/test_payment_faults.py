@@ -7,7 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
-from tests.fakestripe_process import CARD_PAYMENT_EVENTS
+from tests.fakestripe_process import APP_PAYMENT_EVENTS, INVOICE_EVENTS
 from tests.integration.test_payment import pay_form, press_pay, session_id_from
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
@@ -170,12 +170,12 @@ def test_a_failed_delayed_payment_sends_the_employer_back_to_pay(
 
 def test_duplicated_deliveries_pay_once(live_server, client, posting, fakestripe, run_tasks):
     """fakestripe delivers the completed event three times to the running app, with the
-    payment's four other events; it is stored and processed once."""
+    payment's other events (its invoice's too); it is stored and processed once."""
     fakestripe.configure(webhook_url=f"{live_server.url}/stripe/webhook/")
     fakestripe.inject_webhook_fault("duplicate", times=3, event_type="checkout.session.completed")
     session_id = session_id_from(press_pay(client, posting))
     fakestripe.pay(session_id)
-    sent = len(CARD_PAYMENT_EVENTS) + 2  # two more copies of the completed event
+    sent = len(APP_PAYMENT_EVENTS) + 2  # two more copies of the completed event
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         done = [d for d in fakestripe.deliveries() if d["succeeded"]]
@@ -187,13 +187,13 @@ def test_duplicated_deliveries_pay_once(live_server, client, posting, fakestripe
     ]
     assert [d["status"] for d in completed] == [200] * 3
     assert StripeEvent.objects.filter(type="checkout.session.completed").count() == 1
-    assert StripeEvent.objects.count() == len(CARD_PAYMENT_EVENTS)
+    assert StripeEvent.objects.count() == len(APP_PAYMENT_EVENTS)
     run_tasks()
     assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1
     # One job per event, one for the confirmation email; each run once.
     assert DBTaskResult.objects.filter(task_path="wizard.jobs.runner.run_job").count() == (
-        len(CARD_PAYMENT_EVENTS) + 1
+        len(APP_PAYMENT_EVENTS) + 1
     )
     assert StripeEvent.objects.get(type="checkout.session.completed").job.attempts == 1
 
@@ -220,8 +220,10 @@ def test_events_delivered_in_reverse_order_still_end_paid(
         "checkout.session.async_payment_succeeded",
         "checkout.session.completed",
     ]
-    # with the PaymentIntent's and the charge's four events, sent as they came
-    assert wait_for(lambda: len([d for d in fakestripe.deliveries() if d["succeeded"]]) == 6)
+    # with the PaymentIntent's and the charge's four events and the invoice's four, sent as
+    # they came
+    sent = 6 + len(INVOICE_EVENTS)
+    assert wait_for(lambda: len([d for d in fakestripe.deliveries() if d["succeeded"]]) == sent)
     run_tasks()
     assert JobPosting.objects.get().is_paid
     assert TransitionLog.objects.filter(target=Status.PAID).count() == 1

@@ -95,6 +95,17 @@ def test_renewing_a_live_posting_extends_it_from_its_expiry_without_review(
     assert renewed.current_attempt_id != attempt.pk  # never the posting's own payment
 
 
+def test_a_renewal_records_its_invoice_and_receipt_like_a_first_payment(
+    client, owner, fakestripe
+):
+    posting = live_posting(owner)
+    pay_and_return(client, fakestripe, start(client, renew_url(posting)))
+
+    [attempt] = renewals(posting)
+    assert attempt.invoice_id.startswith("in_")
+    assert attempt.invoice_pdf_url and attempt.receipt_url
+
+
 def test_the_checkout_names_the_renewal_and_its_days(client, owner, fakestripe):
     posting = live_posting(owner, title="Baker")
     session_id = start(client, renew_url(posting))

@@ -5,7 +5,17 @@ Every account page is one employer's own: never kept by a shared cache or Back."
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from wizard.account import duplicate, edit_live, export, payments, postings, profile, renewal, views
+from wizard.account import (
+    duplicate,
+    edit_live,
+    export,
+    payments,
+    postings,
+    profile,
+    receipts,
+    renewal,
+    views,
+)
 
 urlpatterns = [
     path("sign-in/", never_cache(views.sign_in), name="sign_in"),
@@ -35,4 +45,8 @@ urlpatterns = [
     ),
     path("postings/<uuid:posting_id>/renew/", renewal.renew, name="renew"),
     path("postings/<uuid:posting_id>/duplicate/", duplicate.duplicate_posting, name="duplicate"),
+    # Receipts and invoices (wizard.account.receipts): the signed-in owner's, and the
+    # confirmation email's signed link.
+    path("payments/<int:attempt_id>/receipt/", receipts.receipt, name="receipt"),
+    path("receipts/<str:token>/", receipts.receipt_link, name="receipt_link"),
 ]

@@ -22,6 +22,7 @@ from wizard.effects.email_text import html_to_text
 from wizard.jobs import recovery, runner
 from wizard.jobs.kinds import JobKind, register, send_email
 from wizard.jobs.models import Job
+from wizard.payments import receipt_links
 from wizard.postings import attention, events, links, review
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.transitions import locked_posting
@@ -210,6 +211,9 @@ def _links(effect):
         found["reason"] = effect.payload.get("reason", "")  # staff's, kept on the job
     if effect.name == Email.EXPIRING:
         found["renew_url"] = links.renew_url(posting)  # one click to more time, no account
+    if effect.name == Email.CONFIRMATION and posting.current_attempt_id:
+        # Signed now, resolved when opened: Stripe may not have made the invoice yet.
+        found["receipt_url"] = receipt_links.receipt_link(posting.current_attempt_id)
     return found
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import methods
+from wizard.payments import documents, methods
 from wizard.payments.attempts import current_attempt, latest_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.exceptions import (
@@ -238,6 +238,7 @@ def _create_session(attempt, success_url, cancel_url, *, name=None, metadata=Non
         "success_url": f"{success_url}?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": cancel_url,
         **methods.checkout_params(),  # PAYMENT_METHOD_TYPES, or the Dashboard's choice
+        **documents.checkout_params(posting, attempt),  # STRIPE_INVOICES: a numbered invoice
     }
     return call(
         lambda stripe_api: stripe_api.v1.checkout.sessions.create(

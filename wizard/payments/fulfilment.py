@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import purposes, refunds
+from wizard.payments import documents, purposes, refunds
 from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.models import PaymentAttempt, Refund
@@ -58,10 +58,13 @@ class FulfilOutcome(enum.Enum):
         }.get(self)
 
 
-def retrieve_session(session_id):
+def retrieve_session(session_id, expand=()):
     """The session as Stripe has it now, or None when Stripe does not know it."""
+    params = {"expand": list(expand)} if expand else None
     try:
-        return call(lambda stripe_api: stripe_api.v1.checkout.sessions.retrieve(session_id))
+        return call(
+            lambda stripe_api: stripe_api.v1.checkout.sessions.retrieve(session_id, params=params)
+        )
     except stripe.InvalidRequestError:
         return None
 
@@ -72,13 +75,19 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     Raises PaymentProviderUnavailable when Stripe cannot be asked; callers decide
     whether that means "try later" (return URL) or a 5xx (webhook).
     """
-    session = retrieve_session(session_id)
+    # Stripe's invoice and receipt come in the same request, while its attempt lacks them;
+    # fulfilment never waits for what Stripe has not made yet (wizard.payments.documents).
+    wanted = documents.wanted_for(session_id)
+    session = retrieve_session(session_id, expand=documents.EXPAND if wanted else ())
+    if session is None and wanted:  # a refused expansion must never stop a payment
+        wanted, session = False, retrieve_session(session_id)
     if session is None:
         return FulfilOutcome.UNKNOWN_SESSION
+    found = documents.detach(session) if wanted else None
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
     if purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST:
-        return _fulfil_later_payment(session, by=by)
+        return _fulfil_later_payment(session, by=by, found=found)
     method, failed = delayed_payment_facts(session) if is_processing(session) else ("", False)
     try:
         # The posting is found by locking it (one query, not a read and then a lock).
@@ -94,9 +103,11 @@ def fulfil(session_id, *, by, expected_posting_id=None):
                 _record_processing(posting, attempt, method)
             elif outcome is FulfilOutcome.PAID:
                 posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
-                _record_payment(posting, attempt, session)
+                _record_payment(posting, attempt, session, found)
             elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
-                _record_payment(posting, attempt, session)  # paid by the previous release
+                _record_payment(posting, attempt, session, found)  # paid by the previous release
+            elif outcome is FulfilOutcome.ALREADY_PAID:
+                documents.save(attempt, found)  # the documents Stripe made since, if any
             elif outcome.refund_reason:
                 record = _record_stray_payment(posting, session, outcome, by)
     except JobPosting.DoesNotExist:
@@ -107,7 +118,7 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     return outcome
 
 
-def _fulfil_later_payment(session, *, by):
+def _fulfil_later_payment(session, *, by, found=None):
     """A payment after the first (a renewal…): applied as its purpose says, once; the
     posting's status and current attempt are its purpose's business, not this path's."""
     try:
@@ -116,6 +127,9 @@ def _fulfil_later_payment(session, *, by):
             if outcome is FulfilOutcome.PAID:
                 attempt = purposes.attempt_for(posting, session.id)
                 purposes.record_paid(posting, attempt, session, by=by)
+                documents.save(attempt, found)
+            elif outcome is FulfilOutcome.ALREADY_PAID:
+                documents.save(purposes.attempt_for(posting, session.id), found)
             elif outcome.refund_reason:
                 record = _record_stray_payment(posting, session, outcome, by)
     except JobPosting.DoesNotExist:
@@ -243,12 +257,14 @@ def mismatches(attempt, session):
     return [f"{name} {got!r} != {want!r}" for name, got, want in checks if got != want]
 
 
-def _record_payment(posting, attempt, session):
-    """The attempt is paid: its PaymentIntent and when (the posting saved with it)."""
+def _record_payment(posting, attempt, session, found):
+    """The attempt is paid: its PaymentIntent, when, and the documents Stripe has made for
+    it so far (the posting saved with it)."""
     attempt.state = PaymentAttempt.State.PAID
     attempt.payment_intent_id = session.payment_intent or ""
     attempt.paid_at = posting.paid_at or timezone.now()
     attempt.closed_at = attempt.closed_at or attempt.paid_at
+    documents.apply(attempt, found)
     attempt.save()
     save_current(posting, attempt)
 

@@ -16,7 +16,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from wizard.jobs.models import Job
-from wizard.payments import disputes, fraud_warnings, refunds
+from wizard.payments import disputes, documents, fraud_warnings, refunds
 from wizard.payments.checkout import close_ended_checkout, payment_failed_at_stripe
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
@@ -57,6 +57,7 @@ class Kind(StrEnum):
     REFUND_NOT_AT_STRIPE = "refund_not_at_stripe"
     DISPUTE_NOT_APPLIED = "dispute_not_applied"
     FRAUD_WARNING_NOT_SEEN = "fraud_warning_not_seen"
+    DOCUMENT_NOT_RECORDED = "document_not_recorded"  # an invoice's pages, a receipt
 
 
 @dataclass
@@ -361,6 +362,24 @@ def _apply_refunds(charge_id):
     return True
 
 
+def compare_receipt(payment, charge, dry_run):
+    """The charge's receipt, when its payment has not recorded it (Stripe could not be asked
+    when it was fulfilled): recorded from the listed charge, no further request."""
+    if payment.receipt_url or not charge.receipt_url:
+        return []
+    if not dry_run:
+        documents.record(payment.pk, documents.Documents(receipt_url=charge.receipt_url))
+    return [
+        Difference(
+            "receipt not recorded here",
+            payment.session_id,
+            str(payment.posting_id),
+            "reported (dry run)" if dry_run else "recorded",
+            Kind.DOCUMENT_NOT_RECORDED,
+        )
+    ]
+
+
 def compare_disputes(payment, charge, dry_run):
     """A disputed charge whose dispute is not recorded here, or recorded in another state
     (its events lost): each dispute Stripe lists for the charge is applied as its events
@@ -443,8 +462,43 @@ def _fraud_warnings_not_seen_here(dry_run):
     return found
 
 
+def _invoices_not_recorded(dry_run):
+    """Checkout's paid invoices of the lookback (one list, a hundred a request) against the
+    payments they were made for (one query): an invoice whose pages a payment lacks (its
+    events lost, or finalised after the payment was recorded) is recorded
+    (wizard.payments.documents)."""
+    since = int((timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)).timestamp())
+    invoices = call(
+        lambda stripe_api: stripe_api.v1.invoices.list(
+            params={"status": "paid", "created": {"gte": since}, "limit": 100}
+        )
+    )
+    listed = list(invoices.auto_paging_iter())
+    ours = documents.attempts_of_invoices(listed)
+    found = []
+    for invoice in listed:
+        payment = ours.get(invoice.id)
+        pages = documents.Documents.from_stripe(invoice)
+        if payment is None or not payment.is_paid or not documents.apply(payment, pages):
+            # not ours; its payment not recorded yet (fulfilment records the invoice with
+            # it); or recorded already (apply changes only the copy in hand)
+            continue
+        if not dry_run:
+            documents.record(payment.pk, pages)
+        found.append(
+            Difference(
+                f"invoice {invoice.number or invoice.id} not recorded here",
+                payment.session_id,
+                str(payment.posting_id),
+                "reported (dry run)" if dry_run else "recorded",
+                Kind.DOCUMENT_NOT_RECORDED,
+            )
+        )
+    return found
+
+
 # What is compared for each paid payment's charge; each returns its Differences.
-CHARGE_CHECKS = [compare_refunds, compare_disputes]
+CHARGE_CHECKS = [compare_refunds, compare_disputes, compare_receipt]
 
 PASSES = [
     ("payments at Stripe", _paid_at_stripe_not_here),
@@ -453,6 +507,7 @@ PASSES = [
     ("delayed payments", _delayed_payments),
     ("charges of paid payments", _charges_of_paid_payments),
     ("early fraud warnings", _fraud_warnings_not_seen_here),
+    ("invoices", _invoices_not_recorded),
     ("pending refunds", _pending_refunds),
 ]
 

@@ -19,6 +19,7 @@ from wizard.jobs import recovery, runner
 from wizard.jobs.kinds import JobKind, register
 from wizard.jobs.models import Job
 from wizard.payments import client as stripe_client
+from wizard.payments import documents
 from wizard.payments.checkout import close_ended_checkout
 from wizard.payments.client import call
 from wizard.payments.disputes import sync_dispute
@@ -93,6 +94,14 @@ def _visible_to_our_key(what, object_id):
         ) from exc
 
 
+def _invoice_changed(event):
+    """invoice.finalized / invoice.paid: Checkout's invoice got its number, hosted page and
+    PDF; recorded on its payment (wizard.payments.documents)."""
+    invoice_id = _object_id(event)
+    with _visible_to_our_key("invoice", invoice_id):
+        documents.invoice_changed(invoice_id)
+
+
 def _object_id(event):
     return event["data"]["object"]["id"]
 
@@ -115,6 +124,8 @@ HANDLERS = {
     "charge.dispute.closed": _dispute_changed,
     "charge.dispute.funds_withdrawn": _dispute_changed,
     "charge.dispute.funds_reinstated": _dispute_changed,
+    "invoice.finalized": _invoice_changed,
+    "invoice.paid": _invoice_changed,
 }
 
 

@@ -8,7 +8,7 @@ from wizard.flow.forms import ResendForm
 from wizard.flow.ledger import Ledger
 from wizard.flow.steps.base import Step
 from wizard.jobs.runner import TooSoon
-from wizard.payments import refunds
+from wizard.payments import receipt_links, refunds
 from wizard.payments.exceptions import PaymentError
 from wizard.payments.models import Refund
 from wizard.postings.models import Actor, JobPosting
@@ -43,6 +43,10 @@ class ConfirmationStep(Step):
             "ledger": ledger,
             "resend_form": form or ResendForm(initial={"contact_email": posting.contact_email}),
             "lifetime_days": settings.POSTING_LIFETIME_DAYS,
+            # Stripe's invoice or receipt, through the signed link (wizard.account.receipts)
+            "receipt_url": receipt_links.receipt_path(posting.current_attempt_id)
+            if posting.is_paid and posting.current_attempt_id
+            else "",
         }
 
     def post(self, request, posting):
