@@ -95,9 +95,7 @@ def test_renewing_a_live_posting_extends_it_from_its_expiry_without_review(
     assert renewed.current_attempt_id != attempt.pk  # never the posting's own payment
 
 
-def test_a_renewal_records_its_invoice_and_receipt_like_a_first_payment(
-    client, owner, fakestripe
-):
+def test_a_renewal_records_its_invoice_and_receipt_like_a_first_payment(client, owner, fakestripe):
     posting = live_posting(owner)
     pay_and_return(client, fakestripe, start(client, renew_url(posting)))
 
