@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET
 
@@ -27,14 +28,15 @@ class Document:
 
 def documents(attempt):
     """The receipt (the invoice's page, else the charge's receipt) and the invoice's PDF,
-    each only if recorded as a web address (nothing else becomes a link)."""
+    each only if recorded as a web address (nothing else becomes a link). Before Stripe's
+    documents are recorded, our receipt link, which asks Stripe when it is opened."""
     found = []
     receipt = next(filter(_web, [attempt.invoice_url, attempt.receipt_url]), "")
     if receipt:
         found.append(Document("Receipt", receipt))
     if _web(attempt.invoice_pdf_url):
         found.append(Document("Invoice (PDF)", attempt.invoice_pdf_url))
-    return found
+    return found or [Document("Receipt", reverse("wizard:receipt", args=[attempt.pk]))]
 
 
 def _web(url):
