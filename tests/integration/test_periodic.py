@@ -30,6 +30,7 @@ PERIODIC_TASK_PATHS = {
     "wizard.tasks.prune_old_task_rows",
     "wizard.tasks.prune_limit_uses",
     "wizard.tasks.watch_paid_postings",
+    "wizard.tasks.flush_job_numbers",
 }
 RECONCILE = "wizard.tasks.reconcile_payments"
 
