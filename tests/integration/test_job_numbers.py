@@ -87,6 +87,7 @@ def test_a_304_counts_only_for_the_pages_own_etag(client):
     made_up = client.get("/jobs/no-such-job/", HTTP_IF_NONE_MATCH="*", **BROWSER)
 
     assert [star.status_code, since.status_code, made_up.status_code] == [304, 304, 304]
+    counts.tally.push()
     assert caches["default"].get(counts.key(counts.VIEWS, counts.today(), "no-such-job")) is None
     flush_numbers()
     assert numbers_of(posting) == (0, 0)
@@ -176,7 +177,7 @@ NOTHING_LISTENS = {
 }
 
 
-def test_a_cache_that_is_down_costs_the_count_not_the_page(client, caplog):
+def test_a_cache_that_is_down_costs_neither_the_page_nor_the_count(client, caplog):
     posting = publish(apply_url="https://acme.example/jobs/42")
     with override_settings(CACHES=NOTHING_LISTENS):
         page = client.get(job_url(posting), **BROWSER)
@@ -185,7 +186,23 @@ def test_a_cache_that_is_down_costs_the_count_not_the_page(client, caplog):
             flush_numbers()  # it fails, and runs again next interval
     assert page.status_code == 200 and posting.title in page.text
     assert (applied.status_code, applied["Location"]) == (302, "https://acme.example/jobs/42")
-    assert f"Could not count views of {posting.slug}" in caplog.text
+    assert "Views and apply clicks kept for later" in caplog.text
+    # The cache is back: what the process tallied meanwhile gets there.
+    flush_numbers()
+    assert numbers_of(posting) == (1, 1)
+
+
+def test_views_reach_the_cache_without_a_flush(client, settings):
+    """The timer pushes a process's tally within JOB_NUMBERS_PUSH_SECONDS by itself."""
+    counts.tally.push()  # nothing left, no timer, from other tests
+    settings.JOB_NUMBERS_PUSH_SECONDS = 0.01
+    posting = publish()
+    counter = counts.key(counts.VIEWS, counts.today(), posting.slug)
+    client.get(job_url(posting), **BROWSER)
+    timer = counts.tally._timer
+    assert timer is not None
+    timer.join(timeout=10)
+    assert caches["default"].get(counter) == 1
 
 
 # --- Apply ------------------------------------------------------------------------------

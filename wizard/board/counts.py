@@ -1,8 +1,14 @@
-"""Views of a job page and clicks on its Apply link, counted in the shared cache.
+"""Views of a job page and clicks on its Apply link, counted per posting, UTC day and kind.
 
-A request adds one to a counter in the cache (Redis in production), one key per posting,
-UTC day and kind, `numbers:<kind>:<yyyymmdd>:<slug>`: an atomic increment, no database
-write. wizard.board.flush moves the counters into DailyNumbers every interval.
+**Aggregated twice, written never on the request.** A request adds one to a tally in its
+process's memory (a dict under a lock: microseconds). At most JOB_NUMBERS_PUSH_SECONDS
+later a timer thread pushes the tally to the shared cache (Redis in production), one atomic
+increment per key, `numbers:<kind>:<yyyymmdd>:<slug>`, by the number tallied; the periodic
+flush (wizard.board.flush) moves the cache's counters into DailyNumbers. So a busy job
+page costs the cache one write every few seconds per process, not one per view, and the
+database one row per posting and day per flush. A tally the cache refuses stays in memory
+for the next push; a process that exits pushes its tally first (atexit); a process killed
+outright loses at most its last JOB_NUMBERS_PUSH_SECONDS of counts.
 
 **Which requests count.** A GET of a person's browser: not HEAD, not a browser's prefetch
 (`Sec-Purpose`/`Purpose: prefetch`), not a client without a User-Agent or one that calls
@@ -14,21 +20,21 @@ named the very ETag of the page, which only a 200 of that page at the board's cu
 version gave out: `If-None-Match: *` or a bare `If-Modified-Since` also get a 304 for any
 slug, and must not fill the cache with counters of made-up slugs.
 
-**Never at the page's expense.** A cache that fails costs the count, not the page: the
-error is logged (a Redis that failed moments ago is skipped without a word:
-wizard.ops.redis_cache logs the outage once).
-
 **Taking.** `take` reads counters and subtracts what it read, atomically per key, so a
-view counted meanwhile stays for the next flush. Two flushes may read the same value at
+count pushed meanwhile stays for the next flush. Two flushes may read the same value at
 once: the decrement tells each how much was really there before it, and the one that
 subtracted more than that adds the excess back, so no count is taken twice (see `take`).
 """
 
+import atexit
 import logging
 import re
+import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import caches
 
 from wizard.ops.redis_cache import CacheSkipped
@@ -82,14 +88,55 @@ def by_a_person(request):
 
 
 def count(kind, slug):
-    """Add one to today's counter of `kind` for the posting at `slug`; never raises."""
-    counter = key(kind, today(), slug)
-    try:
-        _add(_cache(), counter, 1)
-    except CacheSkipped:
-        pass
-    except Exception:
-        logger.warning("Could not count %s of %s", kind, slug, exc_info=True)
+    """Tally one `kind` for the posting at `slug` today; the tally reaches the cache at
+    the next push. Never raises, never waits for the cache."""
+    tally.add(key(kind, today(), slug))
+
+
+class Tally:
+    """This process's counts not yet in the cache, and the timer that pushes them."""
+
+    def __init__(self):
+        self._lock = threading.Lock()  # the counts and the timer
+        self._pushing = threading.Lock()  # one push at a time: the flush's waits for the timer's
+        self._counts = Counter()
+        self._timer = None
+
+    def add(self, counter, number=1):
+        with self._lock:
+            self._counts[counter] += number
+            if self._timer is None:
+                self._timer = threading.Timer(settings.JOB_NUMBERS_PUSH_SECONDS, self.push)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def push(self):
+        """Add the tally to the cache's counters; what the cache refuses is kept for the
+        next push (and logged, unless Redis is being skipped: wizard.ops.redis_cache).
+        Whether everything got there."""
+        with self._pushing:
+            with self._lock:
+                counts, self._counts = self._counts, Counter()
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+            pending = list(counts.items())
+            while pending:
+                counter, number = pending[-1]
+                try:
+                    _add(_cache(), counter, number)
+                except Exception as error:
+                    if not isinstance(error, CacheSkipped):
+                        logger.warning("Views and apply clicks kept for later", exc_info=True)
+                    for counter, number in pending:
+                        self.add(counter, number)
+                    return False
+                pending.pop()
+            return True
+
+
+tally = Tally()
+atexit.register(tally.push)
 
 
 def page_seen(request, response):

@@ -39,6 +39,7 @@ def postings_counted():
 def flush_numbers():
     """Add the counted views and apply clicks to DailyNumbers; returns what it added, in
     words."""
+    counts.tally.push()  # this process's own (a web process's, in tests)
     postings = postings_counted()
     keys = [
         counts.key(kind, day, slug)
