@@ -2,10 +2,17 @@
 seen most, each bar and row linked to the posting's admin page."""
 
 from django.urls import reverse
+from django.utils.text import Truncator
 
 from wizard.admin.dashboard_parts import Card, Cell, Table, percent
 from wizard.dashboard import charts
 from wizard.dashboard.charts import Row, Segment
+
+LABEL_CHARS = 36
+
+
+def counted(number, thing):
+    return f"{number} {thing}{'' if number == 1 else 's'}"
 
 
 def job_numbers_card(numbers):
@@ -15,9 +22,10 @@ def job_numbers_card(numbers):
         href = reverse("admin:wizard_jobposting_change", args=[posting.posting_id])
         rows.append(
             Row(
-                label,
+                # Short enough to leave its note room on a phone; the table has it whole.
+                Truncator(label).chars(LABEL_CHARS),
                 [Segment(posting.views, "stage-4", "views", href)],
-                note=f"{posting.views} views · {posting.apply_clicks} apply clicks",
+                note=counted(posting.views, "view"),
             )
         )
         table_rows.append(
@@ -31,9 +39,10 @@ def job_numbers_card(numbers):
     return Card(
         "job-numbers",
         "Views and apply clicks this week",
-        f"Since {numbers.since:%A %-d %B} (UTC days): {numbers.views} job page views and "
-        f"{numbers.apply_clicks} apply clicks in all. The postings seen most; robots are "
-        "not counted, and the last minute's counts are not in yet.",
+        f"Since {numbers.since:%A %-d %B} (UTC days): "
+        f"{counted(numbers.views, 'job page view')} and "
+        f"{counted(numbers.apply_clicks, 'apply click')} in all. The postings seen most; "
+        "robots are not counted, and the last minute's counts are not in yet.",
         charts.bar_chart(rows, "views"),
         Table(
             "Views and apply clicks this week",
