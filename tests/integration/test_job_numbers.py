@@ -2,7 +2,7 @@
 cache on every answer a person gets (200, from the board's cache or not, and the 304 of a
 revalidation), never for robots, then flushed into DailyNumbers exactly once."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -121,15 +121,17 @@ def test_the_flush_moves_counts_once(client):
     assert DailyNumbers.objects.filter(posting=posting).count() == 1
 
 
-def test_yesterdays_counts_go_to_yesterday(client):
+@pytest.mark.parametrize("days_ago, flushed", [(1, True), (2, True), (3, False)])
+def test_each_count_goes_to_its_day_for_three_days(client, days_ago, flushed):
+    """A scheduler stopped for two days loses nothing; older counters are not read."""
     posting = publish()
-    yesterday = datetime(2026, 12, 5, 23, 59, tzinfo=UTC)
+    then = datetime.now(UTC) - timedelta(days=days_ago)
     with mock.patch("wizard.board.counts.datetime", wraps=datetime) as clock:
-        clock.now.return_value = yesterday
+        clock.now.return_value = then
         client.get(job_url(posting), **BROWSER)
     flush_numbers()
-    row = DailyNumbers.objects.get(posting=posting)
-    assert (row.day, row.views) == (yesterday.date(), 1)
+    found = list(DailyNumbers.objects.filter(posting=posting).values_list("day", "views"))
+    assert found == ([(then.date(), 1)] if flushed else [])
 
 
 def test_counts_of_a_job_that_just_left_the_board_are_kept(client):
@@ -234,6 +236,15 @@ def test_apply_goes_nowhere_but_the_postings_own_address(client):
         assert response["Location"] == "https://acme.example/jobs/42"
     # Asked for an email it does not have: its URL.
     assert client.get(apply_url(posting, by="email"))["Location"] == "https://acme.example/jobs/42"
+
+
+def test_apply_never_sends_a_browser_to_a_script(client):
+    """A URL stored past the validators (a bulk write, a shell) is refused, not followed."""
+    posting = publish(apply_url="https://acme.example/jobs/42")
+    JobPosting.objects.filter(pk=posting.pk).update(apply_url="javascript:alert(1)")
+    response = client.get(apply_url(posting), **BROWSER)
+    assert response.status_code == 400
+    assert "Location" not in response
 
 
 @pytest.mark.parametrize("status", [Status.IN_REVIEW, Status.EXPIRED, Status.REJECTED])
