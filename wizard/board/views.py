@@ -152,7 +152,8 @@ def apply(request, slug):
     posting's apply URL, or with `?by=email` (or when it has no URL) to an email to its
     apply address. Only ever where the posting itself says: no open redirect."""
     fields = ["id", "status", "slug", "title", "apply_url", "apply_email"]
-    posting = on_board().filter(slug=slug).only(*fields).first()
+    # The slug is unique: no ORDER BY (first() would add one).
+    posting = next(iter(on_board().filter(slug=slug).only(*fields)[:1]), None)
     if posting is None:
         raise Http404("No such job on the board.")
     by_email = request.GET.get("by") == "email" or not posting.apply_url
