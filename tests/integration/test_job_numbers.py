@@ -12,6 +12,8 @@ from django.db import DatabaseError
 from django.test import override_settings
 from django.urls import reverse
 
+from config.settings import cache_from_url
+from tests.hung_server import stopped_url
 from tests.integration.test_board import job_url, publish
 from wizard.board import counts
 from wizard.board.flush import flush_numbers
@@ -171,27 +173,39 @@ def test_two_takes_of_the_same_reading_take_it_once():
 
 # --- The cache down ---------------------------------------------------------------------
 
-NOTHING_LISTENS = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:9/0",  # discard: nothing listens
-    }
-}
 
-
-def test_a_cache_that_is_down_costs_neither_the_page_nor_the_count(client, caplog):
+def test_a_cache_that_is_down_costs_neither_the_page_nor_the_counts(client, caplog):
+    """Redis refuses connections: the page and the redirect are served, Redis is skipped
+    (wizard.ops.redis_cache), and the process keeps its counts until Redis answers."""
     posting = publish(apply_url="https://acme.example/jobs/42")
-    with override_settings(CACHES=NOTHING_LISTENS):
+    counts.tally.push()  # nothing of other tests' in the tally
+    with override_settings(CACHES={"default": cache_from_url(stopped_url())}):
         page = client.get(job_url(posting), **BROWSER)
         applied = client.get(apply_url(posting), **BROWSER)
+        client.get(job_url(posting), **BROWSER)
         with pytest.raises(redis.ConnectionError):
             flush_numbers()  # it fails, and runs again next interval
     assert page.status_code == 200 and posting.title in page.text
     assert (applied.status_code, applied["Location"]) == (302, "https://acme.example/jobs/42")
-    assert "Views and apply clicks kept for later" in caplog.text
-    # The cache is back: what the process tallied meanwhile gets there.
+    assert "lost" not in caplog.text
+    # Redis is back: what the process kept gets there.
     flush_numbers()
-    assert numbers_of(posting) == (1, 1)
+    assert numbers_of(posting) == (2, 1)
+
+
+def test_an_increment_that_may_have_been_applied_is_not_sent_again(client, caplog):
+    """A timeout may come after Redis applied the increment: its counts are dropped (a
+    loss, never a double count); the counts not yet sent are kept."""
+    posting = publish(apply_url="https://acme.example/jobs/42")
+    counts.tally.push()
+    client.get(job_url(posting), **BROWSER)
+    client.get(apply_url(posting), **BROWSER)
+    with mock.patch("wizard.board.counts._add", side_effect=redis.TimeoutError("Timeout")):
+        assert counts.tally.push() is False
+    clicks = counts.key(counts.APPLY_CLICKS, counts.today(), posting.slug)
+    assert f"{clicks} lost 1 counts; 1 counters kept for later" in caplog.text
+    flush_numbers()
+    assert numbers_of(posting) == (1, 0)
 
 
 def test_views_reach_the_cache_without_a_flush(client, settings):

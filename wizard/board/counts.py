@@ -7,8 +7,9 @@ increment per key, `numbers:<kind>:<yyyymmdd>:<slug>`, by the number tallied; th
 flush (wizard.board.flush) moves the cache's counters into DailyNumbers. So a busy job
 page costs the cache one write every few seconds per process, not one per view, and the
 database one row per posting and day per flush. A tally the cache refuses stays in memory
-for the next push; a process that exits pushes its tally first (atexit); a process killed
-outright loses at most its last JOB_NUMBERS_PUSH_SECONDS of counts.
+for the next push (but for the increment that failed, unless it was certainly not sent);
+a process that exits pushes its tally first (atexit); a process killed outright loses at
+most its last JOB_NUMBERS_PUSH_SECONDS of counts.
 
 **Which requests count.** A GET of a person's browser: not HEAD, not a browser's prefetch
 (`Sec-Purpose`/`Purpose: prefetch`), not a client without a User-Agent or one that calls
@@ -113,8 +114,10 @@ class Tally:
                 self._timer.start()
 
     def push(self):
-        """Add the tally to the cache's counters; what the cache refuses is kept for the
-        next push (and logged, unless Redis is being skipped: wizard.ops.redis_cache).
+        """Add the tally to the cache's counters. When the cache fails, the counts not yet
+        sent are kept for the next push; those of the increment that failed are kept only
+        if it was certainly not sent (Redis skipped: wizard.ops.redis_cache), else dropped
+        (a timeout may come after Redis applied it: a loss, never a double count).
         Whether everything got there."""
         with self._pushing:
             with self._lock:
@@ -124,16 +127,23 @@ class Tally:
                     self._timer = None
             pending = list(counts.items())
             while pending:
-                counter, number = pending[-1]
+                counter, number = pending.pop()
                 try:
                     _add(_cache(), counter, number)
                 except Exception as error:
-                    if not isinstance(error, CacheSkipped):
-                        logger.warning("Views and apply clicks kept for later", exc_info=True)
-                    for counter, number in pending:
-                        self.add(counter, number)
+                    if isinstance(error, CacheSkipped):
+                        pending.append((counter, number))
+                    else:
+                        logger.warning(
+                            "%s lost %s counts; %s counters kept for later",
+                            counter,
+                            number,
+                            len(pending),
+                            exc_info=True,
+                        )
+                    for kept, kept_number in pending:
+                        self.add(kept, kept_number)
                     return False
-                pending.pop()
             return True
 
 
