@@ -2,12 +2,16 @@
 cache on every answer a person gets (200, from the board's cache or not, and the 304 of a
 revalidation), never for robots, then flushed into DailyNumbers exactly once."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 import redis
 from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.db import DatabaseError
 from django.test import override_settings
 from django.urls import reverse
@@ -219,6 +223,29 @@ def test_views_reach_the_cache_without_a_flush(client, settings):
     assert timer is not None
     timer.join(timeout=10)
     assert caches["default"].get(counter) == 1
+
+
+EXITING = """
+import django
+django.setup()
+from wizard.board import counts
+counts.count(counts.VIEWS, "a-job")
+counts.count(counts.VIEWS, "a-job")
+"""
+
+
+def test_a_process_that_exits_pushes_its_tally(tmp_path):
+    """A web process stopped with SIGTERM or SIGHUP exits normally: its tally reaches the
+    cache before it goes (atexit), though the timer had not fired yet."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "CACHE_URL": f"file://{tmp_path}",
+        "JOB_NUMBERS_PUSH_SECONDS": "3600",
+    }
+    subprocess.run([sys.executable, "-c", EXITING], env=env, check=True, timeout=60)
+    cache = FileBasedCache(str(tmp_path), {})
+    assert cache.get(counts.key(counts.VIEWS, counts.today(), "a-job")) == 2
 
 
 # --- Apply ------------------------------------------------------------------------------
