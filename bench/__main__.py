@@ -62,6 +62,7 @@ SERVER_CORE, LOAD_CORE = os.environ.get("BENCH_CORES", "0,1").split(",")
 ACCOUNT_POSTINGS = int(os.environ.get("BENCH_ACCOUNT_POSTINGS", "200"))
 
 WEBHOOK_SECRET = "whsec_bench_only"
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"}
 BARE_PATH = "/__bench__/bare/"
 
 # Targets of issue 11, as ratios to the bare view in the same run.
@@ -179,6 +180,20 @@ def board_endpoints(board, database):
             path="/?q=python&employment_type=full_time&workplace=remote",
         ),
         Endpoint("job page" + suffix, path=f"/jobs/{board['job_slug']}/", ratio_target=PAGE_RATIO),
+        # wrk sends no User-Agent, which is not counted (no browser): as a browser, each
+        # request also counts a view in the cache (issue 20).
+        Endpoint(
+            "job page, view counted" + suffix,
+            path=f"/jobs/{board['job_slug']}/",
+            headers=BROWSER,
+            ratio_target=PAGE_RATIO,
+        ),
+        Endpoint(
+            "apply click" + suffix,
+            path=f"/jobs/{board['job_slug']}/apply/",
+            headers=BROWSER,
+            expect=302,
+        ),
     ]
     if database == "SQLite":
         endpoints.append(Endpoint("feed" + suffix, path="/jobs/feed/"))

@@ -212,6 +212,10 @@ CACHES = {
 # How long a rendered board page may be kept at most; a change of any published posting
 # replaces them all at once, whatever this says.
 BOARD_PAGE_CACHE_SECONDS = int(os.environ.get("BOARD_PAGE_CACHE_SECONDS", "600"))
+# Job pages' views and apply clicks are tallied in each process's memory and added to the
+# cache's counters this often (wizard.board.counts): one cache write per posting every few
+# seconds instead of one per view. A process killed outright loses at most this much.
+JOB_NUMBERS_PUSH_SECONDS = float(os.environ.get("JOB_NUMBERS_PUSH_SECONDS", "5"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -23,6 +23,7 @@ from django.db import close_old_connections
 from django.tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
+from wizard.board.flush import flush_numbers
 from wizard.effects.email import warn_expiring_postings
 from wizard.employers import sign_in
 from wizard.jobs.recovery import recover_stuck_work
@@ -174,3 +175,10 @@ def prune_limit_uses():
 @task
 def prune_sign_in_requests():
     return sign_in.prune()
+
+
+@every_interval
+@task
+def flush_job_numbers():
+    """The job pages' views and apply clicks, from the cache into DailyNumbers."""
+    return flush_numbers()

@@ -31,6 +31,7 @@ urlpatterns = [
     # Before the posting pattern: "feed" is a valid slug.
     path("jobs/feed/", shared_page("feed")(LatestJobsFeed()), name="feed"),
     path("jobs/<slug:slug>/", board.job, name="job"),
+    path("jobs/<slug:slug>/apply/", board.apply, name="apply"),
     path("post/", private(views.start), name="start"),
     # The signed-in employer's pages (each private: wizard.account.urls).
     path("account/", include("wizard.account.urls")),

@@ -17,6 +17,7 @@ from wizard.admin.dashboard_parts import week_label
 from wizard.dashboard.numbers import week_start
 from wizard.flow.order import FLOW
 from wizard.models import Job, JobPosting, Refund, Status
+from wizard.postings.numbers import DailyNumbers
 
 pytestmark = pytest.mark.django_db
 
@@ -360,9 +361,10 @@ def test_every_chart_is_an_image_with_a_title_and_no_inline_style(admin_client):
     effect(posting, "email", "confirmation", Job.State.FAILED, 2, "503")
     task_row("wizard.jobs.runner.run_job", 1)
     refund("pending")
+    DailyNumbers.objects.create(posting=posting, day=timezone.now().date(), views=3)
     response = admin_client.get(URL)
     html = response.content.decode()
-    assert html.count('role="img"') == 6
+    assert html.count('role="img"') == 7
     for found in response.context["cards"]:
         assert f'<title id="{found.id}-title">{found.title}</title>' in html
         assert f'aria-describedby="{found.id}-desc"' in html

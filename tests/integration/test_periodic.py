@@ -31,6 +31,7 @@ PERIODIC_TASK_PATHS = {
     "wizard.tasks.prune_limit_uses",
     "wizard.tasks.prune_sign_in_requests",
     "wizard.tasks.watch_paid_postings",
+    "wizard.tasks.flush_job_numbers",
 }
 RECONCILE = "wizard.tasks.reconcile_payments"
 

@@ -1,8 +1,9 @@
 """The staff dashboard (/admin/dashboard/): what needs doing now (postings awaiting
 review and the oldest's wait, failing side effects, postings needing attention), revenue
 by week net of refunds, then the wizard's funnel by week, where employers give up,
-side-effect failures and retries, the task queue and refunds, as server-drawn SVG charts
-whose every bar links to the admin list that shows what it counts.
+side-effect failures and retries, the task queue, refunds and the job pages' views and
+apply clicks this week, as server-drawn SVG charts whose every bar links to the admin
+list (or the posting) that shows what it counts.
 
 Staff who may view postings (`wizard.view_jobposting`) see it; a bar links to a list only
 when the user may view that list. The counts are wizard.dashboard.numbers's: a fixed
@@ -26,8 +27,10 @@ from wizard.admin.dashboard_cards import (
     revenue_rows,
     tiles,
 )
+from wizard.admin.dashboard_job_numbers import job_numbers_card
 from wizard.admin.dashboard_parts import PERMISSION, Links
 from wizard.dashboard import numbers
+from wizard.dashboard.job_numbers import job_numbers
 
 DEFAULT_WEEKS = 8
 WEEK_CHOICES = [4, 8, 13, 26]
@@ -81,6 +84,7 @@ def dashboard(request):
             effects_card(troubles, links),
             queue_card(queues, links, now),
             refunds_card(refund_states, links, now),
+            job_numbers_card(job_numbers(now)),
         ],
     }
     return TemplateResponse(request, "admin/wizard/dashboard.html", context)

@@ -31,6 +31,7 @@ from wizard.admin.posting_inlines import (
     StripeEventInline,
     TransitionLogInline,
 )
+from wizard.admin.posting_numbers import PostingNumbers
 from wizard.admin.posting_page import review_context
 from wizard.admin.posting_review import ReviewActions
 from wizard.admin.revision_review import RevisionInline, RevisionReview
@@ -39,11 +40,21 @@ from wizard.payments.models import Dispute
 from wizard.postings import attention, markdown, reference
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.money import money
+from wizard.postings.numbers import with_numbers
 
 
 @admin.register(JobPosting)
-class JobPostingAdmin(RevisionReview, ReviewActions, admin.ModelAdmin):
-    list_display = ["reference", "job", "status_label", "waiting", "paid", "row_actions"]
+class JobPostingAdmin(RevisionReview, ReviewActions, PostingNumbers, admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "job",
+        "status_label",
+        "waiting",
+        "paid",
+        "views_total",
+        "apply_clicks_total",
+        "row_actions",
+    ]
     list_display_links = ["reference"]
     list_filter = [
         QueueFilter,
@@ -160,13 +171,14 @@ class JobPostingAdmin(RevisionReview, ReviewActions, admin.ModelAdmin):
         # The earliest evidence deadline of its open disputes, shown with the reason.
         due = Dispute.objects.filter(posting=OuterRef("pk"), status__in=Dispute.NEEDS_RESPONSE)
         due = due.order_by("evidence_due_by").values("evidence_due_by")[:1]
-        return (
+        postings = (
             super()
             .get_queryset(request)
             .select_related("current_attempt")
             .with_attention()
             .annotate(evidence_due_by=Subquery(due), entered_review_at=entered_review())
         )
+        return with_numbers(postings)
 
     def get_search_results(self, request, queryset, search_term):
         """Text search, and a typed reference ("JW-7K3F9QA") finds its posting."""

@@ -8,14 +8,17 @@ from the board's version alone; browsers and shared caches revalidate a page eve
 Search is full-text on PostgreSQL (wizard.board.search).
 """
 
+from urllib.parse import quote
+
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from wizard.board import jsonld
+from wizard.board import counts, jsonld
 from wizard.board.cache import shared_page, wants_fragment
 from wizard.board.search import located_in, search
 from wizard.postings.models import EmploymentType, JobPosting, Workplace
@@ -123,6 +126,7 @@ def board(request):
 
 
 @require_safe
+@counts.counts_views
 @shared_page("job")
 def job(request, slug):
     posting = JobPosting.objects.published().filter(slug=slug).defer("search_vector").first()
@@ -135,6 +139,34 @@ def job(request, slug):
         **NO_NONCE,
     }
     return render(request, "board/detail.html", context)
+
+
+class ApplyRedirect(HttpResponseRedirect):
+    allowed_schemes = ["http", "https", "mailto"]
+
+
+@require_safe
+@never_cache
+def apply(request, slug):
+    """The job page's Apply links go through here, so that a click is counted: to the
+    posting's apply URL, or with `?by=email` (or when it has no URL) to an email to its
+    apply address. Only ever where the posting itself says: no open redirect."""
+    fields = ["id", "status", "slug", "title", "apply_url", "apply_email"]
+    # The slug is unique: no ORDER BY (first() would add one).
+    posting = next(iter(on_board().filter(slug=slug).only(*fields)[:1]), None)
+    if posting is None:
+        raise Http404("No such job on the board.")
+    by_email = request.GET.get("by") == "email" or not posting.apply_url
+    if by_email and posting.apply_email:
+        address = quote(posting.apply_email, safe="@")
+        target = f"mailto:{address}?subject={quote(posting.title, safe='')}"
+    elif posting.apply_url:
+        target = posting.apply_url
+    else:
+        raise Http404("This job gives no way to apply.")
+    if counts.by_a_person(request):
+        counts.count(counts.APPLY_CLICKS, slug)
+    return ApplyRedirect(target)
 
 
 def indexnow_key(request, key):

@@ -16,6 +16,8 @@ which the cache's callers already treat as a cache that cannot be reached); then
 command, in one thread, tries again, and its success brings the others back. A command
 that Redis answers with an error (a wrong type, out of memory) is no outage: it does not
 count. CACHE_URL=redis://… selects this backend (config/settings.py).
+
+**incr is one atomic round trip** (a Lua script), where Django's asks EXISTS first.
 """
 
 import logging
@@ -122,10 +124,25 @@ class BreakerRedis(redis.Redis):
         return super().pipeline(transaction=transaction, shard_hint=shard_hint)
 
 
+# INCRBY only if the key exists, in one round trip. Django's incr asks EXISTS, then
+# INCRBY: two round trips, and a key that expires between them comes back without an
+# expiry (the job pages' counters, wizard.board.counts, would then never expire).
+INCR_EXISTING = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end"
+)
+
+
 class KeptClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+
+    def incr(self, key, delta):
+        client = self.get_client(key, write=True)
+        value = client.eval(INCR_EXISTING, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)

@@ -22,6 +22,8 @@ class DailyNumbers(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["posting", "day"], name="one_numbers_row_per_day")
         ]
+        # The staff dashboard sums the last days of every posting (wizard.dashboard.job_numbers).
+        indexes = [models.Index(fields=["day"], name="numbers_by_day")]
 
     def __str__(self):
         return f"{self.posting_id} on {self.day}: {self.views} views, {self.apply_clicks} clicks"
