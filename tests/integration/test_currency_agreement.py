@@ -6,6 +6,7 @@ amounts, the check (`POSTING_PRICE_AMOUNT`/`POSTING_PRICE_CURRENCY`) refuses exa
 prices for which the app's create request (wizard.payments.checkout._create_session, as
 Pay sends it) is refused by fakestripe, with the same Stripe error code."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -40,7 +41,10 @@ def app_says(settings, amount, currency):
 
 def fakestripe_says(number, amount, currency):
     posting = JobPosting(
-        pk=number, title="Welder", company_name="Acme", contact_email="jobs@example.com"
+        pk=uuid.UUID(int=number),
+        title="Welder",
+        company_name="Acme",
+        contact_email="jobs@example.com",
     )
     attempt = PaymentAttempt(
         posting=posting,
