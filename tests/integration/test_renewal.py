@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.accounts import employer, sign_in_as
+from tests.attempts import attempt_for
 from tests.conftest import stripe_api
 from tests.factories import posting_at
 from tests.integration.test_payment import return_path, session_id_from
@@ -147,6 +148,35 @@ def test_the_return_and_the_webhook_together_extend_once(client, owner, fakestri
     assert fulfil(session_id, by=Actor.system()) is FulfilOutcome.ALREADY_PAID
 
     assert JobPosting.objects.get(pk=posting.pk).expires_at == expires_at + 30 * DAY
+    assert not Refund.objects.exists()
+
+
+def test_a_renewal_the_previous_release_recorded_as_the_postings_payment_is_applied_once(
+    client, owner, fakestripe
+):
+    """During a rolling upgrade a process of the previous release, which knows no purposes,
+    may fulfil a renewal's session: it adopts the renewal as the posting's current attempt
+    and records it paid without moving the expiry. The next fulfil applies it, once."""
+    posting = live_posting(owner)
+    first_payment = attempt_for(posting, session_id="cs_first", payment_intent_id="pi_first")
+    expires_at = posting.expires_at
+    session_id = start(client, renew_url(posting))
+    assert fakestripe.pay(session_id)[0] == 303
+    renewal = renewals(posting).get()
+    session = stripe_api().v1.checkout.sessions.retrieve(session_id)
+    PaymentAttempt.objects.filter(pk=renewal.pk).update(
+        state="paid", payment_intent_id=session.payment_intent, paid_at=timezone.now()
+    )
+    JobPosting.objects.filter(pk=posting.pk).update(current_attempt=renewal)
+
+    assert fulfil(session_id, by=Actor.system()) is FulfilOutcome.PAID
+    assert fulfil(session_id, by=Actor.system()) is FulfilOutcome.ALREADY_PAID
+
+    renewed = JobPosting.objects.get(pk=posting.pk)
+    assert renewed.expires_at == expires_at + 30 * DAY
+    assert renewed.current_attempt_id == first_payment.pk
+    assert renewed.payment_intent_id == "pi_first"  # the previous release's copy, put back
+    assert renewals(posting).get().applied_at is not None
     assert not Refund.objects.exists()
 
 

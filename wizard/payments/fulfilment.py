@@ -145,7 +145,7 @@ def decide_later_payment(posting, session):
     if not (session.status == "complete" and session.payment_status == "paid"):
         return FulfilOutcome.NOT_PAID  # a delayed method's money arrives with its event
     attempt = purposes.attempt_for(posting, session.id)
-    if attempt is not None and attempt.state == PaymentAttempt.State.PAID:
+    if attempt is not None and attempt.applied_at:
         return FulfilOutcome.ALREADY_PAID
     if posting.is_abandoned:
         return FulfilOutcome.ABANDONED

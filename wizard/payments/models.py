@@ -69,6 +69,10 @@ class PaymentAttempt(models.Model):
     invoice_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
     invoice_pdf_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
     receipt_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
+    # When a later payment's purpose (a renewal…) was applied to the posting: its witness.
+    # Not the state: a process of the previous release, which knows no purposes, may record
+    # a renewal's session paid (as the posting's own payment) without applying it.
+    applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["posting", "number"]

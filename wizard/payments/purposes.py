@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from wizard.payments.attempts import keep_previous_release_in_step, latest_attempt
 from wizard.payments.models import PaymentAttempt
 
 logger = logging.getLogger(__name__)
@@ -92,16 +93,26 @@ def attempt_for(posting, session_id):
 
 
 def record_paid(posting, attempt, session, *, by):
-    """Apply the paid attempt to the posting and record it paid: the attempt's state PAID
-    is the witness that it was applied, so a second call changes nothing (False)."""
-    if attempt.state == PaymentAttempt.State.PAID:
+    """Apply the paid attempt to the posting and record it paid: its `applied_at` is the
+    witness that it was applied, so a second call changes nothing (False).
+
+    An attempt the previous release recorded paid without applying it (it took the
+    renewal's session for the posting's own payment, and pointed the posting at it) is
+    applied now, and the posting points at its own payment again."""
+    if attempt.applied_at:
         return False
     of(attempt).apply(posting, attempt, by=by)
     now = timezone.now()
     attempt.state = PaymentAttempt.State.PAID
-    attempt.payment_intent_id = session.payment_intent or ""
-    attempt.paid_at = now
+    attempt.payment_intent_id = attempt.payment_intent_id or session.payment_intent or ""
+    attempt.paid_at = attempt.paid_at or now
     attempt.closed_at = attempt.closed_at or now
+    attempt.applied_at = now
     attempt.save()
+    if posting.current_attempt_id == attempt.pk:  # pointed at it by the previous release
+        first_payment = latest_attempt(posting)
+        posting.current_attempt = first_payment
+        if first_payment is not None:
+            keep_previous_release_in_step(posting, first_payment)
     posting.save()
     return True

@@ -141,8 +141,9 @@ def refund_renewal(attempt, *, by, note=""):
         known = Refund.objects.filter(payment_intent_id=attempt.payment_intent_id).first()
         if known is not None:
             return known
-        purposes.of(attempt).take_back(posting, attempt, by=by)
-        posting.save()
+        if attempt.applied_at:  # its days were added: take them back
+            purposes.of(attempt).take_back(posting, attempt, by=by)
+            posting.save()
         record = refunds.record_refund(
             posting,
             payment_intent_id=attempt.payment_intent_id,
