@@ -10,7 +10,8 @@ Stripe's page and comes back: the posting must be published with its expiry move
 (with a logo, two times in three), pays, staff approve it; then finds it on Your postings,
 presses Duplicate on its page and goes through the copy's steps (keeping the copied logo)
 and pays for the copy: the copy must end in review like any first payment, the original
-stay published, each with its own logo file and its own payment (soak/checks.py).
+stay published, each with its own logo file and its own payment
+(soak/returning_checks.py).
 
 "edits_live": signed in the same way, with a live posting of theirs, edits it twice on
 /account/postings/<id>/edit/ (the second save replaces the pending revision); staff
@@ -22,7 +23,7 @@ The Django calls run in the employer's thread, after the soak's django.setup().
 
 import re
 
-from soak.account import press_action, sign_in, upload_logo, your_postings_lists
+from soak import account  # a module: soak.account and soak.employer import each other
 from soak.employer import (
     UUID,
     Unexpected,
@@ -125,10 +126,13 @@ def press_renew(visit, path):
 
 def live_posting_signed_in(visit, logo=False):
     """Signs in, makes a posting (theirs), pays; staff approve it. True once it is live."""
-    sign_in(visit)
+    account.sign_in(visit)
     visit.start()
     visit.b.think()
-    upload_logo(visit) if logo else visit.skip_logo()
+    if logo:
+        account.upload_logo(visit)
+    else:
+        visit.skip_logo()
     visit.b.think()
     visit.details()
     visit.b.think()
@@ -146,9 +150,9 @@ def duplicates(visit):
         return
     original = visit.outcome.posting_id
     visit.b.think()
-    your_postings_lists(visit, original)
+    account.your_postings_lists(visit, original)
     visit.outcome.stage = "duplicate"
-    response = press_action(visit, original, f"/account/postings/{original}/duplicate/")
+    response = account.press_action(visit, original, f"/account/postings/{original}/duplicate/")
     expect(response, 302, what="duplicate")
     found = re.fullmatch(rf"/post/({UUID})/[a-z_-]+/", path_of(location(response)))
     if not found or found[1] == original:
