@@ -30,14 +30,15 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from soak import bank
+from soak import bank, returning_checks
 from soak.mailer import read_log
 from soak.stripe_api import list_all
 from wizard.effects.email import Email
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
 from wizard.payments.models import Dispute, PaymentAttempt, Refund, RefundMade, StripeEvent
-from wizard.postings.models import PAID_LIFE, JobPosting, Status
+from wizard.postings.models import PAID_LIFE, JobPosting, Status, TransitionLog
+from wizard.postings.revisions import PostingRevision
 from wizard.postings.statuses import HOLDING_THE_SERVICE
 
 PERIODIC = "wizard.tasks."  # the scheduler's jobs: queued every interval, never "backlog"
@@ -184,6 +185,10 @@ class Facts:
     orphans: list  # task rows of killed workers still RUNNING
     overdue: list  # task rows due long ago and not started
     task_returns: dict  # periodic job -> list of what its runs returned
+    # The returning employers' (soak/returning_checks.py):
+    revisions: list = field(default_factory=list)  # every PostingRevision
+    applied_revisions: dict = field(default_factory=dict)  # posting id -> apply_revision logs
+    logo_files: set = field(default_factory=set)  # postings' logo names present in storage
 
 
 def gather(api_base, dead_worker_ids, mail_folder):
@@ -227,6 +232,18 @@ def gather(api_base, dead_worker_ids, mail_folder):
         orphans=orphan_rows(dead_worker_ids),
         overdue=[row for row in ready if queue_age(row, now) > OVERDUE_SECONDS],
         task_returns=dict(task_returns),
+        revisions=list(PostingRevision.objects.all()),
+        applied_revisions=Counter(
+            str(posting_id)
+            for posting_id in TransitionLog.objects.filter(transition="apply_revision").values_list(
+                "posting_id", flat=True
+            )
+        ),
+        logo_files={
+            posting.logo.name
+            for posting in postings.values()
+            if posting.logo and posting.logo.storage.exists(posting.logo.name)
+        },
     )
 
 
@@ -676,6 +693,27 @@ def check_visits(outcomes):
     return check
 
 
+def check_revisions(facts):
+    return returning_checks.check_revisions(
+        facts,
+        Check(
+            "live edits: at most one pending per posting; each approved one applied and "
+            "announced once, a rejected one never"
+        ),
+    )
+
+
+def check_returning(facts, outcomes):
+    return returning_checks.check_returning(
+        facts,
+        outcomes,
+        Check(
+            "returning employers: each duplicate a posting of its own (its own logo file and "
+            "payment), each live edit as staff decided"
+        ),
+    )
+
+
 def run_all(facts, outcomes, kills, drained, waited, timeout):
     return [
         check_settled(facts),
@@ -690,4 +728,6 @@ def run_all(facts, outcomes, kills, drained, waited, timeout):
         check_employers(facts, outcomes),
         check_no_server_errors(outcomes),
         check_visits(outcomes),
+        check_revisions(facts),
+        check_returning(facts, outcomes),
     ]

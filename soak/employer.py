@@ -95,6 +95,14 @@ class Outcome:
     debit_session: str = ""  # a session paid by a delayed method, its debit not settled yet
     pay_while_processing: str = ""  # what a press of Pay got while the debit was processing
     renewal_sessions: list = field(default_factory=list)  # renewals paid (soak/returning.py)
+    # A duplicate (soak/returning.py): posting_id is the copy from then on; the original
+    # and the sessions that paid for it are kept here.
+    original_id: str = ""
+    original_sessions: list = field(default_factory=list)
+    # An edit of a live posting (soak/returning.py): staff's decision and the title each
+    # outcome leaves on the board.
+    edit_decision: str = ""  # "approved" or "rejected"
+    board_title: str = ""
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
     retries: int = 0
@@ -140,13 +148,19 @@ class Browser:
             return path, False  # another site: Stripe's page
         return self.rng.choice(self.web_urls) + path, True
 
-    def request(self, method, path_or_url, data=None):
+    def request(self, method, path_or_url, data=None, files=None):
         url, to_app = self.route(path_or_url)
         headers = {"Host": self.site_host} if to_app else {}
         if to_app and self.cookies:
             headers["Cookie"] = self.cookie_header()
         response = self.http.request(
-            method, url, data=data, headers=headers, allow_redirects=False, timeout=REQUEST_TIMEOUT
+            method,
+            url,
+            data=data,
+            files=files,
+            headers=headers,
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT,
         )
         if to_app:
             self.remember_cookies(response)
@@ -174,8 +188,8 @@ class Browser:
     def get(self, path_or_url):
         return self.request("GET", path_or_url)
 
-    def post(self, path_or_url, data):
-        return self.request("POST", path_or_url, data)
+    def post(self, path_or_url, data, files=None):
+        return self.request("POST", path_or_url, data, files)
 
     def think(self, low=0.2, high=1.2):
         """A person's pause between two actions; the end of the load phase stops them."""
@@ -222,6 +236,25 @@ def expect(response, *statuses, what):
 # ---- the steps -----------------------------------------------------------------------
 
 
+def details_fields(number, title=None, description=None):
+    """What employer `number` types on the details step (and when editing a live posting)."""
+    return {
+        "company_name": f"Soak Company {number}",
+        "title": title or f"Reliability Engineer #{number}",
+        "workplace": "hybrid",
+        "city": "Berlin",
+        "country": "DE",
+        "employment_type": "full_time",
+        "salary_min": "70000",
+        "salary_max": "90000",
+        "salary_currency": "eur",
+        "description": description or "Keep things running when everything fails at once.",
+        "apply_url": f"https://soak.example/jobs/{number}",
+        "apply_email": "",
+        "contact_email": f"employer{number}@soak.example",
+    }
+
+
 class Visit:
     """One employer's way through the flow, step by step."""
 
@@ -260,19 +293,7 @@ class Visit:
             page = expect(self.b.get(self.step_path("details")), 200, what="details page")
             form = {
                 "csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken"),
-                "company_name": f"Soak Company {self.number}",
-                "title": title or f"Reliability Engineer #{self.number}",
-                "workplace": "hybrid",
-                "city": "Berlin",
-                "country": "DE",
-                "employment_type": "full_time",
-                "salary_min": "70000",
-                "salary_max": "90000",
-                "salary_currency": "eur",
-                "description": "Keep things running when everything fails at once.",
-                "apply_url": f"https://soak.example/jobs/{self.number}",
-                "apply_email": "",
-                "contact_email": f"employer{self.number}@soak.example",
+                **details_fields(self.number, title),
             }
             response = self.b.post(self.step_path("details"), form)
             if response.status_code == 503:  # expiring the open checkout failed: again

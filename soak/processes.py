@@ -176,6 +176,7 @@ class Stack:
             STAFF_ALERT_EMAILS="staff@soak.example",
             # Every simulated employer comes from 127.0.0.1: one client address.
             DRAFTS_PER_CLIENT_PER_HOUR="1000000",
+            SIGN_IN_CODES_PER_CLIENT_PER_HOUR="1000000",  # the returning employers' codes
             WEB_WORKERS="1",
             WEB_THREADS="6",
             LOG_LEVEL="WARNING",

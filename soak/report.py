@@ -34,6 +34,25 @@ def minutes(seconds):
     return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
 
 
+def email_name(effect):
+    """What an email job is, for the mail line: a sign-in email is named by its request."""
+    return "sign-in code" if effect.kind == "sign_in_email" else effect.name
+
+
+def returning(outcomes, facts):
+    """What the returning employers (soak/returning.py) got done."""
+    done = Counter()
+    for outcome in outcomes:
+        if outcome.renewal_sessions:
+            done["renewed"] += 1
+        copy = facts.postings.get(outcome.posting_id) if outcome.original_id else None
+        if copy is not None:
+            done["duplicated with a logo" if copy.logo else "duplicated without a logo"] += 1
+        if outcome.edit_decision:
+            done[f"live edit {outcome.edit_decision}"] += 1
+    return done
+
+
 def lines(run):
     knobs, outcomes, chaos, facts = run.knobs, run.outcomes, run.chaos, run.facts
     paid = [outcome for outcome in outcomes if outcome.paid]
@@ -45,7 +64,7 @@ def lines(run):
     friendly = statuses[503]
     other_5xx = sum(count for status, count in statuses.items() if status >= 500) - friendly
     mail = Counter(entry["outcome"] for entry in facts.mail)
-    names = {str(effect.pk): effect.name for effect in facts.effects}
+    names = {str(effect.pk): email_name(effect) for effect in facts.effects}
     mail_kinds = Counter(
         names.get(entry["effect"], "?") for entry in facts.mail if entry["outcome"] == "sent"
     )
@@ -119,6 +138,7 @@ def lines(run):
             f"and retried; {checks.duplicates(facts)} duplicates",
         ),
         ("Stripe's side", counts(stripe_side)),
+        ("returning", counts(returning(outcomes, facts))),
         (
             "delayed",
             "Pay pressed while a debit was processing: "

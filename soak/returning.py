@@ -6,17 +6,39 @@ the admin's Approve does), then opens the one-click renew link of the expiry war
 which a mail scanner opened first (that GET must start nothing), presses Pay, pays on
 Stripe's page and comes back: the posting must be published with its expiry moved on.
 
-Still to come here, as their features land: "duplicates" (signs in by code, duplicates
-a live posting and pays for the copy: needs the sign-in pages, wizard:sign_in) and
-"edits live" (the revisions: edits a live posting, staff approve the revision).
+"duplicates": signs in with the code of the email (soak/account.py), makes a posting
+(with a logo, two times in three), pays, staff approve it; then finds it on Your postings,
+presses Duplicate on its page and goes through the copy's steps (keeping the copied logo)
+and pays for the copy: the copy must end in review like any first payment, the original
+stay published, each with its own logo file and its own payment
+(soak/returning_checks.py).
+
+"edits_live": signed in the same way, with a live posting of theirs, edits it twice on
+/account/postings/<id>/edit/ (the second save replaces the pending revision); staff
+approve the revision (wizard.postings.revising, as the admin's Approve), or reject it one
+time in three; the board's page must then show the new title, or still the old one.
 
 The Django calls run in the employer's thread, after the soak's django.setup().
 """
 
-from soak.employer import Unexpected, expect, form_value, location, pay_and_return, through_details
+import re
 
-PROFILES = {"renews": 3}
+from soak import account  # a module: soak.account and soak.employer import each other
+from soak.employer import (
+    UUID,
+    Unexpected,
+    details_fields,
+    expect,
+    form_value,
+    location,
+    path_of,
+    pay_and_return,
+    through_details,
+)
+
+PROFILES = {"renews": 3, "duplicates": 3, "edits_live": 3}
 APPROVE_TRIES = 20
+REJECTED_EDITS = 1 / 3  # the share of live edits staff reject
 
 
 def renews(visit):
@@ -102,4 +124,125 @@ def press_renew(visit, path):
     raise Unexpected("renew never opened a checkout")
 
 
-RUN = {"renews": renews}
+def live_posting_signed_in(visit, logo=False):
+    """Signs in, makes a posting (theirs), pays; staff approve it. True once it is live."""
+    account.sign_in(visit)
+    visit.start()
+    visit.b.think()
+    if logo:
+        account.upload_logo(visit)
+    else:
+        visit.skip_logo()
+    visit.b.think()
+    visit.details()
+    visit.b.think()
+    pay_and_return(visit, watch=False)
+    if not visit.outcome.paid:
+        return False
+    visit.outcome.stage = "staff approve"
+    approve_when_in_review(visit)
+    visit.outcome.expected = "published"
+    return True
+
+
+def duplicates(visit):
+    if not live_posting_signed_in(visit, logo=visit.b.rng.random() < 2 / 3):
+        return
+    original = visit.outcome.posting_id
+    visit.b.think()
+    account.your_postings_lists(visit, original)
+    visit.outcome.stage = "duplicate"
+    response = account.press_action(visit, original, f"/account/postings/{original}/duplicate/")
+    expect(response, 302, what="duplicate")
+    found = re.fullmatch(rf"/post/({UUID})/[a-z_-]+/", path_of(location(response)))
+    if not found or found[1] == original:
+        raise Unexpected(f"Duplicate led to {location(response)}")
+    # From here on the visit is the copy's: it must end as any first payment does.
+    outcome = visit.outcome
+    outcome.original_id, outcome.posting_id = original, found[1]
+    outcome.original_sessions, outcome.paid_sessions = outcome.paid_sessions, []
+    outcome.expected = ""
+    visit.b.think()
+    visit.skip_logo()  # "Continue": keeps the copied logo, if any
+    visit.b.think()
+    visit.details(title=f"Reliability Engineer #{visit.number}, again")
+    visit.b.think()
+    pay_and_return(visit)
+
+
+def edits_live(visit):
+    if not live_posting_signed_in(visit):
+        return
+    old_title = f"Reliability Engineer #{visit.number}"
+    new_title = f"Site Reliability Lead #{visit.number}"
+    visit.outcome.board_title = old_title
+    board_shows(visit, old_title, not_shown=new_title)
+    edit_live(visit, f"Platform Engineer #{visit.number}")
+    visit.b.think()
+    edit_live(visit, new_title)  # a second save: the one pending revision holds it now
+    approve = visit.b.rng.random() >= REJECTED_EDITS
+    staff_decide(visit, new_title, approve)
+    visit.outcome.edit_decision = "approved" if approve else "rejected"
+    visit.outcome.board_title = new_title if approve else old_title
+    visit.b.think()
+    if approve:
+        board_shows(visit, new_title, not_shown=old_title)
+    else:
+        board_shows(visit, old_title, not_shown=new_title)
+
+
+def edit_live(visit, title):
+    visit.outcome.stage = "edit live"
+    path = f"/account/postings/{visit.outcome.posting_id}/edit/"
+    page = expect(visit.b.get(path), 200, what="edit page")
+    form = {
+        "csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken"),
+        **details_fields(visit.number, title, description=f"{title}: keep things running."),
+    }
+    response = expect(visit.b.post(path, form), 302, what="save the edit")
+    if path_of(location(response)) != path:
+        raise Unexpected(f"saving the edit led to {location(response)}")
+
+
+def staff_decide(visit, title, approve):
+    """Staff approve or reject the pending revision (as the admin's buttons do)."""
+    from django.db import close_old_connections
+
+    from wizard.postings import revising
+    from wizard.postings.models import Actor
+    from wizard.postings.revisions import PostingRevision
+
+    visit.outcome.stage = "staff decide the edit"
+    try:
+        pending = list(PostingRevision.objects.pending().filter(posting=visit.outcome.posting_id))
+        if len(pending) != 1 or pending[0].values["title"] != title:
+            raise Unexpected(f"pending revisions {[r.values['title'] for r in pending]}")
+        if approve:
+            revising.approve(pending[0].pk, by=Actor.system())
+        else:
+            revising.reject(pending[0].pk, by=Actor.system(), reason="Please keep the title.")
+    finally:
+        close_old_connections()
+
+
+def board_shows(visit, title, not_shown):
+    """The posting's page on the board shows `title`, and not `not_shown`."""
+    from django.db import close_old_connections
+
+    from wizard.models import JobPosting
+    from wizard.postings import links
+
+    try:
+        posting = JobPosting.objects.get(pk=visit.outcome.posting_id)
+        path = "/" + links.public_url(posting).split("://", 1)[-1].split("/", 1)[-1]
+    finally:
+        close_old_connections()
+    visit.outcome.stage = f"the board shows {title!r}"
+    page = expect(visit.b.get(path), 200, what="the board's page").text
+    if not re.search(rf"{re.escape(title)}(?!\d)", page):
+        raise Unexpected(f"the board's page does not show {title!r}")
+    if re.search(rf"{re.escape(not_shown)}(?!\d)", page):
+        raise Unexpected(f"the board's page still shows {not_shown!r}")
+
+
+RUN = {"renews": renews, "duplicates": duplicates, "edits_live": edits_live}
