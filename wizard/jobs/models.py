@@ -1,7 +1,7 @@
 """The record of each job: what is due, how far it got, what went wrong."""
 
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from wizard.postings import attention
@@ -45,7 +45,12 @@ class Job(models.Model):
     )
     # A job of an employer's account rather than of a posting (the sign-in email).
     employer = models.ForeignKey(
-        "wizard.Employer", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+        "wizard.Employer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+        db_index=False,  # job_by_employer below, built concurrently
     )
     kind = models.CharField(max_length=30, help_text="The registered kind: email, indexing, …")
     name = models.CharField(
@@ -78,7 +83,12 @@ class Job(models.Model):
                 fields=["posting", "kind", "name"], name="one_effect_per_posting_kind_and_name"
             )
         ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(
+                fields=["employer"], condition=Q(employer__isnull=False), name="job_by_employer"
+            ),
+        ]
 
     def __str__(self):
         owner = f" for {self.posting_id}" if self.posting_id else ""

@@ -131,6 +131,7 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="postings",
+        db_index=False,  # posting_by_employer below, built concurrently
     )
 
     # Payment: the current attempt (wizard.payments.PaymentAttempt) is the payment, with
@@ -200,6 +201,12 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
                 include=["slug"],
                 condition=Q(status=Status.PUBLISHED),
                 name="wizard_board_published_idx",
+            ),
+            # An employer's postings, newest first ("Your postings").
+            models.Index(
+                fields=["employer", "-created_at"],
+                condition=Q(employer__isnull=False),
+                name="posting_by_employer",
             ),
         ]
         permissions = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wizard", "0028_renewal_days"),
+        ("wizard", "0031_posting_revisions"),
     ]
 
     operations = [

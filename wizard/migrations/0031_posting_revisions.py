@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wizard', '0026_sign_in_requests'),
+        ('wizard', '0030_sign_in_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

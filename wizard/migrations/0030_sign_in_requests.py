@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wizard', '0025_employers'),
+        ('wizard', '0029_payment_purposes_and_documents'),
     ]
 
     operations = [
