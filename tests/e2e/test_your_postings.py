@@ -3,20 +3,18 @@ phone's: the list by state, a row opening its posting's page, a draft continued 
 step, the payments; no page scrolls sideways on a phone. Screenshots of each."""
 
 from datetime import date, timedelta
-from importlib import import_module
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.accounts import employer
 from tests.attempts import attempt_for
+from tests.e2e.accounts import signed_in
 from tests.e2e.conftest import screenshot_path
 from tests.e2e.test_every_page import Visitor
 from tests.factories import posting_at
-from wizard.employers.sessions import SESSION_KEY
 from wizard.flow.order import FLOW
 from wizard.models import DailyNumbers, JobPosting, Status
 
@@ -26,22 +24,8 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "hei
 
 
 def signed_in_context(browser, live_server, account, size):
-    """A browser whose session cookie is signed in to `account`, as a finished sign-in
-    leaves it (the session is made on the server, as tests.accounts.sign_in_as does)."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = {"id": account.pk, "nonce": account.session_nonce}
-    session.save()
-    context = browser.new_context(viewport=SIZES[size])
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": session.session_key,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
+    """A browser at `size` signed in to `account`, as a finished sign-in leaves it."""
+    return signed_in(browser.new_context(viewport=SIZES[size]), live_server.url, account)
 
 
 def seed(account):
@@ -121,7 +105,9 @@ def test_your_postings_at_each_width(browser, live_server, size):
     assert no_sideways_scroll(page)
     page.screenshot(path=screenshot_path(f"your-payments-{size}"), full_page=True)
 
-    page.get_by_role("link", name="Your postings").click()
+    # The account's own section links (the header has a "Your postings" link too).
+    sections = page.get_by_role("navigation", name="Account pages")
+    sections.get_by_role("link", name="Your postings").click()
     page.get_by_role("link", name="Drafts 1").click()
     page.get_by_role("link", name=f"Continue {draft.title}").click()
     expect(page).to_have_url(f"{live_server.url}{FLOW.first_incomplete(draft).url(draft)}")
