@@ -5,7 +5,6 @@ step, the payments; no page scrolls sideways on a phone. Screenshots of each."""
 from datetime import date, timedelta
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -13,7 +12,6 @@ from tests.accounts import employer
 from tests.attempts import attempt_for
 from tests.e2e.accounts import signed_in
 from tests.e2e.conftest import screenshot_path
-from tests.e2e.test_every_page import Visitor
 from tests.factories import posting_at
 from wizard.flow.order import FLOW
 from wizard.models import DailyNumbers, JobPosting, Status
@@ -132,30 +130,4 @@ def test_the_company_profile_and_the_empty_list_on_a_phone(browser, live_server)
     page.get_by_label("Website").fill("https://acme.example")
     page.get_by_role("button", name="Save company profile").click()
     expect(page.get_by_text("Company profile saved.")).to_be_visible()
-    context.close()
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_the_account_pages_pass_the_every_page_checks(browser, live_server, size):
-    """axe-core (WCAG 2.1 A and AA, best practices), no sideways scroll and no CSP
-    violation, as tests/e2e/test_every_page.py checks every other page."""
-    account = employer(company_name="Acme Corp")
-    draft, live = seed(account)
-    context = signed_in_context(browser, live_server, account, size)
-    visitor = Visitor(context, size, live_server.url)
-    for name, path in [
-        ("account-postings", reverse("wizard:account_postings")),
-        ("account-postings-ended", reverse("wizard:account_postings") + "?state=ended&page=2"),
-        ("account-posting-live", reverse("wizard:account_posting", args=[live.pk])),
-        ("account-posting-draft", reverse("wizard:account_posting", args=[draft.pk])),
-        ("account-payments", reverse("wizard:account_payments")),
-        ("account-profile", reverse("wizard:account_profile")),
-    ]:
-        visitor.goto(path)
-        visitor.check(name)
-    visitor.page.get_by_label("Website").fill("ftp://acme.example")
-    visitor.page.get_by_role("button", name="Save company profile").click()
-    expect(visitor.page.get_by_role("heading", name="There is a problem")).to_be_visible()
-    visitor.check("account-profile-error")
-    visitor.assert_no_problems()
     context.close()
