@@ -40,7 +40,7 @@ CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
 )
-APPLY_URL = "https://careers.acme.example/jobs/senior-django-engineer"
+APPLY_URL = "https://careers.acme.example/jobs/principal-platform-engineer"
 
 
 def test_a_returning_employer_comes_back_for_everything(browser, app, task_worker):
@@ -63,7 +63,7 @@ def test_a_returning_employer_comes_back_for_everything(browser, app, task_worke
 def postings_from_before(account):
     """A draft at its details, a posting live for a month, and one leaving in two days."""
     draft = posting_at("logo_ready", employer=account, title="Backend Developer")
-    live = published(account, "Senior Django Engineer", apply_url=APPLY_URL)
+    live = published(account, "Principal Platform Engineer", apply_url=APPLY_URL)
     expiring = published(account, "Data Engineer", description="Build our data pipelines.")
     JobPosting.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() + timedelta(days=2))
     return draft, live, JobPosting.objects.get(pk=expiring.pk)
@@ -77,7 +77,8 @@ def published(account, title, **fields):
 
 
 def snap(page, name):
-    page.screenshot(path=screenshot_path(f"return-journey/{name}"), full_page=True)
+    path = screenshot_path(f"return-journey/{name}")
+    page.screenshot(path=path, full_page=True, caret="initial")
 
 
 def see_my_drafts_and_live_postings(page, app, draft, live, expiring):
@@ -116,7 +117,9 @@ def duplicate_and_pay_for_the_copy(page, app, live):
     expect(page.get_by_text(f"This is a copy of “{live.title}”")).to_be_visible()
     snap(page, "3-copy-first-step")
     complete_steps(page, "payment")
-    expect(page.get_by_text(live.title).first).to_be_visible()  # copied, not retyped
+    answers = page.locator("#step-panel")  # the answers to check: copied, not retyped
+    expect(answers).to_contain_text(live.title)
+    expect(answers).to_contain_text(APPLY_URL)
     page.get_by_role("button", name="Pay USD 99.00").click()
     pay(page, CARD_OK)
     expect(page.get_by_role("heading", name="Payment received")).to_be_visible()
