@@ -712,6 +712,7 @@ def test_the_account_pages(visitor, settings, monkeypatch):
     not made yet (test_receipts), an edit waiting and staff's diff (test_live_edit)."""
     v, page = visitor, visitor.page
     v.goto(reverse("wizard:sign_in"))
+    expect(page.locator("label[for=id_email]")).to_have_text("Email address")  # no colon
     v.check("account-sign-in")
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".error-summary")).to_be_focused()
@@ -719,6 +720,7 @@ def test_the_account_pages(visitor, settings, monkeypatch):
     page.get_by_label("Email address").fill("boss@acme.example")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.locator("label[for=id_code]")).to_have_text("Code")
     v.check("account-check-email")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".error-summary")).to_be_focused()
