@@ -35,8 +35,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.accounts import employer
 from tests.attempts import attempt_for
 from tests.conftest import image_bytes
+from tests.e2e.accounts import signed_in
 from tests.e2e.conftest import screenshot_path
 from tests.e2e.walk import complete_steps, expect_step, fill_in
 from tests.events import stored_event
@@ -44,7 +46,7 @@ from tests.factories import posting_at
 from wizard.flow.order import FLOW
 from wizard.jobs import staff_alert
 from wizard.jobs.models import Job, StaffNotice
-from wizard.models import Actor, JobPosting, Status
+from wizard.models import Actor, DailyNumbers, JobPosting, Status
 from wizard.payments.models import Dispute, PaymentAttempt, Refund, RefundMade
 from wizard.postings.links import make_finish_later_token, make_manage_token
 
@@ -663,6 +665,107 @@ size => {
   form.submit();
 }
 """
+
+
+# --- The employer's account ------------------------------------------------------------
+
+
+def account_with_postings():
+    """An employer with a posting in each state the account words differently, a paid
+    one with its receipt and numbers, and enough ended ones for a second page."""
+    account = employer("boss@acme.example", company_name="Acme Corp")
+    now = timezone.now()
+    draft = posting_at("logo_ready", employer=account, title="Backend Developer")
+    posting_at(Status.IN_REVIEW, employer=account, title="Data Engineer")
+    rejected = posting_at(
+        Status.REJECTED,
+        employer=account,
+        title="Too vague",
+        rejection_reason="The description does not say what the job is.",
+    )
+    live = publish("Senior Django Engineer", days_ago=3, employer=account)
+    attempt = attempt_for(live, session_id="cs_account", payment_intent_id="pi_account")
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(
+        paid_at=now, receipt_url="https://pay.stripe.com/receipts/r_account"
+    )
+    DailyNumbers.objects.create(posting=live, day=now.date(), views=42, apply_clicks=5)
+    expired = [
+        posting_at(
+            Status.EXPIRED,
+            employer=account,
+            title=f"Older job {n}",
+            published_at=now - timedelta(days=60 + n),
+            expires_at=now - timedelta(days=30 + n),
+        )
+        for n in range(3)
+    ]
+    return account, {"draft": draft, "live": live, "rejected": rejected, "expired": expired[0]}
+
+
+def test_the_account_pages(visitor, settings, monkeypatch):
+    """Signing in (each page, its errors, a bad link, too many codes), then, signed in,
+    every page of the account: the postings (by state, a second page), each kind of
+    posting's page, the payments, the company profile and its errors, a live posting's
+    edit, a renewal, signing out; and an account with nothing yet. The pages reached
+    only through an email or a payment are checked where those are made: the sign-in
+    link and the postings found (test_sign_in), a renewal paid (test_renew), a receipt
+    not made yet (test_receipts), an edit waiting and staff's diff (test_live_edit)."""
+    v, page = visitor, visitor.page
+    v.goto(reverse("wizard:sign_in"))
+    expect(page.locator("label[for=id_email]")).to_have_text("Email address")  # no colon
+    v.check("account-sign-in")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    v.check("account-sign-in-errors")
+    page.get_by_label("Email address").fill("boss@acme.example")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.locator("label[for=id_code]")).to_have_text("Code")
+    v.check("account-check-email")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    v.check("account-check-email-errors")
+    v.goto(reverse("wizard:sign_in_link", args=["not-a-real-link"]), status=400)
+    v.check("account-link-invalid")
+    settings.SIGN_IN_CODES_PER_CLIENT_PER_HOUR = 1  # this browser asked once already
+    v.goto(reverse("wizard:sign_in"))
+    page.get_by_label("Email address").fill("boss@acme.example")
+    with page.expect_response(re.compile(r"/account/sign-in/$")) as refused:
+        page.get_by_role("button", name="Continue").click()
+    assert refused.value.status == 429
+    v.check("account-too-many-codes")
+
+    account, postings = account_with_postings()
+    signed_in(page.context, v.base_url, account)
+    monkeypatch.setattr("wizard.account.postings.PER_PAGE", 2)  # a second page, quickly
+    pages = [
+        ("account-postings", reverse("wizard:account_postings")),
+        ("account-postings-ended", reverse("wizard:account_postings") + "?state=ended&page=2"),
+        *[
+            (f"account-posting-{name}", reverse("wizard:account_posting", args=[posting.pk]))
+            for name, posting in postings.items()
+        ],
+        ("account-payments", reverse("wizard:account_payments")),
+        ("account-edit-live", reverse("wizard:edit_live", args=[postings["live"].pk])),
+        ("account-renew", reverse("wizard:renew", args=[postings["expired"].pk])),
+        ("account-sign-out", reverse("wizard:sign_out")),
+        ("account-profile", reverse("wizard:account_profile")),
+    ]
+    for name, path in pages:
+        v.goto(path)
+        v.check(name)
+    page.get_by_label("Website").fill("ftp://acme.example")
+    page.get_by_role("button", name="Save company profile").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    v.check("account-profile-errors")
+
+    signed_in(page.context, v.base_url, employer("new@acme.example"))
+    v.goto(reverse("wizard:account_postings"))
+    expect(page.get_by_role("heading", name="You have no postings yet")).to_be_visible()
+    v.check("account-postings-none")
+    v.goto(reverse("wizard:account_payments"))
+    v.check("account-payments-none")
+    v.assert_no_problems()
 
 
 # --- The staff's admin -----------------------------------------------------------------

@@ -3,18 +3,16 @@ staff approve the edit, shown to them as a diff in the admin; then the board has
 text. Screenshots of the employer's page and the admin's diff, at 1280 and 390 wide."""
 
 import re
-from importlib import import_module
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.accounts import employer
+from tests.e2e.accounts import signed_in
 from tests.e2e.conftest import screenshot_path
 from tests.e2e.test_every_page import Visitor
 from tests.e2e.test_staff_review import SIZES, log_in, no_horizontal_overflow
 from tests.factories import posting_at
-from wizard.employers.sessions import SESSION_KEY
 from wizard.models import Actor, JobPosting, Status
 from wizard.postings import review
 
@@ -22,16 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 OLD_TITLE = "Senior Django Engineer"
 NEW_TITLE = "Lead Django Engineer"
-
-
-def signed_in(context, base_url, account):
-    """The browser signed in to `account`, as a finished sign-in leaves its session."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = {"id": account.pk, "nonce": account.session_nonce}
-    session.save()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}]
-    )
 
 
 def pictures(page, name):

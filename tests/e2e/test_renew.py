@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.accounts import site_path
 from tests.e2e.test_every_page import SIZES, Visitor
 from tests.factories import posting_at
 from wizard.models import Actor, JobPosting, PaymentAttempt, Status
@@ -22,7 +23,7 @@ def test_renewing_from_the_email_link(browser, app, size):
     visitor = Visitor(context, size, app.url)
     page = visitor.page
 
-    visitor.goto(reverse_path(links.renew_url(posting)))
+    visitor.goto(site_path(links.renew_url(posting)))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Renew")
     expect(page.get_by_text(re.compile(r" → "))).to_be_visible()
     visitor.check("renew")
@@ -38,8 +39,3 @@ def test_renewing_from_the_email_link(browser, app, size):
     assert renewed.expires_at > expires_at and renewed.status == Status.PUBLISHED
     visitor.assert_no_problems()
     context.close()
-
-
-def reverse_path(url):
-    """The site-relative path of an absolute link from an email."""
-    return "/" + url.split("://", 1)[-1].split("/", 1)[-1]

@@ -3,20 +3,16 @@ phone's: the list by state, a row opening its posting's page, a draft continued 
 step, the payments; no page scrolls sideways on a phone. Screenshots of each."""
 
 from datetime import date, timedelta
-from importlib import import_module
 
 import pytest
-from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.accounts import employer
 from tests.attempts import attempt_for
+from tests.e2e.accounts import signed_in
 from tests.e2e.conftest import screenshot_path
-from tests.e2e.test_every_page import Visitor
 from tests.factories import posting_at
-from wizard.employers.sessions import SESSION_KEY
 from wizard.flow.order import FLOW
 from wizard.models import DailyNumbers, JobPosting, Status
 
@@ -26,22 +22,8 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "hei
 
 
 def signed_in_context(browser, live_server, account, size):
-    """A browser whose session cookie is signed in to `account`, as a finished sign-in
-    leaves it (the session is made on the server, as tests.accounts.sign_in_as does)."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = {"id": account.pk, "nonce": account.session_nonce}
-    session.save()
-    context = browser.new_context(viewport=SIZES[size])
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": session.session_key,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
+    """A browser at `size` signed in to `account`, as a finished sign-in leaves it."""
+    return signed_in(browser.new_context(viewport=SIZES[size]), live_server.url, account)
 
 
 def seed(account):
@@ -121,7 +103,9 @@ def test_your_postings_at_each_width(browser, live_server, size):
     assert no_sideways_scroll(page)
     page.screenshot(path=screenshot_path(f"your-payments-{size}"), full_page=True)
 
-    page.get_by_role("link", name="Your postings").click()
+    # The account's own section links (the header has a "Your postings" link too).
+    sections = page.get_by_role("navigation", name="Account pages")
+    sections.get_by_role("link", name="Your postings").click()
     page.get_by_role("link", name="Drafts 1").click()
     page.get_by_role("link", name=f"Continue {draft.title}").click()
     expect(page).to_have_url(f"{live_server.url}{FLOW.first_incomplete(draft).url(draft)}")
@@ -146,30 +130,4 @@ def test_the_company_profile_and_the_empty_list_on_a_phone(browser, live_server)
     page.get_by_label("Website").fill("https://acme.example")
     page.get_by_role("button", name="Save company profile").click()
     expect(page.get_by_text("Company profile saved.")).to_be_visible()
-    context.close()
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_the_account_pages_pass_the_every_page_checks(browser, live_server, size):
-    """axe-core (WCAG 2.1 A and AA, best practices), no sideways scroll and no CSP
-    violation, as tests/e2e/test_every_page.py checks every other page."""
-    account = employer(company_name="Acme Corp")
-    draft, live = seed(account)
-    context = signed_in_context(browser, live_server, account, size)
-    visitor = Visitor(context, size, live_server.url)
-    for name, path in [
-        ("account-postings", reverse("wizard:account_postings")),
-        ("account-postings-ended", reverse("wizard:account_postings") + "?state=ended&page=2"),
-        ("account-posting-live", reverse("wizard:account_posting", args=[live.pk])),
-        ("account-posting-draft", reverse("wizard:account_posting", args=[draft.pk])),
-        ("account-payments", reverse("wizard:account_payments")),
-        ("account-profile", reverse("wizard:account_profile")),
-    ]:
-        visitor.goto(path)
-        visitor.check(name)
-    visitor.page.get_by_label("Website").fill("ftp://acme.example")
-    visitor.page.get_by_role("button", name="Save company profile").click()
-    expect(visitor.page.get_by_role("heading", name="There is a problem")).to_be_visible()
-    visitor.check("account-profile-error")
-    visitor.assert_no_problems()
     context.close()

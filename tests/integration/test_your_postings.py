@@ -133,8 +133,11 @@ def test_filtering_by_state_shows_that_group_and_counts_each(client, boss):
     live(boss, title="On the board")
     page = client.get(POSTINGS, {"state": "drafts"}).content.decode()
     assert "Draft one" in page and "Draft two" in page and "On the board" not in page
-    assert 'aria-current="true">Drafts <span class="state-filter__count">2</span>' in page
-    assert '>Live <span class="state-filter__count">1</span>' in page
+    assert (
+        'aria-current="true"><span class="state-filter__label">Drafts</span> '
+        '<span class="state-filter__count">2</span>'
+    ) in page
+    assert '>Live</span> <span class="state-filter__count">1</span>' in page
     page = client.get(POSTINGS, {"state": "live"}).content.decode()
     assert "On the board" in page and "Draft one" not in page
 

@@ -3,7 +3,14 @@
 from django import forms
 
 
-class EmailForm(forms.Form):
+class SignInForm(forms.Form):
+    """Labels without Django's colon, as on every other form of the site."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
+class EmailForm(SignInForm):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -16,7 +23,7 @@ class EmailForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(SignInForm):
     code = forms.CharField(
         label="Code",
         max_length=20,
