@@ -10,7 +10,7 @@ from tests.accounts import employer, sign_in_as
 from tests.conftest import step_url
 from tests.factories import own, posting_at, posting_reaching
 from tests.sign_in import ask_code, enter_code, last_sign_in_email
-from wizard.models import JobPosting, Status
+from wizard.models import Employer, JobPosting, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +104,29 @@ def test_a_visitor_who_never_signs_in_keeps_the_session_path(client):
     assert client.get(step_url("details", draft)).status_code == 200
     assert Client().get(step_url("details", draft)).status_code == 404
     assert JobPosting.objects.get(pk=draft.pk).employer is None
+
+
+def test_signing_in_over_another_employers_sign_in_forgets_what_the_browser_held(client, run_tasks):
+    """A shared browser: the first employer's drafts, held by the session, are not the
+    next one's to open or adopt."""
+    first = sign_in_by_code(client, run_tasks, email="first@example.com")
+    assert first.status_code == 302
+    account = Employer.objects.get(email="first@example.com")
+    theirs = posting_reaching("details", employer=account)
+    own(client, theirs)
+    assert client.get(step_url("details", theirs)).status_code == 200
+
+    sign_in_by_code(client, run_tasks, email=ADDRESS)
+
+    assert client.get(step_url("details", theirs)).status_code == 404
+    assert JobPosting.objects.get(pk=theirs.pk).employer == account
+
+
+def test_signing_in_again_to_the_same_account_keeps_what_the_browser_held(client, run_tasks):
+    sign_in_by_code(client, run_tasks)
+    draft = posting_reaching("details")
+    own(client, draft)
+
+    sign_in_by_code(client, run_tasks)
+
+    assert client.get(step_url("details", draft)).status_code == 200
