@@ -24,6 +24,7 @@ from wizard.payments.reconcile import reconcile
 from wizard.payments.renewals import refund_renewal
 from wizard.postings import links, review
 from wizard.postings.money import money
+from wizard.postings.transitions import locked_posting
 
 pytestmark = pytest.mark.django_db
 
@@ -365,3 +366,26 @@ def test_a_list_of_postings_knows_which_were_withdrawn_in_its_one_query(
     with django_assert_num_queries(1):
         postings = list(JobPosting.objects.with_withdrawal())
         assert [posting.is_renewable for posting in postings] == [False] * 3
+
+
+@pytest.mark.parametrize("ending", ["end_with_refund", "take_down_for_dispute"])
+def test_a_renewal_paid_after_the_first_payment_was_refunded_or_disputed_is_refunded(
+    client, owner, fakestripe, ending
+):
+    posting = live_posting(owner)
+    session_id = start(client, renew_url(posting))
+    with locked_posting(posting.pk) as locked:  # as a refund or dispute at Stripe does
+        getattr(locked, ending)(by=Actor.system(), why="The first payment came back")
+        locked.save()
+    ended = JobPosting.objects.get(pk=posting.pk)
+
+    pay_and_return(client, fakestripe, session_id)
+
+    after = JobPosting.objects.get(pk=posting.pk)
+    assert (after.status, after.expires_at) == (ended.status, ended.expires_at)
+    intent = stripe_api().v1.checkout.sessions.retrieve(session_id).payment_intent
+    record = Refund.objects.get(payment_intent_id=intent)
+    assert (record.reason, record.state) == ("superseded", "succeeded")
+    assert "not_applicable" in record.note
+    assert client.post(renew_url(posting)).status_code == 409
+    assert renewals(posting).count() == 1
