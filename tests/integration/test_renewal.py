@@ -21,6 +21,7 @@ from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status, TransitionLog
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.payments.reconcile import reconcile
+from wizard.payments.refunds import record_external_refund
 from wizard.payments.renewals import refund_renewal
 from wizard.postings import links, review
 from wizard.postings.money import money
@@ -389,3 +390,23 @@ def test_a_renewal_paid_after_the_first_payment_was_refunded_or_disputed_is_refu
     assert "not_applicable" in record.note
     assert client.post(renew_url(posting)).status_code == 409
     assert renewals(posting).count() == 1
+
+
+def test_a_renewal_refunded_in_stripes_dashboard_takes_its_days_back_once(
+    client, owner, fakestripe
+):
+    posting = live_posting(owner)
+    expires_at = posting.expires_at
+    pay_and_return(client, fakestripe, start(client, renew_url(posting)))
+    attempt = renewals(posting).get()
+    stripe_api().v1.refunds.create(params={"payment_intent": attempt.payment_intent_id})
+    intent = stripe_api().v1.payment_intents.retrieve(attempt.payment_intent_id)
+
+    for _ in range(2):  # the webhook, then the reconciler: the same charge twice
+        record_external_refund(intent.latest_charge, by=Actor.system())
+
+    after = JobPosting.objects.get(pk=posting.pk)
+    assert (after.status, after.expires_at) == (Status.PUBLISHED, expires_at)
+    record = Refund.objects.get(payment_intent_id=attempt.payment_intent_id)
+    assert (record.reason, record.state) == ("external", "succeeded")
+    assert PaymentAttempt.objects.get(pk=attempt.pk).amount_refunded == attempt.amount
