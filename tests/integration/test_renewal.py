@@ -2,13 +2,14 @@
 once by the one fulfil path, refunded when the posting can no longer have it."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 from tests.accounts import employer, sign_in_as
 from tests.conftest import stripe_api
@@ -26,6 +27,7 @@ from wizard.payments.renewals import refund_renewal
 from wizard.postings import links, review
 from wizard.postings.money import money
 from wizard.postings.transitions import locked_posting
+from wizard.postings.zones import posting_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +83,9 @@ def test_renewing_a_live_posting_extends_it_from_its_expiry_without_review(
     page = client.get(renew_url(posting))
     assert page.status_code == 200
     text = page.content.decode()
-    assert f"{expires_at:%-d %B} → {expires_at + 30 * DAY:%-d %B %Y}" in text
+    zone = posting_zone(posting)  # the page's dates are the posting's, as its emails' are
+    then, until = localtime(expires_at, zone), localtime(expires_at + 30 * DAY, zone)
+    assert f"{then:%-d %B} → {until:%-d %B %Y}" in text
     assert money(9900, "usd") in text
 
     response = pay_and_return(client, fakestripe, start(client, renew_url(posting)))
@@ -410,3 +414,19 @@ def test_a_renewal_refunded_in_stripes_dashboard_takes_its_days_back_once(
     record = Refund.objects.get(payment_intent_id=attempt.payment_intent_id)
     assert (record.reason, record.state) == ("external", "succeeded")
     assert PaymentAttempt.objects.get(pk=attempt.pk).amount_refunded == attempt.amount
+
+
+def test_the_renew_pages_give_dates_in_the_postings_zone_as_its_expiry_email_does(
+    client, owner, fakestripe
+):
+    posting = live_posting(owner, country="NZ", city="Auckland", workplace="on_site")
+    # 23:30 UTC on 1 March is already 2 March in Auckland.
+    expires_at = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)
+    JobPosting.objects.filter(pk=posting.pk).update(expires_at=expires_at)
+
+    text = client.get(renew_url(posting)).content.decode()
+    assert "2 March → 1 April 2027" in text
+
+    response = pay_and_return(client, fakestripe, start(client, renew_url(posting)))
+    assert "on the board until 1 April 2027" in response.content.decode()
+    assert JobPosting.objects.get(pk=posting.pk).expires_at == expires_at + 30 * DAY

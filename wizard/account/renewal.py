@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from wizard.account import states
 from wizard.account.access import employer_required, own
 from wizard.account.actions import action
 from wizard.flow.navigation import refuse_link
@@ -26,6 +27,7 @@ from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, re
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.money import money
+from wizard.postings.zones import posting_zone
 
 RENEWAL = PURPOSES[PaymentAttempt.Purpose.RENEWAL]
 
@@ -86,6 +88,8 @@ def _render(request, posting, status=200):
     days = RENEWAL.terms()["days"]
     context = {
         "posting": posting,
+        "zone": posting_zone(posting),
+        "state": states.words(posting),
         "days": days,
         "new_expiry": RENEWAL.new_expiry(posting, days),
         "price": money(*RENEWAL.price()),
@@ -124,4 +128,5 @@ def renew_paid(request, token):
             raise Http404("That payment does not belong to this posting.")
     posting = JobPosting.objects.get(pk=posting.pk)
     settled = outcome is not None and outcome.settled
-    return render(request, "account/renewed.html", {"posting": posting, "settled": settled})
+    context = {"posting": posting, "zone": posting_zone(posting), "settled": settled}
+    return render(request, "account/renewed.html", context)
