@@ -130,3 +130,16 @@ def test_signing_in_again_to_the_same_account_keeps_what_the_browser_held(client
     sign_in_by_code(client, run_tasks)
 
     assert client.get(step_url("details", draft)).status_code == 200
+
+
+def test_signing_out_everywhere_takes_the_drafts_from_the_other_browsers_too(client):
+    account = employer()
+    sign_in_as(client, account)
+    draft = posting_reaching("details", employer=account)
+    own(client, draft)  # as the browser that started it holds it
+    elsewhere = sign_in_as(Client(), account)
+
+    assert elsewhere.post("/account/sign-out/everywhere/").status_code == 302
+
+    assert client.get(step_url("details", draft)).status_code == 404
+    assert client.get("/account/postings/")["Location"].startswith("/account/sign-in/")

@@ -2,9 +2,10 @@
 
 The session holds the employer's id and the account's `session_nonce` at sign-in; a
 session whose nonce is no longer the account's (after "sign out everywhere") is signed
-out at its next request. The session key is cycled on sign-in (no fixation); a session
-that held another employer's sign-in is emptied first, as django.contrib.auth's login
-does, so the drafts it holds (theirs) are not the next employer's to open or adopt."""
+out at its next request, and emptied, as signing out this browser empties it. The
+session key is cycled on sign-in (no fixation); a session that held another employer's
+sign-in is emptied first, as django.contrib.auth's login does, so the drafts it holds
+(theirs) are not the next employer's to open or adopt."""
 
 from django.utils import timezone
 
@@ -23,7 +24,8 @@ def current_employer(request):
     if held:
         employer = Employer.objects.filter(pk=held.get("id")).first()
         if employer is None or employer.session_nonce != held.get("nonce"):
-            request.session.pop(SESSION_KEY, None)
+            # Signed out everywhere: the drafts this session holds go with the sign-in.
+            request.session.flush()
             employer = None
     setattr(request, _CACHE, employer)
     return employer
