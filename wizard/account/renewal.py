@@ -17,8 +17,9 @@ from wizard.account import states
 from wizard.account.access import employer_required, own
 from wizard.account.actions import action
 from wizard.flow.navigation import refuse_link
+from wizard.flow.outcomes import tell_unsettled
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
-from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.payments.fulfilment import fulfil
 from wizard.payments.models import PaymentAttempt
 from wizard.payments.purposes import PURPOSES
 from wizard.payments.renewals import start_renewal
@@ -117,15 +118,8 @@ def renew_paid(request, token):
             "We could not confirm your payment with the provider yet. If you paid, your "
             "posting gets its new date shortly; you will not be charged twice.",
         )
-    if outcome is not None and not outcome.settled:
-        if outcome is FulfilOutcome.NOT_PAID:
-            messages.warning(request, "We have not received your payment yet.")
-        elif outcome.refund_reason:
-            messages.error(
-                request, "We could not use that payment for this posting, so we are refunding it."
-            )
-        else:
-            raise Http404("That payment does not belong to this posting.")
+    if outcome is not None and not outcome.settled and not tell_unsettled(request, outcome):
+        raise Http404("That payment does not belong to this posting.")
     posting = JobPosting.objects.get(pk=posting.pk)
     settled = outcome is not None and outcome.settled
     context = {"posting": posting, "zone": posting_zone(posting), "settled": settled}
