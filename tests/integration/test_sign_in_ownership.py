@@ -2,6 +2,8 @@
 postings paid before with a receipt to the proven address are offered, and added only on
 a POST and only if sent to that address; another employer's posting is a 404."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -24,7 +26,7 @@ def sign_in_by_code(client, run_tasks, email=ADDRESS, **data):
 
 def paid(contact_email, **fields):
     return posting_at(
-        Status.IN_REVIEW, contact_email=contact_email, paid_at=timezone.now(), **fields
+        Status.IN_REVIEW, contact_email=contact_email, **{"paid_at": timezone.now(), **fields}
     )
 
 
@@ -143,3 +145,11 @@ def test_signing_out_everywhere_takes_the_drafts_from_the_other_browsers_too(cli
 
     assert client.get(step_url("details", draft)).status_code == 404
     assert client.get("/account/postings/")["Location"].startswith("/account/sign-in/")
+
+
+def test_the_postings_found_are_dated_in_their_own_zone(client, run_tasks):
+    # 23:30 UTC on 1 March is already 2 March in Auckland.
+    paid_at = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)
+    paid(ADDRESS, country="NZ", city="Auckland", workplace="on_site", paid_at=paid_at)
+    page = client.get(sign_in_by_code(client, run_tasks)["Location"]).content.decode()
+    assert "paid 2 March 2027" in page
