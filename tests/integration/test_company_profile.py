@@ -203,3 +203,17 @@ def test_replacing_the_profile_logo_never_deletes_a_postings_logo(
 
     assert default_storage.exists(posting.logo.name)
     assert default_storage.exists(draft.logo.name)
+
+
+def test_a_postings_logo_missing_from_storage_changes_no_profile(client, boss):
+    posting = posting_at(Status.IN_REVIEW, employer=boss, company_name="Globex")
+    posting.logo.name = logos.store_logo(posting.pk, image_bytes())
+    posting.save()
+    default_storage.delete(posting.logo.name)
+
+    response = client.post(reverse("wizard:account_profile_from_posting", args=[posting.pk]))
+
+    assert response.status_code == 302
+    account = Employer.objects.get(pk=boss.pk)
+    assert (account.company_name, account.company_logo.name) == ("", "")
+    assert "We could not store your logo" in client.get(response["Location"]).content.decode()
