@@ -183,3 +183,37 @@ def test_another_employers_posting_cannot_become_the_profile(client, boss):
         client.get(reverse("wizard:account_profile_from_posting", args=[rival.pk])).status_code
         == 405
     )
+
+
+def test_replacing_the_profile_logo_never_deletes_a_postings_logo(
+    client, boss, django_capture_on_commit_callbacks
+):
+    """The posting it came from and the draft it went to each keep a file of their own."""
+    posting = posting_at(Status.IN_REVIEW, employer=boss, company_name="Globex")
+    posting.logo.name = logos.store_logo(posting.pk, image_bytes())
+    posting.save()
+    client.post(reverse("wizard:account_profile_from_posting", args=[posting.pk]))
+    draft = new_draft(client)  # started from the profile
+    assert draft.logo.name not in ("", posting.logo.name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        saved(client, logo=upload(image_bytes(color=(0, 0, 200))))
+    with django_capture_on_commit_callbacks(execute=True):
+        saved(client, remove_logo="on")
+
+    assert default_storage.exists(posting.logo.name)
+    assert default_storage.exists(draft.logo.name)
+
+
+def test_a_postings_logo_missing_from_storage_changes_no_profile(client, boss):
+    posting = posting_at(Status.IN_REVIEW, employer=boss, company_name="Globex")
+    posting.logo.name = logos.store_logo(posting.pk, image_bytes())
+    posting.save()
+    default_storage.delete(posting.logo.name)
+
+    response = client.post(reverse("wizard:account_profile_from_posting", args=[posting.pk]))
+
+    assert response.status_code == 302
+    account = Employer.objects.get(pk=boss.pk)
+    assert (account.company_name, account.company_logo.name) == ("", "")
+    assert "We could not store your logo" in client.get(response["Location"]).content.decode()

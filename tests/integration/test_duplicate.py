@@ -175,3 +175,15 @@ def test_a_stranger_cannot_copy_a_posting(client):
     source = posting_at(Status.IN_REVIEW, paid_at=timezone.now())
     assert client.post(reverse("wizard:copy_posting", args=[source.pk])).status_code == 404
     assert JobPosting.objects.count() == 1
+
+
+def test_a_logo_missing_from_storage_leaves_the_copy_without_one(client, owner):
+    source = live_with_logo(owner)
+    default_storage.delete(source.logo.name)  # lost from storage; the row still names it
+
+    response = press_duplicate(client, source)
+
+    copy = the_copy(owner, source)
+    assert copy.logo.name == ""
+    assert response["Location"] == FLOW["logo"].url(copy)
+    assert JobPosting.objects.get(pk=source.pk).logo.name == source.logo.name

@@ -3,6 +3,7 @@ the live text; staff see them as a diff and approve (the board, the search engin
 the employer hear of it) or reject (nothing live changes). Only the owner reaches them."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -19,6 +20,7 @@ from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, PostingRevision, Status, TransitionLog
 from wizard.postings import links, review, revising
 from wizard.postings.revisions import values_of
+from wizard.postings.transitions import locked_posting
 
 pytestmark = pytest.mark.django_db
 
@@ -396,3 +398,20 @@ def test_values_that_break_the_postings_rules_are_refused_at_approval(live, admi
     assert pending(live).pk == revision.pk
     assert JobPosting.objects.get(pk=live.pk).title == OLD_TITLE
     assert not TransitionLog.objects.filter(transition="apply_revision").exists()
+
+
+def test_the_edit_page_speaks_the_employers_words_and_zone(browser, live):
+    JobPosting.objects.filter(pk=live.pk).update(country="NZ", city="Auckland", workplace="on_site")
+    propose(browser, JobPosting.objects.get(pk=live.pk), title=NEW_TITLE)
+    sent = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)  # 2 March, 12:30 in Auckland
+    PostingRevision.objects.update(updated_at=sent)
+    page = browser.get(edit_url(live)).content.decode()
+    assert "You sent them on 2 March 2027, 12:30 NZDT." in page
+
+    with locked_posting(live.pk) as posting:
+        posting.take_down_for_dispute(by=Actor.system(), why="Chargeback")
+        posting.save()
+    page = browser.get(edit_url(live))
+    assert page.status_code == 409
+    assert "is off the board: payment disputed, so it cannot be changed" in page.content.decode()
+    assert reverse("wizard:account_posting", args=[live.pk]) in page.content.decode()

@@ -2,13 +2,14 @@
 once by the one fulfil path, refunded when the posting can no longer have it."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 from tests.accounts import employer, sign_in_as
 from tests.attempts import attempt_for
@@ -22,9 +23,12 @@ from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status, TransitionLog
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.payments.reconcile import reconcile
+from wizard.payments.refunds import record_external_refund
 from wizard.payments.renewals import refund_renewal
 from wizard.postings import links, review
 from wizard.postings.money import money
+from wizard.postings.transitions import locked_posting
+from wizard.postings.zones import posting_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +84,9 @@ def test_renewing_a_live_posting_extends_it_from_its_expiry_without_review(
     page = client.get(renew_url(posting))
     assert page.status_code == 200
     text = page.content.decode()
-    assert f"{expires_at:%-d %B} → {expires_at + 30 * DAY:%-d %B %Y}" in text
+    zone = posting_zone(posting)  # the page's dates are the posting's, as its emails' are
+    then, until = localtime(expires_at, zone), localtime(expires_at + 30 * DAY, zone)
+    assert f"{then:%-d %B} → {until:%-d %B %Y}" in text
     assert money(9900, "usd") in text
 
     response = pay_and_return(client, fakestripe, start(client, renew_url(posting)))
@@ -395,3 +401,62 @@ def test_a_list_of_postings_knows_which_were_withdrawn_in_its_one_query(
     with django_assert_num_queries(1):
         postings = list(JobPosting.objects.with_withdrawal())
         assert [posting.is_renewable for posting in postings] == [False] * 3
+
+
+@pytest.mark.parametrize("ending", ["end_with_refund", "take_down_for_dispute"])
+def test_a_renewal_paid_after_the_first_payment_was_refunded_or_disputed_is_refunded(
+    client, owner, fakestripe, ending
+):
+    posting = live_posting(owner)
+    session_id = start(client, renew_url(posting))
+    with locked_posting(posting.pk) as locked:  # as a refund or dispute at Stripe does
+        getattr(locked, ending)(by=Actor.system(), why="The first payment came back")
+        locked.save()
+    ended = JobPosting.objects.get(pk=posting.pk)
+
+    pay_and_return(client, fakestripe, session_id)
+
+    after = JobPosting.objects.get(pk=posting.pk)
+    assert (after.status, after.expires_at) == (ended.status, ended.expires_at)
+    intent = stripe_api().v1.checkout.sessions.retrieve(session_id).payment_intent
+    record = Refund.objects.get(payment_intent_id=intent)
+    assert (record.reason, record.state) == ("superseded", "succeeded")
+    assert "not_applicable" in record.note
+    assert client.post(renew_url(posting)).status_code == 409
+    assert renewals(posting).count() == 1
+
+
+def test_a_renewal_refunded_in_stripes_dashboard_takes_its_days_back_once(
+    client, owner, fakestripe
+):
+    posting = live_posting(owner)
+    expires_at = posting.expires_at
+    pay_and_return(client, fakestripe, start(client, renew_url(posting)))
+    attempt = renewals(posting).get()
+    stripe_api().v1.refunds.create(params={"payment_intent": attempt.payment_intent_id})
+    intent = stripe_api().v1.payment_intents.retrieve(attempt.payment_intent_id)
+
+    for _ in range(2):  # the webhook, then the reconciler: the same charge twice
+        record_external_refund(intent.latest_charge, by=Actor.system())
+
+    after = JobPosting.objects.get(pk=posting.pk)
+    assert (after.status, after.expires_at) == (Status.PUBLISHED, expires_at)
+    record = Refund.objects.get(payment_intent_id=attempt.payment_intent_id)
+    assert (record.reason, record.state) == ("external", "succeeded")
+    assert PaymentAttempt.objects.get(pk=attempt.pk).amount_refunded == attempt.amount
+
+
+def test_the_renew_pages_give_dates_in_the_postings_zone_as_its_expiry_email_does(
+    client, owner, fakestripe
+):
+    posting = live_posting(owner, country="NZ", city="Auckland", workplace="on_site")
+    # 23:30 UTC on 1 March is already 2 March in Auckland.
+    expires_at = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)
+    JobPosting.objects.filter(pk=posting.pk).update(expires_at=expires_at)
+
+    text = client.get(renew_url(posting)).content.decode()
+    assert "2 March → 1 April 2027" in text
+
+    response = pay_and_return(client, fakestripe, start(client, renew_url(posting)))
+    assert "on the board until 1 April 2027" in response.content.decode()
+    assert JobPosting.objects.get(pk=posting.pk).expires_at == expires_at + 30 * DAY

@@ -2,6 +2,8 @@
 postings paid before with a receipt to the proven address are offered, and added only on
 a POST and only if sent to that address; another employer's posting is a 404."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -10,7 +12,7 @@ from tests.accounts import employer, sign_in_as
 from tests.conftest import step_url
 from tests.factories import own, posting_at, posting_reaching
 from tests.sign_in import ask_code, enter_code, last_sign_in_email
-from wizard.models import JobPosting, Status
+from wizard.models import Employer, JobPosting, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ def sign_in_by_code(client, run_tasks, email=ADDRESS, **data):
 
 def paid(contact_email, **fields):
     return posting_at(
-        Status.IN_REVIEW, contact_email=contact_email, paid_at=timezone.now(), **fields
+        Status.IN_REVIEW, contact_email=contact_email, **{"paid_at": timezone.now(), **fields}
     )
 
 
@@ -104,3 +106,50 @@ def test_a_visitor_who_never_signs_in_keeps_the_session_path(client):
     assert client.get(step_url("details", draft)).status_code == 200
     assert Client().get(step_url("details", draft)).status_code == 404
     assert JobPosting.objects.get(pk=draft.pk).employer is None
+
+
+def test_signing_in_over_another_employers_sign_in_forgets_what_the_browser_held(client, run_tasks):
+    """A shared browser: the first employer's drafts, held by the session, are not the
+    next one's to open or adopt."""
+    first = sign_in_by_code(client, run_tasks, email="first@example.com")
+    assert first.status_code == 302
+    account = Employer.objects.get(email="first@example.com")
+    theirs = posting_reaching("details", employer=account)
+    own(client, theirs)
+    assert client.get(step_url("details", theirs)).status_code == 200
+
+    sign_in_by_code(client, run_tasks, email=ADDRESS)
+
+    assert client.get(step_url("details", theirs)).status_code == 404
+    assert JobPosting.objects.get(pk=theirs.pk).employer == account
+
+
+def test_signing_in_again_to_the_same_account_keeps_what_the_browser_held(client, run_tasks):
+    sign_in_by_code(client, run_tasks)
+    draft = posting_reaching("details")
+    own(client, draft)
+
+    sign_in_by_code(client, run_tasks)
+
+    assert client.get(step_url("details", draft)).status_code == 200
+
+
+def test_signing_out_everywhere_takes_the_drafts_from_the_other_browsers_too(client):
+    account = employer()
+    sign_in_as(client, account)
+    draft = posting_reaching("details", employer=account)
+    own(client, draft)  # as the browser that started it holds it
+    elsewhere = sign_in_as(Client(), account)
+
+    assert elsewhere.post("/account/sign-out/everywhere/").status_code == 302
+
+    assert client.get(step_url("details", draft)).status_code == 404
+    assert client.get("/account/postings/")["Location"].startswith("/account/sign-in/")
+
+
+def test_the_postings_found_are_dated_in_their_own_zone(client, run_tasks):
+    # 23:30 UTC on 1 March is already 2 March in Auckland.
+    paid_at = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)
+    paid(ADDRESS, country="NZ", city="Auckland", workplace="on_site", paid_at=paid_at)
+    page = client.get(sign_in_by_code(client, run_tasks)["Location"]).content.decode()
+    assert "paid 2 March 2027" in page

@@ -235,3 +235,17 @@ def test_the_posting_page_costs_the_same_whatever_its_payments(client, boss):
     for n in range(3):
         attempt_for(renewed, session_id=f"cs_renewed_{n}", payment_intent_id=f"pi_renewed_{n}")
     assert queries_for(renewed) == queries_for(once) <= 8
+
+
+def test_an_expired_postings_page_asks_nothing_more_to_offer_renew(client, boss):
+    """Whether staff withdrew it (which rules out Renew) is read in the page's one query
+    of the posting, not asked again by the Renew action."""
+
+    def queries_for(posting):
+        with data_queries() as queries:
+            page = client.get(page_url(posting)).content.decode()
+        return len(queries), reverse("wizard:renew", args=[posting.pk]) in page
+
+    on_board = live(boss, title="On the board")
+    ended = posting_at(Status.EXPIRED, employer=boss, title="Time is up")
+    assert queries_for(ended) == (queries_for(on_board)[0], True)

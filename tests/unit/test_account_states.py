@@ -25,7 +25,7 @@ def test_a_withdrawal_reads_as_withdrawn_whatever_its_status():
     refunded.withdrawn_by_employer = True
     assert states.words(refunded) == "Withdrawn"
     taken_down = JobPosting(status=Status.EXPIRED)
-    taken_down.withdrawn_by_staff = True
+    taken_down.withdrawn = True
     assert states.words(taken_down) == "Withdrawn"
 
 

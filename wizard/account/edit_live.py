@@ -10,12 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from wizard.account import states
 from wizard.account.access import employer_required, own
 from wizard.account.actions import action
 from wizard.flow.forms import DetailsForm
 from wizard.postings import revising
 from wizard.postings.models import JobPosting
 from wizard.postings.revisions import REVISED_FIELDS, put, values_of
+from wizard.postings.zones import posting_zone
 
 TEMPLATE = "account/edit_live.html"
 
@@ -98,6 +100,7 @@ def _page(request, posting, pending, form, status=200):
         TEMPLATE,
         {
             "posting": posting,
+            "zone": posting_zone(posting),
             "pending": pending,
             "form": form,
             "error_forms": [form] if form.errors else [],
@@ -107,4 +110,5 @@ def _page(request, posting, pending, form, status=200):
 
 
 def _not_live(request, posting):
-    return render(request, TEMPLATE, {"posting": posting, "not_live": True}, status=409)
+    context = {"posting": posting, "not_live": True, "state": states.words(posting)}
+    return render(request, TEMPLATE, context, status=409)

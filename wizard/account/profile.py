@@ -11,7 +11,6 @@ from functools import partial
 
 from django import forms
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -141,7 +140,7 @@ def profile_from_posting(request, posting_id):
     posting = own(JobPosting.objects.all(), employer, pk=posting_id)
     back = reverse("wizard:account_posting", args=[posting.pk])
     try:
-        png_bytes = _read(posting.logo.name) if posting.logo else None
+        png_bytes = logos.read_logo(posting.logo.name) if posting.logo else None
         save_profile(employer, posting.company_name, employer.company_website, png_bytes)
     except logos.LogoStorageError:
         messages.error(request, STORAGE_FAILED)
@@ -150,11 +149,3 @@ def profile_from_posting(request, posting_id):
         request, f"{posting.company_name} is your company profile now: new postings start with it."
     )
     return redirect(back)
-
-
-def _read(name):
-    try:
-        with default_storage.open(name, "rb") as stored:
-            return stored.read()
-    except Exception as exc:
-        raise logos.LogoStorageError(str(exc)) from exc

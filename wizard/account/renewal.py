@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from wizard.account import states
 from wizard.account.access import employer_required, own
 from wizard.account.actions import action
 from wizard.flow.navigation import refuse_link
+from wizard.flow.outcomes import tell_unsettled
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
-from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.payments.fulfilment import fulfil
 from wizard.payments.models import PaymentAttempt
 from wizard.payments.purposes import PURPOSES
 from wizard.payments.renewals import start_renewal
@@ -26,6 +28,7 @@ from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, re
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.money import money
+from wizard.postings.zones import posting_zone
 
 RENEWAL = PURPOSES[PaymentAttempt.Purpose.RENEWAL]
 
@@ -86,6 +89,8 @@ def _render(request, posting, status=200):
     days = RENEWAL.terms()["days"]
     context = {
         "posting": posting,
+        "zone": posting_zone(posting),
+        "state": states.words(posting),
         "days": days,
         "new_expiry": RENEWAL.new_expiry(posting, days),
         "price": money(*RENEWAL.price()),
@@ -113,15 +118,9 @@ def renew_paid(request, token):
             "We could not confirm your payment with the provider yet. If you paid, your "
             "posting gets its new date shortly; you will not be charged twice.",
         )
-    if outcome is not None and not outcome.settled:
-        if outcome is FulfilOutcome.NOT_PAID:
-            messages.warning(request, "We have not received your payment yet.")
-        elif outcome.refund_reason:
-            messages.error(
-                request, "We could not use that payment for this posting, so we are refunding it."
-            )
-        else:
-            raise Http404("That payment does not belong to this posting.")
+    if outcome is not None and not outcome.settled and not tell_unsettled(request, outcome):
+        raise Http404("That payment does not belong to this posting.")
     posting = JobPosting.objects.get(pk=posting.pk)
     settled = outcome is not None and outcome.settled
-    return render(request, "account/renewed.html", {"posting": posting, "settled": settled})
+    context = {"posting": posting, "zone": posting_zone(posting), "settled": settled}
+    return render(request, "account/renewed.html", context)

@@ -4,8 +4,8 @@ Written once from wizard.postings.statuses: every Status has its words here (a t
 iterates them); a status a flow step declares before payment ("logo_ready", …) is a
 draft. Two endings are told apart by what happened, not by the status alone: a posting
 the employer withdrew before review (refunded, the refund's reason "withdrawn") and one
-staff took off the board (expired by the "withdraw" transition). `with_endings`
-annotates both, so no row costs a query.
+staff took off the board (expired by the "withdraw" transition: JobPosting.was_withdrawn,
+which also rules out a renewal). `with_endings` annotates both, so no row costs a query.
 """
 
 from dataclasses import dataclass
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 
 from wizard.payments.models import Refund
-from wizard.postings.models import TransitionLog
 from wizard.postings.statuses import Status
 
 
@@ -74,9 +73,7 @@ def group_named(slug):
 
 def words(posting):
     """The posting's state in an employer's words."""
-    if getattr(posting, "withdrawn_by_employer", False) or getattr(
-        posting, "withdrawn_by_staff", False
-    ):
+    if getattr(posting, "withdrawn_by_employer", False) or getattr(posting, "withdrawn", False):
         return WITHDRAWN
     if posting.status in WORDS:
         return WORDS[Status(posting.status)]
@@ -84,12 +81,10 @@ def words(posting):
 
 
 def with_endings(postings):
-    """Postings annotated with how they were withdrawn, if they were (one query for all)."""
+    """Postings annotated with how they were withdrawn, if they were (one query for all):
+    `withdrawn_by_employer`, and `withdrawn` (by staff) as JobPosting.was_withdrawn reads it."""
     refunds = Refund.objects.filter(posting=OuterRef("pk"), reason=Refund.Reason.WITHDRAWN)
-    withdrawals = TransitionLog.objects.filter(posting=OuterRef("pk"), transition="withdraw")
-    return postings.annotate(
-        withdrawn_by_employer=Exists(refunds), withdrawn_by_staff=Exists(withdrawals)
-    )
+    return postings.with_withdrawal().annotate(withdrawn_by_employer=Exists(refunds))
 
 
 def in_group(postings, group):

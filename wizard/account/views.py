@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wizard.account import sign_in as signing_in
@@ -20,6 +21,7 @@ from wizard.account.forms import CodeForm, EmailForm
 from wizard.employers import sessions
 from wizard.employers.models import normalise_email
 from wizard.employers.sign_in import SignInFailed, check_link, use_code, use_link
+from wizard.postings.zones import posting_zone
 from wizard.web.client import client_address
 
 PENDING = "sign_in_email"  # the session's address waiting for its code
@@ -120,6 +122,8 @@ def found(request):
             )
         return redirect(_next(request) or "wizard:account_postings")
     postings = list(signing_in.offered(request.employer))
+    for posting in postings:
+        posting.paid_on = localtime(posting.paid_at, posting_zone(posting)).date()
     if not postings:
         return redirect(_next(request) or "wizard:account_postings")
     context = {"postings": postings, "email": request.employer.email, "next": _next(request)}

@@ -2,7 +2,10 @@
 
 The session holds the employer's id and the account's `session_nonce` at sign-in; a
 session whose nonce is no longer the account's (after "sign out everywhere") is signed
-out at its next request. The session key is cycled on sign-in (no fixation)."""
+out at its next request, and emptied, as signing out this browser empties it. The
+session key is cycled on sign-in (no fixation); a session that held another employer's
+sign-in is emptied first, as django.contrib.auth's login does, so the drafts it holds
+(theirs) are not the next employer's to open or adopt."""
 
 from django.utils import timezone
 
@@ -21,15 +24,20 @@ def current_employer(request):
     if held:
         employer = Employer.objects.filter(pk=held.get("id")).first()
         if employer is None or employer.session_nonce != held.get("nonce"):
-            request.session.pop(SESSION_KEY, None)
+            # Signed out everywhere: the drafts this session holds go with the sign-in.
+            request.session.flush()
             employer = None
     setattr(request, _CACHE, employer)
     return employer
 
 
 def sign_in(request, employer):
-    """Sign this browser in to `employer`; the anonymous session's postings stay owned."""
-    request.session.cycle_key()
+    """Sign this browser in to `employer`; an anonymous session's postings stay owned."""
+    held = request.session.get(SESSION_KEY)
+    if held and held.get("id") != employer.pk:
+        request.session.flush()
+    else:
+        request.session.cycle_key()
     request.session[SESSION_KEY] = {"id": employer.pk, "nonce": employer.session_nonce}
     Employer.objects.filter(pk=employer.pk).update(last_signed_in_at=timezone.now())
     setattr(request, _CACHE, employer)

@@ -20,10 +20,11 @@ def held_by_session(request, posting_id):
 
 
 def owns(request, posting_id):
-    """Whether this browser may open the posting (one query when signed in)."""
+    """Whether this browser may open the posting (one query when signed in). The sign-in
+    is read first: one ended everywhere empties the session, and what it held with it."""
+    employer = current_employer(request)
     if held_by_session(request, posting_id):
         return True
-    employer = current_employer(request)
     return employer is not None and employer.postings.filter(pk=posting_id).exists()
 
 
@@ -31,8 +32,8 @@ def owned_posting(request, posting_id, postings=None):
     """The posting, if this browser owns it; `postings` may add what a page reads of it
     (annotations) to the one query."""
     postings = JobPosting.objects.all() if postings is None else postings
+    employer = current_employer(request)  # first, as in `owns`
     if not held_by_session(request, posting_id):
-        employer = current_employer(request)
         if employer is None:
             raise Http404("No such posting.")
         postings = postings.filter(employer=employer)

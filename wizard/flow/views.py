@@ -8,10 +8,11 @@ from wizard.employers.sessions import current_employer
 from wizard.flow import edits, finish_later
 from wizard.flow.navigation import redirect_to, refuse_link
 from wizard.flow.order import FLOW
+from wizard.flow.outcomes import tell_unsettled
 from wizard.flow.ownership import claim, owned_posting, owns
 from wizard.flow.steps.base import PROCESSING_LOCK_MESSAGE
 from wizard.payments.exceptions import PaymentProviderUnavailable
-from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.payments.fulfilment import fulfil
 from wizard.postings.links import LinkError, LinkInvalid, LinkUsed, read_finish_later_token
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor, JobPosting
@@ -91,15 +92,7 @@ def payment_return(request, posting_id):
         return redirect_to(request, payment.url(posting))
     if outcome.settled:
         return redirect_to(request, FLOW.after_payment().url(posting))
-    if outcome is FulfilOutcome.PROCESSING:
-        pass  # a delayed method: the payment step says the payment is processing
-    elif outcome is FulfilOutcome.NOT_PAID:
-        messages.warning(request, "We have not received your payment yet.")
-    elif outcome.refund_reason:
-        messages.error(
-            request, "We could not use that payment for this posting, so we are refunding it."
-        )
-    else:
+    if not tell_unsettled(request, outcome):
         messages.error(request, "That payment does not belong to this posting.")
     return redirect_to(request, payment.url(posting))
 

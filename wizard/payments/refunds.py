@@ -15,6 +15,7 @@ from django_fsm import can_proceed
 
 from wizard.jobs import runner, staff_alert
 from wizard.jobs.models import Job
+from wizard.payments import purposes
 from wizard.payments.attempts import current_attempt
 from wizard.payments.client import call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
@@ -298,9 +299,10 @@ def refund_rejected_posting(sender, posting, by, why, **kwargs):
 def record_external_refund(charge_id, *, by):
     """charge.refunded: a payment was refunded at Stripe, by us, from its Dashboard or
     otherwise. Its refunds and amount refunded are recorded on the payment; a full refund
-    of a posting's own payment ends it (whatever its paid status: published included); a
-    partial one is raised to staff (the "partly refunded" reason) and changes no status.
-    Returns the Refund record of a full refund, else None."""
+    of a posting's own payment ends it (whatever its paid status: published included), a
+    full refund of a later payment (a renewal) takes back what it bought; a partial one is
+    raised to staff (the "partly refunded" reason) and changes no status. Returns the
+    Refund record of a full refund, else None."""
     charge = call(
         lambda stripe_api: stripe_api.v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
     )
@@ -330,16 +332,28 @@ def apply_charge_refunds(charge, *, by):
     known = Refund.objects.filter(payment_intent_id=charge.payment_intent).first()
     if known is None:
         with locked_posting(payment.posting_id) as posting:
-            known = record_refund(
-                posting,
-                payment_intent_id=charge.payment_intent,
-                session_id=payment.session_id,
-                amount=charge.amount_refunded,
-                currency=charge.currency,
-                reason=Refund.Reason.EXTERNAL,
-                by=by,
-            )
+            known = Refund.objects.filter(payment_intent_id=charge.payment_intent).first()
+            if known is None:
+                _take_back(posting, payment, by)
+                known = record_refund(
+                    posting,
+                    payment_intent_id=charge.payment_intent,
+                    session_id=payment.session_id,
+                    amount=charge.amount_refunded,
+                    currency=charge.currency,
+                    reason=Refund.Reason.EXTERNAL,
+                    by=by,
+                )
     return apply_refunded(known.posting_id, charge.payment_intent, stripe_refund_id="", by=by)
+
+
+def _take_back(posting, payment, by):
+    """A later payment (a renewal…) refunded outside the app: what it bought is taken
+    back, as a staff refund of it does (wizard.payments.renewals.refund_renewal). Called
+    once, with the locked posting, where the payment's Refund record is made."""
+    if payment.purpose != PaymentAttempt.Purpose.FIRST and payment.is_paid:
+        purposes.of(payment).take_back(posting, payment, by=by)
+        posting.save()
 
 
 def _apply_stray_refund(charge, *, by):

@@ -106,12 +106,17 @@ def delete_logo(name):
         logger.exception("Could not delete logo %s", name)
 
 
+def read_logo(name):
+    """A stored logo's bytes; LogoStorageError when storage cannot give them (a file
+    missing included)."""
+    try:
+        with default_storage.open(name, "rb") as stored:
+            return stored.read()
+    except Exception as exc:
+        raise LogoStorageError(str(exc)) from exc
+
+
 def copy_logo(posting_id, name):
     """Copy a stored logo (another posting's, or a company profile's) to a fresh key of
     `posting_id`'s own and return its name: each posting deletes only its own file."""
-    try:
-        with default_storage.open(name, "rb") as stored:
-            png_bytes = stored.read()
-    except Exception as exc:
-        raise LogoStorageError(str(exc)) from exc
-    return store_logo(posting_id, png_bytes)
+    return store_logo(posting_id, read_logo(name))
