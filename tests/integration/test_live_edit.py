@@ -105,6 +105,19 @@ def test_a_second_edit_updates_the_pending_revision(browser, live):
     assert revision.values["title"] == "Principal Django Engineer"
 
 
+def test_only_what_the_employer_changed_is_kept_and_applied(browser, live):
+    """Staff correct the company while the edit waits: approving the employer's new title
+    must not put their old company name back."""
+    propose(browser, live, title=NEW_TITLE)
+    assert set(pending(live).values) == {"title"}
+    JobPosting.objects.filter(pk=live.pk).update(company_name="Acme GmbH")
+
+    revising.approve(pending(live).pk, by=Actor.system())
+
+    posting = JobPosting.objects.get(pk=live.pk)
+    assert (posting.title, posting.company_name) == (NEW_TITLE, "Acme GmbH")
+
+
 def test_nothing_changed_makes_no_revision(browser, live):
     page = propose(browser, live).content.decode()
     assert "You have not changed anything." in page
@@ -164,6 +177,19 @@ def test_a_posting_no_longer_live_cannot_be_edited(browser, live):
     assert response.status_code == 409
     assert "only while it is on the board" in response.content.decode()
     assert not PostingRevision.objects.exists()
+
+
+def test_changes_waiting_when_the_posting_left_the_board_may_still_be_withdrawn(browser, live):
+    propose(browser, live, title=NEW_TITLE)
+    revision = pending(live)
+    with locked_posting(live.pk) as posting:
+        posting.withdraw(by=Actor.system(), why="Taken down")
+        posting.save()
+
+    page = browser.get(edit_url(live))
+    assert page.status_code == 409 and "Withdraw your changes" in page.content.decode()
+    browser.post(f"{edit_url(live)}withdraw/", {"revision": revision.pk})
+    assert PostingRevision.objects.get(pk=revision.pk).state == "withdrawn"
 
 
 def test_someone_signed_out_is_sent_to_sign_in(client, live):

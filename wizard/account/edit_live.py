@@ -110,5 +110,12 @@ def _page(request, posting, pending, form, status=200):
 
 
 def _not_live(request, posting):
-    context = {"posting": posting, "not_live": True, "state": states.words(posting)}
+    """A posting off the board cannot be changed; changes still waiting may be withdrawn."""
+    context = {
+        "posting": posting,
+        "not_live": True,
+        "state": states.words(posting),
+        "pending": posting.revisions.pending().first(),
+        "zone": posting_zone(posting),
+    }
     return render(request, TEMPLATE, context, status=409)

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='PostingRevision',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('values', models.JSONField(default=dict, help_text='The proposed content (REVISED_FIELDS).')),
+                ('values', models.JSONField(default=dict, help_text='The fields the employer changed (of REVISED_FIELDS), as proposed.')),
                 ('state', models.CharField(choices=[('pending', 'Waiting for review'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn by the employer')], default='pending', max_length=10)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),

@@ -52,22 +52,27 @@ class AlreadyDecided(RevisionRefused):
 
 
 def propose(posting_id, values, *, employer=None):
-    """Keep `values` (every one of REVISED_FIELDS, as values_of gives them) as the posting's
-    pending revision. Returns (what it did, the pending revision or None)."""
+    """Keep what `values` (every one of REVISED_FIELDS, as values_of gives them) changes
+    of the live posting as its pending revision. Returns (what it did, the pending revision
+    or None).
+
+    Only the fields the employer changed are kept, and only those are applied when staff
+    approve: a correction staff make to another field meanwhile is not undone."""
     values = {name: values[name] for name in REVISED_FIELDS}
     with locked_posting(posting_id) as posting:
         if not posting.is_public:
             raise NotLive(_not_live(posting, "changed here"))
         pending = posting.revisions.pending().select_for_update().first()
         live = values_of(posting)
-        if values == (pending.values if pending else live):
+        if values == ({**live, **pending.values} if pending else live):
             return UNCHANGED, pending
-        if values == live:
+        changes = {name: value for name, value in values.items() if value != live[name]}
+        if not changes:
             _close(pending, State.WITHDRAWN)
             return UNDONE, None
         if pending is None:
             pending = PostingRevision(posting=posting)
-        pending.values, pending.employer = values, employer
+        pending.values, pending.employer = changes, employer
         pending.save()
         logger.info("Posting %s: edit %s waiting for review", posting.pk, pending.pk)
         return SAVED, pending

@@ -79,7 +79,9 @@ class PostingRevision(models.Model):
         on_delete=models.SET_NULL,
         related_name="revisions",
     )
-    values = models.JSONField(default=dict, help_text="The proposed content (REVISED_FIELDS).")
+    values = models.JSONField(
+        default=dict, help_text="The fields the employer changed (of REVISED_FIELDS), as proposed."
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
