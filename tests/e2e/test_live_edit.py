@@ -43,6 +43,15 @@ def test_an_edit_goes_live_once_staff_approve_it(page, app, browser):
 
     page.goto(f"{app.url}/account/postings/{posting.pk}/edit/")
     expect(page.get_by_role("heading", name="Change your live posting")).to_be_visible()
+    # Only the place fields of the workplace chosen show, as in the wizard.
+    office = page.get_by_role("group", name="The office, for an on-site or hybrid job")
+    remote = page.get_by_role("group", name="For a remote job")
+    expect(office).to_be_visible()
+    expect(remote).to_be_hidden()
+    page.get_by_label("Remote", exact=True).check()
+    expect(office).to_be_hidden()
+    expect(remote).to_be_visible()
+    page.get_by_label("Hybrid", exact=True).check()  # as it was
     page.get_by_label("Job title").fill(NEW_TITLE)
     page.get_by_label("Description").fill(
         "Build reliable things with Django.\nShip every week.\nWork four days a week."
