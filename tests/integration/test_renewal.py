@@ -16,6 +16,7 @@ from tests.attempts import attempt_for
 from tests.conftest import stripe_api
 from tests.factories import posting_at
 from tests.integration.test_payment import return_path, session_id_from
+from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
 from wizard.account.actions import offered
 from wizard.effects.email import Email, compose, queue_email
@@ -184,6 +185,56 @@ def test_a_renewal_the_previous_release_recorded_as_the_postings_payment_is_appl
     assert renewed.payment_intent_id == "pi_first"  # the previous release's copy, put back
     assert renewals(posting).get().applied_at is not None
     assert not Refund.objects.exists()
+
+
+ACH = "us_bank_account"  # the delayed method fakestripe offers in USD
+
+
+def renewal_paid_by_bank(client, owner, fakestripe):
+    """A live posting whose renewal's bank debit is processing, as the return leaves it."""
+    posting = live_posting(owner)
+    session_id = start(client, renew_url(posting))
+    status, location = fakestripe.pay_delayed(session_id, ACH)
+    assert status == 303, location
+    page = client.get(return_path(location)).content.decode()
+    assert "Your bank payment is on its way" in page
+    return posting, session_id
+
+
+def test_a_renewal_paid_by_bank_waits_for_its_money_and_opens_no_second_checkout(
+    client, owner, fakestripe
+):
+    posting, session_id = renewal_paid_by_bank(client, owner, fakestripe)
+    [attempt] = renewals(posting)
+    assert (attempt.state, attempt.payment_method_type) == ("processing", ACH)
+    assert JobPosting.objects.get(pk=posting.pk).expires_at == posting.expires_at
+
+    again = client.post(renew_url(posting))  # Renew pressed again while the debit is on its way
+    assert again.status_code == 409 and "on its way" in again.content.decode()
+    assert renewals(posting).count() == 1
+
+    fakestripe.async_result(session_id, succeeded=True)
+    assert fulfil(session_id, by=Actor.system()) is FulfilOutcome.PAID
+    assert fulfil(session_id, by=Actor.system()) is FulfilOutcome.ALREADY_PAID
+    assert JobPosting.objects.get(pk=posting.pk).expires_at == posting.expires_at + 30 * DAY
+    assert not Refund.objects.exists()
+
+
+def test_a_failed_bank_payment_for_a_renewal_lets_the_employer_renew_again(
+    client, owner, fakestripe, run_tasks
+):
+    posting, session_id = renewal_paid_by_bank(client, owner, fakestripe)
+    fakestripe.async_result(session_id, succeeded=False)
+    event = latest_event("checkout.session.async_payment_failed")
+    assert deliver(client, json.dumps(event).encode()).status_code == 200
+    run_tasks()
+
+    [failed] = renewals(posting)
+    assert failed.state == "closed" and failed.applied_at is None
+    renewed = JobPosting.objects.get(pk=posting.pk)
+    assert (renewed.status, renewed.expires_at) == (Status.PUBLISHED, posting.expires_at)
+    assert start(client, renew_url(posting)) != session_id  # a new checkout
+    assert renewals(posting).count() == 2
 
 
 def test_a_renewal_paid_for_a_withdrawn_posting_is_refunded(client, owner, fakestripe):

@@ -19,7 +19,7 @@ from wizard.account.actions import action
 from wizard.flow.navigation import refuse_link
 from wizard.flow.outcomes import tell_unsettled
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
-from wizard.payments.fulfilment import fulfil
+from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.payments.models import PaymentAttempt
 from wizard.payments.purposes import PURPOSES
 from wizard.payments.renewals import start_renewal
@@ -122,5 +122,10 @@ def renew_paid(request, token):
         raise Http404("That payment does not belong to this posting.")
     posting = JobPosting.objects.get(pk=posting.pk)
     settled = outcome is not None and outcome.settled
-    context = {"posting": posting, "zone": posting_zone(posting), "settled": settled}
+    context = {
+        "posting": posting,
+        "zone": posting_zone(posting),
+        "settled": settled,
+        "processing": outcome is FulfilOutcome.PROCESSING,
+    }
     return render(request, "account/renewed.html", context)

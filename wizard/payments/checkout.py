@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import documents, methods
+from wizard.payments import documents, methods, purposes
 from wizard.payments.attempts import current_attempt, latest_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.exceptions import (
@@ -402,6 +402,9 @@ def close_ended_checkout(session_id):
         why, message = "Payment failed", PAYMENT_FAILED_MESSAGE
     else:
         return False
+    if purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST:
+        with locked_posting(posting.pk) as posting:
+            return purposes.close_unpaid(posting, session.id, why)  # the posting stays as it is
     with locked_posting(posting.pk) as posting:
         attempt = current_attempt(posting)
         # An expired checkout closes; a failed payment (a delayed method's, processing or

@@ -86,9 +86,9 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     found = documents.detach(session) if wanted else None
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
-    if purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST:
-        return _fulfil_later_payment(session, by=by, found=found)
     method, failed = delayed_payment_facts(session) if is_processing(session) else ("", False)
+    if purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST:
+        return _fulfil_later_payment(session, by=by, found=found, method=method, failed=failed)
     try:
         # The posting is found by locking it (one query, not a read and then a lock).
         with locked_posting(_posting_id(session)) as posting:
@@ -118,13 +118,17 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     return outcome
 
 
-def _fulfil_later_payment(session, *, by, found=None):
+def _fulfil_later_payment(session, *, by, found=None, method="", failed=False):
     """A payment after the first (a renewal…): applied as its purpose says, once; the
     posting's status and current attempt are its purpose's business, not this path's."""
     try:
         with locked_posting(_posting_id(session)) as posting:
             outcome = decide(posting, session)
-            if outcome is FulfilOutcome.PAID:
+            if outcome is FulfilOutcome.PROCESSING and failed:
+                outcome = FulfilOutcome.NOT_PAID  # failed already: its failure event closes it
+            elif outcome is FulfilOutcome.PROCESSING:
+                purposes.record_processing(purposes.attempt_for(posting, session.id), method)
+            elif outcome is FulfilOutcome.PAID:
                 attempt = purposes.attempt_for(posting, session.id)
                 purposes.record_paid(posting, attempt, session, by=by)
                 documents.save(attempt, found)
@@ -142,9 +146,17 @@ def _fulfil_later_payment(session, *, by, found=None):
 
 def decide_later_payment(posting, session):
     """What a session of a later payment (a renewal…) means for its posting. Pure."""
-    if not (session.status == "complete" and session.payment_status == "paid"):
-        return FulfilOutcome.NOT_PAID  # a delayed method's money arrives with its event
     attempt = purposes.attempt_for(posting, session.id)
+    if not (session.status == "complete" and session.payment_status == "paid"):
+        if (
+            is_processing(session)
+            and attempt is not None
+            and attempt.state != PaymentAttempt.State.CLOSED
+            and not attempt.applied_at
+            and not mismatches(attempt, session)
+        ):
+            return FulfilOutcome.PROCESSING  # a delayed method: applied when its money arrives
+        return FulfilOutcome.NOT_PAID
     if attempt is not None and attempt.applied_at:
         return FulfilOutcome.ALREADY_PAID
     if posting.is_abandoned:

@@ -116,3 +116,27 @@ def record_paid(posting, attempt, session, *, by):
             keep_previous_release_in_step(posting, first_payment)
     posting.save()
     return True
+
+
+def record_processing(attempt, method):
+    """The attempt's session completed with a delayed method (SEPA Debit, ACH…): its money
+    is on its way, and nothing is applied until it arrives (call with the posting locked)."""
+    if attempt.state == PaymentAttempt.State.PROCESSING:
+        return
+    attempt.state = PaymentAttempt.State.PROCESSING
+    attempt.payment_method_type = method[:40]
+    attempt.save(update_fields=["state", "payment_method_type"])
+
+
+def close_unpaid(posting, session_id, why):
+    """Close the later payment of `session_id` that ended unpaid (its checkout expired, or
+    its delayed payment failed), so that the employer may buy it again; False when there is
+    none to close (call with the posting locked)."""
+    attempt = attempt_for(posting, session_id)
+    if attempt is None or attempt.applied_at or attempt.state == PaymentAttempt.State.CLOSED:
+        return False
+    attempt.state = PaymentAttempt.State.CLOSED
+    attempt.closed_at = timezone.now()
+    attempt.note = why[:255]
+    attempt.save(update_fields=["state", "closed_at", "note"])
+    return True

@@ -16,7 +16,7 @@ from django.utils import timezone
 from wizard.payments import purposes, refunds
 from wizard.payments.checkout import EXPIRY_HEADROOM, REUSE_MARGIN, _create_session, _refused
 from wizard.payments.exceptions import PaymentError, ProviderRejectedKey
-from wizard.payments.fulfilment import fulfil, retrieve_session
+from wizard.payments.fulfilment import FulfilOutcome, fulfil, retrieve_session
 from wizard.payments.models import PaymentAttempt, Refund
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
@@ -29,6 +29,16 @@ class NotRenewable(PaymentError):
     status = 409
 
 
+class RenewalProcessing(PaymentError):
+    """The renewal was paid with a delayed method (a bank debit) whose money is on its way."""
+
+    message = (
+        "Your bank payment for this renewal is on its way: your posting gets its new date "
+        "once it arrives. You will not be charged twice."
+    )
+    status = 409
+
+
 class RenewedAlready(PaymentError):
     """The open renewal checkout was paid meanwhile (its return page not seen yet)."""
 
@@ -37,8 +47,13 @@ class RenewedAlready(PaymentError):
 
 
 def open_attempt(posting):
-    """The posting's renewal whose checkout is open or reserved, or None."""
-    live = [PaymentAttempt.State.RESERVED, PaymentAttempt.State.OPEN]
+    """The posting's renewal whose checkout is open or reserved, or whose delayed payment
+    is processing, or None."""
+    live = [
+        PaymentAttempt.State.RESERVED,
+        PaymentAttempt.State.OPEN,
+        PaymentAttempt.State.PROCESSING,
+    ]
     found = posting.payment_attempts.filter(purpose=RENEWAL, state__in=live)
     return found.order_by("-number").first()
 
@@ -52,14 +67,19 @@ def start_renewal(posting_id, *, success_url, cancel_url):
         raise NotRenewable()
     not_open = ""  # a recorded session Stripe says can no longer be paid
     reusable = open_attempt(posting)
+    if reusable is not None and reusable.state == PaymentAttempt.State.PROCESSING:
+        raise RenewalProcessing()
     if reusable is not None and reusable.session_id:
         session = retrieve_session(reusable.session_id)
         if session is not None and session.status == "open":
             if reusable.expires_at - timezone.now() >= REUSE_MARGIN:
                 return session.url
         elif session is not None and session.status == "complete":
-            if fulfil(session.id, by=Actor.employer()).settled:
+            outcome = fulfil(session.id, by=Actor.employer())
+            if outcome.settled:
                 raise RenewedAlready()
+            if outcome is FulfilOutcome.PROCESSING:
+                raise RenewalProcessing()
         not_open = reusable.session_id
     attempt = _reserve(posting_id, not_open)
     if attempt.session_url:
