@@ -348,10 +348,10 @@ def apply_charge_refunds(charge, *, by):
 
 
 def _take_back(posting, payment, by):
-    """A later payment (a renewal…) refunded outside the app: what it bought is taken
-    back, as a staff refund of it does (wizard.payments.renewals.refund_renewal). Called
+    """A later payment (a renewal…) refunded outside the app: what it bought, if it was
+    applied, is taken back, as a staff refund of it does (renewals.refund_renewal). Called
     once, with the locked posting, where the payment's Refund record is made."""
-    if payment.purpose != PaymentAttempt.Purpose.FIRST and payment.is_paid:
+    if payment.purpose != PaymentAttempt.Purpose.FIRST and payment.applied_at:
         purposes.of(payment).take_back(posting, payment, by=by)
         posting.save()
 
