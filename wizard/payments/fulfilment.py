@@ -87,61 +87,57 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     if expected_posting_id is not None and session.client_reference_id != str(expected_posting_id):
         return FulfilOutcome.FOREIGN_SESSION
     method, failed = delayed_payment_facts(session) if is_processing(session) else ("", False)
-    if purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST:
-        return _fulfil_later_payment(session, by=by, found=found, method=method, failed=failed)
+    first = purposes.purpose_of(session) == PaymentAttempt.Purpose.FIRST
+    record = None
     try:
         # The posting is found by locking it (one query, not a read and then a lock).
         with locked_posting(_posting_id(session)) as posting:
-            attempt = current_attempt(posting)
+            if first:
+                current_attempt(posting)  # adopted first: decide reads it
             outcome = decide(posting, session)
             if outcome is FulfilOutcome.PROCESSING and failed:
                 outcome = FulfilOutcome.NOT_PAID  # failed already: its failure event settles it
-            elif outcome is FulfilOutcome.PROCESSING and can_proceed(posting.start_processing):
-                posting.start_processing(
-                    by=by, why=f"Checkout session {session.id} completed; payment processing"
-                )
-                _record_processing(posting, attempt, method)
-            elif outcome is FulfilOutcome.PAID:
-                posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
-                _record_payment(posting, attempt, session, found)
-            elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
-                _record_payment(posting, attempt, session, found)  # paid by the previous release
-            elif outcome is FulfilOutcome.ALREADY_PAID:
-                documents.save(attempt, found)  # the documents Stripe made since, if any
             elif outcome.refund_reason:
                 record = _record_stray_payment(posting, session, outcome, by)
+            else:
+                apply = _apply_first_payment if first else _apply_later_payment
+                apply(posting, session, outcome, by=by, found=found, method=method)
     except JobPosting.DoesNotExist:
         logger.error("Checkout session %s names no posting here", session.id)
         return FulfilOutcome.FOREIGN_SESSION
-    if outcome.refund_reason:
+    if record is not None:
         refunds.run_refund(record)  # after the commit, outside the lock
     return outcome
 
 
-def _fulfil_later_payment(session, *, by, found=None, method="", failed=False):
+def _apply_first_payment(posting, session, outcome, *, by, found, method):
+    """The posting's own payment: the posting becomes processing or paid (locked)."""
+    attempt = posting.current_attempt
+    if outcome is FulfilOutcome.PROCESSING and can_proceed(posting.start_processing):
+        posting.start_processing(
+            by=by, why=f"Checkout session {session.id} completed; payment processing"
+        )
+        _record_processing(posting, attempt, method)
+    elif outcome is FulfilOutcome.PAID:
+        posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
+        _record_payment(posting, attempt, session, found)
+    elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
+        _record_payment(posting, attempt, session, found)  # paid by the previous release
+    elif outcome is FulfilOutcome.ALREADY_PAID:
+        documents.save(attempt, found)  # the documents Stripe made since, if any
+
+
+def _apply_later_payment(posting, session, outcome, *, by, found, method):
     """A payment after the first (a renewal…): applied as its purpose says, once; the
-    posting's status and current attempt are its purpose's business, not this path's."""
-    try:
-        with locked_posting(_posting_id(session)) as posting:
-            outcome = decide(posting, session)
-            if outcome is FulfilOutcome.PROCESSING and failed:
-                outcome = FulfilOutcome.NOT_PAID  # failed already: its failure event closes it
-            elif outcome is FulfilOutcome.PROCESSING:
-                purposes.record_processing(purposes.attempt_for(posting, session.id), method)
-            elif outcome is FulfilOutcome.PAID:
-                attempt = purposes.attempt_for(posting, session.id)
-                purposes.record_paid(posting, attempt, session, by=by)
-                documents.save(attempt, found)
-            elif outcome is FulfilOutcome.ALREADY_PAID:
-                documents.save(purposes.attempt_for(posting, session.id), found)
-            elif outcome.refund_reason:
-                record = _record_stray_payment(posting, session, outcome, by)
-    except JobPosting.DoesNotExist:
-        logger.error("Checkout session %s names no posting here", session.id)
-        return FulfilOutcome.FOREIGN_SESSION
-    if outcome.refund_reason:
-        refunds.run_refund(record)  # after the commit, outside the lock
-    return outcome
+    posting's status and current attempt are its purpose's business (locked)."""
+    attempt = purposes.attempt_for(posting, session.id)
+    if outcome is FulfilOutcome.PROCESSING:
+        purposes.record_processing(attempt, method)
+    elif outcome is FulfilOutcome.PAID:
+        purposes.record_paid(posting, attempt, session, by=by)
+        documents.save(attempt, found)
+    elif outcome is FulfilOutcome.ALREADY_PAID:
+        documents.save(attempt, found)
 
 
 def decide_later_payment(posting, session):
