@@ -23,6 +23,7 @@ from wizard.postings.models import (
     Workplace,
 )
 from wizard.postings.numbers import DailyNumbers
+from wizard.postings.plans import Plan, PlanPrice
 from wizard.postings.revisions import PostingRevision
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "LimitUse",
     "MoneyDifferenceCount",
     "PaymentAttempt",
+    "Plan",
+    "PlanPrice",
     "PostingRevision",
     "Refund",
     "RefundMade",

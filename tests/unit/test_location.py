@@ -133,6 +133,7 @@ def test_place_in_words():
     assert posting.place_name == "Berlin, Berlin, Germany"
 
 
+@pytest.mark.django_db  # the digest covers the price, and so the plans offered
 def test_the_content_digest_covers_the_location():
     """What a payment pays for includes where the job is."""
     remote = JobPosting(pk="00000000-0000-0000-0000-000000000001", workplace=Workplace.REMOTE)

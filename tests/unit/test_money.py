@@ -132,6 +132,7 @@ def test_the_check_is_registered_and_run_by_manage_py_check(settings):
     call_command("check", tag=["jobwizard"])  # fixed: passes
 
 
+@pytest.mark.django_db  # the fingerprint covers the price, and so the plans offered
 @pytest.mark.parametrize(("amount", "currency"), [(9900, "usd"), (9900, "jpy"), (9990, "bhd")])
 def test_the_content_fingerprint_is_the_one_the_previous_release_computed(
     settings, amount, currency

@@ -27,7 +27,6 @@ from wizard.postings import links
 from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, read_renew_token
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor, JobPosting
-from wizard.postings.money import money
 from wizard.postings.zones import posting_zone
 
 RENEWAL = PURPOSES[PaymentAttempt.Purpose.RENEWAL]
@@ -86,14 +85,15 @@ def _renew_page(request, posting, token):
 
 
 def _render(request, posting, status=200):
-    days = RENEWAL.terms()["days"]
+    bought = RENEWAL.listing(posting)
+    days = bought.days if bought else 0
     context = {
         "posting": posting,
         "zone": posting_zone(posting),
         "state": states.words(posting),
         "days": days,
         "new_expiry": RENEWAL.new_expiry(posting, days),
-        "price": money(*RENEWAL.price()),
+        "price": bought.price_display if bought else "",
     }
     return render(request, "account/renew.html", context, status=status)
 

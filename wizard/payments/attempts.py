@@ -51,3 +51,16 @@ def keep_previous_release_in_step(posting, attempt):
     posting.price_currency = attempt.currency
     posting.checkout_session_id = attempt.session_id
     posting.payment_intent_id = attempt.payment_intent_id
+
+
+def attempt_terms(bought):
+    """The fields an attempt buying the listing `bought` (wizard.postings.plans) is
+    reserved with: what it costs and what it buys, as they are now."""
+    return {
+        "plan": bought.plan,
+        "price": bought.amount,
+        "amount": bought.amount,
+        "currency": bought.currency,
+        "days": bought.days,
+        "featured": bought.featured,
+    }

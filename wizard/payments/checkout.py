@@ -15,8 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import documents, methods, purposes
-from wizard.payments.attempts import current_attempt, latest_attempt, save_current
+from wizard.payments import discounts, documents, methods, purposes, tax
+from wizard.payments.attempts import attempt_terms, current_attempt, latest_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.exceptions import (
     AlreadyPaid,
@@ -28,6 +28,7 @@ from wizard.payments.exceptions import (
     PaymentDeclined,
     PaymentError,
     PaymentProcessing,
+    PlanNotOffered,
     ProviderFailedRequest,
     ProviderRejectedKey,
 )
@@ -35,10 +36,12 @@ from wizard.payments.fulfilment import (
     FAILED_INTENT_STATES,
     FulfilOutcome,
     fulfil,
+    is_paid,
     posting_for,
     retrieve_session,
 )
 from wizard.payments.models import PaymentAttempt
+from wizard.postings import plans
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
 
@@ -160,6 +163,9 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
             raise ContentChanged()  # edited in another tab since the employer looked
         if not can_proceed(posting.open_checkout):  # the model's rule: it asks the flow
             raise NotReadyForPayment()
+        bought = plans.listing_for(posting)
+        if bought is None:  # its plan was retired, or no longer sold in its currency
+            raise PlanNotOffered()
         now = timezone.now()
         ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)
         current = current_attempt(posting)
@@ -188,8 +194,7 @@ def _reserve_attempt(posting_id, reviewed, *, not_open="", force_new=False):
         attempt = PaymentAttempt.objects.create(
             posting=posting,
             number=current.number + 1 if current else 1,
-            amount=settings.POSTING_PRICE_AMOUNT,
-            currency=settings.POSTING_PRICE_CURRENCY,
+            **attempt_terms(bought),
             reviewed=reviewed,
             expires_at=now + ttl + EXPIRY_HEADROOM,
         )
@@ -206,9 +211,12 @@ def _close_reservation(posting_id, number, why):
         )
 
 
-def line_item_name(posting):
-    """What the employer's card statement and receipt name: the job itself."""
+def line_item_name(posting, attempt=None):
+    """What the employer's card statement and receipt name: the job itself, and the plan
+    bought when the board has plans."""
     name = f"Job posting: {posting.title} at {posting.company_name}"
+    if attempt is not None and attempt.plan_id is not None:
+        name = f"{attempt.plan.name}: {posting.title} at {posting.company_name}"
     return name if len(name) <= 250 else name[:249] + "…"
 
 
@@ -217,7 +225,7 @@ def _create_session(attempt, success_url, cancel_url, *, name=None, metadata=Non
     (wizard.payments.renewals) gives its line item's `name` and its own `metadata`."""
     posting = attempt.posting
     metadata = {"posting_id": str(posting.pk), "attempt": str(attempt.number), **(metadata or {})}
-    name = name or line_item_name(posting)
+    name = name or line_item_name(posting, attempt)
     params = {
         "mode": "payment",
         "line_items": [
@@ -232,6 +240,8 @@ def _create_session(attempt, success_url, cancel_url, *, name=None, metadata=Non
         ],
         "client_reference_id": str(posting.pk),
         "customer_email": posting.contact_email,
+        **discounts.checkout_params(posting, attempt),  # promotion codes
+        **tax.checkout_params(posting, attempt),  # Stripe Tax; a customer with a tax ID
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
         "expires_at": int(attempt.expires_at.timestamp()),
@@ -240,6 +250,8 @@ def _create_session(attempt, success_url, cancel_url, *, name=None, metadata=Non
         **methods.checkout_params(),  # PAYMENT_METHOD_TYPES, or the Dashboard's choice
         **documents.checkout_params(posting, attempt),  # STRIPE_INVOICES: a numbered invoice
     }
+    if params.get("customer"):  # Stripe takes a customer or an address, never both
+        params.pop("customer_email")
     return call(
         lambda stripe_api: stripe_api.v1.checkout.sessions.create(
             params=params, options={"idempotency_key": attempt.idempotency_key}
@@ -390,7 +402,7 @@ def close_ended_checkout(session_id):
     posting = posting_for(session) if session else None
     if posting is None:
         return False
-    if session.status == "complete" and session.payment_status == "paid":
+    if is_paid(session):
         fulfil(session_id, by=Actor.system())
         return False
     if session.status == "expired":

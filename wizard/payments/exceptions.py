@@ -35,6 +35,13 @@ class NotReadyForPayment(PaymentError):
     message = "Please complete the posting's details before paying."
 
 
+class PlanNotOffered(PaymentError):
+    """The plan chosen was retired, or is no longer sold in the currency chosen."""
+
+    message = "The plan you chose is no longer offered. Please choose a plan again."
+    status = 409
+
+
 class AlreadyPaid(PaymentError):
     message = "This posting is already paid."
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from wizard.payments import documents, purposes, refunds
+from wizard.payments.amounts import record_amounts
 from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
 from wizard.payments.models import PaymentAttempt, Refund
@@ -56,6 +57,17 @@ class FulfilOutcome(enum.Enum):
             FulfilOutcome.ABANDONED: Refund.Reason.ABANDONED,
             FulfilOutcome.NOT_APPLICABLE: Refund.Reason.SUPERSEDED,
         }.get(self)
+
+
+# A completed session is paid with money ("paid"), or with none due: a promotion code that
+# made its total zero ("no_payment_required"). Either publishes through the same path.
+PAID_STATUSES = frozenset({"paid", "no_payment_required"})
+
+
+def is_paid(session):
+    """The session completed and nothing more is to come: its money arrived, or none was
+    due."""
+    return session.status == "complete" and session.payment_status in PAID_STATUSES
 
 
 def retrieve_session(session_id, expand=()):
@@ -143,7 +155,7 @@ def _apply_later_payment(posting, session, outcome, *, by, found, method):
 def decide_later_payment(posting, session):
     """What a session of a later payment (a renewal…) means for its posting. Pure."""
     attempt = purposes.attempt_for(posting, session.id)
-    if not (session.status == "complete" and session.payment_status == "paid"):
+    if not is_paid(session):
         if (
             is_processing(session)
             and attempt is not None
@@ -215,7 +227,7 @@ def decide(posting, session):
     """What a session means for its (locked) posting. Pure: changes nothing."""
     if purposes.purpose_of(session) != PaymentAttempt.Purpose.FIRST:
         return decide_later_payment(posting, session)
-    paid = session.status == "complete" and session.payment_status == "paid"
+    paid = is_paid(session)
     attempt = posting.current_attempt
     current = attempt is not None and attempt.session_id == session.id
     if current and posting.is_paid:
@@ -256,8 +268,18 @@ def content_mismatch(posting, attempt):
 def mismatches(attempt, session):
     """How a paid session disagrees with the attempt it claims to pay for."""
     metadata = session.metadata.to_dict() if session.metadata else {}
+    if attempt.price is None:  # reserved before plans: no discount nor tax to allow for
+        prices = [("amount", session.amount_total, attempt.amount)]
+    else:  # what Stripe took off (a promotion code) and added (tax) is recorded when paid
+        details = session.total_details
+        discount = (details.amount_discount if details else 0) or 0
+        tax = (details.amount_tax if details else 0) or 0
+        prices = [
+            ("amount_subtotal", session.amount_subtotal, attempt.price),
+            ("amount_total", session.amount_total, attempt.price - discount + tax),
+        ]
     checks = [
-        ("amount", session.amount_total, attempt.amount),
+        *prices,
         ("currency", (session.currency or "").lower(), attempt.currency),
         ("metadata posting_id", metadata.get("posting_id"), str(attempt.posting_id)),
         ("metadata attempt", metadata.get("attempt"), str(attempt.number)),
@@ -270,6 +292,7 @@ def _record_payment(posting, attempt, session, found):
     it so far (the posting saved with it)."""
     attempt.state = PaymentAttempt.State.PAID
     attempt.payment_intent_id = session.payment_intent or ""
+    record_amounts(attempt, session)
     attempt.paid_at = posting.paid_at or timezone.now()
     attempt.closed_at = attempt.closed_at or attempt.paid_at
     documents.apply(attempt, found)

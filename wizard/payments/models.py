@@ -69,6 +69,30 @@ class PaymentAttempt(models.Model):
     invoice_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
     invoice_pdf_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
     receipt_url = models.URLField(max_length=2000, blank=True, default="", db_default="")
+    # What it buys (wizard.postings.plans), read when it is reserved: the plan (None: the
+    # settings' standard listing, or a purpose that buys no plan), its list price, and
+    # whether it features the posting. `days` above is the plan's lifetime for a first
+    # payment. `amount` is the price until paid, then what Stripe charged: the price less
+    # the discount of a promotion code plus tax, all as Stripe's session reported them.
+    plan = models.ForeignKey(
+        "wizard.Plan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # nothing looks payments up by plan
+    )
+    price = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Minor units: the list price, before discount and tax."
+    )
+    featured = models.BooleanField(default=False, db_default=False)
+    discount = models.PositiveIntegerField(default=0, db_default=0, help_text="Minor units.")
+    tax = models.PositiveIntegerField(default=0, db_default=0, help_text="Minor units.")
+    promotion_code = models.CharField(max_length=255, blank=True, default="", db_default="")
+    # Why no tax was charged, as Stripe Tax said ("reverse_charge", "customer_exempt"…), "".
+    tax_note = models.CharField(max_length=40, blank=True, default="", db_default="")
+    # The Stripe Customer the checkout was for (one that carries the employer's VAT number).
+    customer_id = models.CharField(max_length=255, blank=True, default="", db_default="")
     # When a later payment's purpose (a renewal…) was applied to the posting: its witness.
     # Not the state: a process of the previous release, which knows no purposes, may record
     # a renewal's session paid (as the posting's own payment) without applying it.
@@ -107,6 +131,28 @@ class PaymentAttempt(models.Model):
     @property
     def amount_display(self):
         return money(self.amount, self.currency)
+
+    @property
+    def list_price(self):
+        """The price before discount and tax (attempts from before plans: their amount)."""
+        return self.amount if self.price is None else self.price
+
+    @property
+    def list_price_display(self):
+        return money(self.list_price, self.currency)
+
+    @property
+    def discount_display(self):
+        return money(self.discount, self.currency)
+
+    @property
+    def tax_display(self):
+        return money(self.tax, self.currency)
+
+    @property
+    def is_settled(self):
+        """Paid, with money or without (a promotion code that made the total zero)."""
+        return self.state == self.State.PAID
 
     @property
     def partly_refunded(self):

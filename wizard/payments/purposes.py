@@ -12,12 +12,13 @@ Every function here that writes runs with the posting locked (locked_posting).
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from wizard.payments.amounts import record_amounts
 from wizard.payments.attempts import keep_previous_release_in_step, latest_attempt
 from wizard.payments.models import PaymentAttempt
+from wizard.postings import plans
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +34,17 @@ class Renewal:
     purpose = Purpose.RENEWAL
 
     def can_buy(self, posting):
-        return posting.is_renewable
+        return posting.is_renewable and self.listing(posting) is not None
 
-    def price(self):
-        """(amount in minor units, currency): the posting price in the settings, read
-        when the attempt is reserved; what was paid is the attempt's record."""
-        return settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY
-
-    def terms(self):
-        """The fields a new attempt of this purpose is reserved with, price apart."""
-        return {"days": settings.POSTING_LIFETIME_DAYS}
+    def listing(self, posting):
+        """What a renewal buys and costs now (wizard.postings.plans): the plan of the
+        posting's first payment, at today's price in the currency it was paid in, or the
+        standard listing when it had no plan; None when that plan is no longer sold in that
+        currency. What was paid is the attempt's record."""
+        first = latest_attempt(posting)
+        if first is None or first.plan_id is None:
+            return plans.standard_listing()
+        return plans.listing(first.plan, first.currency)
 
     def line_item(self, posting, attempt):
         return f"Renewal: {posting.title} ({attempt.days} more days)"
@@ -105,6 +107,7 @@ def record_paid(posting, attempt, session, *, by):
     now = timezone.now()
     attempt.state = PaymentAttempt.State.PAID
     attempt.payment_intent_id = attempt.payment_intent_id or session.payment_intent or ""
+    record_amounts(attempt, session)
     attempt.paid_at = attempt.paid_at or now
     attempt.closed_at = attempt.closed_at or now
     attempt.applied_at = now

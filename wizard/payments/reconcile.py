@@ -21,9 +21,11 @@ from wizard.payments.checkout import close_ended_checkout, payment_failed_at_str
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
 from wizard.payments.fulfilment import (
+    PAID_STATUSES,
     FulfilOutcome,
     decide,
     fulfil,
+    is_paid,
     is_processing,
     posting_for,
     retrieve_session,
@@ -119,7 +121,7 @@ def _paid_at_stripe_not_here(dry_run):
     )
     found = []
     for session in sessions.auto_paging_iter():
-        if session.payment_status != "paid":
+        if session.payment_status not in PAID_STATUSES:
             continue
         posting = posting_for(session)
         if posting is None:
@@ -199,7 +201,7 @@ def _delayed_payment(attempt, session, dry_run, what):
     """A completed session's delayed payment: paid (fulfil), failed (back to the payment
     step, the employer emailed) or processing; None when processing is already known."""
     posting_id = str(attempt.posting_id)
-    if session.payment_status == "paid":
+    if session.payment_status in PAID_STATUSES:
         outcome = FulfilOutcome.PAID
         if not dry_run:
             outcome = _attempt(outcome, fulfil, session.id, by=Actor.system())
@@ -262,7 +264,7 @@ def _paid_session_of_awaiting_posting(dry_run):
     ).exclude(session_id="")
     for attempt in awaiting:
         session = retrieve_session(attempt.session_id)
-        if session is None or session.status != "complete" or session.payment_status != "paid":
+        if session is None or not is_paid(session):
             continue
         posting = posting_for(session)
         if posting is None:

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from wizard.payments import purposes, refunds
+from wizard.payments.attempts import attempt_terms
 from wizard.payments.checkout import EXPIRY_HEADROOM, REUSE_MARGIN, _create_session, _refused
 from wizard.payments.exceptions import PaymentError, ProviderRejectedKey
 from wizard.payments.fulfilment import FulfilOutcome, fulfil, retrieve_session
@@ -132,16 +133,13 @@ def _reserve(posting_id, not_open):
             state=PaymentAttempt.State.CLOSED, closed_at=now, note="Superseded by a new renewal"
         )
         last = posting.payment_attempts.aggregate(last=Max("number"))["last"] or 0
-        amount, currency = purposes.PURPOSES[RENEWAL].price()
         return PaymentAttempt.objects.create(
             posting=posting,
             purpose=RENEWAL,
             number=last + 1,
-            amount=amount,
-            currency=currency,
             reviewed=posting.content_digest,
             expires_at=now + ttl + EXPIRY_HEADROOM,
-            **purposes.PURPOSES[RENEWAL].terms(),
+            **attempt_terms(purposes.PURPOSES[RENEWAL].listing(posting)),
         )
 
 

@@ -22,7 +22,7 @@ from django_fsm import (
     transition,
 )
 
-from wizard.postings import attention, progress, reference
+from wizard.postings import attention, plans, progress, reference
 from wizard.postings.location import LocationMixin, Workplace
 from wizard.postings.money import money, price_identity
 from wizard.postings.queries import JobPostingQuerySet
@@ -133,6 +133,21 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         related_name="postings",
         db_index=False,  # posting_by_employer below, built concurrently
     )
+
+    # What the employer chose to buy (their plan step; wizard.postings.plans): None and ""
+    # until chosen, and on a board without plans. What was paid is the attempt's record.
+    plan = models.ForeignKey(
+        "wizard.Plan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # nothing looks postings up by plan: no index to build on a big table
+    )
+    currency = models.CharField(max_length=3, blank=True, default="", db_default="")
+    # Pinned above the others on the board while published: set at publication by a
+    # featured plan, or by a paid upgrade (wizard.payments.purposes), unset by its refund.
+    featured = models.BooleanField(default=False, db_default=False)
 
     # Payment: the current attempt (wizard.payments.PaymentAttempt) is the payment, with
     # its price (copied from settings when the attempt starts, so that a price change
@@ -262,15 +277,16 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     @property
     def price_display(self):
         """What the employer pays: the current attempt's price while it holds (reserved,
-        open or paid); before any attempt, or after it closed, the price in the settings,
-        which the next press of Pay reserves."""
+        open or paid); before any attempt, or after it closed, the price of the listing it
+        chose (wizard.postings.plans), which the next press of Pay reserves."""
         return money(*self.price)
 
     @property
     def price(self):
         """(amount in minor units, currency) of what the employer pays, as price_display."""
         if self.current_attempt_id is None or not self.current_attempt.holds_its_price:
-            return settings.POSTING_PRICE_AMOUNT, settings.POSTING_PRICE_CURRENCY
+            chosen = plans.listing_for(self) or plans.standard_listing()
+            return chosen.amount, chosen.currency
         return self.current_attempt.amount, self.current_attempt.currency
 
     def record_error(self, message, detail=""):
@@ -374,7 +390,10 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     )
     def approve(self, *, by, why):
         self.published_at = timezone.now()
-        self.expires_at = self.published_at + timedelta(days=settings.POSTING_LIFETIME_DAYS)
+        bought = self.current_attempt
+        days = (bought.days if bought else None) or settings.POSTING_LIFETIME_DAYS
+        self.expires_at = self.published_at + timedelta(days=days)
+        self.featured = bool(bought and bought.featured)
         if not self.slug:
             self.slug = (
                 f"{slugify(self.title)[:60]}-{slugify(self.company_name)[:40]}-{self.pk.hex[:6]}"
