@@ -23,9 +23,9 @@ from wizard.effects.email import Email, compose, queue_email
 from wizard.jobs.models import Job
 from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status, TransitionLog
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.payments.later_payments import refund as refund_renewal
 from wizard.payments.reconcile import reconcile
 from wizard.payments.refunds import record_external_refund
-from wizard.payments.renewals import refund_renewal
 from wizard.postings import links, review
 from wizard.postings.money import money
 from wizard.postings.transitions import locked_posting
@@ -373,7 +373,7 @@ def test_staff_refund_a_renewal_from_the_postings_page_behind_a_reason(
     expires_at = posting.expires_at
     pay_and_return(client, fakestripe, start(client, renew_url(posting)))
     attempt = renewals(posting).get()
-    url = reverse("admin:wizard_jobposting_refund_renewal", args=[posting.pk, attempt.pk])
+    url = reverse("admin:wizard_jobposting_refund_later_payment", args=[posting.pk, attempt.pk])
 
     page = admin_client.get(reverse("admin:wizard_jobposting_change", args=[posting.pk]))
     assert url in page.content.decode()
@@ -399,7 +399,7 @@ def test_staff_without_the_refund_permission_cannot_refund_a_renewal(client, own
         *Permission.objects.filter(codename__in=["view_jobposting", "change_jobposting"])
     )
     client.force_login(user)
-    url = reverse("admin:wizard_jobposting_refund_renewal", args=[posting.pk, attempt.pk])
+    url = reverse("admin:wizard_jobposting_refund_later_payment", args=[posting.pk, attempt.pk])
     assert client.post(url, {"reason": "No"}).status_code == 403
     assert not Refund.objects.exists()
 

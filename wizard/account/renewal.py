@@ -18,11 +18,11 @@ from wizard.account.access import employer_required, own
 from wizard.account.actions import action
 from wizard.flow.navigation import refuse_link
 from wizard.flow.outcomes import tell_unsettled
+from wizard.payments import later_payments
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.payments.models import PaymentAttempt
 from wizard.payments.purposes import PURPOSES
-from wizard.payments.renewals import start_renewal
 from wizard.postings import links
 from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, read_renew_token
 from wizard.postings.logcontext import bind_posting
@@ -72,8 +72,9 @@ def _renew_page(request, posting, token):
     if request.method == "POST":
         paid_url = request.build_absolute_uri(reverse("wizard:renew_paid", args=[token]))
         try:
-            checkout_url = start_renewal(
+            checkout_url = later_payments.start(
                 posting.pk,
+                PaymentAttempt.Purpose.RENEWAL,
                 success_url=paid_url,
                 cancel_url=request.build_absolute_uri(request.path),
             )

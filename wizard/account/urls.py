@@ -14,6 +14,7 @@ from wizard.account import (
     profile,
     receipts,
     renewal,
+    upgrade,
     views,
 )
 
@@ -44,6 +45,8 @@ urlpatterns = [
         name="withdraw_edit",
     ),
     path("postings/<uuid:posting_id>/renew/", renewal.renew, name="renew"),
+    path("postings/<uuid:posting_id>/feature/", upgrade.feature, name="feature"),
+    path("postings/<uuid:posting_id>/feature/paid/", upgrade.featured, name="featured"),
     path("postings/<uuid:posting_id>/duplicate/", duplicate.duplicate_posting, name="duplicate"),
     # Receipts and invoices (wizard.account.receipts): the signed-in owner's, and the
     # confirmation email's signed link.

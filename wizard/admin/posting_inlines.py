@@ -4,7 +4,7 @@ log, the side effects it is owed, its refunds, its early fraud warnings and its 
 from django.contrib import admin
 from django.utils.html import format_html
 
-from wizard.admin import renewal_refunds
+from wizard.admin import later_refunds
 from wizard.jobs.models import Job
 from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund, StripeEvent
 from wizard.postings.models import TransitionLog, status_label
@@ -111,12 +111,12 @@ class PaymentAttemptInline(ReadOnlyInline):
         "paid_at",
         "closed_at",
         "note",
-        "refund_renewal",
+        "refund_later_payment",
     ]
 
     @admin.display(description="Refund")
-    def refund_renewal(self, attempt):
-        return renewal_refunds.refund_link(attempt)
+    def refund_later_payment(self, attempt):
+        return later_refunds.refund_link(attempt)
 
 
 class FraudWarningInline(ReadOnlyInline):

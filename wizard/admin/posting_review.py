@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
-from wizard.admin import renewal_refunds
+from wizard.admin import later_refunds
 from wizard.jobs import runner
 from wizard.jobs.models import Job
 from wizard.payments import refunds
@@ -92,15 +92,17 @@ class ReviewActions:
                 name="wizard_jobposting_transition",
             ),
             path(
-                "<path:object_id>/renewals/<int:attempt_id>/refund/",
-                self.admin_site.admin_view(self.refund_renewal_view),
-                name="wizard_jobposting_refund_renewal",
+                "<path:object_id>/payments/<int:attempt_id>/refund/",
+                self.admin_site.admin_view(self.refund_later_payment_view),
+                name="wizard_jobposting_refund_later_payment",
             ),
             *super().get_urls(),
         ]
 
-    def refund_renewal_view(self, request, object_id, attempt_id):
-        return renewal_refunds.refund_renewal_view(self, request, object_id, attempt_id, ReasonForm)
+    def refund_later_payment_view(self, request, object_id, attempt_id):
+        return later_refunds.refund_later_payment_view(
+            self, request, object_id, attempt_id, ReasonForm
+        )
 
     def staff_transitions(self, posting, user):
         """The review transitions the model allows from here and the user may make."""

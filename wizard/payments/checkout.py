@@ -222,7 +222,7 @@ def line_item_name(posting, attempt=None):
 
 def _create_session(attempt, success_url, cancel_url, *, name=None, metadata=None):
     """Ask Stripe for the attempt's Checkout Session, keyed by the attempt. A later payment
-    (wizard.payments.renewals) gives its line item's `name` and its own `metadata`."""
+    (wizard.payments.later_payments) gives its line item's `name` and its own `metadata`."""
     posting = attempt.posting
     metadata = {"posting_id": str(posting.pk), "attempt": str(attempt.number), **(metadata or {})}
     name = name or line_item_name(posting, attempt)

@@ -26,7 +26,7 @@ class PaymentAttempt(models.Model):
     class Purpose(models.TextChoices):
         FIRST = "first", "First payment"
         RENEWAL = "renewal", "Renewal"
-        UPGRADE = "upgrade", "Upgrade"
+        UPGRADE = "upgrade", "Upgrade to featured"
 
     posting = models.ForeignKey(
         JobPosting, on_delete=models.CASCADE, related_name="payment_attempts"

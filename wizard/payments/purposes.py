@@ -4,7 +4,7 @@ A posting's first payment is the wizard's own (wizard.payments.checkout and fulf
 first path: the posting becomes paid and goes to review). Every later payment on the
 same posting is an attempt with another purpose, listed here: what it may be bought
 for, what its checkout's line item says, what paying applies and what a refund of it
-takes back. Issue 21's "upgrade" is one more entry in PURPOSES.
+takes back. Its checkout is opened by wizard.payments.later_payments.
 
 Every function here that writes runs with the posting locked (locked_posting).
 """
@@ -19,6 +19,7 @@ from wizard.payments.amounts import record_amounts
 from wizard.payments.attempts import keep_previous_release_in_step, latest_attempt
 from wizard.payments.models import PaymentAttempt
 from wizard.postings import plans
+from wizard.postings.money import stripe_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,13 @@ class Renewal:
     is relisted. Its content is unchanged, so there is no second review."""
 
     purpose = Purpose.RENEWAL
+    # What the employer is told when pressing Pay finds it not for sale, on its way, paid.
+    not_offered = "This posting can no longer be renewed."
+    processing = (
+        "Your bank payment for this renewal is on its way: your posting gets its new date "
+        "once it arrives. You will not be charged twice."
+    )
+    paid_already = "This renewal is paid already: your posting has its new date."
 
     def can_buy(self, posting):
         return posting.is_renewable and self.listing(posting) is not None
@@ -71,7 +79,65 @@ class Renewal:
             posting.expire(by=by, why=f"Renewal (payment attempt {attempt.number}) refunded")
 
 
-PURPOSES = {Purpose.RENEWAL: Renewal()}
+class Upgrade:
+    """A live standard posting featured (pinned at the top of the board) for the rest of
+    its time, renewals included: a renewal buys the posting's plan again and leaves the
+    feature as it is. Its content is unchanged, so there is no second review."""
+
+    purpose = Purpose.UPGRADE
+    not_offered = "This posting can no longer be featured."
+    processing = (
+        "Your bank payment for featuring this posting is on its way: your posting is "
+        "featured once it arrives. You will not be charged twice."
+    )
+    paid_already = "This upgrade is paid already: your posting is featured."
+
+    def can_buy(self, posting):
+        return posting.is_public and not posting.featured and self.listing(posting) is not None
+
+    def listing(self, posting):
+        """What featuring the posting costs now: the first active featured plan (in the
+        plans' order) sold in the currency of the posting's first payment, less the list
+        price of that payment (what its own plan cost, before discount and tax). None when
+        there is no such plan, or when Stripe would refuse to charge the difference: zero or
+        less, or under the currency's minimum charge (USD 0.50, GBP 0.30…): the featured
+        plan costs (almost) no more than what was bought, and no upgrade is offered.
+        Its days are None: the feature lasts as long as the listing."""
+        first = latest_attempt(posting)
+        if first is None or not first.is_settled:
+            return None
+        featured = next((plan for plan in plans.active_plans() if plan.featured), None)
+        found = plans.listing(featured, first.currency) if featured is not None else None
+        if found is None:
+            return None
+        amount = found.amount - first.list_price
+        if stripe_refusal(amount, first.currency) is not None:
+            return None
+        return plans.Listing(featured, found.name, None, True, amount, first.currency)
+
+    def line_item(self, posting, attempt):
+        return f"Featured upgrade: {posting.title}"
+
+    def apply(self, posting, attempt, *, by):
+        # The caller saves the posting: a published posting's save moves the board's
+        # version on (wizard.board.cache), so cached pages show the marker at once.
+        posting.featured = True
+        logger.info(
+            "Posting %s featured (payment attempt %s) by %s", posting.pk, attempt.number, by
+        )
+
+    def take_back(self, posting, attempt, *, by):
+        """Its refund: the posting is no longer featured; it stays on the board."""
+        posting.featured = False
+        logger.info(
+            "Posting %s no longer featured: upgrade (payment attempt %s) refunded by %s",
+            posting.pk,
+            attempt.number,
+            by,
+        )
+
+
+PURPOSES = {Purpose.RENEWAL: Renewal(), Purpose.UPGRADE: Upgrade()}
 
 
 def of(attempt):

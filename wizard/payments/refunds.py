@@ -300,9 +300,9 @@ def record_external_refund(charge_id, *, by):
     """charge.refunded: a payment was refunded at Stripe, by us, from its Dashboard or
     otherwise. Its refunds and amount refunded are recorded on the payment; a full refund
     of a posting's own payment ends it (whatever its paid status: published included), a
-    full refund of a later payment (a renewal) takes back what it bought; a partial one is
-    raised to staff (the "partly refunded" reason) and changes no status. Returns the
-    Refund record of a full refund, else None."""
+    full refund of a later payment (a renewal, an upgrade) takes back what it bought; a
+    partial one is raised to staff (the "partly refunded" reason) and changes no status.
+    Returns the Refund record of a full refund, else None."""
     charge = call(
         lambda stripe_api: stripe_api.v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
     )
@@ -349,7 +349,7 @@ def apply_charge_refunds(charge, *, by):
 
 def _take_back(posting, payment, by):
     """A later payment (a renewal…) refunded outside the app: what it bought, if it was
-    applied, is taken back, as a staff refund of it does (renewals.refund_renewal). Called
+    applied, is taken back, as a staff refund of it does (later_payments.refund). Called
     once, with the locked posting, where the payment's Refund record is made."""
     if payment.purpose != PaymentAttempt.Purpose.FIRST and payment.applied_at:
         purposes.of(payment).take_back(posting, payment, by=by)

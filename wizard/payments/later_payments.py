@@ -1,9 +1,12 @@
-"""Renewing a posting: its checkout, and the staff refund that takes a renewal back.
+"""A later payment on a posting (a renewal, an upgrade…): its checkout, and the staff
+refund that takes it back.
 
-A renewal is a PaymentAttempt with purpose RENEWAL on the same posting (what it buys and
-how it is applied: wizard.payments.purposes), never the posting's current attempt. Its
-create request is keyed by posting and attempt number, as a first payment's is; a press
-that finds a renewal checkout still open is sent to it, not to a second one.
+A later payment is a PaymentAttempt with a purpose other than the first on the same
+posting (what it buys and how it is applied: wizard.payments.purposes), never the
+posting's current attempt. Its create request is keyed by posting and attempt number, as a
+first payment's is; a press that finds a checkout of that purpose still open is sent to
+it, not to a second one. Each purpose has its own open attempt: a renewal open does not
+stop an upgrade, nor the reverse.
 """
 
 from datetime import timedelta
@@ -22,54 +25,62 @@ from wizard.payments.models import PaymentAttempt, Refund
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
 
-RENEWAL = PaymentAttempt.Purpose.RENEWAL
 
+class NotOffered(PaymentError):
+    """The purpose cannot be bought for the posting (now)."""
 
-class NotRenewable(PaymentError):
-    message = "This posting can no longer be renewed."
     status = 409
 
+    def __init__(self, purpose):
+        super().__init__(purpose.purpose)
+        self.message = purpose.not_offered
 
-class RenewalProcessing(PaymentError):
-    """The renewal was paid with a delayed method (a bank debit) whose money is on its way."""
 
-    message = (
-        "Your bank payment for this renewal is on its way: your posting gets its new date "
-        "once it arrives. You will not be charged twice."
-    )
+class PaymentOnItsWay(PaymentError):
+    """It was paid with a delayed method (a bank debit) whose money is on its way."""
+
     status = 409
 
+    def __init__(self, purpose):
+        super().__init__(purpose.purpose)
+        self.message = purpose.processing
 
-class RenewedAlready(PaymentError):
-    """The open renewal checkout was paid meanwhile (its return page not seen yet)."""
 
-    message = "This renewal is paid already: your posting has its new date."
+class PaidAlready(PaymentError):
+    """The open checkout was paid meanwhile (its return page not seen yet)."""
+
     status = 409
 
+    def __init__(self, purpose):
+        super().__init__(purpose.purpose)
+        self.message = purpose.paid_already
 
-def open_attempt(posting):
-    """The posting's renewal whose checkout is open or reserved, or whose delayed payment
-    is processing, or None."""
+
+def open_attempt(posting, purpose):
+    """The posting's attempt of `purpose` whose checkout is open or reserved, or whose
+    delayed payment is processing, or None."""
     live = [
         PaymentAttempt.State.RESERVED,
         PaymentAttempt.State.OPEN,
         PaymentAttempt.State.PROCESSING,
     ]
-    found = posting.payment_attempts.filter(purpose=RENEWAL, state__in=live)
+    found = posting.payment_attempts.filter(purpose=purpose, state__in=live)
     return found.order_by("-number").first()
 
 
-def start_renewal(posting_id, *, success_url, cancel_url):
-    """The hosted checkout URL of a renewal of the posting; raises NotRenewable, or a
-    PaymentError when Stripe cannot be asked or refuses. Presses that race each other get
-    the same checkout, as a first payment's do."""
+def start(posting_id, purpose, *, success_url, cancel_url):
+    """The hosted checkout URL of a payment of `purpose` (PaymentAttempt.Purpose) for the
+    posting; raises NotOffered, PaymentOnItsWay, PaidAlready, or a PaymentError when
+    Stripe cannot be asked or refuses. Presses that race each other get the same
+    checkout, as a first payment's do."""
+    bought = purposes.PURPOSES[purpose]
     posting = JobPosting.objects.get(pk=posting_id)
-    if not purposes.PURPOSES[RENEWAL].can_buy(posting):
-        raise NotRenewable()
+    if not bought.can_buy(posting):
+        raise NotOffered(bought)
     not_open = ""  # a recorded session Stripe says can no longer be paid
-    reusable = open_attempt(posting)
+    reusable = open_attempt(posting, purpose)
     if reusable is not None and reusable.state == PaymentAttempt.State.PROCESSING:
-        raise RenewalProcessing()
+        raise PaymentOnItsWay(bought)
     if reusable is not None and reusable.session_id:
         session = retrieve_session(reusable.session_id)
         if session is not None and session.status == "open":
@@ -78,11 +89,11 @@ def start_renewal(posting_id, *, success_url, cancel_url):
         elif session is not None and session.status == "complete":
             outcome = fulfil(session.id, by=Actor.employer())
             if outcome.settled:
-                raise RenewedAlready()
+                raise PaidAlready(bought)
             if outcome is FulfilOutcome.PROCESSING:
-                raise RenewalProcessing()
+                raise PaymentOnItsWay(bought)
         not_open = reusable.session_id
-    attempt = _reserve(posting_id, not_open)
+    attempt = _reserve(posting_id, bought, not_open)
     if attempt.session_url:
         return attempt.session_url  # opened by a press that raced this one
     try:
@@ -110,16 +121,16 @@ def start_renewal(posting_id, *, success_url, cancel_url):
     return session.url
 
 
-def _reserve(posting_id, not_open):
-    """The renewal attempt this press belongs to, under the row lock: one reserved or
-    opened by a racing press while it can still be used, else a new one; an earlier one
-    still open is then closed (a payment for it is refunded as superseded)."""
+def _reserve(posting_id, bought, not_open):
+    """The attempt of the purpose `bought` this press belongs to, under the row lock: one
+    reserved or opened by a racing press while it can still be used, else a new one; an
+    earlier one still open is then closed (a payment for it is refunded as superseded)."""
     with locked_posting(posting_id) as posting:
-        if not purposes.PURPOSES[RENEWAL].can_buy(posting):
-            raise NotRenewable()
+        if not bought.can_buy(posting):
+            raise NotOffered(bought)
         now = timezone.now()
         ttl = timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)
-        current = open_attempt(posting)
+        current = open_attempt(posting, bought.purpose)
         if current is not None:
             left = current.expires_at - now
             reserved = current.state == PaymentAttempt.State.RESERVED and left >= ttl
@@ -127,19 +138,21 @@ def _reserve(posting_id, not_open):
             if reserved or opened:
                 return current
         posting.payment_attempts.filter(
-            purpose=RENEWAL,
+            purpose=bought.purpose,
             state__in=[PaymentAttempt.State.RESERVED, PaymentAttempt.State.OPEN],
         ).update(
-            state=PaymentAttempt.State.CLOSED, closed_at=now, note="Superseded by a new renewal"
+            state=PaymentAttempt.State.CLOSED,
+            closed_at=now,
+            note=f"Superseded by a new {bought.purpose.label.lower()}",
         )
         last = posting.payment_attempts.aggregate(last=Max("number"))["last"] or 0
         return PaymentAttempt.objects.create(
             posting=posting,
-            purpose=RENEWAL,
+            purpose=bought.purpose,
             number=last + 1,
             reviewed=posting.content_digest,
             expires_at=now + ttl + EXPIRY_HEADROOM,
-            **attempt_terms(purposes.PURPOSES[RENEWAL].listing(posting)),
+            **attempt_terms(bought.listing(posting)),
         )
 
 
@@ -149,17 +162,19 @@ def _close(attempt, why):
     )
 
 
-def refund_renewal(attempt, *, by, note=""):
-    """Refund one paid renewal (staff): that attempt's payment only, and its extension
-    taken back. Returns the Refund record; a second call refunds nothing more."""
+def refund(attempt, *, by, note=""):
+    """Refund one paid later payment (staff): that attempt's payment only, and what it
+    bought taken back (a renewal's days, an upgrade's feature); the posting's first payment
+    is untouched. Returns the Refund record; a second call refunds nothing more."""
     with locked_posting(attempt.posting_id) as posting:
-        attempt = posting.payment_attempts.get(pk=attempt.pk, purpose=RENEWAL)
+        later = posting.payment_attempts.exclude(purpose=PaymentAttempt.Purpose.FIRST)
+        attempt = later.get(pk=attempt.pk)
         if not attempt.is_paid:
             raise refunds.NothingToRefund()
         known = Refund.objects.filter(payment_intent_id=attempt.payment_intent_id).first()
         if known is not None:
             return known
-        if attempt.applied_at:  # its days were added: take them back
+        if attempt.applied_at:  # what it bought was applied: take it back
             purposes.of(attempt).take_back(posting, attempt, by=by)
             posting.save()
         record = refunds.record_refund(
@@ -169,7 +184,7 @@ def refund_renewal(attempt, *, by, note=""):
             amount=attempt.amount,
             currency=attempt.currency,
             reason=Refund.Reason.STAFF,
-            note=note or f"Renewal (payment attempt {attempt.number}) refunded",
+            note=note or f"{attempt.get_purpose_display()} (payment {attempt.number}) refunded",
             by=by,
         )
     refunds.run_refund(record)
