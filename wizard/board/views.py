@@ -44,6 +44,7 @@ LIST_FIELDS = [
     "salary_currency",
     "published_at",
     "updated_at",
+    "featured",  # the marker (templates/board/list.html)
 ]
 
 
