@@ -26,6 +26,8 @@ def refund_url(attempt):
 
 
 def refund_link(attempt):
+    if attempt.is_free:
+        return "Nothing to refund: a promotion code paid it all"
     url = refund_url(attempt)
     return format_html('<a href="{}">Refund this renewal…</a>', url) if url else "–"
 
