@@ -463,6 +463,9 @@ PAYMENT_METHOD_TYPES = [item.lower() for item in env_list("PAYMENT_METHOD_TYPES"
 # Receipts and invoices: Checkout makes a numbered invoice (hosted page and PDF) for each
 # payment (invoice_creation; Stripe charges a fee per invoice). Off: the charge's receipt only.
 STRIPE_INVOICES = env_bool("STRIPE_INVOICES", True)
+# Promotion codes: Checkout shows an "Add promotion code" field (allow_promotion_codes);
+# the codes and their coupons are made in Stripe's Dashboard. Off: no field is shown.
+STRIPE_PROMOTION_CODES = env_bool("STRIPE_PROMOTION_CODES", True)
 LOGO_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # A 512 px logo needs little: 2,000 × 2,000 pixels decoded costs about 16 MB (a JPEG is
 # decoded reduced first). Larger images are refused before their pixels are decoded.

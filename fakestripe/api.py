@@ -10,7 +10,16 @@ and null (or Stripe's empty value) for the rest.
 import copy
 import fnmatch
 
-from . import delayed, emails, invoice_params, invoices, payment_events, refund_more
+from . import (
+    coupons,
+    delayed,
+    emails,
+    invoice_params,
+    invoices,
+    payment_events,
+    refund_more,
+    totals,
+)
 from .currencies import check_currency, check_total
 from .errors import StripeError, invalid_param, invalid_request, missing_param, resource_missing
 from .store import SessionDetails, Store, new_id
@@ -51,7 +60,6 @@ _NULL_ADDRESS = {
 _IGNORED_SESSION_PARAMS = {
     "locale",
     "submit_type",
-    "allow_promotion_codes",
     "billing_address_collection",
     "customer_creation",
     "phone_number_collection",
@@ -71,6 +79,8 @@ _SESSION_PARAMS = {
     "payment_intent_data",
     "payment_method_types",  # fakestripe.delayed
     "invoice_creation",  # fakestripe.invoice_params
+    "allow_promotion_codes",  # fakestripe.coupons
+    "discounts",  # fakestripe.coupons
     "expand",
 } | _IGNORED_SESSION_PARAMS
 
@@ -126,13 +136,14 @@ class Api:
         invoice_creation = invoice_params.invoice_creation(params.get("invoice_creation"))
         total = sum(item["unit_amount"] * item["quantity"] for item in line_items)
         check_total(total, line_items[0]["currency"], "line_items[0][price_data][unit_amount]")
+        allow_promotion_codes, discounts = coupons.session_params(self, params, currency)
         session_id = new_id("cs_test_", 58)
         session = {
             "id": session_id,
             "object": "checkout.session",
             "adaptive_pricing": {"enabled": False},
             "after_expiration": None,
-            "allow_promotion_codes": None,
+            "allow_promotion_codes": allow_promotion_codes or None,
             "allowed_payment_method_types": None,
             "amount_subtotal": total,
             "amount_total": total,
@@ -165,7 +176,7 @@ class Api:
             "customer_creation": "if_required",
             "customer_details": None,
             "customer_email": params.get("customer_email") or None,
-            "discounts": [],
+            "discounts": discounts,
             "excluded_payment_method_types": [],
             "expires_at": expires_at,
             "integration_identifier": None,
@@ -216,6 +227,7 @@ class Api:
             payment_intent_description=payment_intent_data.get("description") or None,
             payment_intent_receipt_email=payment_intent_data.get("receipt_email") or None,
         )
+        totals.compute(self, session)
         return session
 
     def retrieve_checkout_session(self, session_id: str, params: dict) -> dict:
@@ -279,8 +291,9 @@ class Api:
         self.store.record_event("checkout.session.expired", session)
 
     def _expand_session(self, session: dict, expand: list) -> dict:
-        """Supports expand[]=line_items, invoice, payment_intent and
-        payment_intent.latest_charge."""
+        """Supports expand[]=line_items, invoice, payment_intent,
+        payment_intent.latest_charge, total_details.breakdown and discounts.coupon /
+        discounts.promotion_code."""
         if not expand:
             return session
         expanded = copy.deepcopy(session)
@@ -294,6 +307,10 @@ class Api:
             elif field == "invoice":
                 if session["invoice"]:
                     expanded["invoice"] = invoices.retrieve(self, session["invoice"], {})
+            elif field == "total_details.breakdown":
+                expanded["total_details"]["breakdown"] = coupons.breakdown(self, session)
+            elif field in ("discounts.coupon", "discounts.promotion_code"):
+                expanded["discounts"] = coupons.expand_discounts(self, session, set(expand))
             else:
                 raise invalid_param(f"This property cannot be expanded ({field}).", param="expand")
         if intent_expand is not None and session["payment_intent"]:
@@ -336,6 +353,9 @@ class Api:
             raise invalid_request(
                 f"This Checkout Session is {session['status']} and can no longer be paid."
             )
+        if session["amount_total"] == 0:  # a promotion code took it all: no card, no charge
+            self.mark_session_complete(session, payment_status="no_payment_required")
+            return session
         digits = "".join(card_number.split())
         if digits not in (SUCCESS_CARD, DECLINE_CARD):
             raise StripeError(
@@ -421,7 +441,8 @@ class Api:
                 "shipping_details": None,
             },
         )
-        if payment_status == "paid":
+        coupons.redeemed(self, session)
+        if payment_status in ("paid", "no_payment_required"):
             invoices.session_paid(self, session)
         self.store.record_event("checkout.session.completed", session)
 

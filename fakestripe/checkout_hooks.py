@@ -19,6 +19,8 @@ def complete_session(
     amount_total: int | None = None,
 ) -> dict:
     """Complete as if paid by card ("paid") or by a delayed method still processing ("unpaid").
+    A session whose total is 0 (a promotion code took it all) completes with
+    "no_payment_required" and no PaymentIntent, whatever payment_status says.
 
     force also completes an expired session; amount_total overrides what was charged.
     """
@@ -38,6 +40,9 @@ def complete_session(
                 "amount_total must be a non-negative integer.", param="amount_total"
             )
         session["amount_total"] = amount_total
+    if session["amount_total"] == 0:
+        api.mark_session_complete(session, "no_payment_required")
+        return session
     payment_intent = api.session_payment_intent(session)
     payment_intent["amount"] = session["amount_total"]
     if payment_status == "paid":

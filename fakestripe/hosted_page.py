@@ -5,14 +5,19 @@ from html import escape
 from .currencies import format_amount
 
 
-def checkout_page(session: dict, line_items: list[dict], error_message: str | None = None) -> str:
+def checkout_page(
+    session: dict,
+    line_items: list[dict],
+    error_message: str | None = None,
+    code_error: str | None = None,
+) -> str:
     """The payment form for an open session, or a notice for a closed one."""
     session_id = escape(session["id"])
     items = "\n".join(_line_item_html(item) for item in line_items)
     total = format_amount(session["amount_total"], session["currency"])
     summary = f"""
   <h2>Order summary</h2>
-  <ul>{items}</ul>
+  <ul>{items}</ul>{_totals_html(session)}
   <p>Total due: <strong class="amount-total">{total}</strong></p>"""
 
     if session["status"] == "complete":
@@ -26,8 +31,17 @@ def checkout_page(session: dict, line_items: list[dict], error_message: str | No
         alert = ""
         if error_message:
             alert = f'\n  <p role="alert" class="error">{escape(error_message)}</p>'
-        body = f"""{alert}
-  <form method="post" action="/checkout/{session_id}/pay">
+        body = f"""{alert}{_promotion_code_form(session, code_error)}
+  {_pay_form(session) if session["amount_total"] else _free_form(session)}
+{delayed_forms(session) if session["amount_total"] else ""}
+  <p><a href="/checkout/{session_id}/cancel">Cancel</a></p>
+  <p class="hint">Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.</p>"""
+    return _page("Checkout", summary + body)
+
+
+def _pay_form(session: dict) -> str:
+    session_id = escape(session["id"])
+    return f"""<form method="post" action="/checkout/{session_id}/pay">
     <p>
       <label for="card_number">Card number</label>
       <input id="card_number" name="card_number" inputmode="numeric"
@@ -42,11 +56,46 @@ def checkout_page(session: dict, line_items: list[dict], error_message: str | No
       <input id="card_cvc" name="card_cvc" inputmode="numeric" autocomplete="cc-csc">
     </p>
     <button type="submit">Pay</button>
-  </form>
-{delayed_forms(session)}
-  <p><a href="/checkout/{session_id}/cancel">Cancel</a></p>
-  <p class="hint">Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.</p>"""
-    return _page("Checkout", summary + body)
+  </form>"""
+
+
+def _free_form(session: dict) -> str:
+    """Nothing to pay (a promotion code took it all): no card is asked for."""
+    return f"""<form method="post" action="/checkout/{escape(session["id"])}/pay">
+    <p>Nothing to pay: no card is needed.</p>
+    <button type="submit">Complete order</button>
+  </form>"""
+
+
+def _totals_html(session: dict) -> str:
+    """The subtotal and discount lines, when a promotion code applies (fakestripe.coupons)."""
+    discount = session["total_details"]["amount_discount"]
+    if not discount:
+        return ""
+    currency = session["currency"]
+    subtotal = format_amount(session["amount_subtotal"], currency)
+    return f"""
+  <p>Subtotal: <span class="amount-subtotal">{subtotal}</span></p>
+  <p>Discount: <span class="amount-discount">−{format_amount(discount, currency)}</span></p>"""
+
+
+def _promotion_code_form(session: dict, code_error: str | None) -> str:
+    """The "Add promotion code" field of a session created with allow_promotion_codes."""
+    if not session["allow_promotion_codes"]:
+        return ""
+    error = ""
+    described = ""
+    if code_error:
+        error = f'\n    <p id="code-error" role="alert" class="error">{escape(code_error)}</p>'
+        described = ' aria-describedby="code-error" aria-invalid="true"'
+    return f"""
+  <form method="post" action="/checkout/{escape(session["id"])}/promotion_code">
+    <p>
+      <label for="promotion_code">Add promotion code</label>{error}
+      <input id="promotion_code" name="code" autocomplete="off"{described}>
+      <button type="submit">Apply</button>
+    </p>
+  </form>"""
 
 
 DELAYED_LABELS = {

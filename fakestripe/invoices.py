@@ -41,7 +41,11 @@ def session_paid(api, session: dict):
     lines = [
         _line(invoice_id, item, now) for item in store.session_details[session["id"]].line_items
     ]
-    total = sum(line["amount"] for line in lines)
+    subtotal = sum(line["amount"] for line in lines)
+    discount = session["total_details"]["amount_discount"]
+    # A discount (fakestripe.coupons) is the session's: one discount object, its amount.
+    discount_ids = ["di_" + session["id"][8:32]] if session["discounts"] else []
+    total = subtotal - discount
     invoice = {
         "id": invoice_id,
         "object": "invoice",
@@ -84,7 +88,7 @@ def session_paid(api, session: dict):
         "default_source": None,
         "default_tax_rates": [],
         "description": data["description"],
-        "discounts": [],
+        "discounts": discount_ids,
         "due_date": None,
         "effective_at": None,
         "ending_balance": None,
@@ -135,12 +139,14 @@ def session_paid(api, session: dict):
             "paid_at": None,
             "voided_at": None,
         },
-        "subtotal": total,
-        "subtotal_excluding_tax": total,
+        "subtotal": subtotal,
+        "subtotal_excluding_tax": subtotal,
         "test_clock": None,
         "threshold_reason": None,
         "total": total,
-        "total_discount_amounts": [],
+        "total_discount_amounts": [
+            {"amount": discount, "discount": discount_id} for discount_id in discount_ids
+        ],
         "total_excluding_tax": total,
         "total_pretax_credit_amounts": [],
         "total_taxes": [],

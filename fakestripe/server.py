@@ -15,6 +15,7 @@ from fakekit.server import EmulatorServer, RequestHandler
 
 from . import (
     checkout_hooks,
+    coupons,
     delayed,
     disputes,
     hosted_page,
@@ -76,12 +77,24 @@ _API_ROUTES = [
     ("POST", rf"/v1/disputes/{_ID}/close", lambda api, p, id: disputes.accept(api.store, id)),
     ("GET", r"/v1/invoices", lambda api, p: invoices.list_invoices(api, p)),
     ("GET", rf"/v1/invoices/{_ID}", lambda api, p, id: invoices.retrieve(api, id, p)),
+    ("POST", r"/v1/coupons", lambda api, p: coupons.create_coupon(api, p)),
+    ("GET", r"/v1/coupons", lambda api, p: coupons.list_coupons(api, p)),
+    ("GET", rf"/v1/coupons/{_ID}", lambda api, p, id: coupons.retrieve_coupon(api, id)),
+    ("POST", r"/v1/promotion_codes", lambda api, p: coupons.create_promotion_code(api, p)),
+    ("GET", r"/v1/promotion_codes", lambda api, p: coupons.list_promotion_codes(api, p)),
+    (
+        "GET",
+        rf"/v1/promotion_codes/{_ID}",
+        lambda api, p, id: coupons.retrieve_promotion_code(api, id),
+    ),
     ("GET", r"/v1/events", lambda api, p: api.list_events(p)),
     ("GET", rf"/v1/events/{_ID}", lambda api, p, id: api.retrieve_event(id)),
 ]
 _API_ROUTES = [(method, re.compile(pattern), handler) for method, pattern, handler in _API_ROUTES]
-_CHECKOUT_PAGE = re.compile(r"/checkout/(?P<id>[^/]+)(?P<action>/pay|/cancel)?/?")
-_CHECKOUT_HOOK = re.compile(r"/_fakestripe/checkout/(?P<id>[^/]+)/(?P<hook>complete|async_result)")
+_CHECKOUT_PAGE = re.compile(r"/checkout/(?P<id>[^/]+)(?P<action>/pay|/cancel|/promotion_code)?/?")
+_CHECKOUT_HOOK = re.compile(
+    r"/_fakestripe/checkout/(?P<id>[^/]+)/(?P<hook>complete|async_result|promotion_code)"
+)
 _REFUND_SETTLE = re.compile(r"/_fakestripe/refunds/(?P<id>[^/]+)/settle")
 _CHARGE_CONTROL = re.compile(
     r"/_fakestripe/charges/(?P<id>[^/]+)/(?P<what>dashboard_refund|early_fraud_warning)"
@@ -310,7 +323,7 @@ class FakeStripeApp:
         if not match:
             return html_response(404, hosted_page.message_page("Not found", "Page not found."))
         session_id, action = unquote(match["id"]), match["action"]
-        expected_method = "POST" if action == "/pay" else "GET"
+        expected_method = "POST" if action in ("/pay", "/promotion_code") else "GET"
         if request.method != expected_method:
             return html_response(
                 405,
@@ -334,6 +347,15 @@ class FakeStripeApp:
             if action is None:
                 return html_response(200, hosted_page.checkout_page(session, line_items))
             form = parse_qs(request.body.decode(errors="replace"))
+            if action == "/promotion_code":
+                try:
+                    coupons.apply_code(self.api, session, form.get("code", [""])[0])
+                except StripeError as error:
+                    return html_response(
+                        400,
+                        hosted_page.checkout_page(session, line_items, code_error=error.message),
+                    )
+                return redirect(f"/checkout/{session_id}")
             card_number = form.get("card_number", [""])[0]
             method = form.get("payment_method", [delayed.CARD])[0]
             try:
@@ -532,6 +554,10 @@ class FakeStripeApp:
 
     def _run_checkout_hook(self, session_id: str, hook: str, body: dict) -> dict:
         with self.store.lock:
+            if hook == "promotion_code":
+                return coupons.apply_code(
+                    self.api, self.api.get_session(session_id), body.get("code")
+                )
             if hook == "complete":
                 return checkout_hooks.complete_session(
                     self.api,

@@ -80,6 +80,8 @@ class Store:
             self.refunds_failing_later: list[str] = []  # fakestripe.refund_more
             self.early_fraud_warnings: dict[str, dict] = {}  # fakestripe.refund_more
             self.disputes: dict[str, dict] = {}  # fakestripe.disputes
+            self.coupons: dict[str, dict] = {}  # fakestripe.coupons
+            self.promotion_codes: dict[str, dict] = {}  # fakestripe.coupons
             # fakestripe.invoices: invoices, the pages of documents (token -> (kind, id)),
             # the account's invoice numbering and whether invoices are finalized at once
             self.invoices: dict[str, dict] = {}

@@ -242,6 +242,25 @@ class FakeStripeProcess(EmulatorProcess):
         )
         return self._control("POST", f"/_fakestripe/checkout/{session_id}/complete", payload)
 
+    def apply_promotion_code(self, session_id, code: str) -> dict:
+        """Apply a promotion code to an open session, as the hosted page does."""
+        return self._control(
+            "POST", f"/_fakestripe/checkout/{session_id}/promotion_code", {"code": code}
+        )
+
+    def enter_promotion_code(self, session_id: str, code: str) -> tuple[int, str]:
+        """Submit the hosted page's promotion code form: (303, location) or (status, html)."""
+        body = urllib.parse.urlencode({"code": code}).encode()
+        status, headers, content = self._request(
+            "POST",
+            f"/checkout/{session_id}/promotion_code",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if 300 <= status < 400:
+            return status, headers.get("Location", "")
+        return status, content.decode()
+
     def async_result(self, session_id, succeeded: bool) -> dict:
         """Settle a session completed with payment_status "unpaid" (by pay_delayed or
         complete_session): succeeded or failed, with their events; returns the session."""

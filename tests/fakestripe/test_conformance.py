@@ -31,6 +31,9 @@ LEFT_OUT = {
         "deleted": "only on a deleted invoice, which Checkout's invoices never are",
     },
     "line_item": {},
+    "coupon": {"deleted": "only on a deleted coupon, which fakestripe does not delete"},
+    "promotion_code": {},
+    "discount": {"deleted": "only on a deleted discount, which Checkout's never are"},
     "event": {
         "account": "only on events of connected accounts (Connect), which are not emulated",
         "context": "only on events of connected accounts (Connect), which are not emulated",
@@ -47,6 +50,9 @@ RESOURCES = {
     "balance_transaction": stripe.BalanceTransaction,
     "invoice": stripe.Invoice,
     "line_item": stripe.InvoiceLineItem,
+    "coupon": stripe.Coupon,
+    "promotion_code": stripe.PromotionCode,
+    "discount": stripe.Discount,
     "event": stripe.Event,
 }
 
@@ -69,7 +75,13 @@ def declared_fields(resource_class) -> set[str]:
 @pytest.fixture
 def emulated_objects(api, make_session, proc, raw_api):
     """One of each emulated object, as JSON straight off the wire."""
-    session = make_session(invoice_creation={"enabled": True})
+    coupon = api.v1.coupons.create(params={"percent_off": 10})
+    code = api.v1.promotion_codes.create(
+        params={"promotion": {"type": "coupon", "coupon": coupon.id}, "code": "TEN"}
+    )
+    session = make_session(
+        invoice_creation={"enabled": True}, discounts=[{"promotion_code": code.id}]
+    )
     proc.pay(session.id)
     paid = api.v1.checkout.sessions.retrieve(session.id)
     intent_id = paid.payment_intent
@@ -96,6 +108,11 @@ def emulated_objects(api, make_session, proc, raw_api):
         "balance_transaction": dispute["balance_transactions"][-1],
         "invoice": get(f"/v1/invoices/{paid.invoice}"),
         "line_item": get(f"/v1/invoices/{paid.invoice}")["lines"]["data"][0],
+        "coupon": get(f"/v1/coupons/{coupon.id}"),
+        "promotion_code": get(f"/v1/promotion_codes/{code.id}"),
+        "discount": get(f"/v1/checkout/sessions/{session.id}?expand[]=total_details.breakdown")[
+            "total_details"
+        ]["breakdown"]["discounts"][0]["discount"],
         "event": get("/v1/events")["data"][0],
     }
 

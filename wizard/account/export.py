@@ -36,6 +36,8 @@ HEADER = [
     "Amount paid",
     "Amount paid (minor units)",
     "Currency",
+    "Discount",
+    "Promotion codes",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 500
@@ -52,15 +54,21 @@ def _when(moment, zone):
 
 
 def _paid(posting):
-    """What was paid for it, by currency: (formatted, minor units, currency) each joined."""
-    totals = defaultdict(int)
+    """What was paid for it (charged, after any promotion code), by currency: (formatted,
+    minor units, currency) each joined; then the discounts given and the codes typed."""
+    totals, discounts, codes = defaultdict(int), defaultdict(int), []
     for attempt in posting.paid_attempts:
         totals[attempt.currency] += attempt.amount
+        discounts[attempt.currency] += attempt.discount
+        if attempt.promotion_code and attempt.promotion_code not in codes:
+            codes.append(attempt.promotion_code)
     currencies = sorted(totals)
     return (
         "; ".join(money(totals[currency], currency) for currency in currencies),
         "; ".join(str(totals[currency]) for currency in currencies),
         "; ".join(currency.upper() for currency in currencies),
+        "; ".join(money(discounts[c], c) for c in currencies if discounts[c]),
+        "; ".join(codes),
     )
 
 

@@ -1,13 +1,15 @@
 """The employer's payments: every paid attempt of their postings, newest first, with
 Stripe's documents (the receipt, the invoice's PDF) linked directly.
 
-A paid attempt is one with its PaymentIntent recorded (PaymentAttempt.is_paid); a
+A paid attempt is one with its PaymentIntent recorded (PaymentAttempt.is_paid), or one
+settled with nothing charged (PaymentAttempt.is_free: a promotion code paid it all); a
 renewal is an attempt of its own, so it is listed with its own purpose."""
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.timezone import localtime
@@ -44,7 +46,7 @@ def _web(url):
 
 
 def paid(attempts):
-    return attempts.exclude(payment_intent_id="")
+    return attempts.filter(~Q(payment_intent_id="") | Q(state=PaymentAttempt.State.PAID))
 
 
 def described(attempt):

@@ -44,8 +44,8 @@ def receipt_link(request, token):
 
 def _documents_of(request, attempt):
     """Redirect to the payment's best document, or say it is not ready yet."""
-    if not attempt.is_paid:
-        raise Http404("No payment was taken.")
+    if not (attempt.is_paid or attempt.is_free):
+        raise Http404("No payment was made.")
     bind_posting(attempt.posting_id)
     url = documents.refresh(attempt).best_url()
     if url:

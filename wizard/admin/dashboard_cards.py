@@ -329,6 +329,7 @@ class RevenueRow:
     paid: str
     refunded: str
     net: str
+    discounts: str
 
 
 def revenue_rows(weeks):
@@ -339,6 +340,7 @@ def revenue_rows(weeks):
             numbers.amounts_display(week.paid) or "–",
             numbers.amounts_display(week.refunded) or "–",
             numbers.amounts_display(week.net) or "–",
+            numbers.amounts_display(week.discounts) or "–",
         )
         for week in reversed(weeks)
     ]

@@ -31,6 +31,8 @@ def refund_url(attempt):
 
 
 def refund_link(attempt):
+    if attempt.is_free:
+        return "Nothing to refund: a promotion code paid it all"
     url = refund_url(attempt)
     if not url:
         return "–"

@@ -102,7 +102,7 @@ class PaymentAttemptInline(ReadOnlyInline):
         "number",
         "purpose",
         "state",
-        "amount_display",
+        "paid",
         "amount_refunded_display",
         "session_id",
         "payment_intent_id",
@@ -113,6 +113,11 @@ class PaymentAttemptInline(ReadOnlyInline):
         "note",
         "refund_later_payment",
     ]
+
+    @admin.display(description="Amount")
+    def paid(self, attempt):
+        """What was charged, and the list price less the discount of a promotion code."""
+        return attempt.paid_with_code
 
     @admin.display(description="Refund")
     def refund_later_payment(self, attempt):

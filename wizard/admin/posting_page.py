@@ -37,8 +37,12 @@ def payment(posting):
     if attempt is None:
         return None
     return Payment(
-        amount=attempt.amount_display,
-        method=(attempt.payment_method_type or "").replace("_", " ") or "not known yet",
+        amount=attempt.paid_with_code,
+        method=(
+            "none: a promotion code paid it all, nothing was charged"
+            if attempt.is_free
+            else (attempt.payment_method_type or "").replace("_", " ") or "not known yet"
+        ),
         state=attempt.get_state_display(),
         paid_at=attempt.paid_at,
         session_id=attempt.session_id,

@@ -248,15 +248,24 @@ class ReviewActions:
         for posting in refundable:
             try:
                 with posting_context(posting.pk):
-                    refunds.refund(
+                    record = refunds.refund(
                         posting,
                         Refund.Reason.STAFF,
                         by=Actor.staff(request.user),
                         note=form.cleaned_data["reason"],
                     )
-                done += 1
             except PaymentError as exc:
                 self.message_user(request, f"{posting}: {exc.message} ({exc})", messages.ERROR)
+                continue
+            if record is None:
+                self.message_user(
+                    request,
+                    f"{posting}: withdrawn without a refund, since a promotion code paid it "
+                    "all and no money was taken (Stripe was not asked).",
+                    messages.WARNING,
+                )
+            else:
+                done += 1
         self.message_user(request, f"Refunded {done} {pluralize_posting(done)}.", messages.SUCCESS)
         return None
 

@@ -329,8 +329,9 @@ def needing_attention():
 @dataclass
 class RevenueWeek:
     start: datetime
-    paid: dict = field(default_factory=dict)  # currency -> minor units
+    paid: dict = field(default_factory=dict)  # currency -> minor units, as charged
     refunded: dict = field(default_factory=dict)
+    discounts: dict = field(default_factory=dict)  # what promotion codes took off the prices
 
     @property
     def net(self):
@@ -338,22 +339,27 @@ class RevenueWeek:
         return {c: self.paid.get(c, 0) - self.refunded.get(c, 0) for c in currencies}
 
 
-def _by_week(queryset, moment):
-    """{(week start date, currency): total} of `amount`, by the week `moment` falls in."""
+def _by_week(queryset, moment, fields=("amount",)):
+    """(week start date, currency, total of each of fields), by the week `moment` falls in."""
     rows = (
         queryset.annotate(week=TruncWeek(moment))
         .values("week", "currency")
-        .annotate(total=Sum("amount"))
+        .annotate(**{f"total_{name}": Sum(name) for name in fields})
         .order_by()
     )
     return [
-        (timezone.localtime(row["week"]).date(), row["currency"].lower(), row["total"])
+        (
+            timezone.localtime(row["week"]).date(),
+            row["currency"].lower(),
+            *(row[f"total_{name}"] for name in fields),
+        )
         for row in rows
     ]
 
 
 def revenue(window):
-    """What employers paid each week of the window, and what was refunded that week (our
+    """What employers paid each week of the window (what was charged: a promotion code's
+    discount is not revenue, and is summed apart), and what was refunded that week (our
     refunds and those made from Stripe's Dashboard), per currency: three queries."""
     start, end = window.start, window.end
     paid = PaymentAttempt.objects.filter(paid_at__gte=start, paid_at__lt=end)
@@ -364,8 +370,10 @@ def revenue(window):
         by_us=False, status="succeeded", created_at__gte=start, created_at__lt=end
     )
     weeks = {week.date(): RevenueWeek(week) for week in window.week_starts()}
-    for day, currency, total in _by_week(paid, "paid_at"):
+    for day, currency, total, discount in _by_week(paid, "paid_at", ("amount", "discount")):
         weeks[day].paid[currency] = weeks[day].paid.get(currency, 0) + total
+        if discount:
+            weeks[day].discounts[currency] = weeks[day].discounts.get(currency, 0) + discount
     for rows in (_by_week(ours, "done_at"), _by_week(theirs, "created_at")):
         for day, currency, total in rows:
             weeks[day].refunded[currency] = weeks[day].refunded.get(currency, 0) + total

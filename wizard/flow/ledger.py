@@ -71,7 +71,12 @@ class Ledger:
         posting = self.posting
         entries = [
             *(self._step(step) for step in self._steps()),
-            Entry("Payment confirmed", posting.paid_at is not None, posting.paid_at),
+            Entry(
+                "Payment confirmed",
+                posting.paid_at is not None,
+                posting.paid_at,
+                note=self._paid_note(),
+            ),
             self._email_sent(self.email),
             *([self._email_delivered(self.email)] if self._shows_delivery() else []),
             self._review(),
@@ -81,6 +86,15 @@ class Ledger:
             *(self._dispute(dispute) for dispute in self.disputes),
         ]
         return sorted(entries, key=_in_order_of_events)
+
+    def _paid_note(self):
+        """What the first payment (the posting's current attempt: a renewal is an attempt
+        of its own) charged, its promotion code's discount said: "Paid €39.20 (€49.00
+        less €9.80 with code SPRING)"."""
+        attempt = self.posting.current_attempt
+        if attempt is None or not attempt.is_settled:
+            return ""
+        return f"Paid {attempt.paid_with_code}"
 
     def _refunds_made(self):
         """Refunds we did not ask for (made from Stripe's Dashboard): ours are the refund

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import documents, purposes, refunds
+from wizard.payments import discounts, documents, purposes, refunds
 from wizard.payments.amounts import record_amounts
 from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
@@ -89,9 +89,11 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     """
     # Stripe's invoice and receipt come in the same request, while its attempt lacks them;
     # fulfilment never waits for what Stripe has not made yet (wizard.payments.documents).
+    # The promotion code typed comes expanded too (wizard.payments.discounts).
     wanted = documents.wanted_for(session_id)
-    session = retrieve_session(session_id, expand=documents.EXPAND if wanted else ())
-    if session is None and wanted:  # a refused expansion must never stop a payment
+    expand = (documents.EXPAND if wanted else ()) + discounts.EXPAND
+    session = retrieve_session(session_id, expand=expand)
+    if session is None:  # a refused expansion must never stop a payment
         wanted, session = False, retrieve_session(session_id)
     if session is None:
         return FulfilOutcome.UNKNOWN_SESSION
@@ -133,7 +135,9 @@ def _apply_first_payment(posting, session, outcome, *, by, found, method):
     elif outcome is FulfilOutcome.PAID:
         posting.mark_paid(by=by, why=f"Checkout session {session.id} paid")
         _record_payment(posting, attempt, session, found)
-    elif outcome is FulfilOutcome.ALREADY_PAID and not attempt.payment_intent_id:
+    elif outcome is FulfilOutcome.ALREADY_PAID and not (
+        attempt.payment_intent_id or attempt.is_free  # a free payment has no intent
+    ):
         _record_payment(posting, attempt, session, found)  # paid by the previous release
     elif outcome is FulfilOutcome.ALREADY_PAID:
         documents.save(attempt, found)  # the documents Stripe made since, if any

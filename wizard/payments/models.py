@@ -155,6 +155,25 @@ class PaymentAttempt(models.Model):
         return self.state == self.State.PAID
 
     @property
+    def is_free(self):
+        """Settled with nothing charged: a promotion code took the whole price, so there
+        is no PaymentIntent, no charge, nothing to refund or dispute. (A payment the
+        release before attempts recorded is settled without an intent too, but with its
+        amount.)"""
+        return self.is_settled and not self.payment_intent_id and self.amount == 0
+
+    @property
+    def paid_with_code(self):
+        """How the ledger and receipts say what was paid: "€39.20 (€49.00 less €9.80
+        with code SPRING)", or the amount alone without a discount."""
+        if not self.discount:
+            return self.amount_display
+        code = f" with code {self.promotion_code}" if self.promotion_code else ""
+        return (
+            f"{self.amount_display} ({self.list_price_display} less {self.discount_display}{code})"
+        )
+
+    @property
     def partly_refunded(self):
         return 0 < self.amount_refunded < self.amount
 

@@ -16,7 +16,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from wizard.jobs.models import Job
-from wizard.payments import disputes, documents, fraud_warnings, refunds
+from wizard.payments import disputes, documents, fraud_warnings, money_invariant, refunds
 from wizard.payments.checkout import close_ended_checkout, payment_failed_at_stripe
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
@@ -60,6 +60,7 @@ class Kind(StrEnum):
     DISPUTE_NOT_APPLIED = "dispute_not_applied"
     FRAUD_WARNING_NOT_SEEN = "fraud_warning_not_seen"
     DOCUMENT_NOT_RECORDED = "document_not_recorded"  # an invoice's pages, a receipt
+    AMOUNT_NOT_ADDING_UP = "amount_not_adding_up"  # amount != price - discount + tax
 
 
 @dataclass
@@ -502,6 +503,23 @@ def _invoices_not_recorded(dry_run):
 # What is compared for each paid payment's charge; each returns its Differences.
 CHARGE_CHECKS = [compare_refunds, compare_disputes, compare_receipt]
 
+
+def _amounts_not_adding_up(dry_run):
+    """Paid attempts breaking the money invariant (wizard.payments.money_invariant):
+    reported, never changed."""
+    since = timezone.now() - timedelta(days=settings.RECONCILE_LOOKBACK_DAYS)
+    return [
+        Difference(
+            money_invariant.what(attempt),
+            attempt.session_id,
+            str(attempt.posting_id),
+            "reported",
+            Kind.AMOUNT_NOT_ADDING_UP,
+        )
+        for attempt in money_invariant.broken(since)
+    ]
+
+
 PASSES = [
     ("payments at Stripe", _paid_at_stripe_not_here),
     ("expired sessions", _expired_at_stripe_awaiting_here),
@@ -511,6 +529,7 @@ PASSES = [
     ("early fraud warnings", _fraud_warnings_not_seen_here),
     ("invoices", _invoices_not_recorded),
     ("pending refunds", _pending_refunds),
+    ("the money invariant", _amounts_not_adding_up),
 ]
 
 

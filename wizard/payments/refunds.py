@@ -60,6 +60,8 @@ def refund(posting, reason, *, by, note=""):
         current_attempt(posting)
         if not is_refundable(posting):
             raise NothingToRefund()
+        if posting.current_attempt.is_free:
+            return withdraw_free(posting, reason, by=by, note=note)
         record = record_own_refund(posting.current_attempt, reason, by=by, note=note)
     effect = run_refund(record)
     if effect.state == Job.State.FAILED:
@@ -71,9 +73,25 @@ def refund(posting, reason, *, by, note=""):
 
 def is_refundable(posting):
     """The posting's own payment may be refunded now: the transition to refunded may
-    proceed, and its current attempt (as loaded) is paid."""
+    proceed, and its current attempt (as loaded) is paid, with money or without."""
     payment = posting.current_attempt
-    return can_proceed(posting.mark_refunded) and payment is not None and payment.is_paid
+    return (
+        can_proceed(posting.mark_refunded)
+        and payment is not None
+        and (payment.is_paid or payment.is_free)
+    )
+
+
+NOTHING_TO_REFUND = "nothing to refund: a promotion code paid it all, no money was taken"
+
+
+def withdraw_free(posting, reason, *, by, note=""):
+    """A free payment's "refund" (call with the posting locked): the posting is withdrawn
+    as a refunded one is, and Stripe is not asked (there is no charge)."""
+    why = note or Refund.Reason(reason).label
+    posting.mark_refunded(by=by, why=f"Withdrawn: {why}; {NOTHING_TO_REFUND}")
+    posting.save()
+    return None
 
 
 def record_own_refund(payment, reason, *, by, note=""):

@@ -71,7 +71,12 @@ class ConfirmationStep(Step):
         except PaymentError as error:
             messages.error(request, error.message)
         else:
-            if record.state == Refund.State.SUCCEEDED:
+            if record is None:  # a promotion code paid it all
+                messages.success(
+                    request,
+                    "Your posting is withdrawn. Nothing was charged, so nothing is refunded.",
+                )
+            elif record.state == Refund.State.SUCCEEDED:
                 messages.success(request, "Your posting is withdrawn and your payment refunded.")
             else:  # Stripe accepted it; the bank has yet to make it
                 messages.success(
