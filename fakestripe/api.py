@@ -10,7 +10,7 @@ and null (or Stripe's empty value) for the rest.
 import copy
 import fnmatch
 
-from . import delayed, emails, invoice_params, invoices, payment_events, refund_more
+from . import delayed, emails, invoice_params, invoices, payment_events, refund_more, tax
 from .currencies import check_currency, check_total
 from .errors import StripeError, invalid_param, invalid_request, missing_param, resource_missing
 from .store import SessionDetails, Store, new_id
@@ -52,27 +52,29 @@ _IGNORED_SESSION_PARAMS = {
     "locale",
     "submit_type",
     "allow_promotion_codes",
-    "billing_address_collection",
     "customer_creation",
     "phone_number_collection",
     "custom_text",
-    "automatic_tax",
     "consent_collection",
 }
-_SESSION_PARAMS = {
-    "mode",
-    "success_url",
-    "cancel_url",
-    "line_items",
-    "client_reference_id",
-    "metadata",
-    "customer_email",
-    "expires_at",
-    "payment_intent_data",
-    "payment_method_types",  # fakestripe.delayed
-    "invoice_creation",  # fakestripe.invoice_params
-    "expand",
-} | _IGNORED_SESSION_PARAMS
+_SESSION_PARAMS = (
+    {
+        "mode",
+        "success_url",
+        "cancel_url",
+        "line_items",
+        "client_reference_id",
+        "metadata",
+        "customer_email",
+        "expires_at",
+        "payment_intent_data",
+        "payment_method_types",  # fakestripe.delayed
+        "invoice_creation",  # fakestripe.invoice_params
+        "expand",
+    }
+    | _IGNORED_SESSION_PARAMS
+    | tax.SESSION_PARAMS
+)  # fakestripe.tax
 
 
 class Api:
@@ -207,7 +209,6 @@ class Api:
             "url": f"{self.base_url}/checkout/{session_id}",
             "wallet_options": None,
         }
-        self.store.checkout_sessions[session_id] = session
         self.store.session_details[session_id] = SessionDetails(
             line_items=line_items,
             payment_intent_metadata=_parse_metadata(
@@ -216,6 +217,12 @@ class Api:
             payment_intent_description=payment_intent_data.get("description") or None,
             payment_intent_receipt_email=payment_intent_data.get("receipt_email") or None,
         )
+        try:
+            tax.configure(self, session, params, line_items)  # automatic tax, a customer
+        except StripeError:
+            del self.store.session_details[session_id]
+            raise
+        self.store.checkout_sessions[session_id] = session
         return session
 
     def retrieve_checkout_session(self, session_id: str, params: dict) -> dict:
@@ -291,6 +298,8 @@ class Api:
                 intent_expand = (intent_expand or []) + ([rest] if rest else [])
             elif field == "line_items":
                 expanded["line_items"] = self._line_items_list(session)
+            elif field == "total_details.breakdown":
+                expanded["total_details"]["breakdown"] = tax.breakdown(self, session)
             elif field == "invoice":
                 if session["invoice"]:
                     expanded["invoice"] = invoices.retrieve(self, session["invoice"], {})
@@ -405,7 +414,8 @@ class Api:
             status="complete",
             payment_status=payment_status,
             url=None,
-            customer_details={
+            customer_details=tax.customer_details(self, session)
+            or {
                 "address": dict(_NULL_ADDRESS),
                 "business_name": None,
                 "email": session["customer_email"],
@@ -429,6 +439,7 @@ class Api:
         """The session's PaymentIntent, created on first use (as when the customer pays)."""
         if session["payment_intent"]:
             return self.store.payment_intents[session["payment_intent"]]
+        tax.settle(self, session)  # the customer's country is known by now
         intent_id = new_id("pi_")
         details = self.store.session_details[session["id"]]
         payment_intent = {
@@ -917,7 +928,9 @@ def _parse_line_items(value) -> list[dict]:
         if not isinstance(price_data, dict):
             raise missing_param(f"{param}[price_data]")
         _reject_unknown(
-            price_data, {"currency", "unit_amount", "product_data"}, prefix=f"{param}[price_data]"
+            price_data,
+            {"currency", "unit_amount", "product_data", "tax_behavior"},
+            prefix=f"{param}[price_data]",
         )
         currency = _required_nested(price_data, "currency", f"{param}[price_data]")
         check_currency(currency, f"{param}[price_data][currency]")
@@ -942,6 +955,7 @@ def _parse_line_items(value) -> list[dict]:
                 "currency": currency.lower(),
                 "unit_amount": unit_amount,
                 "quantity": quantity,
+                "tax_behavior": tax.tax_behavior(price_data, f"{param}[price_data]"),
             }
         )
     return items

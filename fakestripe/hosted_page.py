@@ -3,16 +3,24 @@
 from html import escape
 
 from .currencies import format_amount
+from .tax_rates import COUNTRIES
 
 
-def checkout_page(session: dict, line_items: list[dict], error_message: str | None = None) -> str:
-    """The payment form for an open session, or a notice for a closed one."""
+def checkout_page(
+    session: dict,
+    line_items: list[dict],
+    error_message: str | None = None,
+    tax_view: dict | None = None,
+) -> str:
+    """The payment form for an open session, or a notice for a closed one. tax_view
+    (fakestripe.tax.page): the tax lines, the billing country asked, a VAT number asked."""
     session_id = escape(session["id"])
+    tax_view = tax_view or {"lines": [], "country": None, "tax_id": False, "pending": False}
     items = "\n".join(_line_item_html(item) for item in line_items)
     total = format_amount(session["amount_total"], session["currency"])
     summary = f"""
   <h2>Order summary</h2>
-  <ul>{items}</ul>
+  <ul>{items}</ul>{_tax_lines(session, tax_view)}
   <p>Total due: <strong class="amount-total">{total}</strong></p>"""
 
     if session["status"] == "complete":
@@ -27,7 +35,7 @@ def checkout_page(session: dict, line_items: list[dict], error_message: str | No
         if error_message:
             alert = f'\n  <p role="alert" class="error">{escape(error_message)}</p>'
         body = f"""{alert}
-  <form method="post" action="/checkout/{session_id}/pay">
+  <form method="post" action="/checkout/{session_id}/pay">{_billing_fields(tax_view)}
     <p>
       <label for="card_number">Card number</label>
       <input id="card_number" name="card_number" inputmode="numeric"
@@ -43,7 +51,7 @@ def checkout_page(session: dict, line_items: list[dict], error_message: str | No
     </p>
     <button type="submit">Pay</button>
   </form>
-{delayed_forms(session)}
+{delayed_forms(session, tax_view)}
   <p><a href="/checkout/{session_id}/cancel">Cancel</a></p>
   <p class="hint">Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.</p>"""
     return _page("Checkout", summary + body)
@@ -59,7 +67,7 @@ DELAYED_LABELS = {
 }
 
 
-def delayed_forms(session: dict) -> str:
+def delayed_forms(session: dict, tax_view: dict | None = None) -> str:
     """A form per delayed method the session offers (fakestripe.delayed): the debit starts
     and the session completes unpaid; a control settles it later."""
     session_id = escape(session["id"])
@@ -70,13 +78,58 @@ def delayed_forms(session: dict) -> str:
         label = escape(DELAYED_LABELS[method])
         forms.append(
             f"""  <form method="post" action="/checkout/{session_id}/pay" class="delayed-method">
-    <input type="hidden" name="payment_method" value="{escape(method)}">
+    <input type="hidden" name="payment_method" value="{escape(method)}">{
+                _billing_fields(tax_view, suffix="_" + method, purpose=f" for {label}")
+            }
     <button type="submit" name="pay_{escape(method)}">Pay by {label}</button>
   </form>"""
         )
     if not forms:
         return ""
     return "  <h2>Or pay from a bank account</h2>\n" + "\n".join(forms)
+
+
+def _tax_lines(session: dict, tax_view: dict) -> str:
+    """Subtotal, then the tax ("VAT 19 %", "Reverse charge"), before the total."""
+    if not (tax_view["lines"] or tax_view["pending"]):
+        return ""
+    currency = session["currency"]
+    rows = [
+        f'<p>Subtotal: <span class="amount-subtotal">'
+        f"{format_amount(session['amount_subtotal'], currency)}</span></p>"
+    ]
+    for label, amount in tax_view["lines"]:
+        rows.append(
+            f'<p class="tax-line">{escape(label)}: '
+            f'<span class="amount-tax">{format_amount(amount, currency)}</span></p>'
+        )
+    if tax_view["pending"]:
+        rows.append('<p class="tax-line">Tax: calculated from your billing country</p>')
+    return "\n  " + "\n  ".join(rows)
+
+
+def _billing_fields(tax_view: dict | None, suffix: str = "", purpose: str = "") -> str:
+    """The billing country (preselected, as Stripe guesses it) and, when tax ID
+    collection is on, an optional VAT number."""
+    if not tax_view or not tax_view["country"]:
+        return ""
+    options = "".join(
+        f'<option value="{code}"{" selected" if code == tax_view["country"] else ""}>'
+        f"{escape(name)}</option>"
+        for code, name in sorted(COUNTRIES.items(), key=lambda pair: pair[1])
+    )
+    fields = f"""
+    <p>
+      <label for="billing_country{suffix}">Billing country{purpose}</label>
+      <select id="billing_country{suffix}" name="billing_country" required>{options}</select>
+    </p>"""
+    if tax_view["tax_id"]:
+        fields += f"""
+    <p>
+      <label for="tax_id{suffix}">VAT number{purpose} (optional, for businesses)</label>
+      <input id="tax_id{suffix}" name="tax_id" autocomplete="off">
+    </p>"""
+    return fields
 
 
 def _line_item_html(item: dict) -> str:

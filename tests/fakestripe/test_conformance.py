@@ -31,6 +31,14 @@ LEFT_OUT = {
         "deleted": "only on a deleted invoice, which Checkout's invoices never are",
     },
     "line_item": {},
+    "customer": {
+        "deleted": "only on a deleted customer, which fakestripe never makes",
+        "sources": "includable only: present when expanded (expand[]=sources)",
+        "subscriptions": "includable only: present when expanded (expand[]=subscriptions)",
+        "tax": "includable only: present when expanded (expand[]=tax)",
+        "tax_ids": "includable only: present when expanded (expand[]=tax_ids)",
+    },
+    "tax_id": {"deleted": "only on a deleted tax ID, which fakestripe never makes"},
     "event": {
         "account": "only on events of connected accounts (Connect), which are not emulated",
         "context": "only on events of connected accounts (Connect), which are not emulated",
@@ -47,6 +55,8 @@ RESOURCES = {
     "balance_transaction": stripe.BalanceTransaction,
     "invoice": stripe.Invoice,
     "line_item": stripe.InvoiceLineItem,
+    "customer": stripe.Customer,
+    "tax_id": stripe.TaxId,
     "event": stripe.Event,
 }
 
@@ -85,6 +95,12 @@ def emulated_objects(api, make_session, proc, raw_api):
     dispute = proc.open_dispute(intent["latest_charge"])
     proc.close_dispute(dispute["id"], "won")
     dispute = get(f"/v1/disputes/{dispute['id']}")
+    customer = api.v1.customers.create(
+        params={
+            "address": {"country": "DE"},
+            "tax_id_data": [{"type": "eu_vat", "value": "DE123456789"}],
+        }
+    )
     return {
         "checkout.session": get(f"/v1/checkout/sessions/{session.id}"),
         "payment_intent": intent,
@@ -97,6 +113,8 @@ def emulated_objects(api, make_session, proc, raw_api):
         "invoice": get(f"/v1/invoices/{paid.invoice}"),
         "line_item": get(f"/v1/invoices/{paid.invoice}")["lines"]["data"][0],
         "event": get("/v1/events")["data"][0],
+        "customer": get(f"/v1/customers/{customer.id}"),
+        "tax_id": get(f"/v1/customers/{customer.id}/tax_ids")["data"][0],
     }
 
 
