@@ -463,6 +463,10 @@ PAYMENT_METHOD_TYPES = [item.lower() for item in env_list("PAYMENT_METHOD_TYPES"
 # Receipts and invoices: Checkout makes a numbered invoice (hosted page and PDF) for each
 # payment (invoice_creation; Stripe charges a fee per invoice). Off: the charge's receipt only.
 STRIPE_INVOICES = env_bool("STRIPE_INVOICES", True)
+# Tax: Stripe Tax computes VAT/sales tax in Checkout from the billing address (asked for),
+# a business's VAT number becomes the Stripe customer's tax ID (reverse charge), prices are
+# tax-exclusive. Off, for a board that does not need tax: Checkout gets no tax params at all.
+STRIPE_TAX = env_bool("STRIPE_TAX", True)
 LOGO_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # A 512 px logo needs little: 2,000 × 2,000 pixels decoded costs about 16 MB (a JPEG is
 # decoded reduced first). Larger images are refused before their pixels are decoded.

@@ -37,7 +37,7 @@ def payment(posting):
     if attempt is None:
         return None
     return Payment(
-        amount=attempt.amount_display,
+        amount=attempt.charged_display,  # with its tax, or why none
         method=(attempt.payment_method_type or "").replace("_", " ") or "not known yet",
         state=attempt.get_state_display(),
         paid_at=attempt.paid_at,

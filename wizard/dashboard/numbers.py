@@ -331,6 +331,7 @@ class RevenueWeek:
     start: datetime
     paid: dict = field(default_factory=dict)  # currency -> minor units
     refunded: dict = field(default_factory=dict)
+    tax: dict = field(default_factory=dict)  # the tax collected, included in paid
 
     @property
     def net(self):
@@ -338,23 +339,30 @@ class RevenueWeek:
         return {c: self.paid.get(c, 0) - self.refunded.get(c, 0) for c in currencies}
 
 
-def _by_week(queryset, moment):
-    """{(week start date, currency): total} of `amount`, by the week `moment` falls in."""
+def _by_week(queryset, moment, **sums):
+    """(week start date, currency, total of `amount`, *the other `sums`), by the week
+    `moment` falls in."""
     rows = (
         queryset.annotate(week=TruncWeek(moment))
         .values("week", "currency")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("amount"), **{name: Sum(value) for name, value in sums.items()})
         .order_by()
     )
     return [
-        (timezone.localtime(row["week"]).date(), row["currency"].lower(), row["total"])
+        (
+            timezone.localtime(row["week"]).date(),
+            row["currency"].lower(),
+            row["total"],
+            *(row[name] for name in sums),
+        )
         for row in rows
     ]
 
 
 def revenue(window):
-    """What employers paid each week of the window, and what was refunded that week (our
-    refunds and those made from Stripe's Dashboard), per currency: three queries."""
+    """What employers paid each week of the window (the tax collected included, and also
+    summed on its own), and what was refunded that week (our refunds and those made from
+    Stripe's Dashboard), per currency: three queries."""
     start, end = window.start, window.end
     paid = PaymentAttempt.objects.filter(paid_at__gte=start, paid_at__lt=end)
     ours = Refund.objects.annotate(done_at=Coalesce("completed_at", "created_at")).filter(
@@ -364,8 +372,10 @@ def revenue(window):
         by_us=False, status="succeeded", created_at__gte=start, created_at__lt=end
     )
     weeks = {week.date(): RevenueWeek(week) for week in window.week_starts()}
-    for day, currency, total in _by_week(paid, "paid_at"):
+    for day, currency, total, tax in _by_week(paid, "paid_at", tax="tax"):
         weeks[day].paid[currency] = weeks[day].paid.get(currency, 0) + total
+        if tax:
+            weeks[day].tax[currency] = weeks[day].tax.get(currency, 0) + tax
     for rows in (_by_week(ours, "done_at"), _by_week(theirs, "created_at")):
         for day, currency, total in rows:
             weeks[day].refunded[currency] = weeks[day].refunded.get(currency, 0) + total

@@ -22,7 +22,7 @@ from wizard.effects.email import KIND as EMAIL
 from wizard.effects.email import Email
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
-from wizard.payments.models import Refund, RefundMade
+from wizard.payments.models import PaymentAttempt, Refund, RefundMade
 from wizard.postings.statuses import Status
 from wizard.postings.zones import posting_zone
 
@@ -71,7 +71,12 @@ class Ledger:
         posting = self.posting
         entries = [
             *(self._step(step) for step in self._steps()),
-            Entry("Payment confirmed", posting.paid_at is not None, posting.paid_at),
+            Entry(
+                "Payment confirmed",
+                posting.paid_at is not None,
+                posting.paid_at,
+                note=self._payment_note(),
+            ),
             self._email_sent(self.email),
             *([self._email_delivered(self.email)] if self._shows_delivery() else []),
             self._review(),
@@ -81,6 +86,16 @@ class Ledger:
             *(self._dispute(dispute) for dispute in self.disputes),
         ]
         return sorted(entries, key=_in_order_of_events)
+
+    def _payment_note(self):
+        """The first payment as charged, with its tax: "€49.00 + VAT €9.31 = €58.31", or
+        "€49.00 (VAT: reverse charge)"; "" when it carried neither."""
+        attempt = self.posting.current_attempt  # selected with the posting
+        if attempt is None or attempt.purpose != PaymentAttempt.Purpose.FIRST:
+            return ""
+        if not attempt.is_settled or not (attempt.tax or attempt.tax_note):
+            return ""
+        return attempt.charged_display
 
     def _refunds_made(self):
         """Refunds we did not ask for (made from Stripe's Dashboard): ours are the refund

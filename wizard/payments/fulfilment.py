@@ -13,11 +13,12 @@ import logging
 import uuid
 
 import stripe
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import documents, purposes, refunds
+from wizard.payments import documents, purposes, refunds, tax
 from wizard.payments.amounts import record_amounts
 from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
@@ -89,9 +90,11 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     """
     # Stripe's invoice and receipt come in the same request, while its attempt lacks them;
     # fulfilment never waits for what Stripe has not made yet (wizard.payments.documents).
+    # The tax breakdown (why no tax was charged) comes in the same request, when tax is on.
     wanted = documents.wanted_for(session_id)
-    session = retrieve_session(session_id, expand=documents.EXPAND if wanted else ())
-    if session is None and wanted:  # a refused expansion must never stop a payment
+    expand = (documents.EXPAND if wanted else ()) + (tax.EXPAND if settings.STRIPE_TAX else ())
+    session = retrieve_session(session_id, expand=expand)
+    if session is None and expand:  # a refused expansion must never stop a payment
         wanted, session = False, retrieve_session(session_id)
     if session is None:
         return FulfilOutcome.UNKNOWN_SESSION

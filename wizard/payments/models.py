@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 
 from wizard.jobs.models import Job
+from wizard.payments.tax import NOTES as TAX_NOTES
 from wizard.postings import attention
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.money import money
@@ -148,6 +149,29 @@ class PaymentAttempt(models.Model):
     @property
     def tax_display(self):
         return money(self.tax, self.currency)
+
+    @property
+    def tax_summary(self):
+        """What a taxed payment added up to: "€49.00 + VAT €9.31 = €58.31" (a discount
+        taken off the list price first); "" when no tax was charged."""
+        if not self.tax:
+            return ""
+        less = f" − {self.discount_display}" if self.discount else ""
+        return f"{self.list_price_display}{less} + VAT {self.tax_display} = {self.amount_display}"
+
+    @property
+    def tax_note_display(self):
+        """Why no tax was charged, for people: "VAT: reverse charge"; "" for none."""
+        return TAX_NOTES.get(self.tax_note, "")
+
+    @property
+    def charged_display(self):
+        """The amount charged as the employer's ledger, receipt and account pages and the
+        admin show it: spelled out with its tax, or with why it carried none."""
+        if self.tax_summary:
+            return self.tax_summary
+        note = self.tax_note_display
+        return f"{self.amount_display} ({note})" if note else self.amount_display
 
     @property
     def is_settled(self):
