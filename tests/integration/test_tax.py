@@ -11,8 +11,9 @@ from tests.attempts import attempt_for
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, return_path, session_id_from
-from wizard.models import JobPosting, PaymentAttempt, Status
-from wizard.payments import tax
+from tests.integration.test_webhooks import deliver
+from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status
+from wizard.payments import refunds, tax
 from wizard.postings.business import Business, VatStatus, keep
 from wizard.postings.money import money
 
@@ -194,3 +195,36 @@ def test_the_admin_shows_the_tax_and_the_dashboard_sums_it_per_currency(admin_cl
     row = dashboard.context["revenue"][0]
     assert (row.paid, row.tax) == (money(10731, "eur"), money(931, "eur"))
     assert "Of which tax" in dashboard.content.decode()
+
+
+# --- Refunds of a taxed payment ------------------------------------------------------------
+
+
+def test_refunding_a_taxed_payment_refunds_what_was_charged_tax_included(
+    client, posting, fakestripe
+):
+    _, attempt = pay(client, posting, fakestripe, "DE")
+    record = refunds.refund(
+        JobPosting.objects.get(pk=posting.pk), Refund.Reason.STAFF, by=Actor.system()
+    )
+    assert (record.state, record.amount, record.currency) == ("succeeded", 5831, "eur")
+    [at_stripe] = (
+        stripe_api().v1.refunds.list(params={"payment_intent": attempt.payment_intent_id}).data
+    )
+    assert at_stripe.amount == 5831
+
+
+def test_a_dashboard_refund_of_the_tax_alone_is_a_partial_refund(
+    client, posting, fakestripe, run_tasks
+):
+    _, attempt = pay(client, posting, fakestripe, "DE")
+    stripe_api().v1.refunds.create(
+        params={"payment_intent": attempt.payment_intent_id, "amount": 931}
+    )
+    event = stripe_api().v1.events.list(params={"type": "charge.refunded"}).data[0].to_dict()
+    assert deliver(client, event).status_code == 200
+    run_tasks()
+    attempt.refresh_from_db()
+    assert attempt.amount_refunded == 931 and attempt.partly_refunded
+    ledger = client.get(f"/post/{posting.pk}/confirmation/").content.decode()
+    assert f"Refund of {money(931, 'eur')}" in ledger and "part of your payment" in ledger
