@@ -466,6 +466,10 @@ STRIPE_INVOICES = env_bool("STRIPE_INVOICES", True)
 # Promotion codes: Checkout shows an "Add promotion code" field (allow_promotion_codes);
 # the codes and their coupons are made in Stripe's Dashboard. Off: no field is shown.
 STRIPE_PROMOTION_CODES = env_bool("STRIPE_PROMOTION_CODES", True)
+# Tax: Stripe Tax computes VAT/sales tax in Checkout from the billing address (asked for),
+# a business's VAT number becomes the Stripe customer's tax ID (reverse charge), prices are
+# tax-exclusive. Off, for a board that does not need tax: Checkout gets no tax params at all.
+STRIPE_TAX = env_bool("STRIPE_TAX", True)
 LOGO_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # A 512 px logo needs little: 2,000 × 2,000 pixels decoded costs about 16 MB (a JPEG is
 # decoded reduced first). Larger images are refused before their pixels are decoded.

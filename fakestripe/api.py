@@ -18,6 +18,7 @@ from . import (
     invoices,
     payment_events,
     refund_more,
+    tax,
     totals,
 )
 from .currencies import check_currency, check_total
@@ -60,29 +61,31 @@ _NULL_ADDRESS = {
 _IGNORED_SESSION_PARAMS = {
     "locale",
     "submit_type",
-    "billing_address_collection",
     "customer_creation",
     "phone_number_collection",
     "custom_text",
-    "automatic_tax",
     "consent_collection",
 }
-_SESSION_PARAMS = {
-    "mode",
-    "success_url",
-    "cancel_url",
-    "line_items",
-    "client_reference_id",
-    "metadata",
-    "customer_email",
-    "expires_at",
-    "payment_intent_data",
-    "payment_method_types",  # fakestripe.delayed
-    "invoice_creation",  # fakestripe.invoice_params
-    "allow_promotion_codes",  # fakestripe.coupons
-    "discounts",  # fakestripe.coupons
-    "expand",
-} | _IGNORED_SESSION_PARAMS
+_SESSION_PARAMS = (
+    {
+        "mode",
+        "success_url",
+        "cancel_url",
+        "line_items",
+        "client_reference_id",
+        "metadata",
+        "customer_email",
+        "expires_at",
+        "payment_intent_data",
+        "payment_method_types",  # fakestripe.delayed
+        "invoice_creation",  # fakestripe.invoice_params
+        "allow_promotion_codes",  # fakestripe.coupons
+        "discounts",  # fakestripe.coupons
+        "expand",
+    }
+    | _IGNORED_SESSION_PARAMS
+    | tax.SESSION_PARAMS
+)  # fakestripe.tax
 
 
 class Api:
@@ -218,7 +221,6 @@ class Api:
             "url": f"{self.base_url}/checkout/{session_id}",
             "wallet_options": None,
         }
-        self.store.checkout_sessions[session_id] = session
         self.store.session_details[session_id] = SessionDetails(
             line_items=line_items,
             payment_intent_metadata=_parse_metadata(
@@ -227,7 +229,13 @@ class Api:
             payment_intent_description=payment_intent_data.get("description") or None,
             payment_intent_receipt_email=payment_intent_data.get("receipt_email") or None,
         )
-        totals.compute(self, session)
+        totals.compute(self, session)  # the discount; the tax once the customer is known
+        try:
+            tax.configure(self, session, params, line_items)  # automatic tax, a customer
+        except StripeError:
+            del self.store.session_details[session_id]
+            raise
+        self.store.checkout_sessions[session_id] = session
         return session
 
     def retrieve_checkout_session(self, session_id: str, params: dict) -> dict:
@@ -304,11 +312,14 @@ class Api:
                 intent_expand = (intent_expand or []) + ([rest] if rest else [])
             elif field == "line_items":
                 expanded["line_items"] = self._line_items_list(session)
+            elif field == "total_details.breakdown":  # its discounts and its taxes
+                expanded["total_details"]["breakdown"] = {
+                    "discounts": coupons.breakdown(self, session)["discounts"],
+                    "taxes": tax.breakdown(self, session)["taxes"],
+                }
             elif field == "invoice":
                 if session["invoice"]:
                     expanded["invoice"] = invoices.retrieve(self, session["invoice"], {})
-            elif field == "total_details.breakdown":
-                expanded["total_details"]["breakdown"] = coupons.breakdown(self, session)
             elif field in ("discounts.coupon", "discounts.promotion_code"):
                 expanded["discounts"] = coupons.expand_discounts(self, session, set(expand))
             else:
@@ -425,7 +436,8 @@ class Api:
             status="complete",
             payment_status=payment_status,
             url=None,
-            customer_details={
+            customer_details=tax.customer_details(self, session)
+            or {
                 "address": dict(_NULL_ADDRESS),
                 "business_name": None,
                 "email": session["customer_email"],
@@ -450,6 +462,7 @@ class Api:
         """The session's PaymentIntent, created on first use (as when the customer pays)."""
         if session["payment_intent"]:
             return self.store.payment_intents[session["payment_intent"]]
+        tax.settle(self, session)  # the customer's country is known by now
         intent_id = new_id("pi_")
         details = self.store.session_details[session["id"]]
         payment_intent = {
@@ -938,7 +951,9 @@ def _parse_line_items(value) -> list[dict]:
         if not isinstance(price_data, dict):
             raise missing_param(f"{param}[price_data]")
         _reject_unknown(
-            price_data, {"currency", "unit_amount", "product_data"}, prefix=f"{param}[price_data]"
+            price_data,
+            {"currency", "unit_amount", "product_data", "tax_behavior"},
+            prefix=f"{param}[price_data]",
         )
         currency = _required_nested(price_data, "currency", f"{param}[price_data]")
         check_currency(currency, f"{param}[price_data][currency]")
@@ -963,6 +978,7 @@ def _parse_line_items(value) -> list[dict]:
                 "currency": currency.lower(),
                 "unit_amount": unit_amount,
                 "quantity": quantity,
+                "tax_behavior": tax.tax_behavior(price_data, f"{param}[price_data]"),
             }
         )
     return items

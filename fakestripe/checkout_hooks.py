@@ -4,7 +4,7 @@ delayed (async) payment methods, payments racing expiry, mismatched amounts.
 Callers must hold ``store.lock``. Errors are raised as StripeError.
 """
 
-from . import invoices
+from . import invoices, tax
 from .api import Api
 from .errors import invalid_request
 
@@ -17,12 +17,14 @@ def complete_session(
     payment_status: str = "paid",
     force: bool = False,
     amount_total: int | None = None,
+    billing_country: str | None = None,
 ) -> dict:
     """Complete as if paid by card ("paid") or by a delayed method still processing ("unpaid").
     A session whose total is 0 (a promotion code took it all) completes with
     "no_payment_required" and no PaymentIntent, whatever payment_status says.
 
-    force also completes an expired session; amount_total overrides what was charged.
+    force also completes an expired session; amount_total overrides what was charged;
+    billing_country is the one entered on the page (else the page's preselected one).
     """
     if payment_status not in PAYMENT_STATUSES:
         raise invalid_request(
@@ -34,6 +36,9 @@ def complete_session(
         raise invalid_request(
             f"This Checkout Session is {session['status']} and can no longer be paid{hint}."
         )
+    if billing_country:
+        tax.collect(api, session, {"billing_country": billing_country})
+    tax.settle(api, session)  # before an amount_total override
     if amount_total is not None:
         if isinstance(amount_total, bool) or not isinstance(amount_total, int) or amount_total < 0:
             raise invalid_request(

@@ -3,21 +3,25 @@
 from html import escape
 
 from .currencies import format_amount
+from .tax_rates import COUNTRIES
 
 
 def checkout_page(
     session: dict,
     line_items: list[dict],
     error_message: str | None = None,
+    tax_view: dict | None = None,
     code_error: str | None = None,
 ) -> str:
-    """The payment form for an open session, or a notice for a closed one."""
+    """The payment form for an open session, or a notice for a closed one. tax_view
+    (fakestripe.tax.page): the tax lines, the billing country asked, a VAT number asked."""
     session_id = escape(session["id"])
+    tax_view = tax_view or {"lines": [], "country": None, "tax_id": False, "pending": False}
     items = "\n".join(_line_item_html(item) for item in line_items)
     total = format_amount(session["amount_total"], session["currency"])
     summary = f"""
   <h2>Order summary</h2>
-  <ul>{items}</ul>{_totals_html(session)}
+  <ul>{items}</ul>{_totals_html(session, tax_view)}
   <p>Total due: <strong class="amount-total">{total}</strong></p>"""
 
     if session["status"] == "complete":
@@ -32,16 +36,16 @@ def checkout_page(
         if error_message:
             alert = f'\n  <p role="alert" class="error">{escape(error_message)}</p>'
         body = f"""{alert}{_promotion_code_form(session, code_error)}
-  {_pay_form(session) if session["amount_total"] else _free_form(session)}
-{delayed_forms(session) if session["amount_total"] else ""}
+  {_pay_form(session, tax_view) if session["amount_total"] else _free_form(session, tax_view)}
+{delayed_forms(session, tax_view) if session["amount_total"] else ""}
   <p><a href="/checkout/{session_id}/cancel">Cancel</a></p>
   <p class="hint">Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.</p>"""
     return _page("Checkout", summary + body)
 
 
-def _pay_form(session: dict) -> str:
+def _pay_form(session: dict, tax_view: dict) -> str:
     session_id = escape(session["id"])
-    return f"""<form method="post" action="/checkout/{session_id}/pay">
+    return f"""<form method="post" action="/checkout/{session_id}/pay">{_billing_fields(tax_view)}
     <p>
       <label for="card_number">Card number</label>
       <input id="card_number" name="card_number" inputmode="numeric"
@@ -59,24 +63,40 @@ def _pay_form(session: dict) -> str:
   </form>"""
 
 
-def _free_form(session: dict) -> str:
+def _free_form(session: dict, tax_view: dict) -> str:
     """Nothing to pay (a promotion code took it all): no card is asked for."""
-    return f"""<form method="post" action="/checkout/{escape(session["id"])}/pay">
+    return f"""<form method="post" action="/checkout/{escape(session["id"])}/pay">{
+        _billing_fields(tax_view)
+    }
     <p>Nothing to pay: no card is needed.</p>
     <button type="submit">Complete order</button>
   </form>"""
 
 
-def _totals_html(session: dict) -> str:
-    """The subtotal and discount lines, when a promotion code applies (fakestripe.coupons)."""
+def _totals_html(session: dict, tax_view: dict) -> str:
+    """Subtotal, the discount of a promotion code (fakestripe.coupons) and the tax ("VAT
+    19 %", "Reverse charge": fakestripe.tax), before the total; nothing when neither."""
     discount = session["total_details"]["amount_discount"]
-    if not discount:
+    if not (discount or tax_view["lines"] or tax_view["pending"]):
         return ""
     currency = session["currency"]
-    subtotal = format_amount(session["amount_subtotal"], currency)
-    return f"""
-  <p>Subtotal: <span class="amount-subtotal">{subtotal}</span></p>
-  <p>Discount: <span class="amount-discount">−{format_amount(discount, currency)}</span></p>"""
+    rows = [
+        f'<p>Subtotal: <span class="amount-subtotal">'
+        f"{format_amount(session['amount_subtotal'], currency)}</span></p>"
+    ]
+    if discount:
+        rows.append(
+            f'<p>Discount: <span class="amount-discount">−{format_amount(discount, currency)}'
+            "</span></p>"
+        )
+    for label, amount in tax_view["lines"]:
+        rows.append(
+            f'<p class="tax-line">{escape(label)}: '
+            f'<span class="amount-tax">{format_amount(amount, currency)}</span></p>'
+        )
+    if tax_view["pending"]:
+        rows.append('<p class="tax-line">Tax: calculated from your billing country</p>')
+    return "\n  " + "\n  ".join(rows)
 
 
 def _promotion_code_form(session: dict, code_error: str | None) -> str:
@@ -108,7 +128,7 @@ DELAYED_LABELS = {
 }
 
 
-def delayed_forms(session: dict) -> str:
+def delayed_forms(session: dict, tax_view: dict | None = None) -> str:
     """A form per delayed method the session offers (fakestripe.delayed): the debit starts
     and the session completes unpaid; a control settles it later."""
     session_id = escape(session["id"])
@@ -119,13 +139,39 @@ def delayed_forms(session: dict) -> str:
         label = escape(DELAYED_LABELS[method])
         forms.append(
             f"""  <form method="post" action="/checkout/{session_id}/pay" class="delayed-method">
-    <input type="hidden" name="payment_method" value="{escape(method)}">
+    <input type="hidden" name="payment_method" value="{escape(method)}">{
+                _billing_fields(tax_view, suffix="_" + method, purpose=f" for {label}")
+            }
     <button type="submit" name="pay_{escape(method)}">Pay by {label}</button>
   </form>"""
         )
     if not forms:
         return ""
     return "  <h2>Or pay from a bank account</h2>\n" + "\n".join(forms)
+
+
+def _billing_fields(tax_view: dict | None, suffix: str = "", purpose: str = "") -> str:
+    """The billing country (preselected, as Stripe guesses it) and, when tax ID
+    collection is on, an optional VAT number."""
+    if not tax_view or not tax_view["country"]:
+        return ""
+    options = "".join(
+        f'<option value="{code}"{" selected" if code == tax_view["country"] else ""}>'
+        f"{escape(name)}</option>"
+        for code, name in sorted(COUNTRIES.items(), key=lambda pair: pair[1])
+    )
+    fields = f"""
+    <p>
+      <label for="billing_country{suffix}">Billing country{purpose}</label>
+      <select id="billing_country{suffix}" name="billing_country" required>{options}</select>
+    </p>"""
+    if tax_view["tax_id"]:
+        fields += f"""
+    <p>
+      <label for="tax_id{suffix}">VAT number{purpose} (optional, for businesses)</label>
+      <input id="tax_id{suffix}" name="tax_id" autocomplete="off">
+    </p>"""
+    return fields
 
 
 def _line_item_html(item: dict) -> str:

@@ -35,6 +35,7 @@ def _invoice_page(invoice: dict, pdf: bool) -> tuple[str, str]:
         ("Amount paid", format_amount(invoice["amount_paid"], invoice["currency"])),
         ("Billed to", invoice["customer_email"] or ""),
     ]
+    rows += _tax_rows(invoice)
     rows += [(field["name"], field["value"]) for field in invoice["custom_fields"] or []]
     items = "".join(
         f"<li>{escape(line['description'])} — "
@@ -50,6 +51,18 @@ def _invoice_page(invoice: dict, pdf: bool) -> tuple[str, str]:
     if not pdf:
         body += f'\n  <p><a href="{escape(invoice["invoice_pdf"])}">Download invoice</a></p>'
     return title, body
+
+
+def _tax_rows(invoice: dict) -> list[tuple[str, str]]:
+    """Subtotal and the tax (fakestripe.tax), or the reverse charge, and the buyer's tax ID."""
+    rows = [("Tax ID", f"{t['value']}") for t in invoice["customer_tax_ids"] or []]
+    for tax in invoice["total_taxes"] or []:
+        rows.insert(0, ("Subtotal", format_amount(invoice["subtotal"], invoice["currency"])))
+        if tax["taxability_reason"] == "reverse_charge":
+            rows.append(("VAT", "Reverse charge: the customer accounts for the VAT"))
+        else:
+            rows.append(("Tax", format_amount(tax["amount"], invoice["currency"])))
+    return rows
 
 
 def _receipt_page(charge: dict) -> tuple[str, str]:

@@ -21,6 +21,7 @@ Callers must hold ``store.lock``. Errors are raised as StripeError.
 
 import copy
 
+from . import tax
 from .errors import invalid_param, invalid_request, resource_missing
 from .store import new_id
 
@@ -152,6 +153,7 @@ def session_paid(api, session: dict):
         "total_taxes": [],
         "webhooks_delivered_at": None,
     }
+    invoice.update(tax.invoice_fields(api, session))  # Stripe Tax's total and its customer
     store.invoices[invoice_id] = invoice
     session["invoice"] = invoice_id
     store.record_event("invoice.created", invoice)

@@ -16,12 +16,14 @@ from fakekit.server import EmulatorServer, RequestHandler
 from . import (
     checkout_hooks,
     coupons,
+    customers,
     delayed,
     disputes,
     hosted_page,
     invoice_pages,
     invoices,
     refund_more,
+    tax,
     versions,
 )
 from .api import REFUND_OUTCOMES, Api
@@ -88,6 +90,20 @@ _API_ROUTES = [
         lambda api, p, id: coupons.retrieve_promotion_code(api, id),
     ),
     ("GET", r"/v1/events", lambda api, p: api.list_events(p)),
+    # fakestripe.customers: customers and their tax IDs (read by fakestripe.tax)
+    ("POST", r"/v1/customers", lambda api, p: customers.create(api, p)),
+    ("GET", r"/v1/customers", lambda api, p: customers.list_customers(api, p)),
+    ("GET", rf"/v1/customers/{_ID}", lambda api, p, id: customers.retrieve(api, id, p)),
+    (
+        "GET",
+        rf"/v1/customers/{_ID}/tax_ids",
+        lambda api, p, id: customers.list_tax_ids(api, id),
+    ),
+    (
+        "POST",
+        rf"/v1/customers/{_ID}/tax_ids",
+        lambda api, p, id: customers.create_tax_id(api, id, p),
+    ),
     ("GET", rf"/v1/events/{_ID}", lambda api, p, id: api.retrieve_event(id)),
 ]
 _API_ROUTES = [(method, re.compile(pattern), handler) for method, pattern, handler in _API_ROUTES]
@@ -345,7 +361,12 @@ class FakeStripeApp:
             if action == "/cancel":
                 return redirect(session["cancel_url"])
             if action is None:
-                return html_response(200, hosted_page.checkout_page(session, line_items))
+                return html_response(
+                    200,
+                    hosted_page.checkout_page(
+                        session, line_items, tax_view=tax.page(self.api, session)
+                    ),
+                )
             form = parse_qs(request.body.decode(errors="replace"))
             if action == "/promotion_code":
                 try:
@@ -353,25 +374,36 @@ class FakeStripeApp:
                 except StripeError as error:
                     return html_response(
                         400,
-                        hosted_page.checkout_page(session, line_items, code_error=error.message),
+                        hosted_page.checkout_page(
+                            session,
+                            line_items,
+                            code_error=error.message,
+                            tax_view=tax.page(self.api, session),
+                        ),
                     )
                 return redirect(f"/checkout/{session_id}")
             card_number = form.get("card_number", [""])[0]
             method = form.get("payment_method", [delayed.CARD])[0]
             try:
+                tax.collect(self.api, session, {k: v[0] for k, v in form.items()})
                 if method != delayed.CARD:
                     delayed.pay_delayed(self.api, session, method)
                 else:
                     self.api.pay_checkout_session(session_id, card_number)
             except StripeError as error:
-                if error.type != "card_error":
+                if error.type not in ("card_error", "validation_error"):  # the form's
                     return html_response(
                         error.status,
                         hosted_page.message_page("Payment not possible", error.message),
                     )
                 return html_response(
                     error.status,
-                    hosted_page.checkout_page(session, line_items, error_message=error.message),
+                    hosted_page.checkout_page(
+                        session,
+                        line_items,
+                        error_message=error.message,
+                        tax_view=tax.page(self.api, session),
+                    ),
                 )
             return redirect(hosted_page.success_redirect_url(session))
 
@@ -565,6 +597,7 @@ class FakeStripeApp:
                     body.get("payment_status", "paid"),
                     force=bool(body.get("force", False)),
                     amount_total=body.get("amount_total"),
+                    billing_country=body.get("billing_country"),
                 )
             if not isinstance(body.get("succeeded"), bool):
                 raise ControlRequestError('async_result needs {"succeeded": true|false}')

@@ -89,6 +89,11 @@ class Store:
             self.invoice_prefix = new_invoice_prefix()
             self.invoice_count = 0
             self.invoice_finalization = "at_once"
+            # fakestripe.customers and fakestripe.tax: customers, their tax IDs, and what
+            # each session with automatic tax knows of its customer's location
+            self.customers: dict[str, dict] = {}
+            self.tax_ids: dict[str, list] = {}
+            self.session_tax: dict[str, dict] = {}
             self.events: dict[str, dict] = {}
             # (api_key, idempotency_key) -> SavedResponse
             self.idempotent_responses: dict[tuple[str, str], SavedResponse] = {}

@@ -231,14 +231,25 @@ class FakeStripeProcess(EmulatorProcess):
     # ---- checkout session test hooks -------------------------------------------
 
     def complete_session(
-        self, session_id, payment_status="paid", force=False, amount_total=None
+        self,
+        session_id,
+        payment_status="paid",
+        force=False,
+        amount_total=None,
+        billing_country=None,
     ) -> dict:
         """Complete an open session: "paid" as by card 4242, or "unpaid" as by a delayed
         payment method (settle it with async_result). force also completes an expired
-        session; amount_total changes what the session and its payment show. Returns the
-        session; raises RuntimeError if fakestripe refuses."""
+        session; amount_total changes what the session and its payment show; billing_country
+        is the one entered on the page (else the page's preselected one, fakestripe.tax).
+        Returns the session; raises RuntimeError if fakestripe refuses."""
         payload = without_none(
-            {"payment_status": payment_status, "force": force, "amount_total": amount_total}
+            {
+                "payment_status": payment_status,
+                "force": force,
+                "amount_total": amount_total,
+                "billing_country": billing_country,
+            }
         )
         return self._control("POST", f"/_fakestripe/checkout/{session_id}/complete", payload)
 
@@ -270,11 +281,15 @@ class FakeStripeProcess(EmulatorProcess):
 
     # ---- hosted checkout page ------------------------------------------------
 
-    def pay_delayed(self, session_id: str, method: str = "sepa_debit") -> tuple[int, str]:
+    def pay_delayed(
+        self, session_id: str, method: str = "sepa_debit", billing_country: str = "US"
+    ) -> tuple[int, str]:
         """Pay on the hosted page with a delayed method the session offers ("sepa_debit",
         "us_bank_account"…): the session completes unpaid, its PaymentIntent processing.
         Settle it later with async_result. Returns as pay() does."""
-        body = urllib.parse.urlencode({"payment_method": method}).encode()
+        body = urllib.parse.urlencode(
+            {"payment_method": method, "billing_country": billing_country}
+        ).encode()
         status, headers, content = self._request(
             "POST",
             f"/checkout/{session_id}/pay",
@@ -291,10 +306,19 @@ class FakeStripeProcess(EmulatorProcess):
     def cancel_url_for(self, session_id: str) -> str:
         return f"{self.url}/checkout/{session_id}/cancel"
 
-    def pay(self, session_id: str, card: str = "4242424242424242") -> tuple[int, str]:
-        """Submit the hosted form. Returns (303, success redirect location) when paid,
-        otherwise (status, html body)."""
-        body = urllib.parse.urlencode({"card_number": card}).encode()
+    def pay(
+        self,
+        session_id: str,
+        card: str = "4242424242424242",
+        billing_country: str = "US",
+        tax_id: str = "",
+    ) -> tuple[int, str]:
+        """Submit the hosted form, with the billing country the page preselects by default
+        (US: no tax collected; the page asks for one when the session collects a billing
+        address or computes tax, fakestripe.tax) and a VAT number if given. Returns (303,
+        success redirect location) when paid, otherwise (status, html body)."""
+        fields = {"card_number": card, "billing_country": billing_country}
+        body = urllib.parse.urlencode({**fields, **({"tax_id": tax_id} if tax_id else {})}).encode()
         status, headers, content = self._request(
             "POST",
             f"/checkout/{session_id}/pay",

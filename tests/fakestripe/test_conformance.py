@@ -34,6 +34,14 @@ LEFT_OUT = {
     "coupon": {"deleted": "only on a deleted coupon, which fakestripe does not delete"},
     "promotion_code": {},
     "discount": {"deleted": "only on a deleted discount, which Checkout's never are"},
+    "customer": {
+        "deleted": "only on a deleted customer, which fakestripe never makes",
+        "sources": "includable only: present when expanded (expand[]=sources)",
+        "subscriptions": "includable only: present when expanded (expand[]=subscriptions)",
+        "tax": "includable only: present when expanded (expand[]=tax)",
+        "tax_ids": "includable only: present when expanded (expand[]=tax_ids)",
+    },
+    "tax_id": {"deleted": "only on a deleted tax ID, which fakestripe never makes"},
     "event": {
         "account": "only on events of connected accounts (Connect), which are not emulated",
         "context": "only on events of connected accounts (Connect), which are not emulated",
@@ -53,6 +61,8 @@ RESOURCES = {
     "coupon": stripe.Coupon,
     "promotion_code": stripe.PromotionCode,
     "discount": stripe.Discount,
+    "customer": stripe.Customer,
+    "tax_id": stripe.TaxId,
     "event": stripe.Event,
 }
 
@@ -97,6 +107,12 @@ def emulated_objects(api, make_session, proc, raw_api):
     dispute = proc.open_dispute(intent["latest_charge"])
     proc.close_dispute(dispute["id"], "won")
     dispute = get(f"/v1/disputes/{dispute['id']}")
+    customer = api.v1.customers.create(
+        params={
+            "address": {"country": "DE"},
+            "tax_id_data": [{"type": "eu_vat", "value": "DE123456789"}],
+        }
+    )
     return {
         "checkout.session": get(f"/v1/checkout/sessions/{session.id}"),
         "payment_intent": intent,
@@ -114,6 +130,8 @@ def emulated_objects(api, make_session, proc, raw_api):
             "total_details"
         ]["breakdown"]["discounts"][0]["discount"],
         "event": get("/v1/events")["data"][0],
+        "customer": get(f"/v1/customers/{customer.id}"),
+        "tax_id": get(f"/v1/customers/{customer.id}/tax_ids")["data"][0],
     }
 
 

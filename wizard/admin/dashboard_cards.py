@@ -327,6 +327,7 @@ def now_tiles(awaiting, troubles, attention, links, now):
 class RevenueRow:
     week: str
     paid: str
+    tax: str  # the tax collected, included in paid
     refunded: str
     net: str
     discounts: str
@@ -338,6 +339,7 @@ def revenue_rows(weeks):
         RevenueRow(
             week_label(week.start),
             numbers.amounts_display(week.paid) or "–",
+            numbers.amounts_display(week.tax) or "–",
             numbers.amounts_display(week.refunded) or "–",
             numbers.amounts_display(week.net) or "–",
             numbers.amounts_display(week.discounts) or "–",

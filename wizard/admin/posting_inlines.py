@@ -106,6 +106,7 @@ class PaymentAttemptInline(ReadOnlyInline):
         "amount_refunded_display",
         "session_id",
         "payment_intent_id",
+        "customer_id",
         "payment_method_type",
         "opened_at",
         "paid_at",
@@ -116,8 +117,8 @@ class PaymentAttemptInline(ReadOnlyInline):
 
     @admin.display(description="Amount")
     def paid(self, attempt):
-        """What was charged, and the list price less the discount of a promotion code."""
-        return attempt.paid_with_code
+        """What was charged, and how: the list price, a promotion code's discount, the tax."""
+        return attempt.charged_display
 
     @admin.display(description="Refund")
     def refund_later_payment(self, attempt):

@@ -37,7 +37,7 @@ def payment(posting):
     if attempt is None:
         return None
     return Payment(
-        amount=attempt.paid_with_code,
+        amount=attempt.charged_display,
         method=(
             "none: a promotion code paid it all, nothing was charged"
             if attempt.is_free

@@ -332,6 +332,7 @@ class RevenueWeek:
     paid: dict = field(default_factory=dict)  # currency -> minor units, as charged
     refunded: dict = field(default_factory=dict)
     discounts: dict = field(default_factory=dict)  # what promotion codes took off the prices
+    tax: dict = field(default_factory=dict)  # the tax collected, included in paid
 
     @property
     def net(self):
@@ -339,28 +340,31 @@ class RevenueWeek:
         return {c: self.paid.get(c, 0) - self.refunded.get(c, 0) for c in currencies}
 
 
-def _by_week(queryset, moment, fields=("amount",)):
-    """(week start date, currency, total of each of fields), by the week `moment` falls in."""
+def _by_week(queryset, moment, **sums):
+    """(week start date, currency, total of `amount`, *the other `sums`), by the week
+    `moment` falls in."""
     rows = (
         queryset.annotate(week=TruncWeek(moment))
         .values("week", "currency")
-        .annotate(**{f"total_{name}": Sum(name) for name in fields})
+        .annotate(total=Sum("amount"), **{name: Sum(value) for name, value in sums.items()})
         .order_by()
     )
     return [
         (
             timezone.localtime(row["week"]).date(),
             row["currency"].lower(),
-            *(row[f"total_{name}"] for name in fields),
+            row["total"],
+            *(row[name] for name in sums),
         )
         for row in rows
     ]
 
 
 def revenue(window):
-    """What employers paid each week of the window (what was charged: a promotion code's
-    discount is not revenue, and is summed apart), and what was refunded that week (our
-    refunds and those made from Stripe's Dashboard), per currency: three queries."""
+    """What employers paid each week of the window (what was charged: the tax collected is
+    included, and also summed on its own; a promotion code's discount is not revenue, and
+    is summed apart), and what was refunded that week (our refunds and those made from
+    Stripe's Dashboard), per currency: three queries."""
     start, end = window.start, window.end
     paid = PaymentAttempt.objects.filter(paid_at__gte=start, paid_at__lt=end)
     ours = Refund.objects.annotate(done_at=Coalesce("completed_at", "created_at")).filter(
@@ -370,8 +374,12 @@ def revenue(window):
         by_us=False, status="succeeded", created_at__gte=start, created_at__lt=end
     )
     weeks = {week.date(): RevenueWeek(week) for week in window.week_starts()}
-    for day, currency, total, discount in _by_week(paid, "paid_at", ("amount", "discount")):
+    for day, currency, total, tax, discount in _by_week(
+        paid, "paid_at", tax="tax", discount="discount"
+    ):
         weeks[day].paid[currency] = weeks[day].paid.get(currency, 0) + total
+        if tax:
+            weeks[day].tax[currency] = weeks[day].tax.get(currency, 0) + tax
         if discount:
             weeks[day].discounts[currency] = weeks[day].discounts.get(currency, 0) + discount
     for rows in (_by_week(ours, "done_at"), _by_week(theirs, "created_at")):

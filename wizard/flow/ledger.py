@@ -89,12 +89,12 @@ class Ledger:
 
     def _paid_note(self):
         """What the first payment (the posting's current attempt: a renewal is an attempt
-        of its own) charged, its promotion code's discount said: "Paid €39.20 (€49.00
-        less €9.80 with code SPRING)"."""
-        attempt = self.posting.current_attempt
+        of its own) charged, and how: "Paid €46.65 (€49.00 less €9.80 with code SPRING
+        + VAT €7.45)" (PaymentAttempt.charged_display)."""
+        attempt = self.posting.current_attempt  # selected with the posting
         if attempt is None or not attempt.is_settled:
             return ""
-        return f"Paid {attempt.paid_with_code}"
+        return f"Paid {attempt.charged_display}"
 
     def _refunds_made(self):
         """Refunds we did not ask for (made from Stripe's Dashboard): ours are the refund

@@ -235,6 +235,7 @@ def _create_session(attempt, success_url, cancel_url, *, name=None, metadata=Non
                     "currency": attempt.currency,
                     "unit_amount": attempt.amount,
                     "product_data": {"name": name if len(name) <= 250 else name[:249] + "…"},
+                    **tax.price_data(),  # STRIPE_TAX: tax-exclusive
                 },
             }
         ],

@@ -13,11 +13,12 @@ import logging
 import uuid
 
 import stripe
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.payments import discounts, documents, purposes, refunds
+from wizard.payments import discounts, documents, purposes, refunds, tax
 from wizard.payments.amounts import record_amounts
 from wizard.payments.attempts import current_attempt, save_current
 from wizard.payments.client import call
@@ -89,9 +90,14 @@ def fulfil(session_id, *, by, expected_posting_id=None):
     """
     # Stripe's invoice and receipt come in the same request, while its attempt lacks them;
     # fulfilment never waits for what Stripe has not made yet (wizard.payments.documents).
-    # The promotion code typed comes expanded too (wizard.payments.discounts).
+    # The promotion code typed (wizard.payments.discounts) and the tax breakdown (why no
+    # tax was charged: wizard.payments.tax) come in the same request.
     wanted = documents.wanted_for(session_id)
-    expand = (documents.EXPAND if wanted else ()) + discounts.EXPAND
+    expand = (
+        (documents.EXPAND if wanted else ())
+        + discounts.EXPAND
+        + (tax.EXPAND if settings.STRIPE_TAX else ())
+    )
     session = retrieve_session(session_id, expand=expand)
     if session is None:  # a refused expansion must never stop a payment
         wanted, session = False, retrieve_session(session_id)

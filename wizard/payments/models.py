@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 
 from wizard.jobs.models import Job
+from wizard.payments.tax import NOTES as TAX_NOTES
 from wizard.postings import attention
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.money import money
@@ -150,6 +151,29 @@ class PaymentAttempt(models.Model):
         return money(self.tax, self.currency)
 
     @property
+    def tax_note_display(self):
+        """Why no tax was charged, for people: "VAT: reverse charge"; "" for none."""
+        return TAX_NOTES.get(self.tax_note, "")
+
+    @property
+    def charged_display(self):
+        """What was charged, as the ledger, receipts, account pages and the admin say it:
+        the amount, then how it came to be: "€46.65 (€49.00 less €9.80 with code SPRING
+        + VAT €7.45)", "€49.00 (VAT: reverse charge)", or the amount alone."""
+        how = []
+        if self.discount or self.tax:
+            how.append(self.list_price_display)
+        if self.discount:
+            code = f" with code {self.promotion_code}" if self.promotion_code else ""
+            how.append(f"less {self.discount_display}{code}")
+        if self.tax:
+            how.append(f"+ VAT {self.tax_display}")
+        if note := self.tax_note_display:
+            how.append(f"; {note}" if how else note)
+        said = " ".join(how).replace(" ;", ";")
+        return f"{self.amount_display} ({said})" if said else self.amount_display
+
+    @property
     def is_settled(self):
         """Paid, with money or without (a promotion code that made the total zero)."""
         return self.state == self.State.PAID
@@ -161,17 +185,6 @@ class PaymentAttempt(models.Model):
         release before attempts recorded is settled without an intent too, but with its
         amount.)"""
         return self.is_settled and not self.payment_intent_id and self.amount == 0
-
-    @property
-    def paid_with_code(self):
-        """How the ledger and receipts say what was paid: "€39.20 (€49.00 less €9.80
-        with code SPRING)", or the amount alone without a discount."""
-        if not self.discount:
-            return self.amount_display
-        code = f" with code {self.promotion_code}" if self.promotion_code else ""
-        return (
-            f"{self.amount_display} ({self.list_price_display} less {self.discount_display}{code})"
-        )
 
     @property
     def partly_refunded(self):
