@@ -28,7 +28,7 @@ def test_a_consumer_in_germany_pays_vat_and_sees_it_on_the_confirmation_and_invo
     pay(page, CARD_OK)
 
     expect(page).to_have_url(re.compile(r"/confirmation/$"))
-    summary = f"{money(9900, 'usd')} + VAT {money(1881, 'usd')} = {money(11781, 'usd')}"
+    summary = f"{money(11781, 'usd')} ({money(9900, 'usd')} + VAT {money(1881, 'usd')})"
     expect(page.get_by_text(summary)).to_be_visible()
     page.screenshot(path=screenshot_path("tax-confirmation-ledger"), caret="initial")
     attempt = JobPosting.objects.get().current_attempt
