@@ -197,3 +197,19 @@ def test_a_copy_keeps_the_plan_and_currency_while_offered(client, offered):
     featured.save()
     copy = duplicate(source)
     assert (copy.plan_id, copy.currency) == (None, "")
+
+
+def test_the_payment_page_with_a_plan_is_within_the_query_budget(client, offered, fakestripe):
+    _, featured = offered
+    posting = posting_at(Status.READY_TO_PAY)
+    own(client, posting)
+    JobPosting.objects.filter(pk=posting.pk).update(plan=featured, currency="eur")
+    plans.active_plans()
+    for opened in (False, True):
+        if opened:  # an open checkout: what is bought is read from its attempt
+            client.post(step_url("payment", posting), pay_form(posting))
+        with data_queries() as queries:
+            response = client.get(step_url("payment", posting))
+        assert response.status_code == 200
+        assert "You are buying <strong>Featured</strong>" in response.content.decode()
+        assert len(queries) <= WIZARD_MAX_QUERIES, queries
