@@ -83,6 +83,22 @@ def empty_cache(process_cache):
     caches["default"].clear()
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def no_plans_without_a_database(request, monkeypatch):
+    """A test without the database has no plans (plans are rows): its board sells the
+    settings' standard listing, and the flow's steps answer without asking the database."""
+    if request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(
+        request.fixturenames
+    ):
+        return
+    from wizard.postings import plans
+
+    monkeypatch.setattr(plans, "active_plans", list)
+
+
 @pytest.fixture(scope="session")
 def fakestripe_server():
     server = FakeStripeProcess(webhook_secret=WEBHOOK_SECRET, webhook_retry_delays=(0.1, 0.2, 0.4))

@@ -81,7 +81,9 @@ def your_postings(request):
     group = states.group_named(request.GET.get("state", ""))
     shown = states.in_group(mine, group) if group else mine
     total = counts[group.slug] if group else sum(counts.values())
-    postings = with_numbers(states.with_endings(shown)).order_by("-created_at", "-pk")
+    postings = with_numbers(states.with_endings(shown.select_related("plan"))).order_by(
+        "-created_at", "-pk"
+    )
     page = CountedPaginator(postings, PER_PAGE, total).get_page(request.GET.get("page"))
     filters = [(each, counts[each.slug]) for each in states.GROUPS]
     return render(
@@ -101,7 +103,7 @@ def your_postings(request):
 @employer_required
 def posting_page(request, posting_id):
     postings = with_numbers(
-        states.with_endings(JobPosting.objects.select_related("current_attempt"))
+        states.with_endings(JobPosting.objects.select_related("current_attempt", "plan"))
     )
     posting = own(postings, request.employer, pk=posting_id)
     posting.employer = request.employer  # its owner, as `own` checked: no query for it

@@ -30,9 +30,7 @@ def duplicate(source, *, session="", client="", employer=None):
                 setattr(draft, field, getattr(source, field))
             draft.logo.name = logo
             for step in FLOW:
-                carried = step.copied_data(source)
-                if carried:
-                    step.set_data(draft, **carried)
+                step.carry_over(source, draft)
             FLOW.sync_status(draft, by=Actor.employer(), why=f"Copied from {source.reference}")
             draft.save()
     except BaseException:

@@ -19,6 +19,7 @@ from wizard.flow.steps.details import DetailsStep
 from wizard.flow.steps.logo import LogoStep
 from wizard.flow.steps.payment import PaymentStep
 from wizard.flow.steps.phone import PhoneStep
+from wizard.flow.steps.plan import PlanStep
 from wizard.postings import progress
 from wizard.postings.models import Status
 
@@ -171,5 +172,14 @@ class Flow:
         return items
 
 
-FLOW = Flow([LogoStep(), DetailsStep(), PhoneStep(), PaymentStep(), ConfirmationStep()])
+FLOW = Flow(
+    [
+        LogoStep(),
+        DetailsStep(),
+        PhoneStep(),
+        PlanStep(),  # what to buy; a business step may follow it, before payment
+        PaymentStep(),
+        ConfirmationStep(),
+    ]
+)
 progress.register(FLOW)

@@ -155,3 +155,18 @@ def stripe_refusal(amount, currency):
             f"takes {code.upper()} amounts in steps of {step(code)} minor units",
         )
     return None
+
+
+def minor_units(major, currency):
+    """An amount as people type it (a Decimal in the currency's units: 49.00 EUR, 4900
+    JPY, 9.900 KWD) in the currency's minor units, or None when it has more decimals than
+    the currency (49.001 EUR)."""
+    scaled = Decimal(major).scaleb(decimals(currency))
+    if scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)
+
+
+def major_units(amount, currency):
+    """The amount in minor units as a Decimal in the currency's units, for a form's field."""
+    return Decimal(int(amount)).scaleb(-decimals(currency))

@@ -113,6 +113,13 @@ class Step:
         posting alone (a verified phone number), which a copy must make again."""
         return {}
 
+    def carry_over(self, source, draft):
+        """Give the copy `draft` what it may carry of `source` for this step (its own data,
+        as copied_data says; a step whose choice lives on the posting sets that too)."""
+        carried = self.copied_data(source)
+        if carried:
+            self.set_data(draft, **carried)
+
     # --- An example employer ------------------------------------------------------------
 
     # What an example employer sends to complete the step (its form's POST data; a

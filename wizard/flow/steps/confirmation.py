@@ -10,7 +10,7 @@ from wizard.flow.steps.base import Step
 from wizard.jobs.runner import TooSoon
 from wizard.payments import receipt_links, refunds
 from wizard.payments.exceptions import PaymentError
-from wizard.payments.models import Refund
+from wizard.payments.models import PaymentAttempt, Refund
 from wizard.postings.models import Actor, JobPosting
 
 
@@ -42,7 +42,7 @@ class ConfirmationStep(Step):
         return {
             "ledger": ledger,
             "resend_form": form or ResendForm(initial={"contact_email": posting.contact_email}),
-            "lifetime_days": settings.POSTING_LIFETIME_DAYS,
+            "lifetime_days": lifetime_days(posting),
             # Stripe's invoice or receipt, through the signed link (wizard.account.receipts)
             "receipt_url": receipt_links.receipt_path(posting.current_attempt_id)
             if posting.is_paid and posting.current_attempt_id
@@ -119,3 +119,12 @@ class ConfirmationStep(Step):
             messages.success(request, f"We are sending it to {form.cleaned_data['contact_email']}.")
         posting = JobPosting.objects.get(pk=posting.pk)
         return self.render(request, posting)
+
+
+def lifetime_days(posting):
+    """The days on the board the first payment bought (its attempt's record: the plan's
+    days when paid); the settings' for an attempt made before plans recorded them."""
+    attempt = posting.current_attempt
+    if attempt is not None and attempt.purpose == PaymentAttempt.Purpose.FIRST and attempt.days:
+        return attempt.days
+    return settings.POSTING_LIFETIME_DAYS

@@ -12,6 +12,7 @@ from wizard.payments.exceptions import (
     PaymentProcessing,
 )
 from wizard.payments.methods import delayed_method
+from wizard.postings import plans
 from wizard.postings.models import JobPosting, Status
 
 
@@ -27,7 +28,12 @@ class PaymentStep(Step):
         return posting.is_paid
 
     def context(self, posting, **extra):
-        context = {"price": posting.price_display, "answers": self.review(posting), **extra}
+        context = {
+            "price": posting.price_display,
+            "bought": bought(posting),
+            "answers": self.review(posting),
+            **extra,
+        }
         if posting.is_payment_processing:  # no Pay button, so no bot check either
             return {"processing": processing(posting), **context}
         return context
@@ -96,3 +102,15 @@ def processing(posting):
     method = delayed_method(attempt.payment_method_type if attempt else "")
     started = posting.transitions.filter(target=Status.PAYMENT_PROCESSING).last()
     return {"method": method, "since": started.at if started else None}
+
+
+def bought(posting):
+    """What the payment buys (plans.Listing): the attempt's record while it holds its
+    price (what Stripe charges, whatever staff change meanwhile), else the listing chosen."""
+    attempt = posting.current_attempt
+    if attempt is not None and attempt.holds_its_price and attempt.days:
+        name = attempt.plan.name if attempt.plan_id else plans.standard_listing().name
+        return plans.Listing(
+            attempt.plan, name, attempt.days, attempt.featured, attempt.amount, attempt.currency
+        )
+    return plans.listing_for(posting)
