@@ -82,7 +82,13 @@ def reason_text(form):
 class ReviewActions:
     """Mixed into the posting's ModelAdmin: the review transitions and the bulk actions."""
 
-    actions = ["approve_selected", "reject_selected", "refund_payments", "retry_failed_effects"]
+    actions = [
+        "approve_selected",
+        "reject_selected",
+        "refund_payments",
+        "retry_failed_effects",
+        "release_vat_holds",
+    ]
 
     def get_urls(self):
         return [
@@ -92,12 +98,43 @@ class ReviewActions:
                 name="wizard_jobposting_transition",
             ),
             path(
+                "<path:object_id>/release-vat-hold/",
+                self.admin_site.admin_view(self.release_vat_hold_view),
+                name="wizard_jobposting_release_vat_hold",
+            ),
+            path(
                 "<path:object_id>/renewals/<int:attempt_id>/refund/",
                 self.admin_site.admin_view(self.refund_renewal_view),
                 name="wizard_jobposting_refund_renewal",
             ),
             *super().get_urls(),
         ]
+
+    def release_vat_hold_view(self, request, object_id):
+        """The posting page's "Release the hold" button (POST, review permission)."""
+        if request.method != "POST":
+            raise Http404
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        posting = self.get_object(request, object_id)
+        if posting is None:
+            raise Http404
+        self.release_vat_holds(request, JobPosting.objects.filter(pk=posting.pk))
+        return redirect("admin:wizard_jobposting_change", posting.pk)
+
+    @admin.action(description="Release the VAT hold of selected postings", permissions=["review"])
+    def release_vat_holds(self, request, queryset):
+        """Publication held for a VAT number that proved invalid: staff looked, and let it be
+        approved."""
+        released = sum(
+            review.release_hold(pk, by=request.user) for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            f"Released the VAT hold of {released} {pluralize_posting(released)}: "
+            "they may be approved now.",
+            messages.SUCCESS,
+        )
 
     def refund_renewal_view(self, request, object_id, attempt_id):
         return renewal_refunds.refund_renewal_view(self, request, object_id, attempt_id, ReasonForm)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from wizard.flow.steps.business import BusinessStep
 from wizard.flow.steps.confirmation import ConfirmationStep
 from wizard.flow.steps.details import DetailsStep
 from wizard.flow.steps.logo import LogoStep
@@ -171,5 +172,14 @@ class Flow:
         return items
 
 
-FLOW = Flow([LogoStep(), DetailsStep(), PhoneStep(), PaymentStep(), ConfirmationStep()])
+FLOW = Flow(
+    [
+        LogoStep(),
+        DetailsStep(),
+        PhoneStep(),
+        BusinessStep(),  # the VAT number: just before payment
+        PaymentStep(),
+        ConfirmationStep(),
+    ]
+)
 progress.register(FLOW)
