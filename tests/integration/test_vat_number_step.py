@@ -6,17 +6,22 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
+from django_fsm import TransitionNotAllowed
 
 from tests.conftest import step_url
 from tests.factories import own, posting_at, posting_reaching
-from wizard.effects.vat_recheck import KIND
+from wizard.effects.vat_recheck import KIND, queue_recheck
 from wizard.flow.order import FLOW
 from wizard.jobs import runner
 from wizard.jobs.models import Job, StaffNotice
 from wizard.models import Actor, JobPosting, Status
 from wizard.postings import review
 from wizard.postings.business import VatStatus, business_of, checks_of
+from wizard.providers import hmrc_vat, vat_registry
+from wizard.providers.vat_numbers import Invalid, Unavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -168,10 +173,6 @@ def unchecked(status=Status.IN_REVIEW, number=VALID_DE, **fields):
         }
     }
     posting = posting_at(status, step_data=step_data, paid_at=timezone.now(), **fields)
-    from django.db import transaction
-
-    from wizard.effects.vat_recheck import queue_recheck
-
     with transaction.atomic():
         job = queue_recheck(posting, number)
     return posting, job
@@ -236,8 +237,6 @@ def test_with_the_hold_an_invalid_number_blocks_approval_until_staff_release_it(
     held = saved(posting)
     assert business_of(held).held
     assert "held until staff release it" in StaffNotice.objects.get().body
-    from django_fsm import TransitionNotAllowed
-
     with pytest.raises(TransitionNotAllowed):
         review.approve(posting.pk, by=Actor.system())
     assert JobPosting.objects.with_attention().get(pk=posting.pk).attention_vat
@@ -303,3 +302,46 @@ def test_a_copy_keeps_the_number_but_checks_it_again():
     assert copied == {"answer": "yes", "vat_number": VALID_DE, "country": "DE"}
     draft = JobPosting(step_data={"business": copied})
     assert not FLOW["business"].is_complete(draft)
+
+
+def test_the_hmrc_token_is_cached_and_asked_again_when_refused(fakeproviders):
+    cache.delete(hmrc_vat.TOKEN_CACHE_KEY)
+    assert vat_registry.check("GB980780684").name == "Example Ltd"
+    assert vat_registry.check("GB980780684").name == "Example Ltd"
+    paths = [entry["path"] for entry in fakeproviders.requests("hmrc")]
+    assert paths.count("/oauth/token") == 1 and len(paths) == 3
+    fakeproviders.reset()  # the emulator forgets its tokens: a 401, then a new token
+    assert vat_registry.check("GB980780684").name == "Example Ltd"
+    paths = [entry["path"] for entry in fakeproviders.requests("hmrc")]
+    assert paths == [
+        "/organisations/vat/check-vat-number/lookup/980780684",
+        "/oauth/token",
+        "/organisations/vat/check-vat-number/lookup/980780684",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "429"])
+def test_hmrc_errors_are_unavailable_over_http(fakeproviders, kind):
+    vat_registry.check("GB980780684")  # a token first
+    fakeproviders.add_fault(kind, path="check-vat-number/lookup")
+    result = vat_registry.check("GB980780684")
+    assert isinstance(result, Unavailable) and result.code == f"HTTP {kind}"
+    if kind == "429":
+        assert result.retry_after == timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("code", "transient"),
+    [
+        ("INVALID_INPUT", False),
+        ("MS_UNAVAILABLE", True),
+        ("TIMEOUT", True),
+        ("SERVICE_UNAVAILABLE", True),
+        ("MS_MAX_CONCURRENT_REQ", True),
+        ("GLOBAL_MAX_CONCURRENT_REQ", True),
+    ],
+)
+def test_each_vies_error_code_over_http(fakeproviders, code, transient):
+    fakeproviders.add_fault(code, path="check-vat-number")
+    result = vat_registry.check(VALID_DE)
+    assert isinstance(result, Unavailable if transient else Invalid)
