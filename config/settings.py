@@ -703,6 +703,30 @@ INDEXNOW_ENDPOINT = os.environ.get("INDEXNOW_ENDPOINT") or (
     "https://api.indexnow.org/indexnow" if INDEXNOW_KEY else FAKEPROVIDERS_URL + "/indexnow"
 )
 INDEXNOW_KEY = INDEXNOW_KEY or "jobwizard-dev-indexnow-key"
+# VAT numbers (wizard.flow.steps.business, wizard.effects.vat_recheck): the wizard's step
+# "Does your business have a VAT number?" (on by default), checked against VIES (EU, no
+# credentials: the real API unless DEBUG, then the emulator) and HMRC (UK: the real API
+# with HMRC_CLIENT_SECRET, else the emulator with its development credentials).
+VAT_NUMBER_CHECK = env_bool("VAT_NUMBER_CHECK", True)
+# Hold publication (staff cannot approve) of a posting whose number, unchecked when it
+# paid, later proves invalid, until staff release it.
+VAT_HOLD_PUBLICATION = env_bool("VAT_HOLD_PUBLICATION", False)
+# How long a number the registry could not check is asked about again before staff are
+# told it could not be checked (the job gives up).
+VAT_RECHECK_GIVE_UP_HOURS = env_count("VAT_RECHECK_GIVE_UP_HOURS", 72)
+VIES_URL = os.environ.get("VIES_URL") or (
+    FAKEPROVIDERS_URL + "/taxation_customs/vies/rest-api"
+    if DEBUG
+    else "https://ec.europa.eu/taxation_customs/vies/rest-api"
+)
+HMRC_CLIENT_SECRET = os.environ.get("HMRC_CLIENT_SECRET", "")
+if HMRC_CLIENT_SECRET:
+    HMRC_CLIENT_ID = os.environ.get("HMRC_CLIENT_ID", "")
+    HMRC_VAT_URL = os.environ.get("HMRC_VAT_URL", "https://api.service.hmrc.gov.uk")
+else:  # the emulator's development credentials
+    HMRC_CLIENT_ID = "jobwizard-dev-hmrc-client"
+    HMRC_CLIENT_SECRET = "jobwizard-dev-hmrc-secret"
+    HMRC_VAT_URL = os.environ.get("HMRC_VAT_URL", FAKEPROVIDERS_URL)
 if os.environ.get("BOT_CHECK_SECRET_KEY"):
     # The real widget's script and frame come from the provider (the providers' own docs).
     _widget_origins = {

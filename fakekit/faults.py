@@ -76,9 +76,11 @@ class ResetSignal:
         sleeping_requests.set()
 
 
-def parse_request_fault(spec: dict) -> RequestFault:
+def parse_request_fault(spec: dict, extra_kinds: tuple = ()) -> RequestFault:
+    """A request fault from its JSON spec; an emulator may take `extra_kinds` of its own
+    (fakeproviders: "503" and VIES's error codes)."""
     check_keys(spec, {"kind", "count", "method", "path", "delay"})
-    kind = parse_kind(spec, REQUEST_FAULT_KINDS)
+    kind = parse_kind(spec, REQUEST_FAULT_KINDS + tuple(extra_kinds))
     method = spec.get("method")
     if method is not None:
         method = str(method).upper()

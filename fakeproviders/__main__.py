@@ -16,7 +16,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m fakeproviders",
         description="Local emulator of bot-check siteverify, Twilio Verify, the Google "
-        "Indexing API and IndexNow (development and tests only).",
+        "Indexing API, IndexNow, VIES and HMRC's VAT number check (development and tests only).",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument(
@@ -61,7 +61,8 @@ def main(argv=None) -> NoReturn:
     host, port = server.server_address[:2]
     banner = (
         f"fakeproviders listening on http://{host}:{port} "
-        "(siteverify, Twilio Verify, Google Indexing, IndexNow); SMS codes are printed here"
+        "(siteverify, Twilio Verify, Google Indexing, IndexNow, VIES, HMRC); SMS codes are "
+        "printed here"
     )
     serve_until_stopped(server, banner)
 

@@ -37,3 +37,5 @@ class Config:
     google_daily_quota: int = 200
     indexnow_key: str = "jobwizard-dev-indexnow-key"
     indexnow_rate_limit: int = 60  # accepted submissions per rolling minute, then 429
+    hmrc_client_id: str = "jobwizard-dev-hmrc-client"
+    hmrc_client_secret: str = "jobwizard-dev-hmrc-secret"

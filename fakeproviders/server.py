@@ -12,9 +12,16 @@ from fakekit.server import EmulatorServer, RequestHandler
 
 from .common import Clock, Config
 from .google import GoogleIndexing
+from .hmrc import Hmrc
 from .indexnow import IndexNow
 from .siteverify import SiteVerify
 from .twilio import TwilioVerify
+from .vies import ERROR_CODES as VIES_ERROR_CODES
+from .vies import Vies
+
+# Fault kinds of this emulator beyond fakekit's: a 503, and each VIES refusal (answered
+# as VIES's refusal by VIES, as a 500 by the others).
+EXTRA_FAULT_KINDS = ("503", *VIES_ERROR_CODES)
 
 SITEVERIFY_PATHS = {
     "/turnstile/v0/siteverify": "turnstile",
@@ -45,6 +52,8 @@ class FakeProvidersApp:
             ("GET", "/_fakeproviders/config"): lambda request: asdict(self.config),
             ("POST", "/_fakeproviders/config"): self._configure,
             ("POST", "/_fakeproviders/clock"): self._advance_clock,
+            ("POST", "/_fakeproviders/vies/unavailable"): self._vies_control("make_unavailable"),
+            ("POST", "/_fakeproviders/vies/available"): self._vies_control("make_available"),
         }
 
     def _new_state(self):
@@ -54,6 +63,8 @@ class FakeProvidersApp:
         self.twilio = TwilioVerify(self.clock, self.config, self.on_sms)
         self.google = GoogleIndexing(self.clock, self.config)
         self.indexnow = IndexNow(self.clock, self.config)
+        self.vies = Vies(self.clock)
+        self.hmrc = Hmrc(self.clock, self.config)
         self.log: list[dict] = []
 
     def handle(self, request: Request) -> Response:
@@ -80,13 +91,17 @@ class FakeProvidersApp:
             return "google"
         if IndexNow.handles(path):
             return "indexnow"
+        if Vies.handles(path):
+            return "vies"
+        if Hmrc.handles(path):
+            return "hmrc"
         return None
 
     def _handle_provider(self, provider: str, request: Request) -> Response:
         entry = self._record(provider, request)
         fault = self.faults.take(request.method, request.path)
         entry["fault"] = fault and fault.kind
-        if fault is not None and fault.kind in ("500", "429"):
+        if fault is not None and fault.kind not in ("timeout", "lost_response"):
             response = self._injected_error(provider, fault.kind, request.path)
         elif fault is not None and fault.kind == "timeout":
             # Wait without the state lock, so other requests go on; a reset abandons us.
@@ -108,6 +123,8 @@ class FakeProvidersApp:
             return getattr(self, provider).handle(request)
 
     def _injected_error(self, provider: str, kind: str, path: str) -> Response:
+        if provider not in ("vies", "hmrc") and kind not in ("500", "429"):
+            kind = "500"  # a 503 or a VIES code asked of another provider
         if provider == "google":
             return self.google.injected_error(kind, path)
         if provider in ("turnstile", "hcaptcha", "recaptcha"):
@@ -153,6 +170,13 @@ class FakeProvidersApp:
             self._reset_signal.fire()
         return {"ok": True}
 
+    def _vies_control(self, action: str):
+        def handle(request: Request) -> dict:
+            with self.lock:
+                return getattr(self.vies, action)(request)
+
+        return handle
+
     def _sms(self, request: Request) -> dict:
         to = request.query_params().get("to")
         with self.lock:
@@ -160,7 +184,7 @@ class FakeProvidersApp:
         return {"data": messages}
 
     def _add_fault(self, request: Request) -> dict:
-        self.faults.add(parse_request_fault(json_body(request)))
+        self.faults.add(parse_request_fault(json_body(request), EXTRA_FAULT_KINDS))
         return {"data": self.faults.pending()}
 
     def _configure(self, request: Request) -> dict:

@@ -36,4 +36,8 @@ def fakeproviders(fakeproviders_server, settings):
     settings.GOOGLE_INDEXING_TOKEN_URI = url + "/token"
     settings.INDEXNOW_ENDPOINT = url + "/indexnow"
     settings.INDEXNOW_KEY = "jobwizard-dev-indexnow-key"
+    settings.VIES_URL = url + "/taxation_customs/vies/rest-api"
+    settings.HMRC_VAT_URL = url
+    settings.HMRC_CLIENT_ID = "jobwizard-dev-hmrc-client"
+    settings.HMRC_CLIENT_SECRET = "jobwizard-dev-hmrc-secret"
     return fakeproviders_server

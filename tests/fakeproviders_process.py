@@ -32,8 +32,9 @@ class FakeProvidersProcess(EmulatorProcess):
 
     def requests(self, provider=None) -> list[dict]:
         """Every provider request so far, in order: seq, provider ("turnstile", "hcaptcha",
-        "recaptcha", "twilio", "google", "indexnow"), method, path, query, form, json,
-        status (None while in flight), fault, answered (False for a lost response), at."""
+        "recaptcha", "twilio", "google", "indexnow", "vies", "hmrc"), method, path, query,
+        form, json, status (None while in flight), fault, answered (False for a lost
+        response), at."""
         data = self._control("GET", "/_fakeproviders/requests")["data"]
         return [entry for entry in data if provider is None or entry["provider"] == provider]
 
@@ -56,6 +57,15 @@ class FakeProvidersProcess(EmulatorProcess):
         pending faults."""
         spec = {"kind": kind, "count": count, "method": method, "path": path, "delay": delay}
         return self._control("POST", "/_fakeproviders/faults", without_none(spec))["data"]
+
+    def vies_unavailable(self, country: str, requests: int | None = None) -> dict:
+        """Make VIES answer MS_UNAVAILABLE for `country`'s next `requests` checks (None:
+        until vies_available)."""
+        body = without_none({"country": country, "requests": requests})
+        return self._control("POST", "/_fakeproviders/vies/unavailable", body)
+
+    def vies_available(self, country: str) -> dict:
+        return self._control("POST", "/_fakeproviders/vies/available", {"country": country})
 
     def faults(self) -> list[dict]:
         return self._control("GET", "/_fakeproviders/faults")["data"]

@@ -13,7 +13,7 @@ class WizardConfig(AppConfig):
         # lines, and the deployment checks. The transition log and the lifecycle events.
         # The board's cache, which forgets its pages when a published posting changes.
         from wizard.board import cache  # noqa: F401
-        from wizard.effects import email, indexing, sign_in_email  # noqa: F401
+        from wizard.effects import email, indexing, sign_in_email, vat_recheck  # noqa: F401
         from wizard.flow import order  # noqa: F401  (registers the flow: postings.progress)
         from wizard.jobs import staff_alert  # noqa: F401
         from wizard.ops import checks, signals, watch  # noqa: F401  (what staff are told)

@@ -44,16 +44,14 @@ def test_the_whole_flow_goes_through_it(client, company_step, fakestripe):
     assert refused.status_code == 422
     assert "belongs to Globex" in refused.content.decode()
     response = client.post(step_url("company", draft), {"number": "hrb-12345"})
-    assert response["Location"] == step_url("payment", draft)
-    draft = reload(draft)
+    after = FLOW.next_after(company_step, reload(draft))
+    assert response["Location"] == step_url(after.name, draft)
+    draft = walk_to(client, reload(draft), "payment")  # the steps after it, if any
     assert draft.status == Status.READY_TO_PAY
     assert company_step.data(draft)["number"] == "HRB-12345"
     assert "completed_at" in company_step.data(draft)
-    assert list(TransitionLog.objects.filter(posting=draft).values_list("target", flat=True)) == [
-        "logo_ready",
-        "details_ready",
-        "ready_to_pay",
-    ]
+    targets = list(TransitionLog.objects.filter(posting=draft).values_list("target", flat=True))
+    assert targets[:2] == ["logo_ready", "details_ready"] and targets[-1] == "ready_to_pay"
 
     # Paid, the confirmation's ledger lists it, with its own note.
     assert pay_and_return(client, draft, fakestripe).status_code == 302

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from wizard.flow.ledger import Ledger
 from wizard.flow.order import FLOW
+from wizard.postings.business import business_of, checks_of
 
 STRIPE_API = "https://api.stripe.com"
 
@@ -57,4 +58,7 @@ def review_context(posting):
     return {
         "payment": payment(posting),
         "ledger_entries": Ledger(posting, FLOW).entries if posting.is_paid else [],
+        # The business's VAT facts (wizard.flow.steps.business) and every registry answer.
+        "vat": business_of(posting),
+        "vat_checks": checks_of(posting),
     }

@@ -82,7 +82,13 @@ def reason_text(form):
 class ReviewActions:
     """Mixed into the posting's ModelAdmin: the review transitions and the bulk actions."""
 
-    actions = ["approve_selected", "reject_selected", "refund_payments", "retry_failed_effects"]
+    actions = [
+        "approve_selected",
+        "reject_selected",
+        "refund_payments",
+        "retry_failed_effects",
+        "release_vat_holds",
+    ]
 
     def get_urls(self):
         return [
@@ -90,6 +96,11 @@ class ReviewActions:
                 "<path:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="wizard_jobposting_transition",
+            ),
+            path(
+                "<path:object_id>/release-vat-hold/",
+                self.admin_site.admin_view(self.release_vat_hold_view),
+                name="wizard_jobposting_release_vat_hold",
             ),
             path(
                 "<path:object_id>/payments/<int:attempt_id>/refund/",
@@ -102,6 +113,32 @@ class ReviewActions:
     def refund_later_payment_view(self, request, object_id, attempt_id):
         return later_refunds.refund_later_payment_view(
             self, request, object_id, attempt_id, ReasonForm
+        )
+
+    def release_vat_hold_view(self, request, object_id):
+        """The posting page's "Release the hold" button (POST, review permission)."""
+        if request.method != "POST":
+            raise Http404
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        posting = self.get_object(request, object_id)
+        if posting is None:
+            raise Http404
+        self.release_vat_holds(request, JobPosting.objects.filter(pk=posting.pk))
+        return redirect("admin:wizard_jobposting_change", posting.pk)
+
+    @admin.action(description="Release the VAT hold of selected postings", permissions=["review"])
+    def release_vat_holds(self, request, queryset):
+        """Publication held for a VAT number that proved invalid: staff looked, and let it be
+        approved."""
+        released = sum(
+            review.release_hold(pk, by=request.user) for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            f"Released the VAT hold of {released} {pluralize_posting(released)}: "
+            "they may be approved now.",
+            messages.SUCCESS,
         )
 
     def staff_transitions(self, posting, user):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from wizard.flow.steps.business import BusinessStep
 from wizard.flow.steps.confirmation import ConfirmationStep
 from wizard.flow.steps.details import DetailsStep
 from wizard.flow.steps.logo import LogoStep
@@ -178,6 +179,7 @@ FLOW = Flow(
         DetailsStep(),
         PhoneStep(),
         PlanStep(),  # what to buy; a business step may follow it, before payment
+        BusinessStep(),  # the VAT number: just before payment
         PaymentStep(),
         ConfirmationStep(),
     ]

@@ -8,6 +8,9 @@ them here, so that no lower layer reads a step.
 from dataclasses import asdict, dataclass
 
 from django.db import models
+from django.db.models import Q
+
+from wizard.postings import attention
 
 STEP = "business"
 
@@ -29,6 +32,8 @@ class Business:
     checked_at: str = ""  # ISO 8601, when the registry last answered
     # Staff hold publication while a number that later proved invalid is looked at.
     held: bool = False
+    registry: str = ""  # who was asked: "VIES" or "HMRC"
+    consultation: str = ""  # the registry's reference for its last answer, if it gave one
 
     @property
     def has_valid_vat_number(self):
@@ -39,6 +44,32 @@ def business_of(posting):
     values = posting.step_data.get(STEP) or {}
     known = Business.__dataclass_fields__
     return Business(**{key: value for key, value in values.items() if key in known})
+
+
+def checks_of(posting):
+    """The check history: one dict per answer or failure to answer (at, number, result,
+    detail), oldest first (the admin shows it)."""
+    return list((posting.step_data.get(STEP) or {}).get("checks", []))
+
+
+def note_check(posting, *, at, number, result, detail=""):
+    """Add one entry to the check history (not saved; call with the posting locked)."""
+    entry = {"at": at, "number": number, "result": result, "detail": detail}
+    posting.step_data = {
+        **posting.step_data,
+        STEP: {**posting.step_data.get(STEP, {}), "checks": [*checks_of(posting), entry][-20:]},
+    }
+
+
+def is_held(posting):
+    """Publication is held: the number proved invalid after payment (VAT_HOLD_PUBLICATION)."""
+    return business_of(posting).held
+
+
+@attention.reason("vat", "VAT number to look at")
+def _vat_to_look_at():
+    """A number that proved invalid after it was given, or a publication held for it."""
+    return Q(step_data__business__vat_status=VatStatus.INVALID) | Q(step_data__business__held=True)
 
 
 def keep(posting, business):

@@ -23,6 +23,7 @@ from django_fsm import (
 )
 
 from wizard.postings import attention, plans, progress, reference
+from wizard.postings.business import is_held
 from wizard.postings.location import LocationMixin, Workplace
 from wizard.postings.money import money, price_identity
 from wizard.postings.queries import JobPostingQuerySet
@@ -384,7 +385,9 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.IN_REVIEW,
         target=Status.PUBLISHED,
-        conditions=[lambda posting: not posting.refund_requested],
+        # A VAT number that proved invalid after payment holds publication (wizard.postings
+        # .business, VAT_HOLD_PUBLICATION) until staff release it.
+        conditions=[lambda posting: not posting.refund_requested, lambda p: not is_held(p)],
         permission=REVIEW_PERMISSION,
         custom={"admin": True, "label": "Approve and publish"},
     )

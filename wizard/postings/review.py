@@ -9,12 +9,14 @@ A paid posting goes to review at once, in the transaction that records its payme
 nothing else it is owed (its receipt, wizard.effects.email) holds it back.
 """
 
+from dataclasses import replace
+
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from wizard.postings import events
+from wizard.postings import business, events
 from wizard.postings.models import Actor, JobPosting
 from wizard.postings.transitions import locked_posting
 
@@ -103,3 +105,22 @@ def expire_due_postings():
             posting.save()
         expired.append(posting_id)
     return expired
+
+
+def release_hold(posting_id, *, by):
+    """Staff release a held publication (the admin's action): the posting may be approved.
+    Returns whether it was held."""
+    with locked_posting(posting_id) as posting:
+        vat = business.business_of(posting)
+        if not vat.held:
+            return False
+        business.keep(posting, replace(vat, held=False))
+        business.note_check(
+            posting,
+            at=timezone.now().isoformat(),
+            number=vat.vat_number,
+            result="hold released",
+            detail=f"by {by}",
+        )
+        posting.save()
+    return True
