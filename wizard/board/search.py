@@ -4,22 +4,29 @@ On PostgreSQL `q` is a full-text search over each posting's stored search vector
 (wizard.postings.search: title, company, description, and the office's city and region),
 parsed as a web search (`websearch_to_tsquery`: words are ANDed, "quoted phrases", `or`,
 `-word`), with the last word also taken as the start of a word while the visitor types
-("pyth" finds Python), through a GIN index, ranked by `ts_rank` (title above company above
-description above place), then newest first. A country's name ("Germany", "UK") also finds
-the jobs there and the remote jobs open to its residents, as the location filter does.
+("pyth" finds Python), through a GIN index. The matches come in the board's order
+(`BOARD_ORDER`: featured first, then newest), not ranked: ranking reads and scores every
+match before the first page can be shown (seconds for a common word at a million
+postings), while the board's order lets PostgreSQL stop after one page (docs/board.md,
+"Search"). A country's name ("Germany", "UK") also finds the jobs there and the remote jobs
+open to its residents, as the location filter does.
 
 SQLite has no text search: there `q` is a case-insensitive substring match of the title,
-company, description or location, newest first (what the board did before issue 11).
+company, description or location, in the same order (what the board did before issue 11).
 """
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connections
-from django.db.models import F, Q
+from django.db.models import Q
 from django_countries import countries
 
 from wizard.postings.search import SEARCH_CONFIG
+
+# The board's order, filtered or searched: featured postings pinned above the others, each
+# group newest first (pk breaks a tie, so pages never overlap).
+BOARD_ORDER = ("-featured", "-published_at", "-pk")
 
 # What people call countries that django-countries names otherwise.
 COUNTRY_ALIASES = {"uk": "GB", "usa": "US", "america": "US", "britain": "GB", "holland": "NL"}
@@ -71,23 +78,18 @@ def uses_full_text(postings):
 
 
 def search(postings, text):
-    """`postings` that match the visitor's `text`, best first."""
+    """`postings` that match the visitor's `text`, in the board's order."""
     if not uses_full_text(postings):
         return postings.filter(
             Q(title__icontains=text)
             | Q(company_name__icontains=text)
             | Q(description__icontains=text)
             | located_in(text)
-        ).order_by("-published_at", "-pk")
-    query = web_search_query(text)
-    match = Q(search_vector=query)
+        ).order_by(*BOARD_ORDER)
+    match = Q(search_vector=web_search_query(text))
     if codes := country_codes(text):
         match |= in_countries(codes)
-    return (
-        postings.filter(match)
-        .annotate(rank=SearchRank(F("search_vector"), query))
-        .order_by("-rank", "-published_at", "-pk")
-    )
+    return postings.filter(match).order_by(*BOARD_ORDER)
 
 
 def web_search_query(text):

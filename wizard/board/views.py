@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from wizard.board import counts, jsonld
 from wizard.board.cache import shared_page, wants_fragment
-from wizard.board.search import located_in, search
+from wizard.board.search import BOARD_ORDER, located_in, search
 from wizard.postings.models import EmploymentType, JobPosting, Workplace
 
 # The only columns the board renders: nothing per row touches another table. `status` is
@@ -79,8 +79,9 @@ class BoardFilterForm(forms.Form):
         super().__init__(data, **kwargs)
 
     def filter(self, postings):
-        """Apply the valid filters, newest first, or best match first for a search; an
-        invalid value is ignored rather than refused."""
+        """Apply the valid filters, in the board's order (`BOARD_ORDER`: featured first,
+        then newest), a search's matches too; an invalid value is ignored rather than
+        refused."""
         self.is_valid()
         data = self.cleaned_data
         if location := data.get("location", "").strip():
@@ -93,7 +94,7 @@ class BoardFilterForm(forms.Form):
             postings = postings.filter(workplace=workplace)
         if q := data.get("q", "").strip():
             return search(postings, q)
-        return postings.order_by("-published_at", "-pk")
+        return postings.order_by(*BOARD_ORDER)
 
 
 def on_board():
