@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from wizard.board import counts, jsonld
 from wizard.board.cache import shared_page, wants_fragment
+from wizard.board.pages import CappedPaginator
 from wizard.board.search import BOARD_ORDER, located_in, search
 from wizard.postings.models import EmploymentType, JobPosting, Workplace
 
@@ -116,7 +116,8 @@ NO_NONCE = {"csp_nonce": None}
 def board(request):
     form = BoardFilterForm(request.GET)
     postings = form.filter(on_board().only(*LIST_FIELDS))
-    page = Paginator(postings, settings.BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(postings, settings.BOARD_PAGE_SIZE, settings.BOARD_COUNT_LIMIT)
+    page = paginator.get_page(request.GET.get("page"))
     filtered = any(form.cleaned_data.get(name) for name in form.fields)
     context = {"form": form, "page": page, "filtered": filtered, **NO_NONCE}
     template = "board/list.html#results" if wants_fragment(request) else "board/list.html"
