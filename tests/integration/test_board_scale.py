@@ -9,10 +9,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.integration.test_board import publish, titles
 from wizard.board.pages import CappedPaginator
+from wizard.board.search import in_order
 from wizard.board.views import LIST_FIELDS, BoardFilterForm, on_board
+from wizard.models import JobPosting, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +107,74 @@ def test_a_page_reads_the_order_index():
         cursor.execute("SET LOCAL enable_sort = off")
         page = postings[:20].explain()
     assert "Index Scan using wizard_board_order_idx" in page, page
+
+
+GIN_INDEXES = [
+    "wizard_board_city_trgm_idx",
+    "wizard_board_region_trgm_idx",
+    "wizard_board_applicants_idx",
+]
+
+
+@needs_postgresql
+@pytest.mark.parametrize(
+    ("location", "indexes"),
+    [
+        ("atlantis", ["wizard_board_city_trgm_idx", "wizard_board_region_trgm_idx"]),
+        (
+            "germany",
+            [
+                "wizard_board_city_trgm_idx",
+                "wizard_board_region_trgm_idx",
+                "wizard_board_country_idx",
+                "wizard_board_applicants_idx",
+            ],
+        ),
+    ],
+)
+def test_the_location_filter_can_be_answered_from_its_indexes(client, location, indexes):
+    publish("Office", city="Berlin", country="DE", days_ago=2)
+    publish("Remote", workplace="remote", city="", country="", applicant_countries=["DE"])
+    # Enough others that reading them all costs the planner more than the indexes.
+    now = timezone.now()
+    JobPosting.objects.bulk_create(
+        JobPosting(
+            status=Status.PUBLISHED,
+            title=f"Job {n}",
+            city=["Lisbon", "Porto", "Braga", "Faro"][n % 4],
+            country="PT",
+            applicant_countries=["PT", "ES"],
+            slug=f"elsewhere-{n}",
+            published_at=now,
+        )
+        for n in range(10_000)
+    )
+    postings = BoardFilterForm({"location": location}).filter(on_board().only(*LIST_FIELDS))
+    with connection.cursor() as cursor:
+        # As autovacuum leaves them: the GIN indexes' pending entries merged, statistics.
+        for gin in GIN_INDEXES:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [gin])
+        cursor.execute("ANALYZE wizard_jobposting")
+        # Only bitmap scans left: each part of the match must have its index, or the plan
+        # would read the table.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = postings[:20].explain()
+    assert "BitmapOr" in plan, plan
+    for index in indexes:
+        assert f"Bitmap Index Scan on {index}" in plan, plan
+    expected = {"atlantis": [], "germany": ["Remote", "Office"]}[location]
+    assert titles(client.get("/", {"location": location})) == expected
+
+
+def test_few_matches_come_in_the_same_order_by_either_query_shape(client):
+    moment = timezone.now()
+    for n in range(6):
+        publish(f"Job {n}", featured=n % 3 == 0, published_at=moment)
+    postings = on_board().only(*LIST_FIELDS)
+    many, few = in_order(postings, few=False), in_order(postings, few=True)
+    assert list(few) == list(many)
+    assert [posting.featured for posting in few] == [True, True, False, False, False, False]
+    # The shape for few matches: an order no index gives, so that the matches are found
+    # through the search's and filters' indexes, then sorted.
+    assert "ORDER BY" in str(few.query) and str(few.query) != str(many.query)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 from wizard.board import counts, jsonld
 from wizard.board.cache import shared_page, wants_fragment
 from wizard.board.pages import CappedPaginator
-from wizard.board.search import BOARD_ORDER, located_in, search
+from wizard.board.search import BOARD_ORDER, in_order, locate, search
 from wizard.postings.models import EmploymentType, JobPosting, Workplace
 
 # The only columns the board renders: nothing per row touches another table. `status` is
@@ -87,7 +87,7 @@ class BoardFilterForm(forms.Form):
         if location := data.get("location", "").strip():
             # "Berlin, Germany": every part must match.
             for part in filter(None, (part.strip() for part in location.split(","))):
-                postings = postings.filter(located_in(part))
+                postings = locate(postings, part)
         if employment_type := data.get("employment_type"):
             postings = postings.filter(employment_type=employment_type)
         if workplace := data.get("workplace"):
@@ -117,6 +117,8 @@ def board(request):
     form = BoardFilterForm(request.GET)
     postings = form.filter(on_board().only(*LIST_FIELDS))
     paginator = CappedPaginator(postings, settings.BOARD_PAGE_SIZE, settings.BOARD_COUNT_LIMIT)
+    # The count comes first; the page's query shape follows it (wizard.board.search).
+    paginator.object_list = in_order(postings, few=not paginator.capped)
     page = paginator.get_page(request.GET.get("page"))
     filtered = any(form.cleaned_data.get(name) for name in form.fields)
     context = {"form": form, "page": page, "filtered": filtered, **NO_NONCE}
