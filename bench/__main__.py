@@ -22,7 +22,9 @@ Knobs (environment): BENCH_SECONDS (per wrk run, 3), BENCH_ROUNDS (3), BENCH_CON
 to create the throwaway database with, postgres://postgres@127.0.0.1:5432/postgres; empty
 skips PostgreSQL), BENCH_ONLY (comma-separated words: only endpoints whose name has one;
 "drain" for the worker), BENCH_CORES ("0,1": the server's core, then the load's),
-BENCH_ACCOUNT_POSTINGS (200: the postings of the employer "Your postings" lists).
+BENCH_ACCOUNT_POSTINGS (200: the postings of the employer "Your postings" lists),
+BENCH_SCALE_POSTINGS (1000000: bench/board_scale.py's board, in the database
+jobwizard_bench_scale, kept between runs; 0 skips it; BENCH_ONLY=scale runs only it).
 """
 
 import hashlib
@@ -60,6 +62,10 @@ POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0
 ONLY = [word.strip().lower() for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
 SERVER_CORE, LOAD_CORE = os.environ.get("BENCH_CORES", "0,1").split(",")
 ACCOUNT_POSTINGS = int(os.environ.get("BENCH_ACCOUNT_POSTINGS", "200"))
+# Issue 21: the board at a million postings (bench/board_scale.py), in a PostgreSQL database
+# that is kept: seeding takes minutes, so later runs reuse it. 0 skips it.
+SCALE_POSTINGS = int(os.environ.get("BENCH_SCALE_POSTINGS", "1000000"))
+SCALE_DATABASE = "jobwizard_bench_scale"
 
 WEBHOOK_SECRET = "whsec_bench_only"
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"}
@@ -588,7 +594,26 @@ def main():
                 )
         finally:
             drop_postgres(name)
+    if SCALE_POSTINGS and POSTGRES_ADMIN and (not ONLY or "scale" in ONLY):
+        board_at_scale()
     report(results, drain, started, load_before)
+
+
+def board_at_scale():
+    """bench/board_scale.py on SCALE_POSTINGS postings, in a database kept between runs; its
+    table goes to var/bench/board_scale.txt."""
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [SCALE_DATABASE])
+        if found.fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{SCALE_DATABASE}"')
+    url = urllib.parse.urlsplit(POSTGRES_ADMIN)._replace(path=f"/{SCALE_DATABASE}").geturl()
+    log(f"\n== PostgreSQL: the board at {SCALE_POSTINGS:,} postings (seeded once, then reused)")
+    env = {**os.environ, "DATABASE_URL": url}
+    table = python(env, "-m", "bench.board_scale", "--postings", str(SCALE_POSTINGS))
+    (WORK / "board_scale.txt").write_text(table)
+    log(table)
 
 
 # --- The report ----------------------------------------------------------------------------

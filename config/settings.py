@@ -617,6 +617,10 @@ REVIEW_POLL_SECONDS = int(os.environ.get("REVIEW_POLL_SECONDS", "20"))
 POSTING_LIFETIME_DAYS = int(os.environ.get("POSTING_LIFETIME_DAYS", "30"))
 EXPIRY_WARNING_DAYS = int(os.environ.get("EXPIRY_WARNING_DAYS", "3"))
 BOARD_PAGE_SIZE = int(os.environ.get("BOARD_PAGE_SIZE", "20"))
+# The board counts its jobs (and a search's matches) up to this many and then says "more
+# than" (wizard.board.pages): a count of every match would read them all, and only this
+# many are reachable page by page; narrowing the search finds older ones.
+BOARD_COUNT_LIMIT = env_count("BOARD_COUNT_LIMIT", 1000)
 
 # --- Third-party providers (wizard/providers) ------------------------------------
 # Bot check, phone verification and search indexing. Without credentials each one talks

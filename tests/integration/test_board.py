@@ -266,6 +266,41 @@ def test_the_form_works_with_and_without_javascript(client):
     assert 'hx-target="#results"' in form and 'hx-push-url="true"' in form
 
 
+# --- Featured first ----------------------------------------------------------------------
+
+
+def test_featured_postings_are_pinned_above_the_others_in_date_order(client, settings):
+    settings.BOARD_PAGE_SIZE = 3
+    publish("Newest", days_ago=0)
+    publish("Old featured", featured=True, days_ago=9)
+    publish("Middle", days_ago=3)
+    publish("New featured", featured=True, days_ago=1)
+    publish("Expired featured", featured=True, days_ago=0, status=Status.EXPIRED)
+    first, second = client.get("/"), client.get("/?page=2")
+    assert titles(first) == ["New featured", "Old featured", "Newest"]
+    # The pages go on in the same order: no posting twice, none left out.
+    assert titles(second) == ["Middle"]
+
+
+def test_filters_keep_featured_postings_first(client):
+    publish("Remote", **REMOTE, days_ago=0)
+    publish("Remote featured", **REMOTE, featured=True, days_ago=5)
+    publish("Office featured", featured=True, days_ago=0)
+    assert titles(client.get("/?workplace=remote")) == ["Remote featured", "Remote"]
+    assert titles(client.get("/?location=berlin")) == ["Office featured"]
+
+
+def test_same_moment_postings_keep_one_order_across_pages(client, settings):
+    settings.BOARD_PAGE_SIZE = 2
+    moment = timezone.now()
+    postings = [publish(f"Job {n}", published_at=moment, featured=n in (1, 3)) for n in range(5)]
+    listed = titles(client.get("/")) + titles(client.get("/?page=2"))
+    listed += titles(client.get("/?page=3"))
+    # Among equals the greater pk first (a random UUID: any order, but always the same).
+    expected = sorted(postings, key=lambda posting: (posting.featured, posting.pk), reverse=True)
+    assert listed == [posting.title for posting in expected]
+
+
 # --- Pages -------------------------------------------------------------------------------
 
 

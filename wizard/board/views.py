@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -20,7 +19,8 @@ from django.views.decorators.http import require_safe
 
 from wizard.board import counts, jsonld
 from wizard.board.cache import shared_page, wants_fragment
-from wizard.board.search import located_in, search
+from wizard.board.pages import CappedPaginator
+from wizard.board.search import BOARD_ORDER, in_order, locate, search
 from wizard.postings.models import EmploymentType, JobPosting, Workplace
 
 # The only columns the board renders: nothing per row touches another table. `status` is
@@ -80,21 +80,22 @@ class BoardFilterForm(forms.Form):
         super().__init__(data, **kwargs)
 
     def filter(self, postings):
-        """Apply the valid filters, newest first, or best match first for a search; an
-        invalid value is ignored rather than refused."""
+        """Apply the valid filters, in the board's order (`BOARD_ORDER`: featured first,
+        then newest), a search's matches too; an invalid value is ignored rather than
+        refused."""
         self.is_valid()
         data = self.cleaned_data
         if location := data.get("location", "").strip():
             # "Berlin, Germany": every part must match.
             for part in filter(None, (part.strip() for part in location.split(","))):
-                postings = postings.filter(located_in(part))
+                postings = locate(postings, part)
         if employment_type := data.get("employment_type"):
             postings = postings.filter(employment_type=employment_type)
         if workplace := data.get("workplace"):
             postings = postings.filter(workplace=workplace)
         if q := data.get("q", "").strip():
             return search(postings, q)
-        return postings.order_by("-published_at", "-pk")
+        return postings.order_by(*BOARD_ORDER)
 
 
 def on_board():
@@ -116,7 +117,10 @@ NO_NONCE = {"csp_nonce": None}
 def board(request):
     form = BoardFilterForm(request.GET)
     postings = form.filter(on_board().only(*LIST_FIELDS))
-    page = Paginator(postings, settings.BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(postings, settings.BOARD_PAGE_SIZE, settings.BOARD_COUNT_LIMIT)
+    # The count comes first; the page's query shape follows it (wizard.board.search).
+    paginator.object_list = in_order(postings, few=not paginator.capped)
+    page = paginator.get_page(request.GET.get("page"))
     filtered = any(form.cleaned_data.get(name) for name in form.fields)
     context = {"form": form, "page": page, "filtered": filtered, **NO_NONCE}
     template = "board/list.html#results" if wants_fragment(request) else "board/list.html"

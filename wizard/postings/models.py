@@ -218,6 +218,15 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
                 condition=Q(status=Status.PUBLISHED),
                 name="wizard_board_published_idx",
             ),
+            # The board in its order (featured first, then newest: wizard.board.search's
+            # BOARD_ORDER): a page is the first rows of this index, a filtered page or a
+            # search's page the first that match, and the capped count reads it alone.
+            models.Index(
+                fields=["-featured", "-published_at", "-id"],
+                include=["slug"],
+                condition=Q(status=Status.PUBLISHED),
+                name="wizard_board_order_idx",
+            ),
             # An employer's postings, newest first ("Your postings").
             models.Index(
                 fields=["employer", "-created_at"],
