@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wizard', '0035_payment_plans_and_amounts'),
+        ('wizard', '0036_board_order_index'),
     ]
 
     operations = [
