@@ -55,7 +55,11 @@ def job_url(posting):
 
 def titles(response):
     """The job titles listed on a board page, in order."""
-    return re.findall(r'class="job-card__title"><a href="[^"]+">([^<]+)</a>', response.text)
+    return re.findall(
+        r'class="job-card__title"><a href="[^"]+">(?:<span class="featured-tag".*?</span></span> )?'
+        r"([^<]+)</a>",
+        response.text,
+    )
 
 
 class Scripts(HTMLParser):

@@ -6,7 +6,7 @@ import pytest
 
 from tests.attempts import attempt_for
 from tests.factories import posting_at
-from wizard.models import PaymentAttempt, Status
+from wizard.models import JobPosting, PaymentAttempt, Status
 from wizard.payments.purposes import PURPOSES
 from wizard.postings.plans import Plan, PlanPrice
 
@@ -27,7 +27,7 @@ def paid(amount=9900, currency="usd", price=None):
     posting = posting_at(Status.PUBLISHED)
     attempt = attempt_for(posting, payment_intent_id="pi_first", amount=amount)
     PaymentAttempt.objects.filter(pk=attempt.pk).update(currency=currency, price=price)
-    return posting
+    return JobPosting.objects.get(pk=posting.pk)  # its first payment as it is now
 
 
 def test_the_difference_with_what_was_bought_featured_for_the_rest_of_the_listing():

@@ -49,7 +49,7 @@ class Renewal:
         posting's first payment, at today's price in the currency it was paid in, or the
         standard listing when it had no plan; None when that plan is no longer sold in that
         currency. What was paid is the attempt's record."""
-        first = latest_attempt(posting)
+        first = first_payment(posting)
         if first is None or first.plan_id is None:
             return plans.standard_listing()
         return plans.listing(first.plan, first.currency)
@@ -103,7 +103,7 @@ class Upgrade:
         less, or under the currency's minimum charge (USD 0.50, GBP 0.30…): the featured
         plan costs (almost) no more than what was bought, and no upgrade is offered.
         Its days are None: the feature lasts as long as the listing."""
-        first = latest_attempt(posting)
+        first = first_payment(posting)
         if first is None or not first.is_settled:
             return None
         featured = next((plan for plan in plans.active_plans() if plan.featured), None)
@@ -135,6 +135,15 @@ class Upgrade:
             attempt.number,
             by,
         )
+
+
+def first_payment(posting):
+    """The posting's first payment: the attempt it points at (pages that offer renewals and
+    upgrades select it with the posting); None when it points at none (no press of Pay)."""
+    if posting.current_attempt_id is None:
+        return None
+    attempt = posting.current_attempt
+    return attempt if attempt.purpose == Purpose.FIRST else latest_attempt(posting)
 
 
 PURPOSES = {Purpose.RENEWAL: Renewal(), Purpose.UPGRADE: Upgrade()}
@@ -179,10 +188,10 @@ def record_paid(posting, attempt, session, *, by):
     attempt.applied_at = now
     attempt.save()
     if posting.current_attempt_id == attempt.pk:  # pointed at it by the previous release
-        first_payment = latest_attempt(posting)
-        posting.current_attempt = first_payment
-        if first_payment is not None:
-            keep_previous_release_in_step(posting, first_payment)
+        first = latest_attempt(posting)
+        posting.current_attempt = first
+        if first is not None:
+            keep_previous_release_in_step(posting, first)
     posting.save()
     return True
 
