@@ -36,7 +36,8 @@ def run_employers(knobs, stack, rng, chaos, sampler, began):
         arrival = load_began + knobs.ramp_seconds * index / len(profiles)
         if stop.wait(max(0.0, arrival - time.monotonic())):
             return
-        outcomes[index] = visit(index + 1, profile, web_urls, stack.fakestripe, seed, stop)
+        emulators = (stack.fakestripe, stack.fakeproviders)
+        outcomes[index] = visit(index + 1, profile, web_urls, emulators, seed, stop)
 
     threads = [
         threading.Thread(
@@ -89,14 +90,21 @@ def main():
         import django
 
         django.setup()
-        from soak import checks, report
+        from soak import checks, choices, plan_checks, report, staff
 
+        say("Staff add the plans in the admin and the promotion codes in Stripe")
+        admin, prices = staff.set_up(stack)
+        choices.PLANS.update(prices.plans)
+        timings["setup"] = time.monotonic() - began
         sampler = checks.QueueSampler().start()
         chaos = Chaos(stack, knobs, rng, began, checks.busy_worker_ids).start()
         say(f"Load: employers arriving over {knobs.ramp_seconds:.0f} s, chaos on")
         phase = time.monotonic()
+        price_changes = staff.PriceChanges(admin, prices, knobs.ramp_seconds)
+        price_changes.start()
         outcomes = run_employers(knobs, stack, rng, chaos, sampler, began)
         chaos.stop()
+        price_changes.stop()
         timings["load"] = time.monotonic() - phase
 
         phase = time.monotonic()
@@ -120,6 +128,8 @@ def main():
         phase = time.monotonic()
         facts = checks.gather(stack.fakestripe.url, stack.dead_worker_ids(), knobs.mail_dir)
         results = checks.run_all(facts, outcomes, chaos.kills, drained, waited, knobs.drain_seconds)
+        plan_facts = plan_checks.gather(prices, price_changes.errors)
+        results += plan_checks.run_all(plan_facts, facts, outcomes)
         pending = chaos.pending_faults()
         timings["checks"] = time.monotonic() - phase
         run = report.Run(
@@ -130,6 +140,7 @@ def main():
             chaos=chaos,
             pending_faults=pending,
             facts=facts,
+            plan_facts=plan_facts,
             results=results,
             sampler=sampler,
             drained=drained,

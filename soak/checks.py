@@ -417,6 +417,8 @@ def check_money(facts):
             check.violations.append(f"charge {intent} ({session['id']}) names no posting here")
     all_charges = charges(facts)
     for posting_id, posting in facts.postings.items():
+        if posting.current_attempt is not None and posting.current_attempt.is_free:
+            continue  # nothing charged (a 100 % promotion code): soak/plan_checks.py
         if posting.status in PAID_LIFE and payment_of(posting) not in all_charges:
             check.violations.append(f"posting {posting_id} is {posting.status} without a charge")
     for refund in facts.refunds:

@@ -106,6 +106,11 @@ class Outcome:
     # outcome leaves on the board.
     edit_decision: str = ""  # "approved" or "rejected"
     board_title: str = ""
+    # The plan, currency, VAT answer and promotion code chosen (soak/choices.py), the code
+    # typed on Stripe's page, and the upgrades paid (soak/returning.py).
+    choices: object = None
+    code_typed: str = ""
+    upgrade_sessions: list = field(default_factory=list)
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
     retries: int = 0
@@ -261,9 +266,10 @@ def details_fields(number, title=None, description=None):
 class Visit:
     """One employer's way through the flow, step by step."""
 
-    def __init__(self, browser, fakestripe):
+    def __init__(self, browser, fakestripe, fakeproviders=None):
         self.b = browser
         self.fakestripe = fakestripe
+        self.fakeproviders = fakeproviders
         self.outcome = browser.outcome
         self.number = self.outcome.number
 
@@ -315,7 +321,10 @@ class Visit:
             if page.status_code == 302:
                 if path_of(location(page)) == self.step_path("confirmation"):
                     return ""
-                raise Unexpected(f"payment page led to {location(page)}")
+                if not path_of(location(page)).startswith(f"/post/{self.outcome.posting_id}/"):
+                    raise Unexpected(f"payment page led to {location(page)}")
+                choices.steps_to_payment(self, location(page))  # a step still to answer
+                continue
             field_name, token = botcheck_field(page.text)
             form = {
                 "csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken"),
@@ -346,6 +355,7 @@ class Visit:
     def pay_on_stripe(self, checkout_url, card=SUCCESS_CARD, tab=None):
         """Submit the hosted form: the success URL to return to, or None if not paid."""
         tab = tab or self.b
+        choices.type_code(self, checkout_url, tab)
         self.outcome.stage = "checkout"
         response = tab.post(
             checkout_url.rstrip("/") + "/pay",
@@ -410,7 +420,7 @@ def through_details(visit):
     visit.b.think()
     visit.skip_logo()
     visit.b.think()
-    visit.details()
+    choices.steps_to_payment(visit, visit.details())
     visit.b.think()
 
 
@@ -670,8 +680,9 @@ RUN = {
 }
 
 
-# Returning employers (soak/returning.py), who come back to a posting once it is live.
-from soak import returning  # noqa: E402  (it builds on the visits above)
+# Returning employers (soak/returning.py), who come back to a posting once it is live;
+# the steps between the details and Pay, and the promotion codes (soak/choices.py).
+from soak import choices, returning  # noqa: E402  (they build on the visits above)
 
 PROFILES.update(returning.PROFILES)
 PAYING.update(returning.PROFILES)
@@ -719,13 +730,15 @@ def choose_profiles(count, rng, only=()):
     return chosen
 
 
-def visit(number, profile, web_urls, fakestripe, seed, stop):
-    """One employer, start to end, in the calling thread; returns their Outcome."""
+def visit(number, profile, web_urls, emulators, seed, stop):
+    """One employer, start to end, in the calling thread; returns their Outcome.
+    `emulators`: (fakestripe, fakeproviders)."""
     outcome = Outcome(number=number, profile=profile)
     rng = random.Random(seed)
+    outcome.choices = choices.choose(rng, profile, free_allowed=profile == "pays")
     began = time.monotonic()
     try:
-        RUN[profile](Visit(Browser(web_urls, outcome, rng, stop), fakestripe))
+        RUN[profile](Visit(Browser(web_urls, outcome, rng, stop), *emulators))
         outcome.finished = True
     except CutOff:
         outcome.cut_off = True

@@ -166,6 +166,8 @@ class Stack:
             STRIPE_TIMEOUT_SECONDS="3",
             STRIPE_BACKGROUND_DEADLINE_SECONDS="15",
             FAKEPROVIDERS_URL=self.fakeproviders.url,
+            # VIES's emulator (DEBUG off would ask the EU's real service).
+            VIES_URL=self.fakeproviders.url + "/taxation_customs/vies/rest-api",
             MAINTENANCE_INTERVAL_SECONDS=str(knobs.maintenance_interval),
             STUCK_AFTER_SECONDS=str(knobs.stuck_after),
             EFFECT_RETRY_BASE_SECONDS="1",

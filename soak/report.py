@@ -5,7 +5,7 @@ import platform
 from collections import Counter
 from dataclasses import dataclass
 
-from soak import checks
+from soak import checks, plan_checks
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Run:
     chaos: object
     pending_faults: tuple  # (api requests, webhook events) injected but not used
     facts: object
+    plan_facts: object  # soak/plan_checks.py's
     results: list
     sampler: object
     drained: bool
@@ -139,6 +140,7 @@ def lines(run):
         ),
         ("Stripe's side", counts(stripe_side)),
         ("returning", counts(returning(outcomes, facts))),
+        *plan_checks.numbers(run.plan_facts, facts, outcomes),
         (
             "delayed",
             "Pay pressed while a debit was processing: "

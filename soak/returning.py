@@ -18,12 +18,16 @@ stay published, each with its own logo file and its own payment
 approve the revision (wizard.postings.revising, as the admin's Approve), or reject it one
 time in three; the board's page must then show the new title, or still the old one.
 
+"upgrades": signed in, with a live posting of a standard plan, presses "Feature this
+posting" on /account/postings/<id>/feature/, pays (perhaps with a promotion code) and
+comes back: the posting must be featured (soak/plan_checks.py).
+
 The Django calls run in the employer's thread, after the soak's django.setup().
 """
 
 import re
 
-from soak import account  # a module: soak.account and soak.employer import each other
+from soak import account, choices  # modules: soak.account and soak.employer import each other
 from soak.employer import (
     UUID,
     Unexpected,
@@ -36,7 +40,7 @@ from soak.employer import (
     through_details,
 )
 
-PROFILES = {"renews": 3, "duplicates": 3, "edits_live": 3}
+PROFILES = {"renews": 3, "duplicates": 3, "edits_live": 3, "upgrades": 4}
 APPROVE_TRIES = 20
 REJECTED_EDITS = 1 / 3  # the share of live edits staff reject
 
@@ -106,22 +110,23 @@ def renew_from_the_email(visit):
         visit.b.retry_pause()  # not confirmed yet: the webhook or the reconciler will
 
 
-def press_renew(visit, path):
+def press_renew(visit, path, what="renew"):
+    """Press the later payment's Pay button (renew, feature); the checkout it opens."""
     for _ in range(8):
-        page = expect(visit.b.get(path), 200, what="renew page")
+        page = expect(visit.b.get(path), 200, what=f"{what} page")
         response = visit.b.post(
             path, {"csrfmiddlewaretoken": form_value(page.text, "csrfmiddlewaretoken")}
         )
         if response.status_code == 302:
             target = location(response)
             if not target.startswith(visit.fakestripe.url + "/checkout/"):
-                raise Unexpected(f"renew led to {target}")
+                raise Unexpected(f"{what} led to {target}")
             return target
         if response.status_code == 503:  # Stripe down: a friendly page, try again
             visit.b.retry_pause()
             continue
-        raise Unexpected(f"renew answered {response.status_code}")
-    raise Unexpected("renew never opened a checkout")
+        raise Unexpected(f"{what} answered {response.status_code}")
+    raise Unexpected(f"{what} never opened a checkout")
 
 
 def live_posting_signed_in(visit, logo=False):
@@ -245,4 +250,26 @@ def board_shows(visit, title, not_shown):
         raise Unexpected(f"the board's page still shows {not_shown!r}")
 
 
-RUN = {"renews": renews, "duplicates": duplicates, "edits_live": edits_live}
+def upgrades(visit):
+    choices.of(visit.outcome).plan = "Standard"  # a standard posting, to feature
+    if not live_posting_signed_in(visit):
+        return
+    visit.outcome.code_typed = ""  # the upgrade's checkout may take a code of its own
+    path = f"/account/postings/{visit.outcome.posting_id}/feature/"
+    visit.b.think()
+    checkout = press_renew(visit, path, what="feature")
+    visit.open_checkout(checkout)
+    visit.b.think()
+    success = visit.pay_on_stripe(checkout)
+    if success is None:
+        raise Unexpected("the card was refused for the upgrade")
+    visit.outcome.upgrade_sessions.append(checkout.rstrip("/").rsplit("/", 1)[-1])
+    visit.outcome.stage = "featured"
+    for _ in range(3):
+        page = expect(visit.b.get(success), 200, what="upgrade's return")
+        if "Your posting is now featured" in page.text:
+            return
+        visit.b.retry_pause()  # not confirmed yet: the webhook or the reconciler will
+
+
+RUN = {"renews": renews, "duplicates": duplicates, "edits_live": edits_live, "upgrades": upgrades}
