@@ -543,12 +543,19 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     @property
     def content_digest(self):
         """A short fingerprint of what the payment page shows: "Pay" carries the one the
-        employer saw, and no checkout opens if the posting changed since (another tab)."""
+        employer saw, and no checkout opens if the posting changed since (another tab).
+
+        It covers the plan and currency chosen (when one is: a posting without a plan has
+        the fingerprint it had before plans), because the price alone does not: while an
+        attempt holds its price `price` reads the attempt's, and two plans may cost the
+        same. Choosing another plan after pressing Pay must not pay for the old one."""
         values = [
             self._meta.get_field(field).value_to_string(self) for field in self.REVIEWED_FIELDS
         ]
-        price = price_identity(*self.price)
-        return hashlib.sha256("\x1f".join([*values, price]).encode()).hexdigest()[:24]
+        values.append(price_identity(*self.price))
+        if self.plan_id is not None:
+            values.append(f"plan {self.plan_id} {self.currency}")
+        return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:24]
 
     @property
     def has_details(self):
