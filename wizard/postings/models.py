@@ -136,12 +136,15 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     )
 
     # What the employer chose to buy (their plan step; wizard.postings.plans): None and ""
-    # until chosen, and on a board without plans. What was paid is the attempt's record.
+    # until chosen, and on a board without plans. What was paid is the attempt's record
+    # (whose plan is PROTECT): a draft's choice does not keep a plan staff delete, the
+    # draft forgets it (SET_NULL, done by Django: the scan of the postings by plan it needs
+    # is paid on a plan's deletion only) and its plan step asks again.
     plan = models.ForeignKey(
         "wizard.Plan",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,  # nothing looks postings up by plan: no index to build on a big table
     )
