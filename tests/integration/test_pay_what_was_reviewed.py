@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import VALID_DETAILS, step_url, stripe_api
 from tests.factories import own, posting_at
-from tests.plans import make_plan, standard_and_featured
 from tests.integration.test_payment import pay_form, press_pay, return_path, session_id_from
+from tests.plans import make_plan, standard_and_featured
 from wizard.flow import edits
 from wizard.flow.order import FLOW
 from wizard.models import JobPosting, PaymentAttempt, Refund, Status, TransitionLog
