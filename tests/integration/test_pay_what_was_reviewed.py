@@ -16,6 +16,7 @@ from wizard.models import JobPosting, PaymentAttempt, Refund, Status, Transition
 from wizard.payments import checkout
 from wizard.payments.exceptions import ContentChanged
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.postings.business import Business, keep
 from wizard.postings.models import Actor
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +235,36 @@ def test_a_payment_for_a_plan_no_longer_chosen_is_refunded_not_fulfilled(
     fresh = JobPosting.objects.get()
     assert not fresh.is_paid and not fresh.featured
     assert Refund.objects.get().checkout_session_id == session_id
+
+
+# --- The business's VAT number is part of what is paid for ---------------------------------
+
+
+def test_the_vat_number_given_changes_the_fingerprint_and_the_registry_answer_does_not(posting):
+    before = posting.content_digest
+    keep(posting, Business(country="DE", vat_number="DE123456789", vat_status="unchecked"))
+    given = posting.content_digest
+    assert given != before
+    keep(posting, Business(country="DE", vat_number="DE123456789", vat_status="valid"))
+    assert posting.content_digest == given  # the re-check job answering while one pays
+    keep(posting, Business(country="DE", vat_number="DE999999999"))
+    assert posting.content_digest != given
+
+
+def test_another_vat_number_given_while_stripe_creates_the_session_opens_nothing(posting):
+    """The customer and its tax ID were made for the number reviewed: a number changed in
+    tab B while Pay is at Stripe closes the reservation."""
+    reviewed = posting.content_digest
+
+    def give_a_vat_number_in_tab_b():
+        def change(locked):
+            keep(locked, Business(country="DE", vat_number="DE123456789", vat_status="valid"))
+
+        edits.edit(FLOW, posting.pk, change, why="Business saved")
+
+    patch, created = while_stripe_creates(give_a_vat_number_in_tab_b)
+    with patch, pytest.raises(ContentChanged):
+        checkout.start_checkout(
+            posting.pk, success_url="http://x/ok", cancel_url="http://x/no", reviewed=reviewed
+        )
+    assert_nothing_open_and_the_edit_kept(created, title="Old title")

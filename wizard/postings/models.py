@@ -23,7 +23,7 @@ from django_fsm import (
 )
 
 from wizard.postings import attention, plans, progress, reference
-from wizard.postings.business import is_held
+from wizard.postings.business import business_of, is_held
 from wizard.postings.location import LocationMixin, Workplace
 from wizard.postings.money import money, price_identity
 from wizard.postings.queries import JobPostingQuerySet
@@ -551,13 +551,20 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
         It covers the plan and currency chosen (when one is: a posting without a plan has
         the fingerprint it had before plans), because the price alone does not: while an
         attempt holds its price `price` reads the attempt's, and two plans may cost the
-        same. Choosing another plan after pressing Pay must not pay for the old one."""
+        same. Choosing another plan after pressing Pay must not pay for the old one.
+
+        It covers the business's country and VAT number as the employer gave them (when
+        given), which decide the tax and the Stripe customer; not what the registry said
+        of them, which the re-check job may change while the employer pays."""
         values = [
             self._meta.get_field(field).value_to_string(self) for field in self.REVIEWED_FIELDS
         ]
         values.append(price_identity(*self.price))
         if self.plan_id is not None:
             values.append(f"plan {self.plan_id} {self.currency}")
+        business = business_of(self)
+        if business.country or business.vat_number:
+            values.append(f"business {business.country} {business.vat_number}")
         return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:24]
 
     @property
