@@ -9,12 +9,14 @@ import pytest
 from tests.conftest import VALID_DETAILS, step_url, stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import pay_form, press_pay, return_path, session_id_from
+from tests.plans import make_plan, standard_and_featured
 from wizard.flow import edits
 from wizard.flow.order import FLOW
 from wizard.models import JobPosting, PaymentAttempt, Refund, Status, TransitionLog
 from wizard.payments import checkout
 from wizard.payments.exceptions import ContentChanged
 from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.postings.business import Business, keep
 from wizard.postings.models import Actor
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +178,93 @@ def test_a_payment_for_content_the_posting_no_longer_has_is_refunded_not_fulfill
     assert not TransitionLog.objects.filter(target=Status.PAID).exists()
     assert fulfil(session_id, by=Actor.system()) is FulfilOutcome.CONTENT_CHANGED
     assert Refund.objects.count() == 1  # decided again, refunded once
+
+
+# --- The plan chosen is part of what is paid for -------------------------------------------
+
+
+@pytest.fixture
+def planned(client, fakestripe):
+    """A posting ready to pay for the Standard plan in EUR, with Featured also sold."""
+    standard, featured = standard_and_featured()
+    posting = posting_at(Status.READY_TO_PAY, title="Old title", contact_email="a@acme.example")
+    JobPosting.objects.filter(pk=posting.pk).update(plan=standard, currency="eur")
+    own(client, posting)
+    return JobPosting.objects.get(pk=posting.pk), featured
+
+
+def test_two_plans_at_the_same_price_have_different_fingerprints(planned):
+    posting, _ = planned
+    same_price = make_plan("Same price, longer", {"eur": 9900}, days=90)
+    before = posting.content_digest
+    posting.plan = same_price
+    assert posting.price == (9900, "eur")
+    assert posting.content_digest != before
+
+
+def test_another_plan_chosen_while_stripe_creates_the_session_opens_nothing(planned):
+    """Pay reserves the attempt at the Standard price; while the attempt holds that price,
+    tab B chooses Featured: the reservation is closed and no checkout opens for Standard."""
+    posting, featured = planned
+    reviewed = posting.content_digest
+
+    def choose_featured_in_tab_b():
+        def change(locked):
+            locked.plan_id, locked.currency = featured.pk, "eur"
+
+        edits.edit(FLOW, posting.pk, change, why="Plan chosen")
+
+    patch, created = while_stripe_creates(choose_featured_in_tab_b)
+    with patch, pytest.raises(ContentChanged):
+        checkout.start_checkout(
+            posting.pk, success_url="http://x/ok", cancel_url="http://x/no", reviewed=reviewed
+        )
+    assert_nothing_open_and_the_edit_kept(created, title="Old title")
+    assert JobPosting.objects.get().plan == featured
+
+
+def test_a_payment_for_a_plan_no_longer_chosen_is_refunded_not_fulfilled(
+    client, planned, fakestripe
+):
+    posting, featured = planned
+    session_id = session_id_from(press_pay(client, posting))
+    JobPosting.objects.filter(pk=posting.pk).update(plan=featured)  # not by the edit path
+    fakestripe.pay(session_id)
+
+    assert fulfil(session_id, by=Actor.system()) is FulfilOutcome.CONTENT_CHANGED
+    fresh = JobPosting.objects.get()
+    assert not fresh.is_paid and not fresh.featured
+    assert Refund.objects.get().checkout_session_id == session_id
+
+
+# --- The business's VAT number is part of what is paid for ---------------------------------
+
+
+def test_the_vat_number_given_changes_the_fingerprint_and_the_registry_answer_does_not(posting):
+    before = posting.content_digest
+    keep(posting, Business(country="DE", vat_number="DE123456789", vat_status="unchecked"))
+    given = posting.content_digest
+    assert given != before
+    keep(posting, Business(country="DE", vat_number="DE123456789", vat_status="valid"))
+    assert posting.content_digest == given  # the re-check job answering while one pays
+    keep(posting, Business(country="DE", vat_number="DE999999999"))
+    assert posting.content_digest != given
+
+
+def test_another_vat_number_given_while_stripe_creates_the_session_opens_nothing(posting):
+    """The customer and its tax ID were made for the number reviewed: a number changed in
+    tab B while Pay is at Stripe closes the reservation."""
+    reviewed = posting.content_digest
+
+    def give_a_vat_number_in_tab_b():
+        def change(locked):
+            keep(locked, Business(country="DE", vat_number="DE123456789", vat_status="valid"))
+
+        edits.edit(FLOW, posting.pk, change, why="Business saved")
+
+    patch, created = while_stripe_creates(give_a_vat_number_in_tab_b)
+    with patch, pytest.raises(ContentChanged):
+        checkout.start_checkout(
+            posting.pk, success_url="http://x/ok", cancel_url="http://x/no", reviewed=reviewed
+        )
+    assert_nothing_open_and_the_edit_kept(created, title="Old title")

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from tests.attempts import attempt_for
 from tests.factories import posting_at
 from tests.plans import make_plan, standard_and_featured
-from wizard.models import PaymentAttempt, Status
+from wizard.flow.order import FLOW
+from wizard.models import JobPosting, PaymentAttempt, Status
 from wizard.postings import plans
 from wizard.postings.plans import Plan, PlanPrice
 
@@ -141,6 +142,22 @@ def test_a_plan_without_payments_can_be_deleted(admin_client):
     response = admin_client.post(f"{LIST}{plan.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Plan.objects.exists() and not PlanPrice.objects.exists()
+
+
+def test_a_plan_only_chosen_by_a_draft_can_be_deleted_and_the_draft_chooses_again(
+    admin_client,
+):
+    """A draft's choice is not a payment: it does not keep the plan. The draft forgets it
+    (SET_NULL) and its plan step is to do again."""
+    standard, featured = standard_and_featured()
+    draft = posting_at(Status.READY_TO_PAY)
+    JobPosting.objects.filter(pk=draft.pk).update(plan=featured, currency="eur")
+    response = admin_client.post(f"{LIST}{featured.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Plan.objects.filter(pk=featured.pk).exists()
+    draft = JobPosting.objects.get(pk=draft.pk)
+    assert draft.plan is None
+    assert not FLOW["plan"].is_complete(draft)
 
 
 def test_staff_need_the_permission_to_change_plans(client):

@@ -144,3 +144,33 @@ def test_a_board_without_plans_sells_the_settings_listing_and_names_no_plan(
     pay_and_return(client, posting, fakestripe)
     attempt = PaymentAttempt.objects.get(posting=posting)
     assert (attempt.plan, attempt.price, attempt.days, attempt.featured) == (None, 4500, 30, False)
+
+
+def test_a_plan_retired_or_repriced_while_its_checkout_is_open_is_still_paid_for(
+    client, fakestripe, run_tasks
+):
+    """The attempt keeps the price it was opened with; the payment is applied, not refunded
+    as superseded, though the plan is no longer sold."""
+    standard, featured = standard_and_featured()
+    posting = ready(client, featured, "eur")
+    checkout_url = press_pay(client, posting)
+    featured.prices.filter(currency="eur").update(amount=19900)
+    featured.active = False
+    featured.save()
+    client.get(step_url("payment", posting))  # the employer looks again meanwhile
+
+    fakestripe.pay(session_id_from(checkout_url), "4242424242424242")
+    session = session_of(posting)
+    client.get(reverse("wizard:payment_return", args=[posting.pk]) + f"?session_id={session.id}")
+    run_tasks()
+    posting = JobPosting.objects.get(pk=posting.pk)
+    assert posting.status == Status.IN_REVIEW and not posting.refunds.exists()
+    attempt = posting.current_attempt
+    assert (attempt.price, attempt.amount, attempt.featured, attempt.days) == (
+        14700,
+        14700,
+        True,
+        60,
+    )
+    posting = review.approve(posting.pk, by=Actor.system())
+    assert posting.featured and posting.expires_at - posting.published_at == timedelta(days=60)

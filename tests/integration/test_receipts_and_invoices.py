@@ -16,7 +16,8 @@ from tests.accounts import employer, sign_in_as
 from tests.attempts import attempt_for
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
-from tests.integration.test_payment import pay_and_return, press_pay, session_id_from
+from tests.integration.test_payment import pay_and_return, press_pay, return_path, session_id_from
+from tests.integration.test_promotion_codes import make_code
 from tests.integration.test_webhooks import deliver
 from wizard.models import Actor, JobPosting, PaymentAttempt, Status
 from wizard.payments import documents, receipt_links
@@ -326,3 +327,22 @@ def test_the_reconcilers_invoice_pass_reads_its_payments_in_one_query(
         found = invoices_pass(dry_run=True)
 
     assert len(found) == 3
+
+
+def test_the_reconciler_records_the_invoice_of_a_free_payment(client, posting, fakestripe):
+    """A promotion code paid it all: no PaymentIntent, but Stripe's invoice (a total of
+    0) is its receipt, and the reconciler records it when its events were lost."""
+    make_code("FREE", percent_off=100)
+    session_id = session_id_from(press_pay(client, posting))
+    fakestripe.apply_promotion_code(session_id, "FREE")
+    status, location = fakestripe.pay(session_id, card="")
+    assert status == 303
+    client.get(return_path(location))
+    assert attempt_of(posting).is_free and attempt_of(posting).invoice_id
+    PaymentAttempt.objects.update(invoice_id="", invoice_url="", invoice_pdf_url="")
+
+    found = [d for d in reconcile() if d.kind == Kind.DOCUMENT_NOT_RECORDED]
+
+    assert [d.what.split()[0] for d in found] == ["invoice"]
+    attempt = attempt_of(posting)
+    assert attempt.invoice_id == invoice_of(attempt).id and attempt.invoice_pdf_url

@@ -11,6 +11,7 @@ from tests.attempts import attempt_for
 from tests.conftest import stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, return_path, session_id_from
+from tests.integration.test_promotion_codes import make_code
 from tests.integration.test_webhooks import deliver
 from wizard.models import Actor, JobPosting, PaymentAttempt, Refund, Status
 from wizard.payments import refunds, tax
@@ -228,3 +229,45 @@ def test_a_dashboard_refund_of_the_tax_alone_is_a_partial_refund(
     assert attempt.amount_refunded == 931 and attempt.partly_refunded
     ledger = client.get(f"/post/{posting.pk}/confirmation/").content.decode()
     assert f"Refund of {money(931, 'eur')}" in ledger and "part of your payment" in ledger
+
+
+# --- Promotion codes and tax together -----------------------------------------------------
+
+
+def pay_with_code(client, posting, fakestripe, code, country="DE", card="4242424242424242"):
+    session_id = session_id_from(press_pay(client, posting))
+    fakestripe.apply_promotion_code(session_id, code)
+    status, location = fakestripe.pay(session_id, card=card, billing_country=country)
+    assert status == 303, location
+    assert client.get(return_path(location)).status_code == 302  # paid, not refunded
+    return session_id, JobPosting.objects.get(pk=posting.pk).current_attempt
+
+
+def test_tax_is_on_the_discounted_price_and_a_refund_returns_what_was_charged(
+    client, posting, fakestripe
+):
+    make_code("SPRING", percent_off=20)
+    _, attempt = pay_with_code(client, posting, fakestripe, "SPRING")
+    assert (attempt.price, attempt.discount, attempt.tax, attempt.amount) == (4900, 980, 745, 4665)
+    assert_invariant(attempt)
+    assert attempt.charged_display == (
+        f"{money(4665, 'eur')} ({money(4900, 'eur')} less {money(980, 'eur')} with code "
+        f"SPRING + VAT {money(745, 'eur')})"
+    )
+    assert JobPosting.objects.get(pk=posting.pk).is_paid and not Refund.objects.exists()
+    record = refunds.refund(
+        JobPosting.objects.get(pk=posting.pk), Refund.Reason.STAFF, by=Actor.system()
+    )
+    assert (record.state, record.amount) == ("succeeded", 4665)
+
+
+def test_a_100_percent_code_with_tax_on_is_free_with_no_tax_and_publishes(
+    client, posting, fakestripe
+):
+    make_code("FREE", percent_off=100)
+    session_id, attempt = pay_with_code(client, posting, fakestripe, "FREE", card="")
+    session = stripe_api().v1.checkout.sessions.retrieve(session_id)
+    assert (session.payment_status, session.amount_total) == ("no_payment_required", 0)
+    assert (attempt.amount, attempt.discount, attempt.tax) == (0, 4900, 0)
+    assert attempt.is_free and attempt.is_settled and not Refund.objects.exists()
+    assert JobPosting.objects.get(pk=posting.pk).status == Status.IN_REVIEW

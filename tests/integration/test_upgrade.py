@@ -12,6 +12,7 @@ from tests.attempts import attempt_for
 from tests.conftest import stripe_api
 from tests.factories import posting_at
 from tests.integration.test_payment import return_path, session_id_from
+from tests.integration.test_promotion_codes import make_code
 from tests.integration.test_refunds import latest_event
 from tests.integration.test_webhooks import deliver
 from wizard.account.actions import offered
@@ -21,6 +22,7 @@ from wizard.payments.later_payments import refund
 from wizard.payments.reconcile import reconcile
 from wizard.payments.refunds import record_external_refund
 from wizard.postings import review
+from wizard.postings.business import Business, keep
 from wizard.postings.money import money
 from wizard.postings.plans import Plan, PlanPrice
 
@@ -358,3 +360,40 @@ def test_a_refund_of_the_first_payment_ends_the_posting_and_leaves_its_upgrade_p
     assert JobPosting.objects.get(pk=posting.pk).status == Status.REFUNDED
     assert not Refund.objects.filter(payment_intent_id=attempt.payment_intent_id).exists()
     assert PaymentAttempt.objects.get(pk=attempt.pk).state == "paid"
+
+
+def test_an_upgrade_takes_a_promotion_code_and_tax_and_its_refund_returns_what_was_charged(
+    client, owner, fakestripe, sold_plans
+):
+    """A later payment opens its checkout through the same code as the first: codes,
+    tax (on the discounted price), and the refund of what was charged."""
+    make_code("SPRING", percent_off=20)
+    posting = live_posting(owner)
+    session_id = start(client, posting)
+    session = stripe_api().v1.checkout.sessions.retrieve(session_id)
+    assert session.allow_promotion_codes and session.automatic_tax.enabled
+    fakestripe.apply_promotion_code(session_id, "SPRING")
+    status, location = fakestripe.pay(session_id, billing_country="DE")
+    client.get(return_path(location))
+
+    attempt = upgrades(posting).get()
+    price = FEATURED - STANDARD
+    discount = price // 5
+    assert (attempt.state, attempt.price, attempt.discount) == ("paid", price, discount)
+    assert attempt.tax > 0 and attempt.amount == price - discount + attempt.tax
+    assert attempt.promotion_code == "SPRING" and featured(posting)
+    record = refund(attempt, by=Actor.system())
+    assert (record.state, record.amount) == ("succeeded", attempt.amount)
+    assert not featured(posting)
+
+
+def test_an_upgrade_of_a_business_with_a_valid_vat_number_pays_as_its_customer(
+    client, owner, fakestripe, sold_plans
+):
+    posting = live_posting(owner)
+    keep(posting, Business(country="DE", vat_number="DE123456789", vat_status="valid"))
+    posting.save(update_fields=["step_data"])
+    session = stripe_api().v1.checkout.sessions.retrieve(start(client, posting))
+    assert session.customer and not session.customer_email
+    tax_ids = stripe_api().v1.customers.tax_ids.list(session.customer).data
+    assert [each.value for each in tax_ids] == ["DE123456789"]

@@ -11,13 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
+from tests.attempts import attempt_for
 from tests.conftest import step_url
 from tests.factories import own, posting_at, posting_reaching
 from wizard.effects.vat_recheck import KIND, queue_recheck
 from wizard.flow.order import FLOW
 from wizard.jobs import runner
 from wizard.jobs.models import Job, StaffNotice
-from wizard.models import Actor, JobPosting, Status
+from wizard.models import Actor, JobPosting, PaymentAttempt, Status
 from wizard.postings import review
 from wizard.postings.business import VatStatus, business_of, checks_of
 from wizard.providers import hmrc_vat, vat_registry
@@ -345,3 +346,22 @@ def test_each_vies_error_code_over_http(fakeproviders, code, transient):
     fakeproviders.add_fault(code, path="check-vat-number")
     result = vat_registry.check(VALID_DE)
     assert isinstance(result, Unavailable if transient else Invalid)
+
+
+def test_an_invalid_number_on_a_reverse_charged_payment_says_the_vat_may_be_due(fakeproviders):
+    """The employer typed the number in Checkout's tax ID field too: Stripe reverse-charged
+    the payment, which the registry's later answer does not undo."""
+    posting, job = unchecked(number=UNREGISTERED_DE)
+    attempt_for(posting, session_id="cs_rc", payment_intent_id="pi_rc")
+    PaymentAttempt.objects.filter(posting=posting).update(state="paid", tax_note="reverse_charge")
+    assert run(job) == "done"
+    body = StaffNotice.objects.get().body
+    assert "Stripe charged no VAT on payment" in body and "the VAT may be due" in body
+
+
+def test_an_invalid_number_on_a_taxed_payment_says_nothing_of_vat_due(fakeproviders):
+    posting, job = unchecked(number=UNREGISTERED_DE)
+    attempt_for(posting, session_id="cs_tx", payment_intent_id="pi_tx")
+    PaymentAttempt.objects.filter(posting=posting).update(state="paid", tax=1881)
+    run(job)
+    assert "VAT may be due" not in StaffNotice.objects.get().body

@@ -6,9 +6,7 @@ account and opens nothing but this. A GET only shows the page, so a mail scanner
 the link starts nothing; the Pay button's POST starts the checkout.
 """
 
-from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,17 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wizard.account import states
 from wizard.account.access import employer_required, own
 from wizard.account.actions import action
+from wizard.account.later_checkout import open_checkout, returned
 from wizard.flow.navigation import refuse_link
-from wizard.flow.outcomes import tell_unsettled
-from wizard.payments import later_payments
-from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
-from wizard.payments.fulfilment import FulfilOutcome, fulfil
 from wizard.payments.models import PaymentAttempt
 from wizard.payments.purposes import PURPOSES
 from wizard.postings import links
 from wizard.postings.links import LinkError, LinkInvalid, check_manage_nonce, read_renew_token
 from wizard.postings.logcontext import bind_posting
-from wizard.postings.models import Actor, JobPosting
+from wizard.postings.models import JobPosting
 from wizard.postings.zones import posting_zone
 
 RENEWAL = PURPOSES[PaymentAttempt.Purpose.RENEWAL]
@@ -71,17 +66,9 @@ def _renew_page(request, posting, token):
         return _render(request, posting, status=409)
     if request.method == "POST":
         paid_url = request.build_absolute_uri(reverse("wizard:renew_paid", args=[token]))
-        try:
-            checkout_url = later_payments.start(
-                posting.pk,
-                PaymentAttempt.Purpose.RENEWAL,
-                success_url=paid_url,
-                cancel_url=request.build_absolute_uri(request.path),
-            )
-        except PaymentError as error:
-            messages.error(request, error.message)
-            return _render(request, JobPosting.objects.get(pk=posting.pk), status=error.status)
-        return redirect(checkout_url)
+        return open_checkout(
+            request, posting, RENEWAL.purpose, paid_url=paid_url, render_page=_render
+        )
     return _render(request, posting)
 
 
@@ -107,26 +94,12 @@ def renew_paid(request, token):
         posting = _posting_of(token)
     except LinkError as error:
         return refuse_link(request, error)
-    session_id = request.GET.get("session_id", "")
-    if not session_id:
-        raise Http404("No payment named.")
-    try:
-        outcome = fulfil(session_id, by=Actor.employer(), expected_posting_id=posting.pk)
-    except PaymentProviderUnavailable:
-        outcome = None
-        messages.warning(
-            request,
+    context = returned(
+        request,
+        posting,
+        not_confirmed=(
             "We could not confirm your payment with the provider yet. If you paid, your "
-            "posting gets its new date shortly; you will not be charged twice.",
-        )
-    if outcome is not None and not outcome.settled and not tell_unsettled(request, outcome):
-        raise Http404("That payment does not belong to this posting.")
-    posting = JobPosting.objects.get(pk=posting.pk)
-    settled = outcome is not None and outcome.settled
-    context = {
-        "posting": posting,
-        "zone": posting_zone(posting),
-        "settled": settled,
-        "processing": outcome is FulfilOutcome.PROCESSING,
-    }
+            "posting gets its new date shortly; you will not be charged twice."
+        ),
+    )
     return render(request, "account/renewed.html", context)

@@ -6,22 +6,17 @@ For the signed-in owner only (/account/postings/<id>/feature/): a GET only shows
 the Pay button's POST starts the checkout (wizard.payments.later_payments).
 """
 
-from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wizard.account.access import employer_required, own
 from wizard.account.actions import action
-from wizard.flow.outcomes import tell_unsettled
-from wizard.payments import later_payments
-from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
-from wizard.payments.fulfilment import FulfilOutcome, fulfil
+from wizard.account.later_checkout import open_checkout, returned
 from wizard.payments.models import PaymentAttempt
 from wizard.payments.purposes import PURPOSES
-from wizard.postings.models import Actor, JobPosting
+from wizard.postings.models import JobPosting
 from wizard.postings.zones import posting_zone
 
 UPGRADE = PURPOSES[PaymentAttempt.Purpose.UPGRADE]
@@ -41,17 +36,9 @@ def feature(request, posting_id):
         return _render(request, posting, status=409)
     if request.method == "POST":
         paid_url = request.build_absolute_uri(reverse("wizard:featured", args=[posting.pk]))
-        try:
-            checkout_url = later_payments.start(
-                posting.pk,
-                PaymentAttempt.Purpose.UPGRADE,
-                success_url=paid_url,
-                cancel_url=request.build_absolute_uri(request.path),
-            )
-        except PaymentError as error:
-            messages.error(request, error.message)
-            return _render(request, JobPosting.objects.get(pk=posting.pk), status=error.status)
-        return redirect(checkout_url)
+        return open_checkout(
+            request, posting, UPGRADE.purpose, paid_url=paid_url, render_page=_render
+        )
     return _render(request, posting)
 
 
@@ -72,25 +59,12 @@ def _render(request, posting, status=200):
 def featured(request, posting_id):
     """Stripe's success_url of an upgrade. The query string proves nothing: fulfil asks."""
     posting = own(JobPosting.objects.all(), request.employer, pk=posting_id)
-    session_id = request.GET.get("session_id", "")
-    if not session_id:
-        raise Http404("No payment named.")
-    try:
-        outcome = fulfil(session_id, by=Actor.employer(), expected_posting_id=posting.pk)
-    except PaymentProviderUnavailable:
-        outcome = None
-        messages.warning(
-            request,
+    context = returned(
+        request,
+        posting,
+        not_confirmed=(
             "We could not confirm your payment with the provider yet. If you paid, your "
-            "posting is featured shortly; you will not be charged twice.",
-        )
-    if outcome is not None and not outcome.settled and not tell_unsettled(request, outcome):
-        raise Http404("That payment does not belong to this posting.")
-    posting = JobPosting.objects.get(pk=posting.pk)
-    context = {
-        "posting": posting,
-        "zone": posting_zone(posting),
-        "settled": outcome is not None and outcome.settled,
-        "processing": outcome is FulfilOutcome.PROCESSING,
-    }
+            "posting is featured shortly; you will not be charged twice."
+        ),
+    )
     return render(request, "account/featured.html", context)

@@ -1,7 +1,8 @@
 """Staff screens for plans: what employers may buy, its prices per currency, retiring one.
 
 A plan is retired (active off: the list's action, or the field), never deleted once paid
-for: its payments keep it (PROTECT), and the delete page says so instead of failing.
+for: its payments keep it (PROTECT), and the delete page says so instead of failing. A
+draft's choice does not keep it (the posting's plan is SET_NULL).
 """
 
 from django import forms

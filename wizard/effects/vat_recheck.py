@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from wizard.jobs import runner, staff_alert
 from wizard.jobs.kinds import JobKind, register
+from wizard.payments.models import PaymentAttempt
 from wizard.postings.business import VatStatus, business_of, keep, note_check
 from wizard.providers import vat_numbers, vat_registry
 from wizard.providers.vat_numbers import Unavailable, Valid
@@ -128,6 +129,7 @@ class VatRecheckKind(JobKind):
             then = "Its publication is held until staff release it (VAT_HOLD_PUBLICATION)."
         else:
             then = "Its publication is not held (VAT_HOLD_PUBLICATION is off)."
+        then += _reverse_charged(posting)
         staff_alert.alert(
             posting,
             f"vat_invalid:{number}",
@@ -159,3 +161,22 @@ class VatRecheckKind(JobKind):
 
 
 register(VatRecheckKind())
+
+
+def _reverse_charged(posting):
+    """What the alert adds when Stripe charged the posting no VAT for a reverse charge: the
+    number the registry calls invalid was not passed to Stripe by us (a customer's tax ID
+    is made for a valid number only), but Checkout collects tax IDs, and the employer may
+    have typed it there. Nothing is charged afterwards: staff decide (the VAT may be due)."""
+    numbers = list(
+        posting.payment_attempts.filter(
+            state=PaymentAttempt.State.PAID, tax_note="reverse_charge"
+        ).values_list("number", flat=True)
+    )
+    if not numbers:
+        return ""
+    which = ", ".join(str(number) for number in numbers)
+    return (
+        f" Stripe charged no VAT on payment {which} (a reverse charge on the tax ID given in "
+        "its checkout): the VAT may be due."
+    )

@@ -482,9 +482,11 @@ def _invoices_not_recorded(dry_run):
     for invoice in listed:
         payment = ours.get(invoice.id)
         pages = documents.Documents.from_stripe(invoice)
-        if payment is None or not payment.is_paid or not documents.apply(payment, pages):
+        settled = payment is not None and (payment.is_paid or payment.is_settled)
+        if not settled or not documents.apply(payment, pages):
             # not ours; its payment not recorded yet (fulfilment records the invoice with
-            # it); or recorded already (apply changes only the copy in hand)
+            # it; a free payment, settled without a PaymentIntent, counts as recorded); or
+            # recorded already (apply changes only the copy in hand)
             continue
         if not dry_run:
             documents.record(payment.pk, pages)

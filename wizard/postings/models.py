@@ -23,7 +23,7 @@ from django_fsm import (
 )
 
 from wizard.postings import attention, plans, progress, reference
-from wizard.postings.business import is_held
+from wizard.postings.business import business_of, is_held
 from wizard.postings.location import LocationMixin, Workplace
 from wizard.postings.money import money, price_identity
 from wizard.postings.queries import JobPostingQuerySet
@@ -136,12 +136,15 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     )
 
     # What the employer chose to buy (their plan step; wizard.postings.plans): None and ""
-    # until chosen, and on a board without plans. What was paid is the attempt's record.
+    # until chosen, and on a board without plans. What was paid is the attempt's record
+    # (whose plan is PROTECT): a draft's choice does not keep a plan staff delete, the
+    # draft forgets it (SET_NULL, done by Django: the scan of the postings by plan it needs
+    # is paid on a plan's deletion only) and its plan step asks again.
     plan = models.ForeignKey(
         "wizard.Plan",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,  # nothing looks postings up by plan: no index to build on a big table
     )
@@ -543,12 +546,26 @@ class JobPosting(LocationMixin, ConcurrentTransitionMixin, models.Model):
     @property
     def content_digest(self):
         """A short fingerprint of what the payment page shows: "Pay" carries the one the
-        employer saw, and no checkout opens if the posting changed since (another tab)."""
+        employer saw, and no checkout opens if the posting changed since (another tab).
+
+        It covers the plan and currency chosen (when one is: a posting without a plan has
+        the fingerprint it had before plans), because the price alone does not: while an
+        attempt holds its price `price` reads the attempt's, and two plans may cost the
+        same. Choosing another plan after pressing Pay must not pay for the old one.
+
+        It covers the business's country and VAT number as the employer gave them (when
+        given), which decide the tax and the Stripe customer; not what the registry said
+        of them, which the re-check job may change while the employer pays."""
         values = [
             self._meta.get_field(field).value_to_string(self) for field in self.REVIEWED_FIELDS
         ]
-        price = price_identity(*self.price)
-        return hashlib.sha256("\x1f".join([*values, price]).encode()).hexdigest()[:24]
+        values.append(price_identity(*self.price))
+        if self.plan_id is not None:
+            values.append(f"plan {self.plan_id} {self.currency}")
+        business = business_of(self)
+        if business.country or business.vat_number:
+            values.append(f"business {business.country} {business.vat_number}")
+        return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:24]
 
     @property
     def has_details(self):
