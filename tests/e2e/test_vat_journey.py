@@ -75,6 +75,7 @@ def test_an_eu_business_with_a_valid_number_is_reverse_charged(
     page.get_by_role("button", name="Yes, continue").click()
     expect_step(page, "payment")
     expect(page.get_by_text(f"{VALID_DE}, Beispiel GmbH")).to_be_visible()
+    expect(page.get_by_test_id("price-note")).to_contain_text("not charged VAT (reverse charge)")
     visitor.check("vat-journey-payment")
 
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
@@ -119,6 +120,7 @@ def test_with_vies_down_the_employer_pays_and_the_recheck_confirms_the_number_la
     give(page, VALID_DE)
     expect_step(page, "payment")
     expect(page.get_by_text("VIES could not be reached just now")).to_be_visible()
+    expect(page.get_by_test_id("price-note")).to_contain_text("not confirmed yet")
     visitor.check("vat-journey-unavailable")
 
     posting = pay_from_germany(page, "vat-journey-unavailable-hosted-page")
