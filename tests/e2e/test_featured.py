@@ -96,6 +96,7 @@ def test_upgrading_a_live_posting_from_the_account_page(browser, app, size):
     page.get_by_role("button", name="Pay", exact=True).click()
 
     expect(page.get_by_role("heading", name="Your posting is now featured")).to_be_visible()
+    expect(page.get_by_test_id("upgrade-paid")).to_contain_text(f"You paid {money(5000, 'usd')}")
     visitor.check("featured")
     assert JobPosting.objects.get(pk=posting.pk).featured
 

@@ -89,6 +89,8 @@ def featured(request, posting_id):
     posting = JobPosting.objects.get(pk=posting.pk)
     context = {
         "posting": posting,
+        # What this upgrade charged, said on the page (its receipt is on the payments page).
+        "paid": posting.payment_attempts.filter(session_id=session_id).first(),
         "zone": posting_zone(posting),
         "settled": outcome is not None and outcome.settled,
         "processing": outcome is FulfilOutcome.PROCESSING,
