@@ -1,5 +1,6 @@
-"""Featured listings as people see them: the marker on the board and the job page (read by
-a screen reader as "Featured job: <title>", checked with axe at both sizes), and a live
+"""Featured listings as people see them: pinned first on the board above a newer standard
+posting, the marker on the board and the job page (read by a screen reader as "Featured
+job: <title>", checked with axe at both sizes), and a live
 standard posting upgraded from the employer's account page and paid at Stripe."""
 
 import re
@@ -56,6 +57,10 @@ def test_a_featured_posting_is_marked_on_the_board_and_its_page(browser, live_se
     expect(link).to_be_visible()
     expect(page.get_by_role("link", name="Pastry cook", exact=True)).to_be_visible()
     expect(page.get_by_test_id("featured-tag")).to_have_count(1)
+    # Pinned: the featured posting, two days old, is listed before the newer standard one.
+    expect(page.locator(".job-card__title")).to_have_text(
+        ["Featured job: Head baker", "Pastry cook"]
+    )
     card = page.locator(".job-card--featured")
     expect(card).to_have_count(1)
     assert card.evaluate("card => getComputedStyle(card).borderLeftWidth") == "6px"
@@ -91,6 +96,7 @@ def test_upgrading_a_live_posting_from_the_account_page(browser, app, size):
     page.get_by_role("button", name="Pay", exact=True).click()
 
     expect(page.get_by_role("heading", name="Your posting is now featured")).to_be_visible()
+    expect(page.get_by_test_id("upgrade-paid")).to_contain_text(f"You paid {money(5000, 'usd')}")
     visitor.check("featured")
     assert JobPosting.objects.get(pk=posting.pk).featured
 

@@ -70,7 +70,7 @@ def test_the_review_page_shows_the_job_and_big_buttons(page, app, size):
     expect(review.get_by_role("heading", name="Staff Platform Engineer")).to_be_visible()
     expect(review.locator("strong", has_text="Django")).to_be_visible()  # Markdown, rendered
     expect(review.get_by_text(posting.reference)).to_be_visible()
-    expect(review.get_by_text("USD 99.00")).to_be_visible()
+    expect(review.get_by_text("USD 99.00", exact=True)).to_be_visible()
     expect(review.get_by_role("heading", name="What the employer sees")).to_be_visible()
     approve = page.get_by_role("button", name="Approve and publish")
     reject = page.get_by_role("link", name="Reject and refund…")

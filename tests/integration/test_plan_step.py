@@ -105,8 +105,7 @@ def test_the_review_and_payment_page_show_what_is_bought(client, posting, offere
     assert '<dt class="summary-list__key">Plan</dt>' in html
     assert "Featured, EUR 147.00, 60 days" in html
     assert (
-        "You are buying <strong>Featured</strong>: 60 days on the board, featured: pinned at "
-        "the top of the board." in html
+        "You are buying <strong>Featured</strong>: 60 days on the board, pinned at the top." in html
     )
     assert "Pay EUR 147.00" in html
     assert f'href="{step_url("plan", posting)}?change=1#id_plan"' in html

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.accounts import employer, sign_in_as
 from tests.attempts import attempt_for
-from tests.conftest import stripe_api
+from tests.conftest import step_url, stripe_api
 from tests.factories import own, posting_at
 from tests.integration.test_payment import press_pay, return_path, session_id_from
 from tests.integration.test_promotion_codes import make_code
@@ -99,6 +99,33 @@ def test_a_valid_vat_number_pays_as_a_customer_with_its_tax_id_reverse_charged(
     assert attempt.customer_id == customer.id
     assert_invariant(attempt)
     assert tax.note_display(attempt) == "VAT: reverse charge"
+
+
+@pytest.mark.parametrize(
+    "business,says",
+    [
+        ({}, "The price is before VAT: the payment page adds any VAT due for your billing"),
+        (VALID_DE, "With your VAT number DE123456789, a business billed in another country"),
+        ({**VALID_DE, "vat_status": VatStatus.UNCHECKED}, "Your VAT number is not confirmed yet"),
+        ({**VALID_DE, "vat_status": VatStatus.INVALID}, "The price is before VAT: the payment"),
+    ],
+)
+def test_the_review_page_says_the_price_is_before_vat_and_when_it_is_reverse_charged(
+    client, posting, business, says
+):
+    if business:
+        with_business(posting, **business)
+    html = client.get(step_url("payment", posting)).content.decode()
+    [note] = [line for line in html.splitlines() if 'data-testid="price-note"' in line]
+    assert says in note
+    assert ("reverse charge" in note) == (business == VALID_DE)
+
+
+def test_with_stripe_tax_off_the_review_page_says_nothing_of_vat(client, posting, settings):
+    settings.STRIPE_TAX = False
+    with_business(posting, **VALID_DE)
+    html = client.get(step_url("payment", posting)).content.decode()
+    assert "price-note" not in html and "before VAT" not in html
 
 
 def test_a_retried_press_reuses_the_attempts_customer(client, posting, fakestripe):

@@ -102,6 +102,9 @@ def test_an_upgrade_paid_and_returned_from_features_the_posting_once(
     page = client.get(return_path(location))
 
     assert "Your posting is now featured" in page.content.decode()
+    assert f"You paid {money(FEATURED - STANDARD, 'usd')}. Its receipt is on" in (
+        page.content.decode()
+    )
     after = JobPosting.objects.get(pk=posting.pk)
     assert (after.featured, after.status, after.expires_at) == (True, "published", expires_at)
     assert after.transitions.count() == transitions  # no review, no status change

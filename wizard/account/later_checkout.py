@@ -47,6 +47,8 @@ def returned(request, posting, *, not_confirmed):
     posting = JobPosting.objects.get(pk=posting.pk)
     return {
         "posting": posting,
+        # What this payment charged, said on the page (its receipt is on the payments page).
+        "paid": posting.payment_attempts.filter(session_id=session_id).first(),
         "zone": posting_zone(posting),
         "settled": outcome is not None and outcome.settled,
         "processing": outcome is FulfilOutcome.PROCESSING,

@@ -18,7 +18,7 @@ import logging
 from django.conf import settings
 
 from wizard.payments.client import call
-from wizard.postings.business import business_of
+from wizard.postings.business import VatStatus, business_of
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,27 @@ def note_of(session):
         if reason in NOTES:
             return reason
     return ""
+
+
+def price_note(posting):
+    """What the review page says of VAT under the price (before VAT, and whether a reverse
+    charge can apply: only a number confirmed valid goes to Stripe as a tax ID); "" with
+    STRIPE_TAX off."""
+    if not settings.STRIPE_TAX:
+        return ""
+    business = business_of(posting)
+    if business.has_valid_vat_number:
+        return (
+            f"The price is before VAT. With your VAT number {business.vat_number}, a business "
+            "billed in another country than ours is not charged VAT (reverse charge): the "
+            "payment page shows it."
+        )
+    if business.vat_number and business.vat_status == VatStatus.UNCHECKED:
+        return (
+            "The price is before VAT. Your VAT number is not confirmed yet, so the payment "
+            "page adds any VAT due for your billing country, as for any customer there."
+        )
+    return "The price is before VAT: the payment page adds any VAT due for your billing country."
 
 
 def note_display(attempt):

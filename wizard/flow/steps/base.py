@@ -156,7 +156,7 @@ class Step:
         messages.info(request, "This posting is paid, so it can no longer be edited.")
         return redirect_to(request, self.flow.after_payment().url(posting))
 
-    def save(self, request, posting, change, *, why, done_message=None):
+    def save(self, request, posting, change, *, why, done_message=None, done_level=None):
         """Apply an edit (`change(posting)` on the locked row), then go on to the first
         step that is not complete: steps still complete are not shown again."""
         return self.apply_edit(
@@ -164,10 +164,12 @@ class Step:
             posting,
             lambda: edits.edit(self.flow, posting.pk, change, why=why, seen=posting),
             done_message=done_message,
+            done_level=done_level,
         )
 
-    def apply_edit(self, request, posting, edit, done_message=None):
-        """Run an edit; on success go on, else explain the refusal."""
+    def apply_edit(self, request, posting, edit, done_message=None, done_level=None):
+        """Run an edit; on success go on, else explain the refusal. `done_message` is said
+        as a success, or at `done_level` (messages.WARNING: saved, but something to heed)."""
         try:
             posting = edit()
         except edits.PostingLocked:
@@ -176,7 +178,7 @@ class Step:
             messages.error(request, error.message)
             return self.render(request, posting, status=503)
         if done_message:
-            messages.success(request, done_message)
+            messages.add_message(request, done_level or messages.SUCCESS, done_message)
         return self.go_on(request, posting)
 
     def go_on(self, request, posting):

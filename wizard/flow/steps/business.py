@@ -17,6 +17,7 @@ from dataclasses import asdict
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.utils import timezone
 
 from wizard.effects.vat_recheck import queue_recheck
@@ -182,6 +183,7 @@ class BusinessStep(Step):
                 lambda p: self._store_unchecked(p, business, now, result.code),
                 why="VAT number given; its registry was unavailable",
                 done_message=unavailable_message(registry, number),
+                done_level=messages.WARNING,  # saved, but not checked: not a success
             )
 
         def store_valid(p):

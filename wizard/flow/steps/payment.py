@@ -4,6 +4,7 @@ from django.urls import reverse
 from wizard.flow import botcheck
 from wizard.flow.navigation import redirect_to
 from wizard.flow.steps.base import Step
+from wizard.payments import tax
 from wizard.payments.checkout import start_checkout
 from wizard.payments.exceptions import (
     AlreadyPaid,
@@ -30,6 +31,7 @@ class PaymentStep(Step):
     def context(self, posting, **extra):
         context = {
             "price": posting.price_display,
+            "price_note": tax.price_note(posting),
             "bought": bought(posting),
             "answers": self.review(posting),
             **extra,
