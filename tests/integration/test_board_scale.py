@@ -29,6 +29,7 @@ needs_postgresql = pytest.mark.skipif(
 def small_limit(settings):
     settings.BOARD_PAGE_SIZE = 2
     settings.BOARD_COUNT_LIMIT = 5
+    settings.BOARD_SEARCH_COUNT_LIMIT = 3
 
 
 def test_up_to_the_limit_the_count_is_exact(client, small_limit):
@@ -56,12 +57,15 @@ def test_past_the_limit_the_board_says_more_than(client, small_limit):
     assert titles(client.get("/?page=4")) == ["Job 3", "Job 4"]  # the nearest page
 
 
-def test_a_search_past_the_limit_says_more_than_match(client, small_limit):
-    for day in range(6):
+def test_a_search_past_its_own_lower_limit_says_more_than_match(client, small_limit):
+    for day in range(4):
         publish(f"Python job {day}", days_ago=day)
     publish("Cook", days_ago=0)
-    assert "More than 5 jobs match your search" in client.get("/?q=python").text
+    found = client.get("/?q=python").text
+    assert "More than 3 jobs match your search" in found and "Page 1 of more than 2" in found
     assert "1 job match your search" in client.get("/?q=cook").text
+    # A filter other than a search counts to the board's limit.
+    assert "5 jobs match your search" in client.get("/?workplace=hybrid").text
 
 
 def test_the_count_reads_at_most_the_limit_and_one_more(small_limit, settings):

@@ -117,7 +117,11 @@ NO_NONCE = {"csp_nonce": None}
 def board(request):
     form = BoardFilterForm(request.GET)
     postings = form.filter(on_board().only(*LIST_FIELDS))
-    paginator = CappedPaginator(postings, settings.BOARD_PAGE_SIZE, settings.BOARD_COUNT_LIMIT)
+    # A search's matches are counted to a lower limit: two common words are checked posting
+    # by posting until the limit is found (docs/board.md, "At a million postings").
+    searched = bool(form.cleaned_data.get("q", "").strip())
+    limit = settings.BOARD_SEARCH_COUNT_LIMIT if searched else settings.BOARD_COUNT_LIMIT
+    paginator = CappedPaginator(postings, settings.BOARD_PAGE_SIZE, limit)
     # The count comes first; the page's query shape follows it (wizard.board.search).
     paginator.object_list = in_order(postings, few=not paginator.capped)
     page = paginator.get_page(request.GET.get("page"))
