@@ -36,7 +36,9 @@ from soak.stripe_api import list_all
 from wizard.effects.email import Email
 from wizard.jobs.kinds import kind_named
 from wizard.jobs.models import Job
-from wizard.payments.models import Dispute, PaymentAttempt, Refund, RefundMade, StripeEvent
+from wizard.payments.chargebacks import Dispute
+from wizard.payments.models import PaymentAttempt, Refund, RefundMade
+from wizard.payments.webhook_events import StripeEvent
 from wizard.postings.models import PAID_LIFE, JobPosting, Status, TransitionLog
 from wizard.postings.revisions import PostingRevision
 from wizard.postings.statuses import HOLDING_THE_SERVICE

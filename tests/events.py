@@ -4,8 +4,8 @@ tests of what staff see (admin, metrics, dashboard)."""
 from django.utils import timezone
 
 from wizard.jobs.models import Job
-from wizard.payments.models import StripeEvent
 from wizard.payments.stripe_events import KIND
+from wizard.payments.webhook_events import StripeEvent
 
 
 def stored_event(event_id, type="x", *, state=Job.State.QUEUED, error="", posting=None, **event):

@@ -6,14 +6,9 @@ from wizard.employers.sign_in import SignInRequest
 from wizard.jobs.models import BudgetUse, Job, StaffNotice
 from wizard.limits import LimitKey, LimitUse
 from wizard.ops.models import Heartbeat, MoneyDifferenceCount
-from wizard.payments.models import (
-    Dispute,
-    FraudWarning,
-    PaymentAttempt,
-    Refund,
-    RefundMade,
-    StripeEvent,
-)
+from wizard.payments.chargebacks import Dispute, FraudWarning
+from wizard.payments.models import PaymentAttempt, Refund, RefundMade
+from wizard.payments.webhook_events import StripeEvent
 from wizard.postings.models import (
     Actor,
     EmploymentType,

@@ -47,7 +47,8 @@ from wizard.flow.order import FLOW
 from wizard.jobs import staff_alert
 from wizard.jobs.models import Job, StaffNotice
 from wizard.models import Actor, DailyNumbers, JobPosting, Status
-from wizard.payments.models import Dispute, PaymentAttempt, Refund, RefundMade
+from wizard.payments.chargebacks import Dispute
+from wizard.payments.models import PaymentAttempt, Refund, RefundMade
 from wizard.postings.links import make_finish_later_token, make_manage_token
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from tests.integration.test_webhooks import deliver
 from wizard.jobs import runner
 from wizard.models import JobPosting, Status
 from wizard.ops import logs
-from wizard.payments.models import StripeEvent
+from wizard.payments.webhook_events import StripeEvent
 from wizard.postings import logcontext
 
 pytestmark = pytest.mark.django_db

@@ -289,7 +289,7 @@ def test_a_dispute_of_an_upgrade_leaves_the_posting_live_and_featured(
 ):
     """As a renewal's dispute keeps its days: the upgrade is not the posting's own payment,
     so the dispute moves nothing; staff are alerted and may refund it."""
-    from wizard.payments.models import Dispute
+    from wizard.payments.chargebacks import Dispute
 
     posting, attempt = paid_upgrade(client, owner, fakestripe)
     charge = stripe_api().v1.payment_intents.retrieve(attempt.payment_intent_id).latest_charge

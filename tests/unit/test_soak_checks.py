@@ -9,7 +9,8 @@ import pytest
 from soak import checks
 from soak.bank import PARTLY_REFUNDED
 from soak.employer import PROFILES, choose_profiles
-from wizard.payments.models import Dispute, PaymentAttempt, Refund, RefundMade
+from wizard.payments.chargebacks import Dispute
+from wizard.payments.models import PaymentAttempt, Refund, RefundMade
 from wizard.postings.models import JobPosting, Status
 
 PRICE = 9900

@@ -4,7 +4,8 @@ from django.contrib import admin
 
 from wizard.jobs import runner
 from wizard.jobs.models import Job
-from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.models import Refund
+from wizard.payments.webhook_events import StripeEvent
 
 
 @admin.register(Refund)

@@ -6,7 +6,9 @@ from django.utils.html import format_html
 
 from wizard.admin import later_refunds
 from wizard.jobs.models import Job
-from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund, StripeEvent
+from wizard.payments.chargebacks import Dispute, FraudWarning
+from wizard.payments.models import PaymentAttempt, Refund
+from wizard.payments.webhook_events import StripeEvent
 from wizard.postings.models import TransitionLog, status_label
 from wizard.postings.money import money
 

@@ -36,7 +36,7 @@ from wizard.admin.posting_page import review_context
 from wizard.admin.posting_review import ReviewActions
 from wizard.admin.revision_review import RevisionInline, RevisionReview
 from wizard.dashboard.numbers import entered_review
-from wizard.payments.models import Dispute
+from wizard.payments.chargebacks import Dispute
 from wizard.postings import attention, markdown, reference
 from wizard.postings.models import JobPosting, Status
 from wizard.postings.money import money

@@ -48,8 +48,9 @@ from wizard.jobs.models import Job
 from wizard.ops import heartbeat
 from wizard.ops.models import MoneyDifferenceCount
 from wizard.ops.queue import QueueState, queue_states
-from wizard.payments.models import Refund, StripeEvent
+from wizard.payments.models import Refund
 from wizard.payments.reconcile import Kind as MoneyDifferenceKind
+from wizard.payments.webhook_events import StripeEvent
 from wizard.postings.models import JobPosting, Status
 
 

@@ -29,8 +29,9 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from wizard.jobs import staff_alert
+from wizard.payments.chargebacks import Dispute
 from wizard.payments.client import call
-from wizard.payments.models import Dispute, PaymentAttempt, Refund
+from wizard.payments.models import PaymentAttempt, Refund
 from wizard.postings.models import Actor
 from wizard.postings.transitions import locked_posting
 

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db import transaction
 
 from wizard.jobs import staff_alert
+from wizard.payments.chargebacks import FraudWarning
 from wizard.payments.client import call
-from wizard.payments.models import FraudWarning, PaymentAttempt, Refund
+from wizard.payments.models import PaymentAttempt, Refund
 from wizard.payments.refunds import record_refund
 from wizard.postings.models import Status
 from wizard.postings.transitions import locked_posting

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wizard.jobs.models import Job
 from wizard.payments import disputes, documents, fraud_warnings, money_invariant, refunds
+from wizard.payments.chargebacks import Dispute, FraudWarning
 from wizard.payments.checkout import close_ended_checkout, payment_failed_at_stripe
 from wizard.payments.client import background, call
 from wizard.payments.exceptions import PaymentError, PaymentProviderUnavailable
@@ -30,7 +31,7 @@ from wizard.payments.fulfilment import (
     posting_for,
     retrieve_session,
 )
-from wizard.payments.models import Dispute, FraudWarning, PaymentAttempt, Refund
+from wizard.payments.models import PaymentAttempt, Refund
 from wizard.postings.models import Actor, Status
 
 logger = logging.getLogger(__name__)

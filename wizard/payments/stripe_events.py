@@ -25,8 +25,8 @@ from wizard.payments.client import call
 from wizard.payments.disputes import sync_dispute
 from wizard.payments.fraud_warnings import handle_warning
 from wizard.payments.fulfilment import fulfil
-from wizard.payments.models import StripeEvent
 from wizard.payments.refunds import apply_stripe_refund, record_external_refund
+from wizard.payments.webhook_events import StripeEvent
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import Actor
 

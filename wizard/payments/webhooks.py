@@ -31,7 +31,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from wizard.payments import stripe_events
-from wizard.payments.models import PaymentAttempt, StripeEvent
+from wizard.payments.models import PaymentAttempt
+from wizard.payments.webhook_events import StripeEvent
 from wizard.postings.logcontext import bind_posting
 from wizard.postings.models import JobPosting
 
