@@ -193,6 +193,21 @@ def test_the_recheck_stores_a_valid_number_with_its_name(fakeproviders):
     assert [entry["result"] for entry in checks_of(saved(posting))] == ["valid"]
 
 
+def test_a_number_confirmed_by_the_recheck_before_payment_keeps_the_step_done(
+    client, posting, fakeproviders
+):
+    """The employer went on while the registry was down; the re-check's "valid" before they
+    press Pay must not send them back to the step (found by the soak)."""
+    fakeproviders.add_fault("MS_UNAVAILABLE", path="check-vat-number")
+    assert answer(client, posting, VALID_DE)["Location"] == step_url("payment", posting)
+    [job] = recheck_jobs()
+    assert run(job) == "done"
+    checked = saved(posting)
+    assert business_of(checked).vat_status == VatStatus.VALID
+    assert FLOW["business"].is_complete(checked)
+    assert client.get(step_url("payment", posting)).status_code == 200
+
+
 def test_the_recheck_retries_while_unavailable_and_waits_out_a_quota(fakeproviders):
     posting, job = unchecked()
     fakeproviders.vies_unavailable("DE")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from wizard.jobs import runner, staff_alert
 from wizard.jobs.kinds import JobKind, register
 from wizard.payments.models import PaymentAttempt
-from wizard.postings.business import VatStatus, business_of, keep, note_check
+from wizard.postings.business import STEP, VatStatus, business_of, keep, note_check
 from wizard.providers import vat_numbers, vat_registry
 from wizard.providers.vat_numbers import Unavailable, Valid
 
@@ -108,6 +108,11 @@ class VatRecheckKind(JobKind):
                     consultation=effect.provider_id,
                 ),
             )
+            # The employer went on with the number while the registry was down: its answer
+            # now is not a question for them again (a draft would otherwise be sent back to
+            # the step from Pay), so it counts as confirmed.
+            step = posting.step_data[STEP]
+            posting.step_data = {**posting.step_data, STEP: {**step, "confirmed": True}}
             note_check(posting, at=now, number=number, result="valid", detail="checked again")
             posting.save()
             return
