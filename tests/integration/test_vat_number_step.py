@@ -208,6 +208,20 @@ def test_a_number_confirmed_by_the_recheck_before_payment_keeps_the_step_done(
     assert client.get(step_url("payment", posting)).status_code == 200
 
 
+def test_a_number_the_recheck_refuses_before_payment_is_asked_again_with_the_reason(
+    client, posting, fakeproviders
+):
+    fakeproviders.add_fault("MS_UNAVAILABLE", path="check-vat-number")
+    number = "DE111111125"  # well formed, not registered in the emulator
+    assert answer(client, posting, number)["Location"] == step_url("payment", posting)
+    [job] = recheck_jobs()
+    assert run(job) == "done"
+    assert client.get(step_url("payment", posting))["Location"] == step_url("business", posting)
+    page = client.get(step_url("business", posting)).content.decode()
+    assert f"We checked {number} again: VIES says it is not a registered VAT number" in page
+    assert "govuk-error-summary" in page or "error-summary" in page
+
+
 def test_the_recheck_retries_while_unavailable_and_waits_out_a_quota(fakeproviders):
     posting, job = unchecked()
     fakeproviders.vies_unavailable("DE")

@@ -126,6 +126,8 @@ class BusinessStep(Step):
         business = business_of(posting)
         data = self.data(posting)
         confirming = form is None and self.confirming(posting)
+        if form is None and business.vat_status == VatStatus.INVALID:
+            form = self.proved_invalid(business)
         if form is None:
             initial = {}
             if data.get("answer"):
@@ -137,6 +139,20 @@ class BusinessStep(Step):
             "business": business,
             "registry": vat_numbers.registry_name(business.vat_number or "XX"),
         }
+
+    def proved_invalid(self, business):
+        """The form as the employer left it, with the registry's later answer as its error:
+        the number went on unchecked (the registry was down), and the re-check found it is
+        not registered, before payment (wizard.effects.vat_recheck)."""
+        number = business.vat_number
+        form = VatNumberForm({"has_vat_number": YES, "vat_number": number})
+        form.is_valid()
+        form.add_error(
+            "vat_number",
+            f"We checked {number} again: {vat_numbers.registry_name(number)} says it is not a "
+            "registered VAT number. Check the number, or choose No.",
+        )
+        return form
 
     def post(self, request, posting):
         if CONFIRM in request.POST:
