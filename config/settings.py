@@ -621,8 +621,10 @@ BOARD_PAGE_SIZE = int(os.environ.get("BOARD_PAGE_SIZE", "20"))
 # than" (wizard.board.pages): a count of every match would read them all, and only this
 # many are reachable page by page; narrowing the search finds older ones.
 BOARD_COUNT_LIMIT = env_count("BOARD_COUNT_LIMIT", 1000)
-# A full-text search's matches, likewise: PostgreSQL finds the first N matches of two common
-# words by reading postings in turn, so fewer is faster (200: about 40 ms at a million).
+# A full-text search of several words, likewise: PostgreSQL finds the first N matches of two
+# common words by reading postings in turn, so fewer is faster (200: about 30 ms at a
+# million). One word keeps BOARD_COUNT_LIMIT: a lower limit makes PostgreSQL read postings
+# in turn for a rare one too, as it cannot tell how rare a word still being typed is.
 BOARD_SEARCH_COUNT_LIMIT = env_count("BOARD_SEARCH_COUNT_LIMIT", 200)
 
 # --- Third-party providers (wizard/providers) ------------------------------------

@@ -57,14 +57,15 @@ def test_past_the_limit_the_board_says_more_than(client, small_limit):
     assert titles(client.get("/?page=4")) == ["Job 3", "Job 4"]  # the nearest page
 
 
-def test_a_search_past_its_own_lower_limit_says_more_than_match(client, small_limit):
+def test_a_search_of_several_words_counts_to_its_own_lower_limit(client, small_limit):
     for day in range(4):
-        publish(f"Python job {day}", days_ago=day)
+        publish(f"Python Django job {day}", days_ago=day)
     publish("Cook", days_ago=0)
-    found = client.get("/?q=python").text
+    found = client.get("/?q=python django").text
     assert "More than 3 jobs match your search" in found and "Page 1 of more than 2" in found
+    # One word, and a filter other than a search, count to the board's limit.
+    assert "4 jobs match your search" in client.get("/?q=python").text
     assert "1 job match your search" in client.get("/?q=cook").text
-    # A filter other than a search counts to the board's limit.
     assert "5 jobs match your search" in client.get("/?workplace=hybrid").text
 
 

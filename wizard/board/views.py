@@ -117,10 +117,12 @@ NO_NONCE = {"csp_nonce": None}
 def board(request):
     form = BoardFilterForm(request.GET)
     postings = form.filter(on_board().only(*LIST_FIELDS))
-    # A search's matches are counted to a lower limit: two common words are checked posting
-    # by posting until the limit is found (docs/board.md, "At a million postings").
-    searched = bool(form.cleaned_data.get("q", "").strip())
-    limit = settings.BOARD_SEARCH_COUNT_LIMIT if searched else settings.BOARD_COUNT_LIMIT
+    # A search of several words counts its matches to a lower limit: PostgreSQL checks
+    # postings in turn until the limit is found, slow for two common words at 1,001, while a
+    # lower limit would send one rare word the same way (docs/board.md, "At a million
+    # postings").
+    words = len(form.cleaned_data.get("q", "").split())
+    limit = settings.BOARD_SEARCH_COUNT_LIMIT if words > 1 else settings.BOARD_COUNT_LIMIT
     paginator = CappedPaginator(postings, settings.BOARD_PAGE_SIZE, limit)
     # The count comes first; the page's query shape follows it (wizard.board.search).
     paginator.object_list = in_order(postings, few=not paginator.capped)
