@@ -94,18 +94,27 @@ def renew_from_the_email(visit):
     finally:
         close_old_connections()
     visit.outcome.stage = "renew"
-    checkout = press_renew(visit, path)
+    visit.outcome.expected = "published"
+    pay_later_payment(
+        visit, path, "renew", visit.outcome.renewal_sessions, "Your posting is renewed"
+    )
+
+
+def pay_later_payment(visit, path, what, sessions, done):
+    """Press Pay on a later payment's page (renew, feature), pay on Stripe's page, note its
+    session in `sessions`, and come back until the page says `done` (the webhook or the
+    reconciler may confirm it a little later)."""
+    checkout = press_renew(visit, path, what=what)
     visit.open_checkout(checkout)
     visit.b.think()
     success = visit.pay_on_stripe(checkout)
     if success is None:
-        raise Unexpected("the card was refused for the renewal")
-    visit.outcome.renewal_sessions.append(checkout.rstrip("/").rsplit("/", 1)[-1])
-    visit.outcome.expected = "published"
-    visit.outcome.stage = "renewed"
+        raise Unexpected(f"the card was refused ({what})")
+    sessions.append(checkout.rstrip("/").rsplit("/", 1)[-1])
+    visit.outcome.stage = f"{what}: paid"
     for _ in range(3):
-        page = expect(visit.b.get(success), 200, what="renewal's return")
-        if "Your posting is renewed" in page.text:
+        page = expect(visit.b.get(success), 200, what=f"{what}: the return")
+        if done in page.text:
             return
         visit.b.retry_pause()  # not confirmed yet: the webhook or the reconciler will
 
@@ -257,19 +266,9 @@ def upgrades(visit):
     visit.outcome.code_typed = ""  # the upgrade's checkout may take a code of its own
     path = f"/account/postings/{visit.outcome.posting_id}/feature/"
     visit.b.think()
-    checkout = press_renew(visit, path, what="feature")
-    visit.open_checkout(checkout)
-    visit.b.think()
-    success = visit.pay_on_stripe(checkout)
-    if success is None:
-        raise Unexpected("the card was refused for the upgrade")
-    visit.outcome.upgrade_sessions.append(checkout.rstrip("/").rsplit("/", 1)[-1])
-    visit.outcome.stage = "featured"
-    for _ in range(3):
-        page = expect(visit.b.get(success), 200, what="upgrade's return")
-        if "Your posting is now featured" in page.text:
-            return
-        visit.b.retry_pause()  # not confirmed yet: the webhook or the reconciler will
+    pay_later_payment(
+        visit, path, "feature", visit.outcome.upgrade_sessions, "Your posting is now featured"
+    )
 
 
 RUN = {"renews": renews, "duplicates": duplicates, "edits_live": edits_live, "upgrades": upgrades}
