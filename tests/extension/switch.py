@@ -1,5 +1,4 @@
-"""Switch the company step on: list it in FLOW right after the details (before payment
-and the steps that lead to it), serve its URL, its
+"""Switch the company step on: list it in FLOW before payment, serve its URL, its
 template and its emulator, as a deployment with its line in FLOW would."""
 
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ def company_step_on():
     step.flow = FLOW
     pattern = urls.step_path(step)
     with override_settings(COMPANY_REGISTRY_URL=base_url, TEMPLATES=templates):
-        FLOW.steps.insert(FLOW.steps.index(FLOW["details"]) + 1, step)
+        FLOW.steps.insert(FLOW.steps.index(FLOW.payment), step)
         urls.urlpatterns.append(pattern)
         clear_url_caches()
         try:
