@@ -40,7 +40,7 @@ def test_a_valid_number_shows_the_registered_business_and_goes_on(browser, app, 
     expect(page.get_by_text("Musterstraße 1")).to_be_visible()
     page.screenshot(path=screenshot_path("vat-number-confirm"), full_page=True, caret="initial")
     page.get_by_role("button", name="Yes, continue").click()
-    expect_step(page, "payment")
+    complete_steps(page, "payment", after="business")  # and any step a board adds after it
     expect(page.get_by_text("DE136695976, Beispiel GmbH")).to_be_visible()
 
 
@@ -60,8 +60,8 @@ def test_with_the_registry_down_the_employer_goes_on_to_pay(browser, app, fakepr
     page = start(browser, app)
     fakeproviders.vies_unavailable("DE")
     give(page, "DE136695976")
-    expect_step(page, "payment")
     expect(page.get_by_text("VIES could not be reached just now")).to_be_visible()
+    complete_steps(page, "payment", after="business")  # and any step a board adds after it
     page.screenshot(path=screenshot_path("vat-number-unavailable"), full_page=True, caret="initial")
     posting = JobPosting.objects.get()
     assert business_of(posting).vat_status == VatStatus.UNCHECKED
